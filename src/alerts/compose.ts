@@ -1,0 +1,31 @@
+import { messages } from '../domain/messages.js';
+
+const SEPARATOR = '\n\n';
+
+/** Cuts `text` to `limit` characters, marking the cut. */
+export function cut(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, Math.max(0, limit - 1))}…`;
+}
+
+/**
+ * One message for a channel out of the alerts waiting for it: a single alert as is, several
+ * merged into a numbered summary; never longer than the channel's limit (what does not fit is
+ * counted, and stays visible on the admin page).
+ */
+export function composeAlert(texts: string[], limit: number): string {
+  if (texts.length === 1) return cut(texts[0]!, limit);
+  const header = messages.alertsMerged(texts.length);
+  let body = header;
+  for (let i = 0; i < texts.length; i += 1) {
+    const entry = `${SEPARATOR}${i + 1}) ${texts[i]}`;
+    const omitted = texts.length - i - 1;
+    const footer = omitted > 0 ? `${SEPARATOR}${messages.alertsOmitted(omitted)}` : '';
+    if (body.length + entry.length + footer.length <= limit) {
+      body += entry;
+      continue;
+    }
+    const tail = `${SEPARATOR}${messages.alertsOmitted(texts.length - i)}`;
+    return cut(body + tail, limit);
+  }
+  return body;
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { describeError, FlowError, isTransient } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+import type { AlertChannel } from './channels.js';
+import { composeAlert } from './compose.js';
+
+export interface DispatcherOptions {
+  store: Store;
+  channels: AlertChannel[];
+  log: Logger;
+  /** Minimum time between two messages on one channel. */
+  intervalMs: number;
+  tickMs?: number;
+  maxAttempts?: number;
+}
+
+const CHANNEL_LEASE_MS = 60_000;
+const MAX_MERGED = 50;
+
+function failureBackoffMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** attempts, 15 * 60_000);
+}
+
+/**
+ * Sends the alert outbox, one channel at a time and at most one message per interval per
+ * channel; what piles up in between goes out merged into one summary.
+ */
+export class AlertDispatcher {
+  private readonly owner = `alerts-${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: DispatcherOptions) {}
+
+  async start(): Promise<void> {
+    await this.opts.store.alerts.ensureChannels(this.opts.channels.map((c) => c.name));
+    this.schedule(0);
+  }
+
+  wake(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        this.schedule(this.opts.tickMs ?? 1000);
+      });
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    await Promise.all(this.opts.channels.map((channel) => this.dispatch(channel)));
+  }
+
+  private async dispatch(channel: AlertChannel): Promise<void> {
+    const { store, log } = this.opts;
+    try {
+      if (!(await store.alerts.acquireChannel(channel.name, this.owner, CHANNEL_LEASE_MS))) return;
+      const due = await store.alerts.due(channel.name, MAX_MERGED);
+      if (due.length === 0) {
+        await store.alerts.releaseChannel(channel.name, this.owner);
+        return;
+      }
+      const ids = due.map((a) => a.id);
+      try {
+        await channel.send(composeAlert(due.map((a) => a.text), channel.limit));
+        await store.alerts.markSent(channel.name, this.owner, ids, Date.now() + this.opts.intervalMs);
+        log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');
+      } catch (err) {
+        const permanent = !isTransient(err);
+        const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
+        const attempts = Math.max(...due.map((a) => a.attempts));
+        const retryAt = Date.now() + Math.max(hinted, failureBackoffMs(attempts), this.opts.intervalMs);
+        await store.alerts.markFailed(channel.name, this.owner, ids, {
+          error: describeError(err),
+          permanent,
+          retryAt,
+          maxAttempts: this.opts.maxAttempts ?? 20,
+        });
+        log.error({ err, channel: channel.name, alerts: ids.length, permanent }, 'alerta não entregue');
+      }
+    } catch (err) {
+      log.error({ err, channel: channel.name }, 'falha no envio de alertas');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,31 @@
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+
+export interface AlertOptions {
+  eventId?: number;
+  /** Once-only key: the same key never queues a second alert. */
+  key?: string;
+}
+
+/**
+ * Where the rest of the server drops alerts for support. They are written to the outbox table
+ * (so they survive a restart) and sent later by the dispatcher. Never throws: an alert that
+ * cannot even be queued is logged.
+ */
+export class AlertOutbox {
+  constructor(
+    private readonly store: Store,
+    private readonly channels: string[],
+    private readonly log: Logger,
+    private readonly onQueued: () => void = () => {},
+  ) {}
+
+  async send(text: string, options: AlertOptions = {}): Promise<void> {
+    try {
+      await this.store.alerts.enqueue(this.channels, { text, eventId: options.eventId, dedupeKey: options.key });
+      this.onQueued();
+    } catch (err) {
+      this.log.error({ err, eventId: options.eventId }, 'não foi possível enfileirar um alerta');
+    }
+  }
+}

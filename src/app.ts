@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from './log.js';
+import type { Store } from './store/index.js';
+import { errorHandler, notFound } from './http/errors.js';
+import { secureRouter } from './http/secure.js';
+import { webhookRouter } from './http/webhook.js';
+
+export interface AppDeps {
+  log: Logger;
+  store: Store;
+  webhookTokens: readonly string[];
+  version: string;
+  startedAt: number;
+  /** Called when a new event is stored. */
+  onEventStored?: () => void;
+}
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Builds the Express app from its dependencies; listening is the caller's business. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customSuccessMessage: (req, res) => `${req.method} ${res.statusCode}`,
+      customErrorMessage: (req, res) => `${req.method} ${res.statusCode}`,
+    }),
+  );
+  app.use(secureRouter(deps));
+  app.use(webhookRouter({ store: deps.store, tokens: deps.webhookTokens, onStored: deps.onEventStored }));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

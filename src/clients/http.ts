@@ -1,0 +1,66 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { PermanentError, TransientError } from '../domain/errors.js';
+
+/**
+ * One axios instance per external system: its base URL, a timeout, no automatic JSON parsing
+ * (some upstreams answer HTML error pages with a JSON content type, or JSON as text/html), and
+ * no throwing on HTTP status: each client decides what a status means.
+ */
+export function createHttp(baseURL: string, timeoutMs: number, headers: Record<string, string> = {}): AxiosInstance {
+  return axios.create({
+    baseURL,
+    timeout: timeoutMs,
+    headers,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: () => true,
+    maxRedirects: 0,
+  });
+}
+
+/** Network-level failures (timeout, refused, reset, DNS) are always worth a retry. */
+export function networkError(system: string, err: unknown): TransientError {
+  if (err instanceof AxiosError) {
+    const what = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' ? 'não respondeu a tempo' : `falha de rede (${err.code ?? 'desconhecida'})`;
+    return new TransientError(`${system}: ${what}.`, 'network');
+  }
+  return new TransientError(`${system}: ${err instanceof Error ? err.message : String(err)}`, 'network');
+}
+
+/** Runs a request, turning network failures into TransientError. */
+export async function send<T = string>(system: string, request: () => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+  try {
+    return await request();
+  } catch (err) {
+    throw networkError(system, err);
+  }
+}
+
+export function bodyText(response: AxiosResponse<unknown>): string {
+  return typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
+}
+
+/** Parses a JSON body, or returns undefined when the body is not JSON (an HTML error page). */
+export function parseJson(response: AxiosResponse<unknown>): unknown {
+  const text = bodyText(response).trim();
+  if (!text.startsWith('{') && !text.startsWith('[')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Generic status classification: 408/425/429 and 5xx are transient, other 4xx permanent. */
+export function statusError(system: string, status: number, detail: string, retryAfterMs?: number) {
+  const message = `${system} respondeu HTTP ${status}${detail ? `: ${detail}` : ''}`;
+  if (status >= 500 || status === 408 || status === 425 || status === 429) {
+    return new TransientError(message, `http_${status}`, retryAfterMs);
+  }
+  return new PermanentError(message, `http_${status}`);
+}
+
+export function shorten(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

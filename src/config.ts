@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the server reads, parsed once at start-up.
+ * `.env.example` explains each one; keep both in step.
+ */
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = z.url({ protocol: /^https?$/ });
+
+const tokenList = z
+  .string({ error: 'obrigatório (um token ou vários separados por vírgula)' })
+  .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+  .refine((list) => list.length > 0, 'informe ao menos um token');
+
+export const configSchema = z.object({
+  PORT: int(3000, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KIWIFY_WEBHOOK_TOKEN: tokenList,
+
+  SQLITE_PATH: z.string().trim().min(1).default('./data/bridge.db'),
+  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'deve começar com postgres://').optional()),
+
+  WORKER_CONCURRENCY: int(4, 1),
+  MAX_ATTEMPTS: int(10, 1),
+  RETRY_BASE_MS: int(30_000, 1),
+  LEASE_MS: int(60_000, 1_000),
+  POLL_INTERVAL_MS: int(1_000, 10),
+  SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
+  HTTP_TIMEOUT_MS: int(15_000, 100),
+
+  CALLMEBOT_BASE_URL: url.default('https://api.callmebot.com'),
+  CALLMEBOT_PHONE: z.string({ error: 'obrigatório (telefone do suporte, só dígitos com DDI)' }).trim().regex(/^\+?\d{10,15}$/, 'use só dígitos com DDI, ex.: 5561999998888'),
+  CALLMEBOT_APIKEY: z.string({ error: 'obrigatório (apikey do CallMeBot)' }).trim().min(1),
+  DISCORD_WEBHOOK_URL: optionalText.pipe(url.optional()),
+  ALERT_INTERVAL_MS: int(10_000, 0),
+
+  ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuração inválida:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}

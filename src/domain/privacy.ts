@@ -1,0 +1,35 @@
+/**
+ * Personal data must never reach logs, stored error texts or alerts in clear.
+ * Structured log fields are redacted by pino (see log.ts); these helpers cover free text,
+ * such as an upstream error message that quotes the CPF or the phone number it refused.
+ */
+
+const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+// A run of 8+ digits, optionally punctuated like a CPF, CNPJ or phone number, not part of a
+// longer identifier (uuids, order refs): "529.982.247-25", "(61) 99999-8888", "+5561999998888".
+const DIGIT_RUN = /(?<![\w-])\+?\(?\d[\d\s().\-/]{6,}\d(?![\w-])/g;
+
+export function maskDigits(value: string): string {
+  const digits = value.replace(/\D/g, '');
+  if (digits.length <= 2) return '**';
+  return `${'*'.repeat(digits.length - 2)}${digits.slice(-2)}`;
+}
+
+export function maskEmail(value: string): string {
+  const at = value.indexOf('@');
+  if (at <= 0) return '***';
+  return `${value[0]}***${value.slice(at)}`;
+}
+
+/** "Beltrana Exemplo da Silva" → "Beltrana E. d. S." (enough for support to recognise). */
+export function maskName(value: string): string {
+  const [first, ...rest] = value.trim().split(/\s+/);
+  return [first, ...rest.map((part) => `${part[0]}.`)].join(' ');
+}
+
+export function scrubText(text: string): string {
+  return text.replace(EMAIL, maskEmail).replace(DIGIT_RUN, (run) => {
+    const digits = run.replace(/\D/g, '');
+    return digits.length >= 8 ? maskDigits(run) : run;
+  });
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The shape of a Kiwify delivery, as far as this server relies on it.
+ * Tolerant: unknown fields pass through, nulls and absent fields are fine, a number where a
+ * string was expected is turned into a string, and a field of a wrong type is dropped rather
+ * than refusing the sale (processing then fails with a clear reason instead).
+ * Strict only about what receiving needs: an event type.
+ */
+
+const text = z
+  .union([z.string(), z.number(), z.bigint()])
+  .transform((v) => {
+    const s = String(v).trim();
+    return s === '' ? undefined : s;
+  })
+  .nullish()
+  .catch(undefined)
+  .transform((v) => v ?? undefined);
+
+const loose = <T extends z.ZodRawShape>(shape: T) =>
+  z
+    .looseObject(shape)
+    .nullish()
+    .catch(undefined)
+    .transform((v) => v ?? undefined);
+
+const customerSchema = loose({
+  full_name: text,
+  first_name: text,
+  email: text,
+  mobile: text,
+  CPF: text,
+  cnpj: text,
+  street: text,
+  number: text,
+  complement: text,
+  neighborhood: text,
+  city: text,
+  state: text,
+  zipcode: text,
+});
+
+export const orderSchema = z.looseObject({
+  webhook_event_type: z.string({ error: 'campo webhook_event_type ausente' }).trim().min(1, 'campo webhook_event_type vazio'),
+  order_id: text,
+  order_ref: text,
+  order_status: text,
+  subscription_id: text,
+  created_at: text,
+  updated_at: text,
+  approved_date: text,
+  refunded_at: text,
+  Product: loose({ product_id: text, product_name: text }),
+  Customer: customerSchema,
+  Subscription: loose({
+    status: text,
+    next_payment: text,
+    customer_access: loose({ access_until: text }),
+    plan: loose({ id: text, name: text }),
+  }),
+});
+
+export const abandonedCartSchema = z.looseObject({
+  status: z.literal('abandoned'),
+  id: text,
+  cpf: text,
+  email: text,
+  name: text,
+  phone: text,
+  product_id: text,
+  product_name: text,
+});
+
+export type KiwifyOrder = z.infer<typeof orderSchema>;
+export type AbandonedCart = z.infer<typeof abandonedCartSchema>;
+
+export const ABANDONED_CART = 'abandoned_cart';
+
+/** What the inbox stores about a delivery, besides the body itself. */
+export interface Delivery {
+  eventType: string;
+  dedupeKey: string;
+  customerKey: string;
+  orderId?: string;
+  orderRef?: string;
+  subscriptionId?: string;
+  planName?: string;
+  customerName?: string;
+  customerEmail?: string;
+  /** The order object (unwrapped), exactly as received. */
+  body: Record<string, unknown>;
+}
+
+export type ParseResult = { ok: true; delivery: Delivery } | { ok: false; message: string };
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Kiwify's documented body is the order itself; some integrations wrap it in `{ order }`. */
+export function unwrapOrder(body: Record<string, unknown>): unknown {
+  return body.order ?? body;
+}
+
+export const onlyDigits = (value: string | undefined) => (value ?? '').replace(/\D/g, '');
+
+export function customerKeyOf(parts: { cpf?: string; email?: string; orderId?: string }, rawHash: string) {
+  const cpf = onlyDigits(parts.cpf);
+  if (cpf.length >= 11) return `cpf:${cpf}`;
+  if (parts.email) return `email:${parts.email.toLowerCase()}`;
+  if (parts.orderId) return `order:${parts.orderId}`;
+  return `body:${rawHash}`;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => issue.message).join('; ');
+}
+
+/**
+ * Turns a verified, JSON-parsed body into a delivery ready for the inbox.
+ * `raw` is the exact bytes received (used to dedupe bodies with no order id).
+ */
+export function parseDelivery(json: unknown, raw: Buffer): ParseResult {
+  if (!isPlainObject(json)) return { ok: false, message: 'O corpo deve ser um objeto JSON.' };
+  const inner = unwrapOrder(json);
+  if (!isPlainObject(inner)) return { ok: false, message: 'O campo "order" deve ser um objeto JSON.' };
+  const rawHash = createHash('sha256').update(raw).digest('hex');
+
+  if (inner.webhook_event_type === undefined && inner.status === 'abandoned') {
+    const cart = abandonedCartSchema.parse(inner);
+    return {
+      ok: true,
+      delivery: {
+        eventType: ABANDONED_CART,
+        dedupeKey: `${ABANDONED_CART}:${rawHash}`,
+        customerKey: customerKeyOf({ cpf: cart.cpf, email: cart.email }, rawHash),
+        planName: cart.product_name,
+        customerName: cart.name,
+        customerEmail: cart.email,
+        body: inner,
+      },
+    };
+  }
+
+  const parsed = orderSchema.safeParse(inner);
+  if (!parsed.success) {
+    return { ok: false, message: `Evento não reconhecido: ${formatIssues(parsed.error)}.` };
+  }
+  const order = parsed.data;
+  const eventType = order.webhook_event_type;
+  const customer = order.Customer;
+  return {
+    ok: true,
+    delivery: {
+      eventType,
+      dedupeKey: dedupeKeyOf(order, rawHash),
+      customerKey: customerKeyOf(
+        { cpf: customer?.CPF ?? customer?.cnpj, email: customer?.email, orderId: order.order_id },
+        rawHash,
+      ),
+      orderId: order.order_id,
+      orderRef: order.order_ref,
+      subscriptionId: order.subscription_id,
+      planName: planNameOf(order),
+      customerName: customer?.full_name ?? customer?.first_name,
+      customerEmail: customer?.email,
+      body: inner,
+    },
+  };
+}
+
+/**
+ * One business event, one key: redeliveries of it collapse onto the first row.
+ * `subscription_late` repeats legitimately for the same order (one per failed charge), so its
+ * `updated_at` is part of the key.
+ */
+export function dedupeKeyOf(order: KiwifyOrder, rawHash: string): string {
+  const type = order.webhook_event_type;
+  if (!order.order_id) return `${type}:body:${rawHash}`;
+  if (type === 'subscription_late') return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
+  return `${type}:${order.order_id}`;
+}
+
+/** The plan the buyer chose; one-off products have no plan, so the product name stands in. */
+export function planNameOf(order: KiwifyOrder): string | undefined {
+  return order.Subscription?.plan?.name ?? order.Product?.product_name;
+}

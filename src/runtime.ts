@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import { createApp } from './app.js';
+import { alertChannelsFromConfig, type AlertChannel } from './alerts/channels.js';
+import { AlertDispatcher } from './alerts/dispatcher.js';
+import { AlertOutbox } from './alerts/outbox.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { openStore, type Store } from './store/index.js';
+import type { HandlerRegistry } from './worker/types.js';
+import { Worker } from './worker/worker.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface RuntimeOptions {
+  /** Replaces the event handlers (tests plug in their own). */
+  handlers?: HandlerRegistry;
+  /** Replaces the alert channels built from the configuration. */
+  alertChannels?: AlertChannel[];
+  logDestination?: DestinationStream;
+}
+
+/** Everything one server process runs: the HTTP app, the worker and the alert dispatcher. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  store: Store;
+  worker: Worker;
+  alerts: AlertOutbox;
+  dispatcher: AlertDispatcher;
+  app: ReturnType<typeof createApp>;
+  /** Starts the worker and the dispatcher and listens on `port` (0 = any free port). */
+  listen(port?: number): Promise<Server>;
+  url(): string;
+  /** Graceful stop: no new requests or claims, running steps finish (bounded), then close. */
+  stop(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const log = createLogger(config.LOG_LEVEL, options.logDestination);
+  const store = await openStore(config);
+  const channels = options.alertChannels ?? alertChannelsFromConfig(config);
+  const dispatcher = new AlertDispatcher({ store, channels, log, intervalMs: config.ALERT_INTERVAL_MS });
+  const alerts = new AlertOutbox(store, channels.map((c) => c.name), log, () => dispatcher.wake());
+  const handlers = options.handlers ?? {};
+  const worker = new Worker({
+    store,
+    handlers,
+    alerts,
+    log,
+    concurrency: config.WORKER_CONCURRENCY,
+    maxAttempts: config.MAX_ATTEMPTS,
+    retryBaseMs: config.RETRY_BASE_MS,
+    leaseMs: config.LEASE_MS,
+    pollMs: config.POLL_INTERVAL_MS,
+  });
+  const app = createApp({
+    log,
+    store,
+    webhookTokens: config.KIWIFY_WEBHOOK_TOKEN,
+    version: VERSION,
+    startedAt: Date.now(),
+    onEventStored: () => worker.wake(),
+  });
+
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      if (!server?.listening) return resolve();
+      const force = setTimeout(() => {
+        server?.closeAllConnections();
+        resolve();
+      }, 5_000).unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+
+  return {
+    config,
+    log,
+    store,
+    worker,
+    alerts,
+    dispatcher,
+    app,
+    async listen(port = config.PORT) {
+      await dispatcher.start();
+      await worker.start();
+      server = app.listen(port);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('listening', resolve);
+        server!.once('error', reject);
+      });
+      log.info({ port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION }, 'servidor no ar');
+      return server;
+    },
+    url() {
+      const address = server?.address() as AddressInfo | null;
+      if (!address) throw new Error('server not listening');
+      return `http://127.0.0.1:${address.port}`;
+    },
+    stop() {
+      stopping ??= (async () => {
+        log.info('desligando: parando de aceitar entregas');
+        await closeServer();
+        await worker.stop(config.SHUTDOWN_TIMEOUT_MS);
+        await dispatcher.stop();
+        await store.close();
+        log.info('desligado');
+      })();
+      return stopping;
+    },
+  };
+}

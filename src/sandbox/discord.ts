@@ -1,0 +1,33 @@
+import express from 'express';
+import { fakeApp, listenFake, Script, type FakeServer } from './fake-server.js';
+
+export interface DiscordCall {
+  content: string;
+  at: number;
+}
+
+export type DiscordAnswer = { status: 204 } | { status: 429; retryAfterSeconds: number } | { status: 500 };
+
+export interface FakeDiscord extends FakeServer<DiscordCall> {
+  answers: Script<DiscordAnswer>;
+  /** The webhook URL to configure. */
+  webhookUrl: string;
+}
+
+/** A Discord webhook: 204 on success, 429 with `retry_after` (seconds) when rate limited. */
+export async function startFakeDiscord(port = 0): Promise<FakeDiscord> {
+  const calls: DiscordCall[] = [];
+  const answers = new Script<DiscordAnswer>({ status: 204 });
+  const app = fakeApp();
+  app.post('/api/webhooks/1/fake', express.json(), (req, res) => {
+    calls.push({ content: String(req.body?.content ?? ''), at: Date.now() });
+    const answer = answers.next();
+    if (answer.status === 429) {
+      res.status(429).json({ message: 'You are being rate limited.', retry_after: answer.retryAfterSeconds, global: false });
+      return;
+    }
+    res.status(answer.status).end();
+  });
+  const server = await listenFake(app, port);
+  return { ...server, calls, answers, webhookUrl: `${server.url}/api/webhooks/1/fake` };
+}

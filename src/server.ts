@@ -1,0 +1,37 @@
+import 'dotenv/config';
+import { ConfigError, loadConfig } from './config.js';
+import { createRuntime } from './runtime.js';
+import { buildHandlers } from './flows/registry.js';
+
+/** Reads the configuration, starts the server, stops cleanly on SIGTERM/SIGINT. Nothing else. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const runtime = await createRuntime(config, { handlers: buildHandlers(config) });
+  await runtime.listen();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      runtime.log.info({ signal }, 'sinal recebido');
+      runtime.stop().then(
+        () => process.exit(0),
+        (err) => {
+          runtime.log.error({ err }, 'erro ao desligar');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err) => {
+  console.error('Falha ao iniciar:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+/**
+ * Group commit: requests that arrive while a commit is under way are written together in the
+ * next one, so many webhooks share one fsync. Each caller is answered only after the commit that
+ * holds its row; if a shared commit fails, each item is retried alone so one bad row cannot fail
+ * its neighbours.
+ */
+export class Batcher<In, Out> {
+  private queue: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly writeBatch: (inputs: In[]) => Promise<Out[]>,
+    private readonly maxInFlight = 1,
+    private readonly maxBatch = 256,
+  ) {}
+
+  add(input: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      void this.flush(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: typeof this.queue): Promise<void> {
+    try {
+      const outs = await this.writeBatch(batch.map((item) => item.input));
+      batch.forEach((item, i) => item.resolve(outs[i] as Out));
+    } catch (batchError) {
+      if (batch.length === 1) {
+        batch[0]!.reject(batchError);
+        return;
+      }
+      for (const item of batch) {
+        try {
+          const [out] = await this.writeBatch([item.input]);
+          item.resolve(out as Out);
+        } catch (err) {
+          item.reject(err);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,403 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { normalizeText } from '../domain/text.js';
+import { Batcher } from './batcher.js';
+import type { Dialect } from './migrations.js';
+import type { Database, EventHistoryTable, EventStatus, EventsTable } from './schema.js';
+
+export type EventRow = Selectable<EventsTable>;
+export type HistoryRow = Selectable<EventHistoryTable>;
+
+export interface NewEvent {
+  eventType: string;
+  dedupeKey: string;
+  customerKey: string;
+  orderId?: string;
+  orderRef?: string;
+  subscriptionId?: string;
+  planName?: string;
+  customerName?: string;
+  customerEmail?: string;
+  body: Record<string, unknown>;
+  /** A future time for scheduled work; default: now. */
+  availableAt?: number;
+  parentId?: number;
+}
+
+export interface InsertResult {
+  id: number;
+  duplicate: boolean;
+}
+
+export interface ListFilter {
+  status?: EventStatus;
+  q?: string;
+  limit?: number;
+  /** Only events with an id lower than this (paging, newest first). */
+  before?: number;
+}
+
+export type RequeueResult = 'queued' | 'running' | 'not_found' | 'not_retryable';
+
+/** Statuses in which an event still has work ahead of it. */
+const OPEN: EventStatus[] = ['pending', 'retrying', 'processing'];
+const REQUEUEABLE: EventStatus[] = ['failed', 'retrying', 'ignored'];
+
+/** Thrown when a worker writes to an event it no longer holds (its lease expired and another took it). */
+export class LeaseLostError extends Error {
+  constructor(eventId: number) {
+    super(`O evento ${eventId} passou para outro processo (concessão expirada).`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class EventStore {
+  private readonly inserts: Batcher<NewEvent, InsertResult>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.inserts = new Batcher((events) => this.insertBatch(events), dialect === 'postgres' ? 4 : 1);
+  }
+
+  /**
+   * Stores a delivery, or returns the row already stored under its dedupe key.
+   * Resolves only once the row is committed.
+   */
+  insert(event: NewEvent): Promise<InsertResult> {
+    return this.inserts.add(event);
+  }
+
+  private insertBatch(events: NewEvent[]): Promise<InsertResult[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const results: InsertResult[] = [];
+      for (const event of events) results.push(await this.insertOne(trx, event));
+      return results;
+    });
+  }
+
+  private async insertOne(trx: Transaction<Database>, event: NewEvent): Promise<InsertResult> {
+    const now = this.clock();
+    const availableAt = event.availableAt ?? now;
+    const values = {
+      dedupe_key: event.dedupeKey,
+      event_type: event.eventType,
+      customer_key: event.customerKey,
+      order_id: event.orderId ?? null,
+      order_ref: event.orderRef ?? null,
+      subscription_id: event.subscriptionId ?? null,
+      plan_name: event.planName ?? null,
+      customer_name: event.customerName ?? null,
+      customer_email: event.customerEmail ?? null,
+      search_text: normalizeText(
+        [event.orderRef, event.orderId, event.planName, event.customerName, event.customerEmail, event.eventType]
+          .filter(Boolean)
+          .join(' | '),
+      ),
+      body: JSON.stringify(event.body),
+      status: 'pending' as const,
+      attempts: 0,
+      available_at: availableAt,
+      next_run_at: availableAt,
+      parent_id: event.parentId ?? null,
+      received_at: now,
+      updated_at: now,
+    };
+    if (this.dialect === 'postgres') {
+      // One statement, race-free across instances: the no-op update makes the conflicting row
+      // come back (xmax = 0 only for a row this statement inserted).
+      const row = await trx
+        .insertInto('events')
+        .values(values)
+        .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
+        .returning(['id', sql<boolean>`(xmax = 0)`.as('inserted')])
+        .executeTakeFirstOrThrow();
+      return { id: row.id, duplicate: !row.inserted };
+    }
+    // SQLite has a single writer, so insert-then-read inside this transaction cannot race.
+    const inserted = await trx
+      .insertInto('events')
+      .values(values)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: inserted.id, duplicate: false };
+    const existing = await trx
+      .selectFrom('events')
+      .select('id')
+      .where('dedupe_key', '=', event.dedupeKey)
+      .executeTakeFirstOrThrow();
+    return { id: existing.id, duplicate: true };
+  }
+
+  /**
+   * Claims up to `limit` due events for `owner`, honouring per-customer order: an event waits
+   * while an earlier event of the same customer is still open and due, and while any event of
+   * that customer is running. A crashed owner's events come back once their lease expires.
+   */
+  async claimDue(owner: string, limit: number, leaseMs: number): Promise<EventRow[]> {
+    if (limit <= 0) return [];
+    const run = async (db: Kysely<Database>) => {
+      const now = this.clock();
+      let candidates = db
+        .selectFrom('events as e')
+        .select('e.id')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('e.status', 'in', ['pending', 'retrying']), eb('e.next_run_at', '<=', now)]),
+            eb.and([eb('e.status', '=', 'processing'), eb('e.lease_until', '<', now)]),
+          ]),
+        )
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('events as p')
+                .select(sql.lit(1).as('one'))
+                .whereRef('p.customer_key', '=', 'e.customer_key')
+                .whereRef('p.id', '<>', 'e.id')
+                .where((pb) =>
+                  pb.or([
+                    // an earlier event of the customer that is due and not finished
+                    pb.and([pb('p.id', '<', pb.ref('e.id')), pb('p.status', 'in', OPEN), pb('p.available_at', '<=', now)]),
+                    // any event of the customer running right now
+                    pb.and([pb('p.status', '=', 'processing'), pb('p.lease_until', '>=', now)]),
+                  ]),
+                ),
+            ),
+          ),
+        )
+        .orderBy('e.id')
+        .limit(limit);
+      if (this.dialect === 'postgres') candidates = candidates.forUpdate('e').skipLocked();
+      const ids = (await candidates.execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      return db
+        .updateTable('events')
+        .set((eb) => ({
+          status: 'processing',
+          lease_owner: owner,
+          lease_until: now + leaseMs,
+          attempts: eb('attempts', '+', 1),
+          updated_at: now,
+        }))
+        .where('id', 'in', ids)
+        .returningAll()
+        .execute()
+        .then((rows) => rows.sort((a, b) => a.id - b.id));
+    };
+    if (this.dialect === 'postgres') {
+      // Claims are serialised across instances by an advisory lock, so the ordering check of
+      // one claim always sees the result of the previous one.
+      return this.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK_ID)})`.execute(trx);
+        return run(trx);
+      });
+    }
+    return this.db.transaction().execute(run);
+  }
+
+  async extendLeases(ids: number[], owner: string, leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('events')
+      .set({ lease_until: this.clock() + leaseMs })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'processing')
+      .execute();
+  }
+
+  /** SQLite is one process: whatever was running when it stopped can be taken up at once. */
+  async recoverAfterRestart(): Promise<number> {
+    if (this.dialect !== 'sqlite') return 0;
+    const result = await this.db
+      .updateTable('events')
+      .set({ lease_until: 0 })
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async loadSteps(eventId: number): Promise<Map<string, unknown>> {
+    const rows = await this.db
+      .selectFrom('event_steps')
+      .select(['step', 'result'])
+      .where('event_id', '=', eventId)
+      .execute();
+    return new Map(rows.map((r) => [r.step, JSON.parse(r.result) as unknown]));
+  }
+
+  async listSteps(eventId: number) {
+    const rows = await this.db
+      .selectFrom('event_steps')
+      .selectAll()
+      .where('event_id', '=', eventId)
+      .orderBy('done_at')
+      .execute();
+    return rows.map((r) => ({ step: r.step, doneAt: r.done_at, result: JSON.parse(r.result) as unknown }));
+  }
+
+  /** Records a completed step, only while `owner` still holds the event. */
+  async saveStep(eventId: number, owner: string, step: string, result: unknown): Promise<void> {
+    const now = this.clock();
+    const inserted = await this.db
+      .insertInto('event_steps')
+      .columns(['event_id', 'step', 'result', 'done_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('events')
+          .select([
+            sql<number>`cast(${eventId} as bigint)`.as('event_id'),
+            sql<string>`cast(${step} as text)`.as('step'),
+            sql<string>`cast(${JSON.stringify(result ?? null)} as text)`.as('result'),
+            sql<number>`cast(${now} as bigint)`.as('done_at'),
+          ])
+          .where('id', '=', eventId)
+          .where('status', '=', 'processing')
+          .where('lease_owner', '=', owner),
+      )
+      .onConflict((oc) => oc.columns(['event_id', 'step']).doUpdateSet({ result: (eb) => eb.ref('excluded.result') }))
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) throw new LeaseLostError(eventId);
+  }
+
+  /** Rewrites a step's stored result (used to wipe a password once it has been delivered). */
+  async rewriteStep(eventId: number, step: string, result: unknown): Promise<void> {
+    await this.db
+      .updateTable('event_steps')
+      .set({ result: JSON.stringify(result ?? null) })
+      .where('event_id', '=', eventId)
+      .where('step', '=', step)
+      .execute();
+  }
+
+  private async closeOut(
+    eventId: number,
+    owner: string,
+    changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'next_run_at' | 'finished_at' | 'attempts'>>,
+    decrementAttempts = false,
+  ): Promise<boolean> {
+    const now = this.clock();
+    const result = await this.db
+      .updateTable('events')
+      .set((eb) => ({
+        ...changes,
+        ...(decrementAttempts ? { attempts: eb('attempts', '-', 1) } : {}),
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      }))
+      .where('id', '=', eventId)
+      .where('status', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  finish(eventId: number, owner: string, status: 'done' | 'ignored' | 'failed', outcome: string, error?: string) {
+    return this.closeOut(eventId, owner, {
+      status,
+      outcome,
+      last_error: error ?? null,
+      finished_at: this.clock(),
+    });
+  }
+
+  retryAt(eventId: number, owner: string, at: number, error: string) {
+    return this.closeOut(eventId, owner, { status: 'retrying', next_run_at: at, last_error: error });
+  }
+
+  /** Gives an event back untouched (shutdown between steps): it does not count as an attempt. */
+  release(eventId: number, owner: string) {
+    return this.closeOut(eventId, owner, { status: 'pending', next_run_at: this.clock() }, true);
+  }
+
+  async addHistory(eventId: number, kind: string, message: string): Promise<void> {
+    await this.db.insertInto('event_history').values({ event_id: eventId, at: this.clock(), kind, message }).execute();
+  }
+
+  async history(eventId: number): Promise<HistoryRow[]> {
+    return this.db.selectFrom('event_history').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+  }
+
+  async get(eventId: number): Promise<EventRow | undefined> {
+    return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  }
+
+  async list(filter: ListFilter = {}): Promise<EventRow[]> {
+    let query = this.db
+      .selectFrom('events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.before) query = query.where('id', '<', filter.before);
+    const q = filter.q ? normalizeText(filter.q) : '';
+    if (q) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
+    return query.execute();
+  }
+
+  async countByStatus(): Promise<Record<EventStatus, number>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = { pending: 0, processing: 0, retrying: 0, done: 0, ignored: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  /** How long the oldest due, unclaimed event has been waiting (0 when none). */
+  async oldestDueWaitMs(): Promise<number> {
+    const now = this.clock();
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.min('next_run_at').as('oldest'))
+      .where('status', 'in', ['pending', 'retrying'])
+      .where('next_run_at', '<=', now)
+      .executeTakeFirst();
+    const oldest = row?.oldest == null ? null : Number(row.oldest);
+    return oldest === null ? 0 : now - oldest;
+  }
+
+  /** Every event of one customer, oldest first (for flows that look at the customer's other sales). */
+  async byCustomer(customerKey: string): Promise<EventRow[]> {
+    return this.db.selectFrom('events').selectAll().where('customer_key', '=', customerKey).orderBy('id').execute();
+  }
+
+  /** Puts a failed, retrying or ignored event back in the queue to run now, its journal intact. */
+  async requeue(eventId: number): Promise<RequeueResult> {
+    const now = this.clock();
+    const result = await this.db
+      .updateTable('events')
+      .set((eb) => ({
+        status: 'pending',
+        next_run_at: now,
+        available_at: eb
+          .case()
+          .when('available_at', '>', now)
+          .then(now)
+          .else(eb.ref('available_at'))
+          .end(),
+        updated_at: now,
+        finished_at: null,
+      }))
+      .where('id', '=', eventId)
+      .where('status', 'in', REQUEUEABLE)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return 'queued';
+    const row = await this.get(eventId);
+    if (!row) return 'not_found';
+    return row.status === 'processing' ? 'running' : 'not_retryable';
+  }
+}
+
+/** Arbitrary constant naming the claim lock among PostgreSQL advisory locks. */
+const CLAIM_LOCK_ID = 7_240_517_311;

@@ -1,0 +1,27 @@
+import { AlertStore } from './alerts.js';
+import { EventStore } from './events.js';
+import type { Dialect } from './migrations.js';
+import { openDatabase, type StorageConfig } from './open.js';
+
+export interface Store {
+  dialect: Dialect;
+  events: EventStore;
+  alerts: AlertStore;
+  close(): Promise<void>;
+}
+
+/** Opens SQLite (default) or PostgreSQL (DATABASE_URL), migrated and ready. */
+export async function openStore(config: StorageConfig, clock: () => number = Date.now): Promise<Store> {
+  const { db, dialect } = await openDatabase(config);
+  return {
+    dialect,
+    events: new EventStore(db, dialect, clock),
+    alerts: new AlertStore(db, clock),
+    close: () => db.destroy(),
+  };
+}
+
+export { LeaseLostError } from './events.js';
+export type { EventRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './events.js';
+export type { AlertRow, NewAlert } from './alerts.js';
+export type { EventStatus } from './schema.js';

@@ -1,0 +1,124 @@
+import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Versioned schema, applied at start-up by Kysely's migrator (which takes an advisory lock on
+ * PostgreSQL, so instances starting together apply each migration once).
+ * Never edit a migration that has shipped: add the next one.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const idType = dialect === 'postgres' ? 'bigint' : 'integer';
+  const serialPrimaryKey = (col: ColumnDefinitionBuilder) =>
+    dialect === 'postgres' ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement();
+  return {
+    '001_inbox_and_alerts': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('events')
+          .addColumn('id', idType, serialPrimaryKey)
+          .addColumn('dedupe_key', 'text', (col) => col.notNull().unique())
+          .addColumn('event_type', 'text', (col) => col.notNull())
+          .addColumn('customer_key', 'text', (col) => col.notNull())
+          .addColumn('order_id', 'text')
+          .addColumn('order_ref', 'text')
+          .addColumn('subscription_id', 'text')
+          .addColumn('plan_name', 'text')
+          .addColumn('customer_name', 'text')
+          .addColumn('customer_email', 'text')
+          .addColumn('search_text', 'text', (col) => col.notNull())
+          .addColumn('body', 'text', (col) => col.notNull())
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('available_at', 'bigint', (col) => col.notNull())
+          .addColumn('next_run_at', 'bigint', (col) => col.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('outcome', 'text')
+          .addColumn('parent_id', idType)
+          .addColumn('received_at', 'bigint', (col) => col.notNull())
+          .addColumn('updated_at', 'bigint', (col) => col.notNull())
+          .addColumn('finished_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('events_due').on('events').columns(['status', 'next_run_at']).execute();
+        await db.schema.createIndex('events_customer').on('events').columns(['customer_key', 'id']).execute();
+        await db.schema.createIndex('events_order').on('events').columns(['order_id']).execute();
+        await db.schema.createIndex('events_subscription').on('events').columns(['subscription_id']).execute();
+
+        await db.schema
+          .createTable('event_steps')
+          .addColumn('event_id', idType, (col) => col.notNull().references('events.id').onDelete('cascade'))
+          .addColumn('step', 'text', (col) => col.notNull())
+          .addColumn('result', 'text', (col) => col.notNull())
+          .addColumn('done_at', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('event_steps_pk', ['event_id', 'step'])
+          .execute();
+
+        await db.schema
+          .createTable('event_history')
+          .addColumn('id', idType, serialPrimaryKey)
+          .addColumn('event_id', idType, (col) => col.notNull().references('events.id').onDelete('cascade'))
+          .addColumn('at', 'bigint', (col) => col.notNull())
+          .addColumn('kind', 'text', (col) => col.notNull())
+          .addColumn('message', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('event_history_event').on('event_history').columns(['event_id', 'id']).execute();
+
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', idType, serialPrimaryKey)
+          .addColumn('channel', 'text', (col) => col.notNull())
+          .addColumn('dedupe_key', 'text', (col) => col.unique())
+          .addColumn('event_id', idType)
+          .addColumn('text', 'text', (col) => col.notNull())
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'bigint', (col) => col.notNull())
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addColumn('sent_at', 'bigint')
+          .addColumn('last_error', 'text')
+          .execute();
+        await db.schema.createIndex('alerts_due').on('alerts').columns(['channel', 'status', 'next_attempt_at']).execute();
+
+        await db.schema
+          .createTable('alert_channels')
+          .addColumn('channel', 'text', (col) => col.primaryKey())
+          .addColumn('next_send_at', 'bigint', (col) => col.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_ok_at', 'bigint')
+          .addColumn('last_error_at', 'bigint')
+          .addColumn('last_error', 'text')
+          .execute();
+      },
+    },
+  };
+}
+
+export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+    // On PostgreSQL, keep the bookkeeping in the schema the tables live in (the first of the
+    // search_path), so several schemas in one database each migrate on their own.
+    migrationTableSchema: dialect === 'postgres' ? await currentSchema(db) : undefined,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const cause = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
+    throw new Error(`Falha ao migrar o banco de dados: ${cause}`, { cause: error });
+  }
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('nenhum schema existente no search_path do DATABASE_URL');
+  return schema;
+}

@@ -1,0 +1,90 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes shared by the SQLite and PostgreSQL stores. Times are epoch milliseconds. */
+
+export const EVENT_STATUSES = ['pending', 'processing', 'retrying', 'done', 'ignored', 'failed'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+export interface EventsTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  event_type: string;
+  customer_key: string;
+  order_id: string | null;
+  order_ref: string | null;
+  subscription_id: string | null;
+  plan_name: string | null;
+  customer_name: string | null;
+  customer_email: string | null;
+  /** Lower-case, accent-free text the admin search matches against. */
+  search_text: string;
+  /** The order object as received (JSON text). */
+  body: string;
+  status: EventStatus;
+  attempts: number;
+  /** When the event may first run: arrival, or a future time for scheduled work. */
+  available_at: number;
+  next_run_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  outcome: string | null;
+  /** The event that scheduled this one, if any. */
+  parent_id: number | null;
+  received_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** The journal: one row per completed step, so a retried event skips what already happened. */
+export interface EventStepsTable {
+  event_id: number;
+  step: string;
+  result: string;
+  done_at: number;
+}
+
+/** The story of an event, for people: attempts, errors, retries, manual actions. */
+export interface EventHistoryTable {
+  id: Generated<number>;
+  event_id: number;
+  at: number;
+  kind: string;
+  message: string;
+}
+
+export type AlertStatus = 'pending' | 'sent' | 'failed';
+
+/** The alert outbox: one row per alert and channel. */
+export interface AlertsTable {
+  id: Generated<number>;
+  channel: string;
+  dedupe_key: string | null;
+  event_id: number | null;
+  text: string;
+  status: AlertStatus;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  sent_at: number | null;
+  last_error: string | null;
+}
+
+/** Per-channel pacing and a short lease so only one sender talks to a channel at a time. */
+export interface AlertChannelsTable {
+  channel: string;
+  next_send_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_ok_at: number | null;
+  last_error_at: number | null;
+  last_error: string | null;
+}
+
+export interface Database {
+  events: EventsTable;
+  event_steps: EventStepsTable;
+  event_history: EventHistoryTable;
+  alerts: AlertsTable;
+  alert_channels: AlertChannelsTable;
+}

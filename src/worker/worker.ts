@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { describeError, FlowError, isTransient } from '../domain/errors.js';
+import { formatTime, messages } from '../domain/messages.js';
+import type { Logger } from '../log.js';
+import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
+import type { AlertOutbox } from '../alerts/outbox.js';
+import { backoffMs } from './backoff.js';
+import type { HandlerContext, HandlerRegistry } from './types.js';
+
+export interface WorkerOptions {
+  store: Store;
+  handlers: HandlerRegistry;
+  alerts: AlertOutbox;
+  log: Logger;
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  leaseMs: number;
+  pollMs: number;
+  /** Identifies this process's leases; unique per process. */
+  owner?: string;
+}
+
+/** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
+class ShuttingDown extends Error {}
+
+/**
+ * Claims due events from the inbox and runs their handlers, WORKER_CONCURRENCY at a time.
+ * Transient failures come back later with exponential backoff; permanent ones, and those that
+ * run out of attempts, end `failed` with an alert to support.
+ */
+export class Worker {
+  readonly owner: string;
+  private readonly running = new Map<number, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private tickAgain = false;
+  private stopping = false;
+  private started = false;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.owner = opts.owner ?? `worker-${randomUUID()}`;
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const recovered = await this.opts.store.events.recoverAfterRestart();
+    if (recovered > 0) this.opts.log.warn({ recovered }, 'eventos interrompidos retomados após reinício');
+    this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.opts.leaseMs / 3)));
+    this.heartbeat.unref();
+    this.schedule(0);
+  }
+
+  /** Looks for work now (called after a delivery is stored). */
+  wake(): void {
+    if (this.started && !this.stopping) this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.tickAgain = false;
+        const free = this.opts.concurrency - this.running.size;
+        if (this.stopping || free <= 0) break;
+        const claimed = await this.opts.store.events.claimDue(this.owner, free, this.opts.leaseMs);
+        for (const event of claimed) this.launch(event);
+        if (claimed.length === free) this.tickAgain = true;
+      } while (this.tickAgain && !this.stopping);
+    } catch (err) {
+      this.opts.log.error({ err }, 'falha ao buscar eventos na fila');
+    } finally {
+      this.ticking = false;
+      this.schedule(this.opts.pollMs);
+    }
+  }
+
+  private launch(event: EventRow): void {
+    const done = this.process(event)
+      .catch((err) => this.opts.log.error({ err, eventId: event.id }, 'erro inesperado no worker'))
+      .finally(() => {
+        this.running.delete(event.id);
+        this.wake();
+      });
+    this.running.set(event.id, done);
+  }
+
+  private async renewLeases(): Promise<void> {
+    try {
+      await this.opts.store.events.extendLeases([...this.running.keys()], this.owner, this.opts.leaseMs);
+    } catch (err) {
+      this.opts.log.error({ err }, 'falha ao renovar a concessão dos eventos em andamento');
+    }
+  }
+
+  private async process(event: EventRow): Promise<void> {
+    const { store, handlers, log: baseLog } = this.opts;
+    const log = baseLog.child({ eventId: event.id, eventType: event.event_type, attempt: event.attempts });
+    const handler = handlers[event.event_type];
+    if (!handler) {
+      await store.events.finish(event.id, this.owner, 'ignored', 'Evento registrado; nenhuma ação para este tipo.');
+      log.info('evento ignorado (sem tratamento para este tipo)');
+      return;
+    }
+    const journal = await store.events.loadSteps(event.id);
+    const ctx: HandlerContext = {
+      event,
+      body: JSON.parse(event.body) as Record<string, unknown>,
+      attempt: event.attempts,
+      log,
+      journal: (name) => journal.get(name),
+      step: async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+        if (journal.has(name)) return journal.get(name) as T;
+        if (this.stopping) throw new ShuttingDown();
+        const result = await run();
+        await store.events.saveStep(event.id, this.owner, name, result);
+        journal.set(name, result);
+        log.debug({ step: name }, 'etapa concluída');
+        return result;
+      },
+      rewriteStep: async (name, result) => {
+        await store.events.rewriteStep(event.id, name, result);
+        journal.set(name, result);
+      },
+      alert: (text, key) => this.opts.alerts.send(text, { eventId: event.id, key: key && `event:${event.id}:${key}` }),
+      schedule: (next) => store.events.insert({ ...next, parentId: event.id }),
+    };
+
+    try {
+      const result = await handler(ctx);
+      const status = result.status ?? 'done';
+      if (await store.events.finish(event.id, this.owner, status, result.outcome)) {
+        await store.events.addHistory(event.id, status, result.outcome);
+        log.info({ status }, 'evento concluído');
+      } else {
+        log.warn('evento concluído, mas a concessão já tinha expirado');
+      }
+    } catch (err) {
+      await this.onFailure(event, err, log);
+    }
+  }
+
+  private async onFailure(event: EventRow, err: unknown, log: Logger): Promise<void> {
+    const { store, maxAttempts, retryBaseMs } = this.opts;
+    if (err instanceof ShuttingDown) {
+      await store.events.release(event.id, this.owner);
+      log.info('evento devolvido à fila (desligamento)');
+      return;
+    }
+    if (err instanceof LeaseLostError) {
+      log.warn('evento assumido por outro processo; esta execução parou');
+      return;
+    }
+    const reason = describeError(err);
+    const attempts = event.attempts;
+    if (isTransient(err) && attempts < maxAttempts) {
+      const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
+      const at = Date.now() + Math.max(backoffMs(attempts, retryBaseMs), hinted);
+      if (await store.events.retryAt(event.id, this.owner, at, reason)) {
+        await store.events.addHistory(
+          event.id,
+          'retry',
+          `Tentativa ${attempts} de ${maxAttempts} falhou: ${reason} Nova tentativa em ${formatTime(at)}.`,
+        );
+      }
+      log.warn({ err, nextRunAt: at }, 'falha temporária; nova tentativa agendada');
+      return;
+    }
+    const exhausted = isTransient(err);
+    if (!(await store.events.finish(event.id, this.owner, 'failed', 'Falhou: precisa de atenção.', reason))) return;
+    await store.events.addHistory(
+      event.id,
+      'failed',
+      exhausted ? `Tentativa ${attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,
+    );
+    log.error({ err }, exhausted ? 'evento falhou: tentativas esgotadas' : 'evento falhou: erro permanente');
+    await this.opts.alerts.send(messages.eventFailed(event, reason, attempts, exhausted), {
+      eventId: event.id,
+      key: `event:${event.id}:failed:${attempts}`,
+    });
+  }
+
+  /**
+   * Stops claiming, lets running steps finish (a handler stops before its next step), and waits
+   * at most `timeoutMs` for them.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.running.values()]);
+    let timedOut = false;
+    await Promise.race([
+      all,
+      new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, timeoutMs).unref()),
+    ]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (timedOut) this.opts.log.warn({ running: this.running.size }, 'desligando com eventos ainda em andamento');
+  }
+}

@@ -1,0 +1,326 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, LeaseLostError, type NewEvent, type Store } from '../../src/store/index.js';
+import { dropPostgresSchemas, STORE_TARGETS } from '../support/databases.js';
+
+/** The behaviour every store must have, run against SQLite and PostgreSQL alike. */
+
+let seq = 0;
+function event(customer: string, overrides: Partial<NewEvent> = {}): NewEvent {
+  seq += 1;
+  return {
+    eventType: 'order_approved',
+    dedupeKey: `order_approved:order-${seq}`,
+    customerKey: `cpf:${customer}`,
+    orderId: `order-${seq}`,
+    orderRef: `REF${seq}`,
+    planName: 'Inglês Fluente',
+    customerName: 'José da Silva',
+    customerEmail: 'jose@example.com',
+    body: { n: seq },
+    ...overrides,
+  };
+}
+
+afterAll(() => dropPostgresSchemas());
+
+describe.each(STORE_TARGETS)('store contract: $name', (target) => {
+  let now = 1_000_000;
+  const clock = () => now;
+  let store: Store;
+  let config: Awaited<ReturnType<typeof target.fresh>>;
+
+  beforeEach(async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    now = 1_000_000;
+    config = await target.fresh();
+    store = await openStore(config, clock);
+  });
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  describe('inbox', () => {
+    it('inserts once per dedupe key and returns the first id to duplicates, changing nothing', async () => {
+      const e = event('1');
+      const first = await store.events.insert(e);
+      expect(first.duplicate).toBe(false);
+      const before = await store.events.get(first.id);
+      now += 5_000;
+      const again = await store.events.insert({ ...e, body: { different: true } });
+      expect(again).toEqual({ id: first.id, duplicate: true });
+      expect(await store.events.get(first.id)).toEqual(before);
+    });
+
+    it('collapses concurrent copies of one event onto one row', async () => {
+      const e = event('1');
+      const results = await Promise.all(Array.from({ length: 30 }, () => store.events.insert(e)));
+      const ids = new Set(results.map((r) => r.id));
+      expect(ids.size).toBe(1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    });
+
+    it('collapses copies raced by two independent store instances (two processes)', async ({ skip }) => {
+      // SQLite is one process by design; two synchronous connections in one thread would
+      // only deadlock each other on the busy timeout.
+      if (target.name === 'sqlite') skip('SQLite: um processo por arquivo');
+      const other = await openStore(config, clock);
+      try {
+        const e = event('1');
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).events.insert(e)),
+        );
+        expect(new Set(results.map((r) => r.id)).size).toBe(1);
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('migrating an up-to-date database again is a no-op', async () => {
+      const { id } = await store.events.insert(event('1'));
+      const again = await openStore(config, clock);
+      try {
+        expect((await again.events.get(id))?.id).toBe(id);
+      } finally {
+        await again.close();
+      }
+    });
+  });
+
+  describe('claiming', () => {
+    it('claims due events oldest first, up to the limit, as processing with a lease', async () => {
+      const a = await store.events.insert(event('1'));
+      const b = await store.events.insert(event('2'));
+      await store.events.insert(event('3'));
+      const claimed = await store.events.claimDue('w1', 2, 60_000);
+      expect(claimed.map((e) => e.id)).toEqual([a.id, b.id]);
+      expect(claimed[0]).toMatchObject({ status: 'processing', attempts: 1, lease_owner: 'w1', lease_until: now + 60_000 });
+      expect(await store.events.claimDue('w2', 10, 60_000)).toHaveLength(1);
+      expect(await store.events.claimDue('w2', 10, 60_000)).toHaveLength(0);
+    });
+
+    it('runs one customer at a time, in arrival order', async () => {
+      const a1 = await store.events.insert(event('A'));
+      const a2 = await store.events.insert(event('A'));
+      const b1 = await store.events.insert(event('B'));
+      const first = await store.events.claimDue('w', 10, 60_000);
+      expect(first.map((e) => e.id)).toEqual([a1.id, b1.id]);
+      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
+      await store.events.finish(a1.id, 'w', 'done', 'ok');
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
+    });
+
+    it('holds later events of a customer while an earlier one waits to be retried', async () => {
+      const a1 = await store.events.insert(event('A'));
+      const a2 = await store.events.insert(event('A'));
+      await store.events.claimDue('w', 1, 60_000);
+      await store.events.retryAt(a1.id, 'w', now + 30_000, 'EAD fora do ar');
+      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
+      now += 30_000;
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
+      await store.events.finish(a1.id, 'w', 'done', 'ok');
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
+    });
+
+    it('a failed earlier event no longer holds the customer back', async () => {
+      const a1 = await store.events.insert(event('A'));
+      const a2 = await store.events.insert(event('A'));
+      await store.events.claimDue('w', 1, 60_000);
+      await store.events.finish(a1.id, 'w', 'failed', 'falhou', 'plano sem cursos');
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
+    });
+
+    it('an event scheduled for later blocks nothing and runs when due', async () => {
+      const scheduled = await store.events.insert(event('A', { availableAt: now + 3_600_000 }));
+      const later = await store.events.insert(event('A'));
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([later.id]);
+      await store.events.finish(later.id, 'w', 'done', 'ok');
+      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
+      now += 3_600_000;
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([scheduled.id]);
+    });
+
+    it('a requeued earlier event waits while a later one of the customer is running', async () => {
+      const a1 = await store.events.insert(event('A'));
+      const a2 = await store.events.insert(event('A'));
+      await store.events.claimDue('w', 1, 60_000);
+      await store.events.finish(a1.id, 'w', 'failed', 'falhou', 'x');
+      await store.events.claimDue('w', 1, 60_000); // a2 running
+      expect(await store.events.requeue(a1.id)).toBe('queued');
+      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
+      await store.events.finish(a2.id, 'w', 'done', 'ok');
+      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
+    });
+
+    it('gives an expired lease to another worker and stops the old owner from writing', async () => {
+      const { id } = await store.events.insert(event('A'));
+      await store.events.claimDue('dead', 1, 1_000);
+      await store.events.saveStep(id, 'dead', 'first', { ok: 1 });
+      expect(await store.events.claimDue('alive', 1, 1_000)).toEqual([]);
+      now += 1_001;
+      const [taken] = await store.events.claimDue('alive', 1, 60_000);
+      expect(taken).toMatchObject({ id, lease_owner: 'alive', attempts: 2 });
+      await expect(store.events.saveStep(id, 'dead', 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.events.finish(id, 'dead', 'done', 'ok')).toBe(false);
+      expect([...(await store.events.loadSteps(id)).keys()]).toEqual(['first']);
+      expect(await store.events.finish(id, 'alive', 'done', 'ok')).toBe(true);
+    });
+
+    it('keeps a lease that is renewed', async () => {
+      const { id } = await store.events.insert(event('A'));
+      await store.events.claimDue('w1', 1, 1_000);
+      now += 900;
+      await store.events.extendLeases([id], 'w1', 1_000);
+      now += 900;
+      expect(await store.events.claimDue('w2', 1, 1_000)).toEqual([]);
+    });
+
+    it('release puts an event back without counting the attempt', async () => {
+      const { id } = await store.events.insert(event('A'));
+      await store.events.claimDue('w', 1, 60_000);
+      expect(await store.events.release(id, 'w')).toBe(true);
+      expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0, lease_owner: null });
+    });
+  });
+
+  describe('journal and history', () => {
+    it('keeps step results, lets one be rewritten, and records history in order', async () => {
+      const { id } = await store.events.insert(event('A'));
+      await store.events.claimDue('w', 1, 60_000);
+      await store.events.saveStep(id, 'w', 'cadastro', { studentId: '42', password: 'segredo' });
+      await store.events.saveStep(id, 'w', 'matricula', { courses: [1, 2] });
+      await store.events.rewriteStep(id, 'cadastro', { studentId: '42' });
+      expect(Object.fromEntries(await store.events.loadSteps(id))).toEqual({
+        cadastro: { studentId: '42' },
+        matricula: { courses: [1, 2] },
+      });
+      await store.events.addHistory(id, 'retry', 'primeira');
+      await store.events.addHistory(id, 'done', 'segunda');
+      expect((await store.events.history(id)).map((h) => h.message)).toEqual(['primeira', 'segunda']);
+    });
+  });
+
+  describe('operations', () => {
+    it('requeue: failed/retrying/ignored run again; running is refused; unknown is not found', async () => {
+      const { id } = await store.events.insert(event('A'));
+      await store.events.claimDue('w', 1, 60_000);
+      expect(await store.events.requeue(id)).toBe('running');
+      await store.events.finish(id, 'w', 'failed', 'falhou', 'erro');
+      expect(await store.events.requeue(id)).toBe('queued');
+      expect(await store.events.get(id)).toMatchObject({ status: 'pending', next_run_at: now, finished_at: null });
+      await store.events.claimDue('w', 1, 60_000);
+      await store.events.finish(id, 'w', 'done', 'ok');
+      expect(await store.events.requeue(id)).toBe('not_retryable');
+      expect(await store.events.requeue(999_999)).toBe('not_found');
+    });
+
+    it('lists newest first with status filter, accent-insensitive search and paging', async () => {
+      const a = await store.events.insert(event('A', { customerName: 'Conceição Ávila', planName: 'Excel PRO' }));
+      const b = await store.events.insert(event('B', { customerEmail: 'maria@example.com', orderRef: 'XyZ9' }));
+      const c = await store.events.insert(event('C', { planName: 'Operador de micro/Maria 100%' }));
+      await store.events.claimDue('w', 1, 60_000);
+      await store.events.finish(a.id, 'w', 'failed', 'falhou', 'erro');
+
+      expect((await store.events.list()).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
+      expect((await store.events.list({ status: 'failed' })).map((e) => e.id)).toEqual([a.id]);
+      expect((await store.events.list({ q: 'conceicao' })).map((e) => e.id)).toEqual([a.id]);
+      expect((await store.events.list({ q: 'MARIA' })).map((e) => e.id)).toEqual([c.id, b.id]);
+      expect((await store.events.list({ q: 'xyz9' })).map((e) => e.id)).toEqual([b.id]);
+      expect((await store.events.list({ q: '100%' })).map((e) => e.id)).toEqual([c.id]);
+      // LIKE wildcards in the query are literal: "r_f" must not match "ref1".
+      expect((await store.events.list({ q: 'r_f' })).map((e) => e.id)).toEqual([]);
+      expect((await store.events.list({ q: 'order_approved' })).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
+      expect((await store.events.list({ before: c.id, limit: 1 })).map((e) => e.id)).toEqual([b.id]);
+      expect(await store.events.countByStatus()).toEqual({ pending: 2, processing: 0, retrying: 0, done: 0, ignored: 0, failed: 1 });
+    });
+
+    it('tells how long the oldest due event has waited', async () => {
+      expect(await store.events.oldestDueWaitMs()).toBe(0);
+      await store.events.insert(event('A'));
+      now += 7_000;
+      expect(await store.events.oldestDueWaitMs()).toBe(7_000);
+    });
+
+    it('lists the events of one customer', async () => {
+      const a1 = await store.events.insert(event('A'));
+      await store.events.insert(event('B'));
+      const a2 = await store.events.insert(event('A', { eventType: 'order_refunded' }));
+      expect((await store.events.byCustomer('cpf:A')).map((e) => e.id)).toEqual([a1.id, a2.id]);
+    });
+  });
+
+  describe('alert outbox', () => {
+    it('queues one row per channel, once per key', async () => {
+      await store.alerts.ensureChannels(['callmebot', 'discord']);
+      await store.alerts.enqueue(['callmebot', 'discord'], { text: 'um', dedupeKey: 'k1' });
+      await store.alerts.enqueue(['callmebot', 'discord'], { text: 'um de novo', dedupeKey: 'k1' });
+      await store.alerts.enqueue(['callmebot', 'discord'], { text: 'dois' });
+      expect((await store.alerts.due('callmebot', 10)).map((a) => a.text)).toEqual(['um', 'dois']);
+      expect((await store.alerts.due('discord', 10)).map((a) => a.text)).toEqual(['um', 'dois']);
+    });
+
+    it('lets one sender hold a channel, and paces it after a send', async () => {
+      await store.alerts.ensureChannels(['callmebot']);
+      await store.alerts.enqueue(['callmebot'], { text: 'um' });
+      expect(await store.alerts.acquireChannel('callmebot', 's1', 60_000)).toBe(true);
+      expect(await store.alerts.acquireChannel('callmebot', 's2', 60_000)).toBe(false);
+      const ids = (await store.alerts.due('callmebot', 10)).map((a) => a.id);
+      await store.alerts.markSent('callmebot', 's1', ids, now + 10_000);
+      expect(await store.alerts.due('callmebot', 10)).toEqual([]);
+      expect(await store.alerts.acquireChannel('callmebot', 's2', 60_000)).toBe(false);
+      now += 10_000;
+      expect(await store.alerts.acquireChannel('callmebot', 's2', 60_000)).toBe(true);
+      expect(await store.alerts.countByStatus()).toEqual({ pending: 0, sent: 1, failed: 0 });
+    });
+
+    it('retries transient failures until the attempts run out; permanent ones fail at once', async () => {
+      await store.alerts.ensureChannels(['c']);
+      await store.alerts.enqueue(['c'], { text: 'um' });
+      const [alert] = await store.alerts.due('c', 10);
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        expect(await store.alerts.acquireChannel('c', 's', 60_000)).toBe(true);
+        await store.alerts.markFailed('c', 's', [alert!.id], { error: 'HTTP 500', permanent: false, retryAt: now, maxAttempts: 3 });
+      }
+      expect(await store.alerts.countByStatus()).toEqual({ pending: 0, sent: 0, failed: 1 });
+      await store.alerts.enqueue(['c'], { text: 'dois' });
+      const [second] = await store.alerts.due('c', 10);
+      expect(await store.alerts.acquireChannel('c', 's', 60_000)).toBe(true);
+      await store.alerts.markFailed('c', 's', [second!.id], { error: 'APIKey', permanent: true, retryAt: now, maxAttempts: 3 });
+      expect(await store.alerts.countByStatus()).toEqual({ pending: 0, sent: 0, failed: 2 });
+      const [channel] = await store.alerts.channels();
+      expect(channel).toMatchObject({ last_error: 'APIKey', lease_owner: null });
+    });
+  });
+});
+
+describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name only', (target) => {
+  it('two instances migrating a new database at once both come up', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+    try {
+      const { id } = await stores[0]!.events.insert(event('A'));
+      expect((await stores[2]!.events.get(id))?.id).toBe(id);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+describe('store: sqlite only', () => {
+  it('after a restart, events left processing are taken up at once', async () => {
+    const config = await STORE_TARGETS[0]!.fresh();
+    const first = await openStore(config);
+    const { id } = await first.events.insert(event('A'));
+    await first.events.claimDue('crashed', 1, 3_600_000);
+    await first.close();
+    const second = await openStore(config);
+    try {
+      expect(await second.events.claimDue('new', 1, 60_000)).toEqual([]);
+      expect(await second.events.recoverAfterRestart()).toBe(1);
+      expect((await second.events.claimDue('new', 1, 60_000)).map((e) => e.id)).toEqual([id]);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema, type Config } from '../../src/config.js';
+
+export const TOKEN = 'test-token-kiwify';
+
+export function tempDir(prefix = 'bridge-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Environment for a test server: temporary SQLite, nothing pointing outside loopback. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    KIWIFY_WEBHOOK_TOKEN: TOKEN,
+    SQLITE_PATH: join(tempDir(), 'bridge.db'),
+    LOG_LEVEL: 'silent',
+    CALLMEBOT_BASE_URL: 'http://127.0.0.1:9',
+    CALLMEBOT_PHONE: '5561999990000',
+    CALLMEBOT_APIKEY: 'test-apikey',
+    ALERT_INTERVAL_MS: '0',
+    RETRY_BASE_MS: '50',
+    POLL_INTERVAL_MS: '50',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return configSchema.parse(testEnv(overrides));
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    root: new URL('..', import.meta.url).pathname,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Tests start real loopback servers and child processes: keep parallelism modest on 2 cores.
+    maxWorkers: 2,
+  },
+});

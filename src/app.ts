@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from './log.js';
+import { httpSerializers, type Logger } from './log.js';
 import type { Store } from './store/index.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
@@ -27,6 +27,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.log,
+      serializers: httpSerializers,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
         const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -36,6 +36,16 @@ function serializeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/** Requests are logged by id, method and URL (secrets masked): no headers, no body. */
+export const httpSerializers = {
+  req: (req: { id?: unknown; method?: string; url?: string }) => ({
+    id: req.id,
+    method: req.method,
+    url: req.url ? maskUrl(req.url) : req.url,
+  }),
+  res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+};
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -45,12 +55,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       serializers: {
         err: serializeError,
         error: serializeError,
-        req: (req: { id?: unknown; method?: string; url?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url ? maskUrl(req.url) : req.url,
-        }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        ...httpSerializers,
       },
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -13,13 +13,15 @@ export interface DispatcherOptions {
   intervalMs: number;
   tickMs?: number;
   maxAttempts?: number;
+  /** First wait after a failed send; doubles per attempt up to 15 min. */
+  retryBaseMs?: number;
 }
 
 const CHANNEL_LEASE_MS = 60_000;
 const MAX_MERGED = 50;
 
-function failureBackoffMs(attempts: number): number {
-  return Math.min(30_000 * 2 ** attempts, 15 * 60_000);
+function failureBackoffMs(attempts: number, baseMs: number): number {
+  return Math.min(baseMs * 2 ** attempts, 15 * 60_000);
 }
 
 /**
@@ -76,7 +78,7 @@ export class AlertDispatcher {
         const permanent = !isTransient(err);
         const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
         const attempts = Math.max(...due.map((a) => a.attempts));
-        const retryAt = Date.now() + Math.max(hinted, failureBackoffMs(attempts), this.opts.intervalMs);
+        const retryAt = Date.now() + Math.max(hinted, failureBackoffMs(attempts, this.opts.retryBaseMs ?? 30_000), this.opts.intervalMs);
         await store.alerts.markFailed(channel.name, this.owner, ids, {
           error: describeError(err),
           permanent,

@@ -9,6 +9,8 @@ const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
 // longer identifier (uuids, order refs): "529.982.247-25", "(61) 99999-8888", "+5561999998888".
 const DIGIT_RUN = /(?<![\w-])\+?\(?\d[\d\s().\-/]{6,}\d(?![\w-])/g;
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+
 export function maskDigits(value: string): string {
   const digits = value.replace(/\D/g, '');
   if (digits.length <= 2) return '**';
@@ -29,6 +31,7 @@ export function maskName(value: string): string {
 
 export function scrubText(text: string): string {
   return text.replace(EMAIL, maskEmail).replace(DIGIT_RUN, (run) => {
+    if (ISO_DATE.test(run)) return run;
     const digits = run.replace(/\D/g, '');
     return digits.length >= 8 ? maskDigits(run) : run;
   });

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AlertChannel } from '../../src/alerts/channels.js';
+import { AlertDispatcher } from '../../src/alerts/dispatcher.js';
+import { AlertOutbox } from '../../src/alerts/outbox.js';
+import { CallMeBotClient } from '../../src/clients/callmebot.js';
+import { DiscordClient } from '../../src/clients/discord.js';
+import { createLogger } from '../../src/log.js';
+import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callmebot.js';
+import { startFakeDiscord, type FakeDiscord } from '../../src/sandbox/discord.js';
+import { sleep } from '../../src/sandbox/fake-server.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { tempDir } from '../support/config.js';
+import { captureLogs } from '../support/logs.js';
+import { waitFor } from '../support/runtime.js';
+
+let callmebot: FakeCallMeBot;
+let discord: FakeDiscord;
+let store: Store;
+let dbPath: string;
+let dispatcher: AlertDispatcher | undefined;
+let logs: ReturnType<typeof captureLogs>;
+
+function channels(callMeBotUrl = callmebot.url): AlertChannel[] {
+  const cmb = new CallMeBotClient({ baseUrl: callMeBotUrl, phone: '+55 61 99999-0000', apiKey: 'k+y/=', timeoutMs: 2_000 });
+  const dc = new DiscordClient(discord.webhookUrl, 2_000);
+  return [
+    { name: 'callmebot', limit: 1200, send: (t) => cmb.sendWhatsApp(t) },
+    { name: 'discord', limit: 2000, send: (t) => dc.send(t) },
+  ];
+}
+
+async function startDispatcher(intervalMs: number, chans = channels()) {
+  const log = createLogger('info', logs.stream);
+  dispatcher = new AlertDispatcher({ store, channels: chans, log, intervalMs, tickMs: 20, retryBaseMs: 50 });
+  await dispatcher.start();
+  const outbox = new AlertOutbox(store, chans.map((c) => c.name), log, () => dispatcher!.wake());
+  return outbox;
+}
+
+beforeEach(async () => {
+  callmebot = await startFakeCallMeBot();
+  discord = await startFakeDiscord();
+  dbPath = join(tempDir(), 'alerts.db');
+  store = await openStore({ SQLITE_PATH: dbPath });
+  logs = captureLogs();
+});
+afterEach(async () => {
+  await dispatcher?.stop();
+  dispatcher = undefined;
+  await store.close();
+  await callmebot.close();
+  await discord.close();
+});
+
+describe('alert dispatcher', () => {
+  it('sends to CallMeBot with the phone digits, encoded text and apikey, and to Discord', async () => {
+    const outbox = await startDispatcher(0);
+    await outbox.send('Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia');
+    await waitFor(() => callmebot.calls.length === 1 && discord.calls.length === 1, 5_000, 'both channels');
+    expect(callmebot.calls[0]).toMatchObject({
+      phone: '5561999990000',
+      text: 'Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia',
+      apikey: 'k+y/=',
+    });
+    expect(discord.calls[0]!.content).toBe('Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia');
+    await waitFor(async () => (await store.alerts.countByStatus()).sent === 2, 2_000, 'marked sent');
+  });
+
+  it('spaces messages out and merges what piles up in between into one summary', async () => {
+    const outbox = await startDispatcher(600);
+    await outbox.send('primeiro');
+    await waitFor(() => callmebot.calls.length === 1, 5_000, 'first');
+    await outbox.send('segundo');
+    await outbox.send('terceiro');
+    await outbox.send('quarto');
+    await waitFor(() => callmebot.calls.length === 2, 5_000, 'second');
+    await sleep(200);
+    expect(callmebot.calls).toHaveLength(2);
+    expect(callmebot.calls[1]!.at - callmebot.calls[0]!.at).toBeGreaterThanOrEqual(580);
+    expect(callmebot.calls[1]!.text).toBe('🔔 *3 alertas acumulados*\n\n1) segundo\n\n2) terceiro\n\n3) quarto');
+  });
+
+  it('counts CallMeBot as delivered only when it says "Message queued"', async () => {
+    callmebot.answers.push('unqueued_200', 'error_500');
+    const outbox = await startDispatcher(0);
+    await outbox.send('importante');
+    await waitFor(() => callmebot.calls.length === 3, 5_000, 'third try');
+    await waitFor(async () => (await store.alerts.due('callmebot', 10)).length === 0, 2_000, 'sent');
+    expect(callmebot.calls.map((c) => c.text)).toEqual(['importante', 'importante', 'importante']);
+    const [channel] = (await store.alerts.channels()).filter((c) => c.channel === 'callmebot');
+    expect(channel!.last_ok_at).toBeGreaterThan(channel!.last_error_at!);
+  });
+
+  it('backs off for minutes when CallMeBot says "Too many requests"', async () => {
+    callmebot.answers.push('too_many');
+    const outbox = await startDispatcher(0);
+    await outbox.send('um');
+    await waitFor(() => callmebot.calls.length === 1, 5_000, 'first try');
+    await sleep(300);
+    expect(callmebot.calls).toHaveLength(1);
+    const [channel] = (await store.alerts.channels()).filter((c) => c.channel === 'callmebot');
+    expect(channel!.next_send_at - Date.now()).toBeGreaterThan(4 * 60_000);
+  });
+
+  it('gives up on an alert CallMeBot refuses for good (bad apikey), logging it', async () => {
+    callmebot.answers.push('invalid_key');
+    const outbox = await startDispatcher(0);
+    await outbox.send('um');
+    await waitFor(async () => (await store.alerts.countByStatus()).failed === 1, 5_000, 'failed');
+    await sleep(200);
+    expect(callmebot.calls).toHaveLength(1);
+    expect(logs.text()).toContain('alerta não entregue');
+    expect(logs.text()).toContain('APIKey');
+  });
+
+  it('waits Discord\'s retry_after on 429, then delivers', async () => {
+    discord.answers.push({ status: 429, retryAfterSeconds: 0.5 });
+    const outbox = await startDispatcher(0);
+    await outbox.send('um');
+    await waitFor(() => discord.calls.length === 2, 5_000, 'retry after 429');
+    expect(discord.calls[1]!.at - discord.calls[0]!.at).toBeGreaterThanOrEqual(480);
+    await waitFor(async () => (await store.alerts.due('discord', 10)).length === 0, 2_000, 'sent');
+  });
+
+  it('cuts each message to its channel limit', async () => {
+    const outbox = await startDispatcher(0);
+    await outbox.send(`início ${'x'.repeat(5000)}`);
+    await waitFor(() => callmebot.calls.length === 1 && discord.calls.length === 1, 5_000, 'both');
+    expect(callmebot.calls[0]!.text.length).toBe(1200);
+    expect(discord.calls[0]!.content.length).toBe(2000);
+  });
+
+  it('an unreachable channel is logged and retried, and crashes nothing', async () => {
+    const outbox = await startDispatcher(0, channels('http://127.0.0.1:9'));
+    await outbox.send('um');
+    await waitFor(() => logs.text().includes('alerta não entregue'), 5_000, 'error logged');
+    await waitFor(() => discord.calls.length === 1, 5_000, 'discord still delivered');
+    const pending = await store.alerts.due('callmebot', 10).then(() => store.alerts.countByStatus());
+    expect(pending.pending).toBe(1);
+  });
+
+  it('alerts survive a restart: queued while nothing sends, delivered by the next process', async () => {
+    const log = createLogger('silent');
+    await store.alerts.ensureChannels(['callmebot', 'discord']);
+    await new AlertOutbox(store, ['callmebot', 'discord'], log).send('antes do reinício');
+    await store.close();
+    store = await openStore({ SQLITE_PATH: dbPath });
+    await startDispatcher(0);
+    await waitFor(() => callmebot.calls.length === 1, 5_000, 'delivered after restart');
+    expect(callmebot.calls[0]!.text).toBe('antes do reinício');
+  });
+});

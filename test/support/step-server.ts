@@ -1,0 +1,29 @@
+/**
+ * A real server process for crash tests: the production runtime with test handlers whose
+ * steps call a recorder on loopback (STEP_RECORDER_URL), so a test can hold a step open and
+ * kill the process in the middle of it.
+ */
+import { loadConfig } from '../../src/config.js';
+import { createRuntime } from '../../src/runtime.js';
+import type { Handler } from '../../src/worker/types.js';
+
+const recorder = process.env.STEP_RECORDER_URL!;
+
+async function call(step: string, eventId: number): Promise<{ step: string }> {
+  const res = await fetch(`${recorder}/step/${step}?event=${eventId}&pid=${process.pid}`, { method: 'POST' });
+  if (!res.ok) throw new Error(`recorder answered ${res.status}`);
+  return { step };
+}
+
+const twoSteps: Handler = async (ctx) => {
+  await ctx.step('first', () => call('first', ctx.event.id));
+  await ctx.step('second', () => call('second', ctx.event.id));
+  return { outcome: 'duas etapas concluídas' };
+};
+
+const runtime = await createRuntime(loadConfig(), { handlers: { order_approved: twoSteps } });
+await runtime.listen();
+process.once('SIGTERM', () => {
+  runtime.stop().then(() => process.exit(0), () => process.exit(1));
+});
+console.log(`READY ${runtime.url()}`);

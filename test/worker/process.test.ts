@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApp, listenFake, sleep } from '../../src/sandbox/fake-server.js';
+import { openStore } from '../../src/store/index.js';
+import { tempDir, testEnv } from '../support/config.js';
+import { approvedSale, deliver } from '../support/kiwify.js';
+import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
+import { waitFor } from '../support/runtime.js';
+
+/** Records the steps the server process runs; can hold a step open, or answer slowly. */
+async function startRecorder() {
+  const calls: Array<{ step: string; pid: string }> = [];
+  const hold = new Map<string, 'forever' | number>();
+  const app = fakeApp();
+  app.post('/step/:step', express.raw(), async (req, res) => {
+    const step = req.params.step!;
+    calls.push({ step, pid: String(req.query.pid) });
+    const rule = hold.get(step);
+    if (rule === 'forever') return; // never answers: the process is killed mid-step
+    if (typeof rule === 'number') await sleep(rule);
+    hold.delete(step);
+    res.json({ ok: true });
+  });
+  const server = await listenFake(app);
+  return { ...server, calls, hold };
+}
+
+const processes: ServerProcess[] = [];
+afterEach(() => {
+  for (const p of processes.splice(0)) p.child.kill('SIGKILL');
+});
+
+async function serverProcess(env: Record<string, string>) {
+  const p = await startServerProcess('test/support/step-server.ts', env);
+  processes.push(p);
+  return p;
+}
+
+describe('a real server process', () => {
+  it('killed with SIGKILL mid-step loses nothing: after restart the event completes and finished steps do not run again', async () => {
+    const recorder = await startRecorder();
+    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), SQLITE_PATH: join(tempDir(), 'crash.db') });
+    recorder.hold.set('second', 'forever');
+
+    const first = await serverProcess(env);
+    const { body } = await deliver(first.url, approvedSale(1));
+    await waitFor(() => recorder.calls.some((c) => c.step === 'second'), 10_000, 'second step started');
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    recorder.hold.delete('second');
+    const second = await serverProcess(env);
+    await waitFor(async () => ((await fetch(`${second.url}/secure`).then((r) => r.json())) as { events: { pending: number } }).events.pending === 0 &&
+      recorder.calls.filter((c) => c.step === 'second').length === 2, 10_000, 'event finished after restart');
+    second.child.kill('SIGTERM');
+    await second.exited;
+
+    expect(recorder.calls.map((c) => c.step)).toEqual(['first', 'second', 'second']);
+    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    try {
+      const event = await store.events.get(Number(body.eventId));
+      expect(event).toMatchObject({ status: 'done', attempts: 2, outcome: 'duas etapas concluídas' });
+    } finally {
+      await store.close();
+    }
+    await recorder.close();
+  });
+
+  it('on SIGTERM stops taking deliveries, lets the running step finish, and exits 0; the rest runs after restart', async () => {
+    const recorder = await startRecorder();
+    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), SQLITE_PATH: join(tempDir(), 'drain.db') });
+    recorder.hold.set('first', 800);
+
+    const first = await serverProcess(env);
+    const { body } = await deliver(first.url, approvedSale(1));
+    await waitFor(() => recorder.calls.length === 1, 10_000, 'first step started');
+    const t0 = Date.now();
+    first.child.kill('SIGTERM');
+    await sleep(100);
+    await expect(deliver(first.url, approvedSale(2))).rejects.toThrow();
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(600); // it waited for the step
+    expect(recorder.calls.map((c) => c.step)).toEqual(['first']); // and started no new one
+
+    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    const id = Number(body.eventId);
+    expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect([...(await store.events.loadSteps(id)).keys()]).toEqual(['first']);
+    await store.close();
+
+    const second = await serverProcess(env);
+    await waitFor(() => recorder.calls.length === 2, 10_000, 'second step after restart');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(recorder.calls.map((c) => c.step)).toEqual(['first', 'second']);
+    await recorder.close();
+  });
+});

@@ -1,9 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
  * Every environment variable the server reads, parsed once at start-up.
  * `.env.example` explains each one; keep both in step.
  */
+
+/** The school's plan map shipped in the repository (same path from src/ and dist/). */
+export const DEFAULT_PLANS_FILE = fileURLToPath(new URL('../src/plans.json', import.meta.url));
 
 const optionalText = z
   .string()
@@ -49,6 +53,36 @@ export const configSchema = z.object({
   ALERT_INTERVAL_MS: int(10_000, 0),
 
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
+
+  EAD_BASE_URL: url.default('https://meuappdecursos.com.br/ws/v2'),
+  EAD_API_KEY: z.string({ error: 'obrigatório (Portal do Licenciado > EAD > API)' }).trim().min(1),
+  EAD_UNIT_ID: z.string({ error: 'obrigatório (id da unidade no EAD)' }).trim().regex(/^\d+$/, 'deve ser o id numérico da unidade'),
+
+  CHATPRO_BASE_URL: url.default('https://v5.chatpro.com.br'),
+  CHATPRO_INSTANCE_ID: optionalText,
+  CHATPRO_TOKEN: optionalText,
+
+  PLANS_FILE: z.string().trim().min(1).default(DEFAULT_PLANS_FILE),
+  STUDENT_DEFAULT_PASSWORD: optionalText,
+  ALERT_ON_SUCCESS: bool(true),
+  REVOKE_MODE: z.enum(['delete', 'courses']).default('delete'),
+  CANCEL_POLICY: z.enum(['at_period_end', 'immediate', 'ignore']).default('at_period_end'),
+
+  SCHOOL_NAME: optionalText,
+  PORTAL_URL: optionalText.pipe(url.optional()),
+  ANDROID_APP_URL: optionalText.pipe(url.optional()),
+  IOS_APP_URL: optionalText.pipe(url.optional()),
+  SUPPORT_WHATSAPP: optionalText,
+}).check((ctx) => {
+  const { CHATPRO_INSTANCE_ID, CHATPRO_TOKEN } = ctx.value;
+  if (Boolean(CHATPRO_INSTANCE_ID) !== Boolean(CHATPRO_TOKEN)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      path: [CHATPRO_INSTANCE_ID ? 'CHATPRO_TOKEN' : 'CHATPRO_INSTANCE_ID'],
+      message: 'defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos (ou nenhum dos dois para não enviar boas-vindas)',
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -9,6 +9,7 @@ import { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
+import { buildHandlers, type HandlerServices } from './flows/registry.js';
 import type { HandlerRegistry } from './worker/types.js';
 import { Worker } from './worker/worker.js';
 
@@ -17,8 +18,8 @@ export const VERSION: string = (
 ).version;
 
 export interface RuntimeOptions {
-  /** Replaces the event handlers (tests plug in their own). */
-  handlers?: HandlerRegistry;
+  /** Replaces the event handlers (tests plug in their own). Default: the sale flows. */
+  handlers?: HandlerRegistry | ((services: HandlerServices) => HandlerRegistry);
   /** Replaces the alert channels built from the configuration. */
   alertChannels?: AlertChannel[];
   logDestination?: DestinationStream;
@@ -46,7 +47,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const channels = options.alertChannels ?? alertChannelsFromConfig(config);
   const dispatcher = new AlertDispatcher({ store, channels, log, intervalMs: config.ALERT_INTERVAL_MS });
   const alerts = new AlertOutbox(store, channels.map((c) => c.name), log, () => dispatcher.wake());
-  const handlers = options.handlers ?? {};
+  const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
+  let handlers: HandlerRegistry;
+  try {
+    handlers = typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log }) : makeHandlers;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const worker = new Worker({
     store,
     handlers,

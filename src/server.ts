@@ -1,7 +1,6 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig } from './config.js';
 import { createRuntime } from './runtime.js';
-import { buildHandlers } from './flows/registry.js';
 
 /** Reads the configuration, starts the server, stops cleanly on SIGTERM/SIGINT. Nothing else. */
 async function main(): Promise<void> {
@@ -15,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const runtime = await createRuntime(config, { handlers: buildHandlers(config) });
+  const runtime = await createRuntime(config);
   await runtime.listen();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -15,7 +15,7 @@ function problems(env: Record<string, string | undefined>): string[] {
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
-    const config = loadConfig({ KIWIFY_WEBHOOK_TOKEN: 't', CALLMEBOT_PHONE: '5561999990000', CALLMEBOT_APIKEY: 'k' });
+    const config = loadConfig({ KIWIFY_WEBHOOK_TOKEN: 't', CALLMEBOT_PHONE: '5561999990000', CALLMEBOT_APIKEY: 'k', EAD_API_KEY: 'e', EAD_UNIT_ID: '1' });
     expect(config).toMatchObject({
       PORT: 3000,
       SQLITE_PATH: './data/bridge.db',

@@ -1,4 +1,5 @@
 import type { EventRow } from '../store/index.js';
+import type { WelcomeSettings } from '../flows/deps.js';
 
 /**
  * Every text a person reads at run time, in one place and in pt-BR:
@@ -47,10 +48,78 @@ export const messages = {
       retryHint(event.id),
     ].join('\n'),
 
+  enrolled: (event: EventRow, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
+    `✅ *Matrícula:* ${eventLine(event)}\nAluno ${o.created ? 'novo' : 'já existente'} (id ${o.studentId}); ${o.courses.length} curso(s): ${o.courses.join(', ')}.\nBoas-vindas: ${o.welcome}.`,
+
+  welcomeSkipped: (event: EventRow, reason: string) =>
+    [
+      `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
+      `Motivo: ${reason}`,
+      'O aluno está matriculado: envie o acesso manualmente (login = CPF; senha inicial, ou "Esqueci minha senha" no portal).',
+    ].join('\n'),
+
+  revoked: (event: EventRow, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
+
+  planMapInvalid: (problems: string[]) =>
+    [`⚠️ *Mapa de planos inválido* — continuo usando a versão anterior. Corrija o arquivo:`, ...problems.map((p) => `• ${p}`)].join('\n'),
+
   alertsMerged: (count: number) => `🔔 *${count} alertas acumulados*`,
   alertsOmitted: (count: number) => `… e mais ${count} alerta(s): veja o painel /admin.`,
 };
 
 export function formatTime(ms: number): string {
   return new Date(ms).toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo' });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export const WELCOME_SKIP_REASONS: Record<string, string> = {
+  chatpro_not_configured: 'ChatPro não configurado (CHATPRO_INSTANCE_ID / CHATPRO_TOKEN).',
+  missing: 'o comprador não informou celular.',
+  unparseable: 'o celular informado não é um número válido.',
+  not_brazilian: 'o celular informado não é brasileiro.',
+  not_mobile: 'o número informado não é de celular.',
+  not_on_whatsapp: 'o celular do aluno não tem WhatsApp.',
+};
+
+export interface WelcomeText {
+  firstName: string;
+  planName: string;
+  login: string;
+  /** The password to tell; absent for a student who already had an account. */
+  password?: string;
+  /** A new account whose generated password never reached us: the student sets one. */
+  passwordUnknown?: boolean;
+  whatsappGroup?: string;
+  settings: WelcomeSettings;
+}
+
+/** The WhatsApp welcome to a new student (ChatPro). */
+export function welcomeMessage(w: WelcomeText): string {
+  const s = w.settings;
+  const lines = [
+    `Olá, ${w.firstName || 'aluno(a)'}! 🎉`,
+    '',
+    `Sua matrícula no plano *${w.planName}*${s.schoolName ? ` da ${s.schoolName}` : ''} está confirmada.`,
+    '',
+    '🔐 *Seus dados de acesso*',
+    `Login: ${w.login}`,
+    w.password
+      ? `Senha: ${w.password}`
+      : w.passwordUnknown
+        ? 'Senha: crie a sua em "Esqueci minha senha" no portal.'
+        : 'Senha: a mesma que você já usa na plataforma (esqueceu? clique em "Esqueci minha senha" no portal).',
+  ];
+  const links = [
+    s.portalUrl && `💻 Portal: ${s.portalUrl}`,
+    s.androidAppUrl && `📱 App Android: ${s.androidAppUrl}`,
+    s.iosAppUrl && `🍎 App iPhone: ${s.iosAppUrl}`,
+    w.whatsappGroup && `👥 Grupo da turma no WhatsApp: ${w.whatsappGroup}`,
+  ].filter(Boolean) as string[];
+  if (links.length) lines.push('', ...links);
+  if (s.supportWhatsapp) lines.push('', `Dúvidas? Fale com o suporte: ${s.supportWhatsapp}`);
+  lines.push('', 'Bons estudos! 📚');
+  return lines.join('\n');
 }

@@ -21,6 +21,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     ALERT_INTERVAL_MS: '0',
     RETRY_BASE_MS: '50',
     POLL_INTERVAL_MS: '50',
+    EAD_BASE_URL: 'http://127.0.0.1:9',
+    EAD_API_KEY: 'test-ead-key',
+    EAD_UNIT_ID: '1',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

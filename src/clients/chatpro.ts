@@ -1,0 +1,70 @@
+import type { AxiosInstance } from 'axios';
+import { PermanentError, TransientError } from '../domain/errors.js';
+import { alternateNinthDigit } from '../domain/phone.js';
+import { bodyText, createHttp, parseJson, send, shorten } from './http.js';
+
+export interface ChatProConfig {
+  baseUrl: string;
+  instanceId: string;
+  token: string;
+  timeoutMs: number;
+}
+
+/** The number has no WhatsApp account (with or without the ninth digit). */
+export class NotOnWhatsAppError extends PermanentError {
+  constructor() {
+    super('O número do aluno não tem WhatsApp (ChatPro: número não cadastrado).', 'not_on_whatsapp');
+  }
+}
+
+export interface ChatProApi {
+  /** Sends a text; resolves with the number it was delivered to. */
+  sendMessage(number: string, message: string): Promise<{ number: string }>;
+}
+
+const NOT_REGISTERED = /n[aã]o est[aá] cadastrado|invalid wid/i;
+
+/**
+ * ChatPro WhatsApp: `POST {base}/{instance}/api/v1/send_message` with the raw instance token in
+ * `Authorization`. 400 "não está cadastrado"/"Invalid WID" → no WhatsApp (one retry with the
+ * other ninth-digit form); 401 → configuration error; 5xx and timeouts → transient.
+ */
+export class ChatProClient implements ChatProApi {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly config: ChatProConfig) {
+    this.http = createHttp(config.baseUrl, config.timeoutMs, {
+      authorization: config.token,
+      'content-type': 'application/json',
+    });
+  }
+
+  async sendMessage(number: string, message: string): Promise<{ number: string }> {
+    try {
+      await this.post(number, message);
+      return { number };
+    } catch (err) {
+      const alternate = alternateNinthDigit(number);
+      if (!(err instanceof NotOnWhatsAppError) || !alternate) throw err;
+      await this.post(alternate, message);
+      return { number: alternate };
+    }
+  }
+
+  private async post(number: string, message: string): Promise<void> {
+    const path = `/${encodeURIComponent(this.config.instanceId)}/api/v1/send_message`;
+    const response = await send('ChatPro', () => this.http.post<string>(path, JSON.stringify({ number, message })));
+    const status = response.status;
+    if (status >= 200 && status < 300) return;
+    const json = parseJson(response) as { message?: unknown } | undefined;
+    const detail = shorten(String(json?.message ?? bodyText(response)), 160);
+    if (status === 400 && NOT_REGISTERED.test(detail)) throw new NotOnWhatsAppError();
+    if (status === 401 || status === 403) {
+      throw new PermanentError(`ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP ${status}.`, 'chatpro_unauthorized');
+    }
+    if (status >= 500 || status === 429 || status === 408) {
+      throw new TransientError(`ChatPro falhou (HTTP ${status}): ${detail}`, `http_${status}`);
+    }
+    throw new PermanentError(`ChatPro recusou a mensagem (HTTP ${status}): ${detail}`, `http_${status}`);
+  }
+}

@@ -1,0 +1,237 @@
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import { PermanentError, TransientError } from '../domain/errors.js';
+import { normalizeText } from '../domain/text.js';
+import { createHttp, parseJson, send, shorten } from './http.js';
+
+/**
+ * Ouro Moderno EAD API v2 ("Meu App de Cursos"). Quirks handled here, nowhere else:
+ * Basic auth `KEY:` on every call; write calls also carry the unit token (cached, refreshed once
+ * when a write is refused for it); form-encoded bodies (JSON is not accepted); success is
+ * `status: "true"` (a string); failures come as HTTP 200 with `status: "false"`, as 4xx, or as
+ * an HTML page from the CDN.
+ */
+
+export interface EadConfig {
+  baseUrl: string;
+  apiKey: string;
+  unitId: string;
+  timeoutMs: number;
+}
+
+export interface EadStudent {
+  id: string;
+}
+
+export interface NewStudent {
+  nome: string;
+  data_nascimento: string;
+  email: string;
+  fone: string;
+  celular: string;
+  doc_cpf: string;
+  doc_rg: string;
+  pais: string;
+  uf: string;
+  cidade: string;
+  endereco: string;
+  complemento: string;
+  bairro: string;
+  cep: string;
+  senha?: string;
+}
+
+export interface CreatedStudent {
+  id: string;
+  /** The password set, or the one the platform generated. */
+  password?: string;
+}
+
+/** The EAD says this CPF already has an account ("já está em uso"). */
+export class StudentAlreadyExistsError extends PermanentError {
+  constructor() {
+    super('O EAD informa que este CPF já está cadastrado.', 'student_exists');
+  }
+}
+
+/** The operations the flows need; the real client and test doubles implement it. */
+export interface EadApi {
+  findStudentByCpf(cpf: string): Promise<EadStudent | null>;
+  createStudent(student: NewStudent): Promise<CreatedStudent>;
+  studentCourses(studentId: string): Promise<string[]>;
+  enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }>;
+  removeCourse(studentId: string, courseId: number): Promise<void>;
+  deleteStudent(studentId: string): Promise<void>;
+  unitCourses(): Promise<Array<{ id: string; nome: string }>>;
+}
+
+interface Envelope {
+  ok: boolean;
+  httpStatus: number;
+  data: unknown;
+  info: string;
+}
+
+const SYSTEM = 'EAD';
+const digits = (value: unknown) => String(value ?? '').replace(/\D/g, '');
+
+export class EadClient implements EadApi {
+  private readonly http: AxiosInstance;
+  private token: string | undefined;
+  private tokenRequest: Promise<string> | undefined;
+
+  constructor(private readonly config: EadConfig) {
+    const basic = Buffer.from(`${config.apiKey}:`).toString('base64');
+    this.http = createHttp(config.baseUrl, config.timeoutMs, { authorization: `Basic ${basic}`, accept: 'application/json' });
+  }
+
+  // --- plumbing -----------------------------------------------------------------------------
+
+  private envelope(response: AxiosResponse<string>, allowEmpty = false): Envelope {
+    const json = parseJson(response) as { status?: unknown; data?: unknown; info?: unknown; message?: unknown } | undefined;
+    const httpStatus = response.status;
+    if (json === undefined || typeof json !== 'object' || json === null) {
+      const empty = String(response.data ?? '').trim() === '';
+      if (allowEmpty && empty && httpStatus >= 200 && httpStatus < 300) return { ok: true, httpStatus, data: undefined, info: '' };
+      // An HTML page (Cloudflare) or garbage: the API itself did not answer.
+      throw new TransientError(
+        `${SYSTEM} respondeu HTTP ${httpStatus} sem JSON (provável página de erro do CDN): ${shorten(String(response.data ?? ''), 80)}`,
+        `http_${httpStatus}`,
+      );
+    }
+    const ok = (json.status === 'true' || json.status === true) && httpStatus >= 200 && httpStatus < 300;
+    return { ok, httpStatus, data: json.data, info: String(json.info ?? json.message ?? '') };
+  }
+
+  /** Turns a failed envelope into the right error: transient for 5xx/429, permanent otherwise. */
+  private failure(what: string, env: Envelope): never {
+    const detail = env.info ? `: ${shorten(env.info)}` : '';
+    const status = env.httpStatus;
+    if (status >= 500 || status === 429 || status === 408) {
+      throw new TransientError(`${SYSTEM} falhou ao ${what} (HTTP ${status})${detail}`, `http_${status}`);
+    }
+    if (status === 401) throw new PermanentError(`${SYSTEM} recusou a chave da API (EAD_API_KEY) ao ${what}${detail}`, 'ead_unauthorized');
+    if (status === 403) throw new PermanentError(`${SYSTEM} negou acesso ao ${what} (HTTP 403)${detail}`, 'ead_forbidden');
+    throw new PermanentError(`${SYSTEM} recusou ${what} (HTTP ${status})${detail}`, 'ead_refused');
+  }
+
+  private get(path: string, params?: Record<string, string>) {
+    return send(SYSTEM, () => this.http.get<string>(path, { params }));
+  }
+
+  private async unitToken(): Promise<string> {
+    if (this.token) return this.token;
+    this.tokenRequest ??= (async () => {
+      try {
+        const env = this.envelope(await this.get(`/unidades/token/${encodeURIComponent(this.config.unitId)}`));
+        const token = (env.data as { token?: unknown } | undefined)?.token;
+        if (!env.ok || typeof token !== 'string' || !token) this.failure('obter o token da unidade (EAD_UNIT_ID)', env);
+        this.token = token;
+        return token;
+      } finally {
+        this.tokenRequest = undefined;
+      }
+    })();
+    return this.tokenRequest;
+  }
+
+  private static refusedForToken(env: Envelope): boolean {
+    return !env.ok && (env.httpStatus === 401 || env.httpStatus === 403 || /token/i.test(env.info));
+  }
+
+  /** A write call: form fields plus the unit token; a refusal for the token refreshes it once. */
+  private async write(method: 'post', path: string, fields: Record<string, string>): Promise<Envelope> {
+    const attempt = async () => {
+      const token = await this.unitToken();
+      const body = new URLSearchParams({ token, ...fields });
+      return this.envelope(await send(SYSTEM, () => this.http.request<string>({ method, url: path, data: body })));
+    };
+    let env = await attempt();
+    if (EadClient.refusedForToken(env)) {
+      this.token = undefined;
+      env = await attempt();
+    }
+    return env;
+  }
+
+  // --- operations ---------------------------------------------------------------------------
+
+  /**
+   * The student whose CPF (or login) is exactly this CPF. Rows for other people are ignored —
+   * the API has been seen to return unrelated students — and two matches is an error, never a
+   * guess.
+   */
+  async findStudentByCpf(cpf: string): Promise<EadStudent | null> {
+    const wanted = digits(cpf);
+    const response = await this.get('/alunos', { cpf: wanted });
+    const env = this.envelope(response);
+    if (!env.ok) {
+      if (env.httpStatus === 404 || (env.httpStatus >= 200 && env.httpStatus < 300)) return null;
+      if (env.httpStatus === 400 && /n[aã]o encontrad|nenhum/i.test(env.info)) return null;
+      this.failure('buscar aluno por CPF', env);
+    }
+    const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
+    const matches = new Map<string, EadStudent>();
+    for (const row of rows) {
+      if (digits(row.cpf) === wanted || digits(row.usuario) === wanted) {
+        const id = String(row.id ?? '');
+        if (id) matches.set(id, { id });
+      }
+    }
+    if (matches.size > 1) {
+      throw new PermanentError(
+        `A busca por CPF no EAD encontrou ${matches.size} alunos com este CPF (ids ${[...matches.keys()].join(', ')}): resolva manualmente.`,
+        'ambiguous_student',
+      );
+    }
+    return matches.values().next().value ?? null;
+  }
+
+  async createStudent(student: NewStudent): Promise<CreatedStudent> {
+    const fields: Record<string, string> = { ...student, login_info: 'CPF' };
+    if (!student.senha) delete fields.senha;
+    const env = await this.write('post', '/alunos', fields);
+    if (!env.ok) {
+      if (normalizeText(env.info).includes('ja esta em uso')) throw new StudentAlreadyExistsError();
+      this.failure('o cadastro do aluno', env);
+    }
+    const data = (env.data ?? {}) as { id?: unknown; senha?: unknown };
+    const id = String(data.id ?? '');
+    if (!id) throw new TransientError(`${SYSTEM} confirmou o cadastro sem informar o id do aluno.`, 'no_id');
+    return { id, password: typeof data.senha === 'string' && data.senha ? data.senha : student.senha };
+  }
+
+  async studentCourses(studentId: string): Promise<string[]> {
+    const env = this.envelope(await this.get(`/alunos/cursos/${encodeURIComponent(studentId)}`));
+    if (!env.ok) {
+      if (env.httpStatus >= 200 && env.httpStatus < 300 && /nenhum|n[aã]o possui/i.test(env.info)) return [];
+      this.failure('listar os cursos do aluno', env);
+    }
+    const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
+    return rows.map((row) => String(row.id ?? row.id_curso ?? '')).filter(Boolean);
+  }
+
+  async enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }> {
+    const env = await this.write('post', `/alunos/matricula/${encodeURIComponent(studentId)}`, { cursos: courseIds.join(',') });
+    if (!env.ok) this.failure('a matrícula', env);
+    const id = (env.data as { id?: unknown } | undefined)?.id;
+    return { contractId: id === undefined ? undefined : String(id) };
+  }
+
+  async removeCourse(studentId: string, courseId: number): Promise<void> {
+    const env = await this.write('post', `/alunos/removercurso/${encodeURIComponent(studentId)}/${courseId}`, {});
+    if (!env.ok) this.failure(`a remoção do curso ${courseId}`, env);
+  }
+
+  async deleteStudent(studentId: string): Promise<void> {
+    const response = await send(SYSTEM, () => this.http.delete<string>(`/alunos/${encodeURIComponent(studentId)}`));
+    const env = this.envelope(response, true);
+    if (!env.ok) this.failure('a exclusão do aluno', env);
+  }
+
+  async unitCourses(): Promise<Array<{ id: string; nome: string }>> {
+    const env = this.envelope(await this.get(`/unidades/cursos/${encodeURIComponent(this.config.unitId)}`));
+    if (!env.ok) this.failure('listar os cursos da unidade', env);
+    const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
+    return rows.map((row) => ({ id: String(row.id ?? ''), nome: String(row.nome ?? '') }));
+  }
+}

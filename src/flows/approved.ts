@@ -1,0 +1,203 @@
+import { NotOnWhatsAppError } from '../clients/chatpro.js';
+import { StudentAlreadyExistsError } from '../clients/ead.js';
+import { isValidCpf } from '../domain/cpf.js';
+import { PermanentError } from '../domain/errors.js';
+import { messages, welcomeMessage, WELCOME_SKIP_REASONS } from '../domain/messages.js';
+import { normalizeBrazilianMobile } from '../domain/phone.js';
+import type { Plan } from '../domain/plans.js';
+import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js';
+import type { Handler, HandlerContext } from '../worker/types.js';
+import { buyerOf, cadastroForm, type Buyer } from './buyer.js';
+import type { FlowDeps } from './deps.js';
+import { endedSaleKeys, saleKeyOf } from './sales.js';
+
+/** Journal entries of an approved sale (each step's result, as stored). */
+interface StudentStep {
+  studentId: string;
+  created: boolean;
+  /** Kept only until the welcome has been sent (or skipped), then wiped. */
+  password?: string;
+  /** Created by an earlier attempt whose answer was lost: the generated password is unknown. */
+  passwordUnknown?: boolean;
+}
+interface EnrollStep {
+  /** The plan's courses the student did not have before this sale. */
+  enrolled: number[];
+  alreadyHad: number[];
+}
+interface WelcomeStep {
+  sent: boolean;
+  reason?: string;
+}
+
+/** The plan bought; unmapped is a permanent failure that a fixed map + retry resolves. */
+export function planOf(order: KiwifyOrder, deps: FlowDeps): Plan {
+  const name = planNameOf(order);
+  const plan = deps.plans.resolve(name);
+  if (!plan) {
+    throw new PermanentError(
+      name
+        ? `O plano "${name}" não está no mapa de planos (PLANS_FILE). Adicione-o com os ids dos cursos.`
+        : 'A venda não informa plano nem produto: não sei quais cursos liberar.',
+      'unmapped_plan',
+    );
+  }
+  return plan;
+}
+
+/** The buyer's CPF, or a permanent failure: the EAD login is a CPF, so a person must step in. */
+export function requireCpf(buyer: Buyer): string {
+  if (!buyer.cpf && buyer.cnpj) {
+    throw new PermanentError('Compra feita com CNPJ: o login do EAD é um CPF. Cadastre o aluno manualmente com o CPF da pessoa.', 'cnpj_buyer');
+  }
+  if (!isValidCpf(buyer.cpf)) {
+    throw new PermanentError('CPF do comprador ausente ou inválido: confirme o CPF com o aluno e cadastre manualmente.', 'invalid_cpf');
+  }
+  return buyer.cpf;
+}
+
+/**
+ * order_approved — the story of a sale:
+ * the plan's courses → the buyer's CPF → the student (found, or created) → enrolment in the
+ * courses they do not have yet → a WhatsApp welcome when something new happened → a note to
+ * support. Every step is journaled, so a retry resumes where the last attempt stopped; a renewal
+ * (everything already in place) creates nothing and sends nothing.
+ */
+export function approvedFlow(deps: FlowDeps): Handler {
+  return async (ctx) => {
+    const order = orderSchema.parse(ctx.body);
+    const saleKey = saleKeyOf(ctx.event);
+    if (saleKey && (await saleEnded(ctx, deps, saleKey))) {
+      return { status: 'ignored', outcome: 'Venda já reembolsada ou revogada: nada a matricular.' };
+    }
+    const plan = planOf(order, deps);
+    const buyer = buyerOf(order);
+    const cpf = requireCpf(buyer);
+
+    const { student, createdNow } = await findOrCreateStudent(ctx, deps, buyer, cpf);
+    const enrollment = await enroll(ctx, deps, student, createdNow, plan);
+    const somethingNew = student.created || enrollment.enrolled.length > 0;
+    if (!somethingNew) {
+      return { outcome: `Aluno ${student.studentId} já tinha todos os cursos do plano: nada novo (renovação ou repetição).` };
+    }
+
+    const welcome = await sendWelcome(ctx, deps, buyer, plan, student);
+    const welcomeText = welcome.sent ? 'enviadas' : `não enviadas (${WELCOME_SKIP_REASONS[welcome.reason ?? ''] ?? welcome.reason})`;
+    if (deps.settings.alertOnSuccess) {
+      await ctx.alert(
+        messages.enrolled(ctx.event, { studentId: student.studentId, created: student.created, courses: enrollment.enrolled, welcome: welcomeText }),
+        'enrolled',
+      );
+    }
+    const who = student.created ? `Aluno criado (id ${student.studentId})` : `Aluno ${student.studentId}`;
+    return { outcome: `${who} matriculado em ${enrollment.enrolled.join(', ') || 'nenhum curso novo'}; boas-vindas ${welcomeText}.` };
+  };
+}
+
+/**
+ * A sale refunded, charged back or revoked before its approval ran (a retry after an EAD outage,
+ * a replay) must not enrol anyone.
+ */
+async function saleEnded(ctx: HandlerContext, deps: FlowDeps, saleKey: string): Promise<boolean> {
+  return endedSaleKeys(await deps.customerEvents(ctx.event.customer_key)).has(saleKey);
+}
+
+/** The student, and whether the account was created in this very attempt (so it has no courses yet). */
+async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, cpf: string) {
+  const found = await ctx.step('find_student', async () => {
+    const student = await deps.ead.findStudentByCpf(cpf);
+    return { studentId: student?.id ?? null };
+  });
+  if (found.studentId) return { student: { studentId: found.studentId, created: false } as StudentStep, createdNow: false };
+
+  // Committed before the cadastro is sent: if its answer is lost, the retry knows it was ours.
+  const requestedEarlier = ctx.journal('cadastro_requested') !== undefined;
+  await ctx.step('cadastro_requested', async () => ({ at: Date.now() }));
+  let createdNow = false;
+  const student = await ctx.step<StudentStep>('cadastro', async () => {
+    const phone = normalizeBrazilianMobile(buyer.phone);
+    const form = cadastroForm(buyer, phone.ok ? phone.number : undefined, deps.settings.defaultPassword);
+    try {
+      const created = await deps.ead.createStudent(form);
+      createdNow = true;
+      return { studentId: created.id, created: true, password: created.password };
+    } catch (err) {
+      if (!(err instanceof StudentAlreadyExistsError)) throw err;
+      // Registered meanwhile, by us (an earlier attempt whose answer was lost) or before.
+      const existing = await deps.ead.findStudentByCpf(cpf);
+      if (!existing) {
+        throw new PermanentError('O EAD diz que o CPF já está cadastrado, mas a busca por CPF não encontra o aluno: verifique no EAD.', 'student_exists_not_found');
+      }
+      if (!requestedEarlier) return { studentId: existing.id, created: false };
+      const password = deps.settings.defaultPassword;
+      return { studentId: existing.id, created: true, password, passwordUnknown: password === undefined };
+    }
+  });
+  return { student, createdNow };
+}
+
+/**
+ * Enrols the student in the plan's courses they lack. What they had before is journaled first,
+ * so a retry after a matrícula whose answer was lost still knows what this sale added (and
+ * welcomes the student), while looking again keeps it from enrolling twice.
+ */
+async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep, createdNow: boolean, plan: Plan): Promise<EnrollStep> {
+  const readCourses = async (): Promise<Set<string> | undefined> => {
+    try {
+      return new Set(await deps.ead.studentCourses(student.studentId));
+    } catch (err) {
+      ctx.log.warn({ err }, 'não foi possível ler os cursos do aluno; matriculando em todos os do plano');
+      return undefined;
+    }
+  };
+  let readNow = false;
+  const before = await ctx.step('courses_before', async () => {
+    readNow = true;
+    // A student created in this very attempt has no courses yet.
+    const courses = createdNow ? new Set<string>() : await readCourses();
+    return { courses: courses ? [...courses] : null };
+  });
+  const had = new Set(before.courses ?? []);
+  const missing = plan.courses.filter((id) => !had.has(String(id)));
+  return ctx.step<EnrollStep>('matricula', async () => {
+    let toEnroll = missing;
+    if (!readNow && missing.length > 0) {
+      // A retry: the last attempt may have enrolled without hearing back.
+      const current = await readCourses();
+      if (current) toEnroll = missing.filter((id) => !current.has(String(id)));
+    }
+    if (toEnroll.length > 0) await deps.ead.enroll(student.studentId, toEnroll);
+    return { enrolled: missing, alreadyHad: plan.courses.filter((id) => !missing.includes(id)) };
+  });
+}
+
+async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, plan: Plan, student: StudentStep): Promise<WelcomeStep> {
+  const welcome = await ctx.step<WelcomeStep>('welcome', async () => {
+    if (!deps.chatpro) return { sent: false, reason: 'chatpro_not_configured' };
+    const phone = normalizeBrazilianMobile(buyer.phone);
+    if (!phone.ok) return { sent: false, reason: phone.reason };
+    const text = welcomeMessage({
+      firstName: buyer.firstName,
+      planName: plan.name,
+      login: buyer.cpf,
+      password: student.created ? student.password : undefined,
+      passwordUnknown: student.passwordUnknown,
+      whatsappGroup: plan.whatsappGroup,
+      settings: deps.settings.welcome,
+    });
+    try {
+      await deps.chatpro.sendMessage(phone.number, text);
+      return { sent: true };
+    } catch (err) {
+      if (err instanceof NotOnWhatsAppError) return { sent: false, reason: 'not_on_whatsapp' };
+      throw err;
+    }
+  });
+  // The password has done its job (or cannot be delivered): it leaves the database now.
+  const cadastro = ctx.journal('cadastro') as StudentStep | undefined;
+  if (cadastro?.password !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, password: undefined });
+  if (!welcome.sent) {
+    await ctx.alert(messages.welcomeSkipped(ctx.event, WELCOME_SKIP_REASONS[welcome.reason ?? ''] ?? String(welcome.reason)), 'welcome-skipped');
+  }
+  return welcome;
+}

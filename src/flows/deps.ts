@@ -1,0 +1,32 @@
+import type { ChatProApi } from '../clients/chatpro.js';
+import type { EadApi } from '../clients/ead.js';
+import type { PlanCatalog } from '../domain/plans.js';
+import type { EventRow } from '../store/index.js';
+
+export interface WelcomeSettings {
+  schoolName?: string;
+  portalUrl?: string;
+  androidAppUrl?: string;
+  iosAppUrl?: string;
+  supportWhatsapp?: string;
+}
+
+export interface FlowSettings {
+  /** Password given to new students; unset → the EAD generates one. */
+  defaultPassword?: string;
+  alertOnSuccess: boolean;
+  revokeMode: 'delete' | 'courses';
+  cancelPolicy: 'at_period_end' | 'immediate' | 'ignore';
+  welcome: WelcomeSettings;
+}
+
+/** What the flows use of the world: external systems behind interfaces, never HTTP or the store. */
+export interface FlowDeps {
+  ead: EadApi;
+  /** Absent when ChatPro is not configured: welcomes are skipped and support is told. */
+  chatpro?: ChatProApi;
+  plans: PlanCatalog;
+  /** Every inbox event of one customer, oldest first. */
+  customerEvents(customerKey: string): Promise<EventRow[]>;
+  settings: FlowSettings;
+}

@@ -1,0 +1,53 @@
+import type { DestinationStream } from 'pino';
+import type { Runtime } from '../../src/runtime.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { EventRow, EventStatus } from '../../src/store/index.js';
+import { deliver } from './kiwify.js';
+import { startRuntime, waitFor } from './runtime.js';
+
+export interface SandboxedServer {
+  sandbox: Sandbox;
+  runtime: Runtime;
+  deliver(payload: unknown): Promise<{ status: number; body: Record<string, any> }>;
+  /** Waits until the event reaches `status` (default done) and returns it. */
+  settled(eventId: string | number, status?: EventStatus): Promise<EventRow>;
+  /** Waits until no event is pending, retrying or processing (scheduled ones excepted). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The whole server wired to loopback fakes of EAD, ChatPro and CallMeBot. */
+export async function startSandboxedServer(
+  env: Record<string, string | undefined> = {},
+  logDestination?: DestinationStream,
+): Promise<SandboxedServer> {
+  const sandbox = await startSandbox();
+  const runtime = await startRuntime({
+    env: { ...sandbox.env, RETRY_BASE_MS: '20', HTTP_TIMEOUT_MS: '400', ...env },
+    logDestination,
+  });
+  const settled = (eventId: string | number, status: EventStatus = 'done') =>
+    waitFor(async () => {
+      const e = await runtime.store.events.get(Number(eventId));
+      if (e && e.status !== status && (e.status === 'failed' || e.status === 'done' || e.status === 'ignored')) {
+        throw new Error(`event ${eventId} ended ${e.status} (wanted ${status}): ${e.last_error ?? e.outcome}`);
+      }
+      return e?.status === status ? e : undefined;
+    }, 15_000, `event ${eventId} ${status}`);
+  return {
+    sandbox,
+    runtime,
+    deliver: (payload) => deliver(runtime.url(), payload),
+    settled,
+    idle: async () => {
+      await waitFor(async () => {
+        const c = await runtime.store.events.countByStatus();
+        return c.processing + c.retrying === 0 && (await runtime.store.events.oldestDueWaitMs()) === 0;
+      }, 15_000, 'idle');
+    },
+    close: async () => {
+      await runtime.stop();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
+// Validation messages are read by people at start-up: in Portuguese.
+z.config(z.locales.ptBR());
+
 /**
  * Every environment variable the server reads, parsed once at start-up.
  * `.env.example` explains each one; keep both in step.
@@ -96,7 +99,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
+  // An empty value (`PLANS_FILE=` in a .env file) means "unset": the default applies.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = configSchema.safeParse(set);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),

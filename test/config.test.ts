@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_PLANS_FILE, loadConfig } from '../src/config.js';
 import { testEnv } from './support/config.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -49,10 +49,22 @@ describe('configuration', () => {
       ]),
     );
     expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: ' , ' })).toEqual([expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: /)]);
+    expect(problems({ ...testEnv(), CHATPRO_INSTANCE_ID: 'abc' })).toEqual([expect.stringMatching(/^CHATPRO_TOKEN: defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos/)]);
+    const three = problems({ ...testEnv(), REVOKE_MODE: 'erase', CANCEL_POLICY: 'later', EAD_UNIT_ID: 'x' });
+    expect(three).toHaveLength(3);
+    expect(three).toEqual(
+      expect.arrayContaining([
+        'REVOKE_MODE: Opção inválida: esperava uma das seguintes opções: "delete"|"courses"',
+        expect.stringMatching(/^CANCEL_POLICY: Opção inválida/),
+        'EAD_UNIT_ID: deve ser o id numérico da unidade',
+      ]),
+    );
   });
 
   it('treats empty optional variables as unset (as .env files often leave them)', () => {
-    const config = loadConfig(testEnv({ DISCORD_WEBHOOK_URL: '', ADMIN_TOKEN: '', DATABASE_URL: '' }));
+    const config = loadConfig(testEnv({ DISCORD_WEBHOOK_URL: '', ADMIN_TOKEN: '', DATABASE_URL: '', PLANS_FILE: ' ', PORT: '' }));
+    expect(config.PORT).toBe(3000);
+    expect(config.PLANS_FILE).toBe(DEFAULT_PLANS_FILE);
     expect(config.DISCORD_WEBHOOK_URL).toBeUndefined();
     expect(config.ADMIN_TOKEN).toBeUndefined();
     expect(config.DATABASE_URL).toBeUndefined();

@@ -19,10 +19,14 @@ const courseIds = z
   .array(z.number({ error: 'id de curso deve ser um número' }).int('id de curso deve ser inteiro').positive('id de curso deve ser positivo'))
   .min(1, 'lista de cursos vazia');
 
-const entrySchema = z.union([
-  courseIds,
-  z.strictObject({ courses: courseIds, whatsappGroup: z.url({ protocol: /^https?$/ }).optional() }),
-]);
+const detailedEntry = z.strictObject({ courses: courseIds, whatsappGroup: z.url({ protocol: /^https?$/ }).optional() });
+
+/** A list of ids, or `{courses, whatsappGroup}`; each form validated on its own for clear messages. */
+function parseEntry(value: unknown) {
+  if (Array.isArray(value)) return courseIds.safeParse(value);
+  if (typeof value === 'object' && value !== null) return detailedEntry.safeParse(value);
+  return z.never({ error: 'use uma lista de ids de cursos ou {"courses": [...], "whatsappGroup": "https://..."}' }).safeParse(value);
+}
 
 export class PlanMapError extends Error {
   constructor(
@@ -61,7 +65,7 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
       continue;
     }
     firstName.set(key, name);
-    const parsed = entrySchema.safeParse(evaluate(member.value));
+    const parsed = parseEntry(evaluate(member.value));
     if (!parsed.success) {
       problems.push(`linha ${line}: "${name}": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
       continue;

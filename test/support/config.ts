@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 export const TOKEN = 'test-token-kiwify';
 
@@ -30,5 +30,5 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 }
 
 export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
-  return configSchema.parse(testEnv(overrides));
+  return loadConfig(testEnv(overrides));
 }

@@ -29,7 +29,7 @@ export async function startServerProcess(entry: string, env: Record<string, stri
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
     const onData = () => {
-      const match = /READY (\S+)/.exec(out) ?? /"msg":"servidor no ar".*?"port":(\d+)/.exec(out);
+      const match = /READY (\S+)/.exec(out) ?? /"port":(\d+)[^\n]*"msg":"servidor no ar"/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!.startsWith('http') ? match[1]! : `http://127.0.0.1:${match[1]}`);

@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../../src/sandbox/fake-server.js';
+import { fixture } from '../support/kiwify.js';
+import { waitFor } from '../support/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+
+let server: SandboxedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function start(env: Record<string, string | undefined> = {}) {
+  server = await startSandboxedServer({ ALERT_ON_SUCCESS: 'false', ...env });
+  return server;
+}
+
+const ONE_OFF_CPF = '11144477735';
+const SUB_CPF = '52998224725';
+
+/** An approved one-off sale of another plan for the same buyer as the subscription fixture. */
+function secondPlanSale() {
+  const sale = fixture('order_approved.one_off');
+  sale.order_id = '0b7c6f1e-3333-4a2b-9c3d-000000000003';
+  sale.order_ref = 'Segundo1';
+  sale.Customer = fixture('order_approved.subscription').Customer;
+  sale.Product.product_name = 'Informática Essencial'; // 130, 599, 161, 160, 162 — shares 161 with Excel PRO
+  return sale;
+}
+
+describe('order_refunded / chargeback', () => {
+  it('a refund deletes the right student and tells support', async () => {
+    const { sandbox, deliver, settled } = await start();
+    const bystander = sandbox.ead.addStudent({ cpf: SUB_CPF, nome: 'Outra Pessoa' });
+    await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
+    const student = sandbox.ead.studentByCpf(ONE_OFF_CPF)!;
+    const event = await settled((await deliver(fixture('order_refunded'))).body.eventId);
+    expect(sandbox.ead.callsTo('DELETE', '/alunos/').map((c) => c.path)).toEqual([`/alunos/${student.id}`]);
+    expect(sandbox.ead.students.has(student.id)).toBe(false);
+    expect(sandbox.ead.students.has(bystander.id)).toBe(true);
+    expect(event.outcome).toBe(`Aluno ${student.id} excluído do EAD.`);
+    await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.startsWith('↩️ *Reembolso:*') && c.text.includes(`Aluno ${student.id} excluído`)), 5_000, 'alert');
+  });
+
+  it('a find that returns other people\'s rows never deletes anyone', async () => {
+    const { sandbox, deliver, settled } = await start();
+    for (const cpf of ['39053344705', '71428793860', '12345678909']) sandbox.ead.addStudent({ cpf });
+    sandbox.ead.findMode = 'ignore_filter'; // the hazard: the API ignores the CPF filter
+    const event = await settled((await deliver(fixture('order_refunded'))).body.eventId);
+    expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
+    expect(sandbox.ead.students.size).toBe(3);
+    expect(event.outcome).toBe('Aluno não encontrado no EAD pelo CPF: nada a revogar.');
+    await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('nada a revogar')), 5_000, 'support told');
+  });
+
+  it.each(['empty', 'status_false', 'http_404'] as const)('"not found" answered as %s → done with a note, nothing deleted', async (mode) => {
+    const { sandbox, deliver, settled } = await start();
+    sandbox.ead.notFoundAs = mode;
+    const event = await settled((await deliver(fixture('order_refunded'))).body.eventId);
+    expect(event.status).toBe('done');
+    expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
+  });
+
+  it('two students with the same CPF: failed for a person, nobody deleted', async () => {
+    const { sandbox, deliver, settled } = await start();
+    sandbox.ead.addStudent({ cpf: ONE_OFF_CPF });
+    sandbox.ead.addStudent({ cpf: ONE_OFF_CPF });
+    const failed = await settled((await deliver(fixture('order_refunded'))).body.eventId, 'failed');
+    expect(failed.last_error).toMatch(/encontrou 2 alunos com este CPF/);
+    expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
+  });
+
+  it('a refund while another plan is active removes only the courses no other sale needs', async () => {
+    const { sandbox, deliver, settled } = await start();
+    await settled((await deliver(fixture('order_approved.subscription'))).body.eventId); // Excel PRO 161,197,201
+    await settled((await deliver(secondPlanSale())).body.eventId); // Informática Essencial
+    const student = sandbox.ead.studentByCpf(SUB_CPF)!;
+    const refund = { ...fixture('order_approved.subscription'), webhook_event_type: 'order_refunded', order_status: 'refunded' };
+    const event = await settled((await deliver(refund)).body.eventId);
+    expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
+    expect(sandbox.ead.callsTo('POST', '/alunos/removercurso/').map((c) => c.path).sort()).toEqual(
+      [`/alunos/removercurso/${student.id}/197`, `/alunos/removercurso/${student.id}/201`].sort(),
+    );
+    expect([...student.courses.keys()].sort()).toEqual(['130', '160', '161', '162', '599']);
+    expect(event.outcome).toBe(`Aluno ${student.id} mantido no EAD; cursos removidos: 197, 201. Mantidos (outra venda ativa): 161.`);
+  });
+
+  it('REVOKE_MODE=courses removes the sale\'s courses and keeps the account', async () => {
+    const { sandbox, deliver, settled } = await start({ REVOKE_MODE: 'courses' });
+    await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
+    const student = sandbox.ead.studentByCpf(ONE_OFF_CPF)!;
+    await settled((await deliver(fixture('order_refunded'))).body.eventId);
+    expect(sandbox.ead.students.has(student.id)).toBe(true);
+    expect(student.courses.size).toBe(0);
+  });
+
+  it('a chargeback revokes like a refund', async () => {
+    const { sandbox, deliver, settled } = await start();
+    await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
+    const student = sandbox.ead.studentByCpf(SUB_CPF)!;
+    const event = await settled((await deliver(fixture('chargeback'))).body.eventId);
+    expect(sandbox.ead.students.has(student.id)).toBe(false);
+    await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.startsWith('↩️ *Chargeback:*')), 5_000, 'alert');
+    expect(event.outcome).toContain('excluído');
+  });
+
+  it('a refund arriving while its approval is still being retried runs after it, and nobody is enrolled', async () => {
+    const { sandbox, deliver, settled, idle } = await start();
+    sandbox.ead.faults.failNext('http_500', 3);
+    const approval = await deliver(fixture('order_approved.one_off'));
+    const refund = await deliver(fixture('order_refunded'));
+    await settled(refund.body.eventId);
+    await idle();
+    const approved = await server!.runtime.store.events.get(Number(approval.body.eventId));
+    const refunded = await server!.runtime.store.events.get(Number(refund.body.eventId));
+    expect(approved!.finished_at!).toBeLessThanOrEqual(refunded!.finished_at!);
+    expect(approved!.outcome).toBe('Venda já reembolsada ou revogada: nada a matricular.');
+    expect(sandbox.ead.students.size).toBe(0);
+    expect(sandbox.chatpro.delivered).toHaveLength(0);
+  });
+});
+
+describe('subscription_canceled', () => {
+  it('at_period_end: schedules the revocation for access_until, then carries it out', async () => {
+    const { sandbox, deliver, settled, runtime } = await start();
+    await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
+    const student = sandbox.ead.studentByCpf(SUB_CPF)!;
+    const cancel = fixture('subscription_canceled');
+    const until = Date.now() + 700;
+    cancel.Subscription.customer_access.access_until = new Date(until).toISOString();
+    const cancelled = await settled((await deliver(cancel)).body.eventId);
+    const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
+    const scheduled = await runtime.store.events.get(scheduledId);
+    expect(scheduled).toMatchObject({ event_type: 'revoke_access', status: 'pending', available_at: until, parent_id: cancelled.id });
+    expect(sandbox.ead.students.has(student.id)).toBe(true);
+    await settled(scheduledId);
+    expect(Date.now()).toBeGreaterThanOrEqual(until);
+    expect(sandbox.ead.students.has(student.id)).toBe(false);
+  });
+
+  it('at_period_end falls back to next_payment, and to now', async () => {
+    const { deliver, settled, runtime } = await start();
+    const cancel = fixture('subscription_canceled');
+    cancel.Subscription.customer_access = null;
+    cancel.Subscription.next_payment = '2030-01-01T00:00:00.000Z';
+    const cancelled = await settled((await deliver(cancel)).body.eventId);
+    const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
+    expect((await runtime.store.events.get(scheduledId))!.available_at).toBe(Date.parse('2030-01-01T00:00:00.000Z'));
+  });
+
+  it('the scheduled revocation is skipped when the customer bought the same plan again', async () => {
+    const { sandbox, deliver, settled } = await start();
+    await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
+    const student = sandbox.ead.studentByCpf(SUB_CPF)!;
+    const cancel = fixture('subscription_canceled');
+    cancel.Subscription.customer_access.access_until = new Date(Date.now() + 800).toISOString();
+    const cancelled = await settled((await deliver(cancel)).body.eventId);
+    const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
+    const again = { ...fixture('order_approved.subscription'), order_id: 'new-order', subscription_id: 'new-subscription' };
+    await settled((await deliver(again)).body.eventId);
+    const skipped = await settled(scheduledId, 'ignored');
+    expect(skipped.outcome).toMatch(/Acesso mantido: nova compra do mesmo plano/);
+    expect(sandbox.ead.students.has(student.id)).toBe(true);
+  });
+
+  it('immediate revokes now', async () => {
+    const { sandbox, deliver, settled, idle } = await start({ CANCEL_POLICY: 'immediate' });
+    await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
+    await settled((await deliver(fixture('subscription_canceled'))).body.eventId);
+    await idle();
+    expect(sandbox.ead.studentByCpf(SUB_CPF)).toBeUndefined();
+  });
+
+  it('ignore only records the cancellation', async () => {
+    const { sandbox, deliver, settled } = await start({ CANCEL_POLICY: 'ignore' });
+    await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
+    const event = await settled((await deliver(fixture('subscription_canceled'))).body.eventId, 'ignored');
+    expect(event.outcome).toContain('CANCEL_POLICY=ignore');
+    await sleep(200);
+    expect(sandbox.ead.studentByCpf(SUB_CPF)).toBeDefined();
+  });
+});
+
+describe('other events', () => {
+  it.each(['billet_created', 'pix_created', 'order_rejected', 'subscription_late', 'subscription_renewed'])('%s is recorded as ignored', async (type) => {
+    const { sandbox, deliver, settled } = await start();
+    await settled((await deliver({ ...fixture('order_approved.subscription'), webhook_event_type: type })).body.eventId, 'ignored');
+    expect(sandbox.ead.calls).toHaveLength(0);
+  });
+
+  it('an abandoned cart is recorded as ignored', async () => {
+    const { sandbox, deliver, settled } = await start();
+    await settled((await deliver(fixture('abandoned_cart'))).body.eventId, 'ignored');
+    expect(sandbox.ead.calls).toHaveLength(0);
+    expect(sandbox.chatpro.calls).toHaveLength(0);
+  });
+});

@@ -6,6 +6,8 @@ import type { Store } from './store/index.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
 import { webhookRouter } from './http/webhook.js';
+import { adminApiRouter } from './http/admin/api.js';
+import { adminPagesRouter } from './http/admin/pages.js';
 
 export interface AppDeps {
   log: Logger;
@@ -13,8 +15,10 @@ export interface AppDeps {
   webhookTokens: readonly string[];
   version: string;
   startedAt: number;
-  /** Called when a new event is stored. */
+  /** Called when a new event is stored or an event is put back in the queue. */
   onEventStored?: () => void;
+  /** Enables /admin (page and API). */
+  adminToken?: string;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -23,7 +27,8 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // One proxy in front (Render's): req.ip is the client it saw, for rate limiting.
+  app.set('trust proxy', 1);
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -41,6 +46,11 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(secureRouter(deps));
   app.use(webhookRouter({ store: deps.store, tokens: deps.webhookTokens, onStored: deps.onEventStored }));
+  if (deps.adminToken) {
+    const admin = { store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored };
+    app.use('/admin/api', adminApiRouter(admin));
+    app.use(adminPagesRouter(admin));
+  }
   app.use(notFound);
   app.use(errorHandler);
   return app;

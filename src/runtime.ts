@@ -73,6 +73,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     version: VERSION,
     startedAt: Date.now(),
     onEventStored: () => worker.wake(),
+    adminToken: config.ADMIN_TOKEN,
   });
 
   let server: Server | undefined;

@@ -22,6 +22,6 @@ export async function openStore(config: StorageConfig, clock: () => number = Dat
 }
 
 export { LeaseLostError } from './events.js';
-export type { EventRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './events.js';
+export type { EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './events.js';
 export type { AlertRow, NewAlert } from './alerts.js';
 export type { EventStatus } from './schema.js';

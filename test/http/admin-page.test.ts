@@ -1,0 +1,114 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { escapeHtml, html } from '../../src/http/admin/html.js';
+import { issueSession, sessionValid } from '../../src/http/admin/auth.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { testConfig } from '../support/config.js';
+import { approvedSale, bodyOf, signedPath } from '../support/kiwify.js';
+
+const ADMIN = 'admin-token-for-tests-0123456789';
+let runtime: Runtime;
+
+beforeEach(async () => {
+  runtime = await createRuntime(testConfig({ ADMIN_TOKEN: ADMIN }));
+});
+afterEach(() => runtime.stop());
+
+async function signIn() {
+  const res = await request(runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
+  expect(res.status).toBe(303);
+  return res.headers['set-cookie']![0]!.split(';')[0]!;
+}
+
+async function store(payload: unknown) {
+  const body = bodyOf(payload);
+  const res = await request(runtime.app).post(signedPath(body)).set('content-type', 'application/json').send(body.toString());
+  return Number(res.body.eventId);
+}
+
+describe('admin page', () => {
+  it('asks for the token, then sets an HttpOnly, SameSite=Strict session cookie', async () => {
+    const login = await request(runtime.app).get('/admin');
+    expect(login.status).toBe(200);
+    expect(login.text).toContain('<form class="login" method="post" action="/admin/login">');
+    const res = await request(runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin');
+    const cookie = res.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/^bridge_admin=\d{13}\.[0-9a-f]{64}; /);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).toContain('Path=/admin');
+    expect(cookie).not.toContain(ADMIN);
+    const list = await request(runtime.app).get('/admin').set('cookie', cookie.split(';')[0]!);
+    expect(list.text).toContain('Nenhum evento.');
+  });
+
+  it('a wrong token gets a clear message; repeated wrong tokens are rate limited', async () => {
+    const wrong = await request(runtime.app).post('/admin/login').type('form').send({ token: 'errado' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('Token inválido. Confira o ADMIN_TOKEN e tente de novo.');
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    for (let i = 0; i < 9; i += 1) await request(runtime.app).post('/admin/login').type('form').send({ token: 'errado' });
+    const limited = await request(runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
+    expect(limited.status).toBe(429);
+    expect(limited.text).toContain('Muitas tentativas com token errado');
+  });
+
+  it('event pages and retries need a session; forged or expired cookies do not count', async () => {
+    const id = await store(approvedSale(1));
+    expect((await request(runtime.app).get(`/admin/events/${id}`)).headers.location).toBe('/admin');
+    const forged = `bridge_admin=${Date.now() + 60_000}.${'0'.repeat(64)}`;
+    expect((await request(runtime.app).get(`/admin/events/${id}`).set('cookie', forged)).status).toBe(303);
+    expect(sessionValid(issueSession(ADMIN, 0), ADMIN)).toBe(false); // expired
+    expect(sessionValid(issueSession(ADMIN), 'another-admin-token-0000')).toBe(false); // token rotated
+    expect((await request(runtime.app).post(`/admin/events/${id}/retry`)).status).toBe(303);
+  });
+
+  it('shows customer names as text, never as markup', async () => {
+    const sale = approvedSale(2);
+    sale.Customer.full_name = '<script>alert("x")</script> Silva';
+    sale.Product.product_name = '<img src=x onerror=alert(1)>';
+    const id = await store(sale);
+    const cookie = await signIn();
+    const list = await request(runtime.app).get('/admin').set('cookie', cookie);
+    expect(list.text).not.toContain('<script>alert');
+    expect(list.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Silva');
+    expect(list.text).not.toContain('<img src=x');
+    const page = await request(runtime.app).get(`/admin/events/${id}`).set('cookie', cookie);
+    expect(page.text).toContain('&lt;script&gt;');
+    expect(page.text).not.toContain('<script>');
+    const search = await request(runtime.app).get('/admin?q=%22%3E%3Cscript%3E').set('cookie', cookie);
+    expect(search.text).not.toContain('"><script>');
+  });
+
+  it('refuses a retry posted from another site', async () => {
+    const id = await store(approvedSale(3));
+    const cookie = await signIn();
+    const res = await request(runtime.app).post(`/admin/events/${id}/retry`).set('cookie', cookie).set('origin', 'https://evil.example');
+    expect(res.status).toBe(403);
+  });
+
+  it('retrying an event that is not failed is refused with an explanation', async () => {
+    const id = await store(approvedSale(4));
+    const cookie = await signIn();
+    const res = await request(runtime.app).post(`/admin/events/${id}/retry`).set('cookie', cookie);
+    expect(res.headers.location).toBe(`/admin/events/${id}?msg=nao-reprocessavel`);
+    const page = await request(runtime.app).get(res.headers.location!).set('cookie', cookie);
+    expect(page.text).toContain('Só eventos com falha');
+  });
+
+  it('logout clears the session', async () => {
+    const cookie = await signIn();
+    const res = await request(runtime.app).post('/admin/logout').set('cookie', cookie);
+    expect(res.headers['set-cookie']![0]).toMatch(/^bridge_admin=;/);
+  });
+});
+
+describe('html template', () => {
+  it('escapes interpolations, nested fragments excepted', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const name = '<b>';
+    expect(html`<p>${name}${html`<i>${name}</i>`}${[1, '<', null, undefined, false]}</p>`.value).toBe('<p>&lt;b&gt;<i>&lt;b&gt;</i>1&lt;</p>');
+  });
+});

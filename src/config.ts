@@ -33,13 +33,18 @@ const tokenList = z
   .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
   .refine((list) => list.length > 0, 'informe ao menos um token');
 
+/** Where the inbox lives: all the CLI needs (it works while the server is down). */
+const storageShape = {
+  SQLITE_PATH: z.string().trim().min(1).default('./data/bridge.db'),
+  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'deve começar com postgres://').optional()),
+};
+
 export const configSchema = z.object({
   PORT: int(3000, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KIWIFY_WEBHOOK_TOKEN: tokenList,
 
-  SQLITE_PATH: z.string().trim().min(1).default('./data/bridge.db'),
-  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'deve começar com postgres://').optional()),
+  ...storageShape,
 
   WORKER_CONCURRENCY: int(4, 1),
   MAX_ATTEMPTS: int(10, 1),
@@ -97,15 +102,32 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty value (`PLANS_FILE=` in a .env file) means "unset": the default applies.
-  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
-  const result = configSchema.safeParse(set);
+/** An empty value (`PLANS_FILE=` in a .env file) means "unset": the default applies. */
+function setVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''),
+  );
+}
+
+function parseWith<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(setVariables(env));
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
     );
   }
   return result.data;
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseWith(configSchema, env);
+}
+
+export type StorageSettings = z.infer<typeof storageSchema>;
+const storageSchema = z.object(storageShape);
+
+/** Only the storage variables (SQLITE_PATH, DATABASE_URL), for tools that open the inbox directly. */
+export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): StorageSettings {
+  return parseWith(storageSchema, env);
 }

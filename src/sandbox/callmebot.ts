@@ -30,10 +30,13 @@ export async function startFakeCallMeBot(port = 0): Promise<FakeCallMeBot> {
   const app = fakeApp();
   app.get('/whatsapp.php', (req, res) => {
     const q = req.query as Record<string, string>;
-    calls.push({ phone: q.phone ?? '', text: q.text ?? '', apikey: q.apikey ?? '', at: Date.now() });
+    const call = { phone: q.phone ?? '', text: q.text ?? '', apikey: q.apikey ?? '', at: Date.now() };
+    calls.push(call);
+    fake.onCall?.(call);
     const [status, body] = BODIES[answers.next()];
     res.status(status).type('text/html').send(body);
   });
   const server = await listenFake(app, port);
-  return { ...server, calls, answers };
+  const fake: FakeCallMeBot = { ...server, calls, answers };
+  return fake;
 }

@@ -45,6 +45,7 @@ export async function startFakeChatPro(options: { instanceId?: string; token?: s
     const record = (status: number) => {
       const call = { number, message, status, at: Date.now() };
       calls.push(call);
+      fake.onCall?.(call);
       return call;
     };
     if (req.headers.authorization !== token) {

@@ -78,13 +78,15 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
   const app = fakeApp();
   app.use(express.urlencoded({ extended: false }));
   app.use((req, _res, next) => {
-    calls.push({
+    const call: EadCall = {
       method: req.method,
       path: req.path,
       query: { ...(req.query as Record<string, string>) },
       form: req.is('application/x-www-form-urlencoded') ? { ...(req.body as Record<string, string>) } : {},
       at: Date.now(),
-    });
+    };
+    calls.push(call);
+    fake.onCall?.(call);
     next();
   });
   app.use(faults.middleware());

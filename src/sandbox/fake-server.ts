@@ -6,6 +6,8 @@ import express, { type Express } from 'express';
 export interface FakeServer<Call> {
   url: string;
   calls: Call[];
+  /** Called for every call as it arrives (the demo narrates with it). */
+  onCall?: (call: Call) => void;
   close(): Promise<void>;
 }
 

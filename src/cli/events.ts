@@ -1,0 +1,101 @@
+/**
+ * The inbox from the command line, straight on the store (works while the server is down):
+ *
+ *   npm run events -- list [--status failed] [--q texto] [--limit 20]
+ *   npm run events -- show <id>
+ *   npm run events -- retry <id>
+ *
+ * Reads SQLITE_PATH / DATABASE_URL like the server (.env included).
+ */
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import { detail, summarize, type EventSummary } from '../admin/present.js';
+import { retryEvent, RETRY_MESSAGES } from '../admin/operations.js';
+import { ConfigError, loadStorageConfig } from '../config.js';
+import { formatTime } from '../domain/messages.js';
+import { openStore, type Store } from '../store/index.js';
+import { EVENT_STATUSES, type EventStatus } from '../store/schema.js';
+
+const USAGE = `Uso:
+  npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--q texto] [--limit 20]
+  npm run events -- show <id>
+  npm run events -- retry <id>`;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function row(e: EventSummary): string {
+  const who = e.customerName ?? '—';
+  return [`#${e.id}`.padEnd(7), e.statusLabel.padEnd(26), e.label.padEnd(22), (e.orderRef ?? '—').padEnd(10), (e.plan ?? '—').padEnd(24), who].join(' ');
+}
+
+async function list(store: Store, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { status: { type: 'string' }, q: { type: 'string' }, limit: { type: 'string' } } });
+  if (values.status && !EVENT_STATUSES.includes(values.status as EventStatus)) {
+    console.error(`Status inválido: ${values.status}. Use um de: ${EVENT_STATUSES.join(', ')}.`);
+    return 2;
+  }
+  const events = await store.events.list({ status: values.status as EventStatus | undefined, q: values.q, limit: Number(values.limit ?? 50) });
+  if (events.length === 0) out('Nenhum evento.');
+  for (const e of events) out(row(summarize(e)));
+  return 0;
+}
+
+async function show(store: Store, id: number): Promise<number> {
+  const event = await store.events.get(id);
+  if (!event) {
+    console.error(RETRY_MESSAGES.not_found.message);
+    return 1;
+  }
+  const d = detail(event, await store.events.listSteps(id), await store.events.history(id));
+  out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.attempts} tentativa(s))`);
+  out(`Pedido: ${d.orderRef ?? '—'} ${d.orderId ?? ''}`);
+  out(`Plano: ${d.plan ?? '—'}`);
+  out(`Cliente: ${d.customer.name ?? '—'} · ${d.customer.email ?? '—'} · ${d.customer.phone ?? '—'} · CPF ${d.customer.cpf ?? '—'}`);
+  if (d.nextRunAt) out(`Próxima execução: ${formatTime(Date.parse(d.nextRunAt))}`);
+  if (d.lastError) out(`Último erro: ${d.lastError}`);
+  if (d.outcome) out(`Resultado: ${d.outcome}`);
+  out('História:');
+  for (const s of d.story) out(`  ${formatTime(Date.parse(s.at))}  ${s.text}${s.detail !== undefined ? `  ${JSON.stringify(s.detail)}` : ''}`);
+  if (d.retryable) out(`\nPara reprocessar: npm run events -- retry ${d.id}`);
+  return 0;
+}
+
+async function retry(store: Store, id: number): Promise<number> {
+  const result = await retryEvent(store, id, 'pela linha de comando');
+  if (result !== 'queued') {
+    console.error(RETRY_MESSAGES[result].message);
+    return 1;
+  }
+  out(`Evento #${id} de volta na fila: o servidor o processa na próxima verificação (se estiver parado, ao iniciar).`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const id = Number(rest[0]);
+  const needsId = command === 'show' || command === 'retry';
+  if (!command || !['list', 'show', 'retry'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
+    console.error(USAGE);
+    return 2;
+  }
+  let storage;
+  try {
+    storage = loadStorageConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const store = await openStore(storage);
+  try {
+    if (command === 'list') return await list(store, rest);
+    if (command === 'show') return await show(store, id);
+    return await retry(store, id);
+  } finally {
+    await store.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

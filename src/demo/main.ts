@@ -1,0 +1,79 @@
+/**
+ * npm run demo — the whole bridge on this machine, no credentials needed:
+ * the server on a temporary SQLite file plus loopback fakes of EAD, ChatPro and CallMeBot; a few
+ * signed sample sales; the story printed as it happens. Then it keeps serving (admin page and
+ * token printed). `npm run demo -- --once` exits after the story, non-zero if anything went wrong.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createRuntime } from '../runtime.js';
+import { startSandbox } from '../sandbox/index.js';
+import { narrate } from './story.js';
+import { runScenarios } from './scenarios.js';
+
+const { values } = parseArgs({ options: { once: { type: 'boolean' }, port: { type: 'string' } } });
+const once = Boolean(values.once);
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+const sandbox = await startSandbox();
+const adminToken = randomBytes(18).toString('base64url');
+const webhookToken = 'demo-kiwify-token';
+const config = loadConfig({
+  ...sandbox.env,
+  PORT: once ? '0' : (values.port ?? process.env.PORT ?? '3000'),
+  KIWIFY_WEBHOOK_TOKEN: webhookToken,
+  SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'bridge-demo-')), 'bridge.db'),
+  ADMIN_TOKEN: adminToken,
+  LOG_LEVEL: 'silent',
+  ALERT_INTERVAL_MS: '300',
+  RETRY_BASE_MS: '1000',
+  HTTP_TIMEOUT_MS: '5000',
+  POLL_INTERVAL_MS: '200',
+  SCHOOL_NAME: 'Escola Demonstração',
+  PORTAL_URL: 'https://portal.exemplo.com.br',
+  ANDROID_APP_URL: 'https://play.google.com/store/apps/details?id=br.exemplo.ead',
+  SUPPORT_WHATSAPP: '(61) 99999-0000',
+});
+const runtime = await createRuntime(config);
+try {
+  await runtime.listen();
+} catch (err) {
+  say(`Não foi possível abrir a porta ${config.PORT}: ${(err as Error).message}. Use: npm run demo -- --port 3001`);
+  await sandbox.close();
+  process.exit(1);
+}
+
+say('Ponte Kiwify → EAD — demonstração (tudo local: EAD, ChatPro e CallMeBot são simulados)');
+say(`Servidor em ${runtime.url()} · banco SQLite temporário em ${config.SQLITE_PATH}`);
+narrate(sandbox, say);
+
+const problems = await runScenarios({ runtime, sandbox, webhookToken, say });
+
+say();
+if (problems.length === 0) say('✅ História completa: tudo aconteceu como esperado.');
+else {
+  say(`❌ ${problems.length} problema(s):`);
+  for (const p of problems) say(`   - ${p}`);
+}
+
+if (once) {
+  await runtime.stop();
+  await sandbox.close();
+  process.exit(problems.length === 0 ? 0 : 1);
+}
+
+say();
+say(`Painel:  ${runtime.url()}/admin   (token: ${adminToken})`);
+say(`API:     curl -H 'Authorization: Bearer ${adminToken}' ${runtime.url()}/admin/api/events`);
+say(`Vivo?:   curl ${runtime.url()}/secure`);
+say(`Mais vendas: npm run kiwify -- order_approved --plan "Inglês Fluente" --url ${runtime.url()}/webhook --token ${webhookToken}`);
+say('Ctrl+C para sair.');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void runtime.stop().then(() => sandbox.close()).then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,114 @@
+import { signKiwify } from '../kiwify/signature.js';
+import { buildDelivery } from '../kiwify/samples.js';
+import type { Runtime } from '../runtime.js';
+import type { Sandbox } from '../sandbox/index.js';
+import type { EventRow } from '../store/index.js';
+
+interface Context {
+  runtime: Runtime;
+  sandbox: Sandbox;
+  webhookToken: string;
+  say: (line?: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FINAL = ['done', 'failed', 'ignored'];
+
+const BELTRANA = { cpf: '11144477735', name: 'Beltrana Exemplo da Silva', phone: '+5521912345678', email: 'beltrana@example.com', plan: 'Design Gráfico', oneOff: true };
+const FULANO = { cpf: '52998224725', name: 'Fulano de Tal', phone: '+5511987654321', email: 'fulano@example.com', plan: 'Excel PRO' };
+
+/** Runs the sample sales in order, narrating; returns what did not happen as expected. */
+export async function runScenarios({ runtime, sandbox, webhookToken, say }: Context): Promise<string[]> {
+  const problems: string[] = [];
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+
+  const post = async (body: Buffer) => {
+    const res = await fetch(`${runtime.url()}/webhook?signature=${signKiwify(body, webhookToken)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const answer = (await res.json()) as { eventId?: string; duplicate?: boolean };
+    say(`   ↩️  Resposta ao webhook: HTTP ${res.status} ${JSON.stringify(answer)}`);
+    return answer;
+  };
+
+  const settle = async (eventId: string | undefined): Promise<EventRow | undefined> => {
+    for (let i = 0; i < 150 && eventId; i += 1) {
+      const event = await runtime.store.events.get(Number(eventId));
+      if (event && FINAL.includes(event.status)) {
+        say(`   ${event.status === 'failed' ? '❌' : '✔'}  Evento #${event.id}: ${event.status} — ${event.last_error ?? event.outcome}`);
+        return event;
+      }
+      await sleep(100);
+    }
+    return undefined;
+  };
+
+  const alertsFlushed = async () => {
+    for (let i = 0; i < 50; i += 1) {
+      if ((await runtime.store.alerts.countByStatus()).pending === 0) return;
+      await sleep(100);
+    }
+  };
+
+  const step = async (title: string, run: () => Promise<void>) => {
+    say();
+    say(`▶ ${title}`);
+    await run();
+    await alertsFlushed();
+  };
+
+  const countCadastros = (cpf: string) => sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos' && c.form.doc_cpf === cpf).length;
+
+  const firstSale = Buffer.from(JSON.stringify(buildDelivery('order_approved', BELTRANA)));
+  let firstId: string | undefined;
+
+  await step('1. Nova compra: Beltrana compra "Design Gráfico" (aluna nova)', async () => {
+    firstId = (await post(firstSale)).eventId;
+    const event = await settle(firstId);
+    const student = sandbox.ead.studentByCpf(BELTRANA.cpf);
+    expect(event?.status === 'done', 'a venda da Beltrana deveria terminar concluída');
+    expect(countCadastros(BELTRANA.cpf) === 1, 'deveria haver exatamente um cadastro da Beltrana');
+    expect(student !== undefined && sandbox.ead.callsTo('POST', `/alunos/matricula/${student.id}`).length === 1, 'deveria haver exatamente uma matrícula da Beltrana');
+    expect(sandbox.chatpro.delivered.filter((m) => m.number === '5521912345678').length === 1, 'a Beltrana deveria receber uma mensagem de boas-vindas');
+  });
+
+  await step('2. A Kiwify entrega a mesma venda de novo (reenvio)', async () => {
+    const answer = await post(firstSale);
+    await sleep(300);
+    expect(answer.duplicate === true && answer.eventId === firstId, 'o reenvio deveria ser reconhecido como duplicado');
+    expect(countCadastros(BELTRANA.cpf) === 1, 'o reenvio não deveria cadastrar de novo');
+    say('   (nada novo no EAD nem no WhatsApp)');
+  });
+
+  await step('3. Fulano, que já é aluno (tem o curso 161), compra "Excel PRO"', async () => {
+    const fulano = sandbox.ead.addStudent({ cpf: FULANO.cpf, nome: FULANO.name, courses: [161] });
+    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery('order_approved', FULANO))))).eventId);
+    expect(event?.status === 'done', 'a venda do Fulano deveria terminar concluída');
+    expect(countCadastros(FULANO.cpf) === 0, 'um aluno existente não deveria ser cadastrado de novo');
+    const enrolled = sandbox.ead.callsTo('POST', `/alunos/matricula/${fulano.id}`).map((c) => c.form.cursos);
+    expect(enrolled.length === 1 && enrolled[0] === '197,201', 'o Fulano deveria ser matriculado só em 197 e 201');
+  });
+
+  await step('4. Uma venda de um plano que não está no mapa de planos', async () => {
+    const sale = buildDelivery('order_approved', { plan: 'Photoshop Avançado', name: 'Ciclana Souza', phone: '+5561988887777' });
+    const event = await settle((await post(Buffer.from(JSON.stringify(sale)))).eventId);
+    expect(event?.status === 'failed' && /Photoshop Avançado/.test(event.last_error ?? ''), 'o plano não mapeado deveria falhar com o nome do plano');
+    say(`   (corrija o mapa de planos e reprocesse: npm run events -- retry ${event?.id ?? '<id>'}, ou no painel)`);
+  });
+
+  await step('5. Beltrana pede reembolso', async () => {
+    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery('order_refunded', BELTRANA))))).eventId);
+    expect(event?.status === 'done', 'o reembolso deveria terminar concluído');
+    expect(sandbox.ead.studentByCpf(BELTRANA.cpf) === undefined, 'a Beltrana deveria ter sido excluída do EAD');
+  });
+
+  const counts = await runtime.store.events.countByStatus();
+  expect(counts.pending + counts.retrying + counts.processing === 0, 'nenhum evento deveria ficar pendente');
+  expect(counts.failed === 1, `só o plano não mapeado deveria falhar (falharam ${counts.failed})`);
+  expect(sandbox.callmebot.calls.some((c) => c.text.includes('Photoshop Avançado')), 'o suporte deveria ser alertado sobre o plano não mapeado');
+  return problems;
+}

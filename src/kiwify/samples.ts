@@ -1,0 +1,118 @@
+import { createHash, randomInt } from 'node:crypto';
+
+/**
+ * Realistic Kiwify deliveries with fake people, for the simulator and the demo. Same shape and
+ * field names as real traffic (see test/fixtures/kiwify); ids derive from CPF and plan, so an
+ * approval and a later refund built with the same options refer to the same sale.
+ */
+
+export const SIMULATED_EVENTS = ['order_approved', 'order_refunded', 'chargeback', 'subscription_canceled'] as const;
+export type SimulatedEvent = (typeof SIMULATED_EVENTS)[number];
+
+export interface SampleOptions {
+  plan?: string;
+  cpf?: string;
+  phone?: string;
+  name?: string;
+  email?: string;
+  /** Order id; default derived from CPF + plan (a renewal needs a new one). */
+  orderId?: string;
+  /** One-off product instead of a subscription. */
+  oneOff?: boolean;
+  /** subscription_canceled: when paid access ends (ISO). */
+  accessUntil?: string;
+}
+
+const STATUS: Record<SimulatedEvent, string> = {
+  order_approved: 'paid',
+  order_refunded: 'refunded',
+  chargeback: 'chargedback',
+  subscription_canceled: 'paid',
+};
+
+/** A valid random CPF (check digits computed). */
+export function randomCpf(): string {
+  let digits: number[];
+  do digits = Array.from({ length: 9 }, () => randomInt(10));
+  while (new Set(digits).size === 1);
+  for (const len of [9, 10]) {
+    const sum = digits.slice(0, len).reduce((acc, d, i) => acc + d * (len + 1 - i), 0);
+    const rest = sum % 11;
+    digits.push(rest < 2 ? 0 : 11 - rest);
+  }
+  return digits.join('');
+}
+
+function uuidFrom(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** "YYYY-MM-DD HH:mm" in Brasília time, as Kiwify writes dates. */
+function kiwifyDate(ms: number): string {
+  const d = new Date(ms - 3 * 3600_000);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}, now = Date.now()): Record<string, unknown> {
+  const plan = options.plan ?? 'Excel PRO';
+  const cpf = (options.cpf ?? randomCpf()).replace(/\D/g, '');
+  const name = options.name ?? 'Maria Exemplo Teste';
+  const firstName = name.split(/\s+/)[0];
+  const orderId = options.orderId ?? uuidFrom(`order:${cpf}:${plan}`);
+  const subscriptionId = options.oneOff ? undefined : uuidFrom(`subscription:${cpf}:${plan}`);
+  const ref = createHash('sha1').update(orderId).digest('base64url').slice(0, 7);
+  const inAMonth = new Date(now + 30 * 86_400_000).toISOString();
+  const approved = kiwifyDate(now - (event === 'order_approved' ? 0 : 5 * 86_400_000));
+  return {
+    order_id: orderId,
+    order_ref: ref,
+    order_status: STATUS[event],
+    product_type: 'membership',
+    payment_method: 'credit_card',
+    store_id: 'XyZ0000000000aB',
+    payment_merchant_id: '10000000000000000099',
+    installments: 1,
+    card_type: 'visa',
+    card_last4digits: '4242',
+    card_rejection_reason: null,
+    boleto_URL: null,
+    boleto_barcode: null,
+    boleto_expiry_date: null,
+    pix_code: null,
+    pix_expiration: null,
+    sale_type: 'producer',
+    created_at: approved,
+    updated_at: kiwifyDate(now),
+    approved_date: approved,
+    refunded_at: event === 'order_refunded' ? kiwifyDate(now) : null,
+    webhook_event_type: event,
+    Product: { product_id: uuidFrom(`product:${plan}`), product_name: plan },
+    Customer: {
+      full_name: name,
+      first_name: firstName,
+      email: options.email ?? `${firstName!.toLowerCase()}.${cpf.slice(-4)}@example.com`,
+      mobile: options.phone ?? `+55119${String(randomInt(10_000_000, 99_999_999))}`,
+      CPF: cpf,
+      ip: '203.0.113.10',
+      country: 'br',
+    },
+    Commissions: { charge_amount: 4990, product_base_price: 4990, product_base_price_currency: 'BRL', currency: 'BRL', my_commission: 4442 },
+    TrackingParameters: { src: null, sck: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null },
+    checkout_link: 'AbCdEfG',
+    ...(subscriptionId
+      ? {
+          subscription_id: subscriptionId,
+          Subscription: {
+            start_date: new Date(now - 5 * 86_400_000).toISOString(),
+            next_payment: inAMonth,
+            status: event === 'subscription_canceled' ? 'canceled' : 'active',
+            customer_access: { has_access: true, active_period: true, access_until: options.accessUntil ?? inAMonth },
+            plan: { id: uuidFrom(`plan:${plan}`), name: plan, frequency: 'monthly', qty_charges: 0 },
+          },
+        }
+      : {}),
+    access_url: null,
+  };
+}

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+import { tempDir } from '../support/config.js';
+
+const dbPath = join(tempDir(), 'cli.db');
+let store: Store;
+let failedId: number;
+let doneId: number;
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/events.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', SQLITE_PATH: dbPath },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+beforeAll(async () => {
+  store = await openStore({ SQLITE_PATH: dbPath });
+  const base = { eventType: 'order_approved', customerKey: 'cpf:11144477735', body: { webhook_event_type: 'order_approved', Customer: { full_name: 'Beltrana Exemplo', CPF: '11144477735', email: 'b@example.com', mobile: '+5521912345678' } } };
+  failedId = (await store.events.insert({ ...base, dedupeKey: 'a', orderRef: 'REFA', planName: 'Plano Fantasma', customerName: 'Beltrana Exemplo' })).id;
+  doneId = (await store.events.insert({ ...base, dedupeKey: 'b', orderRef: 'REFB', planName: 'Excel PRO', customerName: 'Fulano', customerKey: 'cpf:2' })).id;
+  await store.events.claimDue('w', 2, 60_000);
+  await store.events.saveStep(failedId, 'w', 'find_student', { studentId: null });
+  await store.events.finish(failedId, 'w', 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
+  await store.events.finish(doneId, 'w', 'done', 'ok');
+  // The CLI opens the same file while this store stays open (as with a running server).
+});
+afterAll(() => store.close());
+
+describe('npm run events', () => {
+  it('list shows events newest first, and filters by status', () => {
+    const all = cli('list');
+    expect(all.code).toBe(0);
+    const lines = all.out.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^#${doneId}\\s+concluído`));
+    expect(lines[1]).toMatch(new RegExp(`^#${failedId}\\s+falhou\\s+venda aprovada\\s+REFA\\s+Plano Fantasma\\s+Beltrana Exemplo$`));
+    const failed = cli('list', '--status', 'failed');
+    expect(failed.out.trim().split('\n')).toHaveLength(1);
+    expect(cli('list', '--q', 'excel').out).toContain(`#${doneId}`);
+    expect(cli('list', '--status', 'perdido').code).toBe(2);
+  });
+
+  it('show tells the event\'s story with the CPF masked', () => {
+    const res = cli('show', String(failedId));
+    expect(res.code).toBe(0);
+    expect(res.out).toContain(`#${failedId} venda aprovada — falhou`);
+    expect(res.out).toContain('Último erro: O plano "Plano Fantasma" não está no mapa de planos.');
+    expect(res.out).toContain('Etapa concluída: Busca do aluno por CPF.');
+    expect(res.out).toContain('CPF *********35');
+    expect(res.out).not.toContain('11144477735');
+    expect(res.out).toContain(`npm run events -- retry ${failedId}`);
+    expect(cli('show', '999').code).toBe(1);
+  });
+
+  it('retry puts a failed event back in the queue, its journal intact; a done one is refused', async () => {
+    const res = cli('retry', String(failedId));
+    expect(res.code).toBe(0);
+    expect(res.out).toContain(`Evento #${failedId} de volta na fila`);
+    expect(await store.events.get(failedId)).toMatchObject({ status: 'pending' });
+    expect([...(await store.events.loadSteps(failedId)).keys()]).toEqual(['find_student']);
+    expect((await store.events.history(failedId)).at(-1)!.message).toBe('Reprocessamento pedido pela linha de comando.');
+    const refused = cli('retry', String(doneId));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('Só eventos com falha');
+  });
+
+  it('explains its usage', () => {
+    const res = cli('delete', '1');
+    expect(res.code).toBe(2);
+    expect(res.err).toContain('npm run events -- list');
+    expect(cli('retry', 'abc').code).toBe(2);
+  });
+});

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDelivery } from '../../src/kiwify/samples.js';
+import { isValidCpf } from '../../src/domain/cpf.js';
+import { parseDelivery } from '../../src/kiwify/payload.js';
+import type { Runtime } from '../../src/runtime.js';
+import { TOKEN } from '../support/config.js';
+import { startRuntime } from '../support/runtime.js';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startRuntime({ handlers: {} });
+});
+afterAll(() => runtime.stop());
+
+function simulate(...args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/kiwify.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('npm run kiwify (delivery simulator)', () => {
+  it('signs and posts a realistic delivery; the refund of the same CPF and plan is the same sale', async () => {
+    const url = `${runtime.url()}/webhook`;
+    const approved = await simulate('order_approved', '--plan', 'Inglês Fluente', '--cpf', '529.982.247-25', '--url', url, '--token', TOKEN);
+    expect(approved.code).toBe(0);
+    expect(approved.out).toMatch(/← HTTP 200 \{"ok":true,"eventId":"\d+","duplicate":false\}/);
+    const refunded = await simulate('order_refunded', '--plan', 'Inglês Fluente', '--cpf', '52998224725', '--url', url, '--token', TOKEN);
+    expect(refunded.code).toBe(0);
+    const [refund, approval] = await runtime.store.events.list();
+    expect(approval).toMatchObject({ event_type: 'order_approved', plan_name: 'Inglês Fluente', customer_key: 'cpf:52998224725' });
+    expect(refund).toMatchObject({ event_type: 'order_refunded', order_id: approval!.order_id, subscription_id: approval!.subscription_id });
+  });
+
+  it('fails clearly with a wrong token or an unknown event', async () => {
+    const wrong = await simulate('chargeback', '--url', `${runtime.url()}/webhook`, '--token', 'nope');
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toContain('← HTTP 401');
+    const unknown = await simulate('order_lost', '--token', TOKEN);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toContain('Evento inválido: order_lost');
+  });
+
+  it('builds deliveries the server accepts, for every simulated event', () => {
+    for (const event of ['order_approved', 'order_refunded', 'chargeback', 'subscription_canceled'] as const) {
+      const body = buildDelivery(event, { plan: 'Excel PRO' });
+      const parsed = parseDelivery(body, Buffer.from(JSON.stringify(body)));
+      expect(parsed.ok).toBe(true);
+      expect(isValidCpf((body.Customer as { CPF: string }).CPF)).toBe(true);
+    }
+  });
+});

@@ -108,7 +108,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         server!.once('listening', resolve);
         server!.once('error', reject);
       });
-      log.info({ port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION }, 'servidor no ar');
+      log.info({ port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION, worker: worker.owner }, 'servidor no ar');
       return server;
     },
     url() {

@@ -16,6 +16,8 @@ export interface EadCall {
   query: Record<string, string>;
   form: Record<string, string>;
   at: number;
+  /** When the answer left (or the connection closed). */
+  doneAt?: number;
 }
 
 export interface FakeStudent {
@@ -77,7 +79,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
 
   const app = fakeApp();
   app.use(express.urlencoded({ extended: false }));
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
     const call: EadCall = {
       method: req.method,
       path: req.path,
@@ -87,6 +89,9 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     };
     calls.push(call);
     fake.onCall?.(call);
+    res.on('close', () => {
+      call.doneAt = Date.now();
+    });
     next();
   });
   app.use(faults.middleware());

@@ -1,0 +1,41 @@
+import { sql } from 'kysely';
+import type { OpenDatabase } from './open.js';
+import type { Database } from './schema.js';
+
+/** Tables in the order they are copied (parents first). */
+const TABLES: Array<keyof Database> = ['events', 'event_steps', 'event_history', 'alerts', 'alert_channels'];
+const WITH_IDENTITY: Array<keyof Database> = ['events', 'event_history', 'alerts'];
+const CHUNK = 500;
+
+export class TargetNotEmptyError extends Error {
+  constructor(count: number) {
+    super(`O banco de destino já tem ${count} evento(s): a cópia só é feita para um banco vazio.`);
+  }
+}
+
+/**
+ * Copies a whole inbox (events with their journal and history, the alert outbox) from one store
+ * to another — typically SQLite → PostgreSQL when moving to several instances. Ids are kept, so
+ * dedupe keys, event links and admin URLs stay valid; PostgreSQL identities continue after them.
+ * The target must be empty; the copy is one transaction on the target.
+ */
+export async function copyStore(from: OpenDatabase, to: OpenDatabase): Promise<Record<string, number>> {
+  const existing = await to.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  if (Number(existing.n) > 0) throw new TargetNotEmptyError(Number(existing.n));
+  const copied: Record<string, number> = {};
+  await to.db.transaction().execute(async (trx) => {
+    for (const table of TABLES) {
+      const rows = await from.db.selectFrom(table).selectAll().execute();
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await trx.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
+      }
+      copied[table] = rows.length;
+    }
+    if (to.dialect === 'postgres') {
+      for (const table of WITH_IDENTITY) {
+        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(trx);
+      }
+    }
+  });
+  return copied;
+}

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyStore, TargetNotEmptyError } from '../../src/store/copy.js';
+import { openStore } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/open.js';
+import { tempDir } from '../support/config.js';
+import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../support/databases.js';
+
+afterAll(() => dropPostgresSchemas());
+
+describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
+  it('copies events, journal, history and alerts with their ids; new events continue after them', async () => {
+    const sqlitePath = join(tempDir(), 'source.db');
+    const source = await openStore({ SQLITE_PATH: sqlitePath });
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      ids.push((await source.events.insert({ eventType: 'order_approved', dedupeKey: `k${i}`, customerKey: `cpf:${i}`, body: { i } })).id);
+    }
+    await source.events.claimDue('w', 1, 60_000);
+    await source.events.saveStep(ids[0]!, 'w', 'find_student', { studentId: '7' });
+    await source.events.finish(ids[0]!, 'w', 'done', 'ok');
+    await source.events.addHistory(ids[0]!, 'done', 'ok');
+    await source.alerts.ensureChannels(['callmebot']);
+    await source.alerts.enqueue(['callmebot'], { text: 'alerta', dedupeKey: 'x' });
+    await source.close();
+
+    const url = await freshPostgresUrl();
+    const from = await openDatabase({ SQLITE_PATH: sqlitePath });
+    const to = await openDatabase({ SQLITE_PATH: '', DATABASE_URL: url });
+    expect(await copyStore(from, to)).toEqual({ events: 3, event_steps: 1, event_history: 1, alerts: 1, alert_channels: 1 });
+    await expect(copyStore(from, to)).rejects.toBeInstanceOf(TargetNotEmptyError);
+    await from.db.destroy();
+    await to.db.destroy();
+
+    const target = await openStore({ SQLITE_PATH: '', DATABASE_URL: url });
+    try {
+      expect(await target.events.get(ids[0]!)).toMatchObject({ status: 'done', outcome: 'ok' });
+      expect(Object.fromEntries(await target.events.loadSteps(ids[0]!))).toEqual({ find_student: { studentId: '7' } });
+      expect(await target.events.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} })).toEqual({ id: ids[1], duplicate: true });
+      const fresh = await target.events.insert({ eventType: 'order_approved', dedupeKey: 'new', customerKey: 'cpf:9', body: {} });
+      expect(fresh.id).toBeGreaterThan(Math.max(...ids));
+      expect((await target.alerts.due('callmebot', 10)).map((a) => a.text)).toEqual(['alerta']);
+    } finally {
+      await target.close();
+    }
+  });
+});

@@ -217,15 +217,17 @@ export class EadClient implements EadApi {
     return { contractId: id === undefined ? undefined : String(id) };
   }
 
+  /** Idempotent: a course the student no longer has counts as removed (a retry after a lost answer). */
   async removeCourse(studentId: string, courseId: number): Promise<void> {
     const env = await this.write('post', `/alunos/removercurso/${encodeURIComponent(studentId)}/${courseId}`, {});
-    if (!env.ok) this.failure(`a remoção do curso ${courseId}`, env);
+    if (!env.ok && !(env.httpStatus < 500 && /n[aã]o possui/i.test(env.info))) this.failure(`a remoção do curso ${courseId}`, env);
   }
 
+  /** Idempotent: a student already gone (404) counts as deleted (a retry after a lost answer). */
   async deleteStudent(studentId: string): Promise<void> {
     const response = await send(SYSTEM, () => this.http.delete<string>(`/alunos/${encodeURIComponent(studentId)}`));
     const env = this.envelope(response, true);
-    if (!env.ok) this.failure('a exclusão do aluno', env);
+    if (!env.ok && env.httpStatus !== 404) this.failure('a exclusão do aluno', env);
   }
 
   async unitCourses(): Promise<Array<{ id: string; nome: string }>> {

@@ -1,7 +1,7 @@
 import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
 import { isValidCpf } from '../domain/cpf.js';
-import { PermanentError } from '../domain/errors.js';
+import { PermanentError, TransientError } from '../domain/errors.js';
 import { messages, welcomeMessage, WELCOME_SKIP_REASONS } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../domain/plans.js';
@@ -162,9 +162,13 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
   return ctx.step<EnrollStep>('matricula', async () => {
     let toEnroll = missing;
     if (!readNow && missing.length > 0) {
-      // A retry: the last attempt may have enrolled without hearing back.
+      // A retry: the last attempt may have enrolled without hearing back. Enrolling again blind
+      // could enrol twice, so an unreadable course list means "try later" here.
       const current = await readCourses();
-      if (current) toEnroll = missing.filter((id) => !current.has(String(id)));
+      if (!current) {
+        throw new TransientError('Não foi possível confirmar os cursos do aluno depois de uma matrícula sem resposta.', 'courses_unreadable');
+      }
+      toEnroll = missing.filter((id) => !current.has(String(id)));
     }
     if (toEnroll.length > 0) await deps.ead.enroll(student.studentId, toEnroll);
     return { enrolled: missing, alreadyHad: plan.courses.filter((id) => !missing.includes(id)) };

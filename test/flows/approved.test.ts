@@ -169,6 +169,20 @@ describe('order_approved', () => {
     expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas.`);
   });
 
+  it('a matrícula whose answer was lost is not repeated, even when the course list cannot be read on the retry', async () => {
+    const { sandbox, deliver, settled } = await start();
+    const ead = sandbox.ead;
+    ead.faults.failNext('timeout_after_commit', 1, (r) => r.path.startsWith('/alunos/matricula/'));
+    ead.faults.failNext('http_500', 2, (r) => r.path.startsWith('/alunos/cursos/'));
+    const event = await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
+    const student = ead.studentByCpf(ONE_OFF_CPF)!;
+    expect([...student.courses.values()].map((contracts) => contracts.length)).toEqual([1, 1, 1]);
+    expect(ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
+    const history = await server!.runtime.store.events.history(event.id);
+    expect(history.some((h) => h.message.includes('Não foi possível confirmar os cursos do aluno'))).toBe(true);
+    expect(sandbox.chatpro.delivered).toHaveLength(1);
+  });
+
   it('ChatPro failing: only the welcome is retried', async () => {
     const { sandbox, deliver, settled } = await start();
     sandbox.chatpro.faults.failNext('http_500', 2);

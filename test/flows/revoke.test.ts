@@ -94,6 +94,23 @@ describe('order_refunded / chargeback', () => {
     expect(student.courses.size).toBe(0);
   });
 
+  it('a deletion or removal whose answer was lost completes on the retry instead of failing', async () => {
+    const { sandbox, deliver, settled } = await start();
+    await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
+    sandbox.ead.faults.failNext('timeout_after_commit', 1, (r) => r.method === 'DELETE');
+    const deleted = await settled((await deliver(fixture('order_refunded'))).body.eventId);
+    expect(deleted.attempts).toBe(2);
+    expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(2);
+
+    await server!.close();
+    const again = await start({ REVOKE_MODE: 'courses' });
+    await again.settled((await again.deliver(fixture('order_approved.one_off'))).body.eventId);
+    again.sandbox.ead.faults.failNext('timeout_after_commit', 1, (r) => r.path.startsWith('/alunos/removercurso/'));
+    const removed = await again.settled((await again.deliver(fixture('order_refunded'))).body.eventId);
+    expect(removed.attempts).toBe(2);
+    expect(again.sandbox.ead.studentByCpf(ONE_OFF_CPF)!.courses.size).toBe(0);
+  });
+
   it('a chargeback revokes like a refund', async () => {
     const { sandbox, deliver, settled } = await start();
     await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);

@@ -124,6 +124,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         await dispatcher.stop();
         await store.close();
         log.info('desligado');
+        log.flush();
       })();
       return stopping;
     },

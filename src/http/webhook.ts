@@ -14,9 +14,10 @@ export interface WebhookDeps {
 
 export const WEBHOOK_BODY_LIMIT = '1mb';
 
-function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+function parseJson(raw: Buffer): { ok: true; value: unknown; text: string } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+    const text = raw.toString('utf8');
+    return { ok: true, value: JSON.parse(text), text };
   } catch {
     return { ok: false };
   }
@@ -54,7 +55,7 @@ export function webhookRouter({ store, tokens, onStored }: WebhookDeps): Router 
 
     json ??= parseJson(raw);
     if (!json.ok) return sendError(res, 400, 'O corpo não é um JSON válido.');
-    const parsed = parseDelivery(json.value, raw);
+    const parsed = parseDelivery(json.value, raw, json.text);
     if (!parsed.ok) {
       req.log.warn({ reason: parsed.message }, 'webhook recusado: conteúdo inválido');
       return sendError(res, 400, parsed.message);
@@ -63,7 +64,9 @@ export function webhookRouter({ store, tokens, onStored }: WebhookDeps): Router 
     const { delivery } = parsed;
     try {
       const { id, duplicate } = await store.events.insert(delivery);
-      req.log.info({ eventId: id, eventType: delivery.eventType, duplicate }, duplicate ? 'entrega repetida' : 'evento recebido');
+      // One log line per request: these fields join pino-http's completion line (see app.ts).
+      res.locals.log = { eventId: id, eventType: delivery.eventType, duplicate };
+      res.locals.logMessage = duplicate ? 'entrega repetida' : 'evento recebido';
       res.json({ ok: true, eventId: String(id), duplicate });
       if (!duplicate) onStored?.();
     } catch (err) {

@@ -9,19 +9,27 @@ import { z } from 'zod';
  * Strict only about what receiving needs: an event type.
  */
 
+/** A string field: numbers become strings, blanks and anything else (null, objects) become absent. */
 const text = z
-  .union([z.string(), z.number(), z.bigint()])
-  .transform((v) => {
-    const s = String(v).trim();
-    return s === '' ? undefined : s;
+  .unknown()
+  .transform((v): string | undefined => {
+    if (typeof v === 'string') return v.trim() || undefined;
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    return undefined;
   })
-  .nullish()
-  .catch(undefined)
-  .transform((v) => v ?? undefined);
+  .optional();
 
 const loose = <T extends z.ZodRawShape>(shape: T) =>
   z
     .looseObject(shape)
+    .nullish()
+    .catch(undefined)
+    .transform((v) => v ?? undefined);
+
+/** Like `loose`, for intake: only the listed keys are read (nothing else is copied). */
+const optionalObject = <T extends z.ZodRawShape>(shape: T) =>
+  z
+    .object(shape)
     .nullish()
     .catch(undefined)
     .transform((v) => v ?? undefined);
@@ -73,6 +81,21 @@ export const abandonedCartSchema = z.looseObject({
   product_name: text,
 });
 
+/**
+ * What receiving needs of an order (keys and the columns the admin searches): a subset of
+ * orderSchema, so the hot path validates less. Processing parses the full orderSchema.
+ */
+const intakeSchema = z.object({
+  webhook_event_type: orderSchema.shape.webhook_event_type,
+  order_id: text,
+  order_ref: text,
+  updated_at: text,
+  subscription_id: text,
+  Product: optionalObject({ product_name: text }),
+  Customer: optionalObject({ full_name: text, first_name: text, email: text, CPF: text, cnpj: text }),
+  Subscription: optionalObject({ plan: optionalObject({ name: text }) }),
+});
+
 export type KiwifyOrder = z.infer<typeof orderSchema>;
 export type AbandonedCart = z.infer<typeof abandonedCartSchema>;
 
@@ -89,8 +112,10 @@ export interface Delivery {
   planName?: string;
   customerName?: string;
   customerEmail?: string;
-  /** The order object (unwrapped), exactly as received. */
+  /** The order object (unwrapped). */
   body: Record<string, unknown>;
+  /** Its JSON text as received, when the order was the whole body (stored as is). */
+  bodyText?: string;
 }
 
 export type ParseResult = { ok: true; delivery: Delivery } | { ok: false; message: string };
@@ -106,12 +131,12 @@ export function unwrapOrder(body: Record<string, unknown>): unknown {
 
 export const onlyDigits = (value: string | undefined) => (value ?? '').replace(/\D/g, '');
 
-export function customerKeyOf(parts: { cpf?: string; email?: string; orderId?: string }, rawHash: string) {
+export function customerKeyOf(parts: { cpf?: string; email?: string; orderId?: string }, rawHash: () => string) {
   const cpf = onlyDigits(parts.cpf);
   if (cpf.length >= 11) return `cpf:${cpf}`;
   if (parts.email) return `email:${parts.email.toLowerCase()}`;
   if (parts.orderId) return `order:${parts.orderId}`;
-  return `body:${rawHash}`;
+  return `body:${rawHash()}`;
 }
 
 function formatIssues(error: z.ZodError): string {
@@ -122,11 +147,12 @@ function formatIssues(error: z.ZodError): string {
  * Turns a verified, JSON-parsed body into a delivery ready for the inbox.
  * `raw` is the exact bytes received (used to dedupe bodies with no order id).
  */
-export function parseDelivery(json: unknown, raw: Buffer): ParseResult {
+export function parseDelivery(json: unknown, raw: Buffer, rawText?: string): ParseResult {
   if (!isPlainObject(json)) return { ok: false, message: 'O corpo deve ser um objeto JSON.' };
   const inner = unwrapOrder(json);
   if (!isPlainObject(inner)) return { ok: false, message: 'O campo "order" deve ser um objeto JSON.' };
-  const rawHash = createHash('sha256').update(raw).digest('hex');
+  let hash: string | undefined;
+  const rawHash = () => (hash ??= createHash('sha256').update(raw).digest('hex'));
 
   if (inner.webhook_event_type === undefined && inner.status === 'abandoned') {
     const cart = abandonedCartSchema.parse(inner);
@@ -134,17 +160,18 @@ export function parseDelivery(json: unknown, raw: Buffer): ParseResult {
       ok: true,
       delivery: {
         eventType: ABANDONED_CART,
-        dedupeKey: `${ABANDONED_CART}:${rawHash}`,
+        dedupeKey: `${ABANDONED_CART}:${rawHash()}`,
         customerKey: customerKeyOf({ cpf: cart.cpf, email: cart.email }, rawHash),
         planName: cart.product_name,
         customerName: cart.name,
         customerEmail: cart.email,
         body: inner,
+        bodyText: inner === json ? rawText : undefined,
       },
     };
   }
 
-  const parsed = orderSchema.safeParse(inner);
+  const parsed = intakeSchema.safeParse(inner);
   if (!parsed.success) {
     return { ok: false, message: `Evento não reconhecido: ${formatIssues(parsed.error)}.` };
   }
@@ -167,6 +194,7 @@ export function parseDelivery(json: unknown, raw: Buffer): ParseResult {
       customerName: customer?.full_name ?? customer?.first_name,
       customerEmail: customer?.email,
       body: inner,
+      bodyText: inner === json ? rawText : undefined,
     },
   };
 }
@@ -176,14 +204,16 @@ export function parseDelivery(json: unknown, raw: Buffer): ParseResult {
  * `subscription_late` repeats legitimately for the same order (one per failed charge), so its
  * `updated_at` is part of the key.
  */
-export function dedupeKeyOf(order: KiwifyOrder, rawHash: string): string {
+type OrderKeys = Pick<KiwifyOrder, 'webhook_event_type' | 'order_id' | 'updated_at'>;
+
+export function dedupeKeyOf(order: OrderKeys, rawHash: () => string): string {
   const type = order.webhook_event_type;
-  if (!order.order_id) return `${type}:body:${rawHash}`;
+  if (!order.order_id) return `${type}:body:${rawHash()}`;
   if (type === 'subscription_late') return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
   return `${type}:${order.order_id}`;
 }
 
 /** The plan the buyer chose; one-off products have no plan, so the product name stands in. */
-export function planNameOf(order: KiwifyOrder): string | undefined {
+export function planNameOf(order: { Subscription?: { plan?: { name?: string } }; Product?: { product_name?: string } }): string | undefined {
   return order.Subscription?.plan?.name ?? order.Product?.product_name;
 }

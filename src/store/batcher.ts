@@ -1,12 +1,15 @@
 /**
- * Group commit: requests that arrive while a commit is under way are written together in the
- * next one, so many webhooks share one fsync. Each caller is answered only after the commit that
- * holds its row; if a shared commit fails, each item is retried alone so one bad row cannot fail
- * its neighbours.
+ * Group commit: rows that arrive in the same turn of the event loop, or while a commit is under
+ * way, are written together in the next commit, so many webhooks share one fsync. The flush waits
+ * for the end of the current I/O phase (setImmediate): with a synchronous driver (better-sqlite3)
+ * that is what lets every request read in this turn join the batch. Each caller is answered only
+ * after the commit that holds its row; if a shared commit fails, each item is retried alone so one
+ * bad row cannot fail its neighbours.
  */
 export class Batcher<In, Out> {
   private queue: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
   private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly writeBatch: (inputs: In[]) => Promise<Out[]>,
@@ -17,7 +20,13 @@ export class Batcher<In, Out> {
   add(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      this.pump();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
 import type { Dialect } from './migrations.js';
@@ -18,6 +18,8 @@ export interface NewEvent {
   customerName?: string;
   customerEmail?: string;
   body: Record<string, unknown>;
+  /** The body's JSON text as received, stored as is when given. */
+  bodyText?: string;
   /** A future time for scheduled work; default: now. */
   availableAt?: number;
   parentId?: number;
@@ -73,18 +75,66 @@ export class EventStore {
     return this.inserts.add(event);
   }
 
-  private insertBatch(events: NewEvent[]): Promise<InsertResult[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const results: InsertResult[] = [];
-      for (const event of events) results.push(await this.insertOne(trx, event));
-      return results;
+  /**
+   * One multi-row statement per batch. Copies of one event inside a batch collapse onto its first
+   * occurrence; rows already in the table come back as duplicates.
+   */
+  private async insertBatch(events: NewEvent[]): Promise<InsertResult[]> {
+    const firstByKey = new Map<string, number>();
+    const unique: NewEvent[] = [];
+    for (const event of events) {
+      if (!firstByKey.has(event.dedupeKey)) {
+        firstByKey.set(event.dedupeKey, unique.length);
+        unique.push(event);
+      }
+    }
+    const ids = await this.insertUnique(unique);
+    const seen = new Set<string>();
+    return events.map((event) => {
+      const found = ids.get(event.dedupeKey)!;
+      const duplicate = found.duplicate || seen.has(event.dedupeKey);
+      seen.add(event.dedupeKey);
+      return { id: found.id, duplicate };
     });
   }
 
-  private async insertOne(trx: Transaction<Database>, event: NewEvent): Promise<InsertResult> {
+  private async insertUnique(events: NewEvent[]): Promise<Map<string, InsertResult>> {
     const now = this.clock();
+    const rows = events.map((event) => this.row(event, now));
+    const result = new Map<string, InsertResult>();
+    if (this.dialect === 'postgres') {
+      // One statement, race-free across instances: the no-op update makes a conflicting row come
+      // back too (xmax = 0 only for rows this statement inserted).
+      const returned = await this.db
+        .insertInto('events')
+        .values(rows)
+        .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
+        .returning(['id', 'dedupe_key', sql<boolean>`(xmax = 0)`.as('inserted')])
+        .execute();
+      for (const r of returned) result.set(r.dedupe_key, { id: r.id, duplicate: !r.inserted });
+      return result;
+    }
+    // SQLite has a single writer, so insert-then-read inside this transaction cannot race.
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('events')
+        .values(rows)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning(['id', 'dedupe_key'])
+        .execute();
+      for (const r of inserted) result.set(r.dedupe_key, { id: r.id, duplicate: false });
+      const missing = events.map((e) => e.dedupeKey).filter((key) => !result.has(key));
+      if (missing.length > 0) {
+        const existing = await trx.selectFrom('events').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute();
+        for (const r of existing) result.set(r.dedupe_key, { id: r.id, duplicate: true });
+      }
+      return result;
+    });
+  }
+
+  private row(event: NewEvent, now: number): Insertable<EventsTable> {
     const availableAt = event.availableAt ?? now;
-    const values = {
+    return {
       dedupe_key: event.dedupeKey,
       event_type: event.eventType,
       customer_key: event.customerKey,
@@ -99,8 +149,8 @@ export class EventStore {
           .filter(Boolean)
           .join(' | '),
       ),
-      body: JSON.stringify(event.body),
-      status: 'pending' as const,
+      body: event.bodyText ?? JSON.stringify(event.body),
+      status: 'pending',
       attempts: 0,
       available_at: availableAt,
       next_run_at: availableAt,
@@ -108,31 +158,6 @@ export class EventStore {
       received_at: now,
       updated_at: now,
     };
-    if (this.dialect === 'postgres') {
-      // One statement, race-free across instances: the no-op update makes the conflicting row
-      // come back (xmax = 0 only for a row this statement inserted).
-      const row = await trx
-        .insertInto('events')
-        .values(values)
-        .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
-        .returning(['id', sql<boolean>`(xmax = 0)`.as('inserted')])
-        .executeTakeFirstOrThrow();
-      return { id: row.id, duplicate: !row.inserted };
-    }
-    // SQLite has a single writer, so insert-then-read inside this transaction cannot race.
-    const inserted = await trx
-      .insertInto('events')
-      .values(values)
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (inserted) return { id: inserted.id, duplicate: false };
-    const existing = await trx
-      .selectFrom('events')
-      .select('id')
-      .where('dedupe_key', '=', event.dedupeKey)
-      .executeTakeFirstOrThrow();
-    return { id: existing.id, duplicate: true };
   }
 
   /**

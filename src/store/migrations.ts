@@ -44,8 +44,6 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('events_due').on('events').columns(['status', 'next_run_at']).execute();
         await db.schema.createIndex('events_customer').on('events').columns(['customer_key', 'id']).execute();
-        await db.schema.createIndex('events_order').on('events').columns(['order_id']).execute();
-        await db.schema.createIndex('events_subscription').on('events').columns(['subscription_id']).execute();
 
         await db.schema
           .createTable('event_steps')

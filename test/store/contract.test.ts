@@ -59,6 +59,21 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     });
 
+    it('in one group commit: new rows, an existing row and copies within the batch', async () => {
+      const a = event('1');
+      const b = event('2');
+      const c = event('3');
+      const first = await store.events.insert(a);
+      const results = await Promise.all([b, a, b, c, a].map((e) => store.events.insert(e)));
+      expect(results[1]).toEqual({ id: first.id, duplicate: true });
+      expect(results[4]).toEqual({ id: first.id, duplicate: true });
+      expect(results[0]!.duplicate).toBe(false);
+      expect(results[2]).toEqual({ id: results[0]!.id, duplicate: true });
+      expect(results[3]!.duplicate).toBe(false);
+      expect(new Set([first.id, results[0]!.id, results[3]!.id]).size).toBe(3);
+      expect((await store.events.list()).length).toBe(3);
+    });
+
     it('collapses copies raced by two independent store instances (two processes)', async ({ skip }) => {
       // SQLite is one process by design; two synchronous connections in one thread would
       // only deadlock each other on the busy timeout.

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import catalog from './data/ead-unit-courses.json' with { type: 'json' };
 import express, { type Request, type Response } from 'express';
 import { fakeApp, listenFake, type FakeServer } from './fake-server.js';
 import { Faults } from './faults.js';
@@ -56,9 +56,7 @@ export interface FakeEad extends FakeServer<EadCall> {
   studentByCpf(cpf: string): FakeStudent | undefined;
 }
 
-const CATALOG = JSON.parse(readFileSync(new URL('./data/ead-unit-courses.json', import.meta.url), 'utf8')) as {
-  data: Array<{ id: string; nome: string }>;
-};
+const CATALOG = catalog as { data: Array<{ id: string; nome: string }> };
 const COURSE_IDS = new Set(CATALOG.data.map((c) => c.id));
 
 const REQUIRED_CADASTRO = ['nome', 'data_nascimento', 'email', 'doc_cpf', 'doc_rg', 'pais', 'uf', 'cidade', 'endereco', 'bairro', 'cep'];

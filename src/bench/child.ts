@@ -1,0 +1,36 @@
+/**
+ * Server processes for the benchmark (run compiled: node dist/bench/child.js <mode>):
+ * - `bare`: a bare Express 5 route that answers `200 {}` after parsing a JSON body — the baseline;
+ * - `ack`:  the bridge's HTTP app on its real store (SQLite or DATABASE_URL) with the worker
+ *           paused, so the run measures intake: verify, parse, validate, durable commit, answer.
+ * Prints `READY <url>` once listening.
+ */
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { loadConfig } from '../config.js';
+import { createRuntime } from '../runtime.js';
+
+const mode = process.argv[2];
+const port = Number(process.env.PORT ?? 0);
+
+async function listen(app: express.Express): Promise<void> {
+  const server = app.listen(port, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  console.log(`READY http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+
+if (mode === 'bare') {
+  const app = express();
+  app.post('/webhook', express.json({ limit: '1mb' }), (_req, res) => {
+    res.json({});
+  });
+  await listen(app);
+} else if (mode === 'ack') {
+  const runtime = await createRuntime(loadConfig(), { handlers: {} });
+  await listen(runtime.app);
+} else {
+  console.error('uso: node dist/bench/child.js <bare|ack>');
+  process.exit(2);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));

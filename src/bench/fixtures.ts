@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { buildDelivery } from '../kiwify/samples.js';
+import { parseDelivery } from '../kiwify/payload.js';
+import { openStore } from '../store/index.js';
+import type { StorageConfig } from '../store/open.js';
+
+/** A valid CPF for sale number n (distinct buyers). */
+export function cpfFor(n: number): string {
+  const digits = String(100_000_000 + n).slice(-9).split('').map(Number);
+  for (const len of [9, 10]) {
+    const sum = digits.slice(0, len).reduce((acc, d, i) => acc + d * (len + 1 - i), 0);
+    const rest = sum % 11;
+    digits.push(rest < 2 ? 0 : 11 - rest);
+  }
+  return digits.join('');
+}
+
+/** The n-th distinct approved sale (own buyer, a mapped plan). */
+export function saleFor(n: number): Record<string, unknown> {
+  return buildDelivery('order_approved', {
+    plan: 'Design Gráfico',
+    oneOff: true,
+    cpf: cpfFor(n),
+    name: `Comprador ${n} Bench`,
+    email: `comprador${n}@example.com`,
+    phone: `+55119${String(10_000_000 + n).slice(-8)}`,
+  });
+}
+
+/** Puts `count` approved sales straight into a store, as if Kiwify had delivered them. */
+export async function queueSales(storage: StorageConfig, count: number): Promise<void> {
+  const store = await openStore(storage);
+  try {
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const body = saleFor(i + 1);
+        const parsed = parseDelivery(body, Buffer.from(JSON.stringify(body)));
+        if (!parsed.ok) throw new Error(parsed.message);
+        await store.events.insert(parsed.delivery);
+      }),
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+const schemas: Array<{ base: string; schema: string }> = [];
+
+/** A fresh schema on `base`, first on the search_path of the returned URL. */
+export async function freshPostgresUrl(base: string): Promise<string> {
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  await client.query(`create schema ${schema}`);
+  await client.end();
+  schemas.push({ base, schema });
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+export async function dropPostgresSchemas(): Promise<void> {
+  for (const { base, schema } of schemas.splice(0)) {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  }
+}

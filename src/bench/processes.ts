@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * The Node flags of `npm start` (package.json), so benchmarked servers run as in production:
+ * "node --max-old-space-size=128 dist/server.js" → ["--max-old-space-size=128"].
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((token) => token.startsWith('--'));
+}
+
+export interface Child {
+  child: ChildProcess;
+  url: string;
+  /** Peak resident memory so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts a compiled entry point as a child process and waits for its READY line (or the server's start-up log). */
+export async function startChild(entry: string, args: string[], env: Record<string, string>, logFile?: NodeJS.WritableStream): Promise<Child> {
+  const child = spawn(process.execPath, [...productionNodeFlags(), entry, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let head = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${head}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      if (head.length < 20_000) head += chunk.toString();
+      const match = /READY (\S+)/.exec(head) ?? /"port":(\d+)[^\n]*"msg":"servidor no ar"/.exec(head);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!.startsWith('http') ? match[1]! : `http://127.0.0.1:${match[1]}`);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited (${code}) before starting:\n${head}`));
+    });
+  });
+  if (logFile) {
+    child.stdout!.pipe(logFile, { end: false });
+    child.stderr!.pipe(logFile, { end: false });
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
+  return {
+    child,
+    url,
+    peakRssMb() {
+      try {
+        const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+        return Math.round(kb / 1024);
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signKiwify } from '../kiwify/signature.js';
 import { startSandbox } from '../sandbox/index.js';
-import { freshPostgresUrl, dropPostgresSchemas, saleFor } from './fixtures.js';
+import { freshPostgresUrl, dropPostgresSchemas, saleFor, seededShuffle } from './fixtures.js';
 import { startChild, type Child } from './processes.js';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string' }, 'database-url': { type: 'string' } } });
@@ -70,13 +70,7 @@ async function restart(): Promise<void> {
 
 // ---- deliveries --------------------------------------------------------------------------------
 const sales = Array.from({ length: SALES }, (_, i) => Buffer.from(JSON.stringify(saleFor(i + 1))));
-const order: Buffer[] = [...sales, ...sales.slice(0, DELIVERIES - SALES)];
-let seed = 7;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-for (let i = order.length - 1; i > 0; i -= 1) {
-  const j = Math.floor(random() * (i + 1));
-  [order[i], order[j]] = [order[j]!, order[i]!];
-}
+const order = seededShuffle([...sales, ...sales.slice(0, DELIVERIES - SALES)], 7);
 
 let answered = 0;
 let redelivered = 0;

@@ -1,19 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { cpfFrom } from '../domain/cpf.js';
 import { buildDelivery } from '../kiwify/samples.js';
 import { parseDelivery } from '../kiwify/payload.js';
 import { openStore } from '../store/index.js';
 import type { StorageConfig } from '../store/open.js';
 
 /** A valid CPF for sale number n (distinct buyers). */
-export function cpfFor(n: number): string {
-  const digits = String(100_000_000 + n).slice(-9).split('').map(Number);
-  for (const len of [9, 10]) {
-    const sum = digits.slice(0, len).reduce((acc, d, i) => acc + d * (len + 1 - i), 0);
-    const rest = sum % 11;
-    digits.push(rest < 2 ? 0 : 11 - rest);
+export const cpfFor = (n: number) => cpfFrom(String(100_000_000 + n));
+
+/** Shuffles in place with a fixed seed, so a run can be repeated exactly. */
+export function seededShuffle<T>(items: T[], seed: number): T[] {
+  let state = seed;
+  const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
   }
-  return digits.join('');
+  return items;
 }
 
 /** The n-th distinct approved sale (own buyer, a mapped plan). */

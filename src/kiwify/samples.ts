@@ -1,4 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
+import { cpfFrom } from '../domain/cpf.js';
 
 /**
  * Realistic Kiwify deliveries with fake people, for the simulator and the demo. Same shape and
@@ -30,17 +31,12 @@ const STATUS: Record<SimulatedEvent, string> = {
   subscription_canceled: 'paid',
 };
 
-/** A valid random CPF (check digits computed). */
+/** A valid random CPF (not all digits equal). */
 export function randomCpf(): string {
-  let digits: number[];
-  do digits = Array.from({ length: 9 }, () => randomInt(10));
-  while (new Set(digits).size === 1);
-  for (const len of [9, 10]) {
-    const sum = digits.slice(0, len).reduce((acc, d, i) => acc + d * (len + 1 - i), 0);
-    const rest = sum % 11;
-    digits.push(rest < 2 ? 0 : 11 - rest);
-  }
-  return digits.join('');
+  let first9: string;
+  do first9 = Array.from({ length: 9 }, () => randomInt(10)).join('');
+  while (/^(\d)\1{8}$/.test(first9));
+  return cpfFrom(first9);
 }
 
 function uuidFrom(seed: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidCpf } from '../../src/domain/cpf.js';
+import { cpfFrom, isValidCpf } from '../../src/domain/cpf.js';
 import { alternateNinthDigit, normalizeBrazilianMobile } from '../../src/domain/phone.js';
 
 describe('CPF', () => {
@@ -12,6 +12,12 @@ describe('CPF', () => {
     ['empty', ''],
     ['absent', undefined],
   ])('refuses %s', (_n, cpf) => expect(isValidCpf(cpf)).toBe(false));
+
+  it('builds valid CPFs from nine digits (fake people)', () => {
+    expect(cpfFrom('529982247')).toBe('52998224725');
+    expect(cpfFrom('111444777')).toBe('11144477735');
+    for (const base of ['000000001', '123456789', '987654321']) expect(isValidCpf(cpfFrom(base))).toBe(true);
+  });
 });
 
 describe('Brazilian mobile numbers', () => {

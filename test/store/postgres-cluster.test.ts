@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { seededShuffle } from '../../src/bench/fixtures.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { EadCall } from '../../src/sandbox/ead.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -74,14 +75,11 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     }));
     const sales = [...first, ...second];
     const SALES = sales.length;
-    const deliveries = [...sales.map((s, i) => ({ sale: s, to: i % 2 ? a! : b! })), ...sales.slice(118, 284).map((s, i) => ({ sale: s, to: i % 2 ? b! : a! }))];
-    // Shuffle (seeded) so duplicates arrive at both instances, early and late, some concurrently.
-    let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    for (let i = deliveries.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(random() * (i + 1));
-      [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-    }
+    // Shuffled (seeded) so duplicates arrive at both instances, early and late, some concurrently.
+    const deliveries = seededShuffle(
+      [...sales.map((s, i) => ({ sale: s, to: i % 2 ? a! : b! })), ...sales.slice(118, 284).map((s, i) => ({ sale: s, to: i % 2 ? b! : a! }))],
+      42,
+    );
 
     let sent = 0;
     const answers: Array<{ status: number; eventId: string; duplicate: boolean }> = [];

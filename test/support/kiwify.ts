@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { cpfFrom } from '../../src/domain/cpf.js';
 import { signKiwify } from '../../src/kiwify/signature.js';
 import { TOKEN } from './config.js';
 
@@ -49,14 +50,5 @@ export function approvedSale(n: number, overrides: Record<string, any> = {}): Re
   return { ...sale, ...overrides };
 }
 
-/** A valid CPF derived from `n` (check digits computed). */
-export function cpfFor(n: number): string {
-  const base = String(100_000_000 + (n % 800_000_000)).padStart(9, '0').slice(-9);
-  const digits = base.split('').map(Number);
-  for (const len of [9, 10]) {
-    const sum = digits.slice(0, len).reduce((acc, d, i) => acc + d * (len + 1 - i), 0);
-    const rest = sum % 11;
-    digits.push(rest < 2 ? 0 : 11 - rest);
-  }
-  return digits.join('');
-}
+/** A valid CPF derived from `n`. */
+export const cpfFor = (n: number) => cpfFrom(String(100_000_000 + (n % 800_000_000)));

@@ -43,9 +43,16 @@ export interface Runtime {
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
-  const store = await openStore(config);
+  const store = await openStore(config, Date.now, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
   const channels = options.alertChannels ?? alertChannelsFromConfig(config);
-  const dispatcher = new AlertDispatcher({ store, channels, log, intervalMs: config.ALERT_INTERVAL_MS });
+  const dispatcher = new AlertDispatcher({
+    store,
+    channels,
+    log,
+    intervalMs: config.ALERT_INTERVAL_MS,
+    // A send never outlives the lease that keeps other instances off the channel.
+    leaseMs: Math.max(60_000, 3 * config.HTTP_TIMEOUT_MS),
+  });
   const alerts = new AlertOutbox(store, channels.map((c) => c.name), log, () => dispatcher.wake());
   const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
   let handlers: HandlerRegistry;
@@ -119,9 +126,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     stop() {
       stopping ??= (async () => {
         log.info('desligando: parando de aceitar entregas');
-        await closeServer();
-        await worker.stop(config.SHUTDOWN_TIMEOUT_MS);
-        await dispatcher.stop();
+        // In parallel, so the whole stop stays within SHUTDOWN_TIMEOUT_MS (and Render's grace).
+        await Promise.all([closeServer(), worker.stop(config.SHUTDOWN_TIMEOUT_MS), dispatcher.stop()]);
         await store.close();
         log.info('desligado');
         log.flush();

@@ -24,6 +24,10 @@ export function composeAlert(texts: string[], limit: number): string {
       body += entry;
       continue;
     }
+    if (i === 0) {
+      // Even one entry does not fit: show the start of it rather than nothing.
+      return `${cut(body + entry, limit - footer.length)}${footer}`;
+    }
     const tail = `${SEPARATOR}${messages.alertsOmitted(texts.length - i)}`;
     return cut(body + tail, limit);
   }

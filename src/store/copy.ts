@@ -22,10 +22,16 @@ export class TargetNotEmptyError extends Error {
 export async function copyStore(from: OpenDatabase, to: OpenDatabase): Promise<Record<string, number>> {
   const existing = await to.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   if (Number(existing.n) > 0) throw new TargetNotEmptyError(Number(existing.n));
+  // One read transaction on the source: every table from the same moment.
+  const snapshot = await from.db.transaction().execute(async (read) => {
+    const tables: Partial<Record<keyof Database, unknown[]>> = {};
+    for (const table of TABLES) tables[table] = await read.selectFrom(table).selectAll().execute();
+    return tables;
+  });
   const copied: Record<string, number> = {};
   await to.db.transaction().execute(async (trx) => {
     for (const table of TABLES) {
-      const rows = await from.db.selectFrom(table).selectAll().execute();
+      const rows = snapshot[table]!;
       for (let i = 0; i < rows.length; i += CHUNK) {
         await trx.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
       }

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
 import type { Dialect } from './migrations.js';
@@ -39,6 +39,13 @@ export interface ListFilter {
 }
 
 export type RequeueResult = 'queued' | 'running' | 'not_found' | 'not_retryable';
+
+/**
+ * The claim a worker holds on an event: its lease owner and the attempt number it claimed.
+ * Every write of a run is fenced by both, so a run whose lease was taken over — by another
+ * instance, or by its own worker after an expired lease — can no longer write.
+ */
+export type Claim = Pick<EventRow, 'id' | 'lease_owner' | 'attempts'>;
 
 /** Statuses in which an event still has work ahead of it. */
 const OPEN: EventStatus[] = ['pending', 'retrying', 'processing'];
@@ -227,14 +234,13 @@ export class EventStore {
     return this.db.transaction().execute(run);
   }
 
-  async extendLeases(ids: number[], owner: string, leaseMs: number): Promise<void> {
-    if (ids.length === 0) return;
+  async extendLeases(claims: Claim[], leaseMs: number): Promise<void> {
+    if (claims.length === 0) return;
     await this.db
       .updateTable('events')
       .set({ lease_until: this.clock() + leaseMs })
-      .where('id', 'in', ids)
-      .where('lease_owner', '=', owner)
       .where('status', '=', 'processing')
+      .where((eb) => eb.or(claims.map((c) => held(eb, c))))
       .execute();
   }
 
@@ -268,8 +274,9 @@ export class EventStore {
     return rows.map((r) => ({ step: r.step, doneAt: r.done_at, result: JSON.parse(r.result) as unknown }));
   }
 
-  /** Records a completed step, only while `owner` still holds the event. */
-  async saveStep(eventId: number, owner: string, step: string, result: unknown): Promise<void> {
+  /** Records a completed step, only while the claim still holds the event. */
+  async saveStep(claim: Claim, step: string, result: unknown): Promise<void> {
+    const eventId = claim.id;
     const now = this.clock();
     const inserted = await this.db
       .insertInto('event_steps')
@@ -283,9 +290,8 @@ export class EventStore {
             sql<string>`cast(${JSON.stringify(result ?? null)} as text)`.as('result'),
             sql<number>`cast(${now} as bigint)`.as('done_at'),
           ])
-          .where('id', '=', eventId)
           .where('status', '=', 'processing')
-          .where('lease_owner', '=', owner),
+          .where((w) => held(w, claim)),
       )
       .onConflict((oc) => oc.columns(['event_id', 'step']).doUpdateSet({ result: (eb) => eb.ref('excluded.result') }))
       .executeTakeFirst();
@@ -303,44 +309,30 @@ export class EventStore {
   }
 
   private async closeOut(
-    eventId: number,
-    owner: string,
+    claim: Claim,
     changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'next_run_at' | 'finished_at' | 'attempts'>>,
-    decrementAttempts = false,
   ): Promise<boolean> {
     const now = this.clock();
     const result = await this.db
       .updateTable('events')
-      .set((eb) => ({
-        ...changes,
-        ...(decrementAttempts ? { attempts: eb('attempts', '-', 1) } : {}),
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      }))
-      .where('id', '=', eventId)
+      .set({ ...changes, lease_owner: null, lease_until: null, updated_at: now })
       .where('status', '=', 'processing')
-      .where('lease_owner', '=', owner)
+      .where((eb) => held(eb, claim))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  finish(eventId: number, owner: string, status: 'done' | 'ignored' | 'failed', outcome: string, error?: string) {
-    return this.closeOut(eventId, owner, {
-      status,
-      outcome,
-      last_error: error ?? null,
-      finished_at: this.clock(),
-    });
+  finish(claim: Claim, status: 'done' | 'ignored' | 'failed', outcome: string, error?: string) {
+    return this.closeOut(claim, { status, outcome, last_error: error ?? null, finished_at: this.clock() });
   }
 
-  retryAt(eventId: number, owner: string, at: number, error: string) {
-    return this.closeOut(eventId, owner, { status: 'retrying', next_run_at: at, last_error: error });
+  retryAt(claim: Claim, at: number, error: string) {
+    return this.closeOut(claim, { status: 'retrying', next_run_at: at, last_error: error });
   }
 
   /** Gives an event back untouched (shutdown between steps): it does not count as an attempt. */
-  release(eventId: number, owner: string) {
-    return this.closeOut(eventId, owner, { status: 'pending', next_run_at: this.clock() }, true);
+  release(claim: Claim) {
+    return this.closeOut(claim, { status: 'pending', next_run_at: this.clock(), attempts: claim.attempts - 1 });
   }
 
   async addHistory(eventId: number, kind: string, message: string): Promise<void> {
@@ -397,13 +389,17 @@ export class EventStore {
     return this.db.selectFrom('events').selectAll().where('customer_key', '=', customerKey).orderBy('id').execute();
   }
 
-  /** Puts a failed, retrying or ignored event back in the queue to run now, its journal intact. */
+  /**
+   * Puts a failed, retrying or ignored event back in the queue to run now, its journal intact,
+   * with a fresh budget of attempts (a person fixed the cause).
+   */
   async requeue(eventId: number): Promise<RequeueResult> {
     const now = this.clock();
     const result = await this.db
       .updateTable('events')
       .set((eb) => ({
         status: 'pending',
+        attempts: 0,
         next_run_at: now,
         available_at: eb
           .case()
@@ -422,6 +418,11 @@ export class EventStore {
     if (!row) return 'not_found';
     return row.status === 'processing' ? 'running' : 'not_retryable';
   }
+}
+
+/** The event is still held by this claim: same owner, same attempt. */
+function held(eb: ExpressionBuilder<Database, 'events'>, claim: Claim) {
+  return eb.and([eb('id', '=', claim.id), eb('lease_owner', '=', claim.lease_owner), eb('attempts', '=', claim.attempts)]);
 }
 
 /** Arbitrary constant naming the claim lock among PostgreSQL advisory locks. */

@@ -11,8 +11,12 @@ export interface Store {
 }
 
 /** Opens SQLite (default) or PostgreSQL (DATABASE_URL), migrated and ready. */
-export async function openStore(config: StorageConfig, clock: () => number = Date.now): Promise<Store> {
-  const { db, dialect } = await openDatabase(config);
+export async function openStore(
+  config: StorageConfig,
+  clock: () => number = Date.now,
+  onConnectionError?: (err: Error) => void,
+): Promise<Store> {
+  const { db, dialect } = await openDatabase(config, onConnectionError);
   return {
     dialect,
     events: new EventStore(db, dialect, clock),

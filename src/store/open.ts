@@ -53,7 +53,7 @@ function openSqlite(path: string): OpenDatabase {
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
 }
 
-function openPostgres(connectionString: string): OpenDatabase {
+function openPostgres(connectionString: string, onError: (err: Error) => void): OpenDatabase {
   const pool = new pg.Pool({
     connectionString,
     max: 10,
@@ -63,12 +63,17 @@ function openPostgres(connectionString: string): OpenDatabase {
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection dropped by the server (restart, failover) must not crash the process.
+  pool.on('error', onError);
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
 
 /** Opens the configured database (PostgreSQL when DATABASE_URL is set) and brings its schema up to date. */
-export async function openDatabase(config: StorageConfig): Promise<OpenDatabase> {
-  const opened = config.DATABASE_URL ? openPostgres(config.DATABASE_URL) : openSqlite(config.SQLITE_PATH);
+export async function openDatabase(
+  config: StorageConfig,
+  onConnectionError: (err: Error) => void = (err) => console.error('Conexão com o PostgreSQL perdida:', err.message),
+): Promise<OpenDatabase> {
+  const opened = config.DATABASE_URL ? openPostgres(config.DATABASE_URL, onConnectionError) : openSqlite(config.SQLITE_PATH);
   try {
     await migrate(opened.db, opened.dialect);
   } catch (err) {

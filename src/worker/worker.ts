@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, FlowError, isTransient } from '../domain/errors.js';
+import { describeError, FlowError, isTransient, PermanentError } from '../domain/errors.js';
 import { formatTime, messages } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import { backoffMs } from './backoff.js';
-import type { HandlerContext, HandlerRegistry } from './types.js';
+import type { Handler, HandlerContext, HandlerRegistry } from './types.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -31,10 +31,10 @@ class ShuttingDown extends Error {}
  */
 export class Worker {
   readonly owner: string;
-  private readonly running = new Map<number, Promise<void>>();
+  private readonly running = new Map<number, { claim: EventRow; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private ticking = false;
+  private ticking: Promise<void> | undefined;
   private tickAgain = false;
   private stopping = false;
   private started = false;
@@ -68,56 +68,80 @@ export class Worker {
     this.timer = setTimeout(() => void this.tick(), delayMs);
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
     if (this.ticking) {
       this.tickAgain = true;
-      return;
+      return this.ticking;
     }
-    this.ticking = true;
+    this.ticking = this.claimAndLaunch().finally(() => {
+      this.ticking = undefined;
+      this.schedule(this.opts.pollMs);
+    });
+    return this.ticking;
+  }
+
+  private async claimAndLaunch(): Promise<void> {
     try {
       do {
         this.tickAgain = false;
         const free = this.opts.concurrency - this.running.size;
         if (this.stopping || free <= 0) break;
         const claimed = await this.opts.store.events.claimDue(this.owner, free, this.opts.leaseMs);
-        for (const event of claimed) this.launch(event);
+        for (const event of claimed) {
+          // Shutdown began while claiming: give the event straight back.
+          if (this.stopping) await this.opts.store.events.release(event);
+          else this.launch(event);
+        }
         if (claimed.length === free) this.tickAgain = true;
       } while (this.tickAgain && !this.stopping);
     } catch (err) {
       this.opts.log.error({ err }, 'falha ao buscar eventos na fila');
-    } finally {
-      this.ticking = false;
-      this.schedule(this.opts.pollMs);
     }
   }
 
-  private launch(event: EventRow): void {
-    const done = this.process(event)
-      .catch((err) => this.opts.log.error({ err, eventId: event.id }, 'erro inesperado no worker'))
+  private launch(claim: EventRow): void {
+    const done = this.process(claim)
+      .catch((err) => this.opts.log.error({ err, eventId: claim.id }, 'erro inesperado no worker'))
       .finally(() => {
-        this.running.delete(event.id);
+        // A newer claim of the same event (an expired lease taken back) may have replaced this one.
+        if (this.running.get(claim.id)?.done === done) this.running.delete(claim.id);
         this.wake();
       });
-    this.running.set(event.id, done);
+    this.running.set(claim.id, { claim, done });
   }
 
   private async renewLeases(): Promise<void> {
     try {
-      await this.opts.store.events.extendLeases([...this.running.keys()], this.owner, this.opts.leaseMs);
+      await this.opts.store.events.extendLeases([...this.running.values()].map((r) => r.claim), this.opts.leaseMs);
     } catch (err) {
       this.opts.log.error({ err }, 'falha ao renovar a concessão dos eventos em andamento');
     }
   }
 
+  /** Runs one claimed event. `event` is the claim: every write below is fenced by it. */
   private async process(event: EventRow): Promise<void> {
-    const { store, handlers, log: baseLog } = this.opts;
+    const { store, handlers, log: baseLog, maxAttempts } = this.opts;
     const log = baseLog.child({ eventId: event.id, eventType: event.event_type, attempt: event.attempts });
     const handler = handlers[event.event_type];
     if (!handler) {
-      await store.events.finish(event.id, this.owner, 'ignored', 'Evento registrado; nenhuma ação para este tipo.');
+      await store.events.finish(event, 'ignored', 'Evento registrado; nenhuma ação para este tipo.');
       log.info('evento ignorado (sem tratamento para este tipo)');
       return;
     }
+    if (event.attempts > maxAttempts) {
+      // Attempts count crashes too: an event that keeps killing the process must stop somewhere.
+      await this.fail(event, new PermanentError('O processo parou repetidamente durante este evento (possível erro fatal): verifique os logs.', 'crash_loop'), log);
+      return;
+    }
+    try {
+      await this.run(event, handler, log);
+    } catch (err) {
+      await this.onFailure(event, err, log);
+    }
+  }
+
+  private async run(event: EventRow, handler: Handler, log: Logger): Promise<void> {
+    const { store } = this.opts;
     const journal = await store.events.loadSteps(event.id);
     const ctx: HandlerContext = {
       event,
@@ -129,7 +153,7 @@ export class Worker {
         if (journal.has(name)) return journal.get(name) as T;
         if (this.stopping) throw new ShuttingDown();
         const result = await run();
-        await store.events.saveStep(event.id, this.owner, name, result);
+        await store.events.saveStep(event, name, result);
         journal.set(name, result);
         log.debug({ step: name }, 'etapa concluída');
         return result;
@@ -142,24 +166,20 @@ export class Worker {
       schedule: (next) => store.events.insert({ ...next, parentId: event.id }),
     };
 
-    try {
-      const result = await handler(ctx);
-      const status = result.status ?? 'done';
-      if (await store.events.finish(event.id, this.owner, status, result.outcome)) {
-        await store.events.addHistory(event.id, status, result.outcome);
-        log.info({ status }, 'evento concluído');
-      } else {
-        log.warn('evento concluído, mas a concessão já tinha expirado');
-      }
-    } catch (err) {
-      await this.onFailure(event, err, log);
+    const result = await handler(ctx);
+    const status = result.status ?? 'done';
+    if (await store.events.finish(event, status, result.outcome)) {
+      await store.events.addHistory(event.id, status, result.outcome);
+      log.info({ status }, 'evento concluído');
+    } else {
+      log.warn('evento concluído, mas a concessão já tinha expirado');
     }
   }
 
   private async onFailure(event: EventRow, err: unknown, log: Logger): Promise<void> {
     const { store, maxAttempts, retryBaseMs } = this.opts;
     if (err instanceof ShuttingDown) {
-      await store.events.release(event.id, this.owner);
+      await store.events.release(event);
       log.info('evento devolvido à fila (desligamento)');
       return;
     }
@@ -172,7 +192,7 @@ export class Worker {
     if (isTransient(err) && attempts < maxAttempts) {
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
       const at = Date.now() + Math.max(backoffMs(attempts, retryBaseMs), hinted);
-      if (await store.events.retryAt(event.id, this.owner, at, reason)) {
+      if (await store.events.retryAt(event, at, reason)) {
         await store.events.addHistory(
           event.id,
           'retry',
@@ -182,18 +202,25 @@ export class Worker {
       log.warn({ err, nextRunAt: at }, 'falha temporária; nova tentativa agendada');
       return;
     }
+    await this.fail(event, err, log);
+  }
+
+  /** failed + an alert to support. The alert is queued first: a crash in between must not lose it. */
+  private async fail(event: EventRow, err: unknown, log: Logger): Promise<void> {
+    const { store } = this.opts;
+    const reason = describeError(err);
     const exhausted = isTransient(err);
-    if (!(await store.events.finish(event.id, this.owner, 'failed', 'Falhou: precisa de atenção.', reason))) return;
+    await this.opts.alerts.send(messages.eventFailed(event, reason, event.attempts, exhausted), {
+      eventId: event.id,
+      key: `event:${event.id}:failed:${event.attempts}`,
+    });
+    if (!(await store.events.finish(event, 'failed', 'Falhou: precisa de atenção.', reason))) return;
     await store.events.addHistory(
       event.id,
       'failed',
-      exhausted ? `Tentativa ${attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,
+      exhausted ? `Tentativa ${event.attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,
     );
     log.error({ err }, exhausted ? 'evento falhou: tentativas esgotadas' : 'evento falhou: erro permanente');
-    await this.opts.alerts.send(messages.eventFailed(event, reason, attempts, exhausted), {
-      eventId: event.id,
-      key: `event:${event.id}:failed:${attempts}`,
-    });
   }
 
   /**
@@ -203,7 +230,8 @@ export class Worker {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    const all = Promise.allSettled([...this.running.values()]);
+    await this.ticking; // a claim under way: its events are launched or given back first
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
     let timedOut = false;
     await Promise.race([
       all,

@@ -19,6 +19,13 @@ describe('composeAlert', () => {
     expect(text).toContain('1) alerta 0');
   });
 
+  it('shows the start of a first alert too long to fit, never an empty summary', () => {
+    const text = composeAlert([`primeiro ${'a'.repeat(1300)}`, 'segundo'], 1200);
+    expect(text.length).toBeLessThanOrEqual(1200);
+    expect(text).toContain('1) primeiro aaa');
+    expect(text).toMatch(/… e mais 1 alerta\(s\): veja o painel \/admin\.$/);
+  });
+
   it('cuts one long alert to the limit', () => {
     const text = composeAlert(['y'.repeat(5000)], 2000);
     expect(text).toHaveLength(2000);

@@ -23,10 +23,10 @@ beforeAll(async () => {
   const base = { eventType: 'order_approved', customerKey: 'cpf:11144477735', body: { webhook_event_type: 'order_approved', Customer: { full_name: 'Beltrana Exemplo', CPF: '11144477735', email: 'b@example.com', mobile: '+5521912345678' } } };
   failedId = (await store.events.insert({ ...base, dedupeKey: 'a', orderRef: 'REFA', planName: 'Plano Fantasma', customerName: 'Beltrana Exemplo' })).id;
   doneId = (await store.events.insert({ ...base, dedupeKey: 'b', orderRef: 'REFB', planName: 'Excel PRO', customerName: 'Fulano', customerKey: 'cpf:2' })).id;
-  await store.events.claimDue('w', 2, 60_000);
-  await store.events.saveStep(failedId, 'w', 'find_student', { studentId: null });
-  await store.events.finish(failedId, 'w', 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
-  await store.events.finish(doneId, 'w', 'done', 'ok');
+  const [failedClaim, doneClaim] = await store.events.claimDue('w', 2, 60_000);
+  await store.events.saveStep(failedClaim!, 'find_student', { studentId: null });
+  await store.events.finish(failedClaim!, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
+  await store.events.finish(doneClaim!, 'done', 'ok');
   // The CLI opens the same file while this store stays open (as with a running server).
 });
 afterAll(() => store.close());

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, LeaseLostError, type NewEvent, type Store } from '../../src/store/index.js';
+import { openStore, LeaseLostError, type EventRow, type NewEvent, type Store } from '../../src/store/index.js';
 import { dropPostgresSchemas, STORE_TARGETS } from '../support/databases.js';
 
 /** The behaviour every store must have, run against SQLite and PostgreSQL alike. */
@@ -28,6 +28,14 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   const clock = () => now;
   let store: Store;
   let config: Awaited<ReturnType<typeof target.fresh>>;
+  /** The latest claim of each event: writes of a run are fenced by it. */
+  const claims = new Map<number, EventRow>();
+  const claimOf = (id: number) => claims.get(id)!;
+  async function claim(owner: string, limit: number, leaseMs: number): Promise<EventRow[]> {
+    const rows = await store.events.claimDue(owner, limit, leaseMs);
+    for (const row of rows) claims.set(row.id, row);
+    return rows;
+  }
 
   beforeEach(async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
@@ -107,93 +115,105 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a = await store.events.insert(event('1'));
       const b = await store.events.insert(event('2'));
       await store.events.insert(event('3'));
-      const claimed = await store.events.claimDue('w1', 2, 60_000);
+      const claimed = await claim('w1', 2, 60_000);
       expect(claimed.map((e) => e.id)).toEqual([a.id, b.id]);
       expect(claimed[0]).toMatchObject({ status: 'processing', attempts: 1, lease_owner: 'w1', lease_until: now + 60_000 });
-      expect(await store.events.claimDue('w2', 10, 60_000)).toHaveLength(1);
-      expect(await store.events.claimDue('w2', 10, 60_000)).toHaveLength(0);
+      expect(await claim('w2', 10, 60_000)).toHaveLength(1);
+      expect(await claim('w2', 10, 60_000)).toHaveLength(0);
     });
 
     it('runs one customer at a time, in arrival order', async () => {
       const a1 = await store.events.insert(event('A'));
       const a2 = await store.events.insert(event('A'));
       const b1 = await store.events.insert(event('B'));
-      const first = await store.events.claimDue('w', 10, 60_000);
+      const first = await claim('w', 10, 60_000);
       expect(first.map((e) => e.id)).toEqual([a1.id, b1.id]);
-      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
-      await store.events.finish(a1.id, 'w', 'done', 'ok');
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
+      expect(await claim('w', 10, 60_000)).toEqual([]);
+      await store.events.finish(claimOf(a1.id), 'done', 'ok');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
     it('holds later events of a customer while an earlier one waits to be retried', async () => {
       const a1 = await store.events.insert(event('A'));
       const a2 = await store.events.insert(event('A'));
-      await store.events.claimDue('w', 1, 60_000);
-      await store.events.retryAt(a1.id, 'w', now + 30_000, 'EAD fora do ar');
-      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
+      await claim('w', 1, 60_000);
+      await store.events.retryAt(claimOf(a1.id), now + 30_000, 'EAD fora do ar');
+      expect(await claim('w', 10, 60_000)).toEqual([]);
       now += 30_000;
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
-      await store.events.finish(a1.id, 'w', 'done', 'ok');
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
+      await store.events.finish(claimOf(a1.id), 'done', 'ok');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
     it('a failed earlier event no longer holds the customer back', async () => {
       const a1 = await store.events.insert(event('A'));
       const a2 = await store.events.insert(event('A'));
-      await store.events.claimDue('w', 1, 60_000);
-      await store.events.finish(a1.id, 'w', 'failed', 'falhou', 'plano sem cursos');
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
+      await claim('w', 1, 60_000);
+      await store.events.finish(claimOf(a1.id), 'failed', 'falhou', 'plano sem cursos');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
     it('an event scheduled for later blocks nothing and runs when due', async () => {
       const scheduled = await store.events.insert(event('A', { availableAt: now + 3_600_000 }));
       const later = await store.events.insert(event('A'));
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([later.id]);
-      await store.events.finish(later.id, 'w', 'done', 'ok');
-      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([later.id]);
+      await store.events.finish(claimOf(later.id), 'done', 'ok');
+      expect(await claim('w', 10, 60_000)).toEqual([]);
       now += 3_600_000;
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([scheduled.id]);
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([scheduled.id]);
     });
 
     it('a requeued earlier event waits while a later one of the customer is running', async () => {
       const a1 = await store.events.insert(event('A'));
       const a2 = await store.events.insert(event('A'));
-      await store.events.claimDue('w', 1, 60_000);
-      await store.events.finish(a1.id, 'w', 'failed', 'falhou', 'x');
-      await store.events.claimDue('w', 1, 60_000); // a2 running
+      await claim('w', 1, 60_000);
+      await store.events.finish(claimOf(a1.id), 'failed', 'falhou', 'x');
+      await claim('w', 1, 60_000); // a2 running
       expect(await store.events.requeue(a1.id)).toBe('queued');
-      expect(await store.events.claimDue('w', 10, 60_000)).toEqual([]);
-      await store.events.finish(a2.id, 'w', 'done', 'ok');
-      expect((await store.events.claimDue('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
+      expect(await claim('w', 10, 60_000)).toEqual([]);
+      await store.events.finish(claimOf(a2.id), 'done', 'ok');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
     });
 
     it('gives an expired lease to another worker and stops the old owner from writing', async () => {
       const { id } = await store.events.insert(event('A'));
-      await store.events.claimDue('dead', 1, 1_000);
-      await store.events.saveStep(id, 'dead', 'first', { ok: 1 });
-      expect(await store.events.claimDue('alive', 1, 1_000)).toEqual([]);
+      const [dead] = await claim('dead', 1, 1_000);
+      await store.events.saveStep(dead!, 'first', { ok: 1 });
+      expect(await claim('alive', 1, 1_000)).toEqual([]);
       now += 1_001;
-      const [taken] = await store.events.claimDue('alive', 1, 60_000);
+      const [taken] = await claim('alive', 1, 60_000);
       expect(taken).toMatchObject({ id, lease_owner: 'alive', attempts: 2 });
-      await expect(store.events.saveStep(id, 'dead', 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
-      expect(await store.events.finish(id, 'dead', 'done', 'ok')).toBe(false);
+      await expect(store.events.saveStep(dead!, 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.events.finish(dead!, 'done', 'ok')).toBe(false);
       expect([...(await store.events.loadSteps(id)).keys()]).toEqual(['first']);
-      expect(await store.events.finish(id, 'alive', 'done', 'ok')).toBe(true);
+      expect(await store.events.finish(taken!, 'done', 'ok')).toBe(true);
+    });
+
+    it('fences a run by its attempt: the same worker taking back its expired lease stops the old run', async () => {
+      const { id } = await store.events.insert(event('A'));
+      const [first] = await claim('w', 1, 1_000);
+      now += 1_001;
+      const [again] = await claim('w', 1, 60_000);
+      expect(again).toMatchObject({ id, lease_owner: 'w', attempts: 2 });
+      await expect(store.events.saveStep(first!, 'late', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.events.finish(first!, 'done', 'ok')).toBe(false);
+      await store.events.saveStep(again!, 'step', {});
+      expect(await store.events.finish(again!, 'done', 'ok')).toBe(true);
     });
 
     it('keeps a lease that is renewed', async () => {
       const { id } = await store.events.insert(event('A'));
-      await store.events.claimDue('w1', 1, 1_000);
+      await claim('w1', 1, 1_000);
       now += 900;
-      await store.events.extendLeases([id], 'w1', 1_000);
+      await store.events.extendLeases([claimOf(id)], 1_000);
       now += 900;
-      expect(await store.events.claimDue('w2', 1, 1_000)).toEqual([]);
+      expect(await claim('w2', 1, 1_000)).toEqual([]);
     });
 
     it('release puts an event back without counting the attempt', async () => {
       const { id } = await store.events.insert(event('A'));
-      await store.events.claimDue('w', 1, 60_000);
-      expect(await store.events.release(id, 'w')).toBe(true);
+      await claim('w', 1, 60_000);
+      expect(await store.events.release(claimOf(id))).toBe(true);
       expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0, lease_owner: null });
     });
   });
@@ -201,9 +221,9 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   describe('journal and history', () => {
     it('keeps step results, lets one be rewritten, and records history in order', async () => {
       const { id } = await store.events.insert(event('A'));
-      await store.events.claimDue('w', 1, 60_000);
-      await store.events.saveStep(id, 'w', 'cadastro', { studentId: '42', password: 'segredo' });
-      await store.events.saveStep(id, 'w', 'matricula', { courses: [1, 2] });
+      await claim('w', 1, 60_000);
+      await store.events.saveStep(claimOf(id), 'cadastro', { studentId: '42', password: 'segredo' });
+      await store.events.saveStep(claimOf(id), 'matricula', { courses: [1, 2] });
       await store.events.rewriteStep(id, 'cadastro', { studentId: '42' });
       expect(Object.fromEntries(await store.events.loadSteps(id))).toEqual({
         cadastro: { studentId: '42' },
@@ -218,13 +238,13 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   describe('operations', () => {
     it('requeue: failed/retrying/ignored run again; running is refused; unknown is not found', async () => {
       const { id } = await store.events.insert(event('A'));
-      await store.events.claimDue('w', 1, 60_000);
+      await claim('w', 1, 60_000);
       expect(await store.events.requeue(id)).toBe('running');
-      await store.events.finish(id, 'w', 'failed', 'falhou', 'erro');
+      await store.events.finish(claimOf(id), 'failed', 'falhou', 'erro');
       expect(await store.events.requeue(id)).toBe('queued');
       expect(await store.events.get(id)).toMatchObject({ status: 'pending', next_run_at: now, finished_at: null });
-      await store.events.claimDue('w', 1, 60_000);
-      await store.events.finish(id, 'w', 'done', 'ok');
+      await claim('w', 1, 60_000);
+      await store.events.finish(claimOf(id), 'done', 'ok');
       expect(await store.events.requeue(id)).toBe('not_retryable');
       expect(await store.events.requeue(999_999)).toBe('not_found');
     });
@@ -233,8 +253,8 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a = await store.events.insert(event('A', { customerName: 'Conceição Ávila', planName: 'Excel PRO' }));
       const b = await store.events.insert(event('B', { customerEmail: 'maria@example.com', orderRef: 'XyZ9' }));
       const c = await store.events.insert(event('C', { planName: 'Operador de micro/Maria 100%' }));
-      await store.events.claimDue('w', 1, 60_000);
-      await store.events.finish(a.id, 'w', 'failed', 'falhou', 'erro');
+      await claim('w', 1, 60_000);
+      await store.events.finish(claimOf(a.id), 'failed', 'falhou', 'erro');
 
       expect((await store.events.list()).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
       expect((await store.events.list({ status: 'failed' })).map((e) => e.id)).toEqual([a.id]);

@@ -16,9 +16,9 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
     for (let i = 0; i < 3; i += 1) {
       ids.push((await source.events.insert({ eventType: 'order_approved', dedupeKey: `k${i}`, customerKey: `cpf:${i}`, body: { i } })).id);
     }
-    await source.events.claimDue('w', 1, 60_000);
-    await source.events.saveStep(ids[0]!, 'w', 'find_student', { studentId: '7' });
-    await source.events.finish(ids[0]!, 'w', 'done', 'ok');
+    const [claimed] = await source.events.claimDue('w', 1, 60_000);
+    await source.events.saveStep(claimed!, 'find_student', { studentId: '7' });
+    await source.events.finish(claimed!, 'done', 'ok');
     await source.events.addHistory(ids[0]!, 'done', 'ok');
     await source.alerts.ensureChannels(['callmebot']);
     await source.alerts.enqueue(['callmebot'], { text: 'alerta', dedupeKey: 'x' });

@@ -140,6 +140,27 @@ describe('worker', () => {
     expect(callmebot!.calls[0]!.text).toContain('Desistimos após 3 tentativas');
   });
 
+  it('an event that keeps crashing the process ends failed after MAX_ATTEMPTS, with an alert', async () => {
+    const { join } = await import('node:path');
+    const { tempDir } = await import('../support/config.js');
+    const { openStore } = await import('../../src/store/index.js');
+    const sqlitePath = join(tempDir(), 'crash-loop.db');
+    let now = Date.now();
+    const prep = await openStore({ SQLITE_PATH: sqlitePath }, () => now);
+    const { id } = await prep.events.insert({ eventType: 'order_approved', dedupeKey: 'k', customerKey: 'cpf:1', body: {} });
+    for (let i = 0; i < 2; i += 1) {
+      await prep.events.claimDue('crashed', 1, 1_000); // each run died mid-event
+      now += 2_000;
+    }
+    await prep.close();
+    let runs = 0;
+    await start({ order_approved: async () => ((runs += 1), { outcome: 'ok' }) }, { MAX_ATTEMPTS: '2', SQLITE_PATH: sqlitePath });
+    const event = await settled(String(id), 'failed');
+    expect(runs).toBe(0);
+    expect(event.last_error).toMatch(/O processo parou repetidamente durante este evento/);
+    await waitFor(() => callmebot!.calls.length === 1, 5_000, 'alert');
+  });
+
   it('resumes from the journal: completed steps do not run again on retry', async () => {
     const runs: string[] = [];
     let failSecond = true;

@@ -55,8 +55,11 @@ export class ChatProClient implements ChatProApi {
     const path = `/${encodeURIComponent(this.config.instanceId)}/api/v1/send_message`;
     const response = await send('ChatPro', () => this.http.post<string>(path, JSON.stringify({ number, message })));
     const status = response.status;
-    if (status >= 200 && status < 300) return;
-    const json = parseJson(response) as { message?: unknown } | undefined;
+    const json = parseJson(response) as { message?: unknown; status?: unknown } | undefined;
+    if (status >= 200 && status < 300) {
+      if (json?.status !== false) return;
+      throw new TransientError(`ChatPro não confirmou o envio: ${shorten(String(json.message ?? ''), 160)}`, 'chatpro_not_sent');
+    }
     const detail = shorten(String(json?.message ?? bodyText(response)), 160);
     if (status === 400 && NOT_REGISTERED.test(detail)) throw new NotOnWhatsAppError();
     if (status === 401 || status === 403) {

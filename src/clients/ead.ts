@@ -46,10 +46,10 @@ export interface CreatedStudent {
   password?: string;
 }
 
-/** The EAD says this CPF already has an account ("já está em uso"). */
+/** The EAD refused the cadastro because something is "já está em uso" (its words are kept). */
 export class StudentAlreadyExistsError extends PermanentError {
-  constructor() {
-    super('O EAD informa que este CPF já está cadastrado.', 'student_exists');
+  constructor(info: string) {
+    super(`O EAD recusou o cadastro: ${shorten(info, 160)}`, 'student_exists');
   }
 }
 
@@ -73,6 +73,13 @@ interface Envelope {
 
 const SYSTEM = 'EAD';
 const digits = (value: unknown) => String(value ?? '').replace(/\D/g, '');
+/** CPF digits, with leading zeros a numeric field may have lost. */
+const cpfDigits = (value: unknown) => {
+  const d = digits(value);
+  return d && d.length < 11 ? d.padStart(11, '0') : d;
+};
+/** What the API says when a search finds nobody (its exact wording is undocumented). */
+const NOT_FOUND = /nenhum|n[aã]o (foi |foram )?(encontrad|localizad)|sem registro|n[aã]o existe/i;
 
 export class EadClient implements EadApi {
   private readonly http: AxiosInstance;
@@ -161,18 +168,22 @@ export class EadClient implements EadApi {
    * guess.
    */
   async findStudentByCpf(cpf: string): Promise<EadStudent | null> {
-    const wanted = digits(cpf);
+    const wanted = cpfDigits(cpf);
     const response = await this.get('/alunos', { cpf: wanted });
     const env = this.envelope(response);
     if (!env.ok) {
-      if (env.httpStatus === 404 || (env.httpStatus >= 200 && env.httpStatus < 300)) return null;
-      if (env.httpStatus === 400 && /n[aã]o encontrad|nenhum/i.test(env.info)) return null;
+      // "Not found" only when the API says so: any other refusal on a refund would end it as
+      // "nothing to revoke" while the student keeps access. A search is safe to retry.
+      if (env.httpStatus === 404 || (env.httpStatus < 500 && NOT_FOUND.test(env.info))) return null;
+      if (env.httpStatus >= 200 && env.httpStatus < 300) {
+        throw new TransientError(`${SYSTEM} não confirmou a busca por CPF: ${shorten(env.info) || 'sem detalhe'}`, 'ead_search_unclear');
+      }
       this.failure('buscar aluno por CPF', env);
     }
     const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
     const matches = new Map<string, EadStudent>();
     for (const row of rows) {
-      if (digits(row.cpf) === wanted || digits(row.usuario) === wanted) {
+      if (cpfDigits(row.cpf) === wanted || cpfDigits(row.usuario) === wanted) {
         const id = String(row.id ?? '');
         if (id) matches.set(id, { id });
       }
@@ -191,7 +202,7 @@ export class EadClient implements EadApi {
     if (!student.senha) delete fields.senha;
     const env = await this.write('post', '/alunos', fields);
     if (!env.ok) {
-      if (normalizeText(env.info).includes('ja esta em uso')) throw new StudentAlreadyExistsError();
+      if (normalizeText(env.info).includes('ja esta em uso')) throw new StudentAlreadyExistsError(env.info);
       this.failure('o cadastro do aluno', env);
     }
     const data = (env.data ?? {}) as { id?: unknown; senha?: unknown };

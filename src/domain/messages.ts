@@ -55,7 +55,7 @@ export const messages = {
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
-      'O aluno está matriculado: envie o acesso manualmente (login = CPF; senha inicial, ou "Esqueci minha senha" no portal).',
+      'O aluno está matriculado: avise-o por outro canal (login = CPF; para a senha, "Esqueci minha senha" no portal).',
     ].join('\n'),
 
   revoked: (event: EventRow, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
@@ -76,12 +76,12 @@ function capitalize(text: string): string {
 }
 
 export const WELCOME_SKIP_REASONS: Record<string, string> = {
-  chatpro_not_configured: 'ChatPro não configurado (CHATPRO_INSTANCE_ID / CHATPRO_TOKEN).',
-  missing: 'o comprador não informou celular.',
-  unparseable: 'o celular informado não é um número válido.',
-  not_brazilian: 'o celular informado não é brasileiro.',
-  not_mobile: 'o número informado não é de celular.',
-  not_on_whatsapp: 'o celular do aluno não tem WhatsApp.',
+  chatpro_not_configured: 'ChatPro não configurado: defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN',
+  missing: 'o comprador não informou celular',
+  unparseable: 'o celular informado não é um número válido',
+  not_brazilian: 'o celular informado não é brasileiro',
+  not_mobile: 'o número informado não é de celular',
+  not_on_whatsapp: 'o celular do aluno não tem WhatsApp',
 };
 
 export interface WelcomeText {
@@ -102,7 +102,7 @@ export function welcomeMessage(w: WelcomeText): string {
   const lines = [
     `Olá, ${w.firstName || 'aluno(a)'}! 🎉`,
     '',
-    `Sua matrícula no plano *${w.planName}*${s.schoolName ? ` da ${s.schoolName}` : ''} está confirmada.`,
+    `Sua matrícula no plano *${w.planName}* está confirmada.`,
     '',
     '🔐 *Seus dados de acesso*',
     `Login: ${w.login}`,
@@ -121,5 +121,6 @@ export function welcomeMessage(w: WelcomeText): string {
   if (links.length) lines.push('', ...links);
   if (s.supportWhatsapp) lines.push('', `Dúvidas? Fale com o suporte: ${s.supportWhatsapp}`);
   lines.push('', 'Bons estudos! 📚');
+  if (s.schoolName) lines.push(`Equipe ${s.schoolName}`);
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js'
 import type { Handler, HandlerContext } from '../worker/types.js';
 import { buyerOf, cadastroForm, type Buyer } from './buyer.js';
 import type { FlowDeps } from './deps.js';
-import { endedSaleKeys, saleKeyOf } from './sales.js';
+import { orderRefunded, saleKeyOf } from './sales.js';
 
 /** Journal entries of an approved sale (each step's result, as stored). */
 interface StudentStep {
@@ -45,13 +45,18 @@ export function planOf(order: KiwifyOrder, deps: FlowDeps): Plan {
   return plan;
 }
 
+const MANUAL_STEP = {
+  enrol: { cnpj: 'Cadastre o aluno manualmente com o CPF da pessoa.', cpf: 'Confirme o CPF com o aluno e cadastre manualmente.' },
+  revoke: { cnpj: 'Remova o acesso manualmente no EAD.', cpf: 'Encontre o aluno no EAD e remova o acesso manualmente.' },
+};
+
 /** The buyer's CPF, or a permanent failure: the EAD login is a CPF, so a person must step in. */
-export function requireCpf(buyer: Buyer): string {
+export function requireCpf(buyer: Buyer, purpose: keyof typeof MANUAL_STEP): string {
   if (!buyer.cpf && buyer.cnpj) {
-    throw new PermanentError('Compra feita com CNPJ: o login do EAD é um CPF. Cadastre o aluno manualmente com o CPF da pessoa.', 'cnpj_buyer');
+    throw new PermanentError(`Compra feita com CNPJ: o login do EAD é um CPF. ${MANUAL_STEP[purpose].cnpj}`, 'cnpj_buyer');
   }
   if (!isValidCpf(buyer.cpf)) {
-    throw new PermanentError('CPF do comprador ausente ou inválido: confirme o CPF com o aluno e cadastre manualmente.', 'invalid_cpf');
+    throw new PermanentError(`CPF do comprador ausente ou inválido. ${MANUAL_STEP[purpose].cpf}`, 'invalid_cpf');
   }
   return buyer.cpf;
 }
@@ -66,13 +71,13 @@ export function requireCpf(buyer: Buyer): string {
 export function approvedFlow(deps: FlowDeps): Handler {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
-    const saleKey = saleKeyOf(ctx.event);
-    if (saleKey && (await saleEnded(ctx, deps, saleKey))) {
-      return { status: 'ignored', outcome: 'Venda já reembolsada ou revogada: nada a matricular.' };
+    // Refunded or charged back before this approval ran (a retry after an outage, a replay).
+    if (orderRefunded(await deps.customerEvents(ctx.event.customer_key), ctx.event.order_id)) {
+      return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
     }
     const plan = planOf(order, deps);
     const buyer = buyerOf(order);
-    const cpf = requireCpf(buyer);
+    const cpf = requireCpf(buyer, 'enrol');
 
     const { student, createdNow } = await findOrCreateStudent(ctx, deps, buyer, cpf);
     const enrollment = await enroll(ctx, deps, student, createdNow, plan);
@@ -94,14 +99,6 @@ export function approvedFlow(deps: FlowDeps): Handler {
   };
 }
 
-/**
- * A sale refunded, charged back or revoked before its approval ran (a retry after an EAD outage,
- * a replay) must not enrol anyone.
- */
-async function saleEnded(ctx: HandlerContext, deps: FlowDeps, saleKey: string): Promise<boolean> {
-  return endedSaleKeys(await deps.customerEvents(ctx.event.customer_key)).has(saleKey);
-}
-
 /** The student, and whether the account was created in this very attempt (so it has no courses yet). */
 async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, cpf: string) {
   const found = await ctx.step('find_student', async () => {
@@ -111,8 +108,9 @@ async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: B
   if (found.studentId) return { student: { studentId: found.studentId, created: false } as StudentStep, createdNow: false };
 
   // Committed before the cadastro is sent: if its answer is lost, the retry knows it was ours.
-  const requestedEarlier = ctx.journal('cadastro_requested') !== undefined;
-  await ctx.step('cadastro_requested', async () => ({ at: Date.now() }));
+  const marker = ctx.journal('cadastro_requested') as { at: number; existedBefore?: boolean } | undefined;
+  const requestedEarlier = marker !== undefined && !marker.existedBefore;
+  const requested = await ctx.step('cadastro_requested', async () => ({ at: Date.now() }));
   let createdNow = false;
   const student = await ctx.step<StudentStep>('cadastro', async () => {
     const phone = normalizeBrazilianMobile(buyer.phone);
@@ -123,10 +121,12 @@ async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: B
       return { studentId: created.id, created: true, password: created.password };
     } catch (err) {
       if (!(err instanceof StudentAlreadyExistsError)) throw err;
-      // Registered meanwhile, by us (an earlier attempt whose answer was lost) or before.
+      // Registered meanwhile, by us (an earlier attempt whose answer was lost) or before. Only an
+      // earlier attempt of ours makes it "created"; remember otherwise, in case the search misses.
+      if (!requestedEarlier) await ctx.rewriteStep('cadastro_requested', { ...requested, existedBefore: true });
       const existing = await deps.ead.findStudentByCpf(cpf);
       if (!existing) {
-        throw new PermanentError('O EAD diz que o CPF já está cadastrado, mas a busca por CPF não encontra o aluno: verifique no EAD.', 'student_exists_not_found');
+        throw new TransientError(`${err.message} Mas a busca por CPF ainda não encontra o aluno.`, 'student_exists_not_found');
       }
       if (!requestedEarlier) return { studentId: existing.id, created: false };
       const password = deps.settings.defaultPassword;
@@ -155,6 +155,11 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
     readNow = true;
     // A student created in this very attempt has no courses yet.
     const courses = createdNow ? new Set<string>() : await readCourses();
+    // Unreadable: the rule is to enrol in all — but not for a renewal, which would enrol (and
+    // welcome) again a student who has everything.
+    if (!courses && (await isRenewal(ctx, deps))) {
+      throw new TransientError('Não foi possível ler os cursos do aluno para conferir a renovação.', 'courses_unreadable');
+    }
     return { courses: courses ? [...courses] : null };
   });
   const had = new Set(before.courses ?? []);
@@ -173,6 +178,16 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
     if (toEnroll.length > 0) await deps.ead.enroll(student.studentId, toEnroll);
     return { enrolled: missing, alreadyHad: plan.courses.filter((id) => !missing.includes(id)) };
   });
+}
+
+/** An earlier approval of the same subscription already gave access. */
+async function isRenewal(ctx: HandlerContext, deps: FlowDeps): Promise<boolean> {
+  const key = saleKeyOf(ctx.event);
+  if (!key) return false;
+  const [events, enrolled] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrolledEvents(ctx.event.customer_key)]);
+  return events.some(
+    (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key && (e.status === 'done' || enrolled.has(e.id)),
+  );
 }
 
 async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, plan: Plan, student: StudentStep): Promise<WelcomeStep> {

@@ -28,7 +28,8 @@ export function buyerOf(order: KiwifyOrder): Buyer {
     firstName: c.first_name ?? name.split(/\s+/)[0] ?? '',
     email: c.email,
     phone: c.mobile,
-    cpf: onlyDigits(c.CPF),
+    // A CPF sent as a JSON number loses its leading zeros.
+    cpf: onlyDigits(c.CPF) && onlyDigits(c.CPF).padStart(11, '0'),
     cnpj: onlyDigits(c.cnpj),
     address: {
       street: c.street,

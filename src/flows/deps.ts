@@ -28,5 +28,7 @@ export interface FlowDeps {
   plans: PlanCatalog;
   /** Every inbox event of one customer, oldest first. */
   customerEvents(customerKey: string): Promise<EventRow[]>;
+  /** Ids of the customer's events that got as far as a matrícula. */
+  enrolledEvents(customerKey: string): Promise<Set<number>>;
   settings: FlowSettings;
 }

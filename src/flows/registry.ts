@@ -53,6 +53,7 @@ export function flowDepsFromConfig(config: Config, { store, alerts, log }: Handl
         : undefined,
     plans,
     customerEvents: (customerKey) => store.events.byCustomer(customerKey),
+    enrolledEvents: (customerKey) => store.events.withStep(customerKey, 'matricula'),
     settings: {
       defaultPassword: config.STUDENT_DEFAULT_PASSWORD,
       alertOnSuccess: config.ALERT_ON_SUCCESS,

@@ -5,7 +5,7 @@ import type { Handler, HandlerContext, HandlerResult } from '../worker/types.js'
 import { planOf, requireCpf } from './approved.js';
 import { buyerOf } from './buyer.js';
 import type { FlowDeps } from './deps.js';
-import { activeSales, saleKeyOf } from './sales.js';
+import { activeSales, newerPurchase, saleKeyOf } from './sales.js';
 
 interface Decision {
   studentId: string | null;
@@ -28,12 +28,13 @@ export function revokeFlow(deps: FlowDeps): Handler {
 
 export async function revokeSale(ctx: HandlerContext, deps: FlowDeps): Promise<HandlerResult> {
   const order = orderSchema.parse(ctx.body);
-  const cpf = requireCpf(buyerOf(order));
+  const cpf = requireCpf(buyerOf(order), 'revoke');
 
   const decision = await ctx.step<Decision>('decision', async () => {
     const student = await deps.ead.findStudentByCpf(cpf);
     if (!student) return { studentId: null, action: 'nothing', courses: [], kept: [] };
-    const others = activeSales(await deps.customerEvents(ctx.event.customer_key), saleKeyOf(ctx.event));
+    const [events, enrolled] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrolledEvents(ctx.event.customer_key)]);
+    const others = activeSales(events, enrolled, saleKeyOf(ctx.event));
     if (others.length === 0 && deps.settings.revokeMode === 'delete') {
       return { studentId: student.id, action: 'delete', courses: [], kept: [] };
     }
@@ -92,14 +93,9 @@ async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision): Promi
  */
 export function scheduledRevokeFlow(deps: FlowDeps): Handler {
   return async (ctx) => {
-    const plan = normalizeText(ctx.event.plan_name ?? '');
-    const newer = (await deps.customerEvents(ctx.event.customer_key)).find(
-      (e) =>
-        e.event_type === 'order_approved' &&
-        e.status === 'done' &&
-        e.id > (ctx.event.parent_id ?? ctx.event.id) &&
-        normalizeText(e.plan_name ?? '') === plan,
-    );
+    const key = ctx.event.customer_key;
+    const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.enrolledEvents(key)]);
+    const newer = newerPurchase(events, enrolled, ctx.event.parent_id ?? ctx.event.id, normalizeText(ctx.event.plan_name ?? ''), normalizeText);
     if (newer) {
       return { status: 'ignored', outcome: `Acesso mantido: nova compra do mesmo plano (evento #${newer.id}) depois do cancelamento.` };
     }

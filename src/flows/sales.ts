@@ -1,7 +1,11 @@
 import type { EventRow } from '../store/index.js';
 
-/** Event types that end a sale for good. */
+/** The internal event that ends a cancelled subscription's access (scheduled by the cancel flow). */
+export const REVOKE_ACCESS = 'revoke_access';
+
+/** Event types that end a sale. */
 const ENDS_SALE = new Set(['order_refunded', 'chargeback']);
+const IN_FLIGHT = new Set(['pending', 'retrying', 'processing']);
 
 /** A sale is one subscription (all its renewals) or one one-off order. */
 export function saleKeyOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string | undefined {
@@ -15,31 +19,47 @@ export interface ActiveSale {
 }
 
 /**
- * Sales that ended for good: refunded or charged back (whatever became of that event), or whose
- * access was ended by an executed revocation.
+ * Whether an approval gives (or is about to give) access: processed, still in flight, or it got
+ * as far as the matrícula before failing at a later step (the welcome, say).
  */
-export function endedSaleKeys(events: EventRow[]): Set<string> {
-  const ended = new Set<string>();
-  for (const e of events) {
-    const key = saleKeyOf(e);
-    if (!key) continue;
-    if (ENDS_SALE.has(e.event_type) || (e.event_type === REVOKE_ACCESS && e.status === 'done')) ended.add(key);
-  }
-  return ended;
+function grantsAccess(e: EventRow, enrolled: ReadonlySet<number>): boolean {
+  return e.status === 'done' || IN_FLIGHT.has(e.status) || enrolled.has(e.id);
 }
 
-/** The customer's sales that still give access, other than `exceptKey`: approved, processed, not ended. */
-export function activeSales(events: EventRow[], exceptKey: string | undefined): ActiveSale[] {
-  const ended = endedSaleKeys(events);
-  const active = new Map<string, ActiveSale>();
+/**
+ * The customer's sales that still give access, other than `exceptKey`: a sale is active while its
+ * latest approval that grants access is newer than its latest refund, chargeback or executed
+ * end of access (so a renewal paid after a refunded charge counts again).
+ * `enrolled`: ids of this customer's approvals whose journal holds a matrícula.
+ */
+export function activeSales(events: EventRow[], enrolled: ReadonlySet<number>, exceptKey: string | undefined): ActiveSale[] {
+  const lastEnd = new Map<string, number>();
+  const lastStart = new Map<string, EventRow>();
   for (const e of events) {
     const key = saleKeyOf(e);
-    if (e.event_type !== 'order_approved' || e.status !== 'done' || !key) continue;
-    if (key === exceptKey || ended.has(key)) continue;
-    active.set(key, { key, planName: e.plan_name, eventId: e.id });
+    if (!key || key === exceptKey) continue;
+    if (ENDS_SALE.has(e.event_type) || (e.event_type === REVOKE_ACCESS && e.status === 'done')) {
+      lastEnd.set(key, Math.max(lastEnd.get(key) ?? 0, e.id));
+    } else if (e.event_type === 'order_approved' && grantsAccess(e, enrolled)) {
+      if ((lastStart.get(key)?.id ?? 0) < e.id) lastStart.set(key, e);
+    }
   }
-  return [...active.values()];
+  return [...lastStart.entries()]
+    .filter(([key, approval]) => approval.id > (lastEnd.get(key) ?? 0))
+    .map(([key, approval]) => ({ key, planName: approval.plan_name, eventId: approval.id }));
 }
 
-/** The internal event that ends a cancelled subscription's access (scheduled by the cancel flow). */
-export const REVOKE_ACCESS = 'revoke_access';
+/** An approval must not enrol anyone once its own order was refunded or charged back. */
+export function orderRefunded(events: EventRow[], orderId: string | null): boolean {
+  return orderId !== null && events.some((e) => ENDS_SALE.has(e.event_type) && e.order_id === orderId);
+}
+
+/**
+ * A purchase of the same plan after a cancellation (processed or still in flight) keeps access:
+ * the scheduled end of access is skipped.
+ */
+export function newerPurchase(events: EventRow[], enrolled: ReadonlySet<number>, after: number, plan: string, normalize: (s: string) => string) {
+  return events.find(
+    (e) => e.event_type === 'order_approved' && e.id > after && grantsAccess(e, enrolled) && normalize(e.plan_name ?? '') === plan,
+  );
+}

@@ -132,7 +132,9 @@ export function unwrapOrder(body: Record<string, unknown>): unknown {
 export const onlyDigits = (value: string | undefined) => (value ?? '').replace(/\D/g, '');
 
 export function customerKeyOf(parts: { cpf?: string; email?: string; orderId?: string }, rawHash: () => string) {
-  const cpf = onlyDigits(parts.cpf);
+  const digits = onlyDigits(parts.cpf);
+  // 9-10 digits: a CPF sent as a JSON number lost its leading zeros.
+  const cpf = digits.length >= 9 && digits.length < 11 ? digits.padStart(11, '0') : digits;
   if (cpf.length >= 11) return `cpf:${cpf}`;
   if (parts.email) return `email:${parts.email.toLowerCase()}`;
   if (parts.orderId) return `order:${parts.orderId}`;

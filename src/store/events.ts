@@ -384,6 +384,18 @@ export class EventStore {
     return oldest === null ? 0 : now - oldest;
   }
 
+  /** Ids of one customer's events whose journal holds `step`. */
+  async withStep(customerKey: string, step: string): Promise<Set<number>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .innerJoin('event_steps', 'event_steps.event_id', 'events.id')
+      .select('events.id')
+      .where('events.customer_key', '=', customerKey)
+      .where('event_steps.step', '=', step)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Every event of one customer, oldest first (for flows that look at the customer's other sales). */
   async byCustomer(customerKey: string): Promise<EventRow[]> {
     return this.db.selectFrom('events').selectAll().where('customer_key', '=', customerKey).orderBy('id').execute();

@@ -24,6 +24,19 @@ describe('ChatPro client', () => {
     expect(chatpro.calls.map((c) => c.number)).toEqual(['5561999998888', '556199998888']);
   });
 
+  it('a 2xx answer saying status:false is not a delivery', async () => {
+    const { fakeApp, listenFake } = await import('../../src/sandbox/fake-server.js');
+    const app = fakeApp();
+    app.post('/i/api/v1/send_message', (_req, res) => res.status(200).json({ status: false, message: 'Sessão desconectada' }));
+    const server = await listenFake(app);
+    try {
+      const c = new ChatProClient({ baseUrl: server.url, instanceId: 'i', token: 't', timeoutMs: 300 });
+      await expect(c.sendMessage('5561999998888', 'x')).rejects.toBeInstanceOf(TransientError);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a bad token is a configuration error; 5xx and timeouts are transient', async () => {
     await expect(client('wrong').sendMessage('5561999998888', 'x')).rejects.toMatchObject({ code: 'chatpro_unauthorized', transient: false });
     chatpro.faults.failNext('http_500');

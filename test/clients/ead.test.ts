@@ -79,6 +79,18 @@ describe('EAD client', () => {
     expect((await client.unitCourses()).find((c) => c.id === '161')?.nome).toBe('Excel 2019');
   });
 
+  it('a search refused with any other words is not "not found": it is retried', async () => {
+    const app = fakeApp();
+    app.get('/alunos', (_req, res) => res.json({ status: 'false', info: 'Erro interno, tente novamente.' }));
+    const server = await listenFake(app);
+    try {
+      const c = new EadClient({ baseUrl: server.url, apiKey: 'k', unitId: '1', timeoutMs: 300 });
+      await expect(c.findStudentByCpf('11144477735')).rejects.toBeInstanceOf(TransientError);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('accepts an empty 2xx body as a successful delete', async () => {
     const app = fakeApp();
     app.delete('/alunos/:id', (_req, res) => res.status(204).end());

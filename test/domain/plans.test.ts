@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS_FILE } from '../../src/config.js';
 import { parsePlanMap, PlanCatalog, PlanMapError } from '../../src/domain/plans.js';
+import { normalizeText } from '../../src/domain/text.js';
 import { tempDir } from '../support/config.js';
 
 function problemsOf(text: string): string[] {
@@ -19,13 +20,19 @@ describe('plan map', () => {
   it('ships the school\'s real map, valid', () => {
     const plans = parsePlanMap(readFileSync(DEFAULT_PLANS_FILE, 'utf8'));
     expect(plans.get('excel pro')).toEqual({ name: 'Excel PRO', courses: [161, 197, 201] });
-    expect(plans.get('especialista em marketing e vendas 360º')?.courses).toHaveLength(10);
+    expect(plans.get(normalizeText('Especialista em Marketing e Vendas 360º'))?.courses).toHaveLength(10);
   });
 
   it('matches ignoring case, accents and extra spaces', () => {
     const plans = parsePlanMap('{"Inglês  Fluente": [263, 280], "Design Gráfico": {"courses": [254], "whatsappGroup": "https://chat.whatsapp.com/x"}}');
     expect(plans.get('ingles fluente')?.name).toBe('Inglês  Fluente');
     expect(plans.get('design grafico')).toEqual({ name: 'Design Gráfico', courses: [254], whatsappGroup: 'https://chat.whatsapp.com/x' });
+  });
+
+  it('matches look-alike characters and ignores invisible ones', () => {
+    const plans = parsePlanMap('{"Especialista em Marketing e Vendas 360º": [123]}');
+    expect(plans.get(normalizeText('Especialista em Marketing e Vendas 360°'))?.courses).toEqual([123]);
+    expect(plans.get(normalizeText('Especialista em\u200b Marketing e Vendas 360º'))?.courses).toEqual([123]);
   });
 
   it('refuses two names equal after normalisation, even identical keys JSON.parse would merge', () => {

@@ -64,7 +64,8 @@ describe('order_approved', () => {
     const welcome = sandbox.chatpro.delivered[0]!;
     expect(welcome.number).toBe('5521912345678');
     expect(welcome.message).toContain('Olá, Beltrana!');
-    expect(welcome.message).toContain('*Design Gráfico* da Escola Exemplo');
+    expect(welcome.message).toContain('Sua matrícula no plano *Design Gráfico* está confirmada.');
+    expect(welcome.message).toContain('Equipe Escola Exemplo');
     expect(welcome.message).toContain(`Login: ${ONE_OFF_CPF}`);
     expect(welcome.message).toContain(`Senha: ${student.senha}`);
     expect(welcome.message).toContain('https://portal.example.com');
@@ -138,13 +139,17 @@ describe('order_approved', () => {
     expect(event.outcome).toContain(`Aluno ${existing.id} matriculado`);
   });
 
-  it('"já está em uso" but the CPF cannot be found: failed for a person to check, nothing guessed', async () => {
-    const { sandbox, deliver, settled } = await start();
-    sandbox.ead.addStudent({ cpf: ONE_OFF_CPF });
-    sandbox.ead.missNextFinds = 2;
-    const failed = await settled((await deliver(fixture('order_approved.one_off'))).body.eventId, 'failed');
-    expect(failed.last_error).toMatch(/já está cadastrado, mas a busca por CPF não encontra/);
-    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(0);
+  it('"já está em uso" while the search misses: retried, and the account is never mistaken for a new one', async () => {
+    const { sandbox, deliver, settled } = await start({ STUDENT_DEFAULT_PASSWORD: 'Mudar@123' });
+    const existing = sandbox.ead.addStudent({ cpf: ONE_OFF_CPF });
+    sandbox.ead.missNextFinds = 2; // the first find and the find after "em uso" both miss
+    const event = await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
+    expect(event.attempts).toBe(2);
+    expect(sandbox.ead.students.size).toBe(1);
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.path).toBe(`/alunos/matricula/${existing.id}`);
+    // The student had an account before this sale: never told a password they do not have.
+    expect(sandbox.chatpro.delivered[0]!.message).toContain('Senha: a mesma que você já usa');
+    expect(sandbox.chatpro.delivered[0]!.message).not.toContain('Mudar@123');
   });
 
   it('EAD down for several attempts: completes when it is back, with no repeated cadastro or matrícula', async () => {
@@ -272,7 +277,7 @@ describe('order_approved', () => {
     const event = await settled((await deliver(sale)).body.eventId);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
     expect(sandbox.chatpro.calls).toHaveLength(0);
-    expect(event.outcome).toContain('boas-vindas não enviadas (o celular informado não é brasileiro.)');
+    expect(event.outcome).toContain('boas-vindas não enviadas (o celular informado não é brasileiro)');
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('⚠️ *Boas-vindas não enviadas:*')), 5_000, 'alert');
     expect((await server!.runtime.store.events.loadSteps(event.id)).get('cadastro')).not.toHaveProperty('password');
   });
@@ -317,6 +322,30 @@ describe('order_approved', () => {
     expect(event.attempts).toBe(1);
     expect(sandbox.ead.callsTo('GET', '/unidades/token/')).toHaveLength(2);
     expect(sandbox.ead.students.size).toBe(2);
+  });
+
+  it('a CPF sent as a number keeps its leading zero', async () => {
+    const { sandbox, deliver, settled } = await start();
+    const sale = approvedSale(1);
+    sale.Customer.CPF = 39053344705; // fine as is
+    const zero = approvedSale(2);
+    zero.Customer.CPF = 1234567890; // "01234567890" lost its zero
+    await settled((await deliver(sale)).body.eventId);
+    const event = await settled((await deliver(zero)).body.eventId);
+    expect(event.customer_key).toBe('cpf:01234567890');
+    expect(sandbox.ead.studentByCpf('01234567890')).toBeDefined();
+  });
+
+  it('a renewal whose course list cannot be read waits instead of enrolling again', async () => {
+    const { sandbox, deliver, settled } = await start();
+    const first = fixture('order_approved.subscription');
+    await settled((await deliver(first)).body.eventId);
+    sandbox.ead.faults.failNext('http_500', 1, (r) => r.path.startsWith('/alunos/cursos/'));
+    const renewal = { ...first, order_id: 'renewal-1', order_ref: 'Renov02' };
+    const event = await settled((await deliver(renewal)).body.eventId);
+    expect(event.attempts).toBe(2);
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
+    expect(sandbox.chatpro.delivered).toHaveLength(1);
   });
 
   it('a wrapped payload goes through the whole flow', async () => {

@@ -7,6 +7,7 @@ describe('Kiwify dates', () => {
   it('reads ISO dates with a zone and Brasília local times', () => {
     expect(parseKiwifyDate('2026-07-08T14:53:23.137Z')).toBe(Date.UTC(2026, 6, 8, 14, 53, 23, 137));
     expect(parseKiwifyDate('2026-06-08 11:53')).toBe(Date.UTC(2026, 5, 8, 14, 53));
+    expect(parseKiwifyDate('2026-07-08')).toBe(Date.UTC(2026, 6, 9, 3, 0)); // end of that day in Brasília
     expect(parseKiwifyDate('amanhã')).toBeUndefined();
     expect(parseKiwifyDate(undefined)).toBeUndefined();
   });

@@ -85,6 +85,38 @@ describe('order_refunded / chargeback', () => {
     expect(event.outcome).toBe(`Aluno ${student.id} mantido no EAD; cursos removidos: 197, 201. Mantidos (outra venda ativa): 161.`);
   });
 
+  it('an approval that enrolled but failed at the welcome still counts as an active sale', async () => {
+    const { sandbox, deliver, settled } = await start({ MAX_ATTEMPTS: '1' });
+    sandbox.chatpro.faults.failNext('http_500', 1);
+    const a = await settled((await deliver(fixture('order_approved.subscription'))).body.eventId, 'failed'); // Excel PRO
+    expect(a.last_error).toMatch(/ChatPro falhou/);
+    await settled((await deliver(secondPlanSale())).body.eventId); // Informática Essencial
+    const student = sandbox.ead.studentByCpf(SUB_CPF)!;
+    const refund = { ...secondPlanSale(), webhook_event_type: 'order_refunded', order_status: 'refunded' };
+    await settled((await deliver(refund)).body.eventId);
+    expect(sandbox.ead.students.has(student.id)).toBe(true);
+    expect([...student.courses.keys()].sort()).toEqual(['161', '197', '201']);
+  });
+
+  it('a renewal paid after a refunded charge enrolls again', async () => {
+    const { sandbox, deliver, settled } = await start();
+    const first = fixture('order_approved.subscription');
+    await settled((await deliver(first)).body.eventId);
+    await settled((await deliver({ ...first, webhook_event_type: 'order_refunded', order_status: 'refunded' })).body.eventId);
+    expect(sandbox.ead.studentByCpf(SUB_CPF)).toBeUndefined();
+    const renewal = await settled((await deliver({ ...first, order_id: 'renewal-2', order_ref: 'Renov03' })).body.eventId);
+    expect(renewal.outcome).toMatch(/^Aluno criado/);
+    expect([...sandbox.ead.studentByCpf(SUB_CPF)!.courses.keys()].sort()).toEqual(['161', '197', '201']);
+  });
+
+  it('a refund with a bad CPF asks support to remove the access by hand', async () => {
+    const { deliver, settled } = await start();
+    const refund = fixture('order_refunded');
+    refund.Customer.CPF = '12345678900';
+    const failed = await settled((await deliver(refund)).body.eventId, 'failed');
+    expect(failed.last_error).toBe('CPF do comprador ausente ou inválido. Encontre o aluno no EAD e remova o acesso manualmente.');
+  });
+
   it('REVOKE_MODE=courses removes the sale\'s courses and keeps the account', async () => {
     const { sandbox, deliver, settled } = await start({ REVOKE_MODE: 'courses' });
     await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
@@ -131,7 +163,7 @@ describe('order_refunded / chargeback', () => {
     const approved = await server!.runtime.store.events.get(Number(approval.body.eventId));
     const refunded = await server!.runtime.store.events.get(Number(refund.body.eventId));
     expect(approved!.finished_at!).toBeLessThanOrEqual(refunded!.finished_at!);
-    expect(approved!.outcome).toBe('Venda já reembolsada ou revogada: nada a matricular.');
+    expect(approved!.outcome).toBe('Pedido já reembolsado ou estornado: nada a matricular.');
     expect(sandbox.ead.students.size).toBe(0);
     expect(sandbox.chatpro.delivered).toHaveLength(0);
   });

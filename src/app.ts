@@ -6,8 +6,7 @@ import type { Store } from './store/index.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
 import { webhookRouter } from './http/webhook.js';
-import { adminApiRouter } from './http/admin/api.js';
-import { adminPagesRouter } from './http/admin/pages.js';
+import { adminRouter } from './http/admin/index.js';
 
 export interface AppDeps {
   log: Logger;
@@ -19,6 +18,8 @@ export interface AppDeps {
   onEventStored?: () => void;
   /** Enables /admin (page and API). */
   adminToken?: string;
+  /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default 1 (Render). */
+  trustProxy?: boolean | number | string;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -28,8 +29,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // JSON answers to machines: no body hashing per response
-  // One proxy in front (Render's): req.ip is the client it saw, for rate limiting.
-  app.set('trust proxy', 1);
+  // Which proxies to believe for the client address (rate limiting) and https (Secure cookie).
+  app.set('trust proxy', deps.trustProxy ?? 1);
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -58,11 +59,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(secureRouter(deps));
   app.use(webhookRouter({ store: deps.store, tokens: deps.webhookTokens, onStored: deps.onEventStored }));
-  if (deps.adminToken) {
-    const admin = { store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored };
-    app.use('/admin/api', adminApiRouter(admin));
-    app.use(adminPagesRouter(admin));
-  }
+  if (deps.adminToken) app.use(adminRouter({ store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored }));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -40,7 +40,12 @@ const storageShape = {
 };
 
 export const configSchema = z.object({
-  PORT: int(3000, 0),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('1')
+    .transform((v) => (/^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KIWIFY_WEBHOOK_TOKEN: tokenList,
 

@@ -7,7 +7,8 @@ export type { Logger };
 const SENSITIVE_KEYS = new Set([
   'cpf', 'CPF', 'cnpj', 'doc_cpf', 'email', 'mobile', 'phone', 'celular', 'fone', 'telefone',
   'name', 'full_name', 'first_name', 'nome', 'token', 'apikey', 'password', 'senha', 'signature',
-  'authorization', 'cookie', 'number', 'message', 'text',
+  'authorization', 'cookie', 'number', 'message', 'text', 'customer', 'customerName', 'customerEmail',
+  'customer_name', 'customer_email', 'q',
 ]);
 const CENSOR = '[redacted]';
 
@@ -34,9 +35,20 @@ export function redactSensitive(object: Record<string, unknown>, depth = 2): Rec
   return copy ?? object;
 }
 
-/** Hides `signature=` (and any other secret-looking query value) in a logged URL. */
+/** Query parameters whose values are safe to log; every other value (signature, admin searches) is hidden. */
+const LOGGABLE_QUERY = new Set(['status', 'limit', 'before', 'msg']);
+
 export function maskUrl(url: string): string {
-  return url.replace(/([?&](?:signature|token|apikey)=)[^&]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const key = pair.split('=')[0]!;
+      return LOGGABLE_QUERY.has(key) ? pair : `${key}=[redacted]`;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
 }
 
 function serializeError(err: unknown): Record<string, unknown> {
@@ -53,11 +65,11 @@ function serializeError(err: unknown): Record<string, unknown> {
 
 /** Requests are logged by id, method and URL (secrets masked): no headers, no body. */
 export const httpSerializers = {
-  req: (req: { id?: unknown; method?: string; url?: string }) => ({
-    id: req.id,
-    method: req.method,
-    url: req.url ? maskUrl(req.url) : req.url,
-  }),
+  req: (req: { id?: unknown; method?: string; url?: string; originalUrl?: string }) => {
+    // Inside a mounted router `url` has lost its prefix; `originalUrl` is what was asked.
+    const url = req.originalUrl ?? req.url;
+    return { id: req.id, method: req.method, url: url ? maskUrl(url) : url };
+  },
   res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
 };
 

@@ -81,6 +81,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     startedAt: Date.now(),
     onEventStored: () => worker.wake(),
     adminToken: config.ADMIN_TOKEN,
+    trustProxy: config.TRUST_PROXY,
   });
 
   let server: Server | undefined;

@@ -61,6 +61,14 @@ describe('configuration', () => {
     );
   });
 
+  it('reads TRUST_PROXY as hops, a boolean or addresses, and bounds PORT', () => {
+    expect(loadConfig(testEnv()).TRUST_PROXY).toBe(1);
+    expect(loadConfig(testEnv({ TRUST_PROXY: '2' })).TRUST_PROXY).toBe(2);
+    expect(loadConfig(testEnv({ TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);
+    expect(loadConfig(testEnv({ TRUST_PROXY: 'loopback' })).TRUST_PROXY).toBe('loopback');
+    expect(problems({ ...testEnv(), PORT: '70000' })).toEqual([expect.stringMatching(/^PORT: /)]);
+  });
+
   it('treats empty optional variables as unset (as .env files often leave them)', () => {
     const config = loadConfig(testEnv({ DISCORD_WEBHOOK_URL: '', ADMIN_TOKEN: '', DATABASE_URL: '', PLANS_FILE: ' ', PORT: '' }));
     expect(config.PORT).toBe(3000);

@@ -53,6 +53,32 @@ describe('logs', () => {
     expect(text).toContain('*******25');
   });
 
+  it('scrub CPFs glued to words or after dates, and e-mails with accents', () => {
+    for (const text of ['em 2024-05-01 529.982.247-25', 'CPF52998224725', 'cpf_52998224725', 'joão@exemplo.com.br']) {
+      const scrubbed = scrubText(text);
+      expect(scrubbed).not.toContain('52998224725');
+      expect(scrubbed).not.toContain('529.982.247-25');
+      expect(scrubbed).not.toContain('joão@');
+    }
+    expect(scrubText('em 2024-05-01 529.982.247-25')).toContain('2024-05-01');
+  });
+
+  it('hide every query value but a few harmless ones, and log the full path', async () => {
+    const logs = captureLogs();
+    const runtime = await createRuntime(testConfig({ LOG_LEVEL: 'info', ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }), { logDestination: logs.stream });
+    try {
+      await request(runtime.app).get('/admin/api/events?q=maria.silva%40example.com&status=done').set('authorization', 'Bearer admin-token-for-tests-0123456789');
+      await request(runtime.app).get('/admin?q=529.982.247-25');
+    } finally {
+      await runtime.stop();
+    }
+    const text = logs.text();
+    expect(text).toContain('"url":"/admin/api/events?q=[redacted]&status=done"');
+    expect(text).toContain('"url":"/admin?q=[redacted]"');
+    expect(text).not.toContain('maria.silva');
+    expect(text).not.toContain('529.982.247-25');
+  });
+
   it('scrubbing leaves order ids, refs, dates and amounts readable', () => {
     expect(scrubText('pedido 0b7c6f1e-1111-4a2b-9c3d-000000000001 ref AbC1dEf')).toBe('pedido 0b7c6f1e-1111-4a2b-9c3d-000000000001 ref AbC1dEf');
     expect(scrubText('cursos 161,197,201 em 2026-06-08')).toBe('cursos 161,197,201 em 2026-06-08');

@@ -4,10 +4,12 @@
  * such as an upstream error message that quotes the CPF or the phone number it refused.
  */
 
-const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
-// A run of 8+ digits, optionally punctuated like a CPF, CNPJ or phone number, not part of a
-// longer identifier (uuids, order refs): "529.982.247-25", "(61) 99999-8888", "+5561999998888".
-const DIGIT_RUN = /(?<![\w-])\+?\(?\d[\d\s().\-/]{6,}\d(?![\w-])/g;
+// Any local part (accents included: "joão@exemplo.com.br").
+const EMAIL = /[^\s@<>"'(),;:]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+// A run of 8+ digits, optionally punctuated like a CPF, CNPJ or phone number:
+// "529.982.247-25", "(61) 99999-8888", "+5561999998888", "CPF52998224725". A run glued to a
+// hyphen or digit is part of an identifier (uuids: "9c3d-000000000001") and is left alone.
+const DIGIT_RUN = /(?<![\d-])\+?\(?\d[\d\s().\-/]{6,}\d(?![\w-])/g;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 
@@ -30,9 +32,13 @@ export function maskName(value: string): string {
 }
 
 export function scrubText(text: string): string {
-  return text.replace(EMAIL, maskEmail).replace(DIGIT_RUN, (run) => {
-    if (ISO_DATE.test(run)) return run;
-    const digits = run.replace(/\D/g, '');
-    return digits.length >= 8 ? maskDigits(run) : run;
-  });
+  return text.replace(EMAIL, maskEmail).replace(DIGIT_RUN, scrubRun);
+}
+
+function scrubRun(run: string): string {
+  // A date stays readable; whatever follows it in the same run is scrubbed on its own.
+  const date = ISO_DATE.exec(run);
+  if (date) return date[0] + run.slice(date[0].length).replace(DIGIT_RUN, scrubRun);
+  const digits = run.replace(/\D/g, '');
+  return digits.length >= 8 ? maskDigits(run) : run;
 }

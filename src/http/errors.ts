@@ -10,7 +10,7 @@ export const notFound: RequestHandler = (_req, res) => sendError(res, 404, 'Rota
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const type = (err as { type?: string }).type;
   const status = Number((err as { status?: number }).status);
-  if (type === 'entity.too.large') return sendError(res, 413, 'Corpo da requisição maior que o limite de 1 MB.');
+  if (type === 'entity.too.large') return sendError(res, 413, 'Corpo da requisição maior que o limite aceito.');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return sendError(res, 415, 'Codificação do corpo não suportada.');
   }

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { isPlainObject, parseDelivery } from '../kiwify/payload.js';
-import { verifyKiwifySignature } from '../kiwify/signature.js';
+import { looksLikeSignature, verifyKiwifySignature } from '../kiwify/signature.js';
+import { parse as parseJsonAst } from '@humanwhocodes/momoa';
 import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
 
@@ -24,12 +25,31 @@ function parseJson(raw: Buffer): { ok: true; value: unknown; text: string } | { 
 }
 
 /**
- * The signature of the wrapped form `{"order": {...}}` may have been computed over the compact
- * JSON of `order` rather than over the whole body.
+ * The wrapped form `{"order": {...}}` may be signed over the `order` object alone: over its exact
+ * bytes in the body (what the signer serialised), or else its compact JSON. Returns the bytes
+ * that carry the signature, or undefined.
  */
-function verifyWrapped(json: unknown, signature: unknown, tokens: readonly string[]): boolean {
-  if (!isPlainObject(json) || !isPlainObject(json.order)) return false;
-  return verifyKiwifySignature(Buffer.from(JSON.stringify(json.order), 'utf8'), signature, tokens);
+function signedOrderBytes(text: string, json: unknown, signature: string, tokens: readonly string[]): Buffer | undefined {
+  if (!isPlainObject(json) || !isPlainObject(json.order)) return undefined;
+  const candidates = [exactMemberText(text, 'order'), JSON.stringify(json.order)];
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    const bytes = Buffer.from(candidate, 'utf8');
+    if (verifyKiwifySignature(bytes, signature, tokens)) return bytes;
+  }
+  return undefined;
+}
+
+/** The exact source text of a top-level member's value (numbers and escapes as received). */
+function exactMemberText(text: string, key: string): string | undefined {
+  try {
+    const ast = parseJsonAst(text, { ranges: true });
+    if (ast.body.type !== 'Object') return undefined;
+    const member = ast.body.members.find((m) => m.name.type === 'String' && m.name.value === key);
+    return member ? text.slice(member.value.range![0], member.value.range![1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -41,21 +61,20 @@ export function webhookRouter({ store, tokens, onStored }: WebhookDeps): Router 
   router.post('/webhook', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const signature = req.query.signature;
-
-    let json = undefined as ReturnType<typeof parseJson> | undefined;
-    let verified = verifyKiwifySignature(raw, signature, tokens);
-    if (!verified && typeof signature === 'string') {
-      json = parseJson(raw);
-      verified = json.ok && verifyWrapped(json.value, signature, tokens);
-    }
-    if (!verified) {
+    const refuse = () => {
       req.log.warn({ bytes: raw.length, hasSignature: typeof signature === 'string' }, 'webhook recusado: assinatura inválida');
-      return sendError(res, 401, 'Assinatura ausente ou inválida.');
-    }
+      sendError(res, 401, 'Assinatura ausente ou inválida.');
+    };
+    if (!looksLikeSignature(signature)) return refuse();
 
-    json ??= parseJson(raw);
+    // The bytes the signature covers: the whole body, or (wrapped form) the order inside it.
+    let signed: Buffer | undefined = verifyKiwifySignature(raw, signature, tokens) ? raw : undefined;
+    const json = parseJson(raw);
+    if (!signed && json.ok) signed = signedOrderBytes(json.text, json.value, signature, tokens);
+    if (!signed) return refuse();
+
     if (!json.ok) return sendError(res, 400, 'O corpo não é um JSON válido.');
-    const parsed = parseDelivery(json.value, raw, json.text);
+    const parsed = parseDelivery(json.value, signed, json.text);
     if (!parsed.ok) {
       req.log.warn({ reason: parsed.message }, 'webhook recusado: conteúdo inválido');
       return sendError(res, 400, parsed.message);

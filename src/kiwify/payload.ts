@@ -147,14 +147,15 @@ function formatIssues(error: z.ZodError): string {
 
 /**
  * Turns a verified, JSON-parsed body into a delivery ready for the inbox.
- * `raw` is the exact bytes received (used to dedupe bodies with no order id).
+ * `signed` is the bytes the signature covered (bodies with no order id dedupe on their hash, so
+ * re-wrapping a signed order cannot make it a new event); `rawText` the body's text.
  */
-export function parseDelivery(json: unknown, raw: Buffer, rawText?: string): ParseResult {
+export function parseDelivery(json: unknown, signed: Buffer, rawText?: string): ParseResult {
   if (!isPlainObject(json)) return { ok: false, message: 'O corpo deve ser um objeto JSON.' };
   const inner = unwrapOrder(json);
   if (!isPlainObject(inner)) return { ok: false, message: 'O campo "order" deve ser um objeto JSON.' };
   let hash: string | undefined;
-  const rawHash = () => (hash ??= createHash('sha256').update(raw).digest('hex'));
+  const rawHash = () => (hash ??= createHash('sha256').update(signed).digest('hex'));
 
   if (inner.webhook_event_type === undefined && inner.status === 'abandoned') {
     const cart = abandonedCartSchema.parse(inner);
@@ -162,7 +163,7 @@ export function parseDelivery(json: unknown, raw: Buffer, rawText?: string): Par
       ok: true,
       delivery: {
         eventType: ABANDONED_CART,
-        dedupeKey: `${ABANDONED_CART}:${rawHash()}`,
+        dedupeKey: `${ABANDONED_CART}:${cart.id ?? rawHash()}`,
         customerKey: customerKeyOf({ cpf: cart.cpf, email: cart.email }, rawHash),
         planName: cart.product_name,
         customerName: cart.name,

@@ -7,6 +7,11 @@ export function signKiwify(body: Buffer | string, token: string): string {
 
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
 
+/** Only 40 hex digits can be a Kiwify signature (checked before any work on the body). */
+export function looksLikeSignature(signature: unknown): signature is string {
+  return typeof signature === 'string' && SHA1_HEX.test(signature);
+}
+
 /**
  * True when `signature` is the HMAC of `body` under any of `tokens`.
  * Hex case is not significant (it is the same MAC); anything that is not exactly 40 hex digits
@@ -17,7 +22,7 @@ export function verifyKiwifySignature(
   signature: unknown,
   tokens: readonly string[],
 ): boolean {
-  if (typeof signature !== 'string' || !SHA1_HEX.test(signature)) return false;
+  if (!looksLikeSignature(signature)) return false;
   const given = Buffer.from(signature, 'hex');
   let ok = false;
   for (const token of tokens) {

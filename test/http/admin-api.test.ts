@@ -79,6 +79,7 @@ describe('admin API — events', () => {
     const bad = await get('?status=lost');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toContain('status deve ser um de');
+    expect((await get('?limit=500')).body.error).toBe('limit deve estar entre 1 e 200');
   });
 
   it('shows one event with its story, customer data for support and the CPF masked', async () => {

@@ -98,6 +98,28 @@ describe('admin page', () => {
     expect(page.text).toContain('Só eventos com falha');
   });
 
+  it('one limit on wrong tokens for the page and the API together', async () => {
+    for (let i = 0; i < 5; i += 1) await request(runtime.app).post('/admin/login').type('form').send({ token: 'errado' });
+    for (let i = 0; i < 5; i += 1) await request(runtime.app).get('/admin/api/events').set('authorization', 'Bearer errado');
+    expect((await request(runtime.app).get('/admin/api/events').set('authorization', `Bearer ${ADMIN}`)).status).toBe(429);
+  });
+
+  it('sends headers that forbid scripts, framing and sniffing', async () => {
+    const res = await request(runtime.app).get('/admin');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('refuses a retry the browser marks as cross-site, and ignores odd flash codes', async () => {
+    const id = await store(approvedSale(5));
+    const cookie = await signIn();
+    const res = await request(runtime.app).post(`/admin/events/${id}/retry`).set('cookie', cookie).set('sec-fetch-site', 'cross-site');
+    expect(res.status).toBe(403);
+    const page = await request(runtime.app).get(`/admin/events/${id}?msg=__proto__`).set('cookie', cookie);
+    expect(page.text).not.toContain('role="status"');
+  });
+
   it('logout clears the session', async () => {
     const cookie = await signIn();
     const res = await request(runtime.app).post('/admin/logout').set('cookie', cookie);

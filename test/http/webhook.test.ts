@@ -103,6 +103,16 @@ describe('POST /webhook — body shapes', () => {
     expect(res.body.duplicate).toBe(false);
   });
 
+  it('verifies a wrapped order on its exact bytes (numbers and escapes as sent)', async () => {
+    const orderText = '{"webhook_event_type":"order_approved","order_id":"exato-1","payment_merchant_id":10000000000000000002,"price":10.0,"Customer":{"full_name":"Jo\\u00e3o","CPF":"52998224725"}}';
+    const body = `{"url":"https://example.com/webhook","order":${orderText}}`;
+    expect(JSON.stringify(JSON.parse(orderText))).not.toBe(orderText); // re-serialising changes the bytes
+    const res = await post(`/webhook?signature=${signKiwify(orderText, TOKEN)}`, body);
+    expect(res.status).toBe(200);
+    const [event] = await stored();
+    expect(event).toMatchObject({ order_id: 'exato-1', customer_name: 'João' });
+  });
+
   it('treats the wrapped and the bare form of one event as the same event', async () => {
     const bare = bodyOf(fixture('order_approved.subscription'));
     const wrapped = bodyOf(fixture('order_approved.wrapped'));
@@ -187,16 +197,30 @@ describe('POST /webhook — deduplication', () => {
     expect((await post(signedPath(nextDay), nextDay)).body.duplicate).toBe(false);
   });
 
-  it('dedupes abandoned carts (no order id) on the raw body', async () => {
+  it('dedupes abandoned carts (no order id) on the cart id, or on the body when there is none', async () => {
     const cart = fixture('abandoned_cart');
     const body = bodyOf(cart);
-    const other = bodyOf({ ...cart, checkout_link: 'Other' });
+    const sameCartUpdated = bodyOf({ ...cart, checkout_link: 'Other' });
+    const otherCart = bodyOf({ ...cart, id: 'another-cart' });
+    const noId = { ...cart, id: undefined };
     expect((await post(signedPath(body), body)).body.duplicate).toBe(false);
     expect((await post(signedPath(body), body)).body.duplicate).toBe(true);
-    expect((await post(signedPath(other), other)).body.duplicate).toBe(false);
+    expect((await post(signedPath(sameCartUpdated), sameCartUpdated)).body.duplicate).toBe(true);
+    expect((await post(signedPath(otherCart), otherCart)).body.duplicate).toBe(false);
+    expect((await post(signedPath(bodyOf(noId)), bodyOf(noId))).body.duplicate).toBe(false);
+    expect((await post(signedPath(bodyOf(noId)), bodyOf(noId))).body.duplicate).toBe(true);
     const events = await stored();
-    expect(events.map((e) => e.event_type)).toEqual(['abandoned_cart', 'abandoned_cart']);
+    expect(events.map((e) => e.event_type)).toEqual(['abandoned_cart', 'abandoned_cart', 'abandoned_cart']);
     expect(events[0]!.customer_key).toBe('cpf:52998224725');
+  });
+
+  it('a signed order re-wrapped with other content is the same event, not a new one', async () => {
+    const order = { webhook_event_type: 'subscription_late', Customer: { CPF: '52998224725' } }; // no order id
+    const signature = signKiwify(JSON.stringify(order), TOKEN);
+    const first = await post(`/webhook?signature=${signature}`, JSON.stringify({ order }));
+    const padded = await post(`/webhook?signature=${signature}`, JSON.stringify({ order, pad: 1 }));
+    expect(first.status).toBe(200);
+    expect(padded.body).toEqual({ ok: true, eventId: first.body.eventId, duplicate: true });
   });
 });
 

@@ -1,9 +1,9 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { detail, summarize } from '../../admin/present.js';
 import { health, retryEvent, RETRY_MESSAGES } from '../../admin/operations.js';
 import type { Store } from '../../store/index.js';
 import { sendError } from '../errors.js';
-import { bearerAuth, failedAuthLimiter } from './auth.js';
+import { bearerAuth } from './auth.js';
 import { eventIdSchema, listQuerySchema } from './query.js';
 
 export interface AdminDeps {
@@ -11,12 +11,14 @@ export interface AdminDeps {
   token: string;
   /** Wakes the worker after a retry. */
   onRetry?: () => void;
+  /** Counts wrong tokens, shared by the page and the API. */
+  limiter: RequestHandler;
 }
 
 /** JSON admin API under /admin/api, `Authorization: Bearer <ADMIN_TOKEN>`. */
-export function adminApiRouter({ store, token, onRetry }: AdminDeps): Router {
+export function adminApiRouter({ store, token, onRetry, limiter }: AdminDeps): Router {
   const router = Router();
-  router.use(failedAuthLimiter((_req, res) => sendError(res, 429, 'Muitas tentativas com token errado. Aguarde alguns minutos.')));
+  router.use(limiter);
   router.use(bearerAuth(token));
 
   router.get('/events', async (req, res) => {

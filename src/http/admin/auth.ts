@@ -77,8 +77,10 @@ export function failedAuthLimiter(onLimited: RequestHandler): RequestHandler {
 
 /** Refuses a state-changing form post coming from another site (defence in depth over SameSite). */
 export const sameOrigin: RequestHandler = (req, res, next) => {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return sendError(res, 403, 'Origem não permitida.');
   const origin = req.headers.origin;
-  if (origin && origin !== 'null') {
+  if (origin) {
     try {
       if (new URL(origin).host !== req.headers.host) return sendError(res, 403, 'Origem não permitida.');
     } catch {

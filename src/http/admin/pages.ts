@@ -3,7 +3,7 @@ import { detail, summarize } from '../../admin/present.js';
 import { health, retryEvent, RETRY_MESSAGES } from '../../admin/operations.js';
 import type { Html } from './html.js';
 import type { AdminDeps } from './api.js';
-import { clearSession, failedAuthLimiter, hasSession, sameOrigin, setSession, tokenMatches } from './auth.js';
+import { clearSession, hasSession, sameOrigin, setSession, tokenMatches } from './auth.js';
 import { eventIdSchema, listQuerySchema } from './query.js';
 import { eventPage, listPage, loginPage, messagePage } from './views.js';
 
@@ -19,12 +19,9 @@ function page(res: Response, body: Html, status = 200): void {
 }
 
 /** The admin page at /admin: sign in with the token, then a session cookie (HttpOnly, SameSite=Strict). */
-export function adminPagesRouter({ store, token, onRetry }: AdminDeps): Router {
+export function adminPagesRouter({ store, token, onRetry, limiter }: AdminDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
-  const loginLimiter = failedAuthLimiter((_req, res) =>
-    page(res, loginPage('Muitas tentativas com token errado. Aguarde alguns minutos e tente de novo.'), 429),
-  );
   const signedIn: express.RequestHandler = (req, res, next) => {
     if (hasSession(req, token)) return next();
     res.redirect(303, '/admin');
@@ -48,7 +45,7 @@ export function adminPagesRouter({ store, token, onRetry }: AdminDeps): Router {
     );
   });
 
-  router.post('/admin/login', loginLimiter, form, (req, res) => {
+  router.post('/admin/login', limiter, form, (req, res) => {
     if (!tokenMatches(typeof req.body?.token === 'string' ? req.body.token : undefined, token)) {
       return page(res, loginPage('Token inválido. Confira o ADMIN_TOKEN e tente de novo.'), 401);
     }
@@ -56,7 +53,7 @@ export function adminPagesRouter({ store, token, onRetry }: AdminDeps): Router {
     res.redirect(303, '/admin');
   });
 
-  router.post('/admin/logout', (_req, res) => {
+  router.post('/admin/logout', sameOrigin, (_req, res) => {
     clearSession(res);
     res.redirect(303, '/admin');
   });
@@ -66,7 +63,8 @@ export function adminPagesRouter({ store, token, onRetry }: AdminDeps): Router {
     const event = id.success ? await store.events.get(id.data) : undefined;
     if (!event) return page(res, messagePage('Evento não encontrado', 'Evento não encontrado.'), 404);
     const [steps, history, h] = await Promise.all([store.events.listSteps(event.id), store.events.history(event.id), health(store)]);
-    page(res, eventPage(detail(event, steps, history), h, FLASH[String(req.query.msg)]));
+    const msg = String(req.query.msg);
+    page(res, eventPage(detail(event, steps, history), h, Object.hasOwn(FLASH, msg) ? FLASH[msg] : undefined));
   });
 
   router.post('/admin/events/:id/retry', signedIn, sameOrigin, async (req, res) => {

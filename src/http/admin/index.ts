@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { Store } from '../../store/index.js';
+import { sendError } from '../errors.js';
+import { adminApiRouter } from './api.js';
+import { failedAuthLimiter } from './auth.js';
+import { adminPagesRouter } from './pages.js';
+import { loginPage } from './views.js';
+
+/** Pages without scripts or frames: the browser is told to allow nothing else. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
+/** /admin (page) and /admin/api (JSON), sharing one limit on wrong tokens. */
+export function adminRouter(deps: { store: Store; token: string; onRetry?: () => void }): Router {
+  const limiter = failedAuthLimiter((req, res) => {
+    const message = 'Muitas tentativas com token errado. Aguarde alguns minutos e tente de novo.';
+    if (req.originalUrl.startsWith('/admin/api')) return sendError(res, 429, message);
+    res.status(429).type('html').send(loginPage(message).value);
+  });
+  const router = Router();
+  router.use('/admin', (_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+  router.use('/admin/api', adminApiRouter({ ...deps, limiter }));
+  router.use(adminPagesRouter({ ...deps, limiter }));
+  return router;
+}

@@ -70,6 +70,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     concurrency: config.WORKER_CONCURRENCY,
     maxAttempts: config.MAX_ATTEMPTS,
     retryBaseMs: config.RETRY_BASE_MS,
+    retryMaxMs: config.RETRY_MAX_MS,
     leaseMs: config.LEASE_MS,
     pollMs: config.POLL_INTERVAL_MS,
   });

@@ -52,6 +52,7 @@ const env: Record<string, string> = {
   LOG_LEVEL: 'info',
   HTTP_TIMEOUT_MS: '400',
   RETRY_BASE_MS: '100',
+  RETRY_MAX_MS: '2000', // a drill run stays short even for an event that draws many faults
   MAX_ATTEMPTS: '40',
   LEASE_MS: '2000',
   POLL_INTERVAL_MS: '100',
@@ -153,12 +154,13 @@ for (let i = 1; i <= SALES; i += 1) {
   if (times.length === 0) problems.push(`venda ${i}: nenhuma mensagem de boas-vindas`);
   if (times.length > 1) {
     // ChatPro has no idempotency key: a kill between its answer and our journal commit sends
-    // the welcome again on restart. Tolerated only right before a kill; counted either way.
-    const beforeKill = kills.some((k) => times[0]! <= k && k - times[0]! < 1000);
-    if (beforeKill) crashWindowWelcomes += times.length - 1;
+    // the welcome again on restart. Tolerated only around a kill (a request already received
+    // when the process died is still answered just after); counted either way.
+    const atKill = kills.some((k) => Math.abs(times[0]! - k) < 1000);
+    if (atKill) crashWindowWelcomes += times.length - 1;
     else {
       duplicateWelcomes += times.length - 1;
-      problems.push(`venda ${i}: ${times.length} mensagens de boas-vindas`);
+      problems.push(`venda ${i} (CPF …${cpf.slice(-4)}): ${times.length} mensagens de boas-vindas, em ${times.map((t) => t - started).join(' e ')} ms`);
     }
   }
 }
@@ -193,6 +195,7 @@ say(`log ........................ ${logText.split('\n').length} lines, customer 
 await sandbox.close();
 await dropPostgresSchemas();
 if (problems.length > 0) {
+  say(`\nkills at ${kills.map((k) => k - started).join(' and ')} ms; store and server log kept in ${dir}`);
   say(`\n❌ ${problems.length} problema(s):`);
   for (const p of problems.slice(0, 30)) say(`   - ${p}`);
   process.exit(1);

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   concurrency: number;
   maxAttempts: number;
   retryBaseMs: number;
+  /** Longest wait between two attempts. */
+  retryMaxMs?: number;
   leaseMs: number;
   pollMs: number;
   /** Identifies this process's leases; unique per process. */
@@ -177,7 +179,7 @@ export class Worker {
   }
 
   private async onFailure(event: EventRow, err: unknown, log: Logger): Promise<void> {
-    const { store, maxAttempts, retryBaseMs } = this.opts;
+    const { store, maxAttempts, retryBaseMs, retryMaxMs } = this.opts;
     if (err instanceof ShuttingDown) {
       await store.events.release(event);
       log.info('evento devolvido à fila (desligamento)');
@@ -191,7 +193,7 @@ export class Worker {
     const attempts = event.attempts;
     if (isTransient(err) && attempts < maxAttempts) {
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
-      const at = Date.now() + Math.max(backoffMs(attempts, retryBaseMs), hinted);
+      const at = Date.now() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
       if (await store.events.retryAt(event, at, reason)) {
         await store.events.addHistory(
           event.id,

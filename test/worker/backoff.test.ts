@@ -12,8 +12,9 @@ describe('backoff', () => {
     expect(backoffMs(1, 30_000, () => 0.999999)).toBe(36_000);
   });
 
-  it('is capped at one hour', () => {
+  it('is capped at one hour, or at the configured maximum', () => {
     expect(backoffMs(9, 30_000, () => 0.999999)).toBe(MAX_BACKOFF_MS);
     expect(backoffMs(50, 30_000, () => 0.5)).toBe(MAX_BACKOFF_MS);
+    expect(backoffMs(12, 100, () => 0.5, 2_000)).toBe(2_000);
   });
 });

@@ -3,6 +3,7 @@ import { maskDigits } from '../domain/privacy.js';
 import { buyerOf } from '../flows/buyer.js';
 import { orderSchema } from '../kiwify/payload.js';
 import type { EventRow, EventStatus, HistoryRow } from '../store/index.js';
+import { RETRYABLE_STATUSES } from '../store/schema.js';
 
 /** How events look to people (admin API, admin page, CLI): pt-BR labels, personal data masked. */
 
@@ -70,7 +71,6 @@ export interface EventDetail extends EventSummary {
 
 const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const OPEN: EventStatus[] = ['pending', 'retrying'];
-export const RETRYABLE: EventStatus[] = ['failed', 'retrying', 'ignored'];
 
 export function summarize(e: EventRow): EventSummary {
   return {
@@ -135,6 +135,6 @@ export function detail(
     finishedAt: iso(e.finished_at),
     parentId: e.parent_id,
     story,
-    retryable: RETRYABLE.includes(e.status),
+    retryable: RETRYABLE_STATUSES.includes(e.status),
   };
 }

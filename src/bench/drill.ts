@@ -15,7 +15,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signKiwify } from '../kiwify/signature.js';
+import { postSignedDelivery } from '../kiwify/deliver.js';
 import { startSandbox } from '../sandbox/index.js';
 import { freshPostgresUrl, dropPostgresSchemas, saleFor, seededShuffle } from './fixtures.js';
 import { startChild, type Child } from './processes.js';
@@ -79,11 +79,7 @@ let redelivered = 0;
 async function deliver(body: Buffer): Promise<void> {
   for (;;) {
     try {
-      const res = await fetch(`${server.url}/webhook?signature=${signKiwify(body, TOKEN)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const res = await postSignedDelivery(`${server.url}/webhook`, body, TOKEN);
       if (res.ok) {
         answered += 1;
         return;

@@ -7,7 +7,7 @@
  */
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { signKiwify } from '../kiwify/signature.js';
+import { postSignedDelivery } from '../kiwify/deliver.js';
 import { buildDelivery, SIMULATED_EVENTS, type SimulatedEvent } from '../kiwify/samples.js';
 
 const USAGE = `Uso: npm run kiwify -- <${SIMULATED_EVENTS.join('|')}> [--plan NOME] [--cpf CPF] [--phone +55...]
@@ -65,13 +65,12 @@ const body = Buffer.from(JSON.stringify(delivery), 'utf8');
 const token = values.token ?? process.env.KIWIFY_WEBHOOK_TOKEN?.split(',')[0]?.trim();
 if (!token) fail('Informe --token (ou defina KIWIFY_WEBHOOK_TOKEN).');
 const url = new URL(values.url ?? `http://127.0.0.1:${process.env.PORT || 3000}/webhook`);
-url.searchParams.set('signature', signKiwify(body, token));
 
 if (values.print) console.log(JSON.stringify(delivery, null, 2));
 const customer = delivery.Customer as Record<string, string>;
 console.log(`→ ${event} · pedido ${String(delivery.order_id)} · plano ${values.plan ?? 'Excel PRO'} · CPF ${customer.CPF}`);
 try {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await postSignedDelivery(url.toString(), body, token);
   console.log(`← HTTP ${res.status} ${await res.text()}`);
   process.exit(res.ok ? 0 : 1);
 } catch (err) {

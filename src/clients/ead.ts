@@ -1,4 +1,5 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
+import { cpfDigits } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { normalizeText } from '../domain/text.js';
 import { createHttp, parseJson, send, shorten } from './http.js';
@@ -72,12 +73,6 @@ interface Envelope {
 }
 
 const SYSTEM = 'EAD';
-const digits = (value: unknown) => String(value ?? '').replace(/\D/g, '');
-/** CPF digits, with leading zeros a numeric field may have lost. */
-const cpfDigits = (value: unknown) => {
-  const d = digits(value);
-  return d && d.length < 11 ? d.padStart(11, '0') : d;
-};
 /** What the API says when a search finds nobody (its exact wording is undocumented). */
 const NOT_FOUND = /nenhum|n[aã]o (foi |foram )?(encontrad|localizad)|sem registro|n[aã]o existe/i;
 

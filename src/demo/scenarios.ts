@@ -1,4 +1,4 @@
-import { signKiwify } from '../kiwify/signature.js';
+import { postSignedDelivery } from '../kiwify/deliver.js';
 import { buildDelivery } from '../kiwify/samples.js';
 import type { Runtime } from '../runtime.js';
 import type { Sandbox } from '../sandbox/index.js';
@@ -25,11 +25,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
   };
 
   const post = async (body: Buffer) => {
-    const res = await fetch(`${runtime.url()}/webhook?signature=${signKiwify(body, webhookToken)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
+    const res = await postSignedDelivery(`${runtime.url()}/webhook`, body, webhookToken);
     const answer = (await res.json()) as { eventId?: string; duplicate?: boolean };
     say(`   ↩️  Resposta ao webhook: HTTP ${res.status} ${JSON.stringify(answer)}`);
     return answer;

@@ -18,6 +18,15 @@ export function isValidCpf(value: string | undefined): boolean {
   return nums[9] === d1 && nums[10] === d2;
 }
 
+/**
+ * The digits of a CPF field. 9-10 digits: a CPF sent as a JSON number lost its leading zeros,
+ * which come back; anything else is returned as is (and fails validation where it matters).
+ */
+export function cpfDigits(value: unknown): string {
+  const digits = String(value ?? '').replace(/\D/g, '');
+  return digits.length >= 9 && digits.length < 11 ? digits.padStart(11, '0') : digits;
+}
+
 /** A valid CPF from nine digits (fake people for tests, the demo and the simulator). */
 export function cpfFrom(first9: string): string {
   const nums = first9.padStart(9, '0').slice(-9).split('').map(Number);

@@ -84,6 +84,10 @@ export const WELCOME_SKIP_REASONS: Record<string, string> = {
   not_on_whatsapp: 'o celular do aluno não tem WhatsApp',
 };
 
+export function welcomeSkipReason(reason: string | undefined): string {
+  return WELCOME_SKIP_REASONS[reason ?? ''] ?? String(reason);
+}
+
 export interface WelcomeText {
   firstName: string;
   planName: string;

@@ -2,7 +2,7 @@ import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
 import { isValidCpf } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
-import { messages, welcomeMessage, WELCOME_SKIP_REASONS } from '../domain/messages.js';
+import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../domain/plans.js';
 import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js';
@@ -87,7 +87,7 @@ export function approvedFlow(deps: FlowDeps): Handler {
     }
 
     const welcome = await sendWelcome(ctx, deps, buyer, plan, student);
-    const welcomeText = welcome.sent ? 'enviadas' : `não enviadas (${WELCOME_SKIP_REASONS[welcome.reason ?? ''] ?? welcome.reason})`;
+    const welcomeText = welcome.sent ? 'enviadas' : `não enviadas (${welcomeSkipReason(welcome.reason)})`;
     if (deps.settings.alertOnSuccess) {
       await ctx.alert(
         messages.enrolled(ctx.event, { studentId: student.studentId, created: student.created, courses: enrollment.enrolled, welcome: welcomeText }),
@@ -216,7 +216,7 @@ async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, pl
   const cadastro = ctx.journal('cadastro') as StudentStep | undefined;
   if (cadastro?.password !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, password: undefined });
   if (!welcome.sent) {
-    await ctx.alert(messages.welcomeSkipped(ctx.event, WELCOME_SKIP_REASONS[welcome.reason ?? ''] ?? String(welcome.reason)), 'welcome-skipped');
+    await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason)), 'welcome-skipped');
   }
   return welcome;
 }

@@ -1,4 +1,5 @@
 import type { NewStudent } from '../clients/ead.js';
+import { cpfDigits } from '../domain/cpf.js';
 import { onlyDigits, type KiwifyOrder } from '../kiwify/payload.js';
 
 /** The buyer as the flows need them, from a Kiwify order. */
@@ -28,8 +29,7 @@ export function buyerOf(order: KiwifyOrder): Buyer {
     firstName: c.first_name ?? name.split(/\s+/)[0] ?? '',
     email: c.email,
     phone: c.mobile,
-    // A CPF sent as a JSON number loses its leading zeros.
-    cpf: onlyDigits(c.CPF) && onlyDigits(c.CPF).padStart(11, '0'),
+    cpf: cpfDigits(c.CPF),
     cnpj: onlyDigits(c.cnpj),
     address: {
       street: c.street,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { cpfDigits } from '../domain/cpf.js';
 
 /**
  * The shape of a Kiwify delivery, as far as this server relies on it.
@@ -19,20 +20,15 @@ const text = z
   })
   .optional();
 
-const loose = <T extends z.ZodRawShape>(shape: T) =>
-  z
-    .looseObject(shape)
+/** A nested object that may be absent, null or of the wrong type (then it is absent). */
+const optional = <S extends z.ZodType>(schema: S) =>
+  schema
     .nullish()
     .catch(undefined)
     .transform((v) => v ?? undefined);
-
-/** Like `loose`, for intake: only the listed keys are read (nothing else is copied). */
-const optionalObject = <T extends z.ZodRawShape>(shape: T) =>
-  z
-    .object(shape)
-    .nullish()
-    .catch(undefined)
-    .transform((v) => v ?? undefined);
+const loose = <T extends z.ZodRawShape>(shape: T) => optional(z.looseObject(shape));
+/** For intake: only the listed keys are read (nothing else is copied). */
+const optionalObject = <T extends z.ZodRawShape>(shape: T) => optional(z.object(shape));
 
 const customerSchema = loose({
   full_name: text,
@@ -132,9 +128,7 @@ export function unwrapOrder(body: Record<string, unknown>): unknown {
 export const onlyDigits = (value: string | undefined) => (value ?? '').replace(/\D/g, '');
 
 export function customerKeyOf(parts: { cpf?: string; email?: string; orderId?: string }, rawHash: () => string) {
-  const digits = onlyDigits(parts.cpf);
-  // 9-10 digits: a CPF sent as a JSON number lost its leading zeros.
-  const cpf = digits.length >= 9 && digits.length < 11 ? digits.padStart(11, '0') : digits;
+  const cpf = cpfDigits(parts.cpf);
   if (cpf.length >= 11) return `cpf:${cpf}`;
   if (parts.email) return `email:${parts.email.toLowerCase()}`;
   if (parts.orderId) return `order:${parts.orderId}`;

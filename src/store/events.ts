@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selecta
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
 import type { Dialect } from './migrations.js';
-import type { Database, EventHistoryTable, EventStatus, EventsTable } from './schema.js';
+import { RETRYABLE_STATUSES, type Database, type EventHistoryTable, type EventStatus, type EventsTable } from './schema.js';
 
 export type EventRow = Selectable<EventsTable>;
 export type HistoryRow = Selectable<EventHistoryTable>;
@@ -49,7 +49,6 @@ export type Claim = Pick<EventRow, 'id' | 'lease_owner' | 'attempts'>;
 
 /** Statuses in which an event still has work ahead of it. */
 const OPEN: EventStatus[] = ['pending', 'retrying', 'processing'];
-const REQUEUEABLE: EventStatus[] = ['failed', 'retrying', 'ignored'];
 
 /** Thrown when a worker writes to an event it no longer holds (its lease expired and another took it). */
 export class LeaseLostError extends Error {
@@ -423,7 +422,7 @@ export class EventStore {
         finished_at: null,
       }))
       .where('id', '=', eventId)
-      .where('status', 'in', REQUEUEABLE)
+      .where('status', 'in', RETRYABLE_STATUSES)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return 'queued';
     const row = await this.get(eventId);

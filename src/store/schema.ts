@@ -4,6 +4,8 @@ import type { Generated } from 'kysely';
 
 export const EVENT_STATUSES = ['pending', 'processing', 'retrying', 'done', 'ignored', 'failed'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
+/** Statuses a person may send back to the queue (admin retry). */
+export const RETRYABLE_STATUSES: EventStatus[] = ['failed', 'retrying', 'ignored'];
 
 export interface EventsTable {
   id: Generated<number>;

@@ -6,8 +6,6 @@ export interface HandlerContext {
   event: EventRow;
   /** The order object as received. */
   body: Record<string, unknown>;
-  /** 1 on the first run, counting retries and crashes. */
-  attempt: number;
   /**
    * Runs `run` once per event: if a previous attempt completed this step, its journaled result
    * is returned without running it again. The result is committed before the next step starts.

@@ -148,7 +148,6 @@ export class Worker {
     const ctx: HandlerContext = {
       event,
       body: JSON.parse(event.body) as Record<string, unknown>,
-      attempt: event.attempts,
       log,
       journal: (name) => journal.get(name),
       step: async <T>(name: string, run: () => Promise<T>): Promise<T> => {

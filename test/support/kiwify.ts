@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpfFrom } from '../../src/domain/cpf.js';
+import { postSignedDelivery } from '../../src/kiwify/deliver.js';
 import { signKiwify } from '../../src/kiwify/signature.js';
 import { TOKEN } from './config.js';
 
@@ -28,12 +29,7 @@ export function signedPath(body: Buffer, token = TOKEN): string {
 
 /** Posts a signed delivery to a running server; returns status and JSON body. */
 export async function deliver(baseUrl: string, payload: unknown, token = TOKEN) {
-  const body = bodyOf(payload);
-  const res = await fetch(`${baseUrl}${signedPath(body, token)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
+  const res = await postSignedDelivery(`${baseUrl}/webhook`, bodyOf(payload), token);
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 

@@ -268,7 +268,7 @@ export class EventStore {
       .selectFrom('event_steps')
       .selectAll()
       .where('event_id', '=', eventId)
-      .orderBy('done_at')
+      .orderBy('seq')
       .execute();
     return rows.map((r) => ({ step: r.step, doneAt: r.done_at, result: JSON.parse(r.result) as unknown }));
   }
@@ -279,7 +279,7 @@ export class EventStore {
     const now = this.clock();
     const inserted = await this.db
       .insertInto('event_steps')
-      .columns(['event_id', 'step', 'result', 'done_at'])
+      .columns(['event_id', 'step', 'result', 'done_at', 'seq'])
       .expression((eb) =>
         eb
           .selectFrom('events')
@@ -288,6 +288,11 @@ export class EventStore {
             sql<string>`cast(${step} as text)`.as('step'),
             sql<string>`cast(${JSON.stringify(result ?? null)} as text)`.as('result'),
             sql<number>`cast(${now} as bigint)`.as('done_at'),
+            eb
+              .selectFrom('event_steps')
+              .select(sql<number>`coalesce(max(seq), 0) + 1`.as('next'))
+              .where('event_id', '=', eventId)
+              .as('seq'),
           ])
           .where('status', '=', 'processing')
           .where((w) => held(w, claim)),

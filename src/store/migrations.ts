@@ -92,10 +92,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '002_step_order': {
+      // Steps done within one millisecond came back in name order; `seq` keeps the order they ran in.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('event_steps').addColumn('seq', 'integer').execute();
+        await sql`
+          update event_steps set seq = (
+            select count(*) from event_steps earlier
+            where earlier.event_id = event_steps.event_id
+              and (earlier.done_at < event_steps.done_at
+                   or (earlier.done_at = event_steps.done_at and earlier.step <= event_steps.step))
+          )`.execute(db);
+      },
+    },
   };
 }
 
-export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+/** Brings the schema to the latest version (or, for upgrade tests, to the named one). */
+export async function migrate(db: Kysely<Database>, dialect: Dialect, upTo?: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   const migrator = new Migrator({
     db,
@@ -106,7 +120,7 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<v
     // search_path), so several schemas in one database each migrate on their own.
     migrationTableSchema: dialect === 'postgres' ? await currentSchema(db) : undefined,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error.message : String(error ?? failed?.migrationName);

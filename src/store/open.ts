@@ -72,10 +72,11 @@ function openPostgres(connectionString: string, onError: (err: Error) => void): 
 export async function openDatabase(
   config: StorageConfig,
   onConnectionError: (err: Error) => void = (err) => console.error('Conexão com o PostgreSQL perdida:', err.message),
+  schemaVersion?: string,
 ): Promise<OpenDatabase> {
   const opened = config.DATABASE_URL ? openPostgres(config.DATABASE_URL, onConnectionError) : openSqlite(config.SQLITE_PATH);
   try {
-    await migrate(opened.db, opened.dialect);
+    await migrate(opened.db, opened.dialect, schemaVersion);
   } catch (err) {
     await opened.db.destroy();
     throw err;

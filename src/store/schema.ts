@@ -44,6 +44,8 @@ export interface EventStepsTable {
   step: string;
   result: string;
   done_at: number;
+  /** 1, 2, 3… in the order the event's steps were first done. */
+  seq: number;
 }
 
 /** The story of an event, for people: attempts, errors, retries, manual actions. */

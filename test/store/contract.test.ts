@@ -233,6 +233,15 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       await store.events.addHistory(id, 'done', 'segunda');
       expect((await store.events.history(id)).map((h) => h.message)).toEqual(['primeira', 'segunda']);
     });
+
+    it('lists steps done in the same millisecond in the order they were done', async () => {
+      const { id } = await store.events.insert(event('A'));
+      await claim('w', 1, 60_000);
+      const order = ['zeta', 'lookup', 'cadastro', 'alfa', 'matricula'];
+      for (const step of order) await store.events.saveStep(claimOf(id), step, {});
+      await store.events.saveStep(claimOf(id), 'lookup', { again: true });
+      expect((await store.events.listSteps(id)).map((s) => s.step)).toEqual(order);
+    });
   });
 
   describe('operations', () => {

@@ -1,0 +1,31 @@
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/open.js';
+import { dropPostgresSchemas, STORE_TARGETS } from '../support/databases.js';
+
+afterAll(() => dropPostgresSchemas());
+
+describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
+  it('an inbox from before step numbering keeps its steps in the order they were done', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const old = await openDatabase(config, undefined, '001_inbox_and_alerts');
+    const { rows } = await sql<{ id: number }>`
+      insert into events (dedupe_key, event_type, customer_key, search_text, body, status, available_at, next_run_at, received_at, updated_at)
+      values ('k', 'order_approved', 'c', '', '{}', 'done', 1, 1, 1, 1) returning id`.execute(old.db);
+    const id = rows[0]!.id;
+    // Done at 10 ms, 20 ms, then two in the same millisecond: the legacy tie-break is the step name.
+    for (const [step, at] of [['zeta', 10], ['matricula', 20], ['lookup', 30], ['cadastro', 30]] as const) {
+      await sql`insert into event_steps (event_id, step, result, done_at) values (${id}, ${step}, '{}', ${at})`.execute(old.db);
+    }
+    await old.db.destroy();
+
+    const store = await openStore(config);
+    try {
+      expect((await store.events.listSteps(id)).map((s) => s.step)).toEqual(['zeta', 'matricula', 'cadastro', 'lookup']);
+    } finally {
+      await store.close();
+    }
+  });
+});

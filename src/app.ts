@@ -18,8 +18,10 @@ export interface AppDeps {
   onEventStored?: () => void;
   /** Enables /admin (page and API). */
   adminToken?: string;
-  /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default 1 (Render). */
+  /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default false. */
   trustProxy?: boolean | number | string;
+  /** Wrong webhook signatures one address may send per 10 minutes before it gets 429. */
+  failedSignatureLimit?: number;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -30,7 +32,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false); // JSON answers to machines: no body hashing per response
   // Which proxies to believe for the client address (rate limiting) and https (Secure cookie).
-  app.set('trust proxy', deps.trustProxy ?? 1);
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -58,7 +60,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(secureRouter(deps));
-  app.use(webhookRouter({ store: deps.store, tokens: deps.webhookTokens, onStored: deps.onEventStored }));
+  app.use(
+    webhookRouter({ store: deps.store, tokens: deps.webhookTokens, onStored: deps.onEventStored, failedSignatureLimit: deps.failedSignatureLimit }),
+  );
   if (deps.adminToken) app.use(adminRouter({ store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored }));
   app.use(notFound);
   app.use(errorHandler);

@@ -39,7 +39,7 @@ export async function queueSales(storage: StorageConfig, count: number): Promise
     await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const body = saleFor(i + 1);
-        const parsed = parseDelivery(body, Buffer.from(JSON.stringify(body)));
+        const parsed = parseDelivery(Buffer.from(JSON.stringify(body)));
         if (!parsed.ok) throw new Error(parsed.message);
         await store.events.insert(parsed.delivery);
       }),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
+import { parseStrictJson, type StrictJsonProblem } from './strict-json.js';
 
 /**
  * The shape of a Kiwify delivery, as far as this server relies on it.
@@ -139,12 +140,21 @@ function formatIssues(error: z.ZodError): string {
   return error.issues.map((issue) => issue.message).join('; ');
 }
 
+const JSON_PROBLEMS: Record<StrictJsonProblem, string> = {
+  invalid: 'O corpo não é um JSON válido.',
+  too_deep: 'O corpo tem níveis de aninhamento demais para ser uma entrega da Kiwify.',
+  duplicate_key: 'O corpo repete um campo (chave JSON duplicada): entrega recusada.',
+};
+
 /**
- * Turns a verified, JSON-parsed body into a delivery ready for the inbox.
- * `signed` is the bytes the signature covered (bodies with no order id dedupe on their hash, so
- * re-wrapping a signed order cannot make it a new event); `rawText` the body's text.
+ * Turns the bytes a valid signature covers into a delivery ready for the inbox — from those
+ * bytes and nothing else. Bodies with no order id dedupe on the hash of the same bytes.
  */
-export function parseDelivery(json: unknown, signed: Buffer, rawText?: string): ParseResult {
+export function parseDelivery(signed: Buffer): ParseResult {
+  const rawText = signed.toString('utf8');
+  const strict = parseStrictJson(rawText);
+  if (!strict.ok) return { ok: false, message: JSON_PROBLEMS[strict.problem] };
+  const json = strict.value;
   if (!isPlainObject(json)) return { ok: false, message: 'O corpo deve ser um objeto JSON.' };
   const inner = unwrapOrder(json);
   if (!isPlainObject(inner)) return { ok: false, message: 'O campo "order" deve ser um objeto JSON.' };

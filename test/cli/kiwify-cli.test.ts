@@ -50,7 +50,7 @@ describe('npm run kiwify (delivery simulator)', () => {
   it('builds deliveries the server accepts, for every simulated event', () => {
     for (const event of ['order_approved', 'order_refunded', 'chargeback', 'subscription_canceled'] as const) {
       const body = buildDelivery(event, { plan: 'Excel PRO' });
-      const parsed = parseDelivery(body, Buffer.from(JSON.stringify(body)));
+      const parsed = parseDelivery(Buffer.from(JSON.stringify(body)));
       expect(parsed.ok).toBe(true);
       expect(isValidCpf((body.Customer as { CPF: string }).CPF)).toBe(true);
     }

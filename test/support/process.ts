@@ -17,8 +17,8 @@ export interface ServerProcess {
 }
 
 /** Starts a TypeScript entry point (through tsx) as a real server process and waits for READY. */
-export async function startServerProcess(entry: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export async function startServerProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

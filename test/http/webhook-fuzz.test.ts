@@ -1,0 +1,103 @@
+import { Agent, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { createHttpServer } from '../../src/http/server.js';
+import { signKiwify } from '../../src/kiwify/signature.js';
+import { createLogger } from '../../src/log.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { TOKEN } from '../support/config.js';
+import { fixture, type Fixture } from '../support/kiwify.js';
+
+const SEEDS: Fixture[] = ['order_approved.one_off', 'order_approved.subscription', 'order_approved.wrapped', 'order_refunded', 'chargeback', 'subscription_canceled', 'abandoned_cart'];
+const seedTexts = SEEDS.map((name) => JSON.stringify(fixture(name)));
+const PIECES = ['{', '}', '[', ']', '"', ':', ',', '\\', '\\u0000', '0', '-1e999', 'null', ' ', 'é', '"order":', '"webhook_event_type":"order_refunded",', '\uD800'];
+
+/** A sample delivery with byte-level edits: insertions, deletions, cuts, repeated keys. */
+const mutated = fc
+  .tuple(
+    fc.nat({ max: seedTexts.length - 1 }),
+    fc.array(fc.tuple(fc.constantFrom('insert', 'delete', 'truncate', 'repeat'), fc.nat(), fc.constantFrom(...PIECES)), { minLength: 1, maxLength: 6 }),
+  )
+  .map(([seed, edits]) => {
+    let text = seedTexts[seed]!;
+    for (const [kind, at, piece] of edits) {
+      const i = at % (text.length + 1);
+      if (kind === 'insert') text = text.slice(0, i) + piece + text.slice(i);
+      else if (kind === 'delete') text = text.slice(0, i) + text.slice(i + 1 + (at % 7));
+      else if (kind === 'truncate') text = text.slice(0, i);
+      else text = text.replace(/^\{/, `{${text.slice(1, Math.max(2, i))}`); // a run of members, twice
+    }
+    return text;
+  });
+
+// Mostly shallow or just past the depth cap; now and then 100k levels (they cost a parse each).
+const depths = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 1, max: 64 }) }, { weight: 1, arbitrary: fc.constant(100_000) });
+const nested = fc.tuple(depths, fc.constantFrom('[', '{"a":')).map(([depth, open]) => {
+  const close = open === '[' ? ']' : '}';
+  return `{"order":{"x":${open.repeat(depth)}${open === '[' ? '' : '0'}${close.repeat(depth)}}}`;
+});
+
+const bodies = fc.oneof(
+  { weight: 5, arbitrary: mutated },
+  { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
+  { weight: 2, arbitrary: fc.record({ webhook_event_type: fc.string(), order_id: fc.oneof(fc.string(), fc.integer()), Customer: fc.jsonValue(), Product: fc.jsonValue(), Subscription: fc.jsonValue() }).map((v) => JSON.stringify(v)) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
+  { weight: 1, arbitrary: nested },
+);
+
+let store: Store;
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  store = await openStore({ SQLITE_PATH: ':memory:' }); // the HTTP boundary is under test, not durability
+  const app = createApp({ log: createLogger('silent'), store, webhookTokens: [TOKEN], version: 'fuzz', startedAt: 0, failedSignatureLimit: Number.MAX_SAFE_INTEGER });
+  server = createHttpServer(app, { requestTimeoutMs: 10_000 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  agent.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  await store.close();
+});
+
+const agent = new Agent({ keepAlive: true });
+/** A keep-alive POST (half the cost of fetch here: thousands of them run). */
+const post = (body: string, signature: string | undefined) =>
+  new Promise<number>((resolve, reject) => {
+    const query = signature === undefined ? '' : `?signature=${signature}`;
+    const bytes = Buffer.from(body, 'utf8');
+    const req = request(`${baseUrl}/webhook${query}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(bytes);
+  });
+const eventCount = async () => (await store.events.countByStatus()).pending;
+
+describe('POST /webhook — fuzz', () => {
+  it('random and mutated bodies, signed and not: never a 5xx, and nothing stored without a valid signature', async () => {
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(bodies, fc.option(fc.stringMatching(/^[0-9a-f]{40}$/), { nil: undefined }), async (body, forged) => {
+        const before = await eventCount();
+        const unsigned = await post(body, forged);
+        expect([401, 413]).toContain(unsigned);
+        expect(await eventCount()).toBe(before);
+
+        const signed = await post(body, signKiwify(Buffer.from(body, 'utf8'), TOKEN));
+        seen.add(signed);
+        expect([200, 400, 413]).toContain(signed);
+        if (signed !== 200) expect(await eventCount()).toBe(before);
+      }),
+      { numRuns: 1200 },
+    );
+    // The generators reach every outcome: accepted, refused as content, refused as too big or bad.
+    expect(seen.has(200) && seen.has(400)).toBe(true);
+    expect((await fetch(`${baseUrl}/secure`)).status).toBe(200);
+  });
+});

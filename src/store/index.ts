@@ -2,11 +2,13 @@ import { AlertStore } from './alerts.js';
 import { EventStore } from './events.js';
 import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open.js';
+import { SessionStore } from './sessions.js';
 
 export interface Store {
   dialect: Dialect;
   events: EventStore;
   alerts: AlertStore;
+  sessions: SessionStore;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function openStore(
     dialect,
     events: new EventStore(db, dialect, clock),
     alerts: new AlertStore(db, clock),
+    sessions: new SessionStore(db, clock),
     close: () => db.destroy(),
   };
 }

@@ -105,6 +105,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           )`.execute(db);
       },
     },
+    '003_admin_sessions': {
+      // Sessions live in the database so "Sair" ends them for good, on every instance.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('admin_sessions')
+          .addColumn('id_hash', 'text', (col) => col.primaryKey())
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addColumn('expires_at', 'bigint', (col) => col.notNull())
+          .execute();
+      },
+    },
   };
 }
 

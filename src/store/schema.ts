@@ -85,10 +85,18 @@ export interface AlertChannelsTable {
   last_error: string | null;
 }
 
+/** Admin page sessions: the cookie is a random value; only its keyed hash is stored. */
+export interface AdminSessionsTable {
+  id_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
   event_history: EventHistoryTable;
   alerts: AlertsTable;
   alert_channels: AlertChannelsTable;
+  admin_sessions: AdminSessionsTable;
 }

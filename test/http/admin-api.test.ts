@@ -39,14 +39,16 @@ describe('admin API — access', () => {
     expect(ok.body).toEqual({ events: [], nextBefore: null });
   });
 
-  it('rate limits repeated wrong tokens', async () => {
+  it('rate limits repeated wrong tokens, and never the right one', async () => {
     runtime = await createRuntime(testConfig({ ADMIN_TOKEN: ADMIN }));
     for (let i = 0; i < 10; i += 1) {
       expect((await request(runtime.app).get('/admin/api/events').set({ authorization: 'Bearer nope' })).status).toBe(401);
     }
-    const limited = await request(runtime.app).get('/admin/api/events').set(auth);
+    const limited = await request(runtime.app).get('/admin/api/events').set({ authorization: 'Bearer nope' });
     expect(limited.status).toBe(429);
     expect(limited.body.error).toMatch(/Muitas tentativas/);
+    // The correct token is accepted while its address is limited.
+    expect((await request(runtime.app).get('/admin/api/events').set(auth)).status).toBe(200);
   });
 });
 

@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import type { SessionStore } from '../../store/sessions.js';
 import { sendError } from '../errors.js';
 
 export const SESSION_COOKIE = 'bridge_admin';
@@ -15,62 +16,75 @@ export function tokenMatches(given: string | undefined, expected: string): boole
   return timingSafeEqual(a, b);
 }
 
-function signature(token: string, expiresAt: number): string {
-  return createHmac('sha256', token).update(`admin-session:${expiresAt}`).digest('hex');
+/** The token of `Authorization: Bearer <token>`, if any. */
+export function bearerToken(req: Request): string | undefined {
+  return /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
-/** A stateless session: expiry + HMAC under the admin token (changing the token signs everyone out). */
-export function issueSession(token: string, now = Date.now()): string {
-  const expiresAt = now + SESSION_TTL_MS;
-  return `${expiresAt}.${signature(token, expiresAt)}`;
-}
+/**
+ * Sessions of the admin page. The cookie is 32 random bytes; the database keeps only its HMAC
+ * under the admin token, so a copied database opens nothing and changing ADMIN_TOKEN signs
+ * everyone out. "Sair" deletes the session: the same cookie is refused from then on.
+ */
+export class AdminSessions {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly token: string,
+  ) {}
 
-export function sessionValid(value: string | undefined, token: string, now = Date.now()): boolean {
-  const match = /^(\d{13})\.([0-9a-f]{64})$/.exec(value ?? '');
-  if (!match) return false;
-  const expiresAt = Number(match[1]);
-  if (expiresAt < now) return false;
-  return timingSafeEqual(Buffer.from(match[2]!, 'hex'), Buffer.from(signature(token, expiresAt), 'hex'));
-}
+  private hash(cookie: string): string {
+    return createHmac('sha256', this.token).update(`admin-session:${cookie}`).digest('hex');
+  }
 
-export function hasSession(req: Request, token: string): boolean {
-  const cookies = parseCookies(req.headers.cookie ?? '');
-  return sessionValid(cookies[SESSION_COOKIE], token);
-}
+  private cookieOf(req: Request): string | undefined {
+    const value = parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE];
+    return value && /^[\w-]{43}$/.test(value) ? value : undefined;
+  }
 
-export function setSession(req: Request, res: Response, token: string): void {
-  res.cookie(SESSION_COOKIE, issueSession(token), {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: req.secure,
-    path: '/admin',
-    maxAge: SESSION_TTL_MS,
-  });
-}
+  async start(req: Request, res: Response): Promise<void> {
+    const cookie = randomBytes(32).toString('base64url');
+    await this.store.create(this.hash(cookie), SESSION_TTL_MS);
+    res.cookie(SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: SESSION_TTL_MS });
+  }
 
-export function clearSession(res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'strict' });
+  async valid(req: Request): Promise<boolean> {
+    const cookie = this.cookieOf(req);
+    return cookie !== undefined && (await this.store.isValid(this.hash(cookie)));
+  }
+
+  /** Ends this browser's session (or, with `everywhere`, every session) and clears the cookie. */
+  async end(req: Request, res: Response, everywhere = false): Promise<void> {
+    const cookie = this.cookieOf(req);
+    if (everywhere) await this.store.endAll();
+    else if (cookie) await this.store.end(this.hash(cookie));
+    res.clearCookie(SESSION_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'strict' });
+  }
 }
 
 /** `Authorization: Bearer <ADMIN_TOKEN>` for the JSON API. */
 export function bearerAuth(token: string): RequestHandler {
   return (req, res, next) => {
-    const header = req.headers.authorization ?? '';
-    const given = /^Bearer (.+)$/i.exec(header)?.[1];
-    if (!tokenMatches(given, token)) return sendError(res, 401, 'Token de administração ausente ou inválido.');
+    if (!tokenMatches(bearerToken(req), token)) return sendError(res, 401, 'Token de administração ausente ou inválido.');
     next();
   };
 }
 
-/** Wrong tokens are rate limited per client address: only answers 401 count. */
-export function failedAuthLimiter(onLimited: RequestHandler): RequestHandler {
+/**
+ * Wrong tokens are rate limited per client address (only answers 401 count). A request that
+ * presents the right token — as a bearer or in the login form — is never held back by it, so
+ * whoever shares an address with a guesser cannot lock support out.
+ */
+export function failedAuthLimiter(token: string, onLimited: RequestHandler): RequestHandler {
   return rateLimit({
     windowMs: 15 * 60 * 1000,
     limit: 10,
+    skip: (req) => tokenMatches(bearerToken(req) ?? (typeof req.body?.token === 'string' ? req.body.token : undefined), token),
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // The client address comes from TRUST_PROXY; a forwarded header we do not trust is ignored.
+    validate: { xForwardedForHeader: false },
     handler: onLimited,
   });
 }

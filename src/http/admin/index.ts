@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Store } from '../../store/index.js';
 import { sendError } from '../errors.js';
 import { adminApiRouter } from './api.js';
-import { failedAuthLimiter } from './auth.js';
+import { AdminSessions, failedAuthLimiter } from './auth.js';
 import { adminPagesRouter } from './pages.js';
 import { loginPage } from './views.js';
 
@@ -15,7 +15,7 @@ const SECURITY_HEADERS = {
 
 /** /admin (page) and /admin/api (JSON), sharing one limit on wrong tokens. */
 export function adminRouter(deps: { store: Store; token: string; onRetry?: () => void }): Router {
-  const limiter = failedAuthLimiter((req, res) => {
+  const limiter = failedAuthLimiter(deps.token, (req, res) => {
     const message = 'Muitas tentativas com token errado. Aguarde alguns minutos e tente de novo.';
     if (req.originalUrl.startsWith('/admin/api')) return sendError(res, 429, message);
     res.status(429).type('html').send(loginPage(message).value);
@@ -26,6 +26,6 @@ export function adminRouter(deps: { store: Store; token: string; onRetry?: () =>
     next();
   });
   router.use('/admin/api', adminApiRouter({ ...deps, limiter }));
-  router.use(adminPagesRouter({ ...deps, limiter }));
+  router.use(adminPagesRouter({ ...deps, limiter, sessions: new AdminSessions(deps.store.sessions, deps.token) }));
   return router;
 }

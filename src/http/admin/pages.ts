@@ -3,7 +3,7 @@ import { detail, summarize } from '../../admin/present.js';
 import { health, retryEvent, RETRY_MESSAGES } from '../../admin/operations.js';
 import type { Html } from './html.js';
 import type { AdminDeps } from './api.js';
-import { clearSession, hasSession, sameOrigin, setSession, tokenMatches } from './auth.js';
+import { SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from './auth.js';
 import { eventIdSchema, listQuerySchema } from './query.js';
 import { eventPage, listPage, loginPage, messagePage } from './views.js';
 
@@ -19,16 +19,19 @@ function page(res: Response, body: Html, status = 200): void {
 }
 
 /** The admin page at /admin: sign in with the token, then a session cookie (HttpOnly, SameSite=Strict). */
-export function adminPagesRouter({ store, token, onRetry, limiter }: AdminDeps): Router {
+export function adminPagesRouter({ store, token, onRetry, limiter, sessions }: AdminDeps & { sessions: AdminSessions }): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
-  const signedIn: express.RequestHandler = (req, res, next) => {
-    if (hasSession(req, token)) return next();
-    res.redirect(303, '/admin');
+  /** No session, or one that ended ("Sair", expired, ADMIN_TOKEN changed): 401 and the login form. */
+  const signInAgain = (req: express.Request, res: Response) =>
+    page(res, loginPage(req.headers.cookie?.includes(`${SESSION_COOKIE}=`) ? 'Sua sessão terminou. Entre de novo.' : undefined), 401);
+  const signedIn: express.RequestHandler = async (req, res, next) => {
+    if (await sessions.valid(req)) return next();
+    signInAgain(req, res);
   };
 
   router.get('/admin', async (req, res) => {
-    if (!hasSession(req, token)) return page(res, loginPage());
+    if (!(await sessions.valid(req))) return req.headers.cookie ? signInAgain(req, res) : page(res, loginPage());
     const query = listQuerySchema.safeParse(req.query);
     const filter = query.success ? query.data : { limit: 50 };
     const [rows, h] = await Promise.all([store.events.list(filter), health(store)]);
@@ -45,16 +48,22 @@ export function adminPagesRouter({ store, token, onRetry, limiter }: AdminDeps):
     );
   });
 
-  router.post('/admin/login', limiter, form, (req, res) => {
+  // The form is read first: the limiter lets the right token through even from a limited address.
+  router.post('/admin/login', form, limiter, async (req, res) => {
     if (!tokenMatches(typeof req.body?.token === 'string' ? req.body.token : undefined, token)) {
       return page(res, loginPage('Token inválido. Confira o ADMIN_TOKEN e tente de novo.'), 401);
     }
-    setSession(req, res, token);
+    await sessions.start(req, res);
     res.redirect(303, '/admin');
   });
 
-  router.post('/admin/logout', sameOrigin, (_req, res) => {
-    clearSession(res);
+  router.post('/admin/logout', sameOrigin, async (req, res) => {
+    await sessions.end(req, res);
+    res.redirect(303, '/admin');
+  });
+
+  router.post('/admin/logout-all', signedIn, sameOrigin, async (req, res) => {
+    await sessions.end(req, res, true);
     res.redirect(303, '/admin');
   });
 

@@ -24,7 +24,7 @@ ol.story{list-style:none;padding:0}ol.story li{background:#fff;border:1px solid 
 ol.story li.k-failed{border-left-color:#c62828}ol.story li.k-retry{border-left-color:#b26a00}ol.story li.k-done,ol.story li.k-step{border-left-color:#2e7d32}
 ol.story time{display:block;font-size:.8rem;color:#5b6678}pre{white-space:pre-wrap;word-break:break-word;font-size:.8rem;margin:.3rem 0 0}
 .login{max-width:380px;margin:10vh auto;background:#fff;padding:1.5rem;border-radius:10px;border:1px solid #dde3ec}.login input{width:100%;margin:.5rem 0}
-.error{color:#c62828}.muted{color:#5b6678}
+.error{color:#c62828}.muted{color:#5b6678}nav.session{display:flex;flex-wrap:wrap;gap:.4rem;justify-content:flex-end}
 @media (max-width:640px){th.opt,td.opt{display:none}main{padding:.6rem}}
 `;
 
@@ -33,7 +33,9 @@ function layout(title: string, body: Html, signedIn = true): Html {
 <html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · Ponte Kiwify → EAD</title><style>${trusted(STYLE)}</style></head>
 <body><header><a href="/admin">Ponte Kiwify → EAD</a>${
-    signedIn ? html`<form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form>` : ''
+    signedIn
+      ? html`<nav class="session"><form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form><form method="post" action="/admin/logout-all"><button class="secondary" type="submit">Sair de todos os dispositivos</button></form></nav>`
+      : ''
   }</header><main>${body}</main></body></html>`;
 }
 

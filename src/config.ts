@@ -28,10 +28,18 @@ const bool = (def: boolean) =>
 
 const url = z.url({ protocol: /^https?$/ });
 
+const MIN_WEBHOOK_TOKEN = 8;
 const tokenList = z
   .string({ error: 'obrigatório (um token ou vários separados por vírgula)' })
   .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
-  .refine((list) => list.length > 0, 'informe ao menos um token');
+  .refine((list) => list.length > 0, 'informe ao menos um token')
+  .refine((list) => list.every((t) => t.length >= MIN_WEBHOOK_TOKEN), `cada token deve ter ao menos ${MIN_WEBHOOK_TOKEN} caracteres (copie o token do webhook na Kiwify)`);
+
+/** Express `trust proxy`: hops ("1"), true/false, or addresses ("loopback"). */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v): boolean | number | string => (/^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v));
 
 /** Where the inbox lives: all the CLI needs (it works while the server is down). */
 const storageShape = {
@@ -41,11 +49,9 @@ const storageShape = {
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  TRUST_PROXY: z
-    .string()
-    .trim()
-    .default('1')
-    .transform((v) => (/^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v)),
+  /** Unset: no proxy is believed, except on Render (which sets RENDER), whose one proxy is. */
+  TRUST_PROXY: trustProxy.optional(),
+  RENDER: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KIWIFY_WEBHOOK_TOKEN: tokenList,
 
@@ -59,6 +65,9 @@ export const configSchema = z.object({
   POLL_INTERVAL_MS: int(1_000, 10),
   SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
   HTTP_TIMEOUT_MS: int(15_000, 100),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).pipe(z.number().max(30_000, 'no máximo 30000 (a Kiwify desiste em ~5 s)')),
+  SECRET_KEY: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional()),
+  PASSWORD_RETENTION_DAYS: int(7, 1),
 
   CALLMEBOT_BASE_URL: url.default('https://api.callmebot.com'),
   CALLMEBOT_PHONE: z.string({ error: 'obrigatório (telefone do suporte, só dígitos com DDI)' }).trim().regex(/^\+?\d{10,15}$/, 'use só dígitos com DDI, ex.: 5561999998888'),
@@ -97,7 +106,10 @@ export const configSchema = z.object({
       message: 'defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos (ou nenhum dos dois para não enviar boas-vindas)',
     });
   }
-});
+}).transform(({ RENDER, TRUST_PROXY, ...config }) => ({
+  ...config,
+  TRUST_PROXY: TRUST_PROXY ?? (RENDER ? 1 : false),
+}));
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -115,19 +127,30 @@ function setVariables(env: NodeJS.ProcessEnv): Record<string, string> {
   );
 }
 
-function parseWith<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+function parseWith<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, problems: string[] = []): z.infer<T> {
   const result = schema.safeParse(setVariables(env));
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
-    );
-  }
-  return result.data;
+  if (!result.success) problems.push(...result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data as z.infer<T>;
 }
+
+/**
+ * The values `.env.example` ships with. A variable still holding one means the file was copied
+ * and never filled in: the server must not start "healthy" on them.
+ */
+export const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
+  KIWIFY_WEBHOOK_TOKEN: 'change-me',
+  CALLMEBOT_PHONE: '5561999990000',
+  CALLMEBOT_APIKEY: 'change-me',
+  EAD_API_KEY: 'change-me',
+};
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseWith(configSchema, env);
+  const placeholders = Object.entries(EXAMPLE_VALUES)
+    .filter(([name, example]) => env[name]?.trim() === example)
+    .map(([name]) => `${name}: troque o valor de exemplo de ${name} (copiado do .env.example) pelo valor real`);
+  return parseWith(configSchema, env, placeholders);
 }
 
 export type StorageSettings = z.infer<typeof storageSchema>;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
+import { createHttpServer } from './http/server.js';
 import { alertChannelsFromConfig, type AlertChannel } from './alerts/channels.js';
 import { AlertDispatcher } from './alerts/dispatcher.js';
 import { AlertOutbox } from './alerts/outbox.js';
@@ -11,6 +12,7 @@ import { createLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
 import { buildHandlers, type HandlerServices } from './flows/registry.js';
 import type { HandlerRegistry } from './worker/types.js';
+import { Housekeeping } from './worker/housekeeping.js';
 import { Worker } from './worker/worker.js';
 
 export const VERSION: string = (
@@ -31,6 +33,7 @@ export interface Runtime {
   log: Logger;
   store: Store;
   worker: Worker;
+  housekeeping: Housekeeping;
   alerts: AlertOutbox;
   dispatcher: AlertDispatcher;
   app: ReturnType<typeof createApp>;
@@ -74,6 +77,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     leaseMs: config.LEASE_MS,
     pollMs: config.POLL_INTERVAL_MS,
   });
+  const housekeeping = new Housekeeping({ store, log, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
   const app = createApp({
     log,
     store,
@@ -106,16 +110,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     store,
     worker,
+    housekeeping,
     alerts,
     dispatcher,
     app,
     async listen(port = config.PORT) {
       await dispatcher.start();
       await worker.start();
-      server = app.listen(port);
+      housekeeping.start();
+      server = createHttpServer(app, { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS });
       await new Promise<void>((resolve, reject) => {
         server!.once('listening', resolve);
         server!.once('error', reject);
+        server!.listen(port);
       });
       log.info({ port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION, worker: worker.owner }, 'servidor no ar');
       return server;
@@ -129,7 +136,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stopping ??= (async () => {
         log.info('desligando: parando de aceitar entregas');
         // In parallel, so the whole stop stays within SHUTDOWN_TIMEOUT_MS (and Render's grace).
-        await Promise.all([closeServer(), worker.stop(config.SHUTDOWN_TIMEOUT_MS), dispatcher.stop()]);
+        await Promise.all([closeServer(), worker.stop(config.SHUTDOWN_TIMEOUT_MS), dispatcher.stop(), housekeeping.stop()]);
         await store.close();
         log.info('desligado');
         log.flush();

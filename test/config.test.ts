@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_PLANS_FILE, loadConfig } from '../src/config.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { ConfigError, DEFAULT_PLANS_FILE, EXAMPLE_VALUES, loadConfig } from '../src/config.js';
 import { testEnv } from './support/config.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -15,7 +17,7 @@ function problems(env: Record<string, string | undefined>): string[] {
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
-    const config = loadConfig({ KIWIFY_WEBHOOK_TOKEN: 't', CALLMEBOT_PHONE: '5561999990000', CALLMEBOT_APIKEY: 'k', EAD_API_KEY: 'e', EAD_UNIT_ID: '1' });
+    const config = loadConfig({ KIWIFY_WEBHOOK_TOKEN: 'token-da-kiwify', CALLMEBOT_PHONE: '5561988880000', CALLMEBOT_APIKEY: 'k', EAD_API_KEY: 'e', EAD_UNIT_ID: '1' });
     expect(config).toMatchObject({
       PORT: 3000,
       SQLITE_PATH: './data/bridge.db',
@@ -23,13 +25,16 @@ describe('configuration', () => {
       MAX_ATTEMPTS: 10,
       RETRY_BASE_MS: 30_000,
       CALLMEBOT_BASE_URL: 'https://api.callmebot.com',
+      TRUST_PROXY: false,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      PASSWORD_RETENTION_DAYS: 7,
     });
     expect(config.DATABASE_URL ?? config.DISCORD_WEBHOOK_URL ?? config.ADMIN_TOKEN).toBeUndefined();
   });
 
   it('reads several comma-separated Kiwify tokens', () => {
-    const config = loadConfig(testEnv({ KIWIFY_WEBHOOK_TOKEN: ' old , new ,' }));
-    expect(config.KIWIFY_WEBHOOK_TOKEN).toEqual(['old', 'new']);
+    const config = loadConfig(testEnv({ KIWIFY_WEBHOOK_TOKEN: ' old-token , new-token ,' }));
+    expect(config.KIWIFY_WEBHOOK_TOKEN).toEqual(['old-token', 'new-token']);
   });
 
   it('names every missing or malformed variable', () => {
@@ -61,8 +66,29 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses webhook tokens shorter than 8 characters', () => {
+    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'a' })).toEqual([expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: cada token deve ter ao menos 8 caracteres/)]);
+    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'long-enough-token,short' })).toHaveLength(1);
+  });
+
+  it('refuses every value still equal to its .env.example placeholder, naming each', () => {
+    const example = parseDotenv(readFileSync(new URL('../.env.example', import.meta.url)));
+    const found = problems(example);
+    const placeholders = Object.keys(EXAMPLE_VALUES);
+    expect(placeholders.length).toBeGreaterThan(0);
+    for (const name of placeholders) {
+      expect(example[name]).toBe(EXAMPLE_VALUES[name]); // the list and the file stay in step
+      expect(found).toContain(`${name}: troque o valor de exemplo de ${name} (copiado do .env.example) pelo valor real`);
+    }
+  });
+
+  it('trusts no proxy by default, and Render\'s one proxy when RENDER is set', () => {
+    expect(loadConfig(testEnv()).TRUST_PROXY).toBe(false);
+    expect(loadConfig(testEnv({ RENDER: 'true' })).TRUST_PROXY).toBe(1);
+    expect(loadConfig(testEnv({ RENDER: 'true', TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);
+  });
+
   it('reads TRUST_PROXY as hops, a boolean or addresses, and bounds PORT', () => {
-    expect(loadConfig(testEnv()).TRUST_PROXY).toBe(1);
     expect(loadConfig(testEnv({ TRUST_PROXY: '2' })).TRUST_PROXY).toBe(2);
     expect(loadConfig(testEnv({ TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);
     expect(loadConfig(testEnv({ TRUST_PROXY: 'loopback' })).TRUST_PROXY).toBe('loopback');

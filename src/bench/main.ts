@@ -54,7 +54,7 @@ function baseEnv(extra: Record<string, string>): Record<string, string> {
     EAD_API_KEY: 'bench',
     EAD_UNIT_ID: '1',
     CALLMEBOT_BASE_URL: 'http://127.0.0.1:9',
-    CALLMEBOT_PHONE: '5561999990000',
+    CALLMEBOT_PHONE: '5561988880000',
     CALLMEBOT_APIKEY: 'bench',
     ...extra,
   };

@@ -140,17 +140,26 @@ export class EadClient implements EadApi {
     return !env.ok && (env.httpStatus === 401 || env.httpStatus === 403 || /token/i.test(env.info));
   }
 
-  /** A write call: form fields plus the unit token; a refusal for the token refreshes it once. */
+  /**
+   * A write call: form fields plus the unit token. A refusal for the token refreshes it once (only
+   * if no concurrent write already did); refused again — another write rotated it meanwhile — is
+   * worth a retry later, never a failed sale.
+   */
   private async write(method: 'post', path: string, fields: Record<string, string>): Promise<Envelope> {
     const attempt = async () => {
       const token = await this.unitToken();
       const body = new URLSearchParams({ token, ...fields });
-      return this.envelope(await send(SYSTEM, () => this.http.request<string>({ method, url: path, data: body })));
+      const env = this.envelope(await send(SYSTEM, () => this.http.request<string>({ method, url: path, data: body })));
+      if (EadClient.refusedForToken(env) && this.token === token) this.token = undefined;
+      return env;
     };
     let env = await attempt();
+    if (EadClient.refusedForToken(env)) env = await attempt();
     if (EadClient.refusedForToken(env)) {
-      this.token = undefined;
-      env = await attempt();
+      throw new TransientError(
+        `${SYSTEM} recusou o token da unidade mesmo depois de renová-lo (provável troca simultânea do token): nova tentativa em breve.`,
+        'ead_unit_token',
+      );
     }
     return env;
   }

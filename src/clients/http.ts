@@ -1,13 +1,24 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
 
+/** Largest answer any upstream gets to send (the EAD's biggest page, 1,000 students, is ~300 KB). */
+export const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+
 /**
- * One axios instance per external system: its base URL, a timeout, no automatic JSON parsing
- * (some upstreams answer HTML error pages with a JSON content type, or JSON as text/html), and
- * no throwing on HTTP status: each client decides what a status means.
+ * One axios instance per external system: its base URL, no automatic JSON parsing (some upstreams
+ * answer HTML error pages with a JSON content type, or JSON as text/html), and no throwing on
+ * HTTP status: each client decides what a status means.
+ * Every request has a hard deadline of `timeoutMs` for the whole exchange (axios' own `timeout`
+ * only notices a silent socket: an upstream dripping a byte a second would never trip it) and
+ * its answer is capped at `maxBytes`.
  */
-export function createHttp(baseURL: string, timeoutMs: number, headers: Record<string, string> = {}): AxiosInstance {
-  return axios.create({
+export function createHttp(
+  baseURL: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+  maxBytes = MAX_RESPONSE_BYTES,
+): AxiosInstance {
+  const http = axios.create({
     baseURL,
     timeout: timeoutMs,
     headers,
@@ -15,14 +26,27 @@ export function createHttp(baseURL: string, timeoutMs: number, headers: Record<s
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     maxRedirects: 0,
+    maxContentLength: maxBytes,
+    maxBodyLength: maxBytes,
   });
+  http.interceptors.request.use((config) => {
+    config.signal ??= AbortSignal.timeout(timeoutMs);
+    return config;
+  });
+  return http;
 }
 
-/** Network-level failures (timeout, refused, reset, DNS) are always worth a retry. */
+/** Network-level failures (deadline, refused, reset, DNS, oversized answer) are always worth a retry. */
 export function networkError(system: string, err: unknown): TransientError {
   if (err instanceof AxiosError) {
-    const what = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' ? 'não respondeu a tempo' : `falha de rede (${err.code ?? 'desconhecida'})`;
-    return new TransientError(`${system}: ${what}.`, 'network');
+    const timedOut = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || err.code === 'ERR_CANCELED';
+    const tooBig = /maxContentLength/.test(err.message);
+    const what = timedOut
+      ? 'não respondeu a tempo'
+      : tooBig
+        ? 'resposta maior que o limite aceito'
+        : `falha de rede (${err.code ?? 'desconhecida'})`;
+    return new TransientError(`${system}: ${what}.`, timedOut ? 'timeout' : 'network');
   }
   return new TransientError(`${system}: ${err instanceof Error ? err.message : String(err)}`, 'network');
 }

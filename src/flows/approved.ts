@@ -12,13 +12,15 @@ import type { FlowDeps } from './deps.js';
 import { orderRefunded, saleKeyOf } from './sales.js';
 
 /** Journal entries of an approved sale (each step's result, as stored). */
-interface StudentStep {
+export interface StudentStep {
   studentId: string;
   created: boolean;
-  /** Kept only until the welcome has been sent (or skipped), then wiped. */
-  password?: string;
+  /** The password, sealed (never in clear); kept only until the welcome is sent or skipped, then wiped. */
+  sealedPassword?: string;
   /** Created by an earlier attempt whose answer was lost: the generated password is unknown. */
   passwordUnknown?: boolean;
+  /** The welcome never went out within PASSWORD_RETENTION_DAYS: the sealed password was wiped. */
+  passwordExpired?: boolean;
 }
 interface EnrollStep {
   /** The plan's courses the student did not have before this sale. */
@@ -29,6 +31,8 @@ interface WelcomeStep {
   sent: boolean;
   reason?: string;
 }
+
+const seal = (deps: FlowDeps, password: string | undefined) => (password === undefined ? undefined : deps.secrets.seal(password));
 
 /** The plan bought; unmapped is a permanent failure that a fixed map + retry resolves. */
 export function planOf(order: KiwifyOrder, deps: FlowDeps): Plan {
@@ -118,7 +122,7 @@ async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: B
     try {
       const created = await deps.ead.createStudent(form);
       createdNow = true;
-      return { studentId: created.id, created: true, password: created.password };
+      return { studentId: created.id, created: true, sealedPassword: seal(deps, created.password) };
     } catch (err) {
       if (!(err instanceof StudentAlreadyExistsError)) throw err;
       // Registered meanwhile, by us (an earlier attempt whose answer was lost) or before. Only an
@@ -130,7 +134,7 @@ async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: B
       }
       if (!requestedEarlier) return { studentId: existing.id, created: false };
       const password = deps.settings.defaultPassword;
-      return { studentId: existing.id, created: true, password, passwordUnknown: password === undefined };
+      return { studentId: existing.id, created: true, sealedPassword: seal(deps, password), passwordUnknown: password === undefined };
     }
   });
   return { student, createdNow };
@@ -195,12 +199,15 @@ async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, pl
     if (!deps.chatpro) return { sent: false, reason: 'chatpro_not_configured' };
     const phone = normalizeBrazilianMobile(buyer.phone);
     if (!phone.ok) return { sent: false, reason: phone.reason };
+    const password = student.created && student.sealedPassword ? deps.secrets.open(student.sealedPassword) : undefined;
     const text = welcomeMessage({
       firstName: buyer.firstName,
       planName: plan.name,
       login: buyer.cpf,
-      password: student.created ? student.password : undefined,
-      passwordUnknown: student.passwordUnknown,
+      password,
+      // A new account whose password we cannot tell: never received, wiped after
+      // PASSWORD_RETENTION_DAYS, or sealed under a key that changed since.
+      passwordUnknown: student.created && password === undefined,
       whatsappGroup: plan.whatsappGroup,
       settings: deps.settings.welcome,
     });
@@ -214,7 +221,7 @@ async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, pl
   });
   // The password has done its job (or cannot be delivered): it leaves the database now.
   const cadastro = ctx.journal('cadastro') as StudentStep | undefined;
-  if (cadastro?.password !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, password: undefined });
+  if (cadastro?.sealedPassword !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, sealedPassword: undefined });
   if (!welcome.sent) {
     await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason)), 'welcome-skipped');
   }

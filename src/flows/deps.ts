@@ -1,6 +1,7 @@
 import type { ChatProApi } from '../clients/chatpro.js';
 import type { EadApi } from '../clients/ead.js';
 import type { PlanCatalog } from '../domain/plans.js';
+import type { SecretBox } from '../domain/secret-box.js';
 import type { EventRow } from '../store/index.js';
 
 export interface WelcomeSettings {
@@ -31,4 +32,6 @@ export interface FlowDeps {
   /** Ids of the customer's events that got as far as a matrícula. */
   enrolledEvents(customerKey: string): Promise<Set<number>>;
   settings: FlowSettings;
+  /** Seals what must not be journaled in clear (a new student's password). */
+  secrets: SecretBox;
 }

@@ -3,6 +3,7 @@ import { EadClient } from '../clients/ead.js';
 import type { Config } from '../config.js';
 import { messages } from '../domain/messages.js';
 import { PlanCatalog } from '../domain/plans.js';
+import { SecretBox } from '../domain/secret-box.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -12,6 +13,9 @@ import { cancelFlow } from './cancel.js';
 import type { FlowDeps } from './deps.js';
 import { revokeFlow, scheduledRevokeFlow } from './revoke.js';
 import { REVOKE_ACCESS } from './sales.js';
+
+/** HKDF purpose of the key that seals passwords in the journal. */
+export const JOURNAL_SECRETS = 'journal-secrets';
 
 export interface HandlerServices {
   store: Store;
@@ -54,6 +58,7 @@ export function flowDepsFromConfig(config: Config, { store, alerts, log }: Handl
     plans,
     customerEvents: (customerKey) => store.events.byCustomer(customerKey),
     enrolledEvents: (customerKey) => store.events.withStep(customerKey, 'matricula'),
+    secrets: SecretBox.derive(config.SECRET_KEY ?? config.EAD_API_KEY, JOURNAL_SECRETS),
     settings: {
       defaultPassword: config.STUDENT_DEFAULT_PASSWORD,
       alertOnSuccess: config.ALERT_ON_SUCCESS,

@@ -52,6 +52,8 @@ export interface FakeEad extends FakeServer<EadCall> {
   addStudent(s: { cpf: string; nome?: string; courses?: number[] }): FakeStudent;
   /** Invalidates the current unit token: the next write with it is refused. */
   rotateToken(): void;
+  /** Rotates the unit token after every accepted write (constant rotation, for races). */
+  rotateOnWrite: boolean;
   callsTo(method: string, pathPrefix: string): EadCall[];
   studentByCpf(cpf: string): FakeStudent | undefined;
 }
@@ -105,6 +107,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
       fail(res, 401, 'Token inválido ou expirado.');
       return false;
     }
+    if (fake.rotateOnWrite) fake.rotateToken();
     return true;
   };
   const studentOr404 = (req: Request, res: Response): FakeStudent | undefined => {
@@ -231,6 +234,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     findMode: 'exact',
     notFoundAs: 'empty',
     missNextFinds: 0,
+    rotateOnWrite: false,
     addStudent,
     rotateToken() {
       tokenSeq += 1;

@@ -7,9 +7,11 @@ import { sleep } from './fake-server.js';
  * - `html_502` / `html_403`: a Cloudflare HTML page instead of the API;
  * - `timeout`: no answer at all (the client's timeout fires);
  * - `timeout_after_commit`: the operation happens, but the answer never arrives
- *   (the hardest case for idempotency).
+ *   (the hardest case for idempotency);
+ * - `drip`: a 200 whose body trickles in one byte every 250 ms and never ends (a socket that is
+ *   never idle, so only a hard deadline notices).
  */
-export type FaultKind = 'http_500' | 'html_502' | 'html_403' | 'timeout' | 'timeout_after_commit';
+export type FaultKind = 'http_500' | 'html_502' | 'html_403' | 'timeout' | 'timeout_after_commit' | 'drip';
 
 export const ALL_FAULTS: FaultKind[] = ['http_500', 'html_502', 'html_403', 'timeout', 'timeout_after_commit'];
 
@@ -68,6 +70,13 @@ export class Faults {
           return;
         case 'timeout':
           return; // never answers
+        case 'drip': {
+          res.status(200).type('application/json');
+          res.write('{');
+          const timer = setInterval(() => res.write(' '), 250);
+          res.on('close', () => clearInterval(timer));
+          return;
+        }
         case 'timeout_after_commit': {
           // Let the handler do its work, then swallow the answer.
           res.send = () => res;

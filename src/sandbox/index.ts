@@ -26,7 +26,7 @@ export async function startSandbox(): Promise<Sandbox> {
       CHATPRO_INSTANCE_ID: chatpro.instanceId,
       CHATPRO_TOKEN: chatpro.token,
       CALLMEBOT_BASE_URL: callmebot.url,
-      CALLMEBOT_PHONE: '5561999990000',
+      CALLMEBOT_PHONE: '5561988880000',
       CALLMEBOT_APIKEY: 'sandbox-apikey',
     },
     close: async () => {

@@ -312,6 +312,35 @@ export class EventStore {
       .execute();
   }
 
+  /**
+   * Wipes the sealed passwords of cadastros journaled before `cutoff` whose welcome never went out
+   * (it wipes them itself once sent). Returns the events touched. Compare-and-set per row, so
+   * instances running it at once do not clash.
+   */
+  async wipeSealedPasswords(cutoff: number, limit = 200): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('event_steps')
+      .select(['event_id', 'result'])
+      .where('step', '=', 'cadastro')
+      .where('done_at', '<', cutoff)
+      .where('result', 'like', '%"sealedPassword"%')
+      .limit(limit)
+      .execute();
+    const wiped: number[] = [];
+    for (const row of rows) {
+      const { sealedPassword: _wiped, ...rest } = JSON.parse(row.result) as Record<string, unknown>;
+      const result = await this.db
+        .updateTable('event_steps')
+        .set({ result: JSON.stringify({ ...rest, passwordExpired: true }) })
+        .where('event_id', '=', row.event_id)
+        .where('step', '=', 'cadastro')
+        .where('result', '=', row.result)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) wiped.push(row.event_id);
+    }
+    return wiped;
+  }
+
   private async closeOut(
     claim: Claim,
     changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'next_run_at' | 'finished_at' | 'attempts'>>,

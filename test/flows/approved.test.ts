@@ -210,8 +210,10 @@ describe('order_approved', () => {
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('ChatPro recusou o token')), 5_000, 'alert');
     expect(sandbox.chatpro.delivered).toHaveLength(0);
     expect(sandbox.ead.students.size).toBe(1);
-    // The password is still journaled (the welcome has not gone out), and only there.
-    expect(JSON.stringify(Object.fromEntries(await runtime.store.events.loadSteps(failed.id)))).toContain(sandbox.ead.studentByCpf(ONE_OFF_CPF)!.senha);
+    // The password is still journaled (the welcome has not gone out), sealed, never in clear.
+    const journal = JSON.stringify(Object.fromEntries(await runtime.store.events.loadSteps(failed.id)));
+    expect(journal).toMatch(/"sealedPassword":"v1\./);
+    expect(journal).not.toContain(sandbox.ead.studentByCpf(ONE_OFF_CPF)!.senha);
   });
 
   it('an unmapped plan fails with an alert naming it; after the map is fixed, a retry completes', async () => {
@@ -279,7 +281,7 @@ describe('order_approved', () => {
     expect(sandbox.chatpro.calls).toHaveLength(0);
     expect(event.outcome).toContain('boas-vindas não enviadas (o celular informado não é brasileiro)');
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('⚠️ *Boas-vindas não enviadas:*')), 5_000, 'alert');
-    expect((await server!.runtime.store.events.loadSteps(event.id)).get('cadastro')).not.toHaveProperty('password');
+    expect((await server!.runtime.store.events.loadSteps(event.id)).get('cadastro')).not.toHaveProperty('sealedPassword');
   });
 
   it('a number without WhatsApp: tries the other ninth-digit form once, then tells support', async () => {

@@ -16,7 +16,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     SQLITE_PATH: join(tempDir(), 'bridge.db'),
     LOG_LEVEL: 'silent',
     CALLMEBOT_BASE_URL: 'http://127.0.0.1:9',
-    CALLMEBOT_PHONE: '5561999990000',
+    CALLMEBOT_PHONE: '5561988880000',
     CALLMEBOT_APIKEY: 'test-apikey',
     ALERT_INTERVAL_MS: '0',
     RETRY_BASE_MS: '50',

@@ -1,0 +1,34 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+
+/** Idle keep-alive connections outlive Render's proxy (it closes idle ones first: no 502 race). */
+export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+/** Headers must arrive within this (and within the request timeout). */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/** Connections open at once; beyond it new ones are refused at the socket. */
+export const MAX_CONNECTIONS = 512;
+
+export interface ServerLimits {
+  /** A whole request (headers and body) must arrive within this (HTTP_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The HTTP server around the app, with the limits Node leaves loose by default: a client that
+ * sends its body a byte at a time is cut at `requestTimeoutMs` (answered 408), slow headers
+ * sooner, and the number of connections is capped.
+ */
+export function createHttpServer(app: RequestListener, { requestTimeoutMs }: ServerLimits): Server {
+  const server = createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
+      // How often Node looks for requests past those deadlines (its default, 30 s, would let a
+      // slow request live almost twice its timeout).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
+  return server;
+}

@@ -1,0 +1,61 @@
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface HousekeepingOptions {
+  store: Store;
+  log: Logger;
+  /** How long a sealed password waits for its welcome before it is wiped (PASSWORD_RETENTION_DAYS). */
+  passwordRetentionDays: number;
+  intervalMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * Periodic clean-up of what the server must not keep: sealed passwords whose welcome never went
+ * out within PASSWORD_RETENTION_DAYS. Runs at start and then hourly; idempotent, batched, and
+ * safe with several instances.
+ */
+export class Housekeeping {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: HousekeepingOptions) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.runOnce().finally(() => {
+        this.running = undefined;
+      });
+    };
+    tick();
+    this.timer = setInterval(tick, this.opts.intervalMs ?? 60 * 60 * 1000);
+    this.timer.unref();
+  }
+
+  /** One pass; `now` lets a test look at a later day. */
+  async runOnce(now = (this.opts.clock ?? Date.now)()): Promise<void> {
+    const { store, log, passwordRetentionDays } = this.opts;
+    try {
+      for (;;) {
+        const wiped = await store.events.wipeSealedPasswords(now - passwordRetentionDays * DAY_MS);
+        for (const eventId of wiped) {
+          await store.events.addHistory(
+            eventId,
+            'privacy',
+            `Senha do aluno apagada: as boas-vindas não foram enviadas em ${passwordRetentionDays} dia(s). Se reprocessado, o aluno será orientado a usar "Esqueci minha senha" no portal.`,
+          );
+        }
+        if (wiped.length === 0) break;
+      }
+    } catch (err) {
+      log.error({ err }, 'falha na limpeza periódica de dados');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -35,11 +36,23 @@ const tokenList = z
   .refine((list) => list.length > 0, 'informe ao menos um token')
   .refine((list) => list.every((t) => t.length >= MIN_WEBHOOK_TOKEN), `cada token deve ter ao menos ${MIN_WEBHOOK_TOKEN} caracteres (copie o token do webhook na Kiwify)`);
 
-/** Express `trust proxy`: hops ("1"), true/false, or addresses ("loopback"). */
+/** An address Express can trust: a name it knows, or an IP with an optional prefix length. */
+function isProxyAddress(item: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) return true;
+  const [ip, bits, extra] = item.split('/');
+  const family = isIP(ip ?? '');
+  return family !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+}
+
+/** Express `trust proxy`: hops ("1"), true/false, or addresses ("loopback", "10.0.0.0/8"). */
 const trustProxy = z
   .string()
   .trim()
-  .transform((v): boolean | number | string => (/^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v));
+  .refine(
+    (v) => /^\d+$/.test(v) || /^(true|false)$/i.test(v) || v.split(',').every((item) => isProxyAddress(item.trim())),
+    'use o número de proxies (ex.: 1), true/false, ou endereços (ex.: loopback, 10.0.0.0/8)',
+  )
+  .transform((v): boolean | number | string => (/^\d+$/.test(v) ? Number(v) : /^true$/i.test(v) ? true : /^false$/i.test(v) ? false : v));
 
 /** Where the inbox lives: all the CLI needs (it works while the server is down). */
 const storageShape = {
@@ -65,6 +78,8 @@ export const configSchema = z.object({
   POLL_INTERVAL_MS: int(1_000, 10),
   SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
   HTTP_TIMEOUT_MS: int(15_000, 100),
+  HEALTH_CHECK_INTERVAL_MS: int(600_000, 1_000),
+  HEALTH_RECHECK_INTERVAL_MS: int(15_000, 100),
   HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).pipe(z.number().max(30_000, 'no máximo 30000 (a Kiwify desiste em ~5 s)')),
   SECRET_KEY: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional()),
   PASSWORD_RETENTION_DAYS: int(7, 1),
@@ -147,8 +162,9 @@ export const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Each item of a list counts: "change-me,real-token" would still accept the example token.
   const placeholders = Object.entries(EXAMPLE_VALUES)
-    .filter(([name, example]) => env[name]?.trim() === example)
+    .filter(([name, example]) => (env[name] ?? '').split(',').some((item) => item.trim() === example))
     .map(([name]) => `${name}: troque o valor de exemplo de ${name} (copiado do .env.example) pelo valor real`);
   return parseWith(configSchema, env, placeholders);
 }

@@ -3,14 +3,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, MAX_CONNECTIONS_PER_ADDRESS } from './http/server.js';
 import { alertChannelsFromConfig, type AlertChannel } from './alerts/channels.js';
 import { AlertDispatcher } from './alerts/dispatcher.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
-import { buildHandlers, type HandlerServices } from './flows/registry.js';
+import { buildHandlers, clientsFromConfig, EAD_BOUND_EVENTS, type FlowClients, type HandlerServices } from './flows/registry.js';
+import { ConnectionChecks, type ConnectionCheck } from './health/connection-checks.js';
+import { SecretBox } from './domain/secret-box.js';
+
+/** HKDF purpose of the key that seals passwords in the journal. */
+const JOURNAL_SECRETS = 'journal-secrets';
 import type { HandlerRegistry } from './worker/types.js';
 import { Housekeeping } from './worker/housekeeping.js';
 import { Worker } from './worker/worker.js';
@@ -25,6 +30,15 @@ export interface RuntimeOptions {
   /** Replaces the alert channels built from the configuration. */
   alertChannels?: AlertChannel[];
   logDestination?: DestinationStream;
+  /** Periodic EAD/ChatPro connection checks. Default: on with the sale flows, off with test handlers. */
+  connectionChecks?: boolean;
+}
+
+function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
+  const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
+  const { chatpro } = clients;
+  if (chatpro) checks.push({ name: 'chatpro', label: 'ChatPro', run: () => chatpro.checkConnection() });
+  return checks;
 }
 
 /** Everything one server process runs: the HTTP app, the worker and the alert dispatcher. */
@@ -34,6 +48,8 @@ export interface Runtime {
   store: Store;
   worker: Worker;
   housekeeping: Housekeeping;
+  /** Absent when the runtime runs test handlers. */
+  checks?: ConnectionChecks;
   alerts: AlertOutbox;
   dispatcher: AlertDispatcher;
   app: ReturnType<typeof createApp>;
@@ -57,15 +73,30 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     leaseMs: Math.max(60_000, 3 * config.HTTP_TIMEOUT_MS),
   });
   const alerts = new AlertOutbox(store, channels.map((c) => c.name), log, () => dispatcher.wake());
+  const clients = clientsFromConfig(config);
+  const secrets = SecretBox.derive(config.SECRET_KEY ?? config.EAD_API_KEY, JOURNAL_SECRETS);
   const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
   let handlers: HandlerRegistry;
   try {
-    handlers = typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log }) : makeHandlers;
+    handlers = typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log, clients, secrets }) : makeHandlers;
   } catch (err) {
     await store.close();
     throw err;
   }
+  const checks =
+    (options.connectionChecks ?? !options.handlers)
+      ? new ConnectionChecks({
+          checks: connectionChecksFor(clients),
+          store,
+          alerts,
+          log,
+          healthyIntervalMs: config.HEALTH_CHECK_INTERVAL_MS,
+          failingIntervalMs: config.HEALTH_RECHECK_INTERVAL_MS,
+          onChange: () => worker.wake(),
+        })
+      : undefined;
   const worker = new Worker({
+    pausedTypes: () => (checks?.isFailing('ead') ? EAD_BOUND_EVENTS : []),
     store,
     handlers,
     alerts,
@@ -77,7 +108,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     leaseMs: config.LEASE_MS,
     pollMs: config.POLL_INTERVAL_MS,
   });
-  const housekeeping = new Housekeeping({ store, log, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
+  const housekeeping = new Housekeeping({ store, log, secrets, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
   const app = createApp({
     log,
     store,
@@ -111,14 +142,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     worker,
     housekeeping,
+    checks,
     alerts,
     dispatcher,
     app,
     async listen(port = config.PORT) {
       await dispatcher.start();
+      await housekeeping.sealLegacyPasswords(); // before any welcome can read an old journal
       await worker.start();
       housekeeping.start();
-      server = createHttpServer(app, { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS });
+      checks?.start();
+      server = createHttpServer(app, {
+        requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+        maxConnectionsPerAddress: config.TRUST_PROXY ? undefined : MAX_CONNECTIONS_PER_ADDRESS,
+      });
       await new Promise<void>((resolve, reject) => {
         server!.once('listening', resolve);
         server!.once('error', reject);
@@ -136,7 +173,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stopping ??= (async () => {
         log.info('desligando: parando de aceitar entregas');
         // In parallel, so the whole stop stays within SHUTDOWN_TIMEOUT_MS (and Render's grace).
-        await Promise.all([closeServer(), worker.stop(config.SHUTDOWN_TIMEOUT_MS), dispatcher.stop(), housekeeping.stop()]);
+        await Promise.all([closeServer(), worker.stop(config.SHUTDOWN_TIMEOUT_MS), dispatcher.stop(), housekeeping.stop(), checks?.stop()]);
         await store.close();
         log.info('desligado');
         log.flush();

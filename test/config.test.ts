@@ -80,6 +80,8 @@ describe('configuration', () => {
       expect(example[name]).toBe(EXAMPLE_VALUES[name]); // the list and the file stay in step
       expect(found).toContain(`${name}: troque o valor de exemplo de ${name} (copiado do .env.example) pelo valor real`);
     }
+    // Hidden in a list of tokens, the placeholder still stops start-up.
+    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'change-me,real-token-123' })).toEqual([expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: troque o valor de exemplo/)]);
   });
 
   it('trusts no proxy by default, and Render\'s one proxy when RENDER is set', () => {
@@ -92,6 +94,10 @@ describe('configuration', () => {
     expect(loadConfig(testEnv({ TRUST_PROXY: '2' })).TRUST_PROXY).toBe(2);
     expect(loadConfig(testEnv({ TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);
     expect(loadConfig(testEnv({ TRUST_PROXY: 'loopback' })).TRUST_PROXY).toBe('loopback');
+    expect(loadConfig(testEnv({ TRUST_PROXY: 'True' })).TRUST_PROXY).toBe(true);
+    expect(loadConfig(testEnv({ TRUST_PROXY: '10.0.0.0/8, ::1' })).TRUST_PROXY).toBe('10.0.0.0/8, ::1');
+    expect(problems({ ...testEnv(), TRUST_PROXY: 'sim' })).toEqual([expect.stringMatching(/^TRUST_PROXY: use o número de proxies/)]);
+    expect(problems({ ...testEnv(), TRUST_PROXY: '10.0.0.0/99' })).toHaveLength(1);
     expect(problems({ ...testEnv(), PORT: '70000' })).toEqual([expect.stringMatching(/^PORT: /)]);
   });
 

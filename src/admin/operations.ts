@@ -9,17 +9,20 @@ export interface Health {
   alerts: Awaited<ReturnType<Store['alerts']['countByStatus']>>;
   /** Channels whose last send failed (name → error). */
   failingChannels: Array<{ channel: string; error: string | null; since: string }>;
+  /** The last connection check of each upstream (EAD, ChatPro). */
+  connections: Array<{ name: string; ok: boolean; since: string; checkedAt: string; detail: string | null }>;
 }
 
 /** The worker counts as behind when a due event has waited longer than this. */
 export const WORKER_BEHIND_MS = 5 * 60 * 1000;
 
 export async function health(store: Store): Promise<Health> {
-  const [counts, oldestDueWaitMs, alerts, channels] = await Promise.all([
+  const [counts, oldestDueWaitMs, alerts, channels, checks] = await Promise.all([
     store.events.countByStatus(),
     store.events.oldestDueWaitMs(),
     store.alerts.countByStatus(),
     store.alerts.channels(),
+    store.checks.all(),
   ]);
   return {
     counts,
@@ -29,6 +32,13 @@ export async function health(store: Store): Promise<Health> {
     failingChannels: channels
       .filter((c) => c.last_error_at !== null && c.last_error_at > (c.last_ok_at ?? 0))
       .map((c) => ({ channel: c.channel, error: c.last_error, since: new Date(c.last_error_at!).toISOString() })),
+    connections: checks.map((c) => ({
+      name: c.name,
+      ok: c.status === 'ok',
+      since: new Date(c.since).toISOString(),
+      checkedAt: new Date(c.checked_at).toISOString(),
+      detail: c.detail,
+    })),
   };
 }
 

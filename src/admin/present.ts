@@ -26,6 +26,7 @@ const STEP_LABELS: Record<string, string> = {
   decision: 'Decisão de revogação',
   delete_student: 'Exclusão do aluno no EAD',
   current_courses: 'Cursos atuais do aluno',
+  courses_before_delete: 'Cursos do aluno conferidos antes da exclusão',
 };
 
 export function stepLabel(step: string): string {

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { postSignedDelivery } from '../kiwify/deliver.js';
 import { startSandbox } from '../sandbox/index.js';
 import { freshPostgresUrl, dropPostgresSchemas, saleFor, seededShuffle } from './fixtures.js';
-import { startChild, type Child } from './processes.js';
+import { BENCH_ADMIN_TOKEN, inboxCounts, startChild, type Child } from './processes.js';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string' }, 'database-url': { type: 'string' } } });
 const DELIVERIES = Number(values.deliveries ?? 1000);
@@ -57,6 +57,7 @@ const env: Record<string, string> = {
   LEASE_MS: '2000',
   POLL_INTERVAL_MS: '100',
   ALERT_INTERVAL_MS: '200',
+  ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
 };
 
 let server: Child = await startChild(join(DIST, 'server.js'), [], env, log);
@@ -103,8 +104,6 @@ const senders = Array.from({ length: 12 }, async () => {
 });
 
 // ---- two kills while work is in flight --------------------------------------------------------
-const health = async () =>
-  (await fetch(`${server.url}/secure`).then((r) => r.json()).catch(() => null)) as { events: { pending: number; processing: number; failed: number } } | null;
 // The first while deliveries are still arriving, the second while sales are being processed.
 while (answered < DELIVERIES * 0.4) await sleep(5);
 await restart();
@@ -113,8 +112,8 @@ await restart();
 await Promise.all(senders);
 
 for (;;) {
-  const h = await health();
-  if (h && h.events.pending + h.events.processing === 0) break;
+  const h = await inboxCounts(server.url);
+  if (h && h.pending + h.retrying + h.processing === 0) break;
   await sleep(200);
 }
 const seconds = (Date.now() - started) / 1000;
@@ -162,11 +161,11 @@ for (let i = 1; i <= SALES; i += 1) {
 }
 const counts = (await (async () => {
   const s = await startChild(join(DIST, 'server.js'), [], { ...env, PORT: '0' });
-  const h = (await fetch(`${s.url}/secure`).then((r) => r.json())) as { events: { pending: number; processing: number; failed: number } };
+  const h = (await inboxCounts(s.url))!;
   await s.stop();
-  return h.events;
+  return h;
 })());
-if (counts.pending + counts.processing > 0) problems.push(`${counts.pending + counts.processing} evento(s) parados`);
+if (counts.pending + counts.retrying + counts.processing > 0) problems.push(`${counts.pending + counts.retrying + counts.processing} evento(s) parados`);
 if (counts.failed > 0) problems.push(`${counts.failed} evento(s) falharam`);
 if (answered < DELIVERIES) problems.push(`só ${answered} de ${DELIVERIES} entregas confirmadas`);
 

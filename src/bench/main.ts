@@ -22,7 +22,7 @@ import { signKiwify } from '../kiwify/signature.js';
 import { buildDelivery } from '../kiwify/samples.js';
 import { startSandbox } from '../sandbox/index.js';
 import { queueSales, freshPostgresUrl, dropPostgresSchemas } from './fixtures.js';
-import { productionNodeFlags, startChild, type Child } from './processes.js';
+import { BENCH_ADMIN_TOKEN, inboxCounts, productionNodeFlags, startChild, type Child } from './processes.js';
 import { steadyLoad, type SteadyResult } from './steady.js';
 
 const { values } = parseArgs({
@@ -56,6 +56,7 @@ function baseEnv(extra: Record<string, string>): Record<string, string> {
     CALLMEBOT_BASE_URL: 'http://127.0.0.1:9',
     CALLMEBOT_PHONE: '5561988880000',
     CALLMEBOT_APIKEY: 'bench',
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
     ...extra,
   };
 }
@@ -141,9 +142,9 @@ async function drain(store: 'sqlite' | 'postgres'): Promise<DrainRow> {
   const server = await startChild(join(DIST, 'server.js'), [], env);
   let failed = 0;
   for (;;) {
-    const health = (await fetch(`${server.url}/secure`).then((r) => r.json())) as { events: { pending: number; processing: number; failed: number } };
-    failed = health.events.failed;
-    if (health.events.pending + health.events.processing === 0) break;
+    const health = await inboxCounts(server.url);
+    failed = health?.failed ?? 0;
+    if (health && health.pending + health.retrying + health.processing === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (Date.now() - started) / 1000;

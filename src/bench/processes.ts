@@ -68,3 +68,23 @@ export async function startChild(entry: string, args: string[], env: Record<stri
     },
   };
 }
+
+/** The admin token benchmarked servers run with, to read their inbox counts. */
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+export interface InboxCounts {
+  pending: number;
+  retrying: number;
+  processing: number;
+  failed: number;
+}
+
+/** Inbox counts from a running server's admin API (the server must run with BENCH_ADMIN_TOKEN). */
+export async function inboxCounts(url: string): Promise<InboxCounts | null> {
+  try {
+    const res = await fetch(`${url}/admin/api/health`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+    return res.ok ? ((await res.json()) as { counts: InboxCounts }).counts : null;
+  } catch {
+    return null;
+  }
+}

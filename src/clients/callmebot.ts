@@ -27,7 +27,7 @@ export class CallMeBotClient {
       text,
       apikey: this.config.apiKey,
     });
-    const response = await send('CallMeBot', () => this.http.get<string>(`/whatsapp.php?${params.toString()}`));
+    const response = await send('CallMeBot', () => this.http.get<string>(`/whatsapp.php?${params.toString()}`), 'CALLMEBOT_BASE_URL');
     const body = bodyText(response);
     if (response.status === 200 && body.includes('Message queued')) return;
     if (/too many requests/i.test(body) || response.status === 429) {

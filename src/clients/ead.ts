@@ -91,6 +91,15 @@ export class EadClient implements EadApi {
   private envelope(response: AxiosResponse<string>, allowEmpty = false): Envelope {
     const json = parseJson(response) as { status?: unknown; data?: unknown; info?: unknown; message?: unknown } | undefined;
     const httpStatus = response.status;
+    // The EAD's own "not found" is its envelope with HTTP 404; a 404 without it (an HTML page, or
+    // another service's JSON) means the base URL points somewhere that is not the EAD API.
+    const isEnvelope = typeof json === 'object' && json !== null && 'status' in json;
+    if (httpStatus === 404 && !isEnvelope) {
+      throw new PermanentError(
+        `O endereço em EAD_BASE_URL (${this.config.baseUrl}) não é a API do EAD: HTTP 404 em ${response.config.url ?? '?'}. Confira EAD_BASE_URL (normalmente https://meuappdecursos.com.br/ws/v2).`,
+        'ead_base_url',
+      );
+    }
     if (json === undefined || typeof json !== 'object' || json === null) {
       const empty = String(response.data ?? '').trim() === '';
       if (allowEmpty && empty && httpStatus >= 200 && httpStatus < 300) return { ok: true, httpStatus, data: undefined, info: '' };
@@ -117,7 +126,7 @@ export class EadClient implements EadApi {
   }
 
   private get(path: string, params?: Record<string, string>) {
-    return send(SYSTEM, () => this.http.get<string>(path, { params }));
+    return send(SYSTEM, () => this.http.get<string>(path, { params }), 'EAD_BASE_URL');
   }
 
   private async unitToken(): Promise<string> {
@@ -126,7 +135,14 @@ export class EadClient implements EadApi {
       try {
         const env = this.envelope(await this.get(`/unidades/token/${encodeURIComponent(this.config.unitId)}`));
         const token = (env.data as { token?: unknown } | undefined)?.token;
-        if (!env.ok || typeof token !== 'string' || !token) this.failure('obter o token da unidade (EAD_UNIT_ID)', env);
+        if (!env.ok || typeof token !== 'string' || !token) {
+          const status = env.httpStatus;
+          if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500) this.failure('obter o token da unidade', env);
+          throw new PermanentError(
+            `O EAD não reconhece a unidade ${this.config.unitId}${env.info ? ` (${shorten(env.info)})` : ''}: confira EAD_UNIT_ID.`,
+            'ead_unit',
+          );
+        }
         this.token = token;
         return token;
       } finally {
@@ -149,7 +165,7 @@ export class EadClient implements EadApi {
     const attempt = async () => {
       const token = await this.unitToken();
       const body = new URLSearchParams({ token, ...fields });
-      const env = this.envelope(await send(SYSTEM, () => this.http.request<string>({ method, url: path, data: body })));
+      const env = this.envelope(await send(SYSTEM, () => this.http.request<string>({ method, url: path, data: body }), 'EAD_BASE_URL'));
       if (EadClient.refusedForToken(env) && this.token === token) this.token = undefined;
       return env;
     };
@@ -215,10 +231,12 @@ export class EadClient implements EadApi {
     return { id, password: typeof data.senha === 'string' && data.senha ? data.senha : student.senha };
   }
 
+  /** The student's course ids; a student the EAD does not know is a PermanentError `student_not_found`. */
   async studentCourses(studentId: string): Promise<string[]> {
     const env = this.envelope(await this.get(`/alunos/cursos/${encodeURIComponent(studentId)}`));
     if (!env.ok) {
       if (env.httpStatus >= 200 && env.httpStatus < 300 && /nenhum|n[aã]o possui/i.test(env.info)) return [];
+      if (env.httpStatus === 404) throw new PermanentError(`O EAD não encontrou o aluno ${studentId}.`, 'student_not_found');
       this.failure('listar os cursos do aluno', env);
     }
     const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
@@ -240,9 +258,15 @@ export class EadClient implements EadApi {
 
   /** Idempotent: a student already gone (404) counts as deleted (a retry after a lost answer). */
   async deleteStudent(studentId: string): Promise<void> {
-    const response = await send(SYSTEM, () => this.http.delete<string>(`/alunos/${encodeURIComponent(studentId)}`));
+    const response = await send(SYSTEM, () => this.http.delete<string>(`/alunos/${encodeURIComponent(studentId)}`), 'EAD_BASE_URL');
     const env = this.envelope(response, true);
     if (!env.ok && env.httpStatus !== 404) this.failure('a exclusão do aluno', env);
+  }
+
+  /** Connection check: a fresh unit token (proves EAD_BASE_URL, EAD_API_KEY and EAD_UNIT_ID at once). */
+  async checkConnection(): Promise<void> {
+    this.token = undefined;
+    await this.unitToken();
   }
 
   async unitCourses(): Promise<Array<{ id: string; nome: string }>> {

@@ -36,27 +36,32 @@ export function createHttp(
   return http;
 }
 
-/** Network-level failures (deadline, refused, reset, DNS, oversized answer) are always worth a retry. */
-export function networkError(system: string, err: unknown): TransientError {
+/**
+ * Network-level failures (deadline, refused, reset, DNS, oversized answer) are always worth a
+ * retry. A refused connection or an unknown host names `urlVariable`: it may be down, or the
+ * address may be wrong.
+ */
+export function networkError(system: string, err: unknown, urlVariable?: string): TransientError {
   if (err instanceof AxiosError) {
     const timedOut = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || err.code === 'ERR_CANCELED';
-    const tooBig = /maxContentLength/.test(err.message);
-    const what = timedOut
-      ? 'não respondeu a tempo'
-      : tooBig
-        ? 'resposta maior que o limite aceito'
-        : `falha de rede (${err.code ?? 'desconhecida'})`;
-    return new TransientError(`${system}: ${what}.`, timedOut ? 'timeout' : 'network');
+    const check = urlVariable ? ` O serviço pode estar fora do ar, ou ${urlVariable} está errado.` : '';
+    let what: string;
+    if (timedOut) what = 'não respondeu a tempo.';
+    else if (/maxContentLength/.test(err.message)) what = 'resposta maior que o limite aceito.';
+    else if (err.code === 'ECONNREFUSED') what = `conexão recusada (ECONNREFUSED).${check}`;
+    else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') what = `endereço não encontrado (${err.code}).${check}`;
+    else what = `falha de rede (${err.code ?? 'desconhecida'}).`;
+    return new TransientError(`${system}: ${what}`, timedOut ? 'timeout' : 'network');
   }
   return new TransientError(`${system}: ${err instanceof Error ? err.message : String(err)}`, 'network');
 }
 
 /** Runs a request, turning network failures into TransientError. */
-export async function send<T = string>(system: string, request: () => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+export async function send<T = string>(system: string, request: () => Promise<AxiosResponse<T>>, urlVariable?: string): Promise<AxiosResponse<T>> {
   try {
     return await request();
   } catch (err) {
-    throw networkError(system, err);
+    throw networkError(system, err, urlVariable);
   }
 }
 

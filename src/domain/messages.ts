@@ -60,8 +60,26 @@ export const messages = {
 
   revoked: (event: EventRow, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
 
+  revokeUnmapped: (event: EventRow, product: string, maskedCpf: string) =>
+    [
+      `⚠️ *${capitalize(eventLabel(event.event_type))} sem mapa:* ${eventLine(event)}`,
+      `O produto "${product}" não está no mapa de planos e nenhuma aprovação desta venda foi registrada: nada foi revogado.`,
+      `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
+    ].join('\n'),
+
   planMapInvalid: (problems: string[]) =>
     [`⚠️ *Mapa de planos inválido* — continuo usando a versão anterior. Corrija o arquivo:`, ...problems.map((p) => `• ${p}`)].join('\n'),
+
+  connectionFailing: (system: string, reason: string) =>
+    [
+      `🔌 *Conexão com o ${system} falhando*`,
+      `Motivo: ${reason}`,
+      system === 'EAD'
+        ? 'As vendas ficam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar. Veja o aviso no painel /admin.'
+        : 'As boas-vindas ficam aguardando nova tentativa até a conexão voltar.',
+    ].join('\n'),
+
+  connectionRestored: (system: string) => `✅ *Conexão com o ${system} restabelecida*: o processamento segue normalmente.`,
 
   alertsMerged: (count: number) => `🔔 *${count} alertas acumulados*`,
   alertsOmitted: (count: number) => `… e mais ${count} alerta(s): veja o painel /admin.`,

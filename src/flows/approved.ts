@@ -1,14 +1,14 @@
 import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
-import { isValidCpf } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../domain/plans.js';
-import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js';
+import { orderSchema } from '../kiwify/payload.js';
 import type { Handler, HandlerContext } from '../worker/types.js';
-import { buyerOf, cadastroForm, type Buyer } from './buyer.js';
-import type { FlowDeps } from './deps.js';
+import { buyerOf, cadastroForm, requireCpf, type Buyer } from './buyer.js';
+import { planOf } from './plan.js';
+import type { Enrollment, FlowDeps } from './deps.js';
 import { orderRefunded, saleKeyOf } from './sales.js';
 
 /** Journal entries of an approved sale (each step's result, as stored). */
@@ -22,48 +22,12 @@ export interface StudentStep {
   /** The welcome never went out within PASSWORD_RETENTION_DAYS: the sealed password was wiped. */
   passwordExpired?: boolean;
 }
-interface EnrollStep {
-  /** The plan's courses the student did not have before this sale. */
-  enrolled: number[];
-  alreadyHad: number[];
-}
 interface WelcomeStep {
   sent: boolean;
   reason?: string;
 }
 
 const seal = (deps: FlowDeps, password: string | undefined) => (password === undefined ? undefined : deps.secrets.seal(password));
-
-/** The plan bought; unmapped is a permanent failure that a fixed map + retry resolves. */
-export function planOf(order: KiwifyOrder, deps: FlowDeps): Plan {
-  const name = planNameOf(order);
-  const plan = deps.plans.resolve(name);
-  if (!plan) {
-    throw new PermanentError(
-      name
-        ? `O plano "${name}" não está no mapa de planos (PLANS_FILE). Adicione-o com os ids dos cursos.`
-        : 'A venda não informa plano nem produto: não sei quais cursos liberar.',
-      'unmapped_plan',
-    );
-  }
-  return plan;
-}
-
-const MANUAL_STEP = {
-  enrol: { cnpj: 'Cadastre o aluno manualmente com o CPF da pessoa.', cpf: 'Confirme o CPF com o aluno e cadastre manualmente.' },
-  revoke: { cnpj: 'Remova o acesso manualmente no EAD.', cpf: 'Encontre o aluno no EAD e remova o acesso manualmente.' },
-};
-
-/** The buyer's CPF, or a permanent failure: the EAD login is a CPF, so a person must step in. */
-export function requireCpf(buyer: Buyer, purpose: keyof typeof MANUAL_STEP): string {
-  if (!buyer.cpf && buyer.cnpj) {
-    throw new PermanentError(`Compra feita com CNPJ: o login do EAD é um CPF. ${MANUAL_STEP[purpose].cnpj}`, 'cnpj_buyer');
-  }
-  if (!isValidCpf(buyer.cpf)) {
-    throw new PermanentError(`CPF do comprador ausente ou inválido. ${MANUAL_STEP[purpose].cpf}`, 'invalid_cpf');
-  }
-  return buyer.cpf;
-}
 
 /**
  * order_approved — the story of a sale:
@@ -145,7 +109,7 @@ async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: B
  * so a retry after a matrícula whose answer was lost still knows what this sale added (and
  * welcomes the student), while looking again keeps it from enrolling twice.
  */
-async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep, createdNow: boolean, plan: Plan): Promise<EnrollStep> {
+async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep, createdNow: boolean, plan: Plan): Promise<Enrollment> {
   const readCourses = async (): Promise<Set<string> | undefined> => {
     try {
       return new Set(await deps.ead.studentCourses(student.studentId));
@@ -168,7 +132,7 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
   });
   const had = new Set(before.courses ?? []);
   const missing = plan.courses.filter((id) => !had.has(String(id)));
-  return ctx.step<EnrollStep>('matricula', async () => {
+  return ctx.step<Enrollment>('matricula', async () => {
     let toEnroll = missing;
     if (!readNow && missing.length > 0) {
       // A retry: the last attempt may have enrolled without hearing back. Enrolling again blind
@@ -188,7 +152,7 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
 async function isRenewal(ctx: HandlerContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
-  const [events, enrolled] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrolledEvents(ctx.event.customer_key)]);
+  const [events, enrolled] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrollments(ctx.event.customer_key)]);
   return events.some(
     (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key && (e.status === 'done' || enrolled.has(e.id)),
   );

@@ -1,5 +1,6 @@
 import type { NewStudent } from '../clients/ead.js';
-import { cpfDigits } from '../domain/cpf.js';
+import { cpfDigits, isValidCpf } from '../domain/cpf.js';
+import { PermanentError } from '../domain/errors.js';
 import { onlyDigits, type KiwifyOrder } from '../kiwify/payload.js';
 
 /** The buyer as the flows need them, from a Kiwify order. */
@@ -82,4 +83,20 @@ export function cadastroForm(buyer: Buyer, phoneDigits: string | undefined, pass
     cep: onlyDigits(a.zipcode) || p.zipcode,
     senha: password,
   };
+}
+
+const MANUAL_STEP = {
+  enrol: { cnpj: 'Cadastre o aluno manualmente com o CPF da pessoa.', cpf: 'Confirme o CPF com o aluno e cadastre manualmente.' },
+  revoke: { cnpj: 'Remova o acesso manualmente no EAD.', cpf: 'Encontre o aluno no EAD e remova o acesso manualmente.' },
+};
+
+/** The buyer's CPF, or a permanent failure: the EAD login is a CPF, so a person must step in. */
+export function requireCpf(buyer: Buyer, purpose: keyof typeof MANUAL_STEP): string {
+  if (!buyer.cpf && buyer.cnpj) {
+    throw new PermanentError(`Compra feita com CNPJ: o login do EAD é um CPF. ${MANUAL_STEP[purpose].cnpj}`, 'cnpj_buyer');
+  }
+  if (!isValidCpf(buyer.cpf)) {
+    throw new PermanentError(`CPF do comprador ausente ou inválido. ${MANUAL_STEP[purpose].cpf}`, 'invalid_cpf');
+  }
+  return buyer.cpf;
 }

@@ -4,6 +4,14 @@ import type { PlanCatalog } from '../domain/plans.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { EventRow } from '../store/index.js';
 
+/** What an approval's matrícula journaled. */
+export interface Enrollment {
+  /** The plan's courses the student did not have before this sale (what the sale granted). */
+  enrolled: number[];
+  /** The plan's courses the student already had. */
+  alreadyHad: number[];
+}
+
 export interface WelcomeSettings {
   schoolName?: string;
   portalUrl?: string;
@@ -29,8 +37,8 @@ export interface FlowDeps {
   plans: PlanCatalog;
   /** Every inbox event of one customer, oldest first. */
   customerEvents(customerKey: string): Promise<EventRow[]>;
-  /** Ids of the customer's events that got as far as a matrícula. */
-  enrolledEvents(customerKey: string): Promise<Set<number>>;
+  /** The customer's approvals that got as far as a matrícula: event id → what it journaled. */
+  enrollments(customerKey: string): Promise<Map<number, Enrollment>>;
   settings: FlowSettings;
   /** Seals what must not be journaled in clear (a new student's password). */
   secrets: SecretBox;

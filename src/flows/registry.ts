@@ -3,24 +3,45 @@ import { EadClient } from '../clients/ead.js';
 import type { Config } from '../config.js';
 import { messages } from '../domain/messages.js';
 import { PlanCatalog } from '../domain/plans.js';
-import { SecretBox } from '../domain/secret-box.js';
+import type { SecretBox } from '../domain/secret-box.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { HandlerRegistry } from '../worker/types.js';
 import { approvedFlow } from './approved.js';
 import { cancelFlow } from './cancel.js';
-import type { FlowDeps } from './deps.js';
+import type { Enrollment, FlowDeps } from './deps.js';
 import { revokeFlow, scheduledRevokeFlow } from './revoke.js';
 import { REVOKE_ACCESS } from './sales.js';
 
-/** HKDF purpose of the key that seals passwords in the journal. */
-export const JOURNAL_SECRETS = 'journal-secrets';
+/** Event types whose handlers need the EAD: they wait while the EAD's connection check fails. */
+export const EAD_BOUND_EVENTS: readonly string[] = ['order_approved', 'order_refunded', 'chargeback', REVOKE_ACCESS];
+
+/** The clients of the external systems the flows use (one of each per process). */
+export interface FlowClients {
+  ead: EadClient;
+  /** Absent when ChatPro is not configured. */
+  chatpro?: ChatProClient;
+}
+
+export function clientsFromConfig(config: Config): FlowClients {
+  const timeoutMs = config.HTTP_TIMEOUT_MS;
+  return {
+    ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs }),
+    chatpro:
+      config.CHATPRO_INSTANCE_ID && config.CHATPRO_TOKEN
+        ? new ChatProClient({ baseUrl: config.CHATPRO_BASE_URL, instanceId: config.CHATPRO_INSTANCE_ID, token: config.CHATPRO_TOKEN, timeoutMs })
+        : undefined,
+  };
+}
 
 export interface HandlerServices {
   store: Store;
   alerts: AlertOutbox;
   log: Logger;
+  clients: FlowClients;
+  /** Seals a new student's password in the journal. */
+  secrets: SecretBox;
 }
 
 /**
@@ -39,8 +60,7 @@ export function handlersFor(deps: FlowDeps): HandlerRegistry {
 }
 
 /** Builds the real clients from the configuration (the plan map is validated here: start-up fails if it is invalid). */
-export function flowDepsFromConfig(config: Config, { store, alerts, log }: HandlerServices): FlowDeps {
-  const timeoutMs = config.HTTP_TIMEOUT_MS;
+export function flowDepsFromConfig(config: Config, { store, alerts, log, clients, secrets }: HandlerServices): FlowDeps {
   const plans = new PlanCatalog(
     config.PLANS_FILE,
     (error) => {
@@ -50,15 +70,12 @@ export function flowDepsFromConfig(config: Config, { store, alerts, log }: Handl
     (count) => log.info({ plans: count }, 'mapa de planos recarregado'),
   );
   return {
-    ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs }),
-    chatpro:
-      config.CHATPRO_INSTANCE_ID && config.CHATPRO_TOKEN
-        ? new ChatProClient({ baseUrl: config.CHATPRO_BASE_URL, instanceId: config.CHATPRO_INSTANCE_ID, token: config.CHATPRO_TOKEN, timeoutMs })
-        : undefined,
+    ead: clients.ead,
+    chatpro: clients.chatpro,
     plans,
     customerEvents: (customerKey) => store.events.byCustomer(customerKey),
-    enrolledEvents: (customerKey) => store.events.withStep(customerKey, 'matricula'),
-    secrets: SecretBox.derive(config.SECRET_KEY ?? config.EAD_API_KEY, JOURNAL_SECRETS),
+    enrollments: async (customerKey) => (await store.events.stepResults(customerKey, 'matricula')) as Map<number, Enrollment>,
+    secrets,
     settings: {
       defaultPassword: config.STUDENT_DEFAULT_PASSWORD,
       alertOnSuccess: config.ALERT_ON_SUCCESS,

@@ -1,26 +1,41 @@
+import { PermanentError, TransientError } from '../domain/errors.js';
 import { messages } from '../domain/messages.js';
+import { maskDigits } from '../domain/privacy.js';
 import { normalizeText } from '../domain/text.js';
-import { orderSchema } from '../kiwify/payload.js';
+import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js';
+import type { EventRow } from '../store/index.js';
 import type { Handler, HandlerContext, HandlerResult } from '../worker/types.js';
-import { planOf, requireCpf } from './approved.js';
-import { buyerOf } from './buyer.js';
-import type { FlowDeps } from './deps.js';
+import { buyerOf, requireCpf } from './buyer.js';
+import type { Enrollment, FlowDeps } from './deps.js';
+import { mappedPlan } from './plan.js';
+import { decideRevocation, type Revocation } from './revocation.js';
 import { activeSales, newerPurchase, saleKeyOf } from './sales.js';
 
-interface Decision {
-  studentId: string | null;
-  action: 'delete' | 'remove_courses' | 'nothing';
+/** What this sale granted, and how we know. */
+interface Grant {
   courses: number[];
-  /** Courses kept because another active sale of this customer still needs them. */
-  kept: number[];
+  /** `journal`: what its approvals enrolled; `plan`: no approval received, the plan's courses. */
+  from: 'journal' | 'plan';
+  planName?: string;
+}
+
+/** The journaled decision: everything it rested on, so a retry carries out the same one. */
+interface Decision extends Revocation {
+  studentId: string | null;
+  granted: number[];
+  grantedFrom: Grant['from'];
+  /** The student's courses when the decision was made. */
+  had: string[];
 }
 
 /**
- * Takes a sale's access away — order_refunded, chargeback, and the end of a cancelled
- * subscription. Finds the student by CPF (not found → nothing to do, support is told). If the
- * same person has another active sale, only this sale's courses that no other sale needs are
- * removed and the account stays; otherwise REVOKE_MODE decides: delete the student (default) or
- * remove this sale's courses. The decision is journaled, so a retry carries out the same one.
+ * order_refunded, chargeback, and the end of a cancelled subscription — the story of taking a
+ * sale's access away, and only that sale's:
+ * what the sale granted (what its approvals journaled; with no approval received, its plan's
+ * courses; an unmapped plan → nothing is touched and support checks by hand) → the student, by
+ * CPF → the courses they have now (unreadable → try later, never decide blind) → remove this
+ * sale's courses that no other active sale needs; delete the account only when REVOKE_MODE=delete
+ * and nothing else of theirs would be left. The decision is journaled before anything is done.
  */
 export function revokeFlow(deps: FlowDeps): Handler {
   return (ctx) => revokeSale(ctx, deps);
@@ -29,72 +44,116 @@ export function revokeFlow(deps: FlowDeps): Handler {
 export async function revokeSale(ctx: HandlerContext, deps: FlowDeps): Promise<HandlerResult> {
   const order = orderSchema.parse(ctx.body);
   const cpf = requireCpf(buyerOf(order), 'revoke');
+  const [events, enrollments] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrollments(ctx.event.customer_key)]);
 
+  const grant = grantOf(ctx.event, order, events, enrollments, deps);
+  if (!grant) {
+    const product = planNameOf(order) ?? 'sem nome';
+    await ctx.alert(messages.revokeUnmapped(ctx.event, product, maskDigits(cpf)), 'revoke-unmapped');
+    return { outcome: `Produto sem mapa ("${product}"): nada revogado. Confira o acesso do aluno manualmente.` };
+  }
+
+  let decidedNow = false;
   const decision = await ctx.step<Decision>('decision', async () => {
+    decidedNow = true;
+    const base = { granted: grant.courses, grantedFrom: grant.from };
     const student = await deps.ead.findStudentByCpf(cpf);
-    if (!student) return { studentId: null, action: 'nothing', courses: [], kept: [] };
-    const [events, enrolled] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrolledEvents(ctx.event.customer_key)]);
-    const others = activeSales(events, enrolled, saleKeyOf(ctx.event));
-    if (others.length === 0 && deps.settings.revokeMode === 'delete') {
-      return { studentId: student.id, action: 'delete', courses: [], kept: [] };
-    }
-    const needed = new Set(others.flatMap((sale) => deps.plans.resolve(sale.planName ?? undefined)?.courses ?? []));
-    const planCourses = planOf(order, deps).courses;
-    const courses = planCourses.filter((id) => !needed.has(id));
-    return {
-      studentId: student.id,
-      action: courses.length > 0 ? 'remove_courses' : 'nothing',
-      courses,
-      kept: planCourses.filter((id) => needed.has(id)),
-    };
+    if (!student) return { ...base, studentId: null, had: [], ...decideRevocation({ granted: [], has: [], neededByOtherSales: new Set(), mode: deps.settings.revokeMode }) };
+    const had = await coursesOf(deps, student.id);
+    if (had === null) throw new TransientError(`O EAD encontrou o aluno ${student.id} pelo CPF, mas não os cursos dele.`, 'courses_unreadable');
+    const neededByOtherSales = neededByOthers(events, enrollments, saleKeyOf(ctx.event), deps);
+    return { ...base, studentId: student.id, had, ...decideRevocation({ granted: grant.courses, has: had, neededByOtherSales, mode: deps.settings.revokeMode }) };
   });
 
-  const what = await carryOut(ctx, deps, decision);
-  await ctx.alert(messages.revoked(ctx.event, what), 'revoked');
-  return { outcome: what };
+  const what = await carryOut(ctx, deps, decision, decidedNow);
+  const source = grant.from === 'plan' ? ` Sem aprovação registrada desta venda: considerados os cursos do plano "${grant.planName}".` : '';
+  const outcome = `${what}${source}`;
+  await ctx.alert(messages.revoked(ctx.event, outcome), 'revoked');
+  return { outcome };
 }
 
-async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision): Promise<string> {
+/**
+ * What this sale granted: the courses its approvals (same subscription or order, received
+ * before this event) journaled as enrolled — none, if they never got that far. With no approval
+ * received at all (a sale from before the bridge, a lost webhook), its plan's courses; undefined
+ * when that plan is not mapped either.
+ */
+function grantOf(event: EventRow, order: KiwifyOrder, events: EventRow[], enrollments: Map<number, Enrollment>, deps: FlowDeps): Grant | undefined {
+  const key = saleKeyOf(event);
+  const approvals = events.filter((e) => e.event_type === 'order_approved' && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
+  if (approvals.length > 0) {
+    const courses = new Set(approvals.flatMap((a) => enrollments.get(a.id)?.enrolled ?? []));
+    return { courses: [...courses], from: 'journal' };
+  }
+  const plan = mappedPlan(order, deps);
+  return plan && { courses: plan.courses, from: 'plan', planName: plan.name };
+}
+
+/** Courses the customer's other active sales need: their plans' courses and what they journaled. */
+function neededByOthers(events: EventRow[], enrollments: Map<number, Enrollment>, exceptKey: string | undefined, deps: FlowDeps): Set<number> {
+  const needed = new Set<number>();
+  for (const sale of activeSales(events, enrollments, exceptKey)) {
+    for (const id of deps.plans.resolve(sale.planName ?? undefined)?.courses ?? []) needed.add(id);
+    for (const e of events) {
+      if (saleKeyOf(e) !== sale.key) continue;
+      const journaled = enrollments.get(e.id);
+      for (const id of [...(journaled?.enrolled ?? []), ...(journaled?.alreadyHad ?? [])]) needed.add(id);
+    }
+  }
+  return needed;
+}
+
+/** The student's courses, or null when the EAD says the student does not exist. */
+async function coursesOf(deps: FlowDeps, studentId: string): Promise<string[] | null> {
+  try {
+    return await deps.ead.studentCourses(studentId);
+  } catch (err) {
+    if (err instanceof PermanentError && err.code === 'student_not_found') return null;
+    throw err;
+  }
+}
+
+async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision, decidedNow: boolean): Promise<string> {
   if (!d.studentId) return 'Aluno não encontrado no EAD pelo CPF: nada a revogar.';
   const studentId = d.studentId;
-  if (d.action === 'delete') {
+  const kept = d.keptForOtherSales.length ? ` Mantidos para outra venda ativa: ${d.keptForOtherSales.join(', ')}.` : '';
+  if (d.action === 'nothing') return `Aluno ${studentId} mantido, nada removido: ${d.reason}.`;
+
+  let action = d.action;
+  if (action === 'delete' && !decidedNow) {
+    // Decided in an earlier attempt: before the irreversible step, look again at what they have.
+    const now = await ctx.step('courses_before_delete', async () => ({ courses: await coursesOf(deps, studentId) }));
+    const others = now.courses?.filter((id) => !d.remove.map(String).includes(id)) ?? [];
+    if (others.length > 0) {
+      action = 'remove_courses';
+      ctx.log.warn({ studentId }, 'aluno ganhou outros cursos desde a decisão: só os cursos desta venda serão removidos');
+    }
+  }
+  if (action === 'delete') {
     await ctx.step('delete_student', async () => {
       await deps.ead.deleteStudent(studentId);
       return { deleted: studentId };
     });
-    return `Aluno ${studentId} excluído do EAD.`;
+    return `Aluno ${studentId} excluído do EAD: ${d.reason}.`;
   }
-  if (d.action === 'nothing') {
-    return `Aluno ${studentId} mantido: os cursos deste plano (${d.kept.join(', ')}) são usados por outra venda ativa.`;
-  }
-  // Only the courses the student still has: removing one they lack is refused by some EADs.
-  const current = await ctx.step('current_courses', async () => {
-    try {
-      return { courses: await deps.ead.studentCourses(studentId) };
-    } catch (err) {
-      ctx.log.warn({ err }, 'não foi possível ler os cursos do aluno; removendo todos os do plano');
-      return { courses: null };
-    }
-  });
-  const toRemove = current.courses ? d.courses.filter((id) => current.courses!.includes(String(id))) : d.courses;
-  for (const courseId of toRemove) {
+  for (const courseId of d.remove) {
     await ctx.step(`remove_course:${courseId}`, async () => {
       await deps.ead.removeCourse(studentId, courseId);
       return { removed: courseId };
     });
   }
-  const kept = d.kept.length ? ` Mantidos (outra venda ativa): ${d.kept.join(', ')}.` : '';
-  return `Aluno ${studentId} mantido no EAD; cursos removidos: ${toRemove.join(', ') || 'nenhum (já não os tinha)'}.${kept}`;
+  const why = d.action === 'delete' ? 'aluno mantido: ganhou outros cursos depois da decisão' : d.reason;
+  return `Aluno ${studentId}: cursos removidos ${d.remove.join(', ')}; ${why}.${kept}`;
 }
 
 /**
  * revoke_access — the scheduled end of a cancelled subscription. Skipped when the customer
- * bought the same plan again after cancelling.
+ * bought the same plan again after cancelling; otherwise the refund rule applies.
  */
 export function scheduledRevokeFlow(deps: FlowDeps): Handler {
   return async (ctx) => {
     const key = ctx.event.customer_key;
-    const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.enrolledEvents(key)]);
+    const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.enrollments(key)]);
     const newer = newerPurchase(events, enrolled, ctx.event.parent_id ?? ctx.event.id, normalizeText(ctx.event.plan_name ?? ''), normalizeText);
     if (newer) {
       return { status: 'ignored', outcome: `Acesso mantido: nova compra do mesmo plano (evento #${newer.id}) depois do cancelamento.` };

@@ -7,6 +7,11 @@ export const REVOKE_ACCESS = 'revoke_access';
 const ENDS_SALE = new Set(['order_refunded', 'chargeback']);
 const IN_FLIGHT = new Set(['pending', 'retrying', 'processing']);
 
+/** Ids of the customer's approvals that got as far as a matrícula (a set, or a map by id). */
+export interface Enrolled {
+  has(eventId: number): boolean;
+}
+
 /** A sale is one subscription (all its renewals) or one one-off order. */
 export function saleKeyOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string | undefined {
   return event.subscription_id ?? event.order_id ?? undefined;
@@ -22,7 +27,7 @@ export interface ActiveSale {
  * Whether an approval gives (or is about to give) access: processed, still in flight, or it got
  * as far as the matrícula before failing at a later step (the welcome, say).
  */
-function grantsAccess(e: EventRow, enrolled: ReadonlySet<number>): boolean {
+function grantsAccess(e: EventRow, enrolled: Enrolled): boolean {
   return e.status === 'done' || IN_FLIGHT.has(e.status) || enrolled.has(e.id);
 }
 
@@ -32,7 +37,7 @@ function grantsAccess(e: EventRow, enrolled: ReadonlySet<number>): boolean {
  * end of access (so a renewal paid after a refunded charge counts again).
  * `enrolled`: ids of this customer's approvals whose journal holds a matrícula.
  */
-export function activeSales(events: EventRow[], enrolled: ReadonlySet<number>, exceptKey: string | undefined): ActiveSale[] {
+export function activeSales(events: EventRow[], enrolled: Enrolled, exceptKey: string | undefined): ActiveSale[] {
   const lastEnd = new Map<string, number>();
   const lastStart = new Map<string, EventRow>();
   for (const e of events) {
@@ -58,7 +63,7 @@ export function orderRefunded(events: EventRow[], orderId: string | null): boole
  * A purchase of the same plan after a cancellation (processed or still in flight) keeps access:
  * the scheduled end of access is skipped.
  */
-export function newerPurchase(events: EventRow[], enrolled: ReadonlySet<number>, after: number, plan: string, normalize: (s: string) => string) {
+export function newerPurchase(events: EventRow[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
   return events.find(
     (e) => e.event_type === 'order_approved' && e.id > after && grantsAccess(e, enrolled) && normalize(e.plan_name ?? '') === plan,
   );

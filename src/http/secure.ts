@@ -9,25 +9,21 @@ export interface SecureDeps {
 }
 
 /**
- * Liveness for uptime monitors and developers: answers from the local inbox only, never from an
- * external service, so it is cheap to hit every minute.
+ * Liveness for uptime monitors and developers: public, so it says only that the server is up and
+ * its database answers (one trivial query, never an external service, whatever the history
+ * size). Counts are the school's business: /admin/api/health.
  */
 export function secureRouter({ store, version, startedAt }: SecureDeps): Router {
   const router = Router();
   router.get('/secure', async (req, res) => {
     try {
-      const counts = await store.events.countByStatus();
+      await store.ping();
       res.json({
         status: 'ok',
         service: 'kiwify-ead-bridge',
         version,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         store: store.dialect,
-        events: {
-          pending: counts.pending + counts.retrying,
-          processing: counts.processing,
-          failed: counts.failed,
-        },
       });
     } catch (err) {
       req.log.error({ err }, 'banco de dados indisponível no /secure');

@@ -15,12 +15,19 @@ export interface WebhookDeps {
   failedSignatureLimit?: number;
 }
 
-export const WEBHOOK_BODY_LIMIT = '1mb';
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+/** Real deliveries are a few KB: what an address over the limit may still send to prove itself. */
+export const LIMITED_BODY_LIMIT = 16 * 1024;
+/** Bytes all webhook bodies being read at once may hold (1 MB each would add up). */
+export const IN_FLIGHT_BODY_BUDGET = 16 * 1024 * 1024;
 const FAILED_SIGNATURE_WINDOW_MS = 10 * 60 * 1000;
+const LIMITED_MESSAGE = 'Muitas entregas com assinatura inválida deste endereço. Tente mais tarde.';
 
 /**
- * Repeated wrong signatures from one address are answered 429 before the body is even read: a
- * forger's retries cost nothing. Only 401s count, so Kiwify's valid deliveries never do.
+ * Repeated wrong signatures from one address put it on a short leash: its bodies may then hold
+ * at most 16 KB (bigger ones get 429 before a byte is read) and only a valid signature gets
+ * through. Kiwify's delivery addresses are shared by every Kiwify producer, so refusing an
+ * address outright would let anyone with a Kiwify account hold our sales back. Only 401s count.
  */
 function failedSignatureLimiter(limit: number): RequestHandler {
   return rateLimit({
@@ -32,8 +39,34 @@ function failedSignatureLimiter(limit: number): RequestHandler {
     legacyHeaders: false,
     // The client address comes from TRUST_PROXY; a forwarded header we do not trust is ignored.
     validate: { xForwardedForHeader: false },
-    handler: (_req, res) => sendError(res, 429, 'Muitas entregas com assinatura inválida deste endereço. Tente mais tarde.'),
+    handler: (req, res, next) => {
+      const length = Number(req.headers['content-length']);
+      if (!(length <= LIMITED_BODY_LIMIT)) return sendError(res, 429, LIMITED_MESSAGE);
+      res.locals.signatureLimited = true;
+      next();
+    },
   });
+}
+
+/**
+ * Reserves room for the body about to be read in a budget shared by every webhook request: many
+ * slow 1 MB bodies at once get 429 instead of filling the memory. Released when the answer ends.
+ */
+function bodyBudget(total: number): RequestHandler {
+  let inFlight = 0;
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    const reserve = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, WEBHOOK_BODY_LIMIT) : WEBHOOK_BODY_LIMIT;
+    if (inFlight + reserve > total) {
+      res.setHeader('retry-after', '5');
+      return sendError(res, 429, 'Servidor ocupado recebendo outras entregas. Tente de novo em instantes.');
+    }
+    inFlight += reserve;
+    res.once('close', () => {
+      inFlight -= reserve;
+    });
+    next();
+  };
 }
 
 /**
@@ -44,15 +77,19 @@ function failedSignatureLimiter(limit: number): RequestHandler {
  */
 export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30 }: WebhookDeps): Router {
   const router = Router();
+  const readBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false });
+  const readSmallBody = express.raw({ type: () => true, limit: LIMITED_BODY_LIMIT, inflate: false });
   router.post(
     '/webhook',
     failedSignatureLimiter(failedSignatureLimit),
-    express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false }),
+    bodyBudget(IN_FLIGHT_BODY_BUDGET),
+    (req, res, next) => (res.locals.signatureLimited ? readSmallBody : readBody)(req, res, next),
     async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const signature = req.query.signature;
       if (!looksLikeSignature(signature) || !verifyKiwifySignature(raw, signature, tokens)) {
         req.log.warn({ bytes: raw.length, hasSignature: typeof signature === 'string' }, 'webhook recusado: assinatura inválida');
+        if (res.locals.signatureLimited) return sendError(res, 429, LIMITED_MESSAGE);
         return sendError(res, 401, 'Assinatura ausente ou inválida.');
       }
 

@@ -11,15 +11,24 @@ import { parseStrictJson, type StrictJsonProblem } from './strict-json.js';
  * Strict only about what receiving needs: an event type.
  */
 
-/** A string field: numbers become strings, blanks and anything else (null, objects) become absent. */
+/**
+ * A string field: numbers become strings, blanks and anything else (null, objects) become absent.
+ * NUL characters go (PostgreSQL text cannot hold them: the insert would fail on every retry).
+ */
 const text = z
   .unknown()
   .transform((v): string | undefined => {
-    if (typeof v === 'string') return v.trim() || undefined;
+    if (typeof v === 'string') return v.replace(/\u0000/g, '').trim() || undefined;
     if (typeof v === 'number' || typeof v === 'bigint') return String(v);
     return undefined;
   })
   .optional();
+
+/** Longest identifier accepted (order ids are uuids): keys built from it must fit an index. */
+export const MAX_ID_LENGTH = 200;
+/** An identifier field: like `text`, refused (400) when longer than MAX_ID_LENGTH. */
+const id = (field: string) =>
+  text.refine((v) => v === undefined || v.length <= MAX_ID_LENGTH, `campo ${field} longo demais (máx. ${MAX_ID_LENGTH} caracteres)`);
 
 /** A nested object that may be absent, null or of the wrong type (then it is absent). */
 const optional = <S extends z.ZodType>(schema: S) =>
@@ -69,7 +78,7 @@ export const orderSchema = z.looseObject({
 
 export const abandonedCartSchema = z.looseObject({
   status: z.literal('abandoned'),
-  id: text,
+  id: id('id'),
   cpf: text,
   email: text,
   name: text,
@@ -83,11 +92,11 @@ export const abandonedCartSchema = z.looseObject({
  * orderSchema, so the hot path validates less. Processing parses the full orderSchema.
  */
 const intakeSchema = z.object({
-  webhook_event_type: orderSchema.shape.webhook_event_type,
-  order_id: text,
-  order_ref: text,
-  updated_at: text,
-  subscription_id: text,
+  webhook_event_type: orderSchema.shape.webhook_event_type.pipe(z.string().max(MAX_ID_LENGTH, 'campo webhook_event_type longo demais')),
+  order_id: id('order_id'),
+  order_ref: id('order_ref'),
+  updated_at: id('updated_at'),
+  subscription_id: id('subscription_id'),
   Product: optionalObject({ product_name: text }),
   Customer: optionalObject({ full_name: text, first_name: text, email: text, CPF: text, cnpj: text }),
   Subscription: optionalObject({ plan: optionalObject({ name: text }) }),
@@ -130,8 +139,8 @@ export const onlyDigits = (value: string | undefined) => (value ?? '').replace(/
 
 export function customerKeyOf(parts: { cpf?: string; email?: string; orderId?: string }, rawHash: () => string) {
   const cpf = cpfDigits(parts.cpf);
-  if (cpf.length >= 11) return `cpf:${cpf}`;
-  if (parts.email) return `email:${parts.email.toLowerCase()}`;
+  if (cpf.length >= 11 && cpf.length <= 14) return `cpf:${cpf}`; // a CPF, or a CNPJ
+  if (parts.email && parts.email.length <= 254) return `email:${parts.email.toLowerCase()}`;
   if (parts.orderId) return `order:${parts.orderId}`;
   return `body:${rawHash()}`;
 }
@@ -162,7 +171,9 @@ export function parseDelivery(signed: Buffer): ParseResult {
   const rawHash = () => (hash ??= createHash('sha256').update(signed).digest('hex'));
 
   if (inner.webhook_event_type === undefined && inner.status === 'abandoned') {
-    const cart = abandonedCartSchema.parse(inner);
+    const parsedCart = abandonedCartSchema.safeParse(inner);
+    if (!parsedCart.success) return { ok: false, message: `Carrinho não reconhecido: ${formatIssues(parsedCart.error)}.` };
+    const cart = parsedCart.data;
     return {
       ok: true,
       delivery: {

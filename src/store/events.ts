@@ -170,14 +170,16 @@ export class EventStore {
    * Claims up to `limit` due events for `owner`, honouring per-customer order: an event waits
    * while an earlier event of the same customer is still open and due, and while any event of
    * that customer is running. A crashed owner's events come back once their lease expires.
+   * Events of `pausedTypes` (their upstream is down) are left waiting, their attempts untouched.
    */
-  async claimDue(owner: string, limit: number, leaseMs: number): Promise<EventRow[]> {
+  async claimDue(owner: string, limit: number, leaseMs: number, pausedTypes: readonly string[] = []): Promise<EventRow[]> {
     if (limit <= 0) return [];
     const run = async (db: Kysely<Database>) => {
       const now = this.clock();
       let candidates = db
         .selectFrom('events as e')
         .select('e.id')
+        .$if(pausedTypes.length > 0, (qb) => qb.where('e.event_type', 'not in', [...pausedTypes]))
         .where((eb) =>
           eb.or([
             eb.and([eb('e.status', 'in', ['pending', 'retrying']), eb('e.next_run_at', '<=', now)]),
@@ -341,6 +343,35 @@ export class EventStore {
     return wiped;
   }
 
+  /**
+   * Seals passwords a release before 0.2 journaled in clear (`password` in a cadastro step), so
+   * none stays readable in the database; on SQLite the WAL is then checkpointed and truncated,
+   * so no older copy of those pages lingers in it. Returns how many were sealed.
+   */
+  async sealLegacyPasswords(seal: (plaintext: string) => string): Promise<number> {
+    const rows = await this.db
+      .selectFrom('event_steps')
+      .select(['event_id', 'result'])
+      .where('step', '=', 'cadastro')
+      .where('result', 'like', '%"password"%')
+      .execute();
+    let sealed = 0;
+    for (const row of rows) {
+      const { password, ...rest } = JSON.parse(row.result) as Record<string, unknown>;
+      const next = typeof password === 'string' && !rest.sealedPassword ? { ...rest, sealedPassword: seal(password) } : rest;
+      const result = await this.db
+        .updateTable('event_steps')
+        .set({ result: JSON.stringify(next) })
+        .where('event_id', '=', row.event_id)
+        .where('step', '=', 'cadastro')
+        .where('result', '=', row.result)
+        .executeTakeFirst();
+      sealed += Number(result.numUpdatedRows);
+    }
+    if (sealed > 0 && this.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
+    return sealed;
+  }
+
   private async closeOut(
     claim: Claim,
     changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'next_run_at' | 'finished_at' | 'attempts'>>,
@@ -417,16 +448,16 @@ export class EventStore {
     return oldest === null ? 0 : now - oldest;
   }
 
-  /** Ids of one customer's events whose journal holds `step`. */
-  async withStep(customerKey: string, step: string): Promise<Set<number>> {
+  /** One customer's events whose journal holds `step`: event id → that step's result. */
+  async stepResults(customerKey: string, step: string): Promise<Map<number, unknown>> {
     const rows = await this.db
       .selectFrom('events')
       .innerJoin('event_steps', 'event_steps.event_id', 'events.id')
-      .select('events.id')
+      .select(['events.id', 'event_steps.result'])
       .where('events.customer_key', '=', customerKey)
       .where('event_steps.step', '=', step)
       .execute();
-    return new Set(rows.map((r) => r.id));
+    return new Map(rows.map((r) => [r.id, JSON.parse(r.result) as unknown]));
   }
 
   /** Every event of one customer, oldest first (for flows that look at the customer's other sales). */

@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { AlertStore } from './alerts.js';
 import { EventStore } from './events.js';
 import type { Dialect } from './migrations.js';
+import { CheckStore } from './checks.js';
 import { openDatabase, type StorageConfig } from './open.js';
 import { SessionStore } from './sessions.js';
 
@@ -9,6 +11,9 @@ export interface Store {
   events: EventStore;
   alerts: AlertStore;
   sessions: SessionStore;
+  checks: CheckStore;
+  /** One trivial query: the database answers. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,6 +29,10 @@ export async function openStore(
     events: new EventStore(db, dialect, clock),
     alerts: new AlertStore(db, clock),
     sessions: new SessionStore(db, clock),
+    checks: new CheckStore(db, clock),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
     close: () => db.destroy(),
   };
 }
@@ -32,3 +41,4 @@ export { LeaseLostError } from './events.js';
 export type { EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './events.js';
 export type { AlertRow, NewAlert } from './alerts.js';
 export type { EventStatus } from './schema.js';
+export type { CheckRow } from './checks.js';

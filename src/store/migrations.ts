@@ -116,6 +116,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '004_health_checks': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('health_checks')
+          .addColumn('name', 'text', (col) => col.primaryKey())
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('since', 'bigint', (col) => col.notNull())
+          .addColumn('checked_at', 'bigint', (col) => col.notNull())
+          .addColumn('detail', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -92,6 +92,16 @@ export interface AdminSessionsTable {
   expires_at: number;
 }
 
+/** The last result of each connection check (EAD, ChatPro), shared by every instance. */
+export interface HealthChecksTable {
+  name: string;
+  status: 'ok' | 'failing';
+  /** When the current status began. */
+  since: number;
+  checked_at: number;
+  detail: string | null;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
@@ -99,4 +109,5 @@ export interface Database {
   alerts: AlertsTable;
   alert_channels: AlertChannelsTable;
   admin_sessions: AdminSessionsTable;
+  health_checks: HealthChecksTable;
 }

@@ -1,3 +1,4 @@
+import type { SecretBox } from '../domain/secret-box.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 
@@ -8,14 +9,17 @@ export interface HousekeepingOptions {
   log: Logger;
   /** How long a sealed password waits for its welcome before it is wiped (PASSWORD_RETENTION_DAYS). */
   passwordRetentionDays: number;
+  /** Seals what an older release journaled in clear. */
+  secrets: SecretBox;
   intervalMs?: number;
   clock?: () => number;
 }
 
 /**
- * Periodic clean-up of what the server must not keep: sealed passwords whose welcome never went
- * out within PASSWORD_RETENTION_DAYS. Runs at start and then hourly; idempotent, batched, and
- * safe with several instances.
+ * Periodic clean-up of what the server must not keep: passwords an older release journaled in
+ * clear (sealed), and sealed passwords whose welcome never went out within
+ * PASSWORD_RETENTION_DAYS (wiped). Runs at start and then hourly; idempotent, batched, and safe
+ * with several instances (an old instance still running during a deploy is caught next hour).
  */
 export class Housekeeping {
   private timer: NodeJS.Timeout | undefined;
@@ -34,10 +38,18 @@ export class Housekeeping {
     this.timer.unref();
   }
 
+  /** Seals plaintext passwords of an older release; the runtime awaits it before the worker starts. */
+  async sealLegacyPasswords(): Promise<void> {
+    const { store, log, secrets } = this.opts;
+    const sealed = await store.events.sealLegacyPasswords((plaintext) => secrets.seal(plaintext));
+    if (sealed > 0) log.warn({ sealed }, 'senhas gravadas em claro por uma versão anterior foram cifradas');
+  }
+
   /** One pass; `now` lets a test look at a later day. */
   async runOnce(now = (this.opts.clock ?? Date.now)()): Promise<void> {
     const { store, log, passwordRetentionDays } = this.opts;
     try {
+      await this.sealLegacyPasswords();
       for (;;) {
         const wiped = await store.events.wipeSealedPasswords(now - passwordRetentionDays * DAY_MS);
         for (const eventId of wiped) {

@@ -21,6 +21,8 @@ export interface WorkerOptions {
   pollMs: number;
   /** Identifies this process's leases; unique per process. */
   owner?: string;
+  /** Event types to leave waiting for now (their upstream is down), read before every claim. */
+  pausedTypes?: () => readonly string[];
 }
 
 /** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
@@ -88,7 +90,7 @@ export class Worker {
         this.tickAgain = false;
         const free = this.opts.concurrency - this.running.size;
         if (this.stopping || free <= 0) break;
-        const claimed = await this.opts.store.events.claimDue(this.owner, free, this.opts.leaseMs);
+        const claimed = await this.opts.store.events.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
         for (const event of claimed) {
           // Shutdown began while claiming: give the event straight back.
           if (this.stopping) await this.opts.store.events.release(event);

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/domain/secret-box.js';
+import { openStore } from '../../src/store/index.js';
+import { tempDir } from '../support/config.js';
 import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../support/databases.js';
 import { fixture } from '../support/kiwify.js';
 import { waitFor } from '../support/runtime.js';
@@ -87,6 +89,26 @@ describe('a welcome that never went out', () => {
     const welcome = sandbox.chatpro.delivered[0]!.message;
     expect(welcome).toContain('Senha: crie a sua em "Esqueci minha senha" no portal.');
     expect(welcome).not.toContain(sandbox.ead.studentByCpf(CPF)!.senha);
+  });
+});
+
+describe('passwords an older release journaled in clear', () => {
+  it('are sealed before the worker starts, and the plaintext leaves every database file (WAL included)', async () => {
+    const file = join(tempDir(), 'bridge.db');
+    const old = await openStore({ SQLITE_PATH: file });
+    const { id } = await old.events.insert({ eventType: 'order_approved', dedupeKey: 'order_approved:legado-1', customerKey: 'cpf:11144477735', body: {} });
+    const [claim] = await old.events.claimDue('old-release', 1, 60_000);
+    await old.events.saveStep(claim!, 'cadastro', { studentId: '8097', created: true, password: 'Legado@4321' });
+    await old.events.release(claim!);
+    await old.close();
+    const bytes = () => Buffer.concat(readdirSync(dirname(file)).filter((f) => f.startsWith('bridge.db')).map((f) => readFileSync(join(dirname(file), f))));
+    expect(bytes().includes('Legado@4321')).toBe(true);
+
+    server = await startSandboxedServer({ SQLITE_PATH: file });
+    const cadastro = (await server.runtime.store.events.loadSteps(id)).get('cadastro') as { sealedPassword?: string; password?: string };
+    expect(cadastro.password).toBeUndefined();
+    expect(SecretBox.derive(server.runtime.config.EAD_API_KEY, 'journal-secrets').open(cadastro.sealedPassword!)).toBe('Legado@4321');
+    expect(bytes().includes('Legado@4321')).toBe(false);
   });
 });
 

@@ -2,8 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../support/databases.js';
 import { createApp } from '../../src/app.js';
+import { createHttpServer } from '../../src/http/server.js';
+import { IN_FLIGHT_BODY_BUDGET, LIMITED_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from '../../src/http/webhook.js';
 import { createLogger } from '../../src/log.js';
 import { signKiwify } from '../../src/kiwify/signature.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -102,7 +105,7 @@ describe('POST /webhook — bounded work before and after the signature', () => 
     expect((await fetch(`${runtime.url()}/secure`)).status).toBe(200);
   });
 
-  it('repeated wrong signatures from one address get 429 before the body is read', async () => {
+  it('repeated wrong signatures from one address get 429, big bodies before a byte is read; a valid delivery still gets through', async () => {
     store = await openStore({ SQLITE_PATH: `${tempDir()}/bridge.db` });
     const app = createApp({ log: createLogger('silent'), store, webhookTokens: [TOKEN], version: 't', startedAt: 0, failedSignatureLimit: 3 });
     const body = bodyOf(fixture('order_approved.one_off'));
@@ -112,11 +115,57 @@ describe('POST /webhook — bounded work before and after the signature', () => 
     const limited = await request(app).post(signedPath(body, 'wrong-token')).set('x-forwarded-for', '198.51.100.1').send(body.toString());
     expect(limited.status).toBe(429);
     expect(limited.body.error).toMatch(/assinatura inválida/);
+    const big = 'x'.repeat(LIMITED_BODY_LIMIT + 1);
+    expect((await request(app).post(`/webhook?signature=${'0'.repeat(40)}`).send(big)).status).toBe(429);
     expect(await store.events.list()).toHaveLength(0);
+    // Kiwify's addresses are shared by every producer: the limit must not hold our own sales back.
+    expect((await request(app).post(signedPath(body)).send(body.toString())).status).toBe(200);
+    expect(await store.events.list()).toHaveLength(1);
+  });
+
+  it('many 1 MB bodies in flight at once: past the shared budget, 429 before reading more', async () => {
+    runtime = await startRuntime();
+    const { port } = new URL(runtime.url());
+    const sockets = Array.from({ length: IN_FLIGHT_BODY_BUDGET / WEBHOOK_BODY_LIMIT + 1 }, () => connect(Number(port), '127.0.0.1'));
+    try {
+      const answers = sockets.map((socket) => {
+        let text = '';
+        socket.on('data', (d) => (text += d));
+        socket.write(`POST /webhook?signature=${'0'.repeat(40)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${WEBHOOK_BODY_LIMIT}\r\n\r\n{`);
+        return () => text;
+      });
+      const refused = await waitFor(() => answers.find((text) => text().startsWith('HTTP/1.1 429')), 5_000, 'one refusal');
+      expect(refused()).toContain('Servidor ocupado');
+      expect(answers.filter((text) => text() !== '')).toHaveLength(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+    expect((await fetch(`${runtime.url()}/secure`)).status).toBe(200);
   });
 });
 
 describe('HTTP server limits', () => {
+  it('one address cannot hold every connection: past its cap it is hung up on', async () => {
+    const server = createHttpServer((_req, res) => res.end('ok'), { requestTimeoutMs: 5_000, maxConnectionsPerAddress: 3 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const sockets = Array.from({ length: 4 }, () => connect(port, '127.0.0.1'));
+    try {
+      const closed = sockets.map((socket) => new Promise<boolean>((resolve) => {
+        socket.on('close', () => resolve(true));
+        socket.on('error', () => undefined);
+      }));
+      await Promise.race(closed);
+      // Exactly one of the four was refused; the others stay usable.
+      const still = sockets.filter((socket) => !socket.destroyed && socket.readyState === 'open');
+      expect(still.length).toBe(3);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('cuts a request whose body trickles in (HTTP_REQUEST_TIMEOUT_MS)', async () => {
     runtime = await startRuntime({ env: { HTTP_REQUEST_TIMEOUT_MS: '800' } });
     const { port } = new URL(runtime.url());
@@ -171,6 +220,31 @@ describe('outbound calls have a hard deadline', () => {
     } finally {
       await new Promise((resolve) => (big as Server).close(resolve));
     }
+  });
+});
+
+describe.each([
+  { name: 'sqlite', env: async () => ({}) },
+  ...(PG_URL ? [{ name: 'postgres', env: async () => ({ DATABASE_URL: await freshPostgresUrl() }) }] : []),
+])('signed bodies the database could not hold ($name)', ({ env }) => {
+  afterAll(() => dropPostgresSchemas());
+
+  it('a NUL character is dropped and the sale recorded; an oversized id is a permanent 400, never a 503 loop', async () => {
+    runtime = await startRuntime({ env: await env() });
+    const sale: Record<string, any> = { ...fixture('order_approved.one_off'), order_id: 'nul-1' };
+    sale.Customer = { ...sale.Customer, full_name: 'Beltrana\u0000 Silva' };
+    const ok = await postRaw(runtime.url(), JSON.stringify(sale), signKiwify(JSON.stringify(sale), TOKEN));
+    expect(ok.status).toBe(200);
+    expect((await runtime.store.events.get(Number(ok.body.eventId)))!.customer_name).toBe('Beltrana Silva');
+    for (const field of ['order_id', 'subscription_id', 'order_ref']) {
+      const long = JSON.stringify({ ...fixture('order_approved.one_off'), [field]: 'x'.repeat(8_000) });
+      const res = await postRaw(runtime.url(), long, signKiwify(long, TOKEN));
+      expect(res).toEqual({ status: 400, body: { ok: false, error: expect.stringContaining(`campo ${field} longo demais`) } });
+    }
+    const cart = JSON.stringify({ ...fixture('abandoned_cart'), id: 'c'.repeat(8_000) });
+    expect((await postRaw(runtime.url(), cart, signKiwify(cart, TOKEN))).status).toBe(400);
+    const hugeCpf = JSON.stringify({ ...fixture('order_approved.one_off'), order_id: 'cpf-1', Customer: { CPF: '1'.repeat(8_000) } });
+    expect((await postRaw(runtime.url(), hugeCpf, signKiwify(hugeCpf, TOKEN))).status).toBe(200);
   });
 });
 

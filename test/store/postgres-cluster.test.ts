@@ -149,7 +149,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
       for (let i = 1; i < calls.length; i += 1) if (calls[i]!.at < (calls[i - 1]!.doneAt ?? Infinity)) overlaps += 1;
     }
     expect(overlaps).toBe(0);
-  });
+  }, 90_000); // real processes, a kill and a lease to wait out: correctness, not speed, is asserted here
 });
 
 if (!PG_URL) console.warn('TEST_DATABASE_URL não definido: os testes de várias instâncias em PostgreSQL serão pulados.');

@@ -9,6 +9,8 @@ export interface TestRuntimeOptions {
   handlers?: HandlerRegistry;
   alertChannels?: AlertChannel[];
   logDestination?: DestinationStream;
+  /** EAD/ChatPro connection checks (default: off, so flow tests see only the flows' own calls). */
+  connectionChecks?: boolean;
 }
 
 /** A whole server (HTTP, worker, alerts) on a free loopback port with a temporary SQLite file. */
@@ -17,6 +19,7 @@ export async function startRuntime(options: TestRuntimeOptions = {}): Promise<Ru
     handlers: options.handlers,
     alertChannels: options.alertChannels,
     logDestination: options.logDestination,
+    connectionChecks: options.connectionChecks ?? false,
   });
   await runtime.listen(0);
   return runtime;

@@ -20,11 +20,13 @@ export interface SandboxedServer {
 export async function startSandboxedServer(
   env: Record<string, string | undefined> = {},
   logDestination?: DestinationStream,
+  options: { connectionChecks?: boolean } = {},
 ): Promise<SandboxedServer> {
   const sandbox = await startSandbox();
   const runtime = await startRuntime({
     env: { ...sandbox.env, RETRY_BASE_MS: '20', HTTP_TIMEOUT_MS: '400', ...env },
     logDestination,
+    connectionChecks: options.connectionChecks,
   });
   const settled = (eventId: string | number, status: EventStatus = 'done') =>
     waitFor(async () => {

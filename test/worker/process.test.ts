@@ -51,8 +51,12 @@ describe('a real server process', () => {
 
     recorder.hold.delete('second');
     const second = await serverProcess(env);
-    await waitFor(async () => ((await fetch(`${second.url}/secure`).then((r) => r.json())) as { events: { pending: number } }).events.pending === 0 &&
-      recorder.calls.filter((c) => c.step === 'second').length === 2, 10_000, 'event finished after restart');
+    const inbox = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    try {
+      await waitFor(async () => (await inbox.events.countByStatus()).done === 1 && recorder.calls.filter((c) => c.step === 'second').length === 2, 10_000, 'event finished after restart');
+    } finally {
+      await inbox.close();
+    }
     second.child.kill('SIGTERM');
     await second.exited;
 

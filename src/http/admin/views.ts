@@ -57,8 +57,19 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   );
 }
 
+const SYSTEM_LABELS: Record<string, string> = { ead: 'EAD', chatpro: 'ChatPro' };
+const WHILE_DOWN: Record<string, string> = {
+  ead: 'As vendas aguardam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar.',
+  chatpro: 'As boas-vindas aguardam nova tentativa.',
+};
+
 function banners(h: Health): Html {
-  return html`${h.workerBehind
+  return html`${h.connections
+    .filter((c) => !c.ok)
+    .map(
+      (c) =>
+        html`<div class="banner bad" role="alert">🔌 Sem conexão com o ${SYSTEM_LABELS[c.name] ?? c.name} desde ${time(c.since)}: ${c.detail ?? 'erro desconhecido'} ${WHILE_DOWN[c.name] ?? ''}</div>`,
+    )}${h.workerBehind
     ? html`<div class="banner bad" role="alert">⚠️ O processamento está atrasado: há evento esperando há ${Math.round(h.oldestDueWaitMs / 60000)} min.</div>`
     : ''}${h.failingChannels.map(
     (c) => html`<div class="banner bad" role="alert">⚠️ Alertas não estão sendo entregues pelo canal ${c.channel}: ${c.error ?? 'erro desconhecido'}.</div>`,

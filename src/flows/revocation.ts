@@ -1,0 +1,54 @@
+/**
+ * The refund rule, as a pure function: take away only what this sale granted, keep everything
+ * else the student has, and delete the account only when nothing of theirs would be left.
+ */
+
+export interface RevocationInput {
+  /** What this sale granted: courses its approvals journaled, or (no approval received) its plan's. */
+  granted: number[];
+  /** The student's courses right now (EAD ids, as the EAD gives them). */
+  has: string[];
+  /** Courses another active sale of this customer needs. */
+  neededByOtherSales: ReadonlySet<number>;
+  mode: 'delete' | 'courses';
+}
+
+export interface Revocation {
+  action: 'delete' | 'remove_courses' | 'nothing';
+  /** This sale's courses the student still has and no other sale needs. */
+  remove: number[];
+  /** The student's courses that stay: not granted by this sale, or needed by another one. */
+  keep: string[];
+  /** Of those, the ones another active sale needs. */
+  keptForOtherSales: number[];
+  /** Why, in support's words (pt-BR). */
+  reason: string;
+}
+
+const list = (ids: Array<string | number>) => ids.join(', ');
+
+export function decideRevocation({ granted, has, neededByOtherSales, mode }: RevocationInput): Revocation {
+  const current = new Set(has);
+  const grantedNow = granted.filter((id) => current.has(String(id)));
+  const remove = grantedNow.filter((id) => !neededByOtherSales.has(id));
+  const removed = new Set(remove.map(String));
+  const keep = has.filter((id) => !removed.has(id));
+  const keptForOtherSales = grantedNow.filter((id) => neededByOtherSales.has(id));
+
+  if (remove.length === 0) {
+    const reason =
+      granted.length === 0
+        ? 'esta venda não matriculou o aluno em nenhum curso'
+        : grantedNow.length === 0
+          ? 'o aluno já não tinha os cursos desta venda'
+          : `os cursos desta venda (${list(keptForOtherSales)}) são usados por outra venda ativa`;
+    return { action: 'nothing', remove, keep, keptForOtherSales, reason };
+  }
+  if (keep.length > 0) {
+    return { action: 'remove_courses', remove, keep, keptForOtherSales, reason: `aluno mantido: tem outros cursos (ids ${list(keep)})` };
+  }
+  if (mode === 'delete') {
+    return { action: 'delete', remove, keep, keptForOtherSales, reason: `todos os cursos do aluno (${list(remove)}) eram desta venda` };
+  }
+  return { action: 'remove_courses', remove, keep, keptForOtherSales, reason: 'aluno mantido (REVOKE_MODE=courses)' };
+}

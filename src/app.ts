@@ -61,7 +61,12 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(secureRouter(deps));
   app.use(
-    webhookRouter({ store: deps.store, tokens: deps.webhookTokens, onStored: deps.onEventStored, failedSignatureLimit: deps.failedSignatureLimit }),
+    webhookRouter({
+      store: deps.store,
+      tokens: deps.webhookTokens,
+      onStored: deps.onEventStored,
+      failedSignatureLimit: deps.failedSignatureLimit,
+    }),
   );
   if (deps.adminToken) app.use(adminRouter({ store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored }));
   app.use(notFound);

@@ -32,9 +32,17 @@ const url = z.url({ protocol: /^https?$/ });
 const MIN_WEBHOOK_TOKEN = 8;
 const tokenList = z
   .string({ error: 'obrigatório (um token ou vários separados por vírgula)' })
-  .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
   .refine((list) => list.length > 0, 'informe ao menos um token')
-  .refine((list) => list.every((t) => t.length >= MIN_WEBHOOK_TOKEN), `cada token deve ter ao menos ${MIN_WEBHOOK_TOKEN} caracteres (copie o token do webhook na Kiwify)`);
+  .refine(
+    (list) => list.every((t) => t.length >= MIN_WEBHOOK_TOKEN),
+    `cada token deve ter ao menos ${MIN_WEBHOOK_TOKEN} caracteres (copie o token do webhook na Kiwify)`,
+  );
 
 /** An address Express can trust: a name it knows, or an IP with an optional prefix length. */
 function isProxyAddress(item: string): boolean {
@@ -57,74 +65,85 @@ const trustProxy = z
 /** Where the inbox lives: all the CLI needs (it works while the server is down). */
 const storageShape = {
   SQLITE_PATH: z.string().trim().min(1).default('./data/bridge.db'),
-  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'deve começar com postgres://').optional()),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'deve começar com postgres://')
+      .optional(),
+  ),
 };
 
-export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  /** Unset: no proxy is believed, except on Render (which sets RENDER), whose one proxy is. */
-  TRUST_PROXY: trustProxy.optional(),
-  RENDER: optionalText,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  KIWIFY_WEBHOOK_TOKEN: tokenList,
+export const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    /** Unset: no proxy is believed, except on Render (which sets RENDER), whose one proxy is. */
+    TRUST_PROXY: trustProxy.optional(),
+    RENDER: optionalText,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    KIWIFY_WEBHOOK_TOKEN: tokenList,
 
-  ...storageShape,
+    ...storageShape,
 
-  WORKER_CONCURRENCY: int(4, 1),
-  MAX_ATTEMPTS: int(10, 1),
-  RETRY_BASE_MS: int(30_000, 1),
-  RETRY_MAX_MS: int(3_600_000, 1),
-  LEASE_MS: int(60_000, 1_000),
-  POLL_INTERVAL_MS: int(1_000, 10),
-  SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
-  HTTP_TIMEOUT_MS: int(15_000, 100),
-  HEALTH_CHECK_INTERVAL_MS: int(600_000, 1_000),
-  HEALTH_RECHECK_INTERVAL_MS: int(15_000, 100),
-  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).pipe(z.number().max(30_000, 'no máximo 30000 (a Kiwify desiste em ~5 s)')),
-  SECRET_KEY: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional()),
-  PASSWORD_RETENTION_DAYS: int(7, 1),
+    WORKER_CONCURRENCY: int(4, 1),
+    MAX_ATTEMPTS: int(10, 1),
+    RETRY_BASE_MS: int(30_000, 1),
+    RETRY_MAX_MS: int(3_600_000, 1),
+    LEASE_MS: int(60_000, 1_000),
+    POLL_INTERVAL_MS: int(1_000, 10),
+    SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
+    HTTP_TIMEOUT_MS: int(15_000, 100),
+    HEALTH_CHECK_INTERVAL_MS: int(600_000, 1_000),
+    HEALTH_RECHECK_INTERVAL_MS: int(15_000, 100),
+    HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).pipe(z.number().max(30_000, 'no máximo 30000 (a Kiwify desiste em ~5 s)')),
+    SECRET_KEY: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional()),
+    PASSWORD_RETENTION_DAYS: int(7, 1),
 
-  CALLMEBOT_BASE_URL: url.default('https://api.callmebot.com'),
-  CALLMEBOT_PHONE: z.string({ error: 'obrigatório (telefone do suporte, só dígitos com DDI)' }).trim().regex(/^\+?\d{10,15}$/, 'use só dígitos com DDI, ex.: 5561999998888'),
-  CALLMEBOT_APIKEY: z.string({ error: 'obrigatório (apikey do CallMeBot)' }).trim().min(1),
-  DISCORD_WEBHOOK_URL: optionalText.pipe(url.optional()),
-  ALERT_INTERVAL_MS: int(10_000, 0),
+    CALLMEBOT_BASE_URL: url.default('https://api.callmebot.com'),
+    CALLMEBOT_PHONE: z
+      .string({ error: 'obrigatório (telefone do suporte, só dígitos com DDI)' })
+      .trim()
+      .regex(/^\+?\d{10,15}$/, 'use só dígitos com DDI, ex.: 5561999998888'),
+    CALLMEBOT_APIKEY: z.string({ error: 'obrigatório (apikey do CallMeBot)' }).trim().min(1),
+    DISCORD_WEBHOOK_URL: optionalText.pipe(url.optional()),
+    ALERT_INTERVAL_MS: int(10_000, 0),
 
-  ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
+    ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
 
-  EAD_BASE_URL: url.default('https://meuappdecursos.com.br/ws/v2'),
-  EAD_API_KEY: z.string({ error: 'obrigatório (Portal do Licenciado > EAD > API)' }).trim().min(1),
-  EAD_UNIT_ID: z.string({ error: 'obrigatório (id da unidade no EAD)' }).trim().regex(/^\d+$/, 'deve ser o id numérico da unidade'),
+    EAD_BASE_URL: url.default('https://meuappdecursos.com.br/ws/v2'),
+    EAD_API_KEY: z.string({ error: 'obrigatório (Portal do Licenciado > EAD > API)' }).trim().min(1),
+    EAD_UNIT_ID: z.string({ error: 'obrigatório (id da unidade no EAD)' }).trim().regex(/^\d+$/, 'deve ser o id numérico da unidade'),
 
-  CHATPRO_BASE_URL: url.default('https://v5.chatpro.com.br'),
-  CHATPRO_INSTANCE_ID: optionalText,
-  CHATPRO_TOKEN: optionalText,
+    CHATPRO_BASE_URL: url.default('https://v5.chatpro.com.br'),
+    CHATPRO_INSTANCE_ID: optionalText,
+    CHATPRO_TOKEN: optionalText,
 
-  PLANS_FILE: z.string().trim().min(1).default(DEFAULT_PLANS_FILE),
-  STUDENT_DEFAULT_PASSWORD: optionalText,
-  ALERT_ON_SUCCESS: bool(true),
-  REVOKE_MODE: z.enum(['delete', 'courses']).default('delete'),
-  CANCEL_POLICY: z.enum(['at_period_end', 'immediate', 'ignore']).default('at_period_end'),
+    PLANS_FILE: z.string().trim().min(1).default(DEFAULT_PLANS_FILE),
+    STUDENT_DEFAULT_PASSWORD: optionalText,
+    ALERT_ON_SUCCESS: bool(true),
+    REVOKE_MODE: z.enum(['delete', 'courses']).default('delete'),
+    CANCEL_POLICY: z.enum(['at_period_end', 'immediate', 'ignore']).default('at_period_end'),
 
-  SCHOOL_NAME: optionalText,
-  PORTAL_URL: optionalText.pipe(url.optional()),
-  ANDROID_APP_URL: optionalText.pipe(url.optional()),
-  IOS_APP_URL: optionalText.pipe(url.optional()),
-  SUPPORT_WHATSAPP: optionalText,
-}).check((ctx) => {
-  const { CHATPRO_INSTANCE_ID, CHATPRO_TOKEN } = ctx.value;
-  if (Boolean(CHATPRO_INSTANCE_ID) !== Boolean(CHATPRO_TOKEN)) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      path: [CHATPRO_INSTANCE_ID ? 'CHATPRO_TOKEN' : 'CHATPRO_INSTANCE_ID'],
-      message: 'defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos (ou nenhum dos dois para não enviar boas-vindas)',
-    });
-  }
-}).transform(({ RENDER, TRUST_PROXY, ...config }) => ({
-  ...config,
-  TRUST_PROXY: TRUST_PROXY ?? (RENDER ? 1 : false),
-}));
+    SCHOOL_NAME: optionalText,
+    PORTAL_URL: optionalText.pipe(url.optional()),
+    ANDROID_APP_URL: optionalText.pipe(url.optional()),
+    IOS_APP_URL: optionalText.pipe(url.optional()),
+    SUPPORT_WHATSAPP: optionalText,
+  })
+  .check((ctx) => {
+    const { CHATPRO_INSTANCE_ID, CHATPRO_TOKEN } = ctx.value;
+    if (Boolean(CHATPRO_INSTANCE_ID) !== Boolean(CHATPRO_TOKEN)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: [CHATPRO_INSTANCE_ID ? 'CHATPRO_TOKEN' : 'CHATPRO_INSTANCE_ID'],
+        message: 'defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos (ou nenhum dos dois para não enviar boas-vindas)',
+      });
+    }
+  })
+  .transform(({ RENDER, TRUST_PROXY, ...config }) => ({
+    ...config,
+    TRUST_PROXY: TRUST_PROXY ?? (RENDER ? 1 : false),
+  }));
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -137,9 +156,7 @@ export class ConfigError extends Error {
 
 /** An empty value (`PLANS_FILE=` in a .env file) means "unset": the default applies. */
 function setVariables(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''),
-  );
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
 }
 
 function parseWith<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, problems: string[] = []): z.infer<T> {

@@ -20,9 +20,8 @@ import type { HandlerRegistry } from './worker/types.js';
 import { Housekeeping } from './worker/housekeeping.js';
 import { Worker } from './worker/worker.js';
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 export interface RuntimeOptions {
   /** Replaces the event handlers (tests plug in their own). Default: the sale flows. */
@@ -72,7 +71,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     // A send never outlives the lease that keeps other instances off the channel.
     leaseMs: Math.max(60_000, 3 * config.HTTP_TIMEOUT_MS),
   });
-  const alerts = new AlertOutbox(store, channels.map((c) => c.name), log, () => dispatcher.wake());
+  const alerts = new AlertOutbox(
+    store,
+    channels.map((c) => c.name),
+    log,
+    () => dispatcher.wake(),
+  );
   const clients = clientsFromConfig(config);
   const secrets = SecretBox.derive(config.SECRET_KEY ?? config.EAD_API_KEY, JOURNAL_SECRETS);
   const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
@@ -161,7 +165,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         server!.once('error', reject);
         server!.listen(port);
       });
-      log.info({ port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION, worker: worker.owner }, 'servidor no ar');
+      log.info(
+        { port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION, worker: worker.owner },
+        'servidor no ar',
+      );
       return server;
     },
     url() {

@@ -17,7 +17,13 @@ function problems(env: Record<string, string | undefined>): string[] {
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
-    const config = loadConfig({ KIWIFY_WEBHOOK_TOKEN: 'token-da-kiwify', CALLMEBOT_PHONE: '5561988880000', CALLMEBOT_APIKEY: 'k', EAD_API_KEY: 'e', EAD_UNIT_ID: '1' });
+    const config = loadConfig({
+      KIWIFY_WEBHOOK_TOKEN: 'token-da-kiwify',
+      CALLMEBOT_PHONE: '5561988880000',
+      CALLMEBOT_APIKEY: 'k',
+      EAD_API_KEY: 'e',
+      EAD_UNIT_ID: '1',
+    });
     expect(config).toMatchObject({
       PORT: 3000,
       SQLITE_PATH: './data/bridge.db',
@@ -54,7 +60,9 @@ describe('configuration', () => {
       ]),
     );
     expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: ' , ' })).toEqual([expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: /)]);
-    expect(problems({ ...testEnv(), CHATPRO_INSTANCE_ID: 'abc' })).toEqual([expect.stringMatching(/^CHATPRO_TOKEN: defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos/)]);
+    expect(problems({ ...testEnv(), CHATPRO_INSTANCE_ID: 'abc' })).toEqual([
+      expect.stringMatching(/^CHATPRO_TOKEN: defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos/),
+    ]);
     const three = problems({ ...testEnv(), REVOKE_MODE: 'erase', CANCEL_POLICY: 'later', EAD_UNIT_ID: 'x' });
     expect(three).toHaveLength(3);
     expect(three).toEqual(
@@ -67,7 +75,9 @@ describe('configuration', () => {
   });
 
   it('refuses webhook tokens shorter than 8 characters', () => {
-    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'a' })).toEqual([expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: cada token deve ter ao menos 8 caracteres/)]);
+    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'a' })).toEqual([
+      expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: cada token deve ter ao menos 8 caracteres/),
+    ]);
     expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'long-enough-token,short' })).toHaveLength(1);
   });
 
@@ -81,10 +91,12 @@ describe('configuration', () => {
       expect(found).toContain(`${name}: troque o valor de exemplo de ${name} (copiado do .env.example) pelo valor real`);
     }
     // Hidden in a list of tokens, the placeholder still stops start-up.
-    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'change-me,real-token-123' })).toEqual([expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: troque o valor de exemplo/)]);
+    expect(problems({ ...testEnv(), KIWIFY_WEBHOOK_TOKEN: 'change-me,real-token-123' })).toEqual([
+      expect.stringMatching(/^KIWIFY_WEBHOOK_TOKEN: troque o valor de exemplo/),
+    ]);
   });
 
-  it('trusts no proxy by default, and Render\'s one proxy when RENDER is set', () => {
+  it("trusts no proxy by default, and Render's one proxy when RENDER is set", () => {
     expect(loadConfig(testEnv()).TRUST_PROXY).toBe(false);
     expect(loadConfig(testEnv({ RENDER: 'true' })).TRUST_PROXY).toBe(1);
     expect(loadConfig(testEnv({ RENDER: 'true', TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);

@@ -16,7 +16,10 @@ describe('logs', () => {
       const body = bodyOf(fixture('order_approved.one_off'));
       const signature = signKiwify(body, TOKEN);
       await request(runtime.app).post(`/webhook?signature=${signature}`).set('content-type', 'application/json').send(body.toString());
-      await request(runtime.app).post(`/webhook?signature=${'0'.repeat(40)}`).set('content-type', 'application/json').send(body.toString());
+      await request(runtime.app)
+        .post(`/webhook?signature=${'0'.repeat(40)}`)
+        .set('content-type', 'application/json')
+        .send(body.toString());
     } finally {
       await runtime.stop();
     }
@@ -38,7 +41,14 @@ describe('logs', () => {
   it('redact personal fields wherever they appear in a log object', () => {
     const logs = captureLogs();
     const log = createLogger('info', logs.stream);
-    log.info({ customer: { CPF: '52998224725', email: 'a@b.com', mobile: '+5511987654321', full_name: 'Fulano de Tal' }, token: 'tok', password: 'senha123' }, 'x');
+    log.info(
+      {
+        customer: { CPF: '52998224725', email: 'a@b.com', mobile: '+5511987654321', full_name: 'Fulano de Tal' },
+        token: 'tok',
+        password: 'senha123',
+      },
+      'x',
+    );
     const text = logs.text();
     for (const secret of ['52998224725', 'a@b.com', '5511987654321', 'Fulano', 'tok"', 'senha123']) expect(text).not.toContain(secret);
   });
@@ -46,7 +56,9 @@ describe('logs', () => {
   it('scrub CPFs, phones and e-mails quoted in error texts from upstream services', () => {
     const logs = captureLogs();
     const log = createLogger('info', logs.stream);
-    const err = new Error('O número 5511987654321 não está cadastrado; CPF 529.982.247-25 já está em uso por fulano@example.com; tel (11) 98765-4321');
+    const err = new Error(
+      'O número 5511987654321 não está cadastrado; CPF 529.982.247-25 já está em uso por fulano@example.com; tel (11) 98765-4321',
+    );
     log.error({ err }, 'falhou');
     const text = logs.text();
     for (const secret of ['5511987654321', '529.982.247-25', 'fulano@example.com', '98765-4321']) expect(text).not.toContain(secret);
@@ -65,9 +77,13 @@ describe('logs', () => {
 
   it('hide every query value but a few harmless ones, and log the full path', async () => {
     const logs = captureLogs();
-    const runtime = await createRuntime(testConfig({ LOG_LEVEL: 'info', ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }), { logDestination: logs.stream });
+    const runtime = await createRuntime(testConfig({ LOG_LEVEL: 'info', ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }), {
+      logDestination: logs.stream,
+    });
     try {
-      await request(runtime.app).get('/admin/api/events?q=maria.silva%40example.com&status=done').set('authorization', 'Bearer admin-token-for-tests-0123456789');
+      await request(runtime.app)
+        .get('/admin/api/events?q=maria.silva%40example.com&status=done')
+        .set('authorization', 'Bearer admin-token-for-tests-0123456789');
       await request(runtime.app).get('/admin?q=529.982.247-25');
     } finally {
       await runtime.stop();
@@ -80,7 +96,9 @@ describe('logs', () => {
   });
 
   it('scrubbing leaves order ids, refs, dates and amounts readable', () => {
-    expect(scrubText('pedido 0b7c6f1e-1111-4a2b-9c3d-000000000001 ref AbC1dEf')).toBe('pedido 0b7c6f1e-1111-4a2b-9c3d-000000000001 ref AbC1dEf');
+    expect(scrubText('pedido 0b7c6f1e-1111-4a2b-9c3d-000000000001 ref AbC1dEf')).toBe(
+      'pedido 0b7c6f1e-1111-4a2b-9c3d-000000000001 ref AbC1dEf',
+    );
     expect(scrubText('cursos 161,197,201 em 2026-06-08')).toBe('cursos 161,197,201 em 2026-06-08');
     expect(maskName('Beltrana Exemplo da Silva')).toBe('Beltrana E. d. S.');
   });

@@ -104,11 +104,7 @@ function hideSecrets(value: unknown): unknown {
   return value;
 }
 
-export function detail(
-  e: EventRow,
-  steps: Array<{ step: string; doneAt: number; result: unknown }>,
-  history: HistoryRow[],
-): EventDetail {
+export function detail(e: EventRow, steps: Array<{ step: string; doneAt: number; result: unknown }>, history: HistoryRow[]): EventDetail {
   let customer: EventDetail['customer'] = { name: e.customer_name, email: e.customer_email, phone: null, cpf: null, cnpj: null };
   try {
     const buyer = buyerOf(orderSchema.parse(JSON.parse(e.body)));
@@ -125,7 +121,12 @@ export function detail(
   }
   const story: StoryEntry[] = [
     { at: iso(e.received_at)!, kind: 'received', text: `Recebido da Kiwify (${eventLabel(e.event_type)}).` },
-    ...steps.map((s) => ({ at: iso(s.doneAt)!, kind: 'step', text: `Etapa concluída: ${stepLabel(s.step)}.`, detail: hideSecrets(s.result) })),
+    ...steps.map((s) => ({
+      at: iso(s.doneAt)!,
+      kind: 'step',
+      text: `Etapa concluída: ${stepLabel(s.step)}.`,
+      detail: hideSecrets(s.result),
+    })),
     ...history.map((h) => ({ at: iso(h.at)!, kind: h.kind, text: h.message })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   return {

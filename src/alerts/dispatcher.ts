@@ -74,7 +74,12 @@ export class AlertDispatcher {
       }
       const ids = due.map((a) => a.id);
       try {
-        await channel.send(composeAlert(due.map((a) => a.text), channel.limit));
+        await channel.send(
+          composeAlert(
+            due.map((a) => a.text),
+            channel.limit,
+          ),
+        );
         await store.alerts.markSent(channel.name, this.owner, ids, Date.now() + this.opts.intervalMs);
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');
       } catch (err) {

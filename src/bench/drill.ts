@@ -142,7 +142,8 @@ for (let i = 1; i <= SALES; i += 1) {
   const courses = [...students[0]!.courses.entries()];
   const keys = courses.map(([id]) => id).sort();
   if (keys.join(',') !== PLAN_COURSES.join(',')) problems.push(`venda ${i}: cursos ${keys.join(',')} (esperado ${PLAN_COURSES.join(',')})`);
-  for (const [id, contracts] of courses) if (contracts.length !== 1) problems.push(`venda ${i}: curso ${id} matriculado ${contracts.length} vezes`);
+  for (const [id, contracts] of courses)
+    if (contracts.length !== 1) problems.push(`venda ${i}: curso ${id} matriculado ${contracts.length} vezes`);
   const cadastros = ead.calls.filter((c) => c.path === '/alunos' && c.method === 'POST' && c.form.doc_cpf === cpf).length;
   if (cadastros > 1 && alreadyInUse.has(cpf)) reused += 1;
   const times = welcomes.get(sale.Customer.mobile.replace(/\D/g, '')) ?? [];
@@ -155,17 +156,20 @@ for (let i = 1; i <= SALES; i += 1) {
     if (atKill) crashWindowWelcomes += times.length - 1;
     else {
       duplicateWelcomes += times.length - 1;
-      problems.push(`venda ${i} (CPF …${cpf.slice(-4)}): ${times.length} mensagens de boas-vindas, em ${times.map((t) => t - started).join(' e ')} ms`);
+      problems.push(
+        `venda ${i} (CPF …${cpf.slice(-4)}): ${times.length} mensagens de boas-vindas, em ${times.map((t) => t - started).join(' e ')} ms`,
+      );
     }
   }
 }
-const counts = (await (async () => {
+const counts = await (async () => {
   const s = await startChild(join(DIST, 'server.js'), [], { ...env, PORT: '0' });
   const h = (await inboxCounts(s.url))!;
   await s.stop();
   return h;
-})());
-if (counts.pending + counts.retrying + counts.processing > 0) problems.push(`${counts.pending + counts.retrying + counts.processing} evento(s) parados`);
+})();
+if (counts.pending + counts.retrying + counts.processing > 0)
+  problems.push(`${counts.pending + counts.retrying + counts.processing} evento(s) parados`);
 if (counts.failed > 0) problems.push(`${counts.failed} evento(s) falharam`);
 if (answered < DELIVERIES) problems.push(`só ${answered} de ${DELIVERIES} entregas confirmadas`);
 
@@ -173,18 +177,27 @@ const logText = readFileSync(logPath, 'utf8');
 const leaks = new Set<string>();
 for (let i = 1; i <= SALES; i += 1) {
   const c = (saleFor(i) as { Customer: Record<string, string> }).Customer;
-  for (const secret of [c.CPF!, c.email!, c.mobile!, c.mobile!.replace(/\D/g, ''), c.full_name!]) if (logText.includes(secret)) leaks.add(secret);
+  for (const secret of [c.CPF!, c.email!, c.mobile!, c.mobile!.replace(/\D/g, ''), c.full_name!])
+    if (logText.includes(secret)) leaks.add(secret);
 }
 for (const s of ead.students.values()) if (logText.includes(s.senha)) leaks.add('senha');
 if (leaks.size > 0) problems.push(`o log contém dados de clientes em claro (${leaks.size} valores)`);
 
 say(`kiwify-ead-bridge drill — ${storage.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${seconds.toFixed(1)} s`);
-say(`deliveries sent ............ ${DELIVERIES} (${SALES} sales + ${DELIVERIES - SALES} duplicates; ${redelivered} resent after refusals during kills)`);
+say(
+  `deliveries sent ............ ${DELIVERIES} (${SALES} sales + ${DELIVERIES - SALES} duplicates; ${redelivered} resent after refusals during kills)`,
+);
 say(`server killed (SIGKILL) .... ${kills.length} times, restarted each time`);
-say(`faults injected ............ EAD ${ead.faults.injected} of ${ead.calls.length + ead.faults.injected} calls, ChatPro ${sandbox.chatpro.faults.injected}`);
+say(
+  `faults injected ............ EAD ${ead.faults.injected} of ${ead.calls.length + ead.faults.injected} calls, ChatPro ${sandbox.chatpro.faults.injected}`,
+);
 say(`students in the EAD ........ ${ead.students.size} (expected ${SALES}); cadastros reused after "já está em uso": ${reused}`);
-say(`enrolments ................. ${[...ead.students.values()].reduce((n, s) => n + [...s.courses.values()].reduce((a, c) => a + c.length, 0), 0)} (expected ${SALES * PLAN_COURSES.length})`);
-say(`welcomes delivered ......... ${sandbox.chatpro.delivered.length} (expected ${SALES}; repeated by a kill mid-send: ${crashWindowWelcomes}; other repeats: ${duplicateWelcomes})`);
+say(
+  `enrolments ................. ${[...ead.students.values()].reduce((n, s) => n + [...s.courses.values()].reduce((a, c) => a + c.length, 0), 0)} (expected ${SALES * PLAN_COURSES.length})`,
+);
+say(
+  `welcomes delivered ......... ${sandbox.chatpro.delivered.length} (expected ${SALES}; repeated by a kill mid-send: ${crashWindowWelcomes}; other repeats: ${duplicateWelcomes})`,
+);
 say(`events ..................... pending ${counts.pending}, processing ${counts.processing}, failed ${counts.failed}`);
 say(`log ........................ ${logText.split('\n').length} lines, customer data in clear: ${leaks.size}`);
 await sandbox.close();

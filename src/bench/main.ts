@@ -134,9 +134,16 @@ async function drain(store: 'sqlite' | 'postgres'): Promise<DrainRow> {
   const sandbox = await startSandbox();
   sandbox.ead.faults.latencyMs = LATENCY;
   sandbox.chatpro.faults.latencyMs = LATENCY;
-  const storage = store === 'postgres' ? { DATABASE_URL: await freshPostgresUrl(PG!), SQLITE_PATH: '' } : { SQLITE_PATH: join(tmp(), 'drain.db') };
+  const storage =
+    store === 'postgres' ? { DATABASE_URL: await freshPostgresUrl(PG!), SQLITE_PATH: '' } : { SQLITE_PATH: join(tmp(), 'drain.db') };
   await queueSales(storage, SALES);
-  const env = baseEnv({ ...sandbox.env, ...Object.fromEntries(Object.entries(storage).filter(([, v]) => v)), WORKER_CONCURRENCY: String(CONCURRENCY), ALERT_ON_SUCCESS: 'false', PORT: '0' });
+  const env = baseEnv({
+    ...sandbox.env,
+    ...Object.fromEntries(Object.entries(storage).filter(([, v]) => v)),
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    ALERT_ON_SUCCESS: 'false',
+    PORT: '0',
+  });
   // From process start: start-up counts, and the worker begins before the server says it is ready.
   const started = Date.now();
   const server = await startChild(join(DIST, 'server.js'), [], env);
@@ -167,14 +174,26 @@ async function drain(store: 'sqlite' | 'postgres'): Promise<DrainRow> {
 const pad = (v: unknown, n: number) => String(v).padStart(n);
 
 say(`kiwify-ead-bridge bench — node ${process.version} ${productionNodeFlags().join(' ')} (as npm start), ${new Date().toISOString()}`);
-say(`ack: ${DURATION}s per run (autocannon, 32 connections, at full speed; then a steady open-loop 500 req/s); drain: ${SALES} sales, ${LATENCY} ms upstream latency, WORKER_CONCURRENCY=${CONCURRENCY}`);
+say(
+  `ack: ${DURATION}s per run (autocannon, 32 connections, at full speed; then a steady open-loop 500 req/s); drain: ${SALES} sales, ${LATENCY} ms upstream latency, WORKER_CONCURRENCY=${CONCURRENCY}`,
+);
 say();
 
 const ackRows: AckRow[] = [];
 ackRows.push(await ack('bare Express 5', await startChild(join(DIST, 'bench/child.js'), ['bare'], { PORT: '0' })));
-ackRows.push(await ack('bridge · SQLite', await startChild(join(DIST, 'bench/child.js'), ['ack'], baseEnv({ SQLITE_PATH: join(tmp(), 'ack.db'), PORT: '0' }))));
+ackRows.push(
+  await ack(
+    'bridge · SQLite',
+    await startChild(join(DIST, 'bench/child.js'), ['ack'], baseEnv({ SQLITE_PATH: join(tmp(), 'ack.db'), PORT: '0' })),
+  ),
+);
 if (PG) {
-  ackRows.push(await ack('bridge · PostgreSQL', await startChild(join(DIST, 'bench/child.js'), ['ack'], baseEnv({ DATABASE_URL: await freshPostgresUrl(PG), PORT: '0' }))));
+  ackRows.push(
+    await ack(
+      'bridge · PostgreSQL',
+      await startChild(join(DIST, 'bench/child.js'), ['ack'], baseEnv({ DATABASE_URL: await freshPostgresUrl(PG), PORT: '0' })),
+    ),
+  );
 } else {
   say('(TEST_DATABASE_URL não definido: PostgreSQL fora desta rodada)');
 }
@@ -195,7 +214,9 @@ if (PG) drainRows.push(await drain('postgres'));
 say('DRAIN (queued sales → all done)');
 say('store        sales  seconds  bound (s)  ratio  calls/sale  failed  peak RSS');
 for (const r of drainRows) {
-  say(`${r.store.padEnd(10)} ${pad(SALES, 7)} ${pad(r.seconds.toFixed(1), 8)} ${pad(r.bound.toFixed(1), 10)} ${pad((r.seconds / r.bound).toFixed(2), 6)} ${pad(r.callsPerSale.toFixed(2), 11)} ${pad(r.failed, 7)}  ${pad(r.rssMb, 5)} MB`);
+  say(
+    `${r.store.padEnd(10)} ${pad(SALES, 7)} ${pad(r.seconds.toFixed(1), 8)} ${pad(r.bound.toFixed(1), 10)} ${pad((r.seconds / r.bound).toFixed(2), 6)} ${pad(r.callsPerSale.toFixed(2), 11)} ${pad(r.failed, 7)}  ${pad(r.rssMb, 5)} MB`,
+  );
 }
 say(`(bound = sales × 4 calls × ${LATENCY} ms ÷ ${CONCURRENCY}; calls/sale counts EAD + ChatPro calls, the unit token included)`);
 say();

@@ -19,7 +19,12 @@ export interface Child {
 }
 
 /** Starts a compiled entry point as a child process and waits for its READY line (or the server's start-up log). */
-export async function startChild(entry: string, args: string[], env: Record<string, string>, logFile?: NodeJS.WritableStream): Promise<Child> {
+export async function startChild(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile?: NodeJS.WritableStream,
+): Promise<Child> {
   const child = spawn(process.execPath, [...productionNodeFlags(), entry, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,7 +33,14 @@ export async function steadyLoad(
     pending.push(
       new Promise<void>((resolve) => {
         const req = http.request(
-          { host: target.hostname, port: target.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          {
+            host: target.hostname,
+            port: target.port,
+            path,
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
           (res) => {
             res.resume();
             res.on('end', () => {

@@ -25,7 +25,11 @@ const from = await openDatabase(storage(values.from));
 const to = await openDatabase(storage(values.to));
 try {
   const copied = await copyStore(from, to);
-  console.log(`Cópia concluída: ${Object.entries(copied).map(([table, n]) => `${table} ${n}`).join(', ')}.`);
+  console.log(
+    `Cópia concluída: ${Object.entries(copied)
+      .map(([table, n]) => `${table} ${n}`)
+      .join(', ')}.`,
+  );
   console.log('Agora defina DATABASE_URL com o destino e inicie o servidor.');
 } catch (err) {
   console.error(err instanceof TargetNotEmptyError ? err.message : `Falha na cópia: ${(err as Error).message}`);

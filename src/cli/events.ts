@@ -25,7 +25,14 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 function row(e: EventSummary): string {
   const who = e.customerName ?? '—';
-  return [`#${e.id}`.padEnd(7), e.statusLabel.padEnd(26), e.label.padEnd(22), (e.orderRef ?? '—').padEnd(10), (e.plan ?? '—').padEnd(24), who].join(' ');
+  return [
+    `#${e.id}`.padEnd(7),
+    e.statusLabel.padEnd(26),
+    e.label.padEnd(22),
+    (e.orderRef ?? '—').padEnd(10),
+    (e.plan ?? '—').padEnd(24),
+    who,
+  ].join(' ');
 }
 
 async function list(store: Store, args: string[]): Promise<number> {
@@ -34,7 +41,11 @@ async function list(store: Store, args: string[]): Promise<number> {
     console.error(`Status inválido: ${values.status}. Use um de: ${EVENT_STATUSES.join(', ')}.`);
     return 2;
   }
-  const events = await store.events.list({ status: values.status as EventStatus | undefined, q: values.q, limit: Number(values.limit ?? 50) });
+  const events = await store.events.list({
+    status: values.status as EventStatus | undefined,
+    q: values.q,
+    limit: Number(values.limit ?? 50),
+  });
   if (events.length === 0) out('Nenhum evento.');
   for (const e of events) out(row(summarize(e)));
   return 0;
@@ -55,7 +66,8 @@ async function show(store: Store, id: number): Promise<number> {
   if (d.lastError) out(`Último erro: ${d.lastError}`);
   if (d.outcome) out(`Resultado: ${d.outcome}`);
   out('História:');
-  for (const s of d.story) out(`  ${formatTime(Date.parse(s.at))}  ${s.text}${s.detail !== undefined ? `  ${JSON.stringify(s.detail)}` : ''}`);
+  for (const s of d.story)
+    out(`  ${formatTime(Date.parse(s.at))}  ${s.text}${s.detail !== undefined ? `  ${JSON.stringify(s.detail)}` : ''}`);
   if (d.retryable) out(`\nPara reprocessar: npm run events -- retry ${d.id}`);
   return 0;
 }

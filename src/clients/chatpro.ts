@@ -57,12 +57,20 @@ export class ChatProClient implements ChatProApi {
     const response = await send('ChatPro', () => this.http.get<string>(path), 'CHATPRO_BASE_URL');
     const json = parseJson(response) as { connected?: unknown } | undefined;
     if (response.status === 401 || response.status === 403) {
-      throw new PermanentError(`ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP ${response.status}.`, 'chatpro_unauthorized');
+      throw new PermanentError(
+        `ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP ${response.status}.`,
+        'chatpro_unauthorized',
+      );
     }
-    if (response.status === 404) throw new PermanentError('ChatPro não conhece esta instância: confira CHATPRO_INSTANCE_ID e CHATPRO_BASE_URL.', 'chatpro_instance');
-    if (response.status >= 400 || json === undefined) throw new TransientError(`ChatPro não informou o status da instância (HTTP ${response.status}).`, `http_${response.status}`);
+    if (response.status === 404)
+      throw new PermanentError('ChatPro não conhece esta instância: confira CHATPRO_INSTANCE_ID e CHATPRO_BASE_URL.', 'chatpro_instance');
+    if (response.status >= 400 || json === undefined)
+      throw new TransientError(`ChatPro não informou o status da instância (HTTP ${response.status}).`, `http_${response.status}`);
     if (json.connected !== true) {
-      throw new PermanentError('ChatPro desconectado: o celular da escola saiu do WhatsApp. Reconecte a instância no painel do ChatPro (ler o QR code).', 'chatpro_disconnected');
+      throw new PermanentError(
+        'ChatPro desconectado: o celular da escola saiu do WhatsApp. Reconecte a instância no painel do ChatPro (ler o QR code).',
+        'chatpro_disconnected',
+      );
     }
   }
 

@@ -4,7 +4,10 @@ import { parseJson, createHttp, send, statusError, bodyText, shorten } from './h
 export class DiscordClient {
   private readonly http;
 
-  constructor(private readonly webhookUrl: string, timeoutMs: number) {
+  constructor(
+    private readonly webhookUrl: string,
+    timeoutMs: number,
+  ) {
     this.http = createHttp('', timeoutMs, { 'content-type': 'application/json' });
   }
 

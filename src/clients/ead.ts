@@ -137,7 +137,8 @@ export class EadClient implements EadApi {
         const token = (env.data as { token?: unknown } | undefined)?.token;
         if (!env.ok || typeof token !== 'string' || !token) {
           const status = env.httpStatus;
-          if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500) this.failure('obter o token da unidade', env);
+          if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500)
+            this.failure('obter o token da unidade', env);
           throw new PermanentError(
             `O EAD não reconhece a unidade ${this.config.unitId}${env.info ? ` (${shorten(env.info)})` : ''}: confira EAD_UNIT_ID.`,
             'ead_unit',

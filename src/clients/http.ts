@@ -57,7 +57,11 @@ export function networkError(system: string, err: unknown, urlVariable?: string)
 }
 
 /** Runs a request, turning network failures into TransientError. */
-export async function send<T = string>(system: string, request: () => Promise<AxiosResponse<T>>, urlVariable?: string): Promise<AxiosResponse<T>> {
+export async function send<T = string>(
+  system: string,
+  request: () => Promise<AxiosResponse<T>>,
+  urlVariable?: string,
+): Promise<AxiosResponse<T>> {
   try {
     return await request();
   } catch (err) {

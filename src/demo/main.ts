@@ -74,6 +74,9 @@ say(`Mais vendas: npm run kiwify -- order_approved --plan "Inglês Fluente" --ur
 say('Ctrl+C para sair.');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void runtime.stop().then(() => sandbox.close()).then(() => process.exit(0));
+    void runtime
+      .stop()
+      .then(() => sandbox.close())
+      .then(() => process.exit(0));
   });
 }

@@ -14,7 +14,14 @@ interface Context {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FINAL = ['done', 'failed', 'ignored'];
 
-const BELTRANA = { cpf: '11144477735', name: 'Beltrana Exemplo da Silva', phone: '+5521912345678', email: 'beltrana@example.com', plan: 'Design Gráfico', oneOff: true };
+const BELTRANA = {
+  cpf: '11144477735',
+  name: 'Beltrana Exemplo da Silva',
+  phone: '+5521912345678',
+  email: 'beltrana@example.com',
+  plan: 'Design Gráfico',
+  oneOff: true,
+};
 const FULANO = { cpf: '52998224725', name: 'Fulano de Tal', phone: '+5511987654321', email: 'fulano@example.com', plan: 'Excel PRO' };
 
 /** Runs the sample sales in order, narrating; returns what did not happen as expected. */
@@ -57,7 +64,8 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
     await alertsFlushed();
   };
 
-  const countCadastros = (cpf: string) => sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos' && c.form.doc_cpf === cpf).length;
+  const countCadastros = (cpf: string) =>
+    sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos' && c.form.doc_cpf === cpf).length;
 
   const firstSale = Buffer.from(JSON.stringify(buildDelivery('order_approved', BELTRANA)));
   let firstId: string | undefined;
@@ -68,8 +76,14 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
     const student = sandbox.ead.studentByCpf(BELTRANA.cpf);
     expect(event?.status === 'done', 'a venda da Beltrana deveria terminar concluída');
     expect(countCadastros(BELTRANA.cpf) === 1, 'deveria haver exatamente um cadastro da Beltrana');
-    expect(student !== undefined && sandbox.ead.callsTo('POST', `/alunos/matricula/${student.id}`).length === 1, 'deveria haver exatamente uma matrícula da Beltrana');
-    expect(sandbox.chatpro.delivered.filter((m) => m.number === '5521912345678').length === 1, 'a Beltrana deveria receber uma mensagem de boas-vindas');
+    expect(
+      student !== undefined && sandbox.ead.callsTo('POST', `/alunos/matricula/${student.id}`).length === 1,
+      'deveria haver exatamente uma matrícula da Beltrana',
+    );
+    expect(
+      sandbox.chatpro.delivered.filter((m) => m.number === '5521912345678').length === 1,
+      'a Beltrana deveria receber uma mensagem de boas-vindas',
+    );
   });
 
   await step('2. A Kiwify entrega a mesma venda de novo (reenvio)', async () => {
@@ -92,7 +106,10 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
   await step('4. Uma venda de um plano que não está no mapa de planos', async () => {
     const sale = buildDelivery('order_approved', { plan: 'Photoshop Avançado', name: 'Ciclana Souza', phone: '+5561988887777' });
     const event = await settle((await post(Buffer.from(JSON.stringify(sale)))).eventId);
-    expect(event?.status === 'failed' && /Photoshop Avançado/.test(event.last_error ?? ''), 'o plano não mapeado deveria falhar com o nome do plano');
+    expect(
+      event?.status === 'failed' && /Photoshop Avançado/.test(event.last_error ?? ''),
+      'o plano não mapeado deveria falhar com o nome do plano',
+    );
     say(`   (corrija o mapa de planos e reprocesse: npm run events -- retry ${event?.id ?? '<id>'}, ou no painel)`);
   });
 
@@ -105,6 +122,9 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
   const counts = await runtime.store.events.countByStatus();
   expect(counts.pending + counts.retrying + counts.processing === 0, 'nenhum evento deveria ficar pendente');
   expect(counts.failed === 1, `só o plano não mapeado deveria falhar (falharam ${counts.failed})`);
-  expect(sandbox.callmebot.calls.some((c) => c.text.includes('Photoshop Avançado')), 'o suporte deveria ser alertado sobre o plano não mapeado');
+  expect(
+    sandbox.callmebot.calls.some((c) => c.text.includes('Photoshop Avançado')),
+    'o suporte deveria ser alertado sobre o plano não mapeado',
+  );
   return problems;
 }

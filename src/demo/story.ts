@@ -1,7 +1,11 @@
 import { maskDigits } from '../domain/privacy.js';
 import type { Sandbox } from '../sandbox/index.js';
 
-const indent = (text: string, prefix = '        ') => text.split('\n').map((l) => `${prefix}${l}`).join('\n');
+const indent = (text: string, prefix = '        ') =>
+  text
+    .split('\n')
+    .map((l) => `${prefix}${l}`)
+    .join('\n');
 
 /** Prints what the fake upstreams receive, as it happens. */
 export function narrate(sandbox: Sandbox, say: (line: string) => void): void {

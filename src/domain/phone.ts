@@ -1,8 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
-export type MobileResult =
-  | { ok: true; number: string }
-  | { ok: false; reason: 'missing' | 'unparseable' | 'not_brazilian' | 'not_mobile' };
+export type MobileResult = { ok: true; number: string } | { ok: false; reason: 'missing' | 'unparseable' | 'not_brazilian' | 'not_mobile' };
 
 /**
  * A Brazilian mobile as ChatPro wants it: `55` + DDD + 9-digit number, digits only.

@@ -16,7 +16,9 @@ export interface Plan {
 }
 
 const courseIds = z
-  .array(z.number({ error: 'id de curso deve ser um número' }).int('id de curso deve ser inteiro').positive('id de curso deve ser positivo'))
+  .array(
+    z.number({ error: 'id de curso deve ser um número' }).int('id de curso deve ser inteiro').positive('id de curso deve ser positivo'),
+  )
   .min(1, 'lista de cursos vazia');
 
 const detailedEntry = z.strictObject({ courses: courseIds, whatsappGroup: z.url({ protocol: /^https?$/ }).optional() });

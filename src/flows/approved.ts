@@ -58,7 +58,12 @@ export function approvedFlow(deps: FlowDeps): Handler {
     const welcomeText = welcome.sent ? 'enviadas' : `não enviadas (${welcomeSkipReason(welcome.reason)})`;
     if (deps.settings.alertOnSuccess) {
       await ctx.alert(
-        messages.enrolled(ctx.event, { studentId: student.studentId, created: student.created, courses: enrollment.enrolled, welcome: welcomeText }),
+        messages.enrolled(ctx.event, {
+          studentId: student.studentId,
+          created: student.created,
+          courses: enrollment.enrolled,
+          welcome: welcomeText,
+        }),
         'enrolled',
       );
     }
@@ -139,7 +144,10 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
       // could enrol twice, so an unreadable course list means "try later" here.
       const current = await readCourses();
       if (!current) {
-        throw new TransientError('Não foi possível confirmar os cursos do aluno depois de uma matrícula sem resposta.', 'courses_unreadable');
+        throw new TransientError(
+          'Não foi possível confirmar os cursos do aluno depois de uma matrícula sem resposta.',
+          'courses_unreadable',
+        );
       }
       toEnroll = missing.filter((id) => !current.has(String(id)));
     }

@@ -30,7 +30,12 @@ export function clientsFromConfig(config: Config): FlowClients {
     ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs }),
     chatpro:
       config.CHATPRO_INSTANCE_ID && config.CHATPRO_TOKEN
-        ? new ChatProClient({ baseUrl: config.CHATPRO_BASE_URL, instanceId: config.CHATPRO_INSTANCE_ID, token: config.CHATPRO_TOKEN, timeoutMs })
+        ? new ChatProClient({
+            baseUrl: config.CHATPRO_BASE_URL,
+            instanceId: config.CHATPRO_INSTANCE_ID,
+            token: config.CHATPRO_TOKEN,
+            timeoutMs,
+          })
         : undefined,
   };
 }

@@ -58,11 +58,23 @@ export async function revokeSale(ctx: HandlerContext, deps: FlowDeps): Promise<H
     decidedNow = true;
     const base = { granted: grant.courses, grantedFrom: grant.from };
     const student = await deps.ead.findStudentByCpf(cpf);
-    if (!student) return { ...base, studentId: null, had: [], ...decideRevocation({ granted: [], has: [], neededByOtherSales: new Set(), mode: deps.settings.revokeMode }) };
+    if (!student)
+      return {
+        ...base,
+        studentId: null,
+        had: [],
+        ...decideRevocation({ granted: [], has: [], neededByOtherSales: new Set(), mode: deps.settings.revokeMode }),
+      };
     const had = await coursesOf(deps, student.id);
-    if (had === null) throw new TransientError(`O EAD encontrou o aluno ${student.id} pelo CPF, mas não os cursos dele.`, 'courses_unreadable');
+    if (had === null)
+      throw new TransientError(`O EAD encontrou o aluno ${student.id} pelo CPF, mas não os cursos dele.`, 'courses_unreadable');
     const neededByOtherSales = neededByOthers(events, enrollments, saleKeyOf(ctx.event), deps);
-    return { ...base, studentId: student.id, had, ...decideRevocation({ granted: grant.courses, has: had, neededByOtherSales, mode: deps.settings.revokeMode }) };
+    return {
+      ...base,
+      studentId: student.id,
+      had,
+      ...decideRevocation({ granted: grant.courses, has: had, neededByOtherSales, mode: deps.settings.revokeMode }),
+    };
   });
 
   const what = await carryOut(ctx, deps, decision, decidedNow);
@@ -78,7 +90,13 @@ export async function revokeSale(ctx: HandlerContext, deps: FlowDeps): Promise<H
  * received at all (a sale from before the bridge, a lost webhook), its plan's courses; undefined
  * when that plan is not mapped either.
  */
-function grantOf(event: EventRow, order: KiwifyOrder, events: EventRow[], enrollments: Map<number, Enrollment>, deps: FlowDeps): Grant | undefined {
+function grantOf(
+  event: EventRow,
+  order: KiwifyOrder,
+  events: EventRow[],
+  enrollments: Map<number, Enrollment>,
+  deps: FlowDeps,
+): Grant | undefined {
   const key = saleKeyOf(event);
   const approvals = events.filter((e) => e.event_type === 'order_approved' && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
   if (approvals.length > 0) {
@@ -90,7 +108,12 @@ function grantOf(event: EventRow, order: KiwifyOrder, events: EventRow[], enroll
 }
 
 /** Courses the customer's other active sales need: their plans' courses and what they journaled. */
-function neededByOthers(events: EventRow[], enrollments: Map<number, Enrollment>, exceptKey: string | undefined, deps: FlowDeps): Set<number> {
+function neededByOthers(
+  events: EventRow[],
+  enrollments: Map<number, Enrollment>,
+  exceptKey: string | undefined,
+  deps: FlowDeps,
+): Set<number> {
   const needed = new Set<number>();
   for (const sale of activeSales(events, enrollments, exceptKey)) {
     for (const id of deps.plans.resolve(sale.planName ?? undefined)?.courses ?? []) needed.add(id);
@@ -154,7 +177,13 @@ export function scheduledRevokeFlow(deps: FlowDeps): Handler {
   return async (ctx) => {
     const key = ctx.event.customer_key;
     const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.enrollments(key)]);
-    const newer = newerPurchase(events, enrolled, ctx.event.parent_id ?? ctx.event.id, normalizeText(ctx.event.plan_name ?? ''), normalizeText);
+    const newer = newerPurchase(
+      events,
+      enrolled,
+      ctx.event.parent_id ?? ctx.event.id,
+      normalizeText(ctx.event.plan_name ?? ''),
+      normalizeText,
+    );
     if (newer) {
       return { status: 'ignored', outcome: `Acesso mantido: nova compra do mesmo plano (evento #${newer.id}) depois do cancelamento.` };
     }

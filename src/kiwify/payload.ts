@@ -201,10 +201,7 @@ export function parseDelivery(signed: Buffer): ParseResult {
     delivery: {
       eventType,
       dedupeKey: dedupeKeyOf(order, rawHash),
-      customerKey: customerKeyOf(
-        { cpf: customer?.CPF ?? customer?.cnpj, email: customer?.email, orderId: order.order_id },
-        rawHash,
-      ),
+      customerKey: customerKeyOf({ cpf: customer?.CPF ?? customer?.cnpj, email: customer?.email, orderId: order.order_id }, rawHash),
       orderId: order.order_id,
       orderRef: order.order_ref,
       subscriptionId: order.subscription_id,
@@ -232,6 +229,9 @@ export function dedupeKeyOf(order: OrderKeys, rawHash: () => string): string {
 }
 
 /** The plan the buyer chose; one-off products have no plan, so the product name stands in. */
-export function planNameOf(order: { Subscription?: { plan?: { name?: string } }; Product?: { product_name?: string } }): string | undefined {
+export function planNameOf(order: {
+  Subscription?: { plan?: { name?: string } };
+  Product?: { product_name?: string };
+}): string | undefined {
   return order.Subscription?.plan?.name ?? order.Product?.product_name;
 }

@@ -94,7 +94,13 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
       ip: '203.0.113.10',
       country: 'br',
     },
-    Commissions: { charge_amount: 4990, product_base_price: 4990, product_base_price_currency: 'BRL', currency: 'BRL', my_commission: 4442 },
+    Commissions: {
+      charge_amount: 4990,
+      product_base_price: 4990,
+      product_base_price_currency: 'BRL',
+      currency: 'BRL',
+      my_commission: 4442,
+    },
     TrackingParameters: { src: null, sck: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null },
     checkout_link: 'AbCdEfG',
     ...(subscriptionId

@@ -17,11 +17,7 @@ export function looksLikeSignature(signature: unknown): signature is string {
  * Hex case is not significant (it is the same MAC); anything that is not exactly 40 hex digits
  * is refused before comparing. Every token is tried, so timing does not reveal which one matched.
  */
-export function verifyKiwifySignature(
-  body: Buffer,
-  signature: unknown,
-  tokens: readonly string[],
-): boolean {
+export function verifyKiwifySignature(body: Buffer, signature: unknown, tokens: readonly string[]): boolean {
   if (!looksLikeSignature(signature)) return false;
   const given = Buffer.from(signature, 'hex');
   let ok = false;

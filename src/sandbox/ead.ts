@@ -179,7 +179,10 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     if ([...students.values()].some((s) => s.cpf === cpf)) return fail(res, 200, `O CPF ${cpf} já está em uso.`);
     const senha = form.senha || `Gen${Math.random().toString(36).slice(2, 8)}`;
     const student = addStudent({ cpf, nome: form.nome, email: form.email, celular: form.celular, senha });
-    res.json({ status: 'true', data: { id: student.id, nome: student.nome, usuario: cpf, senha, unidade: { id: unitId, nome: 'Unidade Sandbox' } } });
+    res.json({
+      status: 'true',
+      data: { id: student.id, nome: student.nome, usuario: cpf, senha, unidade: { id: unitId, nome: 'Unidade Sandbox' } },
+    });
   });
 
   app.get('/alunos/cursos/:id', (req, res) => {
@@ -197,7 +200,10 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     if (!withToken(req, res)) return;
     const student = studentOr404(req, res);
     if (!student) return;
-    const ids = String((req.body as Record<string, string>).cursos ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = String((req.body as Record<string, string>).cursos ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length === 0) return fail(res, 400, 'Informe os cursos.');
     const unknown = ids.filter((id) => !COURSE_IDS.has(id));
     if (unknown.length) return fail(res, 400, `Curso(s) não encontrado(s) na unidade: ${unknown.join(', ')}.`);

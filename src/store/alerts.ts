@@ -116,7 +116,12 @@ export class AlertStore {
           next_attempt_at: failure.retryAt,
           status: failure.permanent
             ? 'failed'
-            : eb.case().when('attempts', '>=', failure.maxAttempts - 1).then('failed' as const).else('pending' as const).end(),
+            : eb
+                .case()
+                .when('attempts', '>=', failure.maxAttempts - 1)
+                .then('failed' as const)
+                .else('pending' as const)
+                .end(),
         }))
         .where('id', 'in', ids)
         .execute();

@@ -20,7 +20,10 @@ export class TargetNotEmptyError extends Error {
  * The target must be empty; the copy is one transaction on the target.
  */
 export async function copyStore(from: OpenDatabase, to: OpenDatabase): Promise<Record<string, number>> {
-  const existing = await to.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const existing = await to.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   if (Number(existing.n) > 0) throw new TargetNotEmptyError(Number(existing.n));
   // One read transaction on the source: every table from the same moment.
   const snapshot = await from.db.transaction().execute(async (read) => {
@@ -33,13 +36,18 @@ export async function copyStore(from: OpenDatabase, to: OpenDatabase): Promise<R
     for (const table of TABLES) {
       const rows = snapshot[table]!;
       for (let i = 0; i < rows.length; i += CHUNK) {
-        await trx.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
+        await trx
+          .insertInto(table)
+          .values(rows.slice(i, i + CHUNK) as never)
+          .execute();
       }
       copied[table] = rows.length;
     }
     if (to.dialect === 'postgres') {
       for (const table of WITH_IDENTITY) {
-        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(trx);
+        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
+          trx,
+        );
       }
     }
   });

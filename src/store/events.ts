@@ -248,30 +248,17 @@ export class EventStore {
   /** SQLite is one process: whatever was running when it stopped can be taken up at once. */
   async recoverAfterRestart(): Promise<number> {
     if (this.dialect !== 'sqlite') return 0;
-    const result = await this.db
-      .updateTable('events')
-      .set({ lease_until: 0 })
-      .where('status', '=', 'processing')
-      .executeTakeFirst();
+    const result = await this.db.updateTable('events').set({ lease_until: 0 }).where('status', '=', 'processing').executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
   async loadSteps(eventId: number): Promise<Map<string, unknown>> {
-    const rows = await this.db
-      .selectFrom('event_steps')
-      .select(['step', 'result'])
-      .where('event_id', '=', eventId)
-      .execute();
+    const rows = await this.db.selectFrom('event_steps').select(['step', 'result']).where('event_id', '=', eventId).execute();
     return new Map(rows.map((r) => [r.step, JSON.parse(r.result) as unknown]));
   }
 
   async listSteps(eventId: number) {
-    const rows = await this.db
-      .selectFrom('event_steps')
-      .selectAll()
-      .where('event_id', '=', eventId)
-      .orderBy('seq')
-      .execute();
+    const rows = await this.db.selectFrom('event_steps').selectAll().where('event_id', '=', eventId).orderBy('seq').execute();
     return rows.map((r) => ({ step: r.step, doneAt: r.done_at, result: JSON.parse(r.result) as unknown }));
   }
 
@@ -477,12 +464,7 @@ export class EventStore {
         status: 'pending',
         attempts: 0,
         next_run_at: now,
-        available_at: eb
-          .case()
-          .when('available_at', '>', now)
-          .then(now)
-          .else(eb.ref('available_at'))
-          .end(),
+        available_at: eb.case().when('available_at', '>', now).then(now).else(eb.ref('available_at')).end(),
         updated_at: now,
         finished_at: null,
       }))

@@ -12,7 +12,10 @@ export class SessionStore {
   async create(idHash: string, ttlMs: number): Promise<void> {
     const now = this.clock();
     await this.db.deleteFrom('admin_sessions').where('expires_at', '<', now).execute();
-    await this.db.insertInto('admin_sessions').values({ id_hash: idHash, created_at: now, expires_at: now + ttlMs }).execute();
+    await this.db
+      .insertInto('admin_sessions')
+      .values({ id_hash: idHash, created_at: now, expires_at: now + ttlMs })
+      .execute();
   }
 
   async isValid(idHash: string): Promise<boolean> {

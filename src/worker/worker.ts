@@ -116,7 +116,10 @@ export class Worker {
 
   private async renewLeases(): Promise<void> {
     try {
-      await this.opts.store.events.extendLeases([...this.running.values()].map((r) => r.claim), this.opts.leaseMs);
+      await this.opts.store.events.extendLeases(
+        [...this.running.values()].map((r) => r.claim),
+        this.opts.leaseMs,
+      );
     } catch (err) {
       this.opts.log.error({ err }, 'falha ao renovar a concessão dos eventos em andamento');
     }
@@ -134,7 +137,11 @@ export class Worker {
     }
     if (event.attempts > maxAttempts) {
       // Attempts count crashes too: an event that keeps killing the process must stop somewhere.
-      await this.fail(event, new PermanentError('O processo parou repetidamente durante este evento (possível erro fatal): verifique os logs.', 'crash_loop'), log);
+      await this.fail(
+        event,
+        new PermanentError('O processo parou repetidamente durante este evento (possível erro fatal): verifique os logs.', 'crash_loop'),
+        log,
+      );
       return;
     }
     try {
@@ -238,7 +245,12 @@ export class Worker {
     let timedOut = false;
     await Promise.race([
       all,
-      new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, timeoutMs).unref()),
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, timeoutMs).unref(),
+      ),
     ]);
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (timedOut) this.opts.log.warn({ running: this.running.size }, 'desligando com eventos ainda em andamento');

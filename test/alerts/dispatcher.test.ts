@@ -34,7 +34,12 @@ async function startDispatcher(intervalMs: number, chans = channels()) {
   const log = createLogger('info', logs.stream);
   dispatcher = new AlertDispatcher({ store, channels: chans, log, intervalMs, tickMs: 20, retryBaseMs: 50 });
   await dispatcher.start();
-  const outbox = new AlertOutbox(store, chans.map((c) => c.name), log, () => dispatcher!.wake());
+  const outbox = new AlertOutbox(
+    store,
+    chans.map((c) => c.name),
+    log,
+    () => dispatcher!.wake(),
+  );
   return outbox;
 }
 
@@ -114,7 +119,7 @@ describe('alert dispatcher', () => {
     expect(logs.text()).toContain('APIKey');
   });
 
-  it('waits Discord\'s retry_after on 429, then delivers', async () => {
+  it("waits Discord's retry_after on 429, then delivers", async () => {
     discord.answers.push({ status: 429, retryAfterSeconds: 0.5 });
     const outbox = await startDispatcher(0);
     await outbox.send('um');
@@ -136,10 +141,14 @@ describe('alert dispatcher', () => {
     await outbox.send('um');
     await waitFor(() => logs.text().includes('alerta não entregue'), 5_000, 'error logged');
     // Discord delivered (its "sent" committed), CallMeBot's copy still waiting for a retry.
-    const counts = await waitFor(async () => {
-      const c = await store.alerts.countByStatus();
-      return c.sent === 1 ? c : undefined;
-    }, 5_000, 'discord still delivered');
+    const counts = await waitFor(
+      async () => {
+        const c = await store.alerts.countByStatus();
+        return c.sent === 1 ? c : undefined;
+      },
+      5_000,
+      'discord still delivered',
+    );
     expect(discord.calls).toHaveLength(1);
     expect(counts.pending).toBe(1);
   });

@@ -20,9 +20,27 @@ function cli(...args: string[]) {
 
 beforeAll(async () => {
   store = await openStore({ SQLITE_PATH: dbPath });
-  const base = { eventType: 'order_approved', customerKey: 'cpf:11144477735', body: { webhook_event_type: 'order_approved', Customer: { full_name: 'Beltrana Exemplo', CPF: '11144477735', email: 'b@example.com', mobile: '+5521912345678' } } };
-  failedId = (await store.events.insert({ ...base, dedupeKey: 'a', orderRef: 'REFA', planName: 'Plano Fantasma', customerName: 'Beltrana Exemplo' })).id;
-  doneId = (await store.events.insert({ ...base, dedupeKey: 'b', orderRef: 'REFB', planName: 'Excel PRO', customerName: 'Fulano', customerKey: 'cpf:2' })).id;
+  const base = {
+    eventType: 'order_approved',
+    customerKey: 'cpf:11144477735',
+    body: {
+      webhook_event_type: 'order_approved',
+      Customer: { full_name: 'Beltrana Exemplo', CPF: '11144477735', email: 'b@example.com', mobile: '+5521912345678' },
+    },
+  };
+  failedId = (
+    await store.events.insert({ ...base, dedupeKey: 'a', orderRef: 'REFA', planName: 'Plano Fantasma', customerName: 'Beltrana Exemplo' })
+  ).id;
+  doneId = (
+    await store.events.insert({
+      ...base,
+      dedupeKey: 'b',
+      orderRef: 'REFB',
+      planName: 'Excel PRO',
+      customerName: 'Fulano',
+      customerKey: 'cpf:2',
+    })
+  ).id;
   const [failedClaim, doneClaim] = await store.events.claimDue('w', 2, 60_000);
   await store.events.saveStep(failedClaim!, 'find_student', { studentId: null });
   await store.events.finish(failedClaim!, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
@@ -45,7 +63,7 @@ describe('npm run events', () => {
     expect(cli('list', '--status', 'perdido').code).toBe(2);
   });
 
-  it('show tells the event\'s story with the CPF masked', () => {
+  it("show tells the event's story with the CPF masked", () => {
     const res = cli('show', String(failedId));
     expect(res.code).toBe(0);
     expect(res.out).toContain(`#${failedId} venda aprovada — falhou`);

@@ -28,14 +28,28 @@ function simulate(...args: string[]): Promise<{ code: number | null; out: string
 describe('npm run kiwify (delivery simulator)', () => {
   it('signs and posts a realistic delivery; the refund of the same CPF and plan is the same sale', async () => {
     const url = `${runtime.url()}/webhook`;
-    const approved = await simulate('order_approved', '--plan', 'Inglês Fluente', '--cpf', '529.982.247-25', '--url', url, '--token', TOKEN);
+    const approved = await simulate(
+      'order_approved',
+      '--plan',
+      'Inglês Fluente',
+      '--cpf',
+      '529.982.247-25',
+      '--url',
+      url,
+      '--token',
+      TOKEN,
+    );
     expect(approved.code).toBe(0);
     expect(approved.out).toMatch(/← HTTP 200 \{"ok":true,"eventId":"\d+","duplicate":false\}/);
     const refunded = await simulate('order_refunded', '--plan', 'Inglês Fluente', '--cpf', '52998224725', '--url', url, '--token', TOKEN);
     expect(refunded.code).toBe(0);
     const [refund, approval] = await runtime.store.events.list();
     expect(approval).toMatchObject({ event_type: 'order_approved', plan_name: 'Inglês Fluente', customer_key: 'cpf:52998224725' });
-    expect(refund).toMatchObject({ event_type: 'order_refunded', order_id: approval!.order_id, subscription_id: approval!.subscription_id });
+    expect(refund).toMatchObject({
+      event_type: 'order_refunded',
+      order_id: approval!.order_id,
+      subscription_id: approval!.subscription_id,
+    });
   });
 
   it('fails clearly with a wrong token or an unknown event', async () => {

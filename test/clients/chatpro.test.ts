@@ -9,7 +9,8 @@ beforeEach(async () => {
 });
 afterEach(() => chatpro.close());
 
-const client = (token = chatpro.token) => new ChatProClient({ baseUrl: chatpro.url, instanceId: chatpro.instanceId, token, timeoutMs: 300 });
+const client = (token = chatpro.token) =>
+  new ChatProClient({ baseUrl: chatpro.url, instanceId: chatpro.instanceId, token, timeoutMs: 300 });
 
 describe('ChatPro client', () => {
   it('sends the number and text with the raw token', async () => {
@@ -38,7 +39,10 @@ describe('ChatPro client', () => {
   });
 
   it('a bad token is a configuration error; 5xx and timeouts are transient', async () => {
-    await expect(client('wrong').sendMessage('5561999998888', 'x')).rejects.toMatchObject({ code: 'chatpro_unauthorized', transient: false });
+    await expect(client('wrong').sendMessage('5561999998888', 'x')).rejects.toMatchObject({
+      code: 'chatpro_unauthorized',
+      transient: false,
+    });
     chatpro.faults.failNext('http_500');
     await expect(client().sendMessage('5561999998888', 'x')).rejects.toBeInstanceOf(TransientError);
     chatpro.faults.failNext('timeout');

@@ -17,14 +17,16 @@ function problemsOf(text: string): string[] {
 }
 
 describe('plan map', () => {
-  it('ships the school\'s real map, valid', () => {
+  it("ships the school's real map, valid", () => {
     const plans = parsePlanMap(readFileSync(DEFAULT_PLANS_FILE, 'utf8'));
     expect(plans.get('excel pro')).toEqual({ name: 'Excel PRO', courses: [161, 197, 201] });
     expect(plans.get(normalizeText('Especialista em Marketing e Vendas 360º'))?.courses).toHaveLength(10);
   });
 
   it('matches ignoring case, accents and extra spaces', () => {
-    const plans = parsePlanMap('{"Inglês  Fluente": [263, 280], "Design Gráfico": {"courses": [254], "whatsappGroup": "https://chat.whatsapp.com/x"}}');
+    const plans = parsePlanMap(
+      '{"Inglês  Fluente": [263, 280], "Design Gráfico": {"courses": [254], "whatsappGroup": "https://chat.whatsapp.com/x"}}',
+    );
     expect(plans.get('ingles fluente')?.name).toBe('Inglês  Fluente');
     expect(plans.get('design grafico')).toEqual({ name: 'Design Gráfico', courses: [254], whatsappGroup: 'https://chat.whatsapp.com/x' });
   });

@@ -22,7 +22,15 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, MAX_ATTEMPTS: '1' });
   }, 60_000);

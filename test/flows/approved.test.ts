@@ -224,7 +224,9 @@ describe('order_approved', () => {
     sale.Product.product_name = 'Curso Novo de Photoshop';
     const { eventId } = (await deliver(sale)).body;
     const failed = await settled(eventId, 'failed');
-    expect(failed.last_error).toBe('O plano "Curso Novo de Photoshop" não está no mapa de planos (PLANS_FILE). Adicione-o com os ids dos cursos.');
+    expect(failed.last_error).toBe(
+      'O plano "Curso Novo de Photoshop" não está no mapa de planos (PLANS_FILE). Adicione-o com os ids dos cursos.',
+    );
     await waitFor(() => sandbox.callmebot.calls.length === 1, 5_000, 'alert');
     expect(sandbox.callmebot.calls[0]!.text).toContain('Curso Novo de Photoshop');
     expect(sandbox.callmebot.calls[0]!.text).toContain(`retry ${eventId}`);
@@ -268,7 +270,10 @@ describe('order_approved', () => {
 
   it('an invalid CPF (dashboard test data) fails with a clear reason', async () => {
     const { deliver, settled } = await start();
-    const failed = await settled((await deliver(approvedSale(3, { Customer: { ...approvedSale(3).Customer, CPF: '12345678900' } }))).body.eventId, 'failed');
+    const failed = await settled(
+      (await deliver(approvedSale(3, { Customer: { ...approvedSale(3).Customer, CPF: '12345678900' } }))).body.eventId,
+      'failed',
+    );
     expect(failed.last_error).toMatch(/CPF do comprador ausente ou inválido/);
   });
 

@@ -17,7 +17,13 @@ afterEach(async () => {
 describe('the real server (src/server.ts) killed mid-sale', () => {
   it('finishes the sale after restart without repeating the cadastro', async () => {
     sandbox = await startSandbox();
-    const env = testEnv({ ...sandbox.env, PORT: String(await freePort()), SQLITE_PATH: join(tempDir(), 'crash.db'), HTTP_TIMEOUT_MS: '30000', LOG_LEVEL: 'info' });
+    const env = testEnv({
+      ...sandbox.env,
+      PORT: String(await freePort()),
+      SQLITE_PATH: join(tempDir(), 'crash.db'),
+      HTTP_TIMEOUT_MS: '30000',
+      LOG_LEVEL: 'info',
+    });
     sandbox.ead.faults.failNext('timeout', 1, (r) => r.path.startsWith('/alunos/matricula/'));
 
     const first = await startServerProcess('src/server.ts', env);

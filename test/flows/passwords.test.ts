@@ -38,7 +38,7 @@ const targets = [
   ...(PG_URL ? [{ name: 'postgres', env: async () => ({ DATABASE_URL: await freshPostgresUrl() }) }] : []),
 ];
 
-describe.each(targets)('a new student\'s password at rest ($name)', ({ env }) => {
+describe.each(targets)("a new student's password at rest ($name)", ({ env }) => {
   it('is never in the database in clear: neither while the welcome keeps failing nor after it was sent', async () => {
     server = await startSandboxedServer({ ...(await env()), RETRY_BASE_MS: '100', MAX_ATTEMPTS: '50' });
     const { sandbox } = server;
@@ -96,12 +96,22 @@ describe('passwords an older release journaled in clear', () => {
   it('are sealed before the worker starts, and the plaintext leaves every database file (WAL included)', async () => {
     const file = join(tempDir(), 'bridge.db');
     const old = await openStore({ SQLITE_PATH: file });
-    const { id } = await old.events.insert({ eventType: 'order_approved', dedupeKey: 'order_approved:legado-1', customerKey: 'cpf:11144477735', body: {} });
+    const { id } = await old.events.insert({
+      eventType: 'order_approved',
+      dedupeKey: 'order_approved:legado-1',
+      customerKey: 'cpf:11144477735',
+      body: {},
+    });
     const [claim] = await old.events.claimDue('old-release', 1, 60_000);
     await old.events.saveStep(claim!, 'cadastro', { studentId: '8097', created: true, password: 'Legado@4321' });
     await old.events.release(claim!);
     await old.close();
-    const bytes = () => Buffer.concat(readdirSync(dirname(file)).filter((f) => f.startsWith('bridge.db')).map((f) => readFileSync(join(dirname(file), f))));
+    const bytes = () =>
+      Buffer.concat(
+        readdirSync(dirname(file))
+          .filter((f) => f.startsWith('bridge.db'))
+          .map((f) => readFileSync(join(dirname(file), f))),
+      );
     expect(bytes().includes('Legado@4321')).toBe(true);
 
     server = await startSandboxedServer({ SQLITE_PATH: file });

@@ -21,13 +21,13 @@ async function start(env: Record<string, string> = {}) {
 describe('the refund rule (pure)', () => {
   const none = new Set<number>();
   it.each([
-    ['everything they have is this sale\'s → delete', [1, 2], ['1', '2'], none, 'delete', 'delete', [1, 2], []],
+    ["everything they have is this sale's → delete", [1, 2], ['1', '2'], none, 'delete', 'delete', [1, 2], []],
     ['everything theirs, courses mode → remove, keep the account', [1, 2], ['1', '2'], none, 'courses', 'remove_courses', [1, 2], []],
-    ['other courses too → remove only this sale\'s', [1, 2], ['1', '2', '9'], none, 'delete', 'remove_courses', [1, 2], ['9']],
+    ["other courses too → remove only this sale's", [1, 2], ['1', '2', '9'], none, 'delete', 'remove_courses', [1, 2], ['9']],
     ['a course another sale needs stays', [1, 2], ['1', '2'], new Set([2]), 'delete', 'remove_courses', [1], ['2']],
     ['granted nothing → nothing, never delete', [], ['9'], none, 'delete', 'nothing', [], ['9']],
     ['granted nothing and they have nothing → nothing', [], [], none, 'delete', 'nothing', [], []],
-    ['they no longer have the sale\'s courses → nothing', [1, 2], ['9'], none, 'delete', 'nothing', [], ['9']],
+    ["they no longer have the sale's courses → nothing", [1, 2], ['9'], none, 'delete', 'nothing', [], ['9']],
   ] as const)('%s', (_name, granted, has, needed, mode, action, remove, keep) => {
     const d = decideRevocation({ granted: [...granted], has: [...has], neededByOtherSales: needed, mode });
     expect(d.action).toBe(action);
@@ -35,8 +35,10 @@ describe('the refund rule (pure)', () => {
     expect(d.keep).toEqual(keep);
   });
 
-  it('says why, in support\'s words', () => {
-    expect(decideRevocation({ granted: [1], has: ['1', '7', '8'], neededByOtherSales: new Set(), mode: 'delete' }).reason).toBe('aluno mantido: tem outros cursos (ids 7, 8)');
+  it("says why, in support's words", () => {
+    expect(decideRevocation({ granted: [1], has: ['1', '7', '8'], neededByOtherSales: new Set(), mode: 'delete' }).reason).toBe(
+      'aluno mantido: tem outros cursos (ids 7, 8)',
+    );
   });
 });
 
@@ -59,7 +61,7 @@ describe('refunds revoke only what the sale granted', () => {
     expect(alert.text).not.toContain(ONE_OFF_CPF);
   });
 
-  it('a mapped plan\'s refund with no approval removes only that plan\'s courses from a student who has others', async () => {
+  it("a mapped plan's refund with no approval removes only that plan's courses from a student who has others", async () => {
     const { sandbox, deliver, settled } = await start();
     const student = sandbox.ead.addStudent({ cpf: ONE_OFF_CPF, courses: [254, 751, 169, 35] });
     const event = await settled((await deliver(fixture('order_refunded'))).body.eventId);
@@ -73,7 +75,7 @@ describe('refunds revoke only what the sale granted', () => {
   it.each([
     ['delete', 'deletes the student'],
     ['courses', 'removes the courses and keeps the account'],
-  ] as const)('the same refund for a student with exactly the plan\'s courses, REVOKE_MODE=%s, %s', async (mode, _what) => {
+  ] as const)("the same refund for a student with exactly the plan's courses, REVOKE_MODE=%s, %s", async (mode, _what) => {
     const { sandbox, deliver, settled } = await start({ REVOKE_MODE: mode });
     const student = sandbox.ead.addStudent({ cpf: ONE_OFF_CPF, courses: [254, 751, 169] });
     await settled((await deliver(fixture('order_refunded'))).body.eventId);
@@ -139,7 +141,14 @@ describe('refunds revoke only what the sale granted', () => {
     const revoked = (await server!.runtime.store.events.list()).find((e) => e.event_type === 'revoke_access')!;
     expect(revoked.outcome).toContain('aluno mantido: tem outros cursos (ids 35)');
     const decision = (await server!.runtime.store.events.loadSteps(revoked.id)).get('decision');
-    expect(decision).toMatchObject({ granted: [161, 197, 201], grantedFrom: 'journal', had: ['161', '197', '201', '35'], action: 'remove_courses', remove: [161, 197, 201], keep: ['35'] });
+    expect(decision).toMatchObject({
+      granted: [161, 197, 201],
+      grantedFrom: 'journal',
+      had: ['161', '197', '201', '35'],
+      action: 'remove_courses',
+      remove: [161, 197, 201],
+      keep: ['35'],
+    });
   });
 
   it('a deletion decided in an earlier attempt looks again first: a course gained meanwhile keeps the account', async () => {

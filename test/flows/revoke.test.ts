@@ -39,10 +39,14 @@ describe('order_refunded / chargeback', () => {
     expect(sandbox.ead.students.has(student.id)).toBe(false);
     expect(sandbox.ead.students.has(bystander.id)).toBe(true);
     expect(event.outcome).toBe(`Aluno ${student.id} excluído do EAD: todos os cursos do aluno (254, 751, 169) eram desta venda.`);
-    await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.startsWith('↩️ *Reembolso:*') && c.text.includes(`Aluno ${student.id} excluído`)), 5_000, 'alert');
+    await waitFor(
+      () => sandbox.callmebot.calls.some((c) => c.text.startsWith('↩️ *Reembolso:*') && c.text.includes(`Aluno ${student.id} excluído`)),
+      5_000,
+      'alert',
+    );
   });
 
-  it('a find that returns other people\'s rows never deletes anyone', async () => {
+  it("a find that returns other people's rows never deletes anyone", async () => {
     const { sandbox, deliver, settled } = await start();
     for (const cpf of ['39053344705', '71428793860', '12345678909']) sandbox.ead.addStudent({ cpf });
     sandbox.ead.findMode = 'ignore_filter'; // the hazard: the API ignores the CPF filter
@@ -53,13 +57,16 @@ describe('order_refunded / chargeback', () => {
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('nada a revogar')), 5_000, 'support told');
   });
 
-  it.each(['empty', 'status_false', 'http_404'] as const)('"not found" answered as %s → done with a note, nothing deleted', async (mode) => {
-    const { sandbox, deliver, settled } = await start();
-    sandbox.ead.notFoundAs = mode;
-    const event = await settled((await deliver(fixture('order_refunded'))).body.eventId);
-    expect(event.status).toBe('done');
-    expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
-  });
+  it.each(['empty', 'status_false', 'http_404'] as const)(
+    '"not found" answered as %s → done with a note, nothing deleted',
+    async (mode) => {
+      const { sandbox, deliver, settled } = await start();
+      sandbox.ead.notFoundAs = mode;
+      const event = await settled((await deliver(fixture('order_refunded'))).body.eventId);
+      expect(event.status).toBe('done');
+      expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
+    },
+  );
 
   it('two students with the same CPF: failed for a person, nobody deleted', async () => {
     const { sandbox, deliver, settled } = await start();
@@ -78,9 +85,12 @@ describe('order_refunded / chargeback', () => {
     const refund = { ...fixture('order_approved.subscription'), webhook_event_type: 'order_refunded', order_status: 'refunded' };
     const event = await settled((await deliver(refund)).body.eventId);
     expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
-    expect(sandbox.ead.callsTo('POST', '/alunos/removercurso/').map((c) => c.path).sort()).toEqual(
-      [`/alunos/removercurso/${student.id}/197`, `/alunos/removercurso/${student.id}/201`].sort(),
-    );
+    expect(
+      sandbox.ead
+        .callsTo('POST', '/alunos/removercurso/')
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual([`/alunos/removercurso/${student.id}/197`, `/alunos/removercurso/${student.id}/201`].sort());
     expect([...student.courses.keys()].sort()).toEqual(['130', '160', '161', '162', '599']);
     expect(event.outcome).toBe(
       `Aluno ${student.id}: cursos removidos 197, 201; aluno mantido: tem outros cursos (ids 161, 130, 599, 160, 162). Mantidos para outra venda ativa: 161.`,
@@ -119,7 +129,7 @@ describe('order_refunded / chargeback', () => {
     expect(failed.last_error).toBe('CPF do comprador ausente ou inválido. Encontre o aluno no EAD e remova o acesso manualmente.');
   });
 
-  it('REVOKE_MODE=courses removes the sale\'s courses and keeps the account', async () => {
+  it("REVOKE_MODE=courses removes the sale's courses and keeps the account", async () => {
     const { sandbox, deliver, settled } = await start({ REVOKE_MODE: 'courses' });
     await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
     const student = sandbox.ead.studentByCpf(ONE_OFF_CPF)!;
@@ -233,11 +243,14 @@ describe('subscription_canceled', () => {
 });
 
 describe('other events', () => {
-  it.each(['billet_created', 'pix_created', 'order_rejected', 'subscription_late', 'subscription_renewed'])('%s is recorded as ignored', async (type) => {
-    const { sandbox, deliver, settled } = await start();
-    await settled((await deliver({ ...fixture('order_approved.subscription'), webhook_event_type: type })).body.eventId, 'ignored');
-    expect(sandbox.ead.calls).toHaveLength(0);
-  });
+  it.each(['billet_created', 'pix_created', 'order_rejected', 'subscription_late', 'subscription_renewed'])(
+    '%s is recorded as ignored',
+    async (type) => {
+      const { sandbox, deliver, settled } = await start();
+      await settled((await deliver({ ...fixture('order_approved.subscription'), webhook_event_type: type })).body.eventId, 'ignored');
+      expect(sandbox.ead.calls).toHaveLength(0);
+    },
+  );
 
   it('an abandoned cart is recorded as ignored', async () => {
     const { sandbox, deliver, settled } = await start();

@@ -42,7 +42,11 @@ describe('a wrong EAD configuration names the variable to fix', () => {
     ['an HTML 404', 404, 'text/html', '<html><body><h1>404 Not Found</h1></body></html>'],
   ])('EAD_BASE_URL whose host answers %s: a permanent configuration error', async (_name, status, type, body) => {
     const url = await wrongHost(status, type, body);
-    await expect(eadAt(url).checkConnection()).rejects.toMatchObject({ transient: false, code: 'ead_base_url', message: expect.stringContaining('Confira EAD_BASE_URL') });
+    await expect(eadAt(url).checkConnection()).rejects.toMatchObject({
+      transient: false,
+      code: 'ead_base_url',
+      message: expect.stringContaining('Confira EAD_BASE_URL'),
+    });
   });
 
   it('an HTML 502 (the CDN) stays a retry', async () => {
@@ -52,20 +56,31 @@ describe('a wrong EAD configuration names the variable to fix', () => {
 
   it('a refused connection says so and names EAD_BASE_URL', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    await expect(eadAt(url).checkConnection()).rejects.toMatchObject({ transient: true, message: 'EAD: conexão recusada (ECONNREFUSED). O serviço pode estar fora do ar, ou EAD_BASE_URL está errado.' });
+    await expect(eadAt(url).checkConnection()).rejects.toMatchObject({
+      transient: true,
+      message: 'EAD: conexão recusada (ECONNREFUSED). O serviço pode estar fora do ar, ou EAD_BASE_URL está errado.',
+    });
   });
 
   it('a refused API key names EAD_API_KEY; an unknown unit names EAD_UNIT_ID', async () => {
     const ead = await fakeEad();
-    await expect(eadAt(ead.url, { apiKey: 'wrong' }).checkConnection()).rejects.toMatchObject({ transient: false, message: expect.stringContaining('EAD_API_KEY') });
-    await expect(eadAt(ead.url, { unitId: '999' }).checkConnection()).rejects.toMatchObject({ transient: false, code: 'ead_unit', message: expect.stringContaining('confira EAD_UNIT_ID') });
+    await expect(eadAt(ead.url, { apiKey: 'wrong' }).checkConnection()).rejects.toMatchObject({
+      transient: false,
+      message: expect.stringContaining('EAD_API_KEY'),
+    });
+    await expect(eadAt(ead.url, { unitId: '999' }).checkConnection()).rejects.toMatchObject({
+      transient: false,
+      code: 'ead_unit',
+      message: expect.stringContaining('confira EAD_UNIT_ID'),
+    });
     await expect(eadAt(ead.url).checkConnection()).resolves.toBeUndefined();
   });
 
   it('ChatPro: a disconnected phone and a wrong token are told apart', async () => {
     const chatpro = await startFakeChatPro();
     closers.push(chatpro.close);
-    const client = (token = chatpro.token) => new ChatProClient({ baseUrl: chatpro.url, instanceId: chatpro.instanceId, token, timeoutMs: 1_000 });
+    const client = (token = chatpro.token) =>
+      new ChatProClient({ baseUrl: chatpro.url, instanceId: chatpro.instanceId, token, timeoutMs: 1_000 });
     await expect(client().checkConnection()).resolves.toBeUndefined();
     chatpro.connected = false;
     await expect(client().checkConnection()).rejects.toMatchObject({ code: 'chatpro_disconnected' });
@@ -78,7 +93,11 @@ describe('connection checks in the running server', () => {
 
   it('an EAD outage pauses sales without spending attempts, tells support once, shows a banner; they complete after it', async () => {
     // The first check may run before the outage starts: a short healthy interval catches it soon.
-    server = await startSandboxedServer({ HEALTH_CHECK_INTERVAL_MS: '1000', HEALTH_RECHECK_INTERVAL_MS: '100', ADMIN_TOKEN: ADMIN }, undefined, { connectionChecks: true });
+    server = await startSandboxedServer(
+      { HEALTH_CHECK_INTERVAL_MS: '1000', HEALTH_RECHECK_INTERVAL_MS: '100', ADMIN_TOKEN: ADMIN },
+      undefined,
+      { connectionChecks: true },
+    );
     const { runtime, sandbox: live } = server;
     live.ead.faults.rate = 1;
     live.ead.faults.kinds = ['html_502'];
@@ -87,12 +106,20 @@ describe('connection checks in the running server', () => {
     const ids = [(await server.deliver(approvedSale(1))).body.eventId, (await server.deliver(approvedSale(2))).body.eventId];
     // Several more checks go by (all failing) while the sales wait.
     const firstCheck = (await runtime.store.checks.all()).find((c) => c.name === 'ead')!.checked_at;
-    await waitFor(async () => (await runtime.store.checks.all()).find((c) => c.name === 'ead')!.checked_at > firstCheck + 250, 5_000, 'more checks');
+    await waitFor(
+      async () => (await runtime.store.checks.all()).find((c) => c.name === 'ead')!.checked_at > firstCheck + 250,
+      5_000,
+      'more checks',
+    );
     for (const id of ids) expect(await runtime.store.events.get(Number(id))).toMatchObject({ status: 'pending', attempts: 0 });
     expect(live.ead.calls.filter((c) => c.path.startsWith('/alunos'))).toHaveLength(0);
 
     const health = await request(runtime.app).get('/admin/api/health').set('authorization', `Bearer ${ADMIN}`);
-    expect(health.body.connections).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'ead', ok: false, detail: expect.stringContaining('EAD respondeu HTTP 502') })]));
+    expect(health.body.connections).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'ead', ok: false, detail: expect.stringContaining('EAD respondeu HTTP 502') }),
+      ]),
+    );
 
     live.ead.faults.clear();
     const done = await Promise.all(ids.map((id) => server!.settled(id)));
@@ -108,7 +135,11 @@ describe('connection checks in the running server', () => {
     server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, CHATPRO_TOKEN: 'wrong-token' }, undefined, { connectionChecks: true });
     expect((await fetch(`${server.runtime.url()}/secure`)).status).toBe(200);
     await waitFor(() => server!.runtime.checks!.isFailing('chatpro'), 5_000, 'the ChatPro check to fail');
-    await waitFor(async () => (await server!.runtime.store.checks.all()).some((c) => c.name === 'chatpro' && c.status === 'failing'), 5_000, 'recorded');
+    await waitFor(
+      async () => (await server!.runtime.store.checks.all()).some((c) => c.name === 'chatpro' && c.status === 'failing'),
+      5_000,
+      'recorded',
+    );
     const login = await request(server.runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
     const page = await request(server.runtime.app).get('/admin').set('cookie', login.headers['set-cookie']![0]!.split(';')[0]!);
     expect(page.text).toContain('Sem conexão com o ChatPro');

@@ -32,7 +32,13 @@ describe('admin API — access', () => {
     const missing = await request(runtime.app).get('/admin/api/events');
     expect(missing.status).toBe(401);
     expect(missing.body).toEqual({ ok: false, error: 'Token de administração ausente ou inválido.' });
-    expect((await request(runtime.app).get('/admin/api/events').set({ authorization: `Bearer ${ADMIN}x` })).status).toBe(401);
+    expect(
+      (
+        await request(runtime.app)
+          .get('/admin/api/events')
+          .set({ authorization: `Bearer ${ADMIN}x` })
+      ).status,
+    ).toBe(401);
     expect((await request(runtime.app).get('/admin/api/events').set({ authorization: ADMIN })).status).toBe(401);
     const ok = await request(runtime.app).get('/admin/api/events').set(auth);
     expect(ok.status).toBe(200);
@@ -68,7 +74,13 @@ describe('admin API — events', () => {
     expect((await get('')).body.events.map((e: any) => e.id)).toEqual([c, b, a].map((r) => Number(r.body.eventId)));
     const failed = (await get('?status=failed')).body.events;
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ id: Number(b.body.eventId), status: 'failed', statusLabel: 'falhou', plan: 'Plano Fantasma', label: 'venda aprovada' });
+    expect(failed[0]).toMatchObject({
+      id: Number(b.body.eventId),
+      status: 'failed',
+      statusLabel: 'falhou',
+      plan: 'Plano Fantasma',
+      label: 'venda aprovada',
+    });
     expect(failed[0].lastError).toContain('Plano Fantasma');
     expect((await get('?q=ghi2jkl')).body.events.map((e: any) => e.id)).toEqual([Number(a.body.eventId)]);
     expect((await get('?q=design%20grafico')).body.events.map((e: any) => e.id)).toEqual([Number(a.body.eventId)]);
@@ -92,7 +104,13 @@ describe('admin API — events', () => {
     const res = await request(rt.app).get(`/admin/api/events/${eventId}`).set(auth);
     expect(res.status).toBe(200);
     const e = res.body.event;
-    expect(e.customer).toEqual({ name: 'Beltrana Exemplo da Silva', email: 'beltrana@example.com', phone: '+5521912345678', cpf: '*********35', cnpj: null });
+    expect(e.customer).toEqual({
+      name: 'Beltrana Exemplo da Silva',
+      email: 'beltrana@example.com',
+      phone: '+5521912345678',
+      cpf: '*********35',
+      cnpj: null,
+    });
     expect(e.story.map((s: any) => s.text)).toEqual([
       'Recebido da Kiwify (venda aprovada).',
       'Etapa concluída: Busca do aluno por CPF.',

@@ -60,7 +60,11 @@ describe('admin page', () => {
     for (let i = 0; i < 10; i += 1) {
       await request(runtime.app).post('/admin/login').set('x-forwarded-for', `203.0.113.${i}`).type('form').send({ token: 'errado' });
     }
-    const res = await request(runtime.app).post('/admin/login').set('x-forwarded-for', '198.51.100.7').type('form').send({ token: 'errado' });
+    const res = await request(runtime.app)
+      .post('/admin/login')
+      .set('x-forwarded-for', '198.51.100.7')
+      .type('form')
+      .send({ token: 'errado' });
     expect(res.status).toBe(429);
   });
 
@@ -161,6 +165,8 @@ describe('html template', () => {
   it('escapes interpolations, nested fragments excepted', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     const name = '<b>';
-    expect(html`<p>${name}${html`<i>${name}</i>`}${[1, '<', null, undefined, false]}</p>`.value).toBe('<p>&lt;b&gt;<i>&lt;b&gt;</i>1&lt;</p>');
+    expect(html`<p>${name}${html`<i>${name}</i>`}${[1, '<', null, undefined, false]}</p>`.value).toBe(
+      '<p>&lt;b&gt;<i>&lt;b&gt;</i>1&lt;</p>',
+    );
   });
 });

@@ -31,7 +31,11 @@ afterEach(async () => {
 
 /** Posts raw bytes with a given signature, as an attacker replaying a captured one would. */
 async function postRaw(baseUrl: string, body: string, signature: string) {
-  const res = await fetch(`${baseUrl}/webhook?signature=${signature}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${baseUrl}/webhook?signature=${signature}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -43,7 +47,11 @@ describe('POST /webhook — forgery with duplicate keys (captured delivery + a s
     const before = { students: server.sandbox.ead.students.size, messages: server.sandbox.chatpro.calls.length };
     const eventsBefore = (await server.runtime.store.events.countByStatus()).done;
 
-    const forged = { ...fixture('order_approved.one_off'), order_id: 'forjado-1', Customer: { ...fixture('order_approved.one_off').Customer, ...ATTACKER } };
+    const forged = {
+      ...fixture('order_approved.one_off'),
+      order_id: 'forjado-1',
+      Customer: { ...fixture('order_approved.one_off').Customer, ...ATTACKER },
+    };
     const body = `{"order":${genuine.toString()},"order":${JSON.stringify(forged)}}`;
     const res = await postRaw(server.runtime.url(), body, signKiwify(genuine, TOKEN));
     expect(res.status).toBe(401);
@@ -66,7 +74,9 @@ describe('POST /webhook — forgery with duplicate keys (captured delivery + a s
     const body = `{"order":${genuine.toString()},"order":${JSON.stringify(refund)}}`;
     expect((await postRaw(server.runtime.url(), body, signKiwify(genuine, TOKEN))).status).toBe(401);
     // The same trick with the duplicate key inside the captured body itself.
-    const inner = genuine.toString().replace('"webhook_event_type":"order_approved"', '"webhook_event_type":"order_approved","webhook_event_type":"order_refunded"');
+    const inner = genuine
+      .toString()
+      .replace('"webhook_event_type":"order_approved"', '"webhook_event_type":"order_approved","webhook_event_type":"order_refunded"');
     expect((await postRaw(server.runtime.url(), inner, signKiwify(genuine, TOKEN))).status).toBe(401);
 
     await server.idle();
@@ -79,7 +89,8 @@ describe('POST /webhook — forgery with duplicate keys (captured delivery + a s
   it('a correctly signed body that repeats a key, at any depth, is refused with 400 and stored nowhere', async () => {
     runtime = await startRuntime();
     const topLevel = '{"webhook_event_type":"order_approved","order_id":"d-1","order_id":"d-2"}';
-    const nested = '{"webhook_event_type":"order_approved","order_id":"d-3","Customer":{"CPF":"11144477735","email":"a@x.com","CPF":"52998224725"}}';
+    const nested =
+      '{"webhook_event_type":"order_approved","order_id":"d-3","Customer":{"CPF":"11144477735","email":"a@x.com","CPF":"52998224725"}}';
     const wrapped = `{"order":{"webhook_event_type":"order_approved","order_id":"d-4"},"order":{"webhook_event_type":"order_refunded","order_id":"d-5"}}`;
     for (const body of [topLevel, nested, wrapped]) {
       const res = await postRaw(runtime.url(), body, signKiwify(body, TOKEN));
@@ -100,14 +111,24 @@ describe('POST /webhook — bounded work before and after the signature', () => 
     const body = deep(100_000);
     expect((await postRaw(runtime.url(), body, '0'.repeat(40))).status).toBe(401);
     const signed = await postRaw(runtime.url(), body, signKiwify(body, TOKEN));
-    expect(signed).toEqual({ status: 400, body: { ok: false, error: 'O corpo tem níveis de aninhamento demais para ser uma entrega da Kiwify.' } });
+    expect(signed).toEqual({
+      status: 400,
+      body: { ok: false, error: 'O corpo tem níveis de aninhamento demais para ser uma entrega da Kiwify.' },
+    });
     expect(await runtime.store.events.list()).toHaveLength(0);
     expect((await fetch(`${runtime.url()}/secure`)).status).toBe(200);
   });
 
   it('repeated wrong signatures from one address get 429, big bodies before a byte is read; a valid delivery still gets through', async () => {
     store = await openStore({ SQLITE_PATH: `${tempDir()}/bridge.db` });
-    const app = createApp({ log: createLogger('silent'), store, webhookTokens: [TOKEN], version: 't', startedAt: 0, failedSignatureLimit: 3 });
+    const app = createApp({
+      log: createLogger('silent'),
+      store,
+      webhookTokens: [TOKEN],
+      version: 't',
+      startedAt: 0,
+      failedSignatureLimit: 3,
+    });
     const body = bodyOf(fixture('order_approved.one_off'));
     for (let i = 0; i < 3; i += 1) {
       expect((await request(app).post(signedPath(body, 'wrong-token')).send(body.toString())).status).toBe(401);
@@ -116,7 +137,13 @@ describe('POST /webhook — bounded work before and after the signature', () => 
     expect(limited.status).toBe(429);
     expect(limited.body.error).toMatch(/assinatura inválida/);
     const big = 'x'.repeat(LIMITED_BODY_LIMIT + 1);
-    expect((await request(app).post(`/webhook?signature=${'0'.repeat(40)}`).send(big)).status).toBe(429);
+    expect(
+      (
+        await request(app)
+          .post(`/webhook?signature=${'0'.repeat(40)}`)
+          .send(big)
+      ).status,
+    ).toBe(429);
     expect(await store.events.list()).toHaveLength(0);
     // Kiwify's addresses are shared by every producer: the limit must not hold our own sales back.
     expect((await request(app).post(signedPath(body)).send(body.toString())).status).toBe(200);
@@ -151,10 +178,13 @@ describe('HTTP server limits', () => {
     const port = (server.address() as AddressInfo).port;
     const sockets = Array.from({ length: 4 }, () => connect(port, '127.0.0.1'));
     try {
-      const closed = sockets.map((socket) => new Promise<boolean>((resolve) => {
-        socket.on('close', () => resolve(true));
-        socket.on('error', () => undefined);
-      }));
+      const closed = sockets.map(
+        (socket) =>
+          new Promise<boolean>((resolve) => {
+            socket.on('close', () => resolve(true));
+            socket.on('error', () => undefined);
+          }),
+      );
       await Promise.race(closed);
       // Exactly one of the four was refused; the others stay usable.
       const still = sockets.filter((socket) => !socket.destroyed && socket.readyState === 'open');
@@ -173,7 +203,9 @@ describe('HTTP server limits', () => {
     let answer = '';
     socket.on('data', (d) => (answer += d));
     const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
-    socket.write(`POST /webhook?signature=${'0'.repeat(40)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    socket.write(
+      `POST /webhook?signature=${'0'.repeat(40)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+    );
     const started = Date.now();
     const drip = setInterval(() => socket.writable && socket.write(' '), 100);
     try {
@@ -188,7 +220,7 @@ describe('HTTP server limits', () => {
 });
 
 describe('outbound calls have a hard deadline', () => {
-  it('a dripping EAD is abandoned at the deadline; the sale completes on retry while other customers\' sales flow', async () => {
+  it("a dripping EAD is abandoned at the deadline; the sale completes on retry while other customers' sales flow", async () => {
     server = await startSandboxedServer({ HTTP_TIMEOUT_MS: '500', WORKER_CONCURRENCY: '2' });
     const { ead } = server.sandbox;
     // Both worker slots hit an EAD that answers a byte at a time, for ever.
@@ -215,8 +247,16 @@ describe('outbound calls have a hard deadline', () => {
     await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
     try {
       const { EadClient } = await import('../../src/clients/ead.js');
-      const client = new EadClient({ baseUrl: `http://127.0.0.1:${(big.address() as AddressInfo).port}`, apiKey: 'k', unitId: '1', timeoutMs: 5_000 });
-      await expect(client.findStudentByCpf('11144477735')).rejects.toMatchObject({ transient: true, message: 'EAD: resposta maior que o limite aceito.' });
+      const client = new EadClient({
+        baseUrl: `http://127.0.0.1:${(big.address() as AddressInfo).port}`,
+        apiKey: 'k',
+        unitId: '1',
+        timeoutMs: 5_000,
+      });
+      await expect(client.findStudentByCpf('11144477735')).rejects.toMatchObject({
+        transient: true,
+        message: 'EAD: resposta maior que o limite aceito.',
+      });
     } finally {
       await new Promise((resolve) => (big as Server).close(resolve));
     }

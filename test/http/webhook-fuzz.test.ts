@@ -10,15 +10,44 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { TOKEN } from '../support/config.js';
 import { fixture, type Fixture } from '../support/kiwify.js';
 
-const SEEDS: Fixture[] = ['order_approved.one_off', 'order_approved.subscription', 'order_approved.wrapped', 'order_refunded', 'chargeback', 'subscription_canceled', 'abandoned_cart'];
+const SEEDS: Fixture[] = [
+  'order_approved.one_off',
+  'order_approved.subscription',
+  'order_approved.wrapped',
+  'order_refunded',
+  'chargeback',
+  'subscription_canceled',
+  'abandoned_cart',
+];
 const seedTexts = SEEDS.map((name) => JSON.stringify(fixture(name)));
-const PIECES = ['{', '}', '[', ']', '"', ':', ',', '\\', '\\u0000', '0', '-1e999', 'null', ' ', 'é', '"order":', '"webhook_event_type":"order_refunded",', '\uD800'];
+const PIECES = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ':',
+  ',',
+  '\\',
+  '\\u0000',
+  '0',
+  '-1e999',
+  'null',
+  ' ',
+  'é',
+  '"order":',
+  '"webhook_event_type":"order_refunded",',
+  '\uD800',
+];
 
 /** A sample delivery with byte-level edits: insertions, deletions, cuts, repeated keys. */
 const mutated = fc
   .tuple(
     fc.nat({ max: seedTexts.length - 1 }),
-    fc.array(fc.tuple(fc.constantFrom('insert', 'delete', 'truncate', 'repeat'), fc.nat(), fc.constantFrom(...PIECES)), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.tuple(fc.constantFrom('insert', 'delete', 'truncate', 'repeat'), fc.nat(), fc.constantFrom(...PIECES)), {
+      minLength: 1,
+      maxLength: 6,
+    }),
   )
   .map(([seed, edits]) => {
     let text = seedTexts[seed]!;
@@ -42,7 +71,18 @@ const nested = fc.tuple(depths, fc.constantFrom('[', '{"a":')).map(([depth, open
 const bodies = fc.oneof(
   { weight: 5, arbitrary: mutated },
   { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
-  { weight: 2, arbitrary: fc.record({ webhook_event_type: fc.string(), order_id: fc.oneof(fc.string(), fc.integer()), Customer: fc.jsonValue(), Product: fc.jsonValue(), Subscription: fc.jsonValue() }).map((v) => JSON.stringify(v)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        webhook_event_type: fc.string(),
+        order_id: fc.oneof(fc.string(), fc.integer()),
+        Customer: fc.jsonValue(),
+        Product: fc.jsonValue(),
+        Subscription: fc.jsonValue(),
+      })
+      .map((v) => JSON.stringify(v)),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
   { weight: 1, arbitrary: nested },
 );
@@ -53,7 +93,14 @@ let baseUrl: string;
 
 beforeAll(async () => {
   store = await openStore({ SQLITE_PATH: ':memory:' }); // the HTTP boundary is under test, not durability
-  const app = createApp({ log: createLogger('silent'), store, webhookTokens: [TOKEN], version: 'fuzz', startedAt: 0, failedSignatureLimit: Number.MAX_SAFE_INTEGER });
+  const app = createApp({
+    log: createLogger('silent'),
+    store,
+    webhookTokens: [TOKEN],
+    version: 'fuzz',
+    startedAt: 0,
+    failedSignatureLimit: Number.MAX_SAFE_INTEGER,
+  });
   server = createHttpServer(app, { requestTimeoutMs: 10_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,10 +117,14 @@ const post = (body: string, signature: string | undefined) =>
   new Promise<number>((resolve, reject) => {
     const query = signature === undefined ? '' : `?signature=${signature}`;
     const bytes = Buffer.from(body, 'utf8');
-    const req = request(`${baseUrl}/webhook${query}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = request(
+      `${baseUrl}/webhook${query}`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bytes.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', reject);
     req.end(bytes);
   });

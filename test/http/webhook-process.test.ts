@@ -4,7 +4,9 @@ import { testEnv } from '../support/config.js';
 import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
 
 /** The V8 flags `npm start` runs the server with (its heap cap is what a hostile body must not break). */
-const START_FLAGS = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+const START_FLAGS = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
+).scripts.start
   .split(/\s+/)
   .filter((arg) => arg.startsWith('--max-'));
 
@@ -15,7 +17,7 @@ afterEach(() => {
 });
 
 describe('the server process under hostile bodies', () => {
-  it('five 1 MB bodies with a bogus signature leave it up, under npm start\'s heap cap, and /secure answering', async () => {
+  it("five 1 MB bodies with a bogus signature leave it up, under npm start's heap cap, and /secure answering", async () => {
     expect(START_FLAGS).toContain('--max-old-space-size=128');
     server = await startServerProcess('src/server.ts', testEnv({ PORT: String(await freePort()), LOG_LEVEL: 'info' }), START_FLAGS);
     const body = `{"order":{"a":[${'0,'.repeat(520_000)}0]}}`;
@@ -23,7 +25,11 @@ describe('the server process under hostile bodies', () => {
     expect(body.length).toBeLessThanOrEqual(1024 * 1024);
     const answers = await Promise.all(
       Array.from({ length: 5 }, () =>
-        fetch(`${server!.url}/webhook?signature=${'0'.repeat(40)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
+        fetch(`${server!.url}/webhook?signature=${'0'.repeat(40)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }).then((r) => r.status),
       ),
     );
     expect(answers).toEqual([401, 401, 401, 401, 401]);

@@ -220,7 +220,7 @@ describe('routes', () => {
     expect((await request(runtime.app).get('/webhook')).status).toBe(404);
   });
 
-  it('GET/HEAD /secure report liveness, and no counts (the school\'s business)', async () => {
+  it("GET/HEAD /secure report liveness, and no counts (the school's business)", async () => {
     const body = bodyOf(fixture('order_approved.one_off'));
     await post(signedPath(body), body);
     const res = await request(runtime.app).get('/secure');

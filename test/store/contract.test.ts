@@ -89,9 +89,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const other = await openStore(config, clock);
       try {
         const e = event('1');
-        const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).events.insert(e)),
-        );
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).events.insert(e)));
         expect(new Set(results.map((r) => r.id)).size).toBe(1);
         expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
       } finally {

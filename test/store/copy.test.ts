@@ -36,7 +36,10 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
     try {
       expect(await target.events.get(ids[0]!)).toMatchObject({ status: 'done', outcome: 'ok' });
       expect(Object.fromEntries(await target.events.loadSteps(ids[0]!))).toEqual({ find_student: { studentId: '7' } });
-      expect(await target.events.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} })).toEqual({ id: ids[1], duplicate: true });
+      expect(await target.events.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} })).toEqual({
+        id: ids[1],
+        duplicate: true,
+      });
       const fresh = await target.events.insert({ eventType: 'order_approved', dedupeKey: 'new', customerKey: 'cpf:9', body: {} });
       expect(fresh.id).toBeGreaterThan(Math.max(...ids));
       expect((await target.alerts.due('callmebot', 10)).map((a) => a.text)).toEqual(['alerta']);

@@ -16,7 +16,12 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
       values ('k', 'order_approved', 'c', '', '{}', 'done', 1, 1, 1, 1) returning id`.execute(old.db);
     const id = rows[0]!.id;
     // Done at 10 ms, 20 ms, then two in the same millisecond: the legacy tie-break is the step name.
-    for (const [step, at] of [['zeta', 10], ['matricula', 20], ['lookup', 30], ['cadastro', 30]] as const) {
+    for (const [step, at] of [
+      ['zeta', 10],
+      ['matricula', 20],
+      ['lookup', 30],
+      ['cadastro', 30],
+    ] as const) {
       await sql`insert into event_steps (event_id, step, result, done_at) values (${id}, ${step}, '{}', ${at})`.execute(old.db);
     }
     await old.db.destroy();

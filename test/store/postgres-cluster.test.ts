@@ -60,7 +60,16 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     sandbox = await startSandbox();
     sandbox.ead.faults.latencyMs = 10;
     const databaseUrl = await freshPostgresUrl();
-    const env = testEnv({ ...sandbox.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', LEASE_MS: '2000', RETRY_BASE_MS: '200', HTTP_TIMEOUT_MS: '3000', WORKER_CONCURRENCY: '4', ALERT_ON_SUCCESS: 'false' });
+    const env = testEnv({
+      ...sandbox.env,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      LEASE_MS: '2000',
+      RETRY_BASE_MS: '200',
+      HTTP_TIMEOUT_MS: '3000',
+      WORKER_CONCURRENCY: '4',
+      ALERT_ON_SUCCESS: 'false',
+    });
     const [a, b] = await instances(2, env);
     store = await openStore({ SQLITE_PATH: '', DATABASE_URL: databaseUrl });
 
@@ -77,7 +86,10 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     const SALES = sales.length;
     // Shuffled (seeded) so duplicates arrive at both instances, early and late, some concurrently.
     const deliveries = seededShuffle(
-      [...sales.map((s, i) => ({ sale: s, to: i % 2 ? a! : b! })), ...sales.slice(118, 284).map((s, i) => ({ sale: s, to: i % 2 ? b! : a! }))],
+      [
+        ...sales.map((s, i) => ({ sale: s, to: i % 2 ? a! : b! })),
+        ...sales.slice(118, 284).map((s, i) => ({ sale: s, to: i % 2 ? b! : a! })),
+      ],
       42,
     );
 
@@ -96,7 +108,11 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     const victim = ownerOf(a!);
     const leasedBy = async (owner: string) =>
       (await store!.events.list({ status: 'processing', limit: 200 })).filter((r) => r.lease_owner === owner).map((r) => r.id);
-    await waitFor(async () => (await store!.events.countByStatus()).done > 60 && (await leasedBy(victim)).length > 0, 30_000, 'instance A holding leases mid-run');
+    await waitFor(
+      async () => (await store!.events.countByStatus()).done > 60 && (await leasedBy(victim)).length > 0,
+      30_000,
+      'instance A holding leases mid-run',
+    );
     a!.child.kill('SIGKILL');
     await a!.exited;
     const leasedByVictim = await leasedBy(victim); // what it held when it died
@@ -132,7 +148,8 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     }
     // One welcome per sale; one sent just before the kill may have gone twice.
     const welcomes = new Map<string, number>();
-    for (const m of sandbox.chatpro.delivered) welcomes.set(m.message.split('\n')[2]! + m.number, (welcomes.get(m.message.split('\n')[2]! + m.number) ?? 0) + 1);
+    for (const m of sandbox.chatpro.delivered)
+      welcomes.set(m.message.split('\n')[2]! + m.number, (welcomes.get(m.message.split('\n')[2]! + m.number) ?? 0) + 1);
     expect(welcomes.size).toBe(SALES);
     expect([...welcomes.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
 

@@ -29,23 +29,31 @@ export async function startSandboxedServer(
     connectionChecks: options.connectionChecks,
   });
   const settled = (eventId: string | number, status: EventStatus = 'done') =>
-    waitFor(async () => {
-      const e = await runtime.store.events.get(Number(eventId));
-      if (e && e.status !== status && (e.status === 'failed' || e.status === 'done' || e.status === 'ignored')) {
-        throw new Error(`event ${eventId} ended ${e.status} (wanted ${status}): ${e.last_error ?? e.outcome}`);
-      }
-      return e?.status === status ? e : undefined;
-    }, 15_000, `event ${eventId} ${status}`);
+    waitFor(
+      async () => {
+        const e = await runtime.store.events.get(Number(eventId));
+        if (e && e.status !== status && (e.status === 'failed' || e.status === 'done' || e.status === 'ignored')) {
+          throw new Error(`event ${eventId} ended ${e.status} (wanted ${status}): ${e.last_error ?? e.outcome}`);
+        }
+        return e?.status === status ? e : undefined;
+      },
+      15_000,
+      `event ${eventId} ${status}`,
+    );
   return {
     sandbox,
     runtime,
     deliver: (payload) => deliver(runtime.url(), payload),
     settled,
     idle: async () => {
-      await waitFor(async () => {
-        const c = await runtime.store.events.countByStatus();
-        return c.processing + c.retrying === 0 && (await runtime.store.events.oldestDueWaitMs()) === 0;
-      }, 15_000, 'idle');
+      await waitFor(
+        async () => {
+          const c = await runtime.store.events.countByStatus();
+          return c.processing + c.retrying === 0 && (await runtime.store.events.oldestDueWaitMs()) === 0;
+        },
+        15_000,
+        'idle',
+      );
     },
     close: async () => {
       await runtime.stop();

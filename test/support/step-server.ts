@@ -24,6 +24,9 @@ const twoSteps: Handler = async (ctx) => {
 const runtime = await createRuntime(loadConfig(), { handlers: { order_approved: twoSteps } });
 await runtime.listen();
 process.once('SIGTERM', () => {
-  runtime.stop().then(() => process.exit(0), () => process.exit(1));
+  runtime.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });
 console.log(`READY ${runtime.url()}`);

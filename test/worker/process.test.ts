@@ -53,7 +53,11 @@ describe('a real server process', () => {
     const second = await serverProcess(env);
     const inbox = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
     try {
-      await waitFor(async () => (await inbox.events.countByStatus()).done === 1 && recorder.calls.filter((c) => c.step === 'second').length === 2, 10_000, 'event finished after restart');
+      await waitFor(
+        async () => (await inbox.events.countByStatus()).done === 1 && recorder.calls.filter((c) => c.step === 'second').length === 2,
+        10_000,
+        'event finished after restart',
+      );
     } finally {
       await inbox.close();
     }

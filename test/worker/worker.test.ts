@@ -28,10 +28,14 @@ async function eventOf(eventId: string) {
 }
 
 async function settled(eventId: string, status = 'done') {
-  return waitFor(async () => {
-    const e = await eventOf(eventId);
-    return e?.status === status ? e : undefined;
-  }, 10_000, `event ${eventId} ${status}`);
+  return waitFor(
+    async () => {
+      const e = await eventOf(eventId);
+      return e?.status === status ? e : undefined;
+    },
+    10_000,
+    `event ${eventId} ${status}`,
+  );
 }
 
 describe('worker', () => {

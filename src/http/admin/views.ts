@@ -30,13 +30,31 @@ ol.story time{display:block;font-size:.8rem;color:#5b6678}pre{white-space:pre-wr
 
 function layout(title: string, body: Html, signedIn = true): Html {
   return html`<!doctype html>
-<html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · Ponte Kiwify → EAD</title><style>${trusted(STYLE)}</style></head>
-<body><header><a href="/admin">Ponte Kiwify → EAD</a>${
-    signedIn
-      ? html`<nav class="session"><form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form><form method="post" action="/admin/logout-all"><button class="secondary" type="submit">Sair de todos os dispositivos</button></form></nav>`
-      : ''
-  }</header><main>${body}</main></body></html>`;
+    <html lang="pt-BR">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${title} · Ponte Kiwify → EAD</title>
+        <style>
+          ${trusted(STYLE)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <a href="/admin">Ponte Kiwify → EAD</a>${
+            signedIn
+              ? html`<nav class="session">
+                  <form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form>
+                  <form method="post" action="/admin/logout-all">
+                    <button class="secondary" type="submit">Sair de todos os dispositivos</button>
+                  </form>
+                </nav>`
+              : ''
+          }
+        </header>
+        <main>${body}</main>
+      </body>
+    </html>`;
 }
 
 const time = (isoTime: string | null) => (isoTime ? formatTime(Date.parse(isoTime)) : '—');
@@ -46,13 +64,13 @@ export function loginPage(error?: string): Html {
   return layout(
     'Entrar',
     html`<form class="login" method="post" action="/admin/login">
-<h1>Painel de eventos</h1>
-<p class="muted">Entre com o token de administração (ADMIN_TOKEN).</p>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<label for="token">Token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<button type="submit">Entrar</button>
-</form>`,
+      <h1>Painel de eventos</h1>
+      <p class="muted">Entre com o token de administração (ADMIN_TOKEN).</p>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+      <label for="token">Token</label>
+      <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
+      <button type="submit">Entrar</button>
+    </form>`,
     false,
   );
 }
@@ -68,11 +86,21 @@ function banners(h: Health): Html {
     .filter((c) => !c.ok)
     .map(
       (c) =>
-        html`<div class="banner bad" role="alert">🔌 Sem conexão com o ${SYSTEM_LABELS[c.name] ?? c.name} desde ${time(c.since)}: ${c.detail ?? 'erro desconhecido'} ${WHILE_DOWN[c.name] ?? ''}</div>`,
-    )}${h.workerBehind
-    ? html`<div class="banner bad" role="alert">⚠️ O processamento está atrasado: há evento esperando há ${Math.round(h.oldestDueWaitMs / 60000)} min.</div>`
-    : ''}${h.failingChannels.map(
-    (c) => html`<div class="banner bad" role="alert">⚠️ Alertas não estão sendo entregues pelo canal ${c.channel}: ${c.error ?? 'erro desconhecido'}.</div>`,
+        html`<div class="banner bad" role="alert">
+          🔌 Sem conexão com o ${SYSTEM_LABELS[c.name] ?? c.name} desde ${time(c.since)}: ${c.detail ?? 'erro desconhecido'}
+          ${WHILE_DOWN[c.name] ?? ''}
+        </div>`,
+    )}${
+    h.workerBehind
+      ? html`<div class="banner bad" role="alert">
+          ⚠️ O processamento está atrasado: há evento esperando há ${Math.round(h.oldestDueWaitMs / 60000)} min.
+        </div>`
+      : ''
+  }${h.failingChannels.map(
+    (c) =>
+      html`<div class="banner bad" role="alert">
+        ⚠️ Alertas não estão sendo entregues pelo canal ${c.channel}: ${c.error ?? 'erro desconhecido'}.
+      </div>`,
   )}${h.alerts.failed > 0 ? html`<div class="banner">${h.alerts.failed} alerta(s) não puderam ser entregues (veja os logs).</div>` : ''}${
     h.counts.failed > 0
       ? html`<div class="banner">${h.counts.failed} evento(s) com falha precisam de atenção. <a href="/admin?status=failed">Ver</a></div>`
@@ -102,33 +130,53 @@ export function listPage(v: ListView): Html {
   return layout(
     'Eventos',
     html`${v.flash ? html`<div class="banner flash" role="status">${v.flash}</div>` : ''}${banners(v.health)}
-<nav class="chips" aria-label="Filtrar por status">
-<a class="chip${v.status ? '' : ' on'}" href="/admin">todos (${total})</a>
-${EVENT_STATUSES.map((s) => html`<a class="chip${v.status === s ? ' on' : ''}" href="${link(s)}">${STATUS_LABELS[s]} (${v.health.counts[s]})</a>`)}
-</nav>
-<form class="search" method="get" action="/admin">
-${v.status ? html`<input type="hidden" name="status" value="${v.status}">` : ''}
-<input type="search" name="q" value="${v.q ?? ''}" placeholder="Pedido, plano, nome ou e-mail" aria-label="Buscar">
-<button type="submit">Buscar</button>
-</form>
-<div class="table"><table>
-<thead><tr><th>#</th><th class="opt">Recebido</th><th>Evento</th><th class="opt">Pedido</th><th>Cliente</th><th class="opt">Plano</th><th>Status</th></tr></thead>
-<tbody>${
-      v.events.length === 0
-        ? html`<tr><td colspan="7" class="muted">Nenhum evento.</td></tr>`
-        : v.events.map(
-            (e) => html`<tr>
-<td><a href="/admin/events/${e.id}">#${e.id}</a></td>
-<td class="opt">${time(e.receivedAt)}</td>
-<td>${e.label}</td>
-<td class="opt">${e.orderRef ?? '—'}</td>
-<td>${e.customerName ?? '—'}</td>
-<td class="opt">${e.plan ?? '—'}</td>
-<td>${statusBadge(e.status, e.statusLabel)}${e.attempts > 1 ? html` <span class="muted">(${e.attempts} tentativas)</span>` : ''}</td>
-</tr>`,
-          )
-    }</tbody></table></div>
-${v.nextBefore ? html`<p><a href="${qs(v.nextBefore)}">Mais antigos →</a></p>` : ''}`,
+      <nav class="chips" aria-label="Filtrar por status">
+        <a class="chip${v.status ? '' : ' on'}" href="/admin">todos (${total})</a>
+        ${EVENT_STATUSES.map((s) => html`<a class="chip${v.status === s ? ' on' : ''}" href="${link(s)}">${STATUS_LABELS[s]} (${v.health.counts[s]})</a>`)}
+      </nav>
+      <form class="search" method="get" action="/admin">
+        ${v.status ? html`<input type="hidden" name="status" value="${v.status}" />` : ''}
+        <input type="search" name="q" value="${v.q ?? ''}" placeholder="Pedido, plano, nome ou e-mail" aria-label="Buscar" />
+        <button type="submit">Buscar</button>
+      </form>
+      <div class="table">
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th class="opt">Recebido</th>
+              <th>Evento</th>
+              <th class="opt">Pedido</th>
+              <th>Cliente</th>
+              <th class="opt">Plano</th>
+              <th>Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${
+              v.events.length === 0
+                ? html`<tr>
+                    <td colspan="7" class="muted">Nenhum evento.</td>
+                  </tr>`
+                : v.events.map(
+                    (e) =>
+                      html`<tr>
+                        <td><a href="/admin/events/${e.id}">#${e.id}</a></td>
+                        <td class="opt">${time(e.receivedAt)}</td>
+                        <td>${e.label}</td>
+                        <td class="opt">${e.orderRef ?? '—'}</td>
+                        <td>${e.customerName ?? '—'}</td>
+                        <td class="opt">${e.plan ?? '—'}</td>
+                        <td>
+                          ${statusBadge(e.status, e.statusLabel)}${e.attempts > 1 ? html` <span class="muted">(${e.attempts} tentativas)</span>` : ''}
+                        </td>
+                      </tr>`,
+                  )
+            }
+          </tbody>
+        </table>
+      </div>
+      ${v.nextBefore ? html`<p><a href="${qs(v.nextBefore)}">Mais antigos →</a></p>` : ''}`,
   );
 }
 
@@ -137,36 +185,81 @@ export function eventPage(e: EventDetail, health: Health, flash?: { text: string
   return layout(
     `Evento #${e.id}`,
     html`${flash ? html`<div class="banner ${flash.bad ? 'bad' : 'flash'}" role="status">${flash.text}</div>` : ''}${banners(health)}
-<p><a href="/admin">← Eventos</a></p>
-<h1>#${e.id} ${e.label} — ${statusBadge(e.status, e.statusLabel)}</h1>
-${e.retryable
-      ? html`<form method="post" action="/admin/events/${e.id}/retry"><button type="submit">Reprocessar</button>
-<span class="muted">Roda de novo agora, retomando das etapas que faltam.</span></form>`
-      : ''}
-<dl>
-<dt>Pedido</dt><dd>${e.orderRef ?? '—'} <span class="muted">${e.orderId ?? ''}</span></dd>
-${e.subscriptionId ? html`<dt>Assinatura</dt><dd>${e.subscriptionId}</dd>` : ''}
-<dt>Plano</dt><dd>${e.plan ?? '—'}</dd>
-<dt>Cliente</dt><dd>${c.name ?? '—'}</dd>
-<dt>E-mail</dt><dd>${c.email ?? '—'}</dd>
-<dt>Celular</dt><dd>${c.phone ?? '—'}</dd>
-<dt>CPF</dt><dd>${c.cpf ?? (c.cnpj ? html`CNPJ ${c.cnpj}` : '—')}</dd>
-<dt>Recebido</dt><dd>${time(e.receivedAt)}</dd>
-<dt>Tentativas</dt><dd>${e.attempts}</dd>
-${e.nextRunAt ? html`<dt>Próxima execução</dt><dd>${time(e.nextRunAt)}</dd>` : ''}
-${e.lastError ? html`<dt>Último erro</dt><dd class="error">${e.lastError}</dd>` : ''}
-${e.outcome ? html`<dt>Resultado</dt><dd>${e.outcome}</dd>` : ''}
-${e.parentId ? html`<dt>Agendado por</dt><dd><a href="/admin/events/${e.parentId}">#${e.parentId}</a></dd>` : ''}
-</dl>
-<h2>História</h2>
-<ol class="story">${e.story.map(
-      (s) => html`<li class="k-${s.kind}"><time>${time(s.at)}</time>${s.text}${
-        s.detail !== undefined && s.detail !== null ? html`<pre>${JSON.stringify(s.detail)}</pre>` : ''
-      }</li>`,
-    )}</ol>`,
+      <p><a href="/admin">← Eventos</a></p>
+      <h1>#${e.id} ${e.label} — ${statusBadge(e.status, e.statusLabel)}</h1>
+      ${
+        e.retryable
+          ? html`<form method="post" action="/admin/events/${e.id}/retry">
+              <button type="submit">Reprocessar</button> <span class="muted">Roda de novo agora, retomando das etapas que faltam.</span>
+            </form>`
+          : ''
+      }
+      <dl>
+        <dt>Pedido</dt>
+        <dd>${e.orderRef ?? '—'} <span class="muted">${e.orderId ?? ''}</span></dd>
+        ${
+          e.subscriptionId
+            ? html`<dt>Assinatura</dt>
+                <dd>${e.subscriptionId}</dd>`
+            : ''
+        }
+        <dt>Plano</dt>
+        <dd>${e.plan ?? '—'}</dd>
+        <dt>Cliente</dt>
+        <dd>${c.name ?? '—'}</dd>
+        <dt>E-mail</dt>
+        <dd>${c.email ?? '—'}</dd>
+        <dt>Celular</dt>
+        <dd>${c.phone ?? '—'}</dd>
+        <dt>CPF</dt>
+        <dd>${c.cpf ?? (c.cnpj ? html`CNPJ ${c.cnpj}` : '—')}</dd>
+        <dt>Recebido</dt>
+        <dd>${time(e.receivedAt)}</dd>
+        <dt>Tentativas</dt>
+        <dd>${e.attempts}</dd>
+        ${
+          e.nextRunAt
+            ? html`<dt>Próxima execução</dt>
+                <dd>${time(e.nextRunAt)}</dd>`
+            : ''
+        }
+        ${
+          e.lastError
+            ? html`<dt>Último erro</dt>
+                <dd class="error">${e.lastError}</dd>`
+            : ''
+        }
+        ${
+          e.outcome
+            ? html`<dt>Resultado</dt>
+                <dd>${e.outcome}</dd>`
+            : ''
+        }
+        ${
+          e.parentId
+            ? html`<dt>Agendado por</dt>
+                <dd><a href="/admin/events/${e.parentId}">#${e.parentId}</a></dd>`
+            : ''
+        }
+      </dl>
+      <h2>História</h2>
+      <ol class="story">
+        ${e.story.map(
+          (s) =>
+            html`<li class="k-${s.kind}">
+              <time>${time(s.at)}</time>${s.text}${
+                s.detail !== undefined && s.detail !== null ? html`<pre>${JSON.stringify(s.detail)}</pre>` : ''
+              }
+            </li>`,
+        )}
+      </ol>`,
   );
 }
 
 export function messagePage(title: string, text: string): Html {
-  return layout(title, html`<p>${text}</p><p><a href="/admin">← Eventos</a></p>`);
+  return layout(
+    title,
+    html`<p>${text}</p>
+      <p><a href="/admin">← Eventos</a></p>`,
+  );
 }

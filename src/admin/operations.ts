@@ -50,7 +50,7 @@ export const RETRY_MESSAGES: Record<Exclude<RequeueResult, 'queued'>, { status: 
 
 /** Runs an event again now, resuming its journal, and records who asked. */
 export async function retryEvent(store: Store, eventId: number, via: string): Promise<RequeueResult> {
-  const result = await store.events.requeue(eventId);
-  if (result === 'queued') await store.events.addHistory(eventId, 'manual', `Reprocessamento pedido ${via}.`);
+  const result = await store.queue.requeue(eventId);
+  if (result === 'queued') await store.journal.addHistory(eventId, 'manual', `Reprocessamento pedido ${via}.`);
   return result;
 }

@@ -3,7 +3,7 @@ import { maskDigits } from '../domain/privacy.js';
 import { buyerOf } from '../flows/buyer.js';
 import { orderSchema } from '../kiwify/payload.js';
 import type { EventRow, EventStatus, HistoryRow } from '../store/index.js';
-import { RETRYABLE_STATUSES } from '../store/schema.js';
+import { RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
 
 /** How events look to people (admin API, admin page, CLI): pt-BR labels, personal data masked. */
 
@@ -71,7 +71,6 @@ export interface EventDetail extends EventSummary {
 }
 
 const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-const OPEN: EventStatus[] = ['pending', 'retrying'];
 
 export function summarize(e: EventRow): EventSummary {
   return {
@@ -87,7 +86,7 @@ export function summarize(e: EventRow): EventSummary {
     customerName: e.customer_name,
     customerEmail: e.customer_email,
     receivedAt: iso(e.received_at)!,
-    nextRunAt: OPEN.includes(e.status) ? iso(e.next_run_at) : null,
+    nextRunAt: WAITING_STATUSES.includes(e.status) ? iso(e.next_run_at) : null,
     lastError: e.last_error,
     outcome: e.outcome,
   };

@@ -41,7 +41,7 @@ export async function queueSales(storage: StorageConfig, count: number): Promise
         const body = saleFor(i + 1);
         const parsed = parseDelivery(Buffer.from(JSON.stringify(body)));
         if (!parsed.ok) throw new Error(parsed.message);
-        await store.events.insert(parsed.delivery);
+        await store.inbox.insert(parsed.delivery);
       }),
     );
   } finally {

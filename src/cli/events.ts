@@ -57,7 +57,7 @@ async function show(store: Store, id: number): Promise<number> {
     console.error(RETRY_MESSAGES.not_found.message);
     return 1;
   }
-  const d = detail(event, await store.events.listSteps(id), await store.events.history(id));
+  const d = detail(event, await store.journal.listSteps(id), await store.journal.history(id));
   out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.attempts} tentativa(s))`);
   out(`Pedido: ${d.orderRef ?? '—'} ${d.orderId ?? ''}`);
   out(`Plano: ${d.plan ?? '—'}`);

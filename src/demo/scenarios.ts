@@ -3,6 +3,7 @@ import { buildDelivery } from '../kiwify/samples.js';
 import type { Runtime } from '../runtime.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { EventRow } from '../store/index.js';
+import { FINISHED_STATUSES } from '../store/schema.js';
 
 interface Context {
   runtime: Runtime;
@@ -12,7 +13,6 @@ interface Context {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const FINAL = ['done', 'failed', 'ignored'];
 
 const BELTRANA = {
   cpf: '11144477735',
@@ -41,7 +41,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
   const settle = async (eventId: string | undefined): Promise<EventRow | undefined> => {
     for (let i = 0; i < 150 && eventId; i += 1) {
       const event = await runtime.store.events.get(Number(eventId));
-      if (event && FINAL.includes(event.status)) {
+      if (event && FINISHED_STATUSES.includes(event.status)) {
         say(`   ${event.status === 'failed' ? '❌' : '✔'}  Evento #${event.id}: ${event.status} — ${event.last_error ?? event.outcome}`);
         return event;
       }

@@ -79,7 +79,7 @@ export function flowDepsFromConfig(config: Config, { store, alerts, log, clients
     chatpro: clients.chatpro,
     plans,
     customerEvents: (customerKey) => store.events.byCustomer(customerKey),
-    enrollments: async (customerKey) => (await store.events.stepResults(customerKey, 'matricula')) as Map<number, Enrollment>,
+    enrollments: async (customerKey) => (await store.journal.stepResults(customerKey, 'matricula')) as Map<number, Enrollment>,
     secrets,
     settings: {
       defaultPassword: config.STUDENT_DEFAULT_PASSWORD,

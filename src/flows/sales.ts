@@ -1,11 +1,11 @@
 import type { EventRow } from '../store/index.js';
+import { OPEN_STATUSES } from '../store/schema.js';
 
 /** The internal event that ends a cancelled subscription's access (scheduled by the cancel flow). */
 export const REVOKE_ACCESS = 'revoke_access';
 
 /** Event types that end a sale. */
 const ENDS_SALE = new Set(['order_refunded', 'chargeback']);
-const IN_FLIGHT = new Set(['pending', 'retrying', 'processing']);
 
 /** Ids of the customer's approvals that got as far as a matrícula (a set, or a map by id). */
 export interface Enrolled {
@@ -28,7 +28,7 @@ export interface ActiveSale {
  * as far as the matrícula before failing at a later step (the welcome, say).
  */
 function grantsAccess(e: EventRow, enrolled: Enrolled): boolean {
-  return e.status === 'done' || IN_FLIGHT.has(e.status) || enrolled.has(e.id);
+  return e.status === 'done' || OPEN_STATUSES.includes(e.status) || enrolled.has(e.id);
 }
 
 /**

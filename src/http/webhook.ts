@@ -101,7 +101,7 @@ export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 
 
       const { delivery } = parsed;
       try {
-        const { id, duplicate } = await store.events.insert(delivery);
+        const { id, duplicate } = await store.inbox.insert(delivery);
         // One log line per request: these fields join pino-http's completion line (see app.ts).
         res.locals.log = { eventId: id, eventType: delivery.eventType, duplicate };
         res.locals.logMessage = duplicate ? 'entrega repetida' : 'evento recebido';

@@ -1,16 +1,30 @@
 import { sql } from 'kysely';
 import { AlertStore } from './alerts.js';
-import { EventStore } from './events.js';
-import type { Dialect } from './migrations.js';
 import { CheckStore } from './checks.js';
+import { Inbox } from './inbox.js';
+import { Journal } from './journal.js';
+import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open.js';
+import { EventQueries } from './queries.js';
+import { Queue } from './queue.js';
 import { SessionStore } from './sessions.js';
 
+/** The database behind the server, one module per concern. */
 export interface Store {
   dialect: Dialect;
-  events: EventStore;
+  /** Deliveries in (dedupe, group commit). */
+  inbox: Inbox;
+  /** Claims, leases and state changes of running events. */
+  queue: Queue;
+  /** Each event's steps and history. */
+  journal: Journal;
+  /** Reads for people and flows. */
+  events: EventQueries;
+  /** The alert outbox and its channels. */
   alerts: AlertStore;
+  /** Admin page sessions. */
   sessions: SessionStore;
+  /** Connection check results. */
   checks: CheckStore;
   /** One trivial query: the database answers. */
   ping(): Promise<void>;
@@ -26,7 +40,10 @@ export async function openStore(
   const { db, dialect } = await openDatabase(config, onConnectionError);
   return {
     dialect,
-    events: new EventStore(db, dialect, clock),
+    inbox: new Inbox(db, dialect, clock),
+    queue: new Queue(db, dialect, clock),
+    journal: new Journal(db, dialect, clock),
+    events: new EventQueries(db, clock),
     alerts: new AlertStore(db, clock),
     sessions: new SessionStore(db, clock),
     checks: new CheckStore(db, clock),
@@ -37,8 +54,8 @@ export async function openStore(
   };
 }
 
-export { LeaseLostError } from './events.js';
-export type { EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './events.js';
+export { LeaseLostError } from './rows.js';
+export type { Claim, EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './rows.js';
 export type { AlertRow, NewAlert } from './alerts.js';
 export type { EventStatus } from './schema.js';
 export type { CheckRow } from './checks.js';

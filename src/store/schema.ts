@@ -4,8 +4,14 @@ import type { Generated } from 'kysely';
 
 export const EVENT_STATUSES = ['pending', 'processing', 'retrying', 'done', 'ignored', 'failed'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
+/** Waiting to run: claimable once due. */
+export const WAITING_STATUSES: readonly EventStatus[] = ['pending', 'retrying'];
+/** Work still ahead: waiting or running. */
+export const OPEN_STATUSES: readonly EventStatus[] = [...WAITING_STATUSES, 'processing'];
+/** Nothing more happens unless a person acts. */
+export const FINISHED_STATUSES: readonly EventStatus[] = ['done', 'ignored', 'failed'];
 /** Statuses a person may send back to the queue (admin retry). */
-export const RETRYABLE_STATUSES: EventStatus[] = ['failed', 'retrying', 'ignored'];
+export const RETRYABLE_STATUSES: readonly EventStatus[] = ['failed', 'retrying', 'ignored'];
 
 export interface EventsTable {
   id: Generated<number>;

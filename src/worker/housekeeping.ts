@@ -41,7 +41,7 @@ export class Housekeeping {
   /** Seals plaintext passwords of an older release; the runtime awaits it before the worker starts. */
   async sealLegacyPasswords(): Promise<void> {
     const { store, log, secrets } = this.opts;
-    const sealed = await store.events.sealLegacyPasswords((plaintext) => secrets.seal(plaintext));
+    const sealed = await store.journal.sealLegacyPasswords((plaintext) => secrets.seal(plaintext));
     if (sealed > 0) log.warn({ sealed }, 'senhas gravadas em claro por uma versão anterior foram cifradas');
   }
 
@@ -51,9 +51,9 @@ export class Housekeeping {
     try {
       await this.sealLegacyPasswords();
       for (;;) {
-        const wiped = await store.events.wipeSealedPasswords(now - passwordRetentionDays * DAY_MS);
+        const wiped = await store.journal.wipeSealedPasswords(now - passwordRetentionDays * DAY_MS);
         for (const eventId of wiped) {
-          await store.events.addHistory(
+          await store.journal.addHistory(
             eventId,
             'privacy',
             `Senha do aluno apagada: as boas-vindas não foram enviadas em ${passwordRetentionDays} dia(s). Se reprocessado, o aluno será orientado a usar "Esqueci minha senha" no portal.`,

@@ -54,7 +54,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const recovered = await this.opts.store.events.recoverAfterRestart();
+    const recovered = await this.opts.store.queue.recoverAfterRestart();
     if (recovered > 0) this.opts.log.warn({ recovered }, 'eventos interrompidos retomados após reinício');
     this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.opts.leaseMs / 3)));
     this.heartbeat.unref();
@@ -90,10 +90,10 @@ export class Worker {
         this.tickAgain = false;
         const free = this.opts.concurrency - this.running.size;
         if (this.stopping || free <= 0) break;
-        const claimed = await this.opts.store.events.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
+        const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
         for (const event of claimed) {
           // Shutdown began while claiming: give the event straight back.
-          if (this.stopping) await this.opts.store.events.release(event);
+          if (this.stopping) await this.opts.store.queue.release(event);
           else this.launch(event);
         }
         if (claimed.length === free) this.tickAgain = true;
@@ -116,7 +116,7 @@ export class Worker {
 
   private async renewLeases(): Promise<void> {
     try {
-      await this.opts.store.events.extendLeases(
+      await this.opts.store.queue.extendLeases(
         [...this.running.values()].map((r) => r.claim),
         this.opts.leaseMs,
       );
@@ -131,7 +131,7 @@ export class Worker {
     const log = baseLog.child({ eventId: event.id, eventType: event.event_type, attempt: event.attempts });
     const handler = handlers[event.event_type];
     if (!handler) {
-      await store.events.finish(event, 'ignored', 'Evento registrado; nenhuma ação para este tipo.');
+      await store.queue.finish(event, 'ignored', 'Evento registrado; nenhuma ação para este tipo.');
       log.info('evento ignorado (sem tratamento para este tipo)');
       return;
     }
@@ -153,7 +153,7 @@ export class Worker {
 
   private async run(event: EventRow, handler: Handler, log: Logger): Promise<void> {
     const { store } = this.opts;
-    const journal = await store.events.loadSteps(event.id);
+    const journal = await store.journal.loadSteps(event.id);
     const ctx: HandlerContext = {
       event,
       body: JSON.parse(event.body) as Record<string, unknown>,
@@ -163,23 +163,23 @@ export class Worker {
         if (journal.has(name)) return journal.get(name) as T;
         if (this.stopping) throw new ShuttingDown();
         const result = await run();
-        await store.events.saveStep(event, name, result);
+        await store.journal.saveStep(event, name, result);
         journal.set(name, result);
         log.debug({ step: name }, 'etapa concluída');
         return result;
       },
       rewriteStep: async (name, result) => {
-        await store.events.rewriteStep(event.id, name, result);
+        await store.journal.rewriteStep(event.id, name, result);
         journal.set(name, result);
       },
       alert: (text, key) => this.opts.alerts.send(text, { eventId: event.id, key: key && `event:${event.id}:${key}` }),
-      schedule: (next) => store.events.insert({ ...next, parentId: event.id }),
+      schedule: (next) => store.inbox.insert({ ...next, parentId: event.id }),
     };
 
     const result = await handler(ctx);
     const status = result.status ?? 'done';
-    if (await store.events.finish(event, status, result.outcome)) {
-      await store.events.addHistory(event.id, status, result.outcome);
+    if (await store.queue.finish(event, status, result.outcome)) {
+      await store.journal.addHistory(event.id, status, result.outcome);
       log.info({ status }, 'evento concluído');
     } else {
       log.warn('evento concluído, mas a concessão já tinha expirado');
@@ -189,7 +189,7 @@ export class Worker {
   private async onFailure(event: EventRow, err: unknown, log: Logger): Promise<void> {
     const { store, maxAttempts, retryBaseMs, retryMaxMs } = this.opts;
     if (err instanceof ShuttingDown) {
-      await store.events.release(event);
+      await store.queue.release(event);
       log.info('evento devolvido à fila (desligamento)');
       return;
     }
@@ -202,8 +202,8 @@ export class Worker {
     if (isTransient(err) && attempts < maxAttempts) {
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
       const at = Date.now() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
-      if (await store.events.retryAt(event, at, reason)) {
-        await store.events.addHistory(
+      if (await store.queue.retryAt(event, at, reason)) {
+        await store.journal.addHistory(
           event.id,
           'retry',
           `Tentativa ${attempts} de ${maxAttempts} falhou: ${reason} Nova tentativa em ${formatTime(at)}.`,
@@ -224,8 +224,8 @@ export class Worker {
       eventId: event.id,
       key: `event:${event.id}:failed:${event.attempts}`,
     });
-    if (!(await store.events.finish(event, 'failed', 'Falhou: precisa de atenção.', reason))) return;
-    await store.events.addHistory(
+    if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', reason))) return;
+    await store.journal.addHistory(
       event.id,
       'failed',
       exhausted ? `Tentativa ${event.attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,

@@ -29,10 +29,10 @@ beforeAll(async () => {
     },
   };
   failedId = (
-    await store.events.insert({ ...base, dedupeKey: 'a', orderRef: 'REFA', planName: 'Plano Fantasma', customerName: 'Beltrana Exemplo' })
+    await store.inbox.insert({ ...base, dedupeKey: 'a', orderRef: 'REFA', planName: 'Plano Fantasma', customerName: 'Beltrana Exemplo' })
   ).id;
   doneId = (
-    await store.events.insert({
+    await store.inbox.insert({
       ...base,
       dedupeKey: 'b',
       orderRef: 'REFB',
@@ -41,10 +41,10 @@ beforeAll(async () => {
       customerKey: 'cpf:2',
     })
   ).id;
-  const [failedClaim, doneClaim] = await store.events.claimDue('w', 2, 60_000);
-  await store.events.saveStep(failedClaim!, 'find_student', { studentId: null });
-  await store.events.finish(failedClaim!, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
-  await store.events.finish(doneClaim!, 'done', 'ok');
+  const [failedClaim, doneClaim] = await store.queue.claimDue('w', 2, 60_000);
+  await store.journal.saveStep(failedClaim!, 'find_student', { studentId: null });
+  await store.queue.finish(failedClaim!, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
+  await store.queue.finish(doneClaim!, 'done', 'ok');
   // The CLI opens the same file while this store stays open (as with a running server).
 });
 afterAll(() => store.close());
@@ -80,8 +80,8 @@ describe('npm run events', () => {
     expect(res.code).toBe(0);
     expect(res.out).toContain(`Evento #${failedId} de volta na fila`);
     expect(await store.events.get(failedId)).toMatchObject({ status: 'pending' });
-    expect([...(await store.events.loadSteps(failedId)).keys()]).toEqual(['find_student']);
-    expect((await store.events.history(failedId)).at(-1)!.message).toBe('Reprocessamento pedido pela linha de comando.');
+    expect([...(await store.journal.loadSteps(failedId)).keys()]).toEqual(['find_student']);
+    expect((await store.journal.history(failedId)).at(-1)!.message).toBe('Reprocessamento pedido pela linha de comando.');
     const refused = cli('retry', String(doneId));
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('Só eventos com falha');

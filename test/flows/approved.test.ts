@@ -73,7 +73,7 @@ describe('order_approved', () => {
 
     expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas.`);
     // The generated password left the database once delivered.
-    const journal = await server!.runtime.store.events.loadSteps(event.id);
+    const journal = await server!.runtime.store.journal.loadSteps(event.id);
     expect(journal.get('cadastro')).toEqual({ studentId: student.id, created: true });
     expect(JSON.stringify([...journal.values()])).not.toContain(student.senha);
     // Support gets a short note (ALERT_ON_SUCCESS), without the password.
@@ -166,7 +166,7 @@ describe('order_approved', () => {
     expect([...student.courses.values()].map((contracts) => contracts.length)).toEqual([1, 1, 1]);
     expect(sandbox.chatpro.delivered).toHaveLength(1);
     expect(event.attempts).toBeGreaterThanOrEqual(7);
-    const history = await server!.runtime.store.events.history(event.id);
+    const history = await server!.runtime.store.journal.history(event.id);
     expect(history.filter((h) => h.kind === 'retry').length).toBe(event.attempts - 1);
     // The cadastro that timed out after committing was recovered by "já está em uso" → find again:
     // the account is ours, but its generated password never reached us.
@@ -183,7 +183,7 @@ describe('order_approved', () => {
     const student = ead.studentByCpf(ONE_OFF_CPF)!;
     expect([...student.courses.values()].map((contracts) => contracts.length)).toEqual([1, 1, 1]);
     expect(ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
-    const history = await server!.runtime.store.events.history(event.id);
+    const history = await server!.runtime.store.journal.history(event.id);
     expect(history.some((h) => h.message.includes('Não foi possível confirmar os cursos do aluno'))).toBe(true);
     expect(sandbox.chatpro.delivered).toHaveLength(1);
   });
@@ -211,7 +211,7 @@ describe('order_approved', () => {
     expect(sandbox.chatpro.delivered).toHaveLength(0);
     expect(sandbox.ead.students.size).toBe(1);
     // The password is still journaled (the welcome has not gone out), sealed, never in clear.
-    const journal = JSON.stringify(Object.fromEntries(await runtime.store.events.loadSteps(failed.id)));
+    const journal = JSON.stringify(Object.fromEntries(await runtime.store.journal.loadSteps(failed.id)));
     expect(journal).toMatch(/"sealedPassword":"v1\./);
     expect(journal).not.toContain(sandbox.ead.studentByCpf(ONE_OFF_CPF)!.senha);
   });
@@ -235,7 +235,7 @@ describe('order_approved', () => {
     const plans = JSON.parse((await import('node:fs')).readFileSync(plansFile, 'utf8'));
     plans['Curso novo de  PHOTOSHOP'] = { courses: [169, 254], whatsappGroup: 'https://chat.whatsapp.com/abc' };
     writeFileSync(plansFile, JSON.stringify(plans));
-    expect(await runtime.store.events.requeue(Number(eventId))).toBe('queued');
+    expect(await runtime.store.queue.requeue(Number(eventId))).toBe('queued');
     runtime.worker.wake();
     await settled(eventId);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.form.cursos).toBe('169,254');
@@ -286,7 +286,7 @@ describe('order_approved', () => {
     expect(sandbox.chatpro.calls).toHaveLength(0);
     expect(event.outcome).toContain('boas-vindas não enviadas (o celular informado não é brasileiro)');
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('⚠️ *Boas-vindas não enviadas:*')), 5_000, 'alert');
-    expect((await server!.runtime.store.events.loadSteps(event.id)).get('cadastro')).not.toHaveProperty('sealedPassword');
+    expect((await server!.runtime.store.journal.loadSteps(event.id)).get('cadastro')).not.toHaveProperty('sealedPassword');
   });
 
   it('a number without WhatsApp: tries the other ninth-digit form once, then tells support', async () => {

@@ -50,14 +50,14 @@ describe.each(targets)("a new student's password at rest ($name)", ({ env }) => 
 
     const failing = databaseBytes(server);
     expect(failing.includes(password)).toBe(false);
-    const journal = (await server.runtime.store.events.loadSteps(Number(eventId))).get('cadastro') as { sealedPassword?: string };
+    const journal = (await server.runtime.store.journal.loadSteps(Number(eventId))).get('cadastro') as { sealedPassword?: string };
     expect(journal.sealedPassword).toMatch(/^v1\./);
 
     sandbox.chatpro.faults.clear();
     await server.settled(eventId);
     expect(sandbox.chatpro.delivered[0]!.message).toContain(`Senha: ${password}`);
     expect(databaseBytes(server).includes(password)).toBe(false);
-    expect((await server.runtime.store.events.loadSteps(Number(eventId))).get('cadastro')).not.toHaveProperty('sealedPassword');
+    expect((await server.runtime.store.journal.loadSteps(Number(eventId))).get('cadastro')).not.toHaveProperty('sealedPassword');
   });
 });
 
@@ -72,18 +72,18 @@ describe('a welcome that never went out', () => {
 
     // Six days on: still kept (the welcome may yet be replayed with it).
     await runtime.housekeeping.runOnce(Date.now() + 6 * DAY_MS);
-    expect((await runtime.store.events.loadSteps(id)).get('cadastro')).toHaveProperty('sealedPassword');
+    expect((await runtime.store.journal.loadSteps(id)).get('cadastro')).toHaveProperty('sealedPassword');
     // Eight days on: wiped, and the story says so.
     await runtime.housekeeping.runOnce(Date.now() + 8 * DAY_MS);
-    const cadastro = (await runtime.store.events.loadSteps(id)).get('cadastro');
+    const cadastro = (await runtime.store.journal.loadSteps(id)).get('cadastro');
     expect(cadastro).not.toHaveProperty('sealedPassword');
     expect(cadastro).toMatchObject({ passwordExpired: true });
-    expect((await runtime.store.events.history(id)).map((h) => h.message)).toEqual(
+    expect((await runtime.store.journal.history(id)).map((h) => h.message)).toEqual(
       expect.arrayContaining([expect.stringContaining('Senha do aluno apagada')]),
     );
 
     sandbox.chatpro.faults.clear();
-    expect(await runtime.store.events.requeue(id)).toBe('queued');
+    expect(await runtime.store.queue.requeue(id)).toBe('queued');
     runtime.worker.wake();
     await server.settled(eventId);
     const welcome = sandbox.chatpro.delivered[0]!.message;
@@ -96,15 +96,15 @@ describe('passwords an older release journaled in clear', () => {
   it('are sealed before the worker starts, and the plaintext leaves every database file (WAL included)', async () => {
     const file = join(tempDir(), 'bridge.db');
     const old = await openStore({ SQLITE_PATH: file });
-    const { id } = await old.events.insert({
+    const { id } = await old.inbox.insert({
       eventType: 'order_approved',
       dedupeKey: 'order_approved:legado-1',
       customerKey: 'cpf:11144477735',
       body: {},
     });
-    const [claim] = await old.events.claimDue('old-release', 1, 60_000);
-    await old.events.saveStep(claim!, 'cadastro', { studentId: '8097', created: true, password: 'Legado@4321' });
-    await old.events.release(claim!);
+    const [claim] = await old.queue.claimDue('old-release', 1, 60_000);
+    await old.journal.saveStep(claim!, 'cadastro', { studentId: '8097', created: true, password: 'Legado@4321' });
+    await old.queue.release(claim!);
     await old.close();
     const bytes = () =>
       Buffer.concat(
@@ -115,7 +115,7 @@ describe('passwords an older release journaled in clear', () => {
     expect(bytes().includes('Legado@4321')).toBe(true);
 
     server = await startSandboxedServer({ SQLITE_PATH: file });
-    const cadastro = (await server.runtime.store.events.loadSteps(id)).get('cadastro') as { sealedPassword?: string; password?: string };
+    const cadastro = (await server.runtime.store.journal.loadSteps(id)).get('cadastro') as { sealedPassword?: string; password?: string };
     expect(cadastro.password).toBeUndefined();
     expect(SecretBox.derive(server.runtime.config.EAD_API_KEY, 'journal-secrets').open(cadastro.sealedPassword!)).toBe('Legado@4321');
     expect(bytes().includes('Legado@4321')).toBe(false);

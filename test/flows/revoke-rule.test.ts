@@ -140,7 +140,7 @@ describe('refunds revoke only what the sale granted', () => {
     expect([...student.courses.keys()]).toEqual(['35']);
     const revoked = (await server!.runtime.store.events.list()).find((e) => e.event_type === 'revoke_access')!;
     expect(revoked.outcome).toContain('aluno mantido: tem outros cursos (ids 35)');
-    const decision = (await server!.runtime.store.events.loadSteps(revoked.id)).get('decision');
+    const decision = (await server!.runtime.store.journal.loadSteps(revoked.id)).get('decision');
     expect(decision).toMatchObject({
       granted: [161, 197, 201],
       grantedFrom: 'journal',

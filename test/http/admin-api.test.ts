@@ -152,7 +152,7 @@ describe('admin API — events', () => {
     expect(sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos')).toHaveLength(1);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
     expect(sandbox.chatpro.delivered).toHaveLength(1);
-    const history = await rt.store.events.history(done.id);
+    const history = await rt.store.journal.history(done.id);
     expect(history.map((h) => h.kind)).toEqual(['retry', 'failed', 'manual', 'done']);
     expect(history[2]!.message).toBe('Reprocessamento pedido pela API de administração.');
   });

@@ -32,7 +32,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   const claims = new Map<number, EventRow>();
   const claimOf = (id: number) => claims.get(id)!;
   async function claim(owner: string, limit: number, leaseMs: number): Promise<EventRow[]> {
-    const rows = await store.events.claimDue(owner, limit, leaseMs);
+    const rows = await store.queue.claimDue(owner, limit, leaseMs);
     for (const row of rows) claims.set(row.id, row);
     return rows;
   }
@@ -50,18 +50,18 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   describe('inbox', () => {
     it('inserts once per dedupe key and returns the first id to duplicates, changing nothing', async () => {
       const e = event('1');
-      const first = await store.events.insert(e);
+      const first = await store.inbox.insert(e);
       expect(first.duplicate).toBe(false);
       const before = await store.events.get(first.id);
       now += 5_000;
-      const again = await store.events.insert({ ...e, body: { different: true } });
+      const again = await store.inbox.insert({ ...e, body: { different: true } });
       expect(again).toEqual({ id: first.id, duplicate: true });
       expect(await store.events.get(first.id)).toEqual(before);
     });
 
     it('collapses concurrent copies of one event onto one row', async () => {
       const e = event('1');
-      const results = await Promise.all(Array.from({ length: 30 }, () => store.events.insert(e)));
+      const results = await Promise.all(Array.from({ length: 30 }, () => store.inbox.insert(e)));
       const ids = new Set(results.map((r) => r.id));
       expect(ids.size).toBe(1);
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
@@ -71,8 +71,8 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a = event('1');
       const b = event('2');
       const c = event('3');
-      const first = await store.events.insert(a);
-      const results = await Promise.all([b, a, b, c, a].map((e) => store.events.insert(e)));
+      const first = await store.inbox.insert(a);
+      const results = await Promise.all([b, a, b, c, a].map((e) => store.inbox.insert(e)));
       expect(results[1]).toEqual({ id: first.id, duplicate: true });
       expect(results[4]).toEqual({ id: first.id, duplicate: true });
       expect(results[0]!.duplicate).toBe(false);
@@ -89,7 +89,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const other = await openStore(config, clock);
       try {
         const e = event('1');
-        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).events.insert(e)));
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).inbox.insert(e)));
         expect(new Set(results.map((r) => r.id)).size).toBe(1);
         expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
       } finally {
@@ -98,7 +98,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
     });
 
     it('migrating an up-to-date database again is a no-op', async () => {
-      const { id } = await store.events.insert(event('1'));
+      const { id } = await store.inbox.insert(event('1'));
       const again = await openStore(config, clock);
       try {
         expect((await again.events.get(id))?.id).toBe(id);
@@ -110,9 +110,9 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
 
   describe('claiming', () => {
     it('claims due events oldest first, up to the limit, as processing with a lease', async () => {
-      const a = await store.events.insert(event('1'));
-      const b = await store.events.insert(event('2'));
-      await store.events.insert(event('3'));
+      const a = await store.inbox.insert(event('1'));
+      const b = await store.inbox.insert(event('2'));
+      await store.inbox.insert(event('3'));
       const claimed = await claim('w1', 2, 60_000);
       expect(claimed.map((e) => e.id)).toEqual([a.id, b.id]);
       expect(claimed[0]).toMatchObject({ status: 'processing', attempts: 1, lease_owner: 'w1', lease_until: now + 60_000 });
@@ -121,147 +121,147 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
     });
 
     it('runs one customer at a time, in arrival order', async () => {
-      const a1 = await store.events.insert(event('A'));
-      const a2 = await store.events.insert(event('A'));
-      const b1 = await store.events.insert(event('B'));
+      const a1 = await store.inbox.insert(event('A'));
+      const a2 = await store.inbox.insert(event('A'));
+      const b1 = await store.inbox.insert(event('B'));
       const first = await claim('w', 10, 60_000);
       expect(first.map((e) => e.id)).toEqual([a1.id, b1.id]);
       expect(await claim('w', 10, 60_000)).toEqual([]);
-      await store.events.finish(claimOf(a1.id), 'done', 'ok');
+      await store.queue.finish(claimOf(a1.id), 'done', 'ok');
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
     it('holds later events of a customer while an earlier one waits to be retried', async () => {
-      const a1 = await store.events.insert(event('A'));
-      const a2 = await store.events.insert(event('A'));
+      const a1 = await store.inbox.insert(event('A'));
+      const a2 = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.events.retryAt(claimOf(a1.id), now + 30_000, 'EAD fora do ar');
+      await store.queue.retryAt(claimOf(a1.id), now + 30_000, 'EAD fora do ar');
       expect(await claim('w', 10, 60_000)).toEqual([]);
       now += 30_000;
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
-      await store.events.finish(claimOf(a1.id), 'done', 'ok');
+      await store.queue.finish(claimOf(a1.id), 'done', 'ok');
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
     it('a failed earlier event no longer holds the customer back', async () => {
-      const a1 = await store.events.insert(event('A'));
-      const a2 = await store.events.insert(event('A'));
+      const a1 = await store.inbox.insert(event('A'));
+      const a2 = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.events.finish(claimOf(a1.id), 'failed', 'falhou', 'plano sem cursos');
+      await store.queue.finish(claimOf(a1.id), 'failed', 'falhou', 'plano sem cursos');
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
     it('an event scheduled for later blocks nothing and runs when due', async () => {
-      const scheduled = await store.events.insert(event('A', { availableAt: now + 3_600_000 }));
-      const later = await store.events.insert(event('A'));
+      const scheduled = await store.inbox.insert(event('A', { availableAt: now + 3_600_000 }));
+      const later = await store.inbox.insert(event('A'));
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([later.id]);
-      await store.events.finish(claimOf(later.id), 'done', 'ok');
+      await store.queue.finish(claimOf(later.id), 'done', 'ok');
       expect(await claim('w', 10, 60_000)).toEqual([]);
       now += 3_600_000;
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([scheduled.id]);
     });
 
     it('a requeued earlier event waits while a later one of the customer is running', async () => {
-      const a1 = await store.events.insert(event('A'));
-      const a2 = await store.events.insert(event('A'));
+      const a1 = await store.inbox.insert(event('A'));
+      const a2 = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.events.finish(claimOf(a1.id), 'failed', 'falhou', 'x');
+      await store.queue.finish(claimOf(a1.id), 'failed', 'falhou', 'x');
       await claim('w', 1, 60_000); // a2 running
-      expect(await store.events.requeue(a1.id)).toBe('queued');
+      expect(await store.queue.requeue(a1.id)).toBe('queued');
       expect(await claim('w', 10, 60_000)).toEqual([]);
-      await store.events.finish(claimOf(a2.id), 'done', 'ok');
+      await store.queue.finish(claimOf(a2.id), 'done', 'ok');
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
     });
 
     it('gives an expired lease to another worker and stops the old owner from writing', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       const [dead] = await claim('dead', 1, 1_000);
-      await store.events.saveStep(dead!, 'first', { ok: 1 });
+      await store.journal.saveStep(dead!, 'first', { ok: 1 });
       expect(await claim('alive', 1, 1_000)).toEqual([]);
       now += 1_001;
       const [taken] = await claim('alive', 1, 60_000);
       expect(taken).toMatchObject({ id, lease_owner: 'alive', attempts: 2 });
-      await expect(store.events.saveStep(dead!, 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
-      expect(await store.events.finish(dead!, 'done', 'ok')).toBe(false);
-      expect([...(await store.events.loadSteps(id)).keys()]).toEqual(['first']);
-      expect(await store.events.finish(taken!, 'done', 'ok')).toBe(true);
+      await expect(store.journal.saveStep(dead!, 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.queue.finish(dead!, 'done', 'ok')).toBe(false);
+      expect([...(await store.journal.loadSteps(id)).keys()]).toEqual(['first']);
+      expect(await store.queue.finish(taken!, 'done', 'ok')).toBe(true);
     });
 
     it('fences a run by its attempt: the same worker taking back its expired lease stops the old run', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       const [first] = await claim('w', 1, 1_000);
       now += 1_001;
       const [again] = await claim('w', 1, 60_000);
       expect(again).toMatchObject({ id, lease_owner: 'w', attempts: 2 });
-      await expect(store.events.saveStep(first!, 'late', {})).rejects.toBeInstanceOf(LeaseLostError);
-      expect(await store.events.finish(first!, 'done', 'ok')).toBe(false);
-      await store.events.saveStep(again!, 'step', {});
-      expect(await store.events.finish(again!, 'done', 'ok')).toBe(true);
+      await expect(store.journal.saveStep(first!, 'late', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.queue.finish(first!, 'done', 'ok')).toBe(false);
+      await store.journal.saveStep(again!, 'step', {});
+      expect(await store.queue.finish(again!, 'done', 'ok')).toBe(true);
     });
 
     it('keeps a lease that is renewed', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       await claim('w1', 1, 1_000);
       now += 900;
-      await store.events.extendLeases([claimOf(id)], 1_000);
+      await store.queue.extendLeases([claimOf(id)], 1_000);
       now += 900;
       expect(await claim('w2', 1, 1_000)).toEqual([]);
     });
 
     it('release puts an event back without counting the attempt', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      expect(await store.events.release(claimOf(id))).toBe(true);
+      expect(await store.queue.release(claimOf(id))).toBe(true);
       expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0, lease_owner: null });
     });
   });
 
   describe('journal and history', () => {
     it('keeps step results, lets one be rewritten, and records history in order', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.events.saveStep(claimOf(id), 'cadastro', { studentId: '42', password: 'segredo' });
-      await store.events.saveStep(claimOf(id), 'matricula', { courses: [1, 2] });
-      await store.events.rewriteStep(id, 'cadastro', { studentId: '42' });
-      expect(Object.fromEntries(await store.events.loadSteps(id))).toEqual({
+      await store.journal.saveStep(claimOf(id), 'cadastro', { studentId: '42', password: 'segredo' });
+      await store.journal.saveStep(claimOf(id), 'matricula', { courses: [1, 2] });
+      await store.journal.rewriteStep(id, 'cadastro', { studentId: '42' });
+      expect(Object.fromEntries(await store.journal.loadSteps(id))).toEqual({
         cadastro: { studentId: '42' },
         matricula: { courses: [1, 2] },
       });
-      await store.events.addHistory(id, 'retry', 'primeira');
-      await store.events.addHistory(id, 'done', 'segunda');
-      expect((await store.events.history(id)).map((h) => h.message)).toEqual(['primeira', 'segunda']);
+      await store.journal.addHistory(id, 'retry', 'primeira');
+      await store.journal.addHistory(id, 'done', 'segunda');
+      expect((await store.journal.history(id)).map((h) => h.message)).toEqual(['primeira', 'segunda']);
     });
 
     it('lists steps done in the same millisecond in the order they were done', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
       const order = ['zeta', 'lookup', 'cadastro', 'alfa', 'matricula'];
-      for (const step of order) await store.events.saveStep(claimOf(id), step, {});
-      await store.events.saveStep(claimOf(id), 'lookup', { again: true });
-      expect((await store.events.listSteps(id)).map((s) => s.step)).toEqual(order);
+      for (const step of order) await store.journal.saveStep(claimOf(id), step, {});
+      await store.journal.saveStep(claimOf(id), 'lookup', { again: true });
+      expect((await store.journal.listSteps(id)).map((s) => s.step)).toEqual(order);
     });
   });
 
   describe('operations', () => {
     it('requeue: failed/retrying/ignored run again; running is refused; unknown is not found', async () => {
-      const { id } = await store.events.insert(event('A'));
+      const { id } = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      expect(await store.events.requeue(id)).toBe('running');
-      await store.events.finish(claimOf(id), 'failed', 'falhou', 'erro');
-      expect(await store.events.requeue(id)).toBe('queued');
+      expect(await store.queue.requeue(id)).toBe('running');
+      await store.queue.finish(claimOf(id), 'failed', 'falhou', 'erro');
+      expect(await store.queue.requeue(id)).toBe('queued');
       expect(await store.events.get(id)).toMatchObject({ status: 'pending', next_run_at: now, finished_at: null });
       await claim('w', 1, 60_000);
-      await store.events.finish(claimOf(id), 'done', 'ok');
-      expect(await store.events.requeue(id)).toBe('not_retryable');
-      expect(await store.events.requeue(999_999)).toBe('not_found');
+      await store.queue.finish(claimOf(id), 'done', 'ok');
+      expect(await store.queue.requeue(id)).toBe('not_retryable');
+      expect(await store.queue.requeue(999_999)).toBe('not_found');
     });
 
     it('lists newest first with status filter, accent-insensitive search and paging', async () => {
-      const a = await store.events.insert(event('A', { customerName: 'Conceição Ávila', planName: 'Excel PRO' }));
-      const b = await store.events.insert(event('B', { customerEmail: 'maria@example.com', orderRef: 'XyZ9' }));
-      const c = await store.events.insert(event('C', { planName: 'Operador de micro/Maria 100%' }));
+      const a = await store.inbox.insert(event('A', { customerName: 'Conceição Ávila', planName: 'Excel PRO' }));
+      const b = await store.inbox.insert(event('B', { customerEmail: 'maria@example.com', orderRef: 'XyZ9' }));
+      const c = await store.inbox.insert(event('C', { planName: 'Operador de micro/Maria 100%' }));
       await claim('w', 1, 60_000);
-      await store.events.finish(claimOf(a.id), 'failed', 'falhou', 'erro');
+      await store.queue.finish(claimOf(a.id), 'failed', 'falhou', 'erro');
 
       expect((await store.events.list()).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
       expect((await store.events.list({ status: 'failed' })).map((e) => e.id)).toEqual([a.id]);
@@ -278,15 +278,15 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
 
     it('tells how long the oldest due event has waited', async () => {
       expect(await store.events.oldestDueWaitMs()).toBe(0);
-      await store.events.insert(event('A'));
+      await store.inbox.insert(event('A'));
       now += 7_000;
       expect(await store.events.oldestDueWaitMs()).toBe(7_000);
     });
 
     it('lists the events of one customer', async () => {
-      const a1 = await store.events.insert(event('A'));
-      await store.events.insert(event('B'));
-      const a2 = await store.events.insert(event('A', { eventType: 'order_refunded' }));
+      const a1 = await store.inbox.insert(event('A'));
+      await store.inbox.insert(event('B'));
+      const a2 = await store.inbox.insert(event('A', { eventType: 'order_refunded' }));
       expect((await store.events.byCustomer('cpf:A')).map((e) => e.id)).toEqual([a1.id, a2.id]);
     });
   });
@@ -341,7 +341,7 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
     const config = await target.fresh();
     const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
     try {
-      const { id } = await stores[0]!.events.insert(event('A'));
+      const { id } = await stores[0]!.inbox.insert(event('A'));
       expect((await stores[2]!.events.get(id))?.id).toBe(id);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
@@ -353,14 +353,14 @@ describe('store: sqlite only', () => {
   it('after a restart, events left processing are taken up at once', async () => {
     const config = await STORE_TARGETS[0]!.fresh();
     const first = await openStore(config);
-    const { id } = await first.events.insert(event('A'));
-    await first.events.claimDue('crashed', 1, 3_600_000);
+    const { id } = await first.inbox.insert(event('A'));
+    await first.queue.claimDue('crashed', 1, 3_600_000);
     await first.close();
     const second = await openStore(config);
     try {
-      expect(await second.events.claimDue('new', 1, 60_000)).toEqual([]);
-      expect(await second.events.recoverAfterRestart()).toBe(1);
-      expect((await second.events.claimDue('new', 1, 60_000)).map((e) => e.id)).toEqual([id]);
+      expect(await second.queue.claimDue('new', 1, 60_000)).toEqual([]);
+      expect(await second.queue.recoverAfterRestart()).toBe(1);
+      expect((await second.queue.claimDue('new', 1, 60_000)).map((e) => e.id)).toEqual([id]);
     } finally {
       await second.close();
     }

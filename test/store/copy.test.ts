@@ -14,12 +14,12 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
     const source = await openStore({ SQLITE_PATH: sqlitePath });
     const ids: number[] = [];
     for (let i = 0; i < 3; i += 1) {
-      ids.push((await source.events.insert({ eventType: 'order_approved', dedupeKey: `k${i}`, customerKey: `cpf:${i}`, body: { i } })).id);
+      ids.push((await source.inbox.insert({ eventType: 'order_approved', dedupeKey: `k${i}`, customerKey: `cpf:${i}`, body: { i } })).id);
     }
-    const [claimed] = await source.events.claimDue('w', 1, 60_000);
-    await source.events.saveStep(claimed!, 'find_student', { studentId: '7' });
-    await source.events.finish(claimed!, 'done', 'ok');
-    await source.events.addHistory(ids[0]!, 'done', 'ok');
+    const [claimed] = await source.queue.claimDue('w', 1, 60_000);
+    await source.journal.saveStep(claimed!, 'find_student', { studentId: '7' });
+    await source.queue.finish(claimed!, 'done', 'ok');
+    await source.journal.addHistory(ids[0]!, 'done', 'ok');
     await source.alerts.ensureChannels(['callmebot']);
     await source.alerts.enqueue(['callmebot'], { text: 'alerta', dedupeKey: 'x' });
     await source.close();
@@ -35,12 +35,12 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
     const target = await openStore({ SQLITE_PATH: '', DATABASE_URL: url });
     try {
       expect(await target.events.get(ids[0]!)).toMatchObject({ status: 'done', outcome: 'ok' });
-      expect(Object.fromEntries(await target.events.loadSteps(ids[0]!))).toEqual({ find_student: { studentId: '7' } });
-      expect(await target.events.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} })).toEqual({
+      expect(Object.fromEntries(await target.journal.loadSteps(ids[0]!))).toEqual({ find_student: { studentId: '7' } });
+      expect(await target.inbox.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} })).toEqual({
         id: ids[1],
         duplicate: true,
       });
-      const fresh = await target.events.insert({ eventType: 'order_approved', dedupeKey: 'new', customerKey: 'cpf:9', body: {} });
+      const fresh = await target.inbox.insert({ eventType: 'order_approved', dedupeKey: 'new', customerKey: 'cpf:9', body: {} });
       expect(fresh.id).toBeGreaterThan(Math.max(...ids));
       expect((await target.alerts.due('callmebot', 10)).map((a) => a.text)).toEqual(['alerta']);
     } finally {

@@ -28,7 +28,7 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
 
     const store = await openStore(config);
     try {
-      expect((await store.events.listSteps(id)).map((s) => s.step)).toEqual(['zeta', 'matricula', 'cadastro', 'lookup']);
+      expect((await store.journal.listSteps(id)).map((s) => s.step)).toEqual(['zeta', 'matricula', 'cadastro', 'lookup']);
     } finally {
       await store.close();
     }

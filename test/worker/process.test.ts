@@ -94,7 +94,7 @@ describe('a real server process', () => {
     const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
     const id = Number(body.eventId);
     expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0 });
-    expect([...(await store.events.loadSteps(id)).keys()]).toEqual(['first']);
+    expect([...(await store.journal.loadSteps(id)).keys()]).toEqual(['first']);
     await store.close();
 
     const second = await serverProcess(env);

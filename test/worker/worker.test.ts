@@ -98,7 +98,7 @@ describe('worker', () => {
     // 200 ms ± 20 % before the first retry, 400 ms ± 20 % before the second.
     expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(160);
     expect(calls[2]! - calls[1]!).toBeGreaterThanOrEqual(320);
-    const history = await runtime!.store.events.history(event.id);
+    const history = await runtime!.store.journal.history(event.id);
     expect(history.map((h) => h.kind)).toEqual(['retry', 'retry', 'done']);
     expect(history[0]!.message).toMatch(/^Tentativa 1 de 10 falhou: EAD fora do ar \(HTTP 503\)\. Nova tentativa em /);
     expect(callmebot!.calls).toHaveLength(0);
@@ -151,9 +151,9 @@ describe('worker', () => {
     const sqlitePath = join(tempDir(), 'crash-loop.db');
     let now = Date.now();
     const prep = await openStore({ SQLITE_PATH: sqlitePath }, () => now);
-    const { id } = await prep.events.insert({ eventType: 'order_approved', dedupeKey: 'k', customerKey: 'cpf:1', body: {} });
+    const { id } = await prep.inbox.insert({ eventType: 'order_approved', dedupeKey: 'k', customerKey: 'cpf:1', body: {} });
     for (let i = 0; i < 2; i += 1) {
-      await prep.events.claimDue('crashed', 1, 1_000); // each run died mid-event
+      await prep.queue.claimDue('crashed', 1, 1_000); // each run died mid-event
       now += 2_000;
     }
     await prep.close();

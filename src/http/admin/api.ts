@@ -37,7 +37,7 @@ export function adminApiRouter({ store, token, onRetry, limiter }: AdminDeps): R
     const id = eventIdSchema.safeParse(req.params.id);
     const event = id.success ? await store.events.get(id.data) : undefined;
     if (!event) return sendError(res, 404, 'Evento não encontrado.');
-    const [steps, history] = await Promise.all([store.events.listSteps(event.id), store.events.history(event.id)]);
+    const [steps, history] = await Promise.all([store.journal.listSteps(event.id), store.journal.history(event.id)]);
     res.json({ event: detail(event, steps, history) });
   });
 

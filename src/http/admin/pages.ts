@@ -71,7 +71,7 @@ export function adminPagesRouter({ store, token, onRetry, limiter, sessions }: A
     const id = eventIdSchema.safeParse(req.params.id);
     const event = id.success ? await store.events.get(id.data) : undefined;
     if (!event) return page(res, messagePage('Evento não encontrado', 'Evento não encontrado.'), 404);
-    const [steps, history, h] = await Promise.all([store.events.listSteps(event.id), store.events.history(event.id), health(store)]);
+    const [steps, history, h] = await Promise.all([store.journal.listSteps(event.id), store.journal.history(event.id), health(store)]);
     const msg = String(req.query.msg);
     page(res, eventPage(detail(event, steps, history), h, Object.hasOwn(FLASH, msg) ? FLASH[msg] : undefined));
   });

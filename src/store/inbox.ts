@@ -1,0 +1,115 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { normalizeText } from '../domain/text.js';
+import { Batcher } from './batcher.js';
+import type { Dialect } from './migrations.js';
+import type { InsertResult, NewEvent } from './rows.js';
+import type { Database, EventsTable } from './schema.js';
+
+/**
+ * The inbox's door: deliveries in, deduplicated on their key, committed in groups (one multi-row
+ * statement per event-loop turn), each caller answered once its row is durable.
+ */
+export class Inbox {
+  private readonly inserts: Batcher<NewEvent, InsertResult>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.inserts = new Batcher((events) => this.insertBatch(events), dialect === 'postgres' ? 4 : 1);
+  }
+
+  /**
+   * Stores a delivery, or returns the row already stored under its dedupe key.
+   * Resolves only once the row is committed.
+   */
+  insert(event: NewEvent): Promise<InsertResult> {
+    return this.inserts.add(event);
+  }
+
+  /**
+   * One multi-row statement per batch. Copies of one event inside a batch collapse onto its first
+   * occurrence; rows already in the table come back as duplicates.
+   */
+  private async insertBatch(events: NewEvent[]): Promise<InsertResult[]> {
+    const firstByKey = new Map<string, number>();
+    const unique: NewEvent[] = [];
+    for (const event of events) {
+      if (!firstByKey.has(event.dedupeKey)) {
+        firstByKey.set(event.dedupeKey, unique.length);
+        unique.push(event);
+      }
+    }
+    const ids = await this.insertUnique(unique);
+    const seen = new Set<string>();
+    return events.map((event) => {
+      const found = ids.get(event.dedupeKey)!;
+      const duplicate = found.duplicate || seen.has(event.dedupeKey);
+      seen.add(event.dedupeKey);
+      return { id: found.id, duplicate };
+    });
+  }
+
+  private async insertUnique(events: NewEvent[]): Promise<Map<string, InsertResult>> {
+    const now = this.clock();
+    const rows = events.map((event) => this.row(event, now));
+    const result = new Map<string, InsertResult>();
+    if (this.dialect === 'postgres') {
+      // One statement, race-free across instances: the no-op update makes a conflicting row come
+      // back too (xmax = 0 only for rows this statement inserted).
+      const returned = await this.db
+        .insertInto('events')
+        .values(rows)
+        .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
+        .returning(['id', 'dedupe_key', sql<boolean>`(xmax = 0)`.as('inserted')])
+        .execute();
+      for (const r of returned) result.set(r.dedupe_key, { id: r.id, duplicate: !r.inserted });
+      return result;
+    }
+    // SQLite has a single writer, so insert-then-read inside this transaction cannot race.
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('events')
+        .values(rows)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning(['id', 'dedupe_key'])
+        .execute();
+      for (const r of inserted) result.set(r.dedupe_key, { id: r.id, duplicate: false });
+      const missing = events.map((e) => e.dedupeKey).filter((key) => !result.has(key));
+      if (missing.length > 0) {
+        const existing = await trx.selectFrom('events').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute();
+        for (const r of existing) result.set(r.dedupe_key, { id: r.id, duplicate: true });
+      }
+      return result;
+    });
+  }
+
+  private row(event: NewEvent, now: number): Insertable<EventsTable> {
+    const availableAt = event.availableAt ?? now;
+    return {
+      dedupe_key: event.dedupeKey,
+      event_type: event.eventType,
+      customer_key: event.customerKey,
+      order_id: event.orderId ?? null,
+      order_ref: event.orderRef ?? null,
+      subscription_id: event.subscriptionId ?? null,
+      plan_name: event.planName ?? null,
+      customer_name: event.customerName ?? null,
+      customer_email: event.customerEmail ?? null,
+      search_text: normalizeText(
+        [event.orderRef, event.orderId, event.planName, event.customerName, event.customerEmail, event.eventType]
+          .filter(Boolean)
+          .join(' | '),
+      ),
+      body: event.bodyText ?? JSON.stringify(event.body),
+      status: 'pending',
+      attempts: 0,
+      available_at: availableAt,
+      next_run_at: availableAt,
+      parent_id: event.parentId ?? null,
+      received_at: now,
+      updated_at: now,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { sql, type Kysely } from 'kysely';
+import { normalizeText } from '../domain/text.js';
+import type { EventRow, ListFilter } from './rows.js';
+import { WAITING_STATUSES, type Database, type EventStatus } from './schema.js';
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Reads of the inbox for people and flows: one event, lists and searches, counts, a customer's events. */
+export class EventQueries {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(eventId: number): Promise<EventRow | undefined> {
+    return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  }
+
+  async list(filter: ListFilter = {}): Promise<EventRow[]> {
+    let query = this.db
+      .selectFrom('events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.before) query = query.where('id', '<', filter.before);
+    const q = filter.q ? normalizeText(filter.q) : '';
+    if (q) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
+    return query.execute();
+  }
+
+  async countByStatus(): Promise<Record<EventStatus, number>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = { pending: 0, processing: 0, retrying: 0, done: 0, ignored: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  /** How long the oldest due, unclaimed event has been waiting (0 when none). */
+  async oldestDueWaitMs(): Promise<number> {
+    const now = this.clock();
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.min('next_run_at').as('oldest'))
+      .where('status', 'in', WAITING_STATUSES)
+      .where('next_run_at', '<=', now)
+      .executeTakeFirst();
+    const oldest = row?.oldest == null ? null : Number(row.oldest);
+    return oldest === null ? 0 : now - oldest;
+  }
+
+  /** Every event of one customer, oldest first (for flows that look at the customer's other sales). */
+  async byCustomer(customerKey: string): Promise<EventRow[]> {
+    return this.db.selectFrom('events').selectAll().where('customer_key', '=', customerKey).orderBy('id').execute();
+  }
+}

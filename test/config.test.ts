@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, DEFAULT_PLANS_FILE, EXAMPLE_VALUES, loadConfig } from '../src/config.js';
-import { testEnv } from './support/config.js';
+import { testEnv } from './helpers/config.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
   try {

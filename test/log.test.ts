@@ -4,9 +4,9 @@ import { maskName, scrubText } from '../src/domain/privacy.js';
 import { createLogger } from '../src/log.js';
 import { createRuntime } from '../src/runtime.js';
 import { signKiwify } from '../src/kiwify/signature.js';
-import { testConfig, TOKEN } from './support/config.js';
-import { bodyOf, fixture } from './support/kiwify.js';
-import { captureLogs } from './support/logs.js';
+import { testConfig, TOKEN } from './helpers/config.js';
+import { bodyOf, fixture } from './helpers/kiwify.js';
+import { captureLogs } from './helpers/logs.js';
 
 describe('logs', () => {
   it('mask the signature query parameter and carry a request id', async () => {

@@ -20,7 +20,7 @@ export class AlertOutbox {
     private readonly onQueued: () => void = () => {},
   ) {}
 
-  async send(text: string, options: AlertOptions = {}): Promise<void> {
+  async enqueue(text: string, options: AlertOptions = {}): Promise<void> {
     try {
       await this.store.alerts.enqueue(this.channels, { text, eventId: options.eventId, dedupeKey: options.key });
       this.onQueued();

@@ -9,8 +9,8 @@
  */
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { detail, summarize, type EventSummary } from '../admin/present.js';
-import { retryEvent, RETRY_MESSAGES } from '../admin/operations.js';
+import { detail, summarize, type EventSummary } from '../support/present.js';
+import { retryEvent, RETRY_MESSAGES } from '../support/operations.js';
 import { ConfigError, loadStorageConfig } from '../config.js';
 import { formatTime } from '../domain/messages.js';
 import { openStore, type Store } from '../store/index.js';

@@ -1,11 +1,28 @@
-import type { EventRow } from '../store/index.js';
-import type { WelcomeSettings } from '../flows/deps.js';
 
 /**
  * Every text a person reads at run time, in one place and in pt-BR:
  * alerts to support and WhatsApp messages to students. Error bodies of the HTTP API are in
  * src/http/errors.ts.
  */
+
+/** What a message names of an event (the inbox row has these, and more). */
+export interface EventFacts {
+  id: number;
+  event_type: string;
+  order_ref: string | null;
+  order_id: string | null;
+  plan_name: string | null;
+  customer_name: string | null;
+}
+
+/** The school's details the welcome message carries (each line left out when unset). */
+export interface WelcomeSettings {
+  schoolName?: string;
+  portalUrl?: string;
+  androidAppUrl?: string;
+  iosAppUrl?: string;
+  supportWhatsapp?: string;
+}
 
 const EVENT_LABELS: Record<string, string> = {
   order_approved: 'venda aprovada',
@@ -26,7 +43,7 @@ export function eventLabel(type: string): string {
 }
 
 /** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano de Tal" */
-export function eventLine(event: Pick<EventRow, 'id' | 'event_type' | 'order_ref' | 'order_id' | 'plan_name' | 'customer_name'>): string {
+export function eventLine(event: EventFacts): string {
   const parts = [`#${event.id} ${eventLabel(event.event_type)}`];
   const ref = event.order_ref ?? event.order_id;
   if (ref) parts.push(`pedido ${ref}`);
@@ -40,7 +57,7 @@ export function retryHint(eventId: number): string {
 }
 
 export const messages = {
-  eventFailed: (event: EventRow, reason: string, attempts: number, exhausted: boolean) =>
+  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean) =>
     [
       `🚨 *Falha:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
@@ -48,19 +65,19 @@ export const messages = {
       retryHint(event.id),
     ].join('\n'),
 
-  enrolled: (event: EventRow, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
+  enrolled: (event: EventFacts, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
     `✅ *Matrícula:* ${eventLine(event)}\nAluno ${o.created ? 'novo' : 'já existente'} (id ${o.studentId}); ${o.courses.length} curso(s): ${o.courses.join(', ')}.\nBoas-vindas: ${o.welcome}.`,
 
-  welcomeSkipped: (event: EventRow, reason: string) =>
+  welcomeSkipped: (event: EventFacts, reason: string) =>
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
       'O aluno está matriculado: avise-o por outro canal (login = CPF; para a senha, "Esqueci minha senha" no portal).',
     ].join('\n'),
 
-  revoked: (event: EventRow, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
+  revoked: (event: EventFacts, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
 
-  revokeUnmapped: (event: EventRow, product: string, maskedCpf: string) =>
+  revokeUnmapped: (event: EventFacts, product: string, maskedCpf: string) =>
     [
       `⚠️ *${capitalize(eventLabel(event.event_type))} sem mapa:* ${eventLine(event)}`,
       `O produto "${product}" não está no mapa de planos e nenhuma aprovação desta venda foi registrada: nada foi revogado.`,

@@ -1,5 +1,6 @@
 import type { ChatProApi } from '../clients/chatpro.js';
 import type { EadApi } from '../clients/ead.js';
+import type { WelcomeSettings } from '../domain/messages.js';
 import type { PlanCatalog } from '../domain/plans.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { EventRow } from '../store/index.js';
@@ -10,14 +11,6 @@ export interface Enrollment {
   enrolled: number[];
   /** The plan's courses the student already had. */
   alreadyHad: number[];
-}
-
-export interface WelcomeSettings {
-  schoolName?: string;
-  portalUrl?: string;
-  androidAppUrl?: string;
-  iosAppUrl?: string;
-  supportWhatsapp?: string;
 }
 
 export interface FlowSettings {

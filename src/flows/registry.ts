@@ -70,7 +70,7 @@ export function flowDepsFromConfig(config: Config, { store, alerts, log, clients
     config.PLANS_FILE,
     (error) => {
       log.error({ problems: error.problems }, 'mapa de planos inválido; mantendo a versão anterior');
-      void alerts.send(messages.planMapInvalid(error.problems));
+      void alerts.enqueue(messages.planMapInvalid(error.problems));
     },
     (count) => log.info({ plans: count }, 'mapa de planos recarregado'),
   );

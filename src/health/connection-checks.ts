@@ -82,7 +82,7 @@ export class ConnectionChecks {
     try {
       const changed = await store.checks.record(check.name, error ? 'failing' : 'ok', error);
       if (changed) {
-        await alerts.send(error ? messages.connectionFailing(check.label, error) : messages.connectionRestored(check.label));
+        await alerts.enqueue(error ? messages.connectionFailing(check.label, error) : messages.connectionRestored(check.label));
       }
     } catch (err) {
       log.error({ err, check: check.name }, 'não foi possível registrar a verificação de conexão');

@@ -172,7 +172,7 @@ export class Worker {
         await store.journal.rewriteStep(event.id, name, result);
         journal.set(name, result);
       },
-      alert: (text, key) => this.opts.alerts.send(text, { eventId: event.id, key: key && `event:${event.id}:${key}` }),
+      alert: (text, key) => this.opts.alerts.enqueue(text, { eventId: event.id, key: key && `event:${event.id}:${key}` }),
       schedule: (next) => store.inbox.insert({ ...next, parentId: event.id }),
     };
 
@@ -220,7 +220,7 @@ export class Worker {
     const { store } = this.opts;
     const reason = describeError(err);
     const exhausted = isTransient(err);
-    await this.opts.alerts.send(messages.eventFailed(event, reason, event.attempts, exhausted), {
+    await this.opts.alerts.enqueue(messages.eventFailed(event, reason, event.attempts, exhausted), {
       eventId: event.id,
       key: `event:${event.id}:failed:${event.attempts}`,
     });

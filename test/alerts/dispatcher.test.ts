@@ -10,9 +10,9 @@ import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callme
 import { startFakeDiscord, type FakeDiscord } from '../../src/sandbox/discord.js';
 import { sleep } from '../../src/sandbox/fake-server.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { tempDir } from '../support/config.js';
-import { captureLogs } from '../support/logs.js';
-import { waitFor } from '../support/runtime.js';
+import { tempDir } from '../helpers/config.js';
+import { captureLogs } from '../helpers/logs.js';
+import { waitFor } from '../helpers/runtime.js';
 
 let callmebot: FakeCallMeBot;
 let discord: FakeDiscord;
@@ -61,7 +61,7 @@ afterEach(async () => {
 describe('alert dispatcher', () => {
   it('sends to CallMeBot with the phone digits, encoded text and apikey, and to Discord', async () => {
     const outbox = await startDispatcher(0);
-    await outbox.send('Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia');
+    await outbox.enqueue('Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia');
     await waitFor(() => callmebot.calls.length === 1 && discord.calls.length === 1, 5_000, 'both channels');
     expect(callmebot.calls[0]).toMatchObject({
       phone: '5561999990000',
@@ -74,11 +74,11 @@ describe('alert dispatcher', () => {
 
   it('spaces messages out and merges what piles up in between into one summary', async () => {
     const outbox = await startDispatcher(600);
-    await outbox.send('primeiro');
+    await outbox.enqueue('primeiro');
     await waitFor(() => callmebot.calls.length === 1, 5_000, 'first');
-    await outbox.send('segundo');
-    await outbox.send('terceiro');
-    await outbox.send('quarto');
+    await outbox.enqueue('segundo');
+    await outbox.enqueue('terceiro');
+    await outbox.enqueue('quarto');
     await waitFor(() => callmebot.calls.length === 2, 5_000, 'second');
     await sleep(200);
     expect(callmebot.calls).toHaveLength(2);
@@ -89,7 +89,7 @@ describe('alert dispatcher', () => {
   it('counts CallMeBot as delivered only when it says "Message queued"', async () => {
     callmebot.answers.push('unqueued_200', 'error_500');
     const outbox = await startDispatcher(0);
-    await outbox.send('importante');
+    await outbox.enqueue('importante');
     await waitFor(() => callmebot.calls.length === 3, 5_000, 'third try');
     await waitFor(async () => (await store.alerts.due('callmebot', 10)).length === 0, 2_000, 'sent');
     expect(callmebot.calls.map((c) => c.text)).toEqual(['importante', 'importante', 'importante']);
@@ -100,7 +100,7 @@ describe('alert dispatcher', () => {
   it('backs off for minutes when CallMeBot says "Too many requests"', async () => {
     callmebot.answers.push('too_many');
     const outbox = await startDispatcher(0);
-    await outbox.send('um');
+    await outbox.enqueue('um');
     await waitFor(() => callmebot.calls.length === 1, 5_000, 'first try');
     await sleep(300);
     expect(callmebot.calls).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('alert dispatcher', () => {
   it('gives up on an alert CallMeBot refuses for good (bad apikey), logging it', async () => {
     callmebot.answers.push('invalid_key');
     const outbox = await startDispatcher(0);
-    await outbox.send('um');
+    await outbox.enqueue('um');
     await waitFor(async () => (await store.alerts.countByStatus()).failed === 1, 5_000, 'failed');
     await sleep(200);
     expect(callmebot.calls).toHaveLength(1);
@@ -122,7 +122,7 @@ describe('alert dispatcher', () => {
   it("waits Discord's retry_after on 429, then delivers", async () => {
     discord.answers.push({ status: 429, retryAfterSeconds: 0.5 });
     const outbox = await startDispatcher(0);
-    await outbox.send('um');
+    await outbox.enqueue('um');
     await waitFor(() => discord.calls.length === 2, 5_000, 'retry after 429');
     expect(discord.calls[1]!.at - discord.calls[0]!.at).toBeGreaterThanOrEqual(480);
     await waitFor(async () => (await store.alerts.due('discord', 10)).length === 0, 2_000, 'sent');
@@ -130,7 +130,7 @@ describe('alert dispatcher', () => {
 
   it('cuts each message to its channel limit', async () => {
     const outbox = await startDispatcher(0);
-    await outbox.send(`início ${'x'.repeat(5000)}`);
+    await outbox.enqueue(`início ${'x'.repeat(5000)}`);
     await waitFor(() => callmebot.calls.length === 1 && discord.calls.length === 1, 5_000, 'both');
     expect(callmebot.calls[0]!.text.length).toBe(1200);
     expect(discord.calls[0]!.content.length).toBe(2000);
@@ -138,7 +138,7 @@ describe('alert dispatcher', () => {
 
   it('an unreachable channel is logged and retried, and crashes nothing', async () => {
     const outbox = await startDispatcher(0, channels('http://127.0.0.1:9'));
-    await outbox.send('um');
+    await outbox.enqueue('um');
     await waitFor(() => logs.text().includes('alerta não entregue'), 5_000, 'error logged');
     // Discord delivered (its "sent" committed), CallMeBot's copy still waiting for a retry.
     const counts = await waitFor(
@@ -156,7 +156,7 @@ describe('alert dispatcher', () => {
   it('alerts survive a restart: queued while nothing sends, delivered by the next process', async () => {
     const log = createLogger('silent');
     await store.alerts.ensureChannels(['callmebot', 'discord']);
-    await new AlertOutbox(store, ['callmebot', 'discord'], log).send('antes do reinício');
+    await new AlertOutbox(store, ['callmebot', 'discord'], log).enqueue("antes do reinício");
     await store.close();
     store = await openStore({ SQLITE_PATH: dbPath });
     await startDispatcher(0);

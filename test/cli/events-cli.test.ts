@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
-import { tempDir } from '../support/config.js';
+import { tempDir } from '../helpers/config.js';
 
 const dbPath = join(tempDir(), 'cli.db');
 let store: Store;

@@ -4,8 +4,8 @@ import { buildDelivery } from '../../src/kiwify/samples.js';
 import { isValidCpf } from '../../src/domain/cpf.js';
 import { parseDelivery } from '../../src/kiwify/payload.js';
 import type { Runtime } from '../../src/runtime.js';
-import { TOKEN } from '../support/config.js';
-import { startRuntime } from '../support/runtime.js';
+import { TOKEN } from '../helpers/config.js';
+import { startRuntime } from '../helpers/runtime.js';
 
 let runtime: Runtime;
 beforeAll(async () => {

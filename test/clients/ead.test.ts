@@ -5,7 +5,7 @@ import { startFakeEad, type FakeEad } from '../../src/sandbox/ead.js';
 import { fakeApp, listenFake } from '../../src/sandbox/fake-server.js';
 import { cadastroForm, buyerOf } from '../../src/flows/buyer.js';
 import { orderSchema } from '../../src/kiwify/payload.js';
-import { fixture } from '../support/kiwify.js';
+import { fixture } from '../helpers/kiwify.js';
 
 let ead: FakeEad;
 let client: EadClient;

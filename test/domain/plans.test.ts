@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS_FILE } from '../../src/config.js';
 import { parsePlanMap, PlanCatalog, PlanMapError } from '../../src/domain/plans.js';
 import { normalizeText } from '../../src/domain/text.js';
-import { tempDir } from '../support/config.js';
+import { tempDir } from '../helpers/config.js';
 
 function problemsOf(text: string): string[] {
   try {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvedSale } from '../support/kiwify.js';
-import { waitFor } from '../support/runtime.js';
-import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+import { approvedSale } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
 /**
  * The admin page in a real browser: Debian's chromium driven by playwright-core.

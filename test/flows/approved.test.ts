@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS_FILE } from '../../src/config.js';
 import { sleep } from '../../src/sandbox/fake-server.js';
-import { tempDir } from '../support/config.js';
-import { approvedSale, fixture } from '../support/kiwify.js';
-import { captureLogs } from '../support/logs.js';
-import { waitFor } from '../support/runtime.js';
-import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+import { tempDir } from '../helpers/config.js';
+import { approvedSale, fixture } from '../helpers/kiwify.js';
+import { captureLogs } from '../helpers/logs.js';
+import { waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {

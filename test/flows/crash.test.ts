@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
-import { tempDir, testEnv } from '../support/config.js';
-import { deliver, fixture } from '../support/kiwify.js';
-import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
-import { waitFor } from '../support/runtime.js';
+import { tempDir, testEnv } from '../helpers/config.js';
+import { deliver, fixture } from '../helpers/kiwify.js';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { waitFor } from '../helpers/runtime.js';
 
 let sandbox: Sandbox | undefined;
 const processes: ServerProcess[] = [];

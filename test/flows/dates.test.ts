@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessEndsAt, parseKiwifyDate } from '../../src/flows/cancel.js';
 import { orderSchema } from '../../src/kiwify/payload.js';
-import { fixture } from '../support/kiwify.js';
+import { fixture } from '../helpers/kiwify.js';
 
 describe('Kiwify dates', () => {
   it('reads ISO dates with a zone and Brasília local times', () => {

@@ -4,11 +4,11 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { openStore } from '../../src/store/index.js';
-import { tempDir } from '../support/config.js';
-import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../support/databases.js';
-import { fixture } from '../support/kiwify.js';
-import { waitFor } from '../support/runtime.js';
-import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+import { tempDir } from '../helpers/config.js';
+import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../helpers/databases.js';
+import { fixture } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
 const CPF = '11144477735';
 const DAY_MS = 24 * 60 * 60 * 1000;

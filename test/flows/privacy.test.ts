@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fixture, approvedSale } from '../support/kiwify.js';
-import { captureLogs } from '../support/logs.js';
-import { startSandboxedServer } from '../support/sandbox.js';
+import { fixture, approvedSale } from '../helpers/kiwify.js';
+import { captureLogs } from '../helpers/logs.js';
+import { startSandboxedServer } from '../helpers/sandbox.js';
 
 describe('a full run', () => {
   it('logs no CPF, e-mail, phone, name, password or token in clear', async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/sandbox/fake-server.js';
-import { fixture } from '../support/kiwify.js';
-import { waitFor } from '../support/runtime.js';
-import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+import { fixture } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {

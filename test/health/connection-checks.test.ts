@@ -5,10 +5,10 @@ import { EadClient } from '../../src/clients/ead.js';
 import { startFakeChatPro } from '../../src/sandbox/chatpro.js';
 import { startFakeEad, type FakeEad } from '../../src/sandbox/ead.js';
 import { fakeApp, listenFake } from '../../src/sandbox/fake-server.js';
-import { freePort } from '../support/process.js';
-import { approvedSale } from '../support/kiwify.js';
-import { waitFor } from '../support/runtime.js';
-import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+import { freePort } from '../helpers/process.js';
+import { approvedSale } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
 const closers: Array<() => Promise<void>> = [];
 let server: SandboxedServer | undefined;

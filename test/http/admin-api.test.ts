@@ -2,10 +2,10 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { sleep } from '../../src/sandbox/fake-server.js';
-import { testConfig } from '../support/config.js';
-import { approvedSale, deliver, fixture } from '../support/kiwify.js';
-import { startRuntime, waitFor } from '../support/runtime.js';
-import { startSandboxedServer, type SandboxedServer } from '../support/sandbox.js';
+import { testConfig } from '../helpers/config.js';
+import { approvedSale, deliver, fixture } from '../helpers/kiwify.js';
+import { startRuntime, waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const auth = { authorization: `Bearer ${ADMIN}` };

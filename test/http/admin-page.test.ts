@@ -2,8 +2,8 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escapeHtml, html } from '../../src/http/admin/html.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { testConfig } from '../support/config.js';
-import { approvedSale, bodyOf, signedPath } from '../support/kiwify.js';
+import { testConfig } from '../helpers/config.js';
+import { approvedSale, bodyOf, signedPath } from '../helpers/kiwify.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 let runtime: Runtime;

@@ -7,8 +7,8 @@ import { createHttpServer } from '../../src/http/server.js';
 import { signKiwify } from '../../src/kiwify/signature.js';
 import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { TOKEN } from '../support/config.js';
-import { fixture, type Fixture } from '../support/kiwify.js';
+import { TOKEN } from '../helpers/config.js';
+import { fixture, type Fixture } from '../helpers/kiwify.js';
 
 const SEEDS: Fixture[] = [
   'order_approved.one_off',

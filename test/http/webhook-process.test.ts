@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testEnv } from '../support/config.js';
-import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
+import { testEnv } from '../helpers/config.js';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
 
 /** The V8 flags `npm start` runs the server with (its heap cap is what a hostile body must not break). */
 const START_FLAGS = (

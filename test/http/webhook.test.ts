@@ -2,8 +2,8 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signKiwify } from '../../src/kiwify/signature.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { testConfig, TOKEN } from '../support/config.js';
-import { bodyOf, fixture, signedPath } from '../support/kiwify.js';
+import { testConfig, TOKEN } from '../helpers/config.js';
+import { bodyOf, fixture, signedPath } from '../helpers/kiwify.js';
 
 let runtime: Runtime;
 

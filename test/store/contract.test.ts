@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, LeaseLostError, type EventRow, type NewEvent, type Store } from '../../src/store/index.js';
-import { dropPostgresSchemas, STORE_TARGETS } from '../support/databases.js';
+import { dropPostgresSchemas, STORE_TARGETS } from '../helpers/databases.js';
 
 /** The behaviour every store must have, run against SQLite and PostgreSQL alike. */
 

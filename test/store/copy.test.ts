@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyStore, TargetNotEmptyError } from '../../src/store/copy.js';
 import { openStore } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/open.js';
-import { tempDir } from '../support/config.js';
-import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../support/databases.js';
+import { tempDir } from '../helpers/config.js';
+import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 
 afterAll(() => dropPostgresSchemas());
 

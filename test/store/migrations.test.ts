@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/open.js';
-import { dropPostgresSchemas, STORE_TARGETS } from '../support/databases.js';
+import { dropPostgresSchemas, STORE_TARGETS } from '../helpers/databases.js';
 
 afterAll(() => dropPostgresSchemas());
 

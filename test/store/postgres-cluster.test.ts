@@ -3,11 +3,11 @@ import { seededShuffle } from '../../src/bench/fixtures.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { EadCall } from '../../src/sandbox/ead.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { testEnv } from '../support/config.js';
-import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../support/databases.js';
-import { approvedSale, deliver } from '../support/kiwify.js';
-import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
-import { waitFor } from '../support/runtime.js';
+import { testEnv } from '../helpers/config.js';
+import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../helpers/databases.js';
+import { approvedSale, deliver } from '../helpers/kiwify.js';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { waitFor } from '../helpers/runtime.js';
 
 /**
  * Several instances on one PostgreSQL inbox: real server processes (src/server.ts), the fake

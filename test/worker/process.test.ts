@@ -3,10 +3,10 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApp, listenFake, sleep } from '../../src/sandbox/fake-server.js';
 import { openStore } from '../../src/store/index.js';
-import { tempDir, testEnv } from '../support/config.js';
-import { approvedSale, deliver } from '../support/kiwify.js';
-import { freePort, startServerProcess, type ServerProcess } from '../support/process.js';
-import { waitFor } from '../support/runtime.js';
+import { tempDir, testEnv } from '../helpers/config.js';
+import { approvedSale, deliver } from '../helpers/kiwify.js';
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { waitFor } from '../helpers/runtime.js';
 
 /** Records the steps the server process runs; can hold a step open, or answer slowly. */
 async function startRecorder() {
@@ -32,7 +32,7 @@ afterEach(() => {
 });
 
 async function serverProcess(env: Record<string, string>) {
-  const p = await startServerProcess('test/support/step-server.ts', env);
+  const p = await startServerProcess('test/helpers/step-server.ts', env);
   processes.push(p);
   return p;
 }

@@ -4,8 +4,8 @@ import type { Runtime } from '../../src/runtime.js';
 import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callmebot.js';
 import { sleep } from '../../src/sandbox/fake-server.js';
 import type { Handler, HandlerRegistry } from '../../src/worker/types.js';
-import { approvedSale, deliver } from '../support/kiwify.js';
-import { startRuntime, waitFor } from '../support/runtime.js';
+import { approvedSale, deliver } from '../helpers/kiwify.js';
+import { startRuntime, waitFor } from '../helpers/runtime.js';
 
 let runtime: Runtime | undefined;
 let callmebot: FakeCallMeBot | undefined;
@@ -146,7 +146,7 @@ describe('worker', () => {
 
   it('an event that keeps crashing the process ends failed after MAX_ATTEMPTS, with an alert', async () => {
     const { join } = await import('node:path');
-    const { tempDir } = await import('../support/config.js');
+    const { tempDir } = await import('../helpers/config.js');
     const { openStore } = await import('../../src/store/index.js');
     const sqlitePath = join(tempDir(), 'crash-loop.db');
     let now = Date.now();

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { detail, summarize } from '../../admin/present.js';
-import { health, retryEvent, RETRY_MESSAGES } from '../../admin/operations.js';
+import { detail, summarize } from '../../support/present.js';
+import { health, retryEvent, RETRY_MESSAGES } from '../../support/operations.js';
 import type { Store } from '../../store/index.js';
 import { sendError } from '../errors.js';
 import { bearerAuth } from './auth.js';

@@ -1,6 +1,6 @@
 import express, { Router, type Response } from 'express';
-import { detail, summarize } from '../../admin/present.js';
-import { health, retryEvent, RETRY_MESSAGES } from '../../admin/operations.js';
+import { detail, summarize } from '../../support/present.js';
+import { health, retryEvent, RETRY_MESSAGES } from '../../support/operations.js';
 import type { Html } from './html.js';
 import type { AdminDeps } from './api.js';
 import { SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from './auth.js';

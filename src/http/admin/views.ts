@@ -1,5 +1,5 @@
-import { STATUS_LABELS, type EventDetail, type EventSummary } from '../../admin/present.js';
-import type { Health } from '../../admin/operations.js';
+import { STATUS_LABELS, type EventDetail, type EventSummary } from '../../support/present.js';
+import type { Health } from '../../support/operations.js';
 import { formatTime } from '../../domain/messages.js';
 import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
 import { html, trusted, type Html } from './html.js';

@@ -3,6 +3,7 @@ import express, { type Express, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { httpSerializers, type Logger } from './log.js';
 import type { Store } from './store/index.js';
+import { systemClock, type Clock } from './timing/clock.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
 import { webhookRouter } from './http/webhook.js';
@@ -14,6 +15,8 @@ export interface AppDeps {
   webhookTokens: readonly string[];
   version: string;
   startedAt: number;
+  /** Default: the system's. */
+  clock?: Clock;
   /** Called when a new event is stored or an event is put back in the queue. */
   onEventStored?: () => void;
   /** Enables /admin (page and API). */
@@ -59,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
       customErrorMessage: (req, res) => `${req.method} ${res.statusCode}`,
     }),
   );
-  app.use(secureRouter(deps));
+  app.use(secureRouter({ ...deps, clock: deps.clock ?? systemClock }));
   app.use(
     webhookRouter({
       store: deps.store,

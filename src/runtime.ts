@@ -11,13 +11,14 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
 import { buildHandlers, clientsFromConfig, EAD_BOUND_EVENTS, type FlowClients, type HandlerServices } from './flows/registry.js';
-import { ConnectionChecks, type ConnectionCheck } from './health/connection-checks.js';
+import { ConnectionChecks, type ConnectionCheck } from './jobs/connection-checks.js';
 import { SecretBox } from './domain/secret-box.js';
+import { systemClock, type Clock } from './timing/clock.js';
 
 /** HKDF purpose of the key that seals passwords in the journal. */
 const JOURNAL_SECRETS = 'journal-secrets';
 import type { HandlerRegistry } from './worker/types.js';
-import { Housekeeping } from './worker/housekeeping.js';
+import { Housekeeping } from './jobs/housekeeping.js';
 import { Worker } from './worker/worker.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   logDestination?: DestinationStream;
   /** Periodic EAD/ChatPro connection checks. Default: on with the sale flows, off with test handlers. */
   connectionChecks?: boolean;
+  /** The time everything reads (default: the system's). */
+  clock?: Clock;
 }
 
 function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
@@ -60,8 +63,9 @@ export interface Runtime {
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
-  const store = await openStore(config, Date.now, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
+  const store = await openStore(config, clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
   const channels = options.alertChannels ?? alertChannelsFromConfig(config);
   const dispatcher = new AlertDispatcher({
     store,
@@ -70,6 +74,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     intervalMs: config.ALERT_INTERVAL_MS,
     // A send never outlives the lease that keeps other instances off the channel.
     leaseMs: Math.max(60_000, 3 * config.HTTP_TIMEOUT_MS),
+    clock,
   });
   const alerts = new AlertOutbox(
     store,
@@ -82,7 +87,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
   let handlers: HandlerRegistry;
   try {
-    handlers = typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log, clients, secrets }) : makeHandlers;
+    handlers = typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log, clients, secrets, clock }) : makeHandlers;
   } catch (err) {
     await store.close();
     throw err;
@@ -111,14 +116,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     retryMaxMs: config.RETRY_MAX_MS,
     leaseMs: config.LEASE_MS,
     pollMs: config.POLL_INTERVAL_MS,
+    clock,
   });
-  const housekeeping = new Housekeeping({ store, log, secrets, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
+  const housekeeping = new Housekeeping({ store, log, secrets, clock, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
   const app = createApp({
     log,
     store,
     webhookTokens: config.KIWIFY_WEBHOOK_TOKEN,
     version: VERSION,
-    startedAt: Date.now(),
+    startedAt: clock(),
+    clock,
     onEventStored: () => worker.wake(),
     adminToken: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,

@@ -4,6 +4,9 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { AlertChannel } from './channels.js';
 import { composeAlert } from './compose.js';
+import { backoffMs } from '../timing/backoff.js';
+import type { Clock } from '../timing/clock.js';
+import { Poller } from '../timing/poller.js';
 
 export interface DispatcherOptions {
   store: Store;
@@ -17,13 +20,12 @@ export interface DispatcherOptions {
   retryBaseMs?: number;
   /** How long one sender holds a channel (longer than any send can take). */
   leaseMs?: number;
+  clock: Clock;
 }
 
 const MAX_MERGED = 50;
-
-function failureBackoffMs(attempts: number, baseMs: number): number {
-  return Math.min(baseMs * 2 ** attempts, 15 * 60_000);
-}
+/** Longest wait before a channel that keeps failing is tried again. */
+const MAX_CHANNEL_BACKOFF_MS = 15 * 60_000;
 
 /**
  * Sends the alert outbox, one channel at a time and at most one message per interval per
@@ -31,30 +33,24 @@ function failureBackoffMs(attempts: number, baseMs: number): number {
  */
 export class AlertDispatcher {
   private readonly owner = `alerts-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: Poller;
 
-  constructor(private readonly opts: DispatcherOptions) {}
+  constructor(private readonly opts: DispatcherOptions) {
+    this.loop = new Poller({
+      run: () => this.tick(),
+      intervalMs: opts.tickMs ?? 1000,
+      onError: (err) => opts.log.error({ err }, 'falha no envio de alertas'),
+    });
+  }
 
   async start(): Promise<void> {
     await this.opts.store.alerts.ensureChannels(this.opts.channels.map((c) => c.name));
-    this.schedule(0);
+    this.loop.start();
   }
 
+  /** Looks at the outbox now (an alert was just queued). */
   wake(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        this.schedule(this.opts.tickMs ?? 1000);
-      });
-    }, delayMs);
+    this.loop.wake();
   }
 
   private async tick(): Promise<void> {
@@ -80,13 +76,14 @@ export class AlertDispatcher {
             channel.limit,
           ),
         );
-        await store.alerts.markSent(channel.name, this.owner, ids, Date.now() + this.opts.intervalMs);
+        await store.alerts.markSent(channel.name, this.owner, ids, this.opts.clock() + this.opts.intervalMs);
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');
       } catch (err) {
         const permanent = !isTransient(err);
         const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
         const attempts = Math.max(...due.map((a) => a.attempts));
-        const retryAt = Date.now() + Math.max(hinted, failureBackoffMs(attempts, this.opts.retryBaseMs ?? 30_000), this.opts.intervalMs);
+        const backoff = backoffMs(attempts + 1, this.opts.retryBaseMs ?? 30_000, Math.random, MAX_CHANNEL_BACKOFF_MS);
+        const retryAt = this.opts.clock() + Math.max(hinted, backoff, this.opts.intervalMs);
         await store.alerts.markFailed(channel.name, this.owner, ids, {
           error: describeError(err),
           permanent,
@@ -101,8 +98,6 @@ export class AlertDispatcher {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 }

@@ -1,4 +1,3 @@
-
 /**
  * Every text a person reads at run time, in one place and in pt-BR:
  * alerts to support and WhatsApp messages to students. Error bodies of the HTTP API are in

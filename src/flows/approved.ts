@@ -5,27 +5,12 @@ import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../domain/plans.js';
 import { orderSchema } from '../kiwify/payload.js';
-import type { Handler, HandlerContext } from '../worker/types.js';
+import type { Handler } from '../worker/types.js';
 import { buyerOf, cadastroForm, requireCpf, type Buyer } from './buyer.js';
+import type { FlowDeps } from './deps.js';
 import { planOf } from './plan.js';
-import type { Enrollment, FlowDeps } from './deps.js';
 import { orderRefunded, saleKeyOf } from './sales.js';
-
-/** Journal entries of an approved sale (each step's result, as stored). */
-export interface StudentStep {
-  studentId: string;
-  created: boolean;
-  /** The password, sealed (never in clear); kept only until the welcome is sent or skipped, then wiped. */
-  sealedPassword?: string;
-  /** Created by an earlier attempt whose answer was lost: the generated password is unknown. */
-  passwordUnknown?: boolean;
-  /** The welcome never went out within PASSWORD_RETENTION_DAYS: the sealed password was wiped. */
-  passwordExpired?: boolean;
-}
-interface WelcomeStep {
-  sent: boolean;
-  reason?: string;
-}
+import type { Enrollment, FlowContext, StepResults, StudentStep, WelcomeStep } from './steps.js';
 
 const seal = (deps: FlowDeps, password: string | undefined) => (password === undefined ? undefined : deps.secrets.seal(password));
 
@@ -36,7 +21,7 @@ const seal = (deps: FlowDeps, password: string | undefined) => (password === und
  * support. Every step is journaled, so a retry resumes where the last attempt stopped; a renewal
  * (everything already in place) creates nothing and sends nothing.
  */
-export function approvedFlow(deps: FlowDeps): Handler {
+export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
     // Refunded or charged back before this approval ran (a retry after an outage, a replay).
@@ -47,7 +32,12 @@ export function approvedFlow(deps: FlowDeps): Handler {
     const buyer = buyerOf(order);
     const cpf = requireCpf(buyer, 'enrol');
 
-    const { student, createdNow } = await findOrCreateStudent(ctx, deps, buyer, cpf);
+    const { value: found } = await ctx.step('find_student', async () => ({
+      studentId: (await deps.ead.findStudentByCpf(cpf))?.id ?? null,
+    }));
+    const { student, createdNow } = found.studentId
+      ? { student: { studentId: found.studentId, created: false }, createdNow: false }
+      : await registerStudent(ctx, deps, buyer, cpf);
     const enrollment = await enroll(ctx, deps, student, createdNow, plan);
     const somethingNew = student.created || enrollment.enrolled.length > 0;
     if (!somethingNew) {
@@ -72,41 +62,49 @@ export function approvedFlow(deps: FlowDeps): Handler {
   };
 }
 
-/** The student, and whether the account was created in this very attempt (so it has no courses yet). */
-async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, cpf: string) {
-  const found = await ctx.step('find_student', async () => {
-    const student = await deps.ead.findStudentByCpf(cpf);
-    return { studentId: student?.id ?? null };
-  });
-  if (found.studentId) return { student: { studentId: found.studentId, created: false } as StudentStep, createdNow: false };
-
-  // Committed before the cadastro is sent: if its answer is lost, the retry knows it was ours.
-  const marker = ctx.journal('cadastro_requested') as { at: number; existedBefore?: boolean } | undefined;
-  const requestedEarlier = marker !== undefined && !marker.existedBefore;
-  const requested = await ctx.step('cadastro_requested', async () => ({ at: Date.now() }));
-  let createdNow = false;
-  const student = await ctx.step<StudentStep>('cadastro', async () => {
+/**
+ * A cadastro for a buyer the EAD does not know. Marked as requested before it is sent, so a retry
+ * after a lost answer knows the account is ours. Returns the student, and whether the account was
+ * created in this very attempt (then it has no courses yet).
+ */
+async function registerStudent(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, cpf: string) {
+  const earlier = ctx.journal('cadastro_requested');
+  const requestedEarlier = earlier !== undefined && !earlier.existedBefore;
+  const { value: requested } = await ctx.step('cadastro_requested', async () => ({ at: deps.clock() }));
+  const { value: student, ranNow } = await ctx.step('cadastro', async () => {
     const phone = normalizeBrazilianMobile(buyer.phone);
     const form = cadastroForm(buyer, phone.ok ? phone.number : undefined, deps.settings.defaultPassword);
     try {
       const created = await deps.ead.createStudent(form);
-      createdNow = true;
       return { studentId: created.id, created: true, sealedPassword: seal(deps, created.password) };
     } catch (err) {
       if (!(err instanceof StudentAlreadyExistsError)) throw err;
-      // Registered meanwhile, by us (an earlier attempt whose answer was lost) or before. Only an
-      // earlier attempt of ours makes it "created"; remember otherwise, in case the search misses.
       if (!requestedEarlier) await ctx.rewriteStep('cadastro_requested', { ...requested, existedBefore: true });
-      const existing = await deps.ead.findStudentByCpf(cpf);
-      if (!existing) {
-        throw new TransientError(`${err.message} Mas a busca por CPF ainda não encontra o aluno.`, 'student_exists_not_found');
-      }
-      if (!requestedEarlier) return { studentId: existing.id, created: false };
-      const password = deps.settings.defaultPassword;
-      return { studentId: existing.id, created: true, sealedPassword: seal(deps, password), passwordUnknown: password === undefined };
+      return recoverLostCadastro(deps, cpf, err, requestedEarlier);
     }
   });
-  return { student, createdNow };
+  return { student, createdNow: ranNow && student.created && !student.recovered };
+}
+
+/**
+ * The EAD says the CPF is "já em uso": registered meanwhile, by an earlier attempt of ours whose
+ * answer was lost (then the account is ours, its password unknown unless STUDENT_DEFAULT_PASSWORD)
+ * or before this sale (then it is an existing student).
+ */
+async function recoverLostCadastro(deps: FlowDeps, cpf: string, refusal: Error, ours: boolean): Promise<StudentStep> {
+  const existing = await deps.ead.findStudentByCpf(cpf);
+  if (!existing) {
+    throw new TransientError(`${refusal.message} Mas a busca por CPF ainda não encontra o aluno.`, 'student_exists_not_found');
+  }
+  if (!ours) return { studentId: existing.id, created: false, recovered: true };
+  const password = deps.settings.defaultPassword;
+  return {
+    studentId: existing.id,
+    created: true,
+    recovered: true,
+    sealedPassword: seal(deps, password),
+    passwordUnknown: password === undefined,
+  };
 }
 
 /**
@@ -114,7 +112,7 @@ async function findOrCreateStudent(ctx: HandlerContext, deps: FlowDeps, buyer: B
  * so a retry after a matrícula whose answer was lost still knows what this sale added (and
  * welcomes the student), while looking again keeps it from enrolling twice.
  */
-async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep, createdNow: boolean, plan: Plan): Promise<Enrollment> {
+async function enroll(ctx: FlowContext, deps: FlowDeps, student: StudentStep, createdNow: boolean, plan: Plan): Promise<Enrollment> {
   const readCourses = async (): Promise<Set<string> | undefined> => {
     try {
       return new Set(await deps.ead.studentCourses(student.studentId));
@@ -123,9 +121,7 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
       return undefined;
     }
   };
-  let readNow = false;
-  const before = await ctx.step('courses_before', async () => {
-    readNow = true;
+  const { value: before, ranNow: readNow } = await ctx.step('courses_before', async () => {
     // A student created in this very attempt has no courses yet.
     const courses = createdNow ? new Set<string>() : await readCourses();
     // Unreadable: the rule is to enrol in all — but not for a renewal, which would enrol (and
@@ -137,7 +133,7 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
   });
   const had = new Set(before.courses ?? []);
   const missing = plan.courses.filter((id) => !had.has(String(id)));
-  return ctx.step<Enrollment>('matricula', async () => {
+  const { value } = await ctx.step('matricula', async () => {
     let toEnroll = missing;
     if (!readNow && missing.length > 0) {
       // A retry: the last attempt may have enrolled without hearing back. Enrolling again blind
@@ -154,20 +150,24 @@ async function enroll(ctx: HandlerContext, deps: FlowDeps, student: StudentStep,
     if (toEnroll.length > 0) await deps.ead.enroll(student.studentId, toEnroll);
     return { enrolled: missing, alreadyHad: plan.courses.filter((id) => !missing.includes(id)) };
   });
+  return value;
 }
 
 /** An earlier approval of the same subscription already gave access. */
-async function isRenewal(ctx: HandlerContext, deps: FlowDeps): Promise<boolean> {
+async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
-  const [events, enrolled] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrollments(ctx.event.customer_key)]);
+  const [events, enrolled] = await Promise.all([
+    deps.customerEvents(ctx.event.customer_key),
+    deps.journaled(ctx.event.customer_key, 'matricula'),
+  ]);
   return events.some(
     (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key && (e.status === 'done' || enrolled.has(e.id)),
   );
 }
 
-async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, plan: Plan, student: StudentStep): Promise<WelcomeStep> {
-  const welcome = await ctx.step<WelcomeStep>('welcome', async () => {
+async function sendWelcome(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, plan: Plan, student: StudentStep): Promise<WelcomeStep> {
+  const { value: welcome } = await ctx.step('welcome', async (): Promise<WelcomeStep> => {
     if (!deps.chatpro) return { sent: false, reason: 'chatpro_not_configured' };
     const phone = normalizeBrazilianMobile(buyer.phone);
     if (!phone.ok) return { sent: false, reason: phone.reason };
@@ -192,7 +192,7 @@ async function sendWelcome(ctx: HandlerContext, deps: FlowDeps, buyer: Buyer, pl
     }
   });
   // The password has done its job (or cannot be delivered): it leaves the database now.
-  const cadastro = ctx.journal('cadastro') as StudentStep | undefined;
+  const cadastro = ctx.journal('cadastro');
   if (cadastro?.sealedPassword !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, sealedPassword: undefined });
   if (!welcome.sent) {
     await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason)), 'welcome-skipped');

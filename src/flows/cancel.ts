@@ -39,7 +39,7 @@ export function cancelFlow(deps: FlowDeps): Handler {
       return { status: 'ignored', outcome: 'Cancelamento registrado; acesso mantido (CANCEL_POLICY=ignore).' };
     }
     const order = orderSchema.parse(ctx.body);
-    const now = Date.now();
+    const now = deps.clock();
     const at = policy === 'immediate' ? now : Math.max(now, accessEndsAt(order, now));
     const e = ctx.event;
     const { id } = await ctx.schedule({

@@ -3,15 +3,8 @@ import type { EadApi } from '../clients/ead.js';
 import type { WelcomeSettings } from '../domain/messages.js';
 import type { PlanCatalog } from '../domain/plans.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import type { StepName, StepResults } from './steps.js';
 import type { EventRow } from '../store/index.js';
-
-/** What an approval's matrícula journaled. */
-export interface Enrollment {
-  /** The plan's courses the student did not have before this sale (what the sale granted). */
-  enrolled: number[];
-  /** The plan's courses the student already had. */
-  alreadyHad: number[];
-}
 
 export interface FlowSettings {
   /** Password given to new students; unset → the EAD generates one. */
@@ -30,8 +23,10 @@ export interface FlowDeps {
   plans: PlanCatalog;
   /** Every inbox event of one customer, oldest first. */
   customerEvents(customerKey: string): Promise<EventRow[]>;
-  /** The customer's approvals that got as far as a matrícula: event id → what it journaled. */
-  enrollments(customerKey: string): Promise<Map<number, Enrollment>>;
+  /** What one customer's events journaled for `step`: event id → result (e.g. their matrículas). */
+  journaled<N extends StepName>(customerKey: string, step: N): Promise<Map<number, StepResults[N]>>;
+  /** The time (epoch ms); injected so tests can move it. */
+  clock(): number;
   settings: FlowSettings;
   /** Seals what must not be journaled in clear (a new student's password). */
   secrets: SecretBox;

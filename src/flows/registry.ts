@@ -4,13 +4,15 @@ import type { Config } from '../config.js';
 import { messages } from '../domain/messages.js';
 import { PlanCatalog } from '../domain/plans.js';
 import type { SecretBox } from '../domain/secret-box.js';
+import type { Clock } from '../timing/clock.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { HandlerRegistry } from '../worker/types.js';
 import { approvedFlow } from './approved.js';
 import { cancelFlow } from './cancel.js';
-import type { Enrollment, FlowDeps } from './deps.js';
+import type { FlowDeps } from './deps.js';
+import type { StepResults } from './steps.js';
 import { revokeFlow, scheduledRevokeFlow } from './revoke.js';
 import { REVOKE_ACCESS } from './sales.js';
 
@@ -47,6 +49,7 @@ export interface HandlerServices {
   clients: FlowClients;
   /** Seals a new student's password in the journal. */
   secrets: SecretBox;
+  clock: Clock;
 }
 
 /**
@@ -65,7 +68,7 @@ export function handlersFor(deps: FlowDeps): HandlerRegistry {
 }
 
 /** Builds the real clients from the configuration (the plan map is validated here: start-up fails if it is invalid). */
-export function flowDepsFromConfig(config: Config, { store, alerts, log, clients, secrets }: HandlerServices): FlowDeps {
+export function flowDepsFromConfig(config: Config, { store, alerts, log, clients, secrets, clock }: HandlerServices): FlowDeps {
   const plans = new PlanCatalog(
     config.PLANS_FILE,
     (error) => {
@@ -79,7 +82,9 @@ export function flowDepsFromConfig(config: Config, { store, alerts, log, clients
     chatpro: clients.chatpro,
     plans,
     customerEvents: (customerKey) => store.events.byCustomer(customerKey),
-    enrollments: async (customerKey) => (await store.journal.stepResults(customerKey, 'matricula')) as Map<number, Enrollment>,
+    journaled: async <N extends keyof StepResults>(customerKey: string, step: N) =>
+      (await store.journal.stepResults(customerKey, step)) as Map<number, StepResults[N]>,
+    clock,
     secrets,
     settings: {
       defaultPassword: config.STUDENT_DEFAULT_PASSWORD,

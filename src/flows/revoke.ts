@@ -4,28 +4,19 @@ import { maskDigits } from '../domain/privacy.js';
 import { normalizeText } from '../domain/text.js';
 import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js';
 import type { EventRow } from '../store/index.js';
-import type { Handler, HandlerContext, HandlerResult } from '../worker/types.js';
+import type { Handler, HandlerResult } from '../worker/types.js';
 import { buyerOf, requireCpf } from './buyer.js';
-import type { Enrollment, FlowDeps } from './deps.js';
+import type { FlowDeps } from './deps.js';
 import { mappedPlan } from './plan.js';
-import { decideRevocation, type Revocation } from './revocation.js';
+import { decideRevocation } from './revocation.js';
 import { activeSales, newerPurchase, saleKeyOf } from './sales.js';
+import { removeCourseStep, type Enrollment, type FlowContext, type RevocationDecision, type StepResults } from './steps.js';
 
 /** What this sale granted, and how we know. */
 interface Grant {
   courses: number[];
-  /** `journal`: what its approvals enrolled; `plan`: no approval received, the plan's courses. */
-  from: 'journal' | 'plan';
+  from: RevocationDecision['grantedFrom'];
   planName?: string;
-}
-
-/** The journaled decision: everything it rested on, so a retry carries out the same one. */
-interface Decision extends Revocation {
-  studentId: string | null;
-  granted: number[];
-  grantedFrom: Grant['from'];
-  /** The student's courses when the decision was made. */
-  had: string[];
 }
 
 /**
@@ -37,14 +28,17 @@ interface Decision extends Revocation {
  * sale's courses that no other active sale needs; delete the account only when REVOKE_MODE=delete
  * and nothing else of theirs would be left. The decision is journaled before anything is done.
  */
-export function revokeFlow(deps: FlowDeps): Handler {
+export function revokeFlow(deps: FlowDeps): Handler<StepResults> {
   return (ctx) => revokeSale(ctx, deps);
 }
 
-export async function revokeSale(ctx: HandlerContext, deps: FlowDeps): Promise<HandlerResult> {
+export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<HandlerResult> {
   const order = orderSchema.parse(ctx.body);
   const cpf = requireCpf(buyerOf(order), 'revoke');
-  const [events, enrollments] = await Promise.all([deps.customerEvents(ctx.event.customer_key), deps.enrollments(ctx.event.customer_key)]);
+  const [events, enrollments] = await Promise.all([
+    deps.customerEvents(ctx.event.customer_key),
+    deps.journaled(ctx.event.customer_key, 'matricula'),
+  ]);
 
   const grant = grantOf(ctx.event, order, events, enrollments, deps);
   if (!grant) {
@@ -53,9 +47,7 @@ export async function revokeSale(ctx: HandlerContext, deps: FlowDeps): Promise<H
     return { outcome: `Produto sem mapa ("${product}"): nada revogado. Confira o acesso do aluno manualmente.` };
   }
 
-  let decidedNow = false;
-  const decision = await ctx.step<Decision>('decision', async () => {
-    decidedNow = true;
+  const { value: decision, ranNow: decidedNow } = await ctx.step('decision', async (): Promise<RevocationDecision> => {
     const base = { granted: grant.courses, grantedFrom: grant.from };
     const student = await deps.ead.findStudentByCpf(cpf);
     if (!student)
@@ -136,7 +128,7 @@ async function coursesOf(deps: FlowDeps, studentId: string): Promise<string[] | 
   }
 }
 
-async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision, decidedNow: boolean): Promise<string> {
+async function carryOut(ctx: FlowContext, deps: FlowDeps, d: RevocationDecision, decidedNow: boolean): Promise<string> {
   if (!d.studentId) return 'Aluno não encontrado no EAD pelo CPF: nada a revogar.';
   const studentId = d.studentId;
   const kept = d.keptForOtherSales.length ? ` Mantidos para outra venda ativa: ${d.keptForOtherSales.join(', ')}.` : '';
@@ -145,7 +137,7 @@ async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision, decide
   let action = d.action;
   if (action === 'delete' && !decidedNow) {
     // Decided in an earlier attempt: before the irreversible step, look again at what they have.
-    const now = await ctx.step('courses_before_delete', async () => ({ courses: await coursesOf(deps, studentId) }));
+    const { value: now } = await ctx.step('courses_before_delete', async () => ({ courses: await coursesOf(deps, studentId) }));
     const others = now.courses?.filter((id) => !d.remove.map(String).includes(id)) ?? [];
     if (others.length > 0) {
       action = 'remove_courses';
@@ -160,7 +152,7 @@ async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision, decide
     return `Aluno ${studentId} excluído do EAD: ${d.reason}.`;
   }
   for (const courseId of d.remove) {
-    await ctx.step(`remove_course:${courseId}`, async () => {
+    await ctx.step(removeCourseStep(courseId), async () => {
       await deps.ead.removeCourse(studentId, courseId);
       return { removed: courseId };
     });
@@ -173,10 +165,10 @@ async function carryOut(ctx: HandlerContext, deps: FlowDeps, d: Decision, decide
  * revoke_access — the scheduled end of a cancelled subscription. Skipped when the customer
  * bought the same plan again after cancelling; otherwise the refund rule applies.
  */
-export function scheduledRevokeFlow(deps: FlowDeps): Handler {
+export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
     const key = ctx.event.customer_key;
-    const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.enrollments(key)]);
+    const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.journaled(key, 'matricula')]);
     const newer = newerPurchase(
       events,
       enrolled,

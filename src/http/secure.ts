@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import type { Store } from '../store/index.js';
+import type { Clock } from '../timing/clock.js';
 import { sendError } from './errors.js';
 
 export interface SecureDeps {
   store: Store;
   version: string;
   startedAt: number;
+  clock: Clock;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface SecureDeps {
  * its database answers (one trivial query, never an external service, whatever the history
  * size). Counts are the school's business: /admin/api/health.
  */
-export function secureRouter({ store, version, startedAt }: SecureDeps): Router {
+export function secureRouter({ store, version, startedAt, clock }: SecureDeps): Router {
   const router = Router();
   router.get('/secure', async (req, res) => {
     try {
@@ -22,7 +24,7 @@ export function secureRouter({ store, version, startedAt }: SecureDeps): Router 
         status: 'ok',
         service: 'kiwify-ead-bridge',
         version,
-        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        uptimeSeconds: Math.round((clock() - startedAt) / 1000),
         store: store.dialect,
       });
     } catch (err) {

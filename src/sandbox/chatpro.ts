@@ -63,13 +63,11 @@ export async function startFakeChatPro(options: { instanceId?: string; token?: s
         .json({ statusCode: 400, message: `error: NotFoundException: O número ${number} não está cadastrado no WhatsApp` });
     }
     delivered.push(record(201));
-    res
-      .status(201)
-      .json({
-        message: 'Mensagem Enviada',
-        resposeMessage: { id: `3EB0${calls.length}`, timestamp: Math.floor(Date.now() / 1000) },
-        status: true,
-      });
+    res.status(201).json({
+      message: 'Mensagem Enviada',
+      resposeMessage: { id: `3EB0${calls.length}`, timestamp: Math.floor(Date.now() / 1000) },
+      status: true,
+    });
   });
   const server = await listenFake(app, options.port);
   const fake: FakeChatPro = { ...server, calls, delivered, instanceId, token, faults, unregistered, connected: true };

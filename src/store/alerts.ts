@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { AlertChannelsTable, AlertsTable, Database } from './schema.js';
 
@@ -24,7 +25,7 @@ export interface SendFailure {
 export class AlertStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async ensureChannels(channels: string[]): Promise<void> {

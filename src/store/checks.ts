@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, HealthChecksTable } from './schema.js';
 
@@ -7,7 +8,7 @@ export type CheckRow = Selectable<HealthChecksTable>;
 export class CheckStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**

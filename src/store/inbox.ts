@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
@@ -15,7 +16,7 @@ export class Inbox {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     this.inserts = new Batcher((events) => this.insertBatch(events), dialect === 'postgres' ? 4 : 1);
   }

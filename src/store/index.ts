@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import { sql } from 'kysely';
 import { AlertStore } from './alerts.js';
 import { CheckStore } from './checks.js';
@@ -34,7 +35,7 @@ export interface Store {
 /** Opens SQLite (default) or PostgreSQL (DATABASE_URL), migrated and ready. */
 export async function openStore(
   config: StorageConfig,
-  clock: () => number = Date.now,
+  clock: Clock = systemClock,
   onConnectionError?: (err: Error) => void,
 ): Promise<Store> {
   const { db, dialect } = await openDatabase(config, onConnectionError);

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './migrations.js';
 import { held, LeaseLostError, type Claim, type HistoryRow } from './rows.js';
@@ -11,7 +12,7 @@ export class Journal {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async loadSteps(eventId: number): Promise<Map<string, unknown>> {
@@ -88,11 +89,11 @@ export class Journal {
    * (it wipes them itself once sent). Returns the events touched. Compare-and-set per row, so
    * instances running it at once do not clash.
    */
-  async wipeSealedPasswords(cutoff: number, limit = 200): Promise<number[]> {
+  async wipeSealedPasswords(step: string, cutoff: number, limit = 200): Promise<number[]> {
     const rows = await this.db
       .selectFrom('event_steps')
       .select(['event_id', 'result'])
-      .where('step', '=', 'cadastro')
+      .where('step', '=', step)
       .where('done_at', '<', cutoff)
       .where('result', 'like', '%"sealedPassword"%')
       .limit(limit)
@@ -104,7 +105,7 @@ export class Journal {
         .updateTable('event_steps')
         .set({ result: JSON.stringify({ ...rest, passwordExpired: true }) })
         .where('event_id', '=', row.event_id)
-        .where('step', '=', 'cadastro')
+        .where('step', '=', step)
         .where('result', '=', row.result)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 1) wiped.push(row.event_id);
@@ -117,11 +118,11 @@ export class Journal {
    * none stays readable in the database; on SQLite the WAL is then checkpointed and truncated,
    * so no older copy of those pages lingers in it. Returns how many were sealed.
    */
-  async sealLegacyPasswords(seal: (plaintext: string) => string): Promise<number> {
+  async sealLegacyPasswords(step: string, seal: (plaintext: string) => string): Promise<number> {
     const rows = await this.db
       .selectFrom('event_steps')
       .select(['event_id', 'result'])
-      .where('step', '=', 'cadastro')
+      .where('step', '=', step)
       .where('result', 'like', '%"password"%')
       .execute();
     let sealed = 0;
@@ -132,7 +133,7 @@ export class Journal {
         .updateTable('event_steps')
         .set({ result: JSON.stringify(next) })
         .where('event_id', '=', row.event_id)
-        .where('step', '=', 'cadastro')
+        .where('step', '=', step)
         .where('result', '=', row.result)
         .executeTakeFirst();
       sealed += Number(result.numUpdatedRows);

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import type { EventRow, ListFilter } from './rows.js';
@@ -11,7 +12,7 @@ function escapeLike(value: string): string {
 export class EventQueries {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async get(eventId: number): Promise<EventRow | undefined> {

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
@@ -11,7 +12,7 @@ export class Queue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../timing/clock.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -5,7 +6,7 @@ import type { Database } from './schema.js';
 export class SessionStore {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Records a new session; expired ones are swept on the way. */

@@ -1,6 +1,7 @@
 import { eventLabel } from '../domain/messages.js';
 import { maskDigits } from '../domain/privacy.js';
 import { buyerOf } from '../flows/buyer.js';
+import { stepLabel } from '../flows/steps.js';
 import { orderSchema } from '../kiwify/payload.js';
 import type { EventRow, EventStatus, HistoryRow } from '../store/index.js';
 import { RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
@@ -15,25 +16,6 @@ export const STATUS_LABELS: Record<EventStatus, string> = {
   ignored: 'ignorado',
   failed: 'falhou',
 };
-
-const STEP_LABELS: Record<string, string> = {
-  find_student: 'Busca do aluno por CPF',
-  cadastro_requested: 'Cadastro solicitado ao EAD',
-  cadastro: 'Cadastro no EAD',
-  courses_before: 'Cursos que o aluno já tinha',
-  matricula: 'Matrícula',
-  welcome: 'Boas-vindas por WhatsApp',
-  decision: 'Decisão de revogação',
-  delete_student: 'Exclusão do aluno no EAD',
-  current_courses: 'Cursos atuais do aluno',
-  courses_before_delete: 'Cursos do aluno conferidos antes da exclusão',
-};
-
-export function stepLabel(step: string): string {
-  const removal = /^remove_course:(\d+)$/.exec(step);
-  if (removal) return `Remoção do curso ${removal[1]}`;
-  return STEP_LABELS[step] ?? step;
-}
 
 export interface EventSummary {
   id: number;

@@ -1,20 +1,31 @@
 import type { Logger } from '../log.js';
 import type { EventRow, InsertResult, NewEvent } from '../store/index.js';
 
-/** What a handler sees of the event it runs and of the world around it. */
-export interface HandlerContext {
+/** What a step gave, and whether it ran in this attempt (false: its journaled result came back). */
+export interface StepOutcome<T> {
+  value: T;
+  ranNow: boolean;
+}
+
+/**
+ * What a handler sees of the event it runs and of the world around it. `Steps` maps each step
+ * name the handler journals to the type of its result, so a name and its result cannot drift
+ * apart (the sale flows use `StepResults` from flows/steps.ts).
+ */
+export interface HandlerContext<Steps extends object = Record<string, unknown>> {
   event: EventRow;
   /** The order object as received. */
   body: Record<string, unknown>;
   /**
    * Runs `run` once per event: if a previous attempt completed this step, its journaled result
-   * is returned without running it again. The result is committed before the next step starts.
+   * comes back (`ranNow: false`) without running it again. The result is committed before the
+   * next step starts.
    */
-  step<T>(name: string, run: () => Promise<T>): Promise<T>;
+  step<N extends keyof Steps & string>(name: N, run: () => Promise<Steps[N]>): Promise<StepOutcome<Steps[N]>>;
   /** The journaled result of a step, if it completed. */
-  journal(name: string): unknown;
+  journal<N extends keyof Steps & string>(name: N): Steps[N] | undefined;
   /** Replaces a journaled result (e.g. wipes a password once it has been delivered). */
-  rewriteStep(name: string, result: unknown): Promise<void>;
+  rewriteStep<N extends keyof Steps & string>(name: N, result: Steps[N]): Promise<void>;
   /** Queues a support alert; `key` makes it once-only for this event. */
   alert(text: string, key?: string): Promise<void>;
   /** Adds an event to the inbox (e.g. a revocation scheduled for the end of a paid period). */
@@ -29,5 +40,6 @@ export interface HandlerResult {
   outcome: string;
 }
 
-export type Handler = (ctx: HandlerContext) => Promise<HandlerResult>;
-export type HandlerRegistry = Readonly<Record<string, Handler>>;
+export type Handler<Steps extends object = Record<string, unknown>> = (ctx: HandlerContext<Steps>) => Promise<HandlerResult>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler types its own steps
+export type HandlerRegistry = Readonly<Record<string, Handler<any>>>;

@@ -4,7 +4,9 @@ import { formatTime, messages } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../timing/backoff.js';
+import type { Clock } from '../timing/clock.js';
+import { Poller } from '../timing/poller.js';
 import type { Handler, HandlerContext, HandlerRegistry } from './types.js';
 
 export interface WorkerOptions {
@@ -23,6 +25,7 @@ export interface WorkerOptions {
   owner?: string;
   /** Event types to leave waiting for now (their upstream is down), read before every claim. */
   pausedTypes?: () => readonly string[];
+  clock: Clock;
 }
 
 /** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
@@ -36,15 +39,25 @@ class ShuttingDown extends Error {}
 export class Worker {
   readonly owner: string;
   private readonly running = new Map<number, { claim: EventRow; done: Promise<void> }>();
-  private timer: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private tickAgain = false;
+  /** Claims due events: every POLL_INTERVAL_MS, and at once when woken. */
+  private readonly claims: Poller;
+  /** Renews the leases of the events running here, three times per lease. */
+  private readonly heartbeat: Poller;
   private stopping = false;
   private started = false;
 
   constructor(private readonly opts: WorkerOptions) {
     this.owner = opts.owner ?? `worker-${randomUUID()}`;
+    this.claims = new Poller({
+      run: () => this.claimAndLaunch(),
+      intervalMs: opts.pollMs,
+      onError: (err) => opts.log.error({ err }, 'falha ao buscar eventos na fila'),
+    });
+    this.heartbeat = new Poller({
+      run: () => this.renewLeases(),
+      intervalMs: Math.max(250, Math.floor(opts.leaseMs / 3)),
+      onError: (err) => opts.log.error({ err }, 'falha ao renovar a concessão dos eventos em andamento'),
+    });
   }
 
   get busy(): number {
@@ -56,51 +69,26 @@ export class Worker {
     this.started = true;
     const recovered = await this.opts.store.queue.recoverAfterRestart();
     if (recovered > 0) this.opts.log.warn({ recovered }, 'eventos interrompidos retomados após reinício');
-    this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.opts.leaseMs / 3)));
-    this.heartbeat.unref();
-    this.schedule(0);
+    this.heartbeat.start(Math.max(250, Math.floor(this.opts.leaseMs / 3)));
+    this.claims.start();
   }
 
-  /** Looks for work now (called after a delivery is stored). */
+  /** Looks for work now (called after a delivery is stored, or a running event ends). */
   wake(): void {
-    if (this.started && !this.stopping) this.schedule(0);
+    if (!this.stopping) this.claims.wake();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-  }
-
-  private tick(): Promise<void> {
-    if (this.ticking) {
-      this.tickAgain = true;
-      return this.ticking;
+  /** One claim for the free slots; `'again'` when every slot was filled (more may be due). */
+  private async claimAndLaunch(): Promise<'again' | void> {
+    const free = this.opts.concurrency - this.running.size;
+    if (this.stopping || free <= 0) return;
+    const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
+    for (const event of claimed) {
+      // Shutdown began while claiming: give the event straight back.
+      if (this.stopping) await this.opts.store.queue.release(event);
+      else this.launch(event);
     }
-    this.ticking = this.claimAndLaunch().finally(() => {
-      this.ticking = undefined;
-      this.schedule(this.opts.pollMs);
-    });
-    return this.ticking;
-  }
-
-  private async claimAndLaunch(): Promise<void> {
-    try {
-      do {
-        this.tickAgain = false;
-        const free = this.opts.concurrency - this.running.size;
-        if (this.stopping || free <= 0) break;
-        const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
-        for (const event of claimed) {
-          // Shutdown began while claiming: give the event straight back.
-          if (this.stopping) await this.opts.store.queue.release(event);
-          else this.launch(event);
-        }
-        if (claimed.length === free) this.tickAgain = true;
-      } while (this.tickAgain && !this.stopping);
-    } catch (err) {
-      this.opts.log.error({ err }, 'falha ao buscar eventos na fila');
-    }
+    return claimed.length === free ? 'again' : undefined;
   }
 
   private launch(claim: EventRow): void {
@@ -115,14 +103,10 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
-    try {
-      await this.opts.store.queue.extendLeases(
-        [...this.running.values()].map((r) => r.claim),
-        this.opts.leaseMs,
-      );
-    } catch (err) {
-      this.opts.log.error({ err }, 'falha ao renovar a concessão dos eventos em andamento');
-    }
+    await this.opts.store.queue.extendLeases(
+      [...this.running.values()].map((r) => r.claim),
+      this.opts.leaseMs,
+    );
   }
 
   /** Runs one claimed event. `event` is the claim: every write below is fenced by it. */
@@ -159,14 +143,14 @@ export class Worker {
       body: JSON.parse(event.body) as Record<string, unknown>,
       log,
       journal: (name) => journal.get(name),
-      step: async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-        if (journal.has(name)) return journal.get(name) as T;
+      step: async (name, run) => {
+        if (journal.has(name)) return { value: journal.get(name), ranNow: false };
         if (this.stopping) throw new ShuttingDown();
-        const result = await run();
-        await store.journal.saveStep(event, name, result);
-        journal.set(name, result);
+        const value = await run();
+        await store.journal.saveStep(event, name, value);
+        journal.set(name, value);
         log.debug({ step: name }, 'etapa concluída');
-        return result;
+        return { value, ranNow: true };
       },
       rewriteStep: async (name, result) => {
         await store.journal.rewriteStep(event.id, name, result);
@@ -201,7 +185,7 @@ export class Worker {
     const attempts = event.attempts;
     if (isTransient(err) && attempts < maxAttempts) {
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
-      const at = Date.now() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
+      const at = this.opts.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
       if (await store.queue.retryAt(event, at, reason)) {
         await store.journal.addHistory(
           event.id,
@@ -239,8 +223,7 @@ export class Worker {
    */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.ticking; // a claim under way: its events are launched or given back first
+    await this.claims.stop(); // a claim under way: its events are launched or given back first
     const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
     let timedOut = false;
     await Promise.race([
@@ -252,7 +235,7 @@ export class Worker {
         }, timeoutMs).unref(),
       ),
     ]);
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.heartbeat.stop();
     if (timedOut) this.opts.log.warn({ running: this.running.size }, 'desligando com eventos ainda em andamento');
   }
 }

@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/timing/clock.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertChannel } from '../../src/alerts/channels.js';
@@ -32,7 +33,7 @@ function channels(callMeBotUrl = callmebot.url): AlertChannel[] {
 
 async function startDispatcher(intervalMs: number, chans = channels()) {
   const log = createLogger('info', logs.stream);
-  dispatcher = new AlertDispatcher({ store, channels: chans, log, intervalMs, tickMs: 20, retryBaseMs: 50 });
+  dispatcher = new AlertDispatcher({ store, channels: chans, log, intervalMs, tickMs: 20, retryBaseMs: 50, clock: systemClock });
   await dispatcher.start();
   const outbox = new AlertOutbox(
     store,
@@ -156,7 +157,7 @@ describe('alert dispatcher', () => {
   it('alerts survive a restart: queued while nothing sends, delivered by the next process', async () => {
     const log = createLogger('silent');
     await store.alerts.ensureChannels(['callmebot', 'discord']);
-    await new AlertOutbox(store, ['callmebot', 'discord'], log).enqueue("antes do reinício");
+    await new AlertOutbox(store, ['callmebot', 'discord'], log).enqueue('antes do reinício');
     await store.close();
     store = await openStore({ SQLITE_PATH: dbPath });
     await startDispatcher(0);

@@ -167,13 +167,15 @@ describe('worker', () => {
 
   it('resumes from the journal: completed steps do not run again on retry', async () => {
     const runs: string[] = [];
+    const ranFirstNow: boolean[] = [];
     let failSecond = true;
     await start({
       order_approved: async (ctx) => {
-        const created = await ctx.step('cadastro', async () => {
+        const { value: created, ranNow } = await ctx.step('cadastro', async () => {
           runs.push('cadastro');
           return { studentId: '42' };
         });
+        ranFirstNow.push(ranNow);
         await ctx.step('matricula', async () => {
           runs.push('matricula');
           if (failSecond) {
@@ -188,6 +190,7 @@ describe('worker', () => {
     const res = await deliver(runtime!.url(), approvedSale(1));
     const event = await settled(res.body.eventId);
     expect(runs).toEqual(['cadastro', 'matricula', 'matricula']);
+    expect(ranFirstNow).toEqual([true, false]); // the retry got the journaled result back
     expect(event.outcome).toBe('aluno 42');
   });
 

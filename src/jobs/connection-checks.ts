@@ -3,6 +3,7 @@ import { messages } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { Store } from '../store/index.js';
+import { Poller } from '../timing/poller.js';
 
 /** One external system to check: `run` resolves when it answers as it should, else throws why. */
 export interface ConnectionCheck {
@@ -33,30 +34,24 @@ export interface ConnectionChecksOptions {
  */
 export class ConnectionChecks {
   private readonly failing = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: Poller;
 
-  constructor(private readonly opts: ConnectionChecksOptions) {}
+  constructor(private readonly opts: ConnectionChecksOptions) {
+    this.loop = new Poller({
+      run: () => this.runOnce(),
+      intervalMs: () => (this.failing.size > 0 ? opts.failingIntervalMs : opts.healthyIntervalMs),
+      onError: (err) => opts.log.error({ err }, 'falha nas verificações de conexão'),
+    });
+  }
 
   /** Whether this instance's last check of `name` failed. */
   isFailing(name: ConnectionCheck['name']): boolean {
     return this.failing.has(name);
   }
 
+  /** First check at once (start-up is not held up: nothing waits for it). */
   start(): void {
-    this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce().finally(() => {
-        this.running = undefined;
-        this.schedule(this.failing.size > 0 ? this.opts.failingIntervalMs : this.opts.healthyIntervalMs);
-      });
-    }, delayMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   async runOnce(): Promise<void> {
@@ -90,8 +85,6 @@ export class ConnectionChecks {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, MAX_BACKOFF_MS } from '../../src/worker/backoff.js';
+import { backoffMs, MAX_BACKOFF_MS } from '../../src/timing/backoff.js';
 
 describe('backoff', () => {
   it('doubles per attempt from the base', () => {

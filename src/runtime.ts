@@ -4,14 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { createHttpServer, MAX_CONNECTIONS_PER_ADDRESS } from './http/server.js';
-import { alertChannelsFromConfig, type AlertChannel } from './alerts/channels.js';
+import type { AlertChannel } from './alerts/channels.js';
 import { AlertDispatcher } from './alerts/dispatcher.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
-import { buildHandlers, clientsFromConfig, EAD_BOUND_EVENTS, type FlowClients, type HandlerServices } from './flows/registry.js';
-import { ConnectionChecks, type ConnectionCheck } from './jobs/connection-checks.js';
+import { EAD_BOUND_EVENTS } from './flows/registry.js';
+import { alertChannelsFromConfig, buildHandlers, clientsFromConfig, connectionChecksFor, type HandlerServices } from './wiring.js';
+import { ConnectionChecks } from './jobs/connection-checks.js';
 import { SecretBox } from './domain/secret-box.js';
 import { systemClock, type Clock } from './timing/clock.js';
 
@@ -34,13 +35,6 @@ export interface RuntimeOptions {
   connectionChecks?: boolean;
   /** The time everything reads (default: the system's). */
   clock?: Clock;
-}
-
-function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
-  const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
-  const { chatpro } = clients;
-  if (chatpro) checks.push({ name: 'chatpro', label: 'ChatPro', run: () => chatpro.checkConnection() });
-  return checks;
 }
 
 /** Everything one server process runs: the HTTP app, the worker and the alert dispatcher. */

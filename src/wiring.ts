@@ -1,0 +1,122 @@
+import { CallMeBotClient } from './clients/callmebot.js';
+import { ChatProClient } from './clients/chatpro.js';
+import { DiscordClient } from './clients/discord.js';
+import { EadClient } from './clients/ead.js';
+import type { AlertChannel } from './alerts/channels.js';
+import type { AlertOutbox } from './alerts/outbox.js';
+import type { Config } from './config.js';
+import { messages } from './domain/messages.js';
+import { PlanCatalog } from './domain/plans.js';
+import type { SecretBox } from './domain/secret-box.js';
+import type { FlowDeps } from './flows/deps.js';
+import { handlersFor } from './flows/registry.js';
+import type { StepResults } from './flows/steps.js';
+import type { ConnectionCheck } from './jobs/connection-checks.js';
+import type { Logger } from './log.js';
+import type { Store } from './store/index.js';
+import type { Clock } from './timing/clock.js';
+import type { HandlerRegistry } from './worker/types.js';
+
+/**
+ * What the configuration turns into: the clients of the external systems, the alert channels,
+ * the flows' dependencies, the connection checks. The one place (with runtime.ts) that reads
+ * Config for the server's parts, so every layer below only sees what it needs.
+ */
+
+/** The clients of the external systems the flows use (one of each per process). */
+export interface FlowClients {
+  ead: EadClient;
+  /** Absent when ChatPro is not configured. */
+  chatpro?: ChatProClient;
+}
+
+export function clientsFromConfig(config: Config): FlowClients {
+  const timeoutMs = config.HTTP_TIMEOUT_MS;
+  return {
+    ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs }),
+    chatpro:
+      config.CHATPRO_INSTANCE_ID && config.CHATPRO_TOKEN
+        ? new ChatProClient({
+            baseUrl: config.CHATPRO_BASE_URL,
+            instanceId: config.CHATPRO_INSTANCE_ID,
+            token: config.CHATPRO_TOKEN,
+            timeoutMs,
+          })
+        : undefined,
+  };
+}
+
+export interface HandlerServices {
+  store: Store;
+  alerts: AlertOutbox;
+  log: Logger;
+  clients: FlowClients;
+  /** Seals a new student's password in the journal. */
+  secrets: SecretBox;
+  clock: Clock;
+}
+
+/** Builds the real clients from the configuration (the plan map is validated here: start-up fails if it is invalid). */
+export function flowDepsFromConfig(config: Config, { store, alerts, log, clients, secrets, clock }: HandlerServices): FlowDeps {
+  const plans = new PlanCatalog(
+    config.PLANS_FILE,
+    (error) => {
+      log.error({ problems: error.problems }, 'mapa de planos inválido; mantendo a versão anterior');
+      void alerts.enqueue(messages.planMapInvalid(error.problems));
+    },
+    (count) => log.info({ plans: count }, 'mapa de planos recarregado'),
+  );
+  return {
+    ead: clients.ead,
+    chatpro: clients.chatpro,
+    plans,
+    customerEvents: (customerKey) => store.events.byCustomer(customerKey),
+    journaled: async <N extends keyof StepResults>(customerKey: string, step: N) =>
+      (await store.journal.stepResults(customerKey, step)) as Map<number, StepResults[N]>,
+    clock,
+    secrets,
+    settings: {
+      defaultPassword: config.STUDENT_DEFAULT_PASSWORD,
+      alertOnSuccess: config.ALERT_ON_SUCCESS,
+      revokeMode: config.REVOKE_MODE,
+      cancelPolicy: config.CANCEL_POLICY,
+      welcome: {
+        schoolName: config.SCHOOL_NAME,
+        portalUrl: config.PORTAL_URL,
+        androidAppUrl: config.ANDROID_APP_URL,
+        iosAppUrl: config.IOS_APP_URL,
+        supportWhatsapp: config.SUPPORT_WHATSAPP,
+      },
+    },
+  };
+}
+
+export function buildHandlers(config: Config, services: HandlerServices): HandlerRegistry {
+  return handlersFor(flowDepsFromConfig(config, services));
+}
+
+export function alertChannelsFromConfig(config: Config): AlertChannel[] {
+  const callMeBot = new CallMeBotClient({
+    baseUrl: config.CALLMEBOT_BASE_URL,
+    phone: config.CALLMEBOT_PHONE,
+    apiKey: config.CALLMEBOT_APIKEY,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+  });
+  const channels: AlertChannel[] = [
+    // Community practice keeps CallMeBot messages under ~1,200 characters.
+    { name: 'callmebot', limit: 1200, send: (text) => callMeBot.sendWhatsApp(text) },
+  ];
+  if (config.DISCORD_WEBHOOK_URL) {
+    const discord = new DiscordClient(config.DISCORD_WEBHOOK_URL, config.HTTP_TIMEOUT_MS);
+    channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text) });
+  }
+  return channels;
+}
+
+/** The connection checks of the systems the flows use. */
+export function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
+  const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
+  const { chatpro } = clients;
+  if (chatpro) checks.push({ name: 'chatpro', label: 'ChatPro', run: () => chatpro.checkConnection() });
+  return checks;
+}

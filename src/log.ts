@@ -1,41 +1,8 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { scrubText } from './domain/privacy.js';
+import { isSensitiveKey, scrubText } from './domain/privacy.js';
 
 export type { Logger };
 
-/** Keys whose values are personal data or secrets, wherever they appear in a log object. */
-const SENSITIVE_KEYS = new Set([
-  'cpf',
-  'CPF',
-  'cnpj',
-  'doc_cpf',
-  'email',
-  'mobile',
-  'phone',
-  'celular',
-  'fone',
-  'telefone',
-  'name',
-  'full_name',
-  'first_name',
-  'nome',
-  'token',
-  'apikey',
-  'password',
-  'senha',
-  'signature',
-  'authorization',
-  'cookie',
-  'number',
-  'message',
-  'text',
-  'customer',
-  'customerName',
-  'customerEmail',
-  'customer_name',
-  'customer_email',
-  'q',
-]);
 const CENSOR = '[redacted]';
 
 /**
@@ -49,7 +16,7 @@ export function redactSensitive(object: Record<string, unknown>, depth = 2): Rec
   for (const key of Object.keys(object)) {
     const value = object[key];
     let replacement: unknown = value;
-    if (SENSITIVE_KEYS.has(key) && value !== undefined && value !== null) replacement = CENSOR;
+    if (isSensitiveKey(key) && value !== undefined && value !== null) replacement = CENSOR;
     else if (depth > 1 && value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Error)) {
       replacement = redactSensitive(value as Record<string, unknown>, depth - 1);
     }

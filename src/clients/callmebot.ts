@@ -1,5 +1,5 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
-import { bodyText, createHttp, send, shorten } from './http.js';
+import { bodyText, classifyStatus, createHttp, send, shorten, statusError } from './http.js';
 
 export interface CallMeBotConfig {
   baseUrl: string;
@@ -39,7 +39,7 @@ export class CallMeBotClient {
     if (/paused/i.test(body)) {
       throw new PermanentError('Conta do CallMeBot pausada: o telefone do suporte deve enviar "resume" ao bot.', 'paused');
     }
-    if (response.status >= 500) throw new TransientError(`CallMeBot respondeu HTTP ${response.status}.`, `http_${response.status}`);
+    if (classifyStatus(response.status) === 'transient') throw statusError(`CallMeBot respondeu HTTP ${response.status}.`, response.status);
     throw new TransientError(`CallMeBot não confirmou o envio (HTTP ${response.status}): ${shorten(body, 120)}`, 'not_queued');
   }
 }

@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { alternateNinthDigit } from '../domain/phone.js';
-import { bodyText, createHttp, parseJson, send, shorten } from './http.js';
+import { bodyText, classifyStatus, createHttp, parseJson, send, shorten, statusError } from './http.js';
 
 export interface ChatProConfig {
   baseUrl: string;
@@ -88,9 +88,7 @@ export class ChatProClient implements ChatProApi {
     if (status === 401 || status === 403) {
       throw new PermanentError(`ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP ${status}.`, 'chatpro_unauthorized');
     }
-    if (status >= 500 || status === 429 || status === 408) {
-      throw new TransientError(`ChatPro falhou (HTTP ${status}): ${detail}`, `http_${status}`);
-    }
-    throw new PermanentError(`ChatPro recusou a mensagem (HTTP ${status}): ${detail}`, `http_${status}`);
+    const verb = classifyStatus(status) === 'transient' ? 'falhou' : 'recusou a mensagem';
+    throw statusError(`ChatPro ${verb} (HTTP ${status}): ${detail}`, status);
   }
 }

@@ -22,6 +22,7 @@ export class DiscordClient {
       const seconds = Number(body?.retry_after ?? response.headers['retry-after']);
       if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = Math.ceil(seconds * 1000);
     }
-    throw statusError('Discord', response.status, shorten(bodyText(response), 120), retryAfterMs);
+    const detail = shorten(bodyText(response), 120);
+    throw statusError(`Discord respondeu HTTP ${response.status}${detail ? `: ${detail}` : ''}`, response.status, { retryAfterMs });
   }
 }

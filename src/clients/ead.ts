@@ -2,7 +2,7 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { cpfDigits } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { normalizeText } from '../domain/text.js';
-import { createHttp, parseJson, send, shorten } from './http.js';
+import { classifyStatus, createHttp, parseJson, send, shorten, statusError } from './http.js';
 
 /**
  * Ouro Moderno EAD API v2 ("Meu App de Cursos"). Quirks handled here, nowhere else:
@@ -113,13 +113,11 @@ export class EadClient implements EadApi {
     return { ok, httpStatus, data: json.data, info: String(json.info ?? json.message ?? '') };
   }
 
-  /** Turns a failed envelope into the right error: transient for 5xx/429, permanent otherwise. */
+  /** Turns a failed envelope into the right error (classifyStatus), naming what to fix when it can. */
   private failure(what: string, env: Envelope): never {
     const detail = env.info ? `: ${shorten(env.info)}` : '';
     const status = env.httpStatus;
-    if (status >= 500 || status === 429 || status === 408) {
-      throw new TransientError(`${SYSTEM} falhou ao ${what} (HTTP ${status})${detail}`, `http_${status}`);
-    }
+    if (classifyStatus(status) === 'transient') throw statusError(`${SYSTEM} falhou ao ${what} (HTTP ${status})${detail}`, status);
     if (status === 401) throw new PermanentError(`${SYSTEM} recusou a chave da API (EAD_API_KEY) ao ${what}${detail}`, 'ead_unauthorized');
     if (status === 403) throw new PermanentError(`${SYSTEM} negou acesso ao ${what} (HTTP 403)${detail}`, 'ead_forbidden');
     throw new PermanentError(`${SYSTEM} recusou ${what} (HTTP ${status})${detail}`, 'ead_refused');
@@ -137,8 +135,7 @@ export class EadClient implements EadApi {
         const token = (env.data as { token?: unknown } | undefined)?.token;
         if (!env.ok || typeof token !== 'string' || !token) {
           const status = env.httpStatus;
-          if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500)
-            this.failure('obter o token da unidade', env);
+          if (status === 401 || status === 403 || classifyStatus(status) === 'transient') this.failure('obter o token da unidade', env);
           throw new PermanentError(
             `O EAD não reconhece a unidade ${this.config.unitId}${env.info ? ` (${shorten(env.info)})` : ''}: confira EAD_UNIT_ID.`,
             'ead_unit',

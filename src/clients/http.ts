@@ -84,13 +84,26 @@ export function parseJson(response: AxiosResponse<unknown>): unknown {
   }
 }
 
-/** Generic status classification: 408/425/429 and 5xx are transient, other 4xx permanent. */
-export function statusError(system: string, status: number, detail: string, retryAfterMs?: number) {
-  const message = `${system} respondeu HTTP ${status}${detail ? `: ${detail}` : ''}`;
-  if (status >= 500 || status === 408 || status === 425 || status === 429) {
-    return new TransientError(message, `http_${status}`, retryAfterMs);
-  }
-  return new PermanentError(message, `http_${status}`);
+export type StatusClass = 'transient' | 'permanent';
+
+/**
+ * Whether a refused call is worth a retry, by its HTTP status: 408, 425, 429 and 5xx are, any
+ * other is not. A client that knows better for a status of its upstream says so in `overrides`.
+ */
+export function classifyStatus(status: number, overrides: Partial<Record<number, StatusClass>> = {}): StatusClass {
+  return overrides[status] ?? (status >= 500 || status === 408 || status === 425 || status === 429 ? 'transient' : 'permanent');
+}
+
+/** The error for a refused call: transient or permanent as `classifyStatus` says. */
+export function statusError(
+  message: string,
+  status: number,
+  options: { code?: string; retryAfterMs?: number; overrides?: Partial<Record<number, StatusClass>> } = {},
+): TransientError | PermanentError {
+  const code = options.code ?? `http_${status}`;
+  return classifyStatus(status, options.overrides) === 'transient'
+    ? new TransientError(message, code, options.retryAfterMs)
+    : new PermanentError(message, code);
 }
 
 export function shorten(text: string, max = 200): string {

@@ -42,3 +42,43 @@ function scrubRun(run: string): string {
   const digits = run.replace(/\D/g, '');
   return digits.length >= 8 ? maskDigits(run) : run;
 }
+
+/** Keys whose values are secrets, wherever they appear: never logged, never shown to anyone. */
+const SECRET_KEYS = new Set(['token', 'apikey', 'password', 'senha', 'signature', 'authorization', 'cookie', 'sealedPassword']);
+
+/** Keys whose values are personal data (or may carry it): never logged; shown masked to support. */
+const PERSONAL_KEYS = new Set([
+  'cpf',
+  'CPF',
+  'cnpj',
+  'doc_cpf',
+  'email',
+  'mobile',
+  'phone',
+  'celular',
+  'fone',
+  'telefone',
+  'name',
+  'full_name',
+  'first_name',
+  'nome',
+  'number',
+  'message',
+  'text',
+  'customer',
+  'customerName',
+  'customerEmail',
+  'customer_name',
+  'customer_email',
+  'q',
+]);
+
+/** A secret by its key: listed, or any key naming a password or a token ("newPassword", "unitToken"). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key) || /password|senha|token/i.test(key);
+}
+
+/** Personal data or a secret: what logs censor (the one list; see also scrubText for free text). */
+export function isSensitiveKey(key: string): boolean {
+  return PERSONAL_KEYS.has(key) || isSecretKey(key);
+}

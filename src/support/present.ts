@@ -1,5 +1,5 @@
 import { eventLabel } from '../domain/messages.js';
-import { maskDigits } from '../domain/privacy.js';
+import { isSecretKey, maskDigits } from '../domain/privacy.js';
 import { buyerOf } from '../flows/buyer.js';
 import { stepLabel } from '../flows/steps.js';
 import { orderSchema } from '../kiwify/payload.js';
@@ -78,9 +78,7 @@ export function summarize(e: EventRow): EventSummary {
 function hideSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(hideSecrets);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, /password|senha|token/i.test(k) && v ? '[oculta]' : hideSecrets(v)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretKey(k) && v ? '[oculta]' : hideSecrets(v)]));
   }
   return value;
 }

@@ -52,13 +52,13 @@ export function createApp(deps: AppDeps): Express {
       quietResLogger: true,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       // Routes may add fields and a message to the request's single completion line.
-      customSuccessObject: (req, res, fields) => ({
+      customSuccessObject: (req, res, fields: Record<string, unknown>) => ({
         ...fields,
         req: httpSerializers.req(req),
-        ...(res as Response).locals?.log,
+        ...((res as Response).locals.log as Record<string, unknown> | undefined),
       }),
-      customErrorObject: (req, _res, _err, fields) => ({ ...fields, req: httpSerializers.req(req) }),
-      customSuccessMessage: (req, res) => (res as Response).locals?.logMessage ?? `${req.method} ${res.statusCode}`,
+      customErrorObject: (req, _res, _err, fields: Record<string, unknown>) => ({ ...fields, req: httpSerializers.req(req) }),
+      customSuccessMessage: (req, res) => ((res as Response).locals.logMessage as string | undefined) ?? `${req.method} ${res.statusCode}`,
       customErrorMessage: (req, res) => `${req.method} ${res.statusCode}`,
     }),
   );

@@ -38,7 +38,7 @@ export function maskUrl(url: string): string {
     .slice(q + 1)
     .split('&')
     .map((pair) => {
-      const key = pair.split('=')[0]!;
+      const key = pair.split('=')[0];
       return LOGGABLE_QUERY.has(key) ? pair : `${key}=[redacted]`;
     });
   return `${url.slice(0, q)}?${params.join('&')}`;

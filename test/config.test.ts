@@ -7,7 +7,7 @@ import { testEnv } from './helpers/config.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
   try {
-    loadConfig(env as NodeJS.ProcessEnv);
+    loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;

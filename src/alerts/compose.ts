@@ -13,7 +13,7 @@ export function cut(text: string, limit: number): string {
  * counted, and stays visible on the admin page).
  */
 export function composeAlert(texts: string[], limit: number): string {
-  if (texts.length === 1) return cut(texts[0]!, limit);
+  if (texts.length === 1) return cut(texts[0], limit);
   const header = messages.alertsMerged(texts.length);
   let body = header;
   for (let i = 0; i < texts.length; i += 1) {

@@ -97,7 +97,7 @@ const started = Date.now();
 let next = 0;
 const senders = Array.from({ length: 12 }, async () => {
   while (next < order.length) {
-    const body = order[next++]!;
+    const body = order[next++];
     // Every tenth delivery also goes out a second time at once: concurrent duplicates.
     await (next % 10 === 0 ? Promise.all([deliver(body), deliver(Buffer.from(body))]) : deliver(body));
   }
@@ -139,7 +139,7 @@ for (let i = 1; i <= SALES; i += 1) {
     problems.push(`CPF da venda ${i}: ${students.length} aluno(s) no EAD`);
     continue;
   }
-  const courses = [...students[0]!.courses.entries()];
+  const courses = [...students[0].courses.entries()];
   const keys = courses.map(([id]) => id).sort();
   if (keys.join(',') !== PLAN_COURSES.join(',')) problems.push(`venda ${i}: cursos ${keys.join(',')} (esperado ${PLAN_COURSES.join(',')})`);
   for (const [id, contracts] of courses)
@@ -152,7 +152,7 @@ for (let i = 1; i <= SALES; i += 1) {
     // ChatPro has no idempotency key: a kill between its answer and our journal commit sends
     // the welcome again on restart. Tolerated only around a kill (a request already received
     // when the process died is still answered just after); counted either way.
-    const atKill = kills.some((k) => Math.abs(times[0]! - k) < 1000);
+    const atKill = kills.some((k) => Math.abs(times[0] - k) < 1000);
     if (atKill) crashWindowWelcomes += times.length - 1;
     else {
       duplicateWelcomes += times.length - 1;
@@ -177,7 +177,7 @@ const logText = readFileSync(logPath, 'utf8');
 const leaks = new Set<string>();
 for (let i = 1; i <= SALES; i += 1) {
   const c = (saleFor(i) as { Customer: Record<string, string> }).Customer;
-  for (const secret of [c.CPF!, c.email!, c.mobile!, c.mobile!.replace(/\D/g, ''), c.full_name!])
+  for (const secret of [c.CPF, c.email, c.mobile, c.mobile.replace(/\D/g, ''), c.full_name])
     if (logText.includes(secret)) leaks.add(secret);
 }
 for (const s of ead.students.values()) if (logText.includes(s.senha)) leaks.add('senha');

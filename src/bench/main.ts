@@ -147,7 +147,7 @@ async function drain(store: 'sqlite' | 'postgres'): Promise<DrainRow> {
   // From process start: start-up counts, and the worker begins before the server says it is ready.
   const started = Date.now();
   const server = await startChild(join(DIST, 'server.js'), [], env);
-  let failed = 0;
+  let failed: number;
   for (;;) {
     const health = await inboxCounts(server.url);
     failed = health?.failed ?? 0;
@@ -198,7 +198,7 @@ if (PG) {
   say('(TEST_DATABASE_URL não definido: PostgreSQL fora desta rodada)');
 }
 
-const bare = ackRows[0]!.full.rps;
+const bare = ackRows[0].full.rps;
 say('ACK (POST /webhook → 200)        full speed                                  at 500 req/s');
 say('target                 req/s  ratio   p50   p99   max  err    req/s   p50   p99   max  err  peak RSS');
 for (const r of ackRows) {

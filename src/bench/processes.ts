@@ -37,22 +37,22 @@ export async function startChild(
       const match = /READY (\S+)/.exec(head) ?? /"port":(\d+)[^\n]*"msg":"servidor no ar"/.exec(head);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!.startsWith('http') ? match[1]! : `http://127.0.0.1:${match[1]}`);
+        resolve(match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${entry} exited (${code}) before starting:\n${head}`));
     });
   });
   if (logFile) {
-    child.stdout!.pipe(logFile, { end: false });
-    child.stderr!.pipe(logFile, { end: false });
+    child.stdout.pipe(logFile, { end: false });
+    child.stderr.pipe(logFile, { end: false });
   } else {
-    child.stdout!.resume();
-    child.stderr!.resume();
+    child.stdout.resume();
+    child.stderr.resume();
   }
   return {
     child,

@@ -1,6 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { alternateNinthDigit } from '../domain/phone.js';
+import { textOf } from '../domain/text.js';
 import { bodyText, classifyStatus, createHttp, parseJson, send, shorten, statusError } from './http.js';
 
 export interface ChatProConfig {
@@ -81,9 +82,9 @@ export class ChatProClient implements ChatProApi {
     const json = parseJson(response) as { message?: unknown; status?: unknown } | undefined;
     if (status >= 200 && status < 300) {
       if (json?.status !== false) return;
-      throw new TransientError(`ChatPro não confirmou o envio: ${shorten(String(json.message ?? ''), 160)}`, 'chatpro_not_sent');
+      throw new TransientError(`ChatPro não confirmou o envio: ${shorten(textOf(json.message), 160)}`, 'chatpro_not_sent');
     }
-    const detail = shorten(String(json?.message ?? bodyText(response)), 160);
+    const detail = shorten(json?.message !== undefined ? textOf(json.message) : bodyText(response), 160);
     if (status === 400 && NOT_REGISTERED.test(detail)) throw new NotOnWhatsAppError();
     if (status === 401 || status === 403) {
       throw new PermanentError(`ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP ${status}.`, 'chatpro_unauthorized');

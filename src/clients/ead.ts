@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { cpfDigits } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
-import { normalizeText } from '../domain/text.js';
+import { normalizeText, textOf } from '../domain/text.js';
 import { classifyStatus, createHttp, parseJson, send, shorten, statusError } from './http.js';
 
 /**
@@ -110,7 +110,7 @@ export class EadClient implements EadApi {
       );
     }
     const ok = (json.status === 'true' || json.status === true) && httpStatus >= 200 && httpStatus < 300;
-    return { ok, httpStatus, data: json.data, info: String(json.info ?? json.message ?? '') };
+    return { ok, httpStatus, data: json.data, info: textOf(json.info ?? json.message) };
   }
 
   /** Turns a failed envelope into the right error (classifyStatus), naming what to fix when it can. */
@@ -202,7 +202,7 @@ export class EadClient implements EadApi {
     const matches = new Map<string, EadStudent>();
     for (const row of rows) {
       if (cpfDigits(row.cpf) === wanted || cpfDigits(row.usuario) === wanted) {
-        const id = String(row.id ?? '');
+        const id = textOf(row.id);
         if (id) matches.set(id, { id });
       }
     }
@@ -224,7 +224,7 @@ export class EadClient implements EadApi {
       this.failure('o cadastro do aluno', env);
     }
     const data = (env.data ?? {}) as { id?: unknown; senha?: unknown };
-    const id = String(data.id ?? '');
+    const id = textOf(data.id);
     if (!id) throw new TransientError(`${SYSTEM} confirmou o cadastro sem informar o id do aluno.`, 'no_id');
     return { id, password: typeof data.senha === 'string' && data.senha ? data.senha : student.senha };
   }
@@ -238,14 +238,14 @@ export class EadClient implements EadApi {
       this.failure('listar os cursos do aluno', env);
     }
     const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
-    return rows.map((row) => String(row.id ?? row.id_curso ?? '')).filter(Boolean);
+    return rows.map((row) => textOf(row.id ?? row.id_curso)).filter(Boolean);
   }
 
   async enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }> {
     const env = await this.write('post', `/alunos/matricula/${encodeURIComponent(studentId)}`, { cursos: courseIds.join(',') });
     if (!env.ok) this.failure('a matrícula', env);
     const id = (env.data as { id?: unknown } | undefined)?.id;
-    return { contractId: id === undefined ? undefined : String(id) };
+    return { contractId: id === undefined ? undefined : textOf(id) };
   }
 
   /** Idempotent: a course the student no longer has counts as removed (a retry after a lost answer). */
@@ -271,6 +271,6 @@ export class EadClient implements EadApi {
     const env = this.envelope(await this.get(`/unidades/cursos/${encodeURIComponent(this.config.unitId)}`));
     if (!env.ok) this.failure('listar os cursos da unidade', env);
     const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
-    return rows.map((row) => ({ id: String(row.id ?? ''), nome: String(row.nome ?? '') }));
+    return rows.map((row) => ({ id: textOf(row.id), nome: textOf(row.nome) }));
   }
 }

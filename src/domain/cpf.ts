@@ -6,7 +6,7 @@ function checkDigits(first9: number[]): [number, number] {
     const rest = sum % 11;
     digits.push(rest < 2 ? 0 : 11 - rest);
   }
-  return [digits[9]!, digits[10]!];
+  return [digits[9], digits[10]];
 }
 
 /** CPF: 11 digits, not all equal, two mod-11 check digits. */
@@ -23,7 +23,7 @@ export function isValidCpf(value: string | undefined): boolean {
  * which come back; anything else is returned as is (and fails validation where it matters).
  */
 export function cpfDigits(value: unknown): string {
-  const digits = String(value ?? '').replace(/\D/g, '');
+  const digits = (typeof value === 'string' || typeof value === 'number' ? String(value) : '').replace(/\D/g, '');
   return digits.length >= 9 && digits.length < 11 ? digits.padStart(11, '0') : digits;
 }
 

@@ -11,3 +11,14 @@ export function normalizeText(value: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/**
+ * A value from outside (an upstream's JSON, a query string) as text: strings as they are, numbers
+ * and booleans written out, objects as JSON (never "[object Object]"), nothing as "".
+ */
+export function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
+}

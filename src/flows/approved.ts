@@ -1,6 +1,6 @@
 import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
-import { PermanentError, TransientError } from '../domain/errors.js';
+import { TransientError } from '../domain/errors.js';
 import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../domain/plans.js';
@@ -70,7 +70,7 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
 async function registerStudent(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, cpf: string) {
   const earlier = ctx.journal('cadastro_requested');
   const requestedEarlier = earlier !== undefined && !earlier.existedBefore;
-  const { value: requested } = await ctx.step('cadastro_requested', async () => ({ at: deps.clock() }));
+  const { value: requested } = await ctx.step('cadastro_requested', () => Promise.resolve({ at: deps.clock() }));
   const { value: student, ranNow } = await ctx.step('cadastro', async () => {
     const phone = normalizeBrazilianMobile(buyer.phone);
     const form = cadastroForm(buyer, phone.ok ? phone.number : undefined, deps.settings.defaultPassword);

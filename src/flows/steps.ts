@@ -63,7 +63,7 @@ export interface StepResults {
   [removal: RemoveCourseStep]: { removed: number };
 }
 
-export type StepName = keyof StepResults & string;
+export type StepName = Extract<keyof StepResults, string>;
 
 /** The context the sale flows run in: the worker's, with their steps typed. */
 export type FlowContext = HandlerContext<StepResults>;

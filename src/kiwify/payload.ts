@@ -18,7 +18,7 @@ import { parseStrictJson, type StrictJsonProblem } from './strict-json.js';
 const text = z
   .unknown()
   .transform((v): string | undefined => {
-    if (typeof v === 'string') return v.replace(/\u0000/g, '').trim() || undefined;
+    if (typeof v === 'string') return v.replaceAll('\u0000', '').trim() || undefined;
     if (typeof v === 'number' || typeof v === 'bigint') return String(v);
     return undefined;
   })

@@ -88,7 +88,7 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
     Customer: {
       full_name: name,
       first_name: firstName,
-      email: options.email ?? `${firstName!.toLowerCase()}.${cpf.slice(-4)}@example.com`,
+      email: options.email ?? `${firstName.toLowerCase()}.${cpf.slice(-4)}@example.com`,
       mobile: options.phone ?? `+55119${String(randomInt(10_000_000, 99_999_999))}`,
       CPF: cpf,
       ip: '203.0.113.10',

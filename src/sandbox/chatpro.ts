@@ -40,8 +40,9 @@ export async function startFakeChatPro(options: { instanceId?: string; token?: s
     res.json({ connected: fake.connected, session: 'sandbox' });
   });
   app.post(`/${instanceId}/api/v1/send_message`, (req, res) => {
-    const number = String(req.body?.number ?? '');
-    const message = String(req.body?.message ?? '');
+    const body = (req.body ?? {}) as { number?: unknown; message?: unknown };
+    const number = typeof body.number === 'string' ? body.number : '';
+    const message = typeof body.message === 'string' ? body.message : '';
     const record = (status: number) => {
       const call = { number, message, status, at: Date.now() };
       calls.push(call);

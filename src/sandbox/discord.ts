@@ -20,7 +20,8 @@ export async function startFakeDiscord(port = 0): Promise<FakeDiscord> {
   const answers = new Script<DiscordAnswer>({ status: 204 });
   const app = fakeApp();
   app.post('/api/webhooks/1/fake', express.json(), (req, res) => {
-    calls.push({ content: String(req.body?.content ?? ''), at: Date.now() });
+    const content = (req.body as { content?: unknown } | undefined)?.content;
+    calls.push({ content: typeof content === 'string' ? content : '', at: Date.now() });
     const answer = answers.next();
     if (answer.status === 429) {
       res.status(429).json({ message: 'You are being rate limited.', retry_after: answer.retryAfterSeconds, global: false });

@@ -156,7 +156,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
   });
 
   app.get('/alunos', (req, res) => {
-    const cpf = String(req.query.cpf ?? '');
+    const cpf = typeof req.query.cpf === 'string' ? req.query.cpf : '';
     const all = [...students.values()];
     let rows = fake.findMode === 'ignore_filter' || !cpf ? all : all.filter((s) => s.cpf.replace(/\D/g, '') === cpf);
     if (fake.missNextFinds > 0) {
@@ -175,7 +175,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     const form = req.body as Record<string, string>;
     const missing = REQUIRED_CADASTRO.filter((f) => !form[f]);
     if (missing.length) return fail(res, 400, `Campos obrigatórios não informados: ${missing.join(', ')}.`);
-    const cpf = form.doc_cpf!.replace(/\D/g, '');
+    const cpf = form.doc_cpf.replace(/\D/g, '');
     if ([...students.values()].some((s) => s.cpf === cpf)) return fail(res, 200, `O CPF ${cpf} já está em uso.`);
     const senha = form.senha || `Gen${Math.random().toString(36).slice(2, 8)}`;
     const student = addStudent({ cpf, nome: form.nome, email: form.email, celular: form.celular, senha });

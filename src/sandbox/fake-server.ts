@@ -8,10 +8,10 @@ export interface FakeServer<Call> {
   calls: Call[];
   /** Called for every call as it arrives (the demo narrates with it). */
   onCall?: (call: Call) => void;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
-export async function listenFake(app: Express, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export async function listenFake(app: Express, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -44,7 +44,7 @@ export class Faults {
 
   private pick(req: Request): FaultKind | undefined {
     const i = this.scripted.findIndex((s) => s.match(req));
-    if (i >= 0) return this.scripted.splice(i, 1)[0]!.kind;
+    if (i >= 0) return this.scripted.splice(i, 1)[0].kind;
     if (this.rate > 0 && this.eligible(req) && this.random() < this.rate) {
       return this.kinds[Math.floor(this.random() * this.kinds.length)];
     }

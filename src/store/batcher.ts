@@ -44,16 +44,16 @@ export class Batcher<In, Out> {
   private async flush(batch: typeof this.queue): Promise<void> {
     try {
       const outs = await this.writeBatch(batch.map((item) => item.input));
-      batch.forEach((item, i) => item.resolve(outs[i] as Out));
+      batch.forEach((item, i) => item.resolve(outs[i]));
     } catch (batchError) {
       if (batch.length === 1) {
-        batch[0]!.reject(batchError);
+        batch[0].reject(batchError);
         return;
       }
       for (const item of batch) {
         try {
           const [out] = await this.writeBatch([item.input]);
-          item.resolve(out as Out);
+          item.resolve(out);
         } catch (err) {
           item.reject(err);
         }

@@ -38,7 +38,7 @@ export async function copyStore(from: OpenDatabase, to: OpenDatabase): Promise<R
       for (let i = 0; i < rows.length; i += CHUNK) {
         await trx
           .insertInto(table)
-          .values(rows.slice(i, i + CHUNK) as never)
+          .values(rows.slice(i, i + CHUNK))
           .execute();
       }
       copied[table] = rows.length;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrate, type Dialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -37,7 +37,7 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, statement);
-      return statement as unknown as SqliteStatement;
+      return statement;
     },
   };
 }
@@ -62,7 +62,9 @@ function openPostgres(connectionString: string, onError: (err: Error) => void): 
     // Ids and epoch-millisecond times are int8; they fit a JS number.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID
+          ? (v: string) => Number(v)
+          : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle connection dropped by the server (restart, failover) must not crash the process.

@@ -37,7 +37,8 @@ export interface EventSummary {
 
 export interface StoryEntry {
   at: string;
-  kind: 'step' | 'retry' | 'failed' | 'done' | 'ignored' | 'manual' | string;
+  /** `received`, `step`, or a history kind (`retry`, `failed`, `done`, `ignored`, `manual`, …). */
+  kind: string;
   text: string;
   detail?: unknown;
 }

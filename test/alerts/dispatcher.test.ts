@@ -69,7 +69,7 @@ describe('alert dispatcher', () => {
       text: 'Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia',
       apikey: 'k+y/=',
     });
-    expect(discord.calls[0]!.content).toBe('Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia');
+    expect(discord.calls[0].content).toBe('Falha: pedido AbC1dEf\nMotivo: 100% + erro & cia');
     await waitFor(async () => (await store.alerts.countByStatus()).sent === 2, 2_000, 'marked sent');
   });
 
@@ -83,8 +83,8 @@ describe('alert dispatcher', () => {
     await waitFor(() => callmebot.calls.length === 2, 5_000, 'second');
     await sleep(200);
     expect(callmebot.calls).toHaveLength(2);
-    expect(callmebot.calls[1]!.at - callmebot.calls[0]!.at).toBeGreaterThanOrEqual(580);
-    expect(callmebot.calls[1]!.text).toBe('🔔 *3 alertas acumulados*\n\n1) segundo\n\n2) terceiro\n\n3) quarto');
+    expect(callmebot.calls[1].at - callmebot.calls[0].at).toBeGreaterThanOrEqual(580);
+    expect(callmebot.calls[1].text).toBe('🔔 *3 alertas acumulados*\n\n1) segundo\n\n2) terceiro\n\n3) quarto');
   });
 
   it('counts CallMeBot as delivered only when it says "Message queued"', async () => {
@@ -95,7 +95,7 @@ describe('alert dispatcher', () => {
     await waitFor(async () => (await store.alerts.due('callmebot', 10)).length === 0, 2_000, 'sent');
     expect(callmebot.calls.map((c) => c.text)).toEqual(['importante', 'importante', 'importante']);
     const [channel] = (await store.alerts.channels()).filter((c) => c.channel === 'callmebot');
-    expect(channel!.last_ok_at).toBeGreaterThan(channel!.last_error_at!);
+    expect(channel.last_ok_at).toBeGreaterThan(channel.last_error_at!);
   });
 
   it('backs off for minutes when CallMeBot says "Too many requests"', async () => {
@@ -106,7 +106,7 @@ describe('alert dispatcher', () => {
     await sleep(300);
     expect(callmebot.calls).toHaveLength(1);
     const [channel] = (await store.alerts.channels()).filter((c) => c.channel === 'callmebot');
-    expect(channel!.next_send_at - Date.now()).toBeGreaterThan(4 * 60_000);
+    expect(channel.next_send_at - Date.now()).toBeGreaterThan(4 * 60_000);
   });
 
   it('gives up on an alert CallMeBot refuses for good (bad apikey), logging it', async () => {
@@ -125,7 +125,7 @@ describe('alert dispatcher', () => {
     const outbox = await startDispatcher(0);
     await outbox.enqueue('um');
     await waitFor(() => discord.calls.length === 2, 5_000, 'retry after 429');
-    expect(discord.calls[1]!.at - discord.calls[0]!.at).toBeGreaterThanOrEqual(480);
+    expect(discord.calls[1].at - discord.calls[0].at).toBeGreaterThanOrEqual(480);
     await waitFor(async () => (await store.alerts.due('discord', 10)).length === 0, 2_000, 'sent');
   });
 
@@ -133,8 +133,8 @@ describe('alert dispatcher', () => {
     const outbox = await startDispatcher(0);
     await outbox.enqueue(`início ${'x'.repeat(5000)}`);
     await waitFor(() => callmebot.calls.length === 1 && discord.calls.length === 1, 5_000, 'both');
-    expect(callmebot.calls[0]!.text.length).toBe(1200);
-    expect(discord.calls[0]!.content.length).toBe(2000);
+    expect(callmebot.calls[0].text.length).toBe(1200);
+    expect(discord.calls[0].content.length).toBe(2000);
   });
 
   it('an unreachable channel is logged and retried, and crashes nothing', async () => {
@@ -162,6 +162,6 @@ describe('alert dispatcher', () => {
     store = await openStore({ SQLITE_PATH: dbPath });
     await startDispatcher(0);
     await waitFor(() => callmebot.calls.length === 1, 5_000, 'delivered after restart');
-    expect(callmebot.calls[0]!.text).toBe('antes do reinício');
+    expect(callmebot.calls[0].text).toBe('antes do reinício');
   });
 });

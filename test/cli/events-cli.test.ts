@@ -42,9 +42,9 @@ beforeAll(async () => {
     })
   ).id;
   const [failedClaim, doneClaim] = await store.queue.claimDue('w', 2, 60_000);
-  await store.journal.saveStep(failedClaim!, 'find_student', { studentId: null });
-  await store.queue.finish(failedClaim!, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
-  await store.queue.finish(doneClaim!, 'done', 'ok');
+  await store.journal.saveStep(failedClaim, 'find_student', { studentId: null });
+  await store.queue.finish(failedClaim, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
+  await store.queue.finish(doneClaim, 'done', 'ok');
   // The CLI opens the same file while this store stays open (as with a running server).
 });
 afterAll(() => store.close());

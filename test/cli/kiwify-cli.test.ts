@@ -47,8 +47,8 @@ describe('npm run kiwify (delivery simulator)', () => {
     expect(approval).toMatchObject({ event_type: 'order_approved', plan_name: 'Inglês Fluente', customer_key: 'cpf:52998224725' });
     expect(refund).toMatchObject({
       event_type: 'order_refunded',
-      order_id: approval!.order_id,
-      subscription_id: approval!.subscription_id,
+      order_id: approval.order_id,
+      subscription_id: approval.subscription_id,
     });
   });
 

@@ -75,6 +75,6 @@ describe('plan map', () => {
   it('an invalid map at start-up stops the server with the problems listed', () => {
     const file = join(tempDir(), 'plans.json');
     writeFileSync(file, '{"A": [0]}');
-    expect(() => new PlanCatalog(file)).toThrow(/Mapa de planos inválido .*\n  - linha 1: "A": id de curso deve ser positivo/);
+    expect(() => new PlanCatalog(file)).toThrow(/Mapa de planos inválido .*\n {2}- linha 1: "A": id de curso deve ser positivo/);
   });
 });

@@ -35,7 +35,7 @@ describe('order_approved', () => {
 
     const cadastros = sandbox.ead.callsTo('POST', '/alunos');
     expect(cadastros.filter((c) => c.path === '/alunos')).toHaveLength(1);
-    expect(cadastros[0]!.form).toEqual({
+    expect(cadastros[0].form).toEqual({
       token: 'tok-1',
       nome: 'Beltrana Exemplo da Silva',
       data_nascimento: '2000-01-01',
@@ -56,12 +56,12 @@ describe('order_approved', () => {
     const student = sandbox.ead.studentByCpf(ONE_OFF_CPF)!;
     const matriculas = sandbox.ead.callsTo('POST', '/alunos/matricula/');
     expect(matriculas).toHaveLength(1);
-    expect(matriculas[0]!.path).toBe(`/alunos/matricula/${student.id}`);
-    expect(matriculas[0]!.form.cursos).toBe('254,751,169');
+    expect(matriculas[0].path).toBe(`/alunos/matricula/${student.id}`);
+    expect(matriculas[0].form.cursos).toBe('254,751,169');
     expect([...student.courses.keys()].sort()).toEqual(['169', '254', '751']);
 
     expect(sandbox.chatpro.delivered).toHaveLength(1);
-    const welcome = sandbox.chatpro.delivered[0]!;
+    const welcome = sandbox.chatpro.delivered[0];
     expect(welcome.number).toBe('5521912345678');
     expect(welcome.message).toContain('Olá, Beltrana!');
     expect(welcome.message).toContain('Sua matrícula no plano *Design Gráfico* está confirmada.');
@@ -78,15 +78,15 @@ describe('order_approved', () => {
     expect(JSON.stringify([...journal.values()])).not.toContain(student.senha);
     // Support gets a short note (ALERT_ON_SUCCESS), without the password.
     await waitFor(() => sandbox.callmebot.calls.length === 1, 5_000, 'support note');
-    expect(sandbox.callmebot.calls[0]!.text).toMatch(/^✅ \*Matrícula:\* #\d+ venda aprovada · pedido GhI2jKl · Design Gráfico/);
-    expect(sandbox.callmebot.calls[0]!.text).not.toContain(student.senha);
+    expect(sandbox.callmebot.calls[0].text).toMatch(/^✅ \*Matrícula:\* #\d+ venda aprovada · pedido GhI2jKl · Design Gráfico/);
+    expect(sandbox.callmebot.calls[0].text).not.toContain(student.senha);
   });
 
   it('uses STUDENT_DEFAULT_PASSWORD when set', async () => {
     const { sandbox, deliver, settled } = await start({ STUDENT_DEFAULT_PASSWORD: 'Mudar@123' });
     await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
-    expect(sandbox.ead.callsTo('POST', '/alunos')[0]!.form.senha).toBe('Mudar@123');
-    expect(sandbox.chatpro.delivered[0]!.message).toContain('Senha: Mudar@123');
+    expect(sandbox.ead.callsTo('POST', '/alunos')[0].form.senha).toBe('Mudar@123');
+    expect(sandbox.chatpro.delivered[0].message).toContain('Senha: Mudar@123');
   });
 
   it('duplicate and concurrent deliveries still give one cadastro, one matrícula, one welcome', async () => {
@@ -108,7 +108,7 @@ describe('order_approved', () => {
     expect(sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos')).toHaveLength(0);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/').map((c) => c.form.cursos)).toEqual(['197,201']);
     expect([...existing.courses.values()].every((contracts) => contracts.length === 1)).toBe(true);
-    const message = sandbox.chatpro.delivered[0]!.message;
+    const message = sandbox.chatpro.delivered[0].message;
     expect(message).toContain('Senha: a mesma que você já usa');
     expect(event.outcome).toContain(`Aluno ${existing.id} matriculado em 197, 201`);
   });
@@ -134,8 +134,8 @@ describe('order_approved', () => {
     const event = await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
     expect(sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos')).toHaveLength(1);
     expect(sandbox.ead.students.size).toBe(1);
-    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.path).toBe(`/alunos/matricula/${existing.id}`);
-    expect(sandbox.chatpro.delivered[0]!.message).toContain('Senha: a mesma que você já usa');
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0].path).toBe(`/alunos/matricula/${existing.id}`);
+    expect(sandbox.chatpro.delivered[0].message).toContain('Senha: a mesma que você já usa');
     expect(event.outcome).toContain(`Aluno ${existing.id} matriculado`);
   });
 
@@ -146,10 +146,10 @@ describe('order_approved', () => {
     const event = await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
     expect(event.attempts).toBe(2);
     expect(sandbox.ead.students.size).toBe(1);
-    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.path).toBe(`/alunos/matricula/${existing.id}`);
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0].path).toBe(`/alunos/matricula/${existing.id}`);
     // The student had an account before this sale: never told a password they do not have.
-    expect(sandbox.chatpro.delivered[0]!.message).toContain('Senha: a mesma que você já usa');
-    expect(sandbox.chatpro.delivered[0]!.message).not.toContain('Mudar@123');
+    expect(sandbox.chatpro.delivered[0].message).toContain('Senha: a mesma que você já usa');
+    expect(sandbox.chatpro.delivered[0].message).not.toContain('Mudar@123');
   });
 
   it('EAD down for several attempts: completes when it is back, with no repeated cadastro or matrícula', async () => {
@@ -170,7 +170,7 @@ describe('order_approved', () => {
     expect(history.filter((h) => h.kind === 'retry').length).toBe(event.attempts - 1);
     // The cadastro that timed out after committing was recovered by "já está em uso" → find again:
     // the account is ours, but its generated password never reached us.
-    expect(sandbox.chatpro.delivered[0]!.message).toContain('Senha: crie a sua em "Esqueci minha senha" no portal.');
+    expect(sandbox.chatpro.delivered[0].message).toContain('Senha: crie a sua em "Esqueci minha senha" no portal.');
     expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas.`);
   });
 
@@ -199,7 +199,7 @@ describe('order_approved', () => {
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
     expect(sandbox.chatpro.delivered).toHaveLength(1);
     // The password survived the retries until the welcome went out.
-    expect(sandbox.chatpro.delivered[0]!.message).toContain(`Senha: ${sandbox.ead.studentByCpf(ONE_OFF_CPF)!.senha}`);
+    expect(sandbox.chatpro.delivered[0].message).toContain(`Senha: ${sandbox.ead.studentByCpf(ONE_OFF_CPF)!.senha}`);
   });
 
   it('ChatPro refusing the token: failed with an alert; fixing it and retrying sends only the welcome', async () => {
@@ -228,8 +228,8 @@ describe('order_approved', () => {
       'O plano "Curso Novo de Photoshop" não está no mapa de planos (PLANS_FILE). Adicione-o com os ids dos cursos.',
     );
     await waitFor(() => sandbox.callmebot.calls.length === 1, 5_000, 'alert');
-    expect(sandbox.callmebot.calls[0]!.text).toContain('Curso Novo de Photoshop');
-    expect(sandbox.callmebot.calls[0]!.text).toContain(`retry ${eventId}`);
+    expect(sandbox.callmebot.calls[0].text).toContain('Curso Novo de Photoshop');
+    expect(sandbox.callmebot.calls[0].text).toContain(`retry ${eventId}`);
     expect(sandbox.ead.calls).toHaveLength(0);
 
     const plans = JSON.parse((await import('node:fs')).readFileSync(plansFile, 'utf8'));
@@ -238,8 +238,8 @@ describe('order_approved', () => {
     expect(await runtime.store.queue.requeue(Number(eventId))).toBe('queued');
     runtime.worker.wake();
     await settled(eventId);
-    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.form.cursos).toBe('169,254');
-    expect(sandbox.chatpro.delivered[0]!.message).toContain('https://chat.whatsapp.com/abc');
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0].form.cursos).toBe('169,254');
+    expect(sandbox.chatpro.delivered[0].message).toContain('https://chat.whatsapp.com/abc');
   });
 
   it('an invalid edit of the plan map keeps the valid map in use and alerts support', async () => {
@@ -249,7 +249,7 @@ describe('order_approved', () => {
     const { sandbox, deliver, settled } = await start({ PLANS_FILE: plansFile, LOG_LEVEL: 'info' }, logs);
     writeFileSync(plansFile, '{"Design Gráfico": [1], "design grafico": [2], "Excel PRO": [0]}');
     await settled((await deliver(fixture('order_approved.one_off'))).body.eventId);
-    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.form.cursos).toBe('254,751,169');
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0].form.cursos).toBe('254,751,169');
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('Mapa de planos inválido')), 5_000, 'alert');
     const alert = sandbox.callmebot.calls.find((c) => c.text.includes('Mapa de planos inválido'))!.text;
     expect(alert).toContain('"design grafico" repete o plano "Design Gráfico"');
@@ -359,7 +359,7 @@ describe('order_approved', () => {
     const { sandbox, deliver, settled } = await start();
     await settled((await deliver(fixture('order_approved.wrapped'))).body.eventId);
     expect(sandbox.ead.studentByCpf(SUB_CPF)).toBeDefined();
-    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0]!.form.cursos).toBe('161,197,201');
-    expect(sandbox.chatpro.delivered[0]!.number).toBe('5511987654321');
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0].form.cursos).toBe('161,197,201');
+    expect(sandbox.chatpro.delivered[0].number).toBe('5511987654321');
   });
 });

@@ -43,8 +43,8 @@ describe('the real server (src/server.ts) killed mid-sale', () => {
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(2); // the lost one, then the retry
     const student = sandbox.ead.studentByCpf('11144477735')!;
     expect([...student.courses.values()].every((contracts) => contracts.length === 1)).toBe(true);
-    expect(sandbox.chatpro.delivered[0]!.message).toContain(`Senha: ${student.senha}`);
-    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    expect(sandbox.chatpro.delivered[0].message).toContain(`Senha: ${student.senha}`);
+    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH });
     try {
       expect(await store.events.get(Number(body.eventId))).toMatchObject({ status: 'done', attempts: 2 });
     } finally {

@@ -24,7 +24,7 @@ afterAll(() => dropPostgresSchemas());
 function databaseBytes(server: SandboxedServer): Buffer {
   const url = server.runtime.config.DATABASE_URL;
   if (url) {
-    const schema = /search_path=(\w+)/.exec(decodeURIComponent(url))![1]!;
+    const schema = /search_path=(\w+)/.exec(decodeURIComponent(url))![1];
     return execFileSync('pg_dump', ['--data-only', '-n', schema, PG_URL!], { maxBuffer: 64 * 1024 * 1024 });
   }
   const file = server.runtime.config.SQLITE_PATH;
@@ -44,7 +44,7 @@ describe.each(targets)("a new student's password at rest ($name)", ({ env }) => 
     const { sandbox } = server;
     sandbox.chatpro.faults.failNext('http_500', 1000);
     const { eventId } = (await server.deliver(fixture('order_approved.one_off'))).body;
-    await waitFor(async () => (await server!.runtime.store.events.get(Number(eventId)))?.attempts! >= 2, 10_000, 'a retried welcome');
+    await waitFor(async () => ((await server!.runtime.store.events.get(Number(eventId)))?.attempts ?? 0) >= 2, 10_000, 'a retried welcome');
     const password = sandbox.ead.studentByCpf(CPF)!.senha;
     expect(password).toMatch(/^Gen/);
 
@@ -55,7 +55,7 @@ describe.each(targets)("a new student's password at rest ($name)", ({ env }) => 
 
     sandbox.chatpro.faults.clear();
     await server.settled(eventId);
-    expect(sandbox.chatpro.delivered[0]!.message).toContain(`Senha: ${password}`);
+    expect(sandbox.chatpro.delivered[0].message).toContain(`Senha: ${password}`);
     expect(databaseBytes(server).includes(password)).toBe(false);
     expect((await server.runtime.store.journal.loadSteps(Number(eventId))).get('cadastro')).not.toHaveProperty('sealedPassword');
   });
@@ -86,7 +86,7 @@ describe('a welcome that never went out', () => {
     expect(await runtime.store.queue.requeue(id)).toBe('queued');
     runtime.worker.wake();
     await server.settled(eventId);
-    const welcome = sandbox.chatpro.delivered[0]!.message;
+    const welcome = sandbox.chatpro.delivered[0].message;
     expect(welcome).toContain('Senha: crie a sua em "Esqueci minha senha" no portal.');
     expect(welcome).not.toContain(sandbox.ead.studentByCpf(CPF)!.senha);
   });
@@ -103,8 +103,8 @@ describe('passwords an older release journaled in clear', () => {
       body: {},
     });
     const [claim] = await old.queue.claimDue('old-release', 1, 60_000);
-    await old.journal.saveStep(claim!, 'cadastro', { studentId: '8097', created: true, password: 'Legado@4321' });
-    await old.queue.release(claim!);
+    await old.journal.saveStep(claim, 'cadastro', { studentId: '8097', created: true, password: 'Legado@4321' });
+    await old.queue.release(claim);
     await old.close();
     const bytes = () =>
       Buffer.concat(

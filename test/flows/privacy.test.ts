@@ -11,7 +11,7 @@ describe('a full run', () => {
     try {
       const { sandbox, deliver, settled, idle } = server;
       const sales = [fixture('order_approved.one_off'), fixture('order_approved.subscription'), approvedSale(1), approvedSale(2)];
-      sales[3]!.Customer.mobile = '+1 202 555 0143';
+      sales[3].Customer.mobile = '+1 202 555 0143';
       sandbox.chatpro.unregistered.add('5511987654321');
       sandbox.chatpro.unregistered.add('551187654321');
       sandbox.ead.faults.failNext('http_500', 2);

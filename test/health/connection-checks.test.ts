@@ -141,7 +141,7 @@ describe('connection checks in the running server', () => {
       'recorded',
     );
     const login = await request(server.runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
-    const page = await request(server.runtime.app).get('/admin').set('cookie', login.headers['set-cookie']![0]!.split(';')[0]!);
+    const page = await request(server.runtime.app).get('/admin').set('cookie', login.headers['set-cookie'][0].split(';')[0]);
     expect(page.text).toContain('Sem conexão com o ChatPro');
     expect(page.text).toContain('CHATPRO_TOKEN');
     expect(server.runtime.checks!.isFailing('ead')).toBe(false);

@@ -23,8 +23,8 @@ export async function startServerProcess(entry: string, env: Record<string, stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
@@ -32,10 +32,10 @@ export async function startServerProcess(entry: string, env: Record<string, stri
       const match = /READY (\S+)/.exec(out) ?? /"port":(\d+)[^\n]*"msg":"servidor no ar"/.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!.startsWith('http') ? match[1]! : `http://127.0.0.1:${match[1]}`);
+        resolve(match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`);
       }
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${code}) before starting:\n${out}`));

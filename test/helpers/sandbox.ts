@@ -8,12 +8,13 @@ import { startRuntime, waitFor } from './runtime.js';
 export interface SandboxedServer {
   sandbox: Sandbox;
   runtime: Runtime;
-  deliver(payload: unknown): Promise<{ status: number; body: Record<string, any> }>;
+  // Properties, not methods: tests take them apart (`const { deliver, settled } = …`).
+  deliver: (payload: unknown) => Promise<{ status: number; body: Record<string, any> }>;
   /** Waits until the event reaches `status` (default done) and returns it. */
-  settled(eventId: string | number, status?: EventStatus): Promise<EventRow>;
+  settled: (eventId: string | number, status?: EventStatus) => Promise<EventRow>;
   /** Waits until no event is pending, retrying or processing (scheduled ones excepted). */
-  idle(): Promise<void>;
-  close(): Promise<void>;
+  idle: () => Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** The whole server wired to loopback fakes of EAD, ChatPro and CallMeBot. */

@@ -154,7 +154,7 @@ describe('admin API — events', () => {
     expect(sandbox.chatpro.delivered).toHaveLength(1);
     const history = await rt.store.journal.history(done.id);
     expect(history.map((h) => h.kind)).toEqual(['retry', 'failed', 'manual', 'done']);
-    expect(history[2]!.message).toBe('Reprocessamento pedido pela API de administração.');
+    expect(history[2].message).toBe('Reprocessamento pedido pela API de administração.');
   });
 
   it('retry answers 409 while the event runs, and for events that cannot be retried', async () => {

@@ -16,7 +16,7 @@ afterEach(() => runtime.stop());
 async function signIn() {
   const res = await request(runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
   expect(res.status).toBe(303);
-  return res.headers['set-cookie']![0]!.split(';')[0]!;
+  return res.headers['set-cookie'][0].split(';')[0];
 }
 
 async function store(payload: unknown) {
@@ -33,13 +33,13 @@ describe('admin page', () => {
     const res = await request(runtime.app).post('/admin/login').type('form').send({ token: ADMIN });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/admin');
-    const cookie = res.headers['set-cookie']![0]!;
+    const cookie = res.headers['set-cookie'][0];
     expect(cookie).toMatch(/^bridge_admin=[\w-]{43}; /);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).toContain('Path=/admin');
     expect(cookie).not.toContain(ADMIN);
-    const list = await request(runtime.app).get('/admin').set('cookie', cookie.split(';')[0]!);
+    const list = await request(runtime.app).get('/admin').set('cookie', cookie.split(';')[0]);
     expect(list.text).toContain('Nenhum evento.');
   });
 
@@ -114,7 +114,7 @@ describe('admin page', () => {
     const cookie = await signIn();
     const res = await request(runtime.app).post(`/admin/events/${id}/retry`).set('cookie', cookie);
     expect(res.headers.location).toBe(`/admin/events/${id}?msg=nao-reprocessavel`);
-    const page = await request(runtime.app).get(res.headers.location!).set('cookie', cookie);
+    const page = await request(runtime.app).get(res.headers.location).set('cookie', cookie);
     expect(page.text).toContain('Só eventos com falha');
   });
 
@@ -145,7 +145,7 @@ describe('admin page', () => {
     const cookie = await signIn();
     expect((await request(runtime.app).get('/admin').set('cookie', cookie)).status).toBe(200);
     const res = await request(runtime.app).post('/admin/logout').set('cookie', cookie);
-    expect(res.headers['set-cookie']![0]).toMatch(/^bridge_admin=;/);
+    expect(res.headers['set-cookie'][0]).toMatch(/^bridge_admin=;/);
     const again = await request(runtime.app).get('/admin').set('cookie', cookie);
     expect(again.status).toBe(401);
     expect(again.text).toContain('Sua sessão terminou. Entre de novo.');

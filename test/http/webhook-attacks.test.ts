@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import request from 'supertest';
@@ -157,7 +157,7 @@ describe('POST /webhook — bounded work before and after the signature', () => 
     try {
       const answers = sockets.map((socket) => {
         let text = '';
-        socket.on('data', (d) => (text += d));
+        socket.on('data', (d: Buffer) => (text += d.toString()));
         socket.write(`POST /webhook?signature=${'0'.repeat(40)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${WEBHOOK_BODY_LIMIT}\r\n\r\n{`);
         return () => text;
       });
@@ -201,7 +201,7 @@ describe('HTTP server limits', () => {
     const { port } = new URL(runtime.url());
     const socket = connect(Number(port), '127.0.0.1');
     let answer = '';
-    socket.on('data', (d) => (answer += d));
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
     const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
     socket.write(
       `POST /webhook?signature=${'0'.repeat(40)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
@@ -258,7 +258,7 @@ describe('outbound calls have a hard deadline', () => {
         message: 'EAD: resposta maior que o limite aceito.',
       });
     } finally {
-      await new Promise((resolve) => (big as Server).close(resolve));
+      await new Promise((resolve) => big.close(resolve));
     }
   });
 });

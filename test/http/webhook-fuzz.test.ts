@@ -50,7 +50,7 @@ const mutated = fc
     }),
   )
   .map(([seed, edits]) => {
-    let text = seedTexts[seed]!;
+    let text = seedTexts[seed];
     for (const [kind, at, piece] of edits) {
       const i = at % (text.length + 1);
       if (kind === 'insert') text = text.slice(0, i) + piece + text.slice(i);

@@ -75,10 +75,10 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const results = await Promise.all([b, a, b, c, a].map((e) => store.inbox.insert(e)));
       expect(results[1]).toEqual({ id: first.id, duplicate: true });
       expect(results[4]).toEqual({ id: first.id, duplicate: true });
-      expect(results[0]!.duplicate).toBe(false);
-      expect(results[2]).toEqual({ id: results[0]!.id, duplicate: true });
-      expect(results[3]!.duplicate).toBe(false);
-      expect(new Set([first.id, results[0]!.id, results[3]!.id]).size).toBe(3);
+      expect(results[0].duplicate).toBe(false);
+      expect(results[2]).toEqual({ id: results[0].id, duplicate: true });
+      expect(results[3].duplicate).toBe(false);
+      expect(new Set([first.id, results[0].id, results[3].id]).size).toBe(3);
       expect((await store.events.list()).length).toBe(3);
     });
 
@@ -176,15 +176,15 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
     it('gives an expired lease to another worker and stops the old owner from writing', async () => {
       const { id } = await store.inbox.insert(event('A'));
       const [dead] = await claim('dead', 1, 1_000);
-      await store.journal.saveStep(dead!, 'first', { ok: 1 });
+      await store.journal.saveStep(dead, 'first', { ok: 1 });
       expect(await claim('alive', 1, 1_000)).toEqual([]);
       now += 1_001;
       const [taken] = await claim('alive', 1, 60_000);
       expect(taken).toMatchObject({ id, lease_owner: 'alive', attempts: 2 });
-      await expect(store.journal.saveStep(dead!, 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
-      expect(await store.queue.finish(dead!, 'done', 'ok')).toBe(false);
+      await expect(store.journal.saveStep(dead, 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.queue.finish(dead, 'done', 'ok')).toBe(false);
       expect([...(await store.journal.loadSteps(id)).keys()]).toEqual(['first']);
-      expect(await store.queue.finish(taken!, 'done', 'ok')).toBe(true);
+      expect(await store.queue.finish(taken, 'done', 'ok')).toBe(true);
     });
 
     it('fences a run by its attempt: the same worker taking back its expired lease stops the old run', async () => {
@@ -193,10 +193,10 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       now += 1_001;
       const [again] = await claim('w', 1, 60_000);
       expect(again).toMatchObject({ id, lease_owner: 'w', attempts: 2 });
-      await expect(store.journal.saveStep(first!, 'late', {})).rejects.toBeInstanceOf(LeaseLostError);
-      expect(await store.queue.finish(first!, 'done', 'ok')).toBe(false);
-      await store.journal.saveStep(again!, 'step', {});
-      expect(await store.queue.finish(again!, 'done', 'ok')).toBe(true);
+      await expect(store.journal.saveStep(first, 'late', {})).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await store.queue.finish(first, 'done', 'ok')).toBe(false);
+      await store.journal.saveStep(again, 'step', {});
+      expect(await store.queue.finish(again, 'done', 'ok')).toBe(true);
     });
 
     it('keeps a lease that is renewed', async () => {
@@ -321,13 +321,13 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const [alert] = await store.alerts.due('c', 10);
       for (let attempt = 1; attempt <= 3; attempt += 1) {
         expect(await store.alerts.acquireChannel('c', 's', 60_000)).toBe(true);
-        await store.alerts.markFailed('c', 's', [alert!.id], { error: 'HTTP 500', permanent: false, retryAt: now, maxAttempts: 3 });
+        await store.alerts.markFailed('c', 's', [alert.id], { error: 'HTTP 500', permanent: false, retryAt: now, maxAttempts: 3 });
       }
       expect(await store.alerts.countByStatus()).toEqual({ pending: 0, sent: 0, failed: 1 });
       await store.alerts.enqueue(['c'], { text: 'dois' });
       const [second] = await store.alerts.due('c', 10);
       expect(await store.alerts.acquireChannel('c', 's', 60_000)).toBe(true);
-      await store.alerts.markFailed('c', 's', [second!.id], { error: 'APIKey', permanent: true, retryAt: now, maxAttempts: 3 });
+      await store.alerts.markFailed('c', 's', [second.id], { error: 'APIKey', permanent: true, retryAt: now, maxAttempts: 3 });
       expect(await store.alerts.countByStatus()).toEqual({ pending: 0, sent: 0, failed: 2 });
       const [channel] = await store.alerts.channels();
       expect(channel).toMatchObject({ last_error: 'APIKey', lease_owner: null });
@@ -341,8 +341,8 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
     const config = await target.fresh();
     const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
     try {
-      const { id } = await stores[0]!.inbox.insert(event('A'));
-      expect((await stores[2]!.events.get(id))?.id).toBe(id);
+      const { id } = await stores[0].inbox.insert(event('A'));
+      expect((await stores[2].events.get(id))?.id).toBe(id);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -351,7 +351,7 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
 
 describe('store: sqlite only', () => {
   it('after a restart, events left processing are taken up at once', async () => {
-    const config = await STORE_TARGETS[0]!.fresh();
+    const config = await STORE_TARGETS[0].fresh();
     const first = await openStore(config);
     const { id } = await first.inbox.insert(event('A'));
     await first.queue.claimDue('crashed', 1, 3_600_000);

@@ -17,9 +17,9 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
       ids.push((await source.inbox.insert({ eventType: 'order_approved', dedupeKey: `k${i}`, customerKey: `cpf:${i}`, body: { i } })).id);
     }
     const [claimed] = await source.queue.claimDue('w', 1, 60_000);
-    await source.journal.saveStep(claimed!, 'find_student', { studentId: '7' });
-    await source.queue.finish(claimed!, 'done', 'ok');
-    await source.journal.addHistory(ids[0]!, 'done', 'ok');
+    await source.journal.saveStep(claimed, 'find_student', { studentId: '7' });
+    await source.queue.finish(claimed, 'done', 'ok');
+    await source.journal.addHistory(ids[0], 'done', 'ok');
     await source.alerts.ensureChannels(['callmebot']);
     await source.alerts.enqueue(['callmebot'], { text: 'alerta', dedupeKey: 'x' });
     await source.close();
@@ -34,8 +34,8 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
 
     const target = await openStore({ SQLITE_PATH: '', DATABASE_URL: url });
     try {
-      expect(await target.events.get(ids[0]!)).toMatchObject({ status: 'done', outcome: 'ok' });
-      expect(Object.fromEntries(await target.journal.loadSteps(ids[0]!))).toEqual({ find_student: { studentId: '7' } });
+      expect(await target.events.get(ids[0])).toMatchObject({ status: 'done', outcome: 'ok' });
+      expect(Object.fromEntries(await target.journal.loadSteps(ids[0]))).toEqual({ find_student: { studentId: '7' } });
       expect(await target.inbox.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} })).toEqual({
         id: ids[1],
         duplicate: true,

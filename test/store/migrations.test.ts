@@ -14,7 +14,7 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
     const { rows } = await sql<{ id: number }>`
       insert into events (dedupe_key, event_type, customer_key, search_text, body, status, available_at, next_run_at, received_at, updated_at)
       values ('k', 'order_approved', 'c', '', '{}', 'done', 1, 1, 1, 1) returning id`.execute(old.db);
-    const id = rows[0]!.id;
+    const id = rows[0].id;
     // Done at 10 ms, 20 ms, then two in the same millisecond: the legacy tie-break is the step name.
     for (const [step, at] of [
       ['zeta', 10],

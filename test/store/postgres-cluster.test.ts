@@ -35,7 +35,7 @@ async function instances(count: number, env: Record<string, string>) {
   return started;
 }
 
-const ownerOf = (p: ServerProcess) => /"worker":"([^"]+)"/.exec(p.output())![1]!;
+const ownerOf = (p: ServerProcess) => /"worker":"([^"]+)"/.exec(p.output())![1];
 
 /** The CPF a call concerns (students are created with their CPF as login). */
 function cpfOf(call: EadCall, cpfByStudent: Map<string, string>): string | undefined {
@@ -50,7 +50,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     sandbox = await startSandbox();
     const env = testEnv({ ...sandbox.env, DATABASE_URL: await freshPostgresUrl(), LOG_LEVEL: 'info' });
     const [a, b] = await instances(2, env);
-    for (const p of [a!, b!]) {
+    for (const p of [a, b]) {
       const health = (await fetch(`${p.url}/secure`).then((r) => r.json())) as { store: string; status: string };
       expect(health).toMatchObject({ status: 'ok', store: 'postgres' });
     }
@@ -86,10 +86,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     const SALES = sales.length;
     // Shuffled (seeded) so duplicates arrive at both instances, early and late, some concurrently.
     const deliveries = seededShuffle(
-      [
-        ...sales.map((s, i) => ({ sale: s, to: i % 2 ? a! : b! })),
-        ...sales.slice(118, 284).map((s, i) => ({ sale: s, to: i % 2 ? b! : a! })),
-      ],
+      [...sales.map((s, i) => ({ sale: s, to: i % 2 ? a : b })), ...sales.slice(118, 284).map((s, i) => ({ sale: s, to: i % 2 ? b : a }))],
       42,
     );
 
@@ -97,15 +94,15 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     const answers: Array<{ status: number; eventId: string; duplicate: boolean }> = [];
     const send = async () => {
       while (sent < deliveries.length) {
-        const d = deliveries[sent++]!;
-        const res = await deliver(d.to.url, d.sale).catch(() => deliver(d.to === a ? b!.url : a!.url, d.sale));
+        const d = deliveries[sent++];
+        const res = await deliver(d.to.url, d.sale).catch(() => deliver(d.to === a ? b.url : a.url, d.sale));
         answers.push({ status: res.status, eventId: res.body.eventId, duplicate: res.body.duplicate });
       }
     };
     const sending = Promise.all(Array.from({ length: 16 }, send));
 
     // Kill instance A with SIGKILL while it holds leased events.
-    const victim = ownerOf(a!);
+    const victim = ownerOf(a);
     const leasedBy = async (owner: string) =>
       (await store!.events.list({ status: 'processing', limit: 200 })).filter((r) => r.lease_owner === owner).map((r) => r.id);
     await waitFor(
@@ -113,8 +110,8 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
       30_000,
       'instance A holding leases mid-run',
     );
-    a!.child.kill('SIGKILL');
-    await a!.exited;
+    a.child.kill('SIGKILL');
+    await a.exited;
     const leasedByVictim = await leasedBy(victim); // what it held when it died
     expect(leasedByVictim.length).toBeGreaterThan(0);
     await sending;
@@ -128,7 +125,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     expect(counts).toMatchObject({ done: SALES, failed: 0, pending: 0, processing: 0, retrying: 0 });
 
     // The killed instance's leased events were finished by the survivor.
-    const survivor = ownerOf(b!);
+    const survivor = ownerOf(b);
     for (const id of leasedByVictim) {
       const event = await store.events.get(id);
       expect(event!.status).toBe('done');
@@ -149,7 +146,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     // One welcome per sale; one sent just before the kill may have gone twice.
     const welcomes = new Map<string, number>();
     for (const m of sandbox.chatpro.delivered)
-      welcomes.set(m.message.split('\n')[2]! + m.number, (welcomes.get(m.message.split('\n')[2]! + m.number) ?? 0) + 1);
+      welcomes.set(m.message.split('\n')[2] + m.number, (welcomes.get(m.message.split('\n')[2] + m.number) ?? 0) + 1);
     expect(welcomes.size).toBe(SALES);
     expect([...welcomes.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
 
@@ -163,7 +160,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     let overlaps = 0;
     for (const calls of byCpf.values()) {
       calls.sort((x, y) => x.at - y.at);
-      for (let i = 1; i < calls.length; i += 1) if (calls[i]!.at < (calls[i - 1]!.doneAt ?? Infinity)) overlaps += 1;
+      for (let i = 1; i < calls.length; i += 1) if (calls[i].at < (calls[i - 1].doneAt ?? Infinity)) overlaps += 1;
     }
     expect(overlaps).toBe(0);
   }, 90_000); // real processes, a kill and a lease to wait out: correctness, not speed, is asserted here

@@ -14,8 +14,8 @@ async function startRecorder() {
   const hold = new Map<string, 'forever' | number>();
   const app = fakeApp();
   app.post('/step/:step', express.raw(), async (req, res) => {
-    const step = req.params.step!;
-    calls.push({ step, pid: String(req.query.pid) });
+    const step = req.params.step;
+    calls.push({ step, pid: typeof req.query.pid === 'string' ? req.query.pid : '' });
     const rule = hold.get(step);
     if (rule === 'forever') return; // never answers: the process is killed mid-step
     if (typeof rule === 'number') await sleep(rule);
@@ -51,7 +51,7 @@ describe('a real server process', () => {
 
     recorder.hold.delete('second');
     const second = await serverProcess(env);
-    const inbox = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    const inbox = await openStore({ SQLITE_PATH: env.SQLITE_PATH });
     try {
       await waitFor(
         async () => (await inbox.events.countByStatus()).done === 1 && recorder.calls.filter((c) => c.step === 'second').length === 2,
@@ -65,7 +65,7 @@ describe('a real server process', () => {
     await second.exited;
 
     expect(recorder.calls.map((c) => c.step)).toEqual(['first', 'second', 'second']);
-    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH });
     try {
       const event = await store.events.get(Number(body.eventId));
       expect(event).toMatchObject({ status: 'done', attempts: 2, outcome: 'duas etapas concluídas' });
@@ -91,7 +91,7 @@ describe('a real server process', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(600); // it waited for the step
     expect(recorder.calls.map((c) => c.step)).toEqual(['first']); // and started no new one
 
-    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH! });
+    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH });
     const id = Number(body.eventId);
     expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0 });
     expect([...(await store.journal.loadSteps(id)).keys()]).toEqual(['first']);

@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import type { Runtime } from '../../src/runtime.js';
 import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callmebot.js';
 import { sleep } from '../../src/sandbox/fake-server.js';
+import { openStore } from '../../src/store/index.js';
 import type { Handler, HandlerRegistry } from '../../src/worker/types.js';
+import { tempDir } from '../helpers/config.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
 
@@ -74,7 +77,7 @@ describe('worker', () => {
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(new Set(answers.map((a) => a.body.eventId)).size).toBe(1);
     expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
-    await settled(answers[0]!.body.eventId);
+    await settled(answers[0].body.eventId);
     await sleep(200);
     expect(runs).toBe(1);
   });
@@ -96,11 +99,11 @@ describe('worker', () => {
     expect(event.attempts).toBe(3);
     expect(calls).toHaveLength(3);
     // 200 ms ± 20 % before the first retry, 400 ms ± 20 % before the second.
-    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(160);
-    expect(calls[2]! - calls[1]!).toBeGreaterThanOrEqual(320);
+    expect(calls[1] - calls[0]).toBeGreaterThanOrEqual(160);
+    expect(calls[2] - calls[1]).toBeGreaterThanOrEqual(320);
     const history = await runtime!.store.journal.history(event.id);
     expect(history.map((h) => h.kind)).toEqual(['retry', 'retry', 'done']);
-    expect(history[0]!.message).toMatch(/^Tentativa 1 de 10 falhou: EAD fora do ar \(HTTP 503\)\. Nova tentativa em /);
+    expect(history[0].message).toMatch(/^Tentativa 1 de 10 falhou: EAD fora do ar \(HTTP 503\)\. Nova tentativa em /);
     expect(callmebot!.calls).toHaveLength(0);
   });
 
@@ -119,7 +122,7 @@ describe('worker', () => {
     await waitFor(() => callmebot!.calls.length === 1, 5_000, 'alert');
     await sleep(300);
     expect(callmebot!.calls).toHaveLength(1);
-    const text = callmebot!.calls[0]!.text;
+    const text = callmebot!.calls[0].text;
     expect(text).toContain(`#${event.id}`);
     expect(text).toContain('Plano "Plano X" não está no mapa de planos.');
     expect(text).toContain(`npm run events -- retry ${event.id}`);
@@ -141,13 +144,10 @@ describe('worker', () => {
     expect(runs).toBe(3);
     expect(event.attempts).toBe(3);
     await waitFor(() => callmebot!.calls.length === 1, 5_000, 'alert');
-    expect(callmebot!.calls[0]!.text).toContain('Desistimos após 3 tentativas');
+    expect(callmebot!.calls[0].text).toContain('Desistimos após 3 tentativas');
   });
 
   it('an event that keeps crashing the process ends failed after MAX_ATTEMPTS, with an alert', async () => {
-    const { join } = await import('node:path');
-    const { tempDir } = await import('../helpers/config.js');
-    const { openStore } = await import('../../src/store/index.js');
     const sqlitePath = join(tempDir(), 'crash-loop.db');
     let now = Date.now();
     const prep = await openStore({ SQLITE_PATH: sqlitePath }, () => now);
@@ -267,7 +267,7 @@ describe('worker', () => {
     expect(ran.map((r) => r.ref)).toEqual(['NOW']);
     await settled(String(scheduledId));
     expect(ran.map((r) => r.ref)).toEqual(['NOW', 'LATER']);
-    expect(ran[1]!.at - t0).toBeGreaterThanOrEqual(400);
+    expect(ran[1].at - t0).toBeGreaterThanOrEqual(400);
     expect((await runtime!.store.events.get(scheduledId))?.parent_id).toBeGreaterThan(0);
   });
 });

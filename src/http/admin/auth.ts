@@ -61,6 +61,13 @@ export class AdminSessions {
   }
 }
 
+/** The `token` field of a posted login form, if any. */
+export function formToken(req: Request): string | undefined {
+  const body: unknown = req.body;
+  const token = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).token : undefined;
+  return typeof token === 'string' ? token : undefined;
+}
+
 /** `Authorization: Bearer <ADMIN_TOKEN>` for the JSON API. */
 export function bearerAuth(token: string): RequestHandler {
   return (req, res, next) => {
@@ -78,7 +85,7 @@ export function failedAuthLimiter(token: string, onLimited: RequestHandler): Req
   return rateLimit({
     windowMs: 15 * 60 * 1000,
     limit: 10,
-    skip: (req) => tokenMatches(bearerToken(req) ?? (typeof req.body?.token === 'string' ? req.body.token : undefined), token),
+    skip: (req) => tokenMatches(bearerToken(req) ?? formToken(req), token),
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     standardHeaders: 'draft-8',

@@ -3,7 +3,7 @@ import { detail, summarize } from '../../support/present.js';
 import { health, retryEvent, RETRY_MESSAGES } from '../../support/operations.js';
 import type { Html } from './html.js';
 import type { AdminDeps } from './api.js';
-import { SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from './auth.js';
+import { formToken, SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from './auth.js';
 import { eventIdSchema, listQuerySchema } from './query.js';
 import { eventPage, listPage, loginPage, messagePage } from './views.js';
 
@@ -50,7 +50,7 @@ export function adminPagesRouter({ store, token, onRetry, limiter, sessions }: A
 
   // The form is read first: the limiter lets the right token through even from a limited address.
   router.post('/admin/login', form, limiter, async (req, res) => {
-    if (!tokenMatches(typeof req.body?.token === 'string' ? req.body.token : undefined, token)) {
+    if (!tokenMatches(formToken(req), token)) {
       return page(res, loginPage('Token inválido. Confira o ADMIN_TOKEN e tente de novo.'), 401);
     }
     await sessions.start(req, res);
@@ -72,7 +72,7 @@ export function adminPagesRouter({ store, token, onRetry, limiter, sessions }: A
     const event = id.success ? await store.events.get(id.data) : undefined;
     if (!event) return page(res, messagePage('Evento não encontrado', 'Evento não encontrado.'), 404);
     const [steps, history, h] = await Promise.all([store.journal.listSteps(event.id), store.journal.history(event.id), health(store)]);
-    const msg = String(req.query.msg);
+    const msg = typeof req.query.msg === 'string' ? req.query.msg : '';
     page(res, eventPage(detail(event, steps, history), h, Object.hasOwn(FLASH, msg) ? FLASH[msg] : undefined));
   });
 

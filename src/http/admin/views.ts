@@ -125,7 +125,7 @@ export function listPage(v: ListView): Html {
     if (v.status) p.set('status', v.status);
     if (v.q) p.set('q', v.q);
     p.set('before', String(before));
-    return `/admin?${p}`;
+    return `/admin?${p.toString()}`;
   };
   return layout(
     'Eventos',

@@ -1,5 +1,7 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig } from './config.js';
+import type { AddressInfo } from 'node:net';
+import { signalListening } from './http/server.js';
 import { createRuntime } from './runtime.js';
 
 /** Reads the configuration, starts the server, stops cleanly on SIGTERM/SIGINT. Nothing else. */
@@ -15,7 +17,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const runtime = await createRuntime(config);
-  await runtime.listen();
+  const server = await runtime.listen();
+  signalListening((server.address() as AddressInfo).port);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       runtime.log.info({ signal }, 'sinal recebido');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, DEFAULT_PLANS_FILE, EXAMPLE_VALUES, loadConfig } from '../src/config.js';
 import { testEnv } from './helpers/config.js';
+import { tsProcess } from './helpers/process.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
   try {
@@ -124,7 +125,9 @@ describe('configuration', () => {
 
   it('stops the server at start-up with a message naming the variable', () => {
     const env = testEnv({ CALLMEBOT_APIKEY: undefined, PORT: '0' });
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const run = tsProcess('src/server.ts');
+    const result = spawnSync(process.execPath, run.args, {
+      cwd: run.cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       encoding: 'utf8',
       timeout: 20_000,

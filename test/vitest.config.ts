@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
     root: new URL('..', import.meta.url).pathname,
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -3,11 +3,12 @@
  * - `bare`: a bare Express 5 route that answers `200 {}` after parsing a JSON body — the baseline;
  * - `ack`:  the bridge's HTTP app on its real store (SQLite or DATABASE_URL) with the worker
  *           paused, so the run measures intake: verify, parse, validate, durable commit, answer.
- * Prints `READY <url>` once listening.
+ * Signals its parent over IPC once listening (signalListening).
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfig } from '../config.js';
+import { signalListening } from '../http/server.js';
 import { createRuntime } from '../runtime.js';
 
 const mode = process.argv[2];
@@ -16,7 +17,7 @@ const port = Number(process.env.PORT ?? 0);
 async function listen(app: express.Express): Promise<void> {
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  console.log(`READY http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  signalListening((server.address() as AddressInfo).port);
 }
 
 if (mode === 'bare') {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { ListeningSignal } from '../http/server.js';
 
 /**
  * The Node flags of `npm start` (package.json), so benchmarked servers run as in production:
@@ -18,7 +19,7 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a compiled entry point as a child process and waits for its READY line (or the server's start-up log). */
+/** Starts a compiled entry point as a child process and waits for its "listening" signal (IPC). */
 export async function startChild(
   entry: string,
   args: string[],
@@ -27,32 +28,32 @@ export async function startChild(
 ): Promise<Child> {
   const child = spawn(process.execPath, [...productionNodeFlags(), entry, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let head = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${head}`)), 30_000);
     const onData = (chunk: Buffer) => {
       if (head.length < 20_000) head += chunk.toString();
-      const match = /READY (\S+)/.exec(head) ?? /"port":(\d+)[^\n]*"msg":"servidor no ar"/.exec(head);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`);
-      }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.on('message', (message: Partial<ListeningSignal>) => {
+      if (message.event !== 'listening') return;
+      clearTimeout(timer);
+      resolve(`http://127.0.0.1:${message.port}`);
+    });
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${entry} exited (${code}) before starting:\n${head}`));
     });
   });
   if (logFile) {
-    child.stdout.pipe(logFile, { end: false });
-    child.stderr.pipe(logFile, { end: false });
+    child.stdout!.pipe(logFile, { end: false });
+    child.stderr!.pipe(logFile, { end: false });
   } else {
-    child.stdout.resume();
-    child.stderr.resume();
+    child.stdout!.resume();
+    child.stderr!.resume();
   }
   return {
     child,

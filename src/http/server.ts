@@ -9,6 +9,21 @@ export const MAX_CONNECTIONS = 512;
 /** Connections one client address may hold (exposed directly; behind a proxy all share its address). */
 export const MAX_CONNECTIONS_PER_ADDRESS = 64;
 
+/**
+ * What a server process sends its parent over IPC once it listens (tests and benchmarks wait for
+ * it instead of reading logs).
+ */
+export interface ListeningSignal {
+  event: 'listening';
+  port: number;
+}
+
+/** Tells the parent process, if it started this one with an IPC channel, that `server` listens. */
+export function signalListening(port: number): void {
+  const signal: ListeningSignal = { event: 'listening', port };
+  process.send?.(signal);
+}
+
 export interface ServerLimits {
   /** A whole request (headers and body) must arrive within this (HTTP_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;

@@ -1,3 +1,4 @@
+import { normalizeText } from '../domain/text.js';
 import { createHash, randomInt } from 'node:crypto';
 import { cpfFrom } from '../domain/cpf.js';
 
@@ -88,7 +89,8 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
     Customer: {
       full_name: name,
       first_name: firstName,
-      email: options.email ?? `${firstName.toLowerCase()}.${cpf.slice(-4)}@example.com`,
+      // ASCII, as people type addresses: "José" → "jose.7120@example.com".
+      email: options.email ?? `${normalizeText(firstName).replace(/[^a-z0-9]/g, '')}.${cpf.slice(-4)}@example.com`,
       mobile: options.phone ?? `+55119${String(randomInt(10_000_000, 99_999_999))}`,
       CPF: cpf,
       ip: '203.0.113.10',

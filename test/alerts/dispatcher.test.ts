@@ -9,7 +9,6 @@ import { DiscordClient } from '../../src/clients/discord.js';
 import { createLogger } from '../../src/log.js';
 import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callmebot.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sandbox/discord.js';
-import { sleep } from '../../src/sandbox/fake-server.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers/config.js';
 import { captureLogs } from '../helpers/logs.js';
@@ -81,7 +80,8 @@ describe('alert dispatcher', () => {
     await outbox.enqueue('terceiro');
     await outbox.enqueue('quarto');
     await waitFor(() => callmebot.calls.length === 2, 5_000, 'second');
-    await sleep(200);
+    // Every alert is marked sent: nothing is left for a third message.
+    await waitFor(async () => (await store.alerts.countByStatus()).pending === 0, 5_000, 'all sent');
     expect(callmebot.calls).toHaveLength(2);
     expect(callmebot.calls[1].at - callmebot.calls[0].at).toBeGreaterThanOrEqual(580);
     expect(callmebot.calls[1].text).toBe('🔔 *3 alertas acumulados*\n\n1) segundo\n\n2) terceiro\n\n3) quarto');
@@ -103,18 +103,22 @@ describe('alert dispatcher', () => {
     const outbox = await startDispatcher(0);
     await outbox.enqueue('um');
     await waitFor(() => callmebot.calls.length === 1, 5_000, 'first try');
-    await sleep(300);
-    expect(callmebot.calls).toHaveLength(1);
-    const [channel] = (await store.alerts.channels()).filter((c) => c.channel === 'callmebot');
+    // The channel's next send is recorded minutes away: no try can come before it.
+    const channel = await waitFor(
+      async () => (await store.alerts.channels()).find((c) => c.channel === 'callmebot' && c.last_error_at !== null),
+      5_000,
+      'backoff recorded',
+    );
     expect(channel.next_send_at - Date.now()).toBeGreaterThan(4 * 60_000);
+    expect(callmebot.calls).toHaveLength(1);
   });
 
   it('gives up on an alert CallMeBot refuses for good (bad apikey), logging it', async () => {
     callmebot.answers.push('invalid_key');
     const outbox = await startDispatcher(0);
     await outbox.enqueue('um');
+    // Marked failed for good: it is never tried again.
     await waitFor(async () => (await store.alerts.countByStatus()).failed === 1, 5_000, 'failed');
-    await sleep(200);
     expect(callmebot.calls).toHaveLength(1);
     expect(logs.text()).toContain('alerta não entregue');
     expect(logs.text()).toContain('APIKey');

@@ -1,22 +1,18 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { eventsCommand } from '../../src/cli/commands/events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
+import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
+import { tsProcess } from '../helpers/process.js';
 
 const dbPath = join(tempDir(), 'cli.db');
 let store: Store;
 let failedId: number;
 let doneId: number;
 
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/events.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', SQLITE_PATH: dbPath },
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
+const cli = (...args: string[]) => runCommand(eventsCommand, args, { SQLITE_PATH: dbPath });
 
 beforeAll(async () => {
   store = await openStore({ SQLITE_PATH: dbPath });
@@ -50,21 +46,21 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 describe('npm run events', () => {
-  it('list shows events newest first, and filters by status', () => {
-    const all = cli('list');
+  it('list shows events newest first, and filters by status', async () => {
+    const all = await cli('list');
     expect(all.code).toBe(0);
     const lines = all.out.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^#${doneId}\\s+concluído`));
     expect(lines[1]).toMatch(new RegExp(`^#${failedId}\\s+falhou\\s+venda aprovada\\s+REFA\\s+Plano Fantasma\\s+Beltrana Exemplo$`));
-    const failed = cli('list', '--status', 'failed');
+    const failed = await cli('list', '--status', 'failed');
     expect(failed.out.trim().split('\n')).toHaveLength(1);
-    expect(cli('list', '--q', 'excel').out).toContain(`#${doneId}`);
-    expect(cli('list', '--status', 'perdido').code).toBe(2);
+    expect((await cli('list', '--q', 'excel')).out).toContain(`#${doneId}`);
+    expect((await cli('list', '--status', 'perdido')).code).toBe(2);
   });
 
-  it("show tells the event's story with the CPF masked", () => {
-    const res = cli('show', String(failedId));
+  it("show tells the event's story with the CPF masked", async () => {
+    const res = await cli('show', String(failedId));
     expect(res.code).toBe(0);
     expect(res.out).toContain(`#${failedId} venda aprovada — falhou`);
     expect(res.out).toContain('Último erro: O plano "Plano Fantasma" não está no mapa de planos.');
@@ -72,25 +68,61 @@ describe('npm run events', () => {
     expect(res.out).toContain('CPF *********35');
     expect(res.out).not.toContain('11144477735');
     expect(res.out).toContain(`npm run events -- retry ${failedId}`);
-    expect(cli('show', '999').code).toBe(1);
+    expect((await cli('show', '999')).code).toBe(1);
   });
 
   it('retry puts a failed event back in the queue, its journal intact; a done one is refused', async () => {
-    const res = cli('retry', String(failedId));
+    const res = await cli('retry', String(failedId));
     expect(res.code).toBe(0);
     expect(res.out).toContain(`Evento #${failedId} de volta na fila`);
     expect(await store.events.get(failedId)).toMatchObject({ status: 'pending' });
     expect([...(await store.journal.loadSteps(failedId)).keys()]).toEqual(['find_student']);
     expect((await store.journal.history(failedId)).at(-1)!.message).toBe('Reprocessamento pedido pela linha de comando.');
-    const refused = cli('retry', String(doneId));
+    const refused = await cli('retry', String(doneId));
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('Só eventos com falha');
   });
 
-  it('explains its usage', () => {
-    const res = cli('delete', '1');
+  it('explains its usage', async () => {
+    const res = await cli('delete', '1');
     expect(res.code).toBe(2);
     expect(res.err).toContain('npm run events -- list');
-    expect(cli('retry', 'abc').code).toBe(2);
+    expect((await cli('retry', 'abc')).code).toBe(2);
+  });
+
+  it('refuses to create a database that does not exist, naming SQLITE_PATH', async () => {
+    const missing = join(tempDir(), 'nao-existe.db');
+    const res = await runCommand(eventsCommand, ['list'], { SQLITE_PATH: missing });
+    expect(res.code).toBe(2);
+    expect(res.err).toContain(`Banco de dados não encontrado em ${missing}. Confira SQLITE_PATH`);
+    expect((await import('node:fs')).existsSync(missing)).toBe(false);
+  });
+
+  it('piped into a reader that stops early (| head), ends quietly', async () => {
+    // More output than a pipe holds (64 KB), so writes go on after the reader has left.
+    const bigPath = join(tempDir(), 'big.db');
+    const big = await openStore({ SQLITE_PATH: bigPath });
+    for (let i = 0; i < 400; i += 1) {
+      await big.inbox.insert({
+        eventType: 'order_approved',
+        dedupeKey: `k${i}`,
+        customerKey: `c${i}`,
+        planName: `Plano ${'x'.repeat(200)}`,
+        body: {},
+      });
+    }
+    await big.close();
+    const run = tsProcess('src/cli/events.ts', ['list', '--limit', '400']);
+    const child = spawn(process.execPath, run.args, {
+      cwd: run.cwd,
+      env: { PATH: process.env.PATH ?? '', SQLITE_PATH: bigPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy()); // like `head -1`
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(err).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 });

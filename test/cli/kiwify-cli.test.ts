@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kiwifyCommand } from '../../src/cli/commands/kiwify.js';
 import { buildDelivery } from '../../src/kiwify/samples.js';
 import { isValidCpf } from '../../src/domain/cpf.js';
 import { parseDelivery } from '../../src/kiwify/payload.js';
 import type { Runtime } from '../../src/runtime.js';
+import { runCommand } from '../helpers/cli.js';
 import { TOKEN } from '../helpers/config.js';
 import { startRuntime } from '../helpers/runtime.js';
 
@@ -13,16 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => runtime.stop());
 
-function simulate(...args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/kiwify.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
+async function simulate(...args: string[]) {
+  const { code, out, err } = await runCommand(kiwifyCommand, args);
+  return { code, out: `${out}\n${err}` };
 }
 
 describe('npm run kiwify (delivery simulator)', () => {
@@ -41,6 +35,9 @@ describe('npm run kiwify (delivery simulator)', () => {
     );
     expect(approved.code).toBe(0);
     expect(approved.out).toMatch(/← HTTP 200 \{"ok":true,"eventId":"\d+","duplicate":false\}/);
+    // The order is named by its reference, as alerts and the admin page name it.
+    const [stored] = await runtime.store.events.list();
+    expect(approved.out).toContain(`pedido ${stored.order_ref} (${stored.order_id})`);
     const refunded = await simulate('order_refunded', '--plan', 'Inglês Fluente', '--cpf', '52998224725', '--url', url, '--token', TOKEN);
     expect(refunded.code).toBe(0);
     const [refund, approval] = await runtime.store.events.list();
@@ -68,5 +65,9 @@ describe('npm run kiwify (delivery simulator)', () => {
       expect(parsed.ok).toBe(true);
       expect(isValidCpf((body.Customer as { CPF: string }).CPF)).toBe(true);
     }
+    // People type e-mails in ASCII.
+    expect((buildDelivery('order_approved', { name: 'José Conceição' }).Customer as { email: string }).email).toMatch(
+      /^jose\.\d{4}@example\.com$/,
+    );
   });
 });

@@ -91,12 +91,16 @@ describe('EAD client', () => {
     }
   });
 
-  it('accepts an empty 2xx body as a successful delete', async () => {
+  it('accepts an empty 2xx body as a successful delete, and refuses an empty 5xx', async () => {
+    let status = 204;
     const app = fakeApp();
-    app.delete('/alunos/:id', (_req, res) => res.status(204).end());
+    app.delete('/alunos/:id', (_req, res) => res.status(status).end());
     const server = await listenFake(app);
     try {
-      await new EadClient({ baseUrl: server.url, apiKey: 'k', unitId: '1', timeoutMs: 300 }).deleteStudent('1');
+      const c = new EadClient({ baseUrl: server.url, apiKey: 'k', unitId: '1', timeoutMs: 300 });
+      await expect(c.deleteStudent('1')).resolves.toBeUndefined();
+      status = 503;
+      await expect(c.deleteStudent('1')).rejects.toBeInstanceOf(TransientError);
     } finally {
       await server.close();
     }

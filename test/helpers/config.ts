@@ -5,8 +5,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 
 export const TOKEN = 'test-token-kiwify';
 
+/** A fresh folder inside this run's scratch folder (see global-setup.ts), removed with it. */
 export function tempDir(prefix = 'bridge-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return mkdtempSync(join(process.env.BRIDGE_TEST_TMP ?? tmpdir(), prefix));
 }
 
 /** Environment for a test server: temporary SQLite, nothing pointing outside loopback. */

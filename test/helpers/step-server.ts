@@ -3,7 +3,9 @@
  * steps call a recorder on loopback (STEP_RECORDER_URL), so a test can hold a step open and
  * kill the process in the middle of it.
  */
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
+import { signalListening } from '../../src/http/server.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { Handler } from '../../src/worker/types.js';
 
@@ -22,11 +24,11 @@ const twoSteps: Handler = async (ctx) => {
 };
 
 const runtime = await createRuntime(loadConfig(), { handlers: { order_approved: twoSteps } });
-await runtime.listen();
+const server = await runtime.listen();
 process.once('SIGTERM', () => {
   runtime.stop().then(
     () => process.exit(0),
     () => process.exit(1),
   );
 });
-console.log(`READY ${runtime.url()}`);
+signalListening((server.address() as AddressInfo).port);

@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { sleep } from '../../src/sandbox/fake-server.js';
 import { testConfig } from '../helpers/config.js';
 import { approvedSale, deliver, fixture } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
@@ -176,7 +175,6 @@ describe('admin API — events', () => {
     expect(running.body.error).toBe('O evento está em processamento agora; aguarde terminar.');
     release();
     await waitFor(async () => (await runtime!.store.events.get(Number(eventId)))?.status === 'done', 5_000, 'done');
-    await sleep(20);
     const done = await request(runtime.app).post(`/admin/api/events/${eventId}/retry`).set(auth);
     expect(done.status).toBe(409);
     expect((await request(runtime.app).post('/admin/api/events/424242/retry').set(auth)).status).toBe(404);

@@ -78,7 +78,8 @@ describe('worker', () => {
     expect(new Set(answers.map((a) => a.body.eventId)).size).toBe(1);
     expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
     await settled(answers[0].body.eventId);
-    await sleep(200);
+    // One row in the inbox, done: there is nothing left that could run again.
+    expect(await runtime!.store.events.list()).toHaveLength(1);
     expect(runs).toBe(1);
   });
 
@@ -119,8 +120,9 @@ describe('worker', () => {
     const event = await settled(res.body.eventId, 'failed');
     expect(runs).toBe(1);
     expect(event.last_error).toBe('Plano "Plano X" não está no mapa de planos.');
-    await waitFor(() => callmebot!.calls.length === 1, 5_000, 'alert');
-    await sleep(300);
+    // The outbox holds exactly one alert, already sent: no second one can follow.
+    await waitFor(async () => (await runtime!.store.alerts.countByStatus()).sent === 1, 5_000, 'alert sent');
+    expect(await runtime!.store.alerts.countByStatus()).toEqual({ pending: 0, sent: 1, failed: 0 });
     expect(callmebot!.calls).toHaveLength(1);
     const text = callmebot!.calls[0].text;
     expect(text).toContain(`#${event.id}`);

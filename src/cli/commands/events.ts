@@ -1,0 +1,101 @@
+/**
+ * The inbox from the command line, straight on the store (works while the server is down):
+ *
+ *   npm run events -- list [--status failed] [--q texto] [--limit 20]
+ *   npm run events -- show <id>
+ *   npm run events -- retry <id>
+ *
+ * Reads SQLITE_PATH / DATABASE_URL like the server (.env included).
+ */
+import { parseArgs } from 'node:util';
+import { detail, summarize, type EventSummary } from '../../support/present.js';
+import { retryEvent, RETRY_MESSAGES } from '../../support/operations.js';
+import { formatTime } from '../../domain/messages.js';
+import type { Store } from '../../store/index.js';
+import type { CliIo, Command } from '../io.js';
+import { openServerStore } from '../store.js';
+import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
+
+const USAGE = `Uso:
+  npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--q texto] [--limit 20]
+  npm run events -- show <id>
+  npm run events -- retry <id>`;
+
+function row(e: EventSummary): string {
+  const who = e.customerName ?? '—';
+  return [
+    `#${e.id}`.padEnd(7),
+    e.statusLabel.padEnd(26),
+    e.label.padEnd(22),
+    (e.orderRef ?? '—').padEnd(10),
+    (e.plan ?? '—').padEnd(24),
+    who,
+  ].join(' ');
+}
+
+async function list(store: Store, args: string[], { out, err }: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { status: { type: 'string' }, q: { type: 'string' }, limit: { type: 'string' } } });
+  if (values.status && !EVENT_STATUSES.includes(values.status as EventStatus)) {
+    err(`Status inválido: ${values.status}. Use um de: ${EVENT_STATUSES.join(', ')}.`);
+    return 2;
+  }
+  const events = await store.events.list({
+    status: values.status as EventStatus | undefined,
+    q: values.q,
+    limit: Number(values.limit ?? 50),
+  });
+  if (events.length === 0) out('Nenhum evento.');
+  for (const e of events) out(row(summarize(e)));
+  return 0;
+}
+
+async function show(store: Store, id: number, { out, err }: CliIo): Promise<number> {
+  const event = await store.events.get(id);
+  if (!event) {
+    err(RETRY_MESSAGES.not_found.message);
+    return 1;
+  }
+  const d = detail(event, await store.journal.listSteps(id), await store.journal.history(id));
+  out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.attempts} tentativa(s))`);
+  out(`Pedido: ${d.orderRef ?? '—'} ${d.orderId ?? ''}`);
+  out(`Plano: ${d.plan ?? '—'}`);
+  out(`Cliente: ${d.customer.name ?? '—'} · ${d.customer.email ?? '—'} · ${d.customer.phone ?? '—'} · CPF ${d.customer.cpf ?? '—'}`);
+  if (d.nextRunAt) out(`Próxima execução: ${formatTime(Date.parse(d.nextRunAt))}`);
+  if (d.lastError) out(`Último erro: ${d.lastError}`);
+  if (d.outcome) out(`Resultado: ${d.outcome}`);
+  out('História:');
+  for (const s of d.story)
+    out(`  ${formatTime(Date.parse(s.at))}  ${s.text}${s.detail !== undefined ? `  ${JSON.stringify(s.detail)}` : ''}`);
+  if (d.retryable) out(`\nPara reprocessar: npm run events -- retry ${d.id}`);
+  return 0;
+}
+
+async function retry(store: Store, id: number, { out, err }: CliIo): Promise<number> {
+  const result = await retryEvent(store, id, 'pela linha de comando');
+  if (result !== 'queued') {
+    err(RETRY_MESSAGES[result].message);
+    return 1;
+  }
+  out(`Evento #${id} de volta na fila: o servidor o processa na próxima verificação (se estiver parado, ao iniciar).`);
+  return 0;
+}
+
+/** `npm run events -- <list|show|retry> …` */
+export const eventsCommand: Command = async (argv, io) => {
+  const [command, ...rest] = argv;
+  const id = Number(rest[0]);
+  const needsId = command === 'show' || command === 'retry';
+  if (!command || !['list', 'show', 'retry'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
+    io.err(USAGE);
+    return 2;
+  }
+  const store = await openServerStore(io);
+  if (!store) return 2;
+  try {
+    if (command === 'list') return await list(store, rest, io);
+    if (command === 'show') return await show(store, id, io);
+    return await retry(store, id, io);
+  } finally {
+    await store.close();
+  }
+};

@@ -3,8 +3,8 @@ import { config as loadDotenv } from 'dotenv';
 /** What a command reads and writes: its environment, and two streams of lines. */
 export interface CliIo {
   env: NodeJS.ProcessEnv;
-  out(line?: string): void;
-  err(line?: string): void;
+  out: (line?: string) => void;
+  err: (line?: string) => void;
 }
 
 /** A command: arguments in, lines out, an exit code back (0 ok, 1 failed, 2 bad usage). */

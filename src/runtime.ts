@@ -152,20 +152,28 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     dispatcher,
     app,
     async listen(port = config.PORT) {
-      await dispatcher.start();
-      await housekeeping.sealLegacyPasswords(); // before any welcome can read an old journal
-      await worker.start();
-      housekeeping.start();
-      checks?.start();
+      // The port first: if it is taken, nothing else has started (deliveries that arrive before
+      // the worker starts simply wait in the inbox).
       server = createHttpServer(app, {
         requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
         maxConnectionsPerAddress: config.TRUST_PROXY ? undefined : MAX_CONNECTIONS_PER_ADDRESS,
       });
       await new Promise<void>((resolve, reject) => {
         server!.once('listening', resolve);
-        server!.once('error', reject);
+        server!.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            err.code === 'EADDRINUSE'
+              ? new Error(`A porta ${port} já está em uso por outro processo: pare-o, ou defina outra porta em PORT (ex.: PORT=3001).`)
+              : err,
+          ),
+        );
         server!.listen(port);
       });
+      await dispatcher.start();
+      await housekeeping.sealLegacyPasswords(); // before any welcome can read an old journal
+      await worker.start();
+      housekeeping.start();
+      checks?.start();
       log.info(
         { port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION, worker: worker.owner },
         'servidor no ar',

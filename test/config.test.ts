@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, DEFAULT_PLANS_FILE, EXAMPLE_VALUES, loadConfig } from '../src/config.js';
-import { testEnv } from './helpers/config.js';
+import { createRuntime } from '../src/runtime.js';
+import { testConfig, testEnv } from './helpers/config.js';
 import { tsProcess } from './helpers/process.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -135,5 +138,27 @@ describe('configuration', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Configuração inválida');
     expect(result.stderr).toContain('CALLMEBOT_APIKEY');
+  });
+
+  it('a PLANS_FILE that is not there is named, with the fix, not a raw ENOENT', async () => {
+    await expect(createRuntime(testConfig({ PLANS_FILE: '/nao/existe/planos.json' }))).rejects.toThrow(
+      'Mapa de planos inválido (/nao/existe/planos.json):\n  - arquivo não encontrado: confira PLANS_FILE',
+    );
+  });
+
+  it('a port already in use is named, with the fix, not a raw EADDRINUSE; nothing else was started', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const runtime = await createRuntime(testConfig({ PORT: String(port) }));
+    try {
+      await expect(runtime.listen()).rejects.toThrow(
+        `A porta ${port} já está em uso por outro processo: pare-o, ou defina outra porta em PORT`,
+      );
+      expect(runtime.worker.busy).toBe(0);
+    } finally {
+      await runtime.stop();
+      taken.close();
+    }
   });
 });

@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Tests start real loopback servers and child processes: keep parallelism modest on 2 cores.
-    maxWorkers: 2,
+    maxWorkers: 3,
+    pool: 'threads',
+    isolate: false,
   },
 });

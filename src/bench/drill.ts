@@ -11,7 +11,7 @@
  *
  * Options: --deliveries N (default 1000) --database-url URL (default: SQLite in a temp folder)
  */
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -208,4 +208,5 @@ if (problems.length > 0) {
   for (const p of problems.slice(0, 30)) say(`   - ${p}`);
   process.exit(1);
 }
+rmSync(dir, { recursive: true, force: true }); // kept above only when something went wrong
 say('\n✅ nada perdido, nada duplicado');

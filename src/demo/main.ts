@@ -5,7 +5,7 @@
  * token printed). `npm run demo -- --once` exits after the story, non-zero if anything went wrong.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,13 +20,14 @@ const once = Boolean(values.once);
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 const sandbox = await startSandbox();
+const dataDir = mkdtempSync(join(tmpdir(), 'bridge-demo-'));
 const adminToken = randomBytes(18).toString('base64url');
 const webhookToken = 'demo-kiwify-token';
 const config = loadConfig({
   ...sandbox.env,
   PORT: once ? '0' : (values.port ?? process.env.PORT ?? '3000'),
   KIWIFY_WEBHOOK_TOKEN: webhookToken,
-  SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'bridge-demo-')), 'bridge.db'),
+  SQLITE_PATH: join(dataDir, 'bridge.db'),
   ADMIN_TOKEN: adminToken,
   LOG_LEVEL: 'silent',
   ALERT_INTERVAL_MS: '300',
@@ -39,11 +40,17 @@ const config = loadConfig({
   SUPPORT_WHATSAPP: '(61) 99999-0000',
 });
 const runtime = await createRuntime(config);
+/** The demo's database is temporary: gone when the demo ends. */
+const cleanUp = async () => {
+  await runtime.stop();
+  await sandbox.close();
+  rmSync(dataDir, { recursive: true, force: true });
+};
 try {
   await runtime.listen();
 } catch (err) {
-  say(`Não foi possível abrir a porta ${config.PORT}: ${(err as Error).message}. Use: npm run demo -- --port 3001`);
-  await sandbox.close();
+  say(`${(err as Error).message} Na demonstração: npm run demo -- --port 3001`);
+  await cleanUp();
   process.exit(1);
 }
 
@@ -61,8 +68,7 @@ else {
 }
 
 if (once) {
-  await runtime.stop();
-  await sandbox.close();
+  await cleanUp();
   process.exit(problems.length === 0 ? 0 : 1);
 }
 
@@ -71,12 +77,10 @@ say(`Painel:  ${runtime.url()}/admin   (token: ${adminToken})`);
 say(`API:     curl -H 'Authorization: Bearer ${adminToken}' ${runtime.url()}/admin/api/events`);
 say(`Vivo?:   curl ${runtime.url()}/secure`);
 say(`Mais vendas: npm run kiwify -- order_approved --plan "Inglês Fluente" --url ${runtime.url()}/webhook --token ${webhookToken}`);
-say('Ctrl+C para sair.');
+say(`Eventos: SQLITE_PATH=${config.SQLITE_PATH} npm run events -- list   (noutro terminal, enquanto a demonstração roda)`);
+say('Ctrl+C para sair (o banco temporário é apagado).');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void runtime
-      .stop()
-      .then(() => sandbox.close())
-      .then(() => process.exit(0));
+    void cleanUp().then(() => process.exit(0));
   });
 }

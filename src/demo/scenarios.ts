@@ -110,7 +110,9 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
       event?.status === 'failed' && /Photoshop Avançado/.test(event.last_error ?? ''),
       'o plano não mapeado deveria falhar com o nome do plano',
     );
-    say(`   (corrija o mapa de planos e reprocesse: npm run events -- retry ${event?.id ?? '<id>'}, ou no painel)`);
+    say(
+      `   (corrija o mapa de planos e reprocesse no painel, ou: SQLITE_PATH=${runtime.config.SQLITE_PATH} npm run events -- retry ${event?.id ?? '<id>'})`,
+    );
   });
 
   await step('5. Beltrana pede reembolso', async () => {

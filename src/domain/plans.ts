@@ -85,11 +85,23 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
   return plans;
 }
 
+/** Where the flows look plans up (the file-backed catalog below, or any other source). */
+export interface PlanLookup {
+  /** The plan with this name (ignoring case, accents and extra spaces), if mapped. */
+  resolve(name: string | undefined): Plan | undefined;
+}
+
+/** A fixed plan map in memory (tests, and a map read once). */
+export function planLookup(plans: Iterable<Plan>): PlanLookup {
+  const byName = new Map([...plans].map((plan) => [normalizeText(plan.name), plan]));
+  return { resolve: (name) => (name ? byName.get(normalizeText(name)) : undefined) };
+}
+
 /**
  * The plan map in use, re-read when its file changes (no restart needed). An invalid edit never
  * replaces the valid map in use: `onInvalid` is told (log + alert) once per bad version.
  */
-export class PlanCatalog {
+export class PlanCatalog implements PlanLookup {
   private plans: Map<string, Plan>;
   private version: string;
   private rejectedVersion: string | undefined;
@@ -99,8 +111,19 @@ export class PlanCatalog {
     private readonly onInvalid: (error: PlanMapError) => void = () => {},
     private readonly onReload: (count: number) => void = () => {},
   ) {
-    this.version = this.fileVersion();
-    this.plans = parsePlanMap(readFileSync(file, 'utf8'), file);
+    let text: string;
+    try {
+      this.version = this.fileVersion();
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new PlanMapError(file, [
+        missing
+          ? 'arquivo não encontrado: confira PLANS_FILE (vazio = o mapa da escola em src/plans.json)'
+          : `não foi possível ler o arquivo (${(err as Error).message}): confira PLANS_FILE`,
+      ]);
+    }
+    this.plans = parsePlanMap(text, file);
   }
 
   private fileVersion(): string {

@@ -1,7 +1,7 @@
 import type { ChatProApi } from '../clients/chatpro.js';
 import type { EadApi } from '../clients/ead.js';
 import type { WelcomeSettings } from '../domain/messages.js';
-import type { PlanCatalog } from '../domain/plans.js';
+import type { PlanLookup } from '../domain/plans.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName, StepResults } from './steps.js';
 import type { EventRow } from '../store/index.js';
@@ -20,7 +20,7 @@ export interface FlowDeps {
   ead: EadApi;
   /** Absent when ChatPro is not configured: welcomes are skipped and support is told. */
   chatpro?: ChatProApi;
-  plans: PlanCatalog;
+  plans: PlanLookup;
   /** Every inbox event of one customer, oldest first. */
   customerEvents(customerKey: string): Promise<EventRow[]>;
   /** What one customer's events journaled for `step`: event id → result (e.g. their matrículas). */

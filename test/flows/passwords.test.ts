@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { openStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/config.js';
-import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../helpers/databases.js';
+import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 import { fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
@@ -18,7 +18,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-afterAll(() => dropPostgresSchemas());
 
 /** Every byte the database holds: the SQLite file with its -wal and -shm, or a pg_dump of the schema. */
 function databaseBytes(server: SandboxedServer): Buffer {
@@ -132,7 +131,7 @@ describe('SecretBox', () => {
     expect(box.open(a)).toBe('Senha@123');
     expect(SecretBox.derive('another-key-entirely', 'journal-secrets').open(a)).toBeUndefined();
     expect(SecretBox.derive('a-secret-key-of-the-school', 'another-purpose').open(a)).toBeUndefined();
-    const tampered = `${a.slice(0, -2)}${a.endsWith('A') ? 'B' : 'A'}${a.slice(-1)}`;
+    const tampered = `${a.slice(0, -2)}${a.at(-2) === 'A' ? 'B' : 'A'}${a.slice(-1)}`;
     expect(box.open(tampered)).toBeUndefined();
     expect(box.open('plain text')).toBeUndefined();
   });

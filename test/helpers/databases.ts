@@ -7,12 +7,17 @@ import { tempDir } from './config.js';
 /** PostgreSQL for tests: `.ci/run` sets it; without it the PostgreSQL half of a suite skips. */
 export const PG_URL = process.env.TEST_DATABASE_URL;
 
-const created: string[] = [];
+/** The prefix of every schema this test run creates (see global-setup.ts, which drops them at the end). */
+export const runSchemaPrefix = (run = process.env.BRIDGE_TEST_RUN ?? 'local') => `t_${run}_`;
 
-/** A fresh, empty schema on the test server; the URL puts it first on the search_path. */
+/**
+ * A fresh, empty schema on the test server; the URL puts it first on the search_path. Schemas
+ * are dropped only when the whole run ends: Kysely's introspection reads every schema of the
+ * database, and one dropped under it by a neighbouring test file makes it fail.
+ */
 export async function freshPostgresUrl(): Promise<string> {
   if (!PG_URL) throw new Error('TEST_DATABASE_URL is not set');
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const schema = `${runSchemaPrefix()}${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
@@ -20,18 +25,21 @@ export async function freshPostgresUrl(): Promise<string> {
   } finally {
     await client.end();
   }
-  created.push(schema);
   const url = new URL(PG_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
 }
 
-export async function dropPostgresSchemas(): Promise<void> {
-  if (!PG_URL || created.length === 0) return;
+/** Drops every schema a test run created (global teardown). */
+export async function dropRunSchemas(run: string): Promise<void> {
+  if (!PG_URL) return;
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
-    for (const schema of created.splice(0)) await client.query(`drop schema if exists ${schema} cascade`);
+    const { rows } = await client.query<{ name: string }>('select nspname as name from pg_namespace where nspname like $1', [
+      `${runSchemaPrefix(run)}%`,
+    ]);
+    for (const { name } of rows) await client.query(`drop schema if exists ${name} cascade`);
   } finally {
     await client.end();
   }

@@ -25,7 +25,8 @@ export async function startSandboxedServer(
 ): Promise<SandboxedServer> {
   const sandbox = await startSandbox();
   const runtime = await startRuntime({
-    env: { ...sandbox.env, RETRY_BASE_MS: '20', HTTP_TIMEOUT_MS: '400', ...env },
+    // Quick retries, capped: flow tests are about what happens, not how long the backoff waits.
+    env: { ...sandbox.env, RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', HTTP_TIMEOUT_MS: '400', ...env },
     logDestination,
     connectionChecks: options.connectionChecks,
   });

@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import request from 'supertest';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../helpers/databases.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 import { createApp } from '../../src/app.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { IN_FLIGHT_BODY_BUDGET, LIMITED_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from '../../src/http/webhook.js';
@@ -267,8 +267,6 @@ describe.each([
   { name: 'sqlite', env: async () => ({}) },
   ...(PG_URL ? [{ name: 'postgres', env: async () => ({ DATABASE_URL: await freshPostgresUrl() }) }] : []),
 ])('signed bodies the database could not hold ($name)', ({ env }) => {
-  afterAll(() => dropPostgresSchemas());
-
   it('a NUL character is dropped and the sale recorded; an oversized id is a permanent 400, never a 503 loop', async () => {
     runtime = await startRuntime({ env: await env() });
     const sale: Record<string, any> = { ...fixture('order_approved.one_off'), order_id: 'nul-1' };

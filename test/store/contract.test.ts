@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, LeaseLostError, type EventRow, type NewEvent, type Store } from '../../src/store/index.js';
-import { dropPostgresSchemas, STORE_TARGETS } from '../helpers/databases.js';
+import { STORE_TARGETS } from '../helpers/databases.js';
 
 /** The behaviour every store must have, run against SQLite and PostgreSQL alike. */
 
@@ -20,8 +20,6 @@ function event(customer: string, overrides: Partial<NewEvent> = {}): NewEvent {
     ...overrides,
   };
 }
-
-afterAll(() => dropPostgresSchemas());
 
 describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   let now = 1_000_000;

@@ -1,12 +1,10 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyStore, TargetNotEmptyError } from '../../src/store/copy.js';
 import { openStore } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/open.js';
 import { tempDir } from '../helpers/config.js';
-import { dropPostgresSchemas, freshPostgresUrl, PG_URL } from '../helpers/databases.js';
-
-afterAll(() => dropPostgresSchemas());
+import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 
 describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
   it('copies events, journal, history and alerts with their ids; new events continue after them', async () => {

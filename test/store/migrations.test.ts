@@ -1,10 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/open.js';
-import { dropPostgresSchemas, STORE_TARGETS } from '../helpers/databases.js';
-
-afterAll(() => dropPostgresSchemas());
+import { STORE_TARGETS } from '../helpers/databases.js';
 
 describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
   it('an inbox from before step numbering keeps its steps in the order they were done', async ({ skip }) => {

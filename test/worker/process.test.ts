@@ -87,7 +87,15 @@ describe('a real server process', () => {
     first.child.kill('SIGTERM');
     // It stops taking requests at once (the listener closes), while the step runs on. The probe
     // has no effect: a delivery that slipped in before the signal landed would run.
-    await waitFor(() => fetch(`${first.url}/secure`).then(() => false, () => true), 5_000, 'listener closed');
+    await waitFor(
+      () =>
+        fetch(`${first.url}/secure`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      'listener closed',
+    );
     await expect(deliver(first.url, approvedSale(2))).rejects.toThrow();
     expect(await first.exited).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(600); // it waited for the step

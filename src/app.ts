@@ -25,6 +25,8 @@ export interface AppDeps {
   trustProxy?: boolean | number | string;
   /** Wrong webhook signatures one address may send per 10 minutes before it gets 429. */
   failedSignatureLimit?: number;
+  /** Event types some handler acts on (the others are recorded as ignored at intake). */
+  handledTypes?: ReadonlySet<string>;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -69,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
       tokens: deps.webhookTokens,
       onStored: deps.onEventStored,
       failedSignatureLimit: deps.failedSignatureLimit,
+      handledTypes: deps.handledTypes,
     }),
   );
   if (deps.adminToken) app.use(adminRouter({ store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored }));

@@ -88,7 +88,7 @@ export const configSchema = z
     MAX_ATTEMPTS: int(10, 1),
     RETRY_BASE_MS: int(30_000, 1),
     RETRY_MAX_MS: int(3_600_000, 1),
-    LEASE_MS: int(60_000, 1_000),
+    LEASE_MS: int(15_000, 1_000),
     POLL_INTERVAL_MS: int(1_000, 10),
     SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
     HTTP_TIMEOUT_MS: int(15_000, 100),

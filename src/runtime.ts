@@ -123,6 +123,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onEventStored: () => worker.wake(),
     adminToken: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
+    handledTypes: new Set(Object.keys(handlers)),
   });
 
   let server: Server | undefined;

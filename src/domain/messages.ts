@@ -37,6 +37,9 @@ const EVENT_LABELS: Record<string, string> = {
   revoke_access: 'fim do acesso agendado',
 };
 
+/** The outcome of an event no flow acts on (boleto/PIX gerado, carrinho abandonado, …). */
+export const NO_ACTION_OUTCOME = 'Evento registrado; nenhuma ação para este tipo.';
+
 export function eventLabel(type: string): string {
   return EVENT_LABELS[type] ?? type;
 }

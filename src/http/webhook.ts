@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import { parseDelivery } from '../kiwify/payload.js';
 import { looksLikeSignature, verifyKiwifySignature } from '../kiwify/signature.js';
 import type { Store } from '../store/index.js';
@@ -13,6 +14,8 @@ export interface WebhookDeps {
   onStored?: () => void;
   /** Wrong signatures one address may send per window before it gets 429 (default 30 per 10 min). */
   failedSignatureLimit?: number;
+  /** Event types some flow acts on; the others are recorded as `ignored` at once (default: all handled). */
+  handledTypes?: ReadonlySet<string>;
 }
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -75,7 +78,7 @@ function bodyBudget(total: number): RequestHandler {
  * Processing happens later in the worker; the answer never waits for an external system.
  * An unsigned request costs one HMAC per token over at most 1 MB, and nothing else.
  */
-export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30 }: WebhookDeps): Router {
+export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30, handledTypes }: WebhookDeps): Router {
   const router = Router();
   const readBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false });
   const readSmallBody = express.raw({ type: () => true, limit: LIMITED_BODY_LIMIT, inflate: false });
@@ -100,13 +103,15 @@ export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 
       }
 
       const { delivery } = parsed;
+      // A type no flow acts on is recorded as done with at once: nothing waits on it, no worker pass.
+      const ignored = handledTypes && !handledTypes.has(delivery.eventType) ? { outcome: NO_ACTION_OUTCOME } : undefined;
       try {
-        const { id, duplicate } = await store.inbox.insert(delivery);
+        const { id, duplicate } = await store.inbox.insert({ ...delivery, ignored });
         // One log line per request: these fields join pino-http's completion line (see app.ts).
         res.locals.log = { eventId: id, eventType: delivery.eventType, duplicate };
         res.locals.logMessage = duplicate ? 'entrega repetida' : 'evento recebido';
         res.json({ ok: true, eventId: String(id), duplicate });
-        if (!duplicate) onStored?.();
+        if (!duplicate && !ignored) onStored?.();
       } catch (err) {
         req.log.error({ err }, 'não foi possível gravar o evento');
         sendError(res, 503, 'Não foi possível registrar o evento agora; a Kiwify tentará de novo.');

@@ -58,12 +58,34 @@ export class Inbox {
     const result = new Map<string, InsertResult>();
     if (this.dialect === 'postgres') {
       // One statement, race-free across instances: the no-op update makes a conflicting row come
-      // back too (xmax = 0 only for rows this statement inserted).
+      // back too (xmax = 0 only for rows this statement inserted). The second part gives each
+      // customer of a new, available event its head; its no-op update waits for whoever holds
+      // that head's lock (see heads.ts), so a head being removed at that moment is put back.
       const returned = await this.db
-        .insertInto('events')
-        .values(rows)
-        .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
-        .returning(['id', 'dedupe_key', sql<boolean>`(xmax = 0)`.as('inserted')])
+        .with('ins', (db) =>
+          db
+            .insertInto('events')
+            .values(rows)
+            .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
+            .returning(['id', 'dedupe_key', 'customer_key', 'status', 'available_at', 'received_at', 'next_run_at', sql<boolean>`(xmax = 0)`.as('inserted')]),
+        )
+        .with('new_heads', (db) =>
+          db
+            .insertInto('queue_heads')
+            .columns(['customer_key', 'event_id', 'run_at'])
+            .expression((eb) =>
+              eb
+                .selectFrom('ins')
+                .select((s) => ['customer_key', s.fn.min('id').as('event_id'), s.fn.min('next_run_at').as('run_at')])
+                .where('inserted', '=', true)
+                .where('status', '=', 'pending')
+                .whereRef('available_at', '<=', 'received_at')
+                .groupBy('customer_key'),
+            )
+            .onConflict((oc) => oc.column('customer_key').doUpdateSet({ event_id: (eb) => eb.ref('queue_heads.event_id') })),
+        )
+        .selectFrom('ins')
+        .select(['id', 'dedupe_key', 'inserted'])
         .execute();
       for (const r of returned) result.set(r.dedupe_key, { id: r.id, duplicate: !r.inserted });
       return result;
@@ -74,9 +96,22 @@ export class Inbox {
         .insertInto('events')
         .values(rows)
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning(['id', 'dedupe_key'])
+        .returning(['id', 'dedupe_key', 'customer_key', 'status', 'available_at', 'received_at', 'next_run_at'])
         .execute();
       for (const r of inserted) result.set(r.dedupe_key, { id: r.id, duplicate: false });
+      const heads = new Map<string, { customer_key: string; event_id: number; run_at: number }>();
+      for (const r of inserted) {
+        if (r.status !== 'pending' || r.available_at > r.received_at || heads.has(r.customer_key)) continue;
+        heads.set(r.customer_key, { customer_key: r.customer_key, event_id: r.id, run_at: r.next_run_at });
+      }
+      if (heads.size > 0) {
+        // A customer who already has a head keeps it: that event is older than these.
+        await trx
+          .insertInto('queue_heads')
+          .values([...heads.values()])
+          .onConflict((oc) => oc.column('customer_key').doNothing())
+          .execute();
+      }
       const missing = events.map((e) => e.dedupeKey).filter((key) => !result.has(key));
       if (missing.length > 0) {
         const existing = await trx.selectFrom('events').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute();
@@ -104,7 +139,9 @@ export class Inbox {
           .join(' | '),
       ),
       body: event.bodyText ?? JSON.stringify(event.body),
-      status: 'pending',
+      status: event.ignored ? 'ignored' : 'pending',
+      outcome: event.ignored?.outcome ?? null,
+      finished_at: event.ignored ? now : null,
       attempts: 0,
       available_at: availableAt,
       next_run_at: availableAt,

@@ -8,6 +8,7 @@ import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open.js';
 import { EventQueries } from './queries.js';
 import { Queue } from './queue.js';
+import { OwnerLocks } from './owner-locks.js';
 import { SessionStore } from './sessions.js';
 
 /** The database behind the server, one module per concern. */
@@ -27,6 +28,8 @@ export interface Store {
   sessions: SessionStore;
   /** Connection check results. */
   checks: CheckStore;
+  /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
+  ownerLocks?: OwnerLocks;
   /** One trivial query: the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export async function openStore(
   onConnectionError?: (err: Error) => void,
 ): Promise<Store> {
   const { db, dialect } = await openDatabase(config, onConnectionError);
+  const ownerLocks = dialect === 'postgres' ? new OwnerLocks(db) : undefined;
   return {
     dialect,
     inbox: new Inbox(db, dialect, clock),
@@ -48,10 +52,14 @@ export async function openStore(
     alerts: new AlertStore(db, clock),
     sessions: new SessionStore(db, clock),
     checks: new CheckStore(db, clock),
+    ownerLocks,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await ownerLocks?.releaseAll();
+      await db.destroy();
+    },
   };
 }
 

@@ -130,6 +130,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '005_queue_heads': {
+      // Claims read one row per customer (queue_heads) instead of walking the events table, and
+      // the lookups that keep those rows right only touch open events (partial indexes).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('queue_heads')
+          .addColumn('customer_key', 'text', (col) => col.primaryKey())
+          .addColumn('event_id', idType, (col) => col.notNull())
+          .addColumn('run_at', 'bigint', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('queue_heads_due').on('queue_heads').columns(['run_at', 'event_id']).execute();
+        // Every lookup by status now has a partial index of its own; a general one on status would
+        // tempt SQLite's planner away from them (a waiting backlog walked on every claim).
+        await db.schema.dropIndex('events_due').execute();
+        await sql`create index events_waiting_customer on events (customer_key, id) where status in ('pending', 'retrying')`.execute(db);
+        await sql`create index events_processing on events (customer_key) where status = 'processing'`.execute(db);
+        await sql`create index events_scheduled on events (available_at) where status in ('pending', 'retrying') and available_at > received_at`.execute(
+          db,
+        );
+        // The heads of an inbox that was already running: its running events, else each customer's
+        // earliest waiting one (scheduled ones join when due, as at run time).
+        await sql`insert into queue_heads (customer_key, event_id, run_at)
+          select customer_key, min(id), 0 from events where status = 'processing' group by customer_key`.execute(db);
+        await sql`insert into queue_heads (customer_key, event_id, run_at)
+          select customer_key, min(id), 0 from events
+          where status in ('pending', 'retrying') and available_at <= received_at group by customer_key
+          on conflict (customer_key) do nothing`.execute(db);
+        await sql`update queue_heads set run_at = (
+          select case when e.status = 'processing' then coalesce(e.lease_until, 0) else e.next_run_at end
+          from events e where e.id = queue_heads.event_id)`.execute(db);
+      },
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import type { EventRow, ListFilter } from './rows.js';
-import { WAITING_STATUSES, type Database, type EventStatus } from './schema.js';
+import type { Database, EventStatus } from './schema.js';
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -43,14 +43,16 @@ export class EventQueries {
     return counts;
   }
 
-  /** How long the oldest due, unclaimed event has been waiting (0 when none). */
+  /**
+   * How long the oldest work that could run has waited for a worker (0 when none): the queue's
+   * heads that are due — events blocked behind a running one of their customer are not late.
+   */
   async oldestDueWaitMs(): Promise<number> {
     const now = this.clock();
     const row = await this.db
-      .selectFrom('events')
-      .select((eb) => eb.fn.min('next_run_at').as('oldest'))
-      .where('status', 'in', WAITING_STATUSES)
-      .where('next_run_at', '<=', now)
+      .selectFrom('queue_heads')
+      .select((eb) => eb.fn.min('run_at').as('oldest'))
+      .where('run_at', '<=', now)
       .executeTakeFirst();
     const oldest = row?.oldest == null ? null : Number(row.oldest);
     return oldest === null ? 0 : now - oldest;

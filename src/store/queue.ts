@@ -1,14 +1,22 @@
+import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
-import { sql, type Kysely } from 'kysely';
+import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './heads.js';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
-import { OPEN_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES, type Database } from './schema.js';
+import { RETRYABLE_STATUSES, type Database } from './schema.js';
 
 /**
  * The work queue: workers claim due events under a lease (renewed while they run), and every
  * state change of a run is fenced by its claim, so a run whose lease was taken over cannot write.
+ *
+ * Per-customer order lives in queue_heads (see heads.ts): a customer's events run one at a time,
+ * in arrival order, and a claim reads only the heads that are due — its cost depends on how many
+ * events it takes, not on the history or on how many events wait behind a running one.
  */
 export class Queue {
+  /** Scheduled events that became available up to this time have joined the heads. */
+  private promotedUpTo = 0;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
@@ -16,50 +24,30 @@ export class Queue {
   ) {}
 
   /**
-   * Claims up to `limit` due events for `owner`, honouring per-customer order: an event waits
-   * while an earlier event of the same customer is still open and due, and while any event of
-   * that customer is running. A crashed owner's events come back once their lease expires.
-   * Events of `pausedTypes` (their upstream is down) are left waiting, their attempts untouched.
+   * Claims up to `limit` due events for `owner`: each the head of its customer, due (its next run
+   * has come, or the lease of its crashed run has ended). Events of `pausedTypes` (their
+   * upstream is down) are left waiting, their attempts untouched.
    */
   async claimDue(owner: string, limit: number, leaseMs: number, pausedTypes: readonly string[] = []): Promise<EventRow[]> {
     if (limit <= 0) return [];
-    const run = async (db: Kysely<Database>) => {
+    return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
-      let candidates = db
-        .selectFrom('events as e')
-        .select('e.id')
-        .$if(pausedTypes.length > 0, (qb) => qb.where('e.event_type', 'not in', [...pausedTypes]))
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('e.status', 'in', WAITING_STATUSES), eb('e.next_run_at', '<=', now)]),
-            eb.and([eb('e.status', '=', 'processing'), eb('e.lease_until', '<', now)]),
-          ]),
-        )
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('events as p')
-                .select(sql.lit(1).as('one'))
-                .whereRef('p.customer_key', '=', 'e.customer_key')
-                .whereRef('p.id', '<>', 'e.id')
-                .where((pb) =>
-                  pb.or([
-                    // an earlier event of the customer that is due and not finished
-                    pb.and([pb('p.id', '<', pb.ref('e.id')), pb('p.status', 'in', OPEN_STATUSES), pb('p.available_at', '<=', now)]),
-                    // any event of the customer running right now
-                    pb.and([pb('p.status', '=', 'processing'), pb('p.lease_until', '>=', now)]),
-                  ]),
-                ),
-            ),
-          ),
-        )
-        .orderBy('e.id')
+      await this.promoteScheduled(trx, now);
+      let due = trx
+        .selectFrom('queue_heads as h')
+        .select(['h.customer_key', 'h.event_id'])
+        .where('h.run_at', '<=', now)
+        .orderBy('h.run_at')
+        .orderBy('h.event_id')
         .limit(limit);
-      if (this.dialect === 'postgres') candidates = candidates.forUpdate('e').skipLocked();
-      const ids = (await candidates.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return db
+      if (pausedTypes.length > 0) {
+        due = due.innerJoin('events as e', 'e.id', 'h.event_id').where('e.event_type', 'not in', [...pausedTypes]);
+      }
+      // Instances claim side by side: a head another one is claiming is skipped, not waited for.
+      if (this.dialect === 'postgres') due = due.forUpdate('h').skipLocked();
+      const heads = await due.execute();
+      if (heads.length === 0) return [];
+      const claimed = await trx
         .updateTable('events')
         .set((eb) => ({
           status: 'processing',
@@ -68,51 +56,164 @@ export class Queue {
           attempts: eb('attempts', '+', 1),
           updated_at: now,
         }))
-        .where('id', 'in', ids)
+        .where(
+          'id',
+          'in',
+          heads.map((h) => h.event_id),
+        )
+        .where((eb) => eb.or([WAITING, eb.and([PROCESSING, eb('lease_until', '<', now)])]))
         .returningAll()
-        .execute()
-        .then((rows) => rows.sort((a, b) => a.id - b.id));
-    };
-    if (this.dialect === 'postgres') {
-      // Claims are serialised across instances by an advisory lock, so the ordering check of
-      // one claim always sees the result of the previous one.
-      return this.db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK_ID)})`.execute(trx);
-        return run(trx);
-      });
-    }
-    return this.db.transaction().execute(run);
+        .execute();
+      const taken = new Set(claimed.map((e) => e.customer_key));
+      if (taken.size > 0) {
+        await trx
+          .updateTable('queue_heads')
+          .set({ run_at: now + leaseMs })
+          .where('customer_key', 'in', [...taken])
+          .execute();
+      }
+      // A head that named an event no longer claimable is out of date: put it right.
+      await refreshHeads(
+        trx,
+        this.dialect,
+        heads.filter((h) => !taken.has(h.customer_key)).map((h) => h.customer_key),
+        now,
+      );
+      return claimed.sort((a, b) => a.id - b.id);
+    });
   }
 
+  /** Scheduled events whose time has come join their customers' heads (read through a partial index). */
+  private async promoteScheduled(trx: Kysely<Database>, now: number): Promise<void> {
+    const due = await trx
+      .selectFrom('events')
+      .select('customer_key')
+      .distinct()
+      .where(WAITING)
+      .where(SCHEDULED)
+      .where('available_at', '>', this.promotedUpTo)
+      .where('available_at', '<=', now)
+      .execute();
+    await refreshHeads(
+      trx,
+      this.dialect,
+      due.map((r) => r.customer_key),
+      now,
+    );
+    this.promotedUpTo = now;
+  }
+
+  /** The heartbeat: the events still held by these claims keep their leases (and their heads stay out of reach). */
   async extendLeases(claims: Claim[], leaseMs: number): Promise<void> {
     if (claims.length === 0) return;
-    await this.db
-      .updateTable('events')
-      .set({ lease_until: this.clock() + leaseMs })
-      .where('status', '=', 'processing')
-      .where((eb) => eb.or(claims.map((c) => held(eb, c))))
-      .execute();
+    const until = this.clock() + leaseMs;
+    await this.db.transaction().execute(async (trx) => {
+      await lockHead(
+        trx,
+        this.dialect,
+        claims.map((c) => c.customer_key),
+      );
+      const renewed = await trx
+        .updateTable('events')
+        .set({ lease_until: until })
+        .where(PROCESSING)
+        .where((eb) => eb.or(claims.map((c) => held(eb, c))))
+        .returning('id')
+        .execute();
+      if (renewed.length === 0) return;
+      await trx
+        .updateTable('queue_heads')
+        .set({ run_at: until })
+        .where(
+          'event_id',
+          'in',
+          renewed.map((r) => r.id),
+        )
+        .execute();
+    });
   }
 
   /** SQLite is one process: whatever was running when it stopped can be taken up at once. */
   async recoverAfterRestart(): Promise<number> {
     if (this.dialect !== 'sqlite') return 0;
-    const result = await this.db.updateTable('events').set({ lease_until: 0 }).where('status', '=', 'processing').executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return this.expireLeases();
   }
 
+  /**
+   * Ends the leases of events held by `owners` (all owners when omitted) at once: their runs are
+   * known to be over (their process is gone), so the work is taken up without waiting.
+   */
+  async expireLeases(owners?: string[]): Promise<number> {
+    if (owners?.length === 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      const running = await trx
+        .selectFrom('events')
+        .select(['id', 'customer_key'])
+        .where(PROCESSING)
+        .$if(owners !== undefined, (qb) => qb.where('lease_owner', 'in', owners!))
+        .execute();
+      if (running.length === 0) return 0;
+      await lockHead(
+        trx,
+        this.dialect,
+        running.map((r) => r.customer_key),
+      );
+      const expired = await trx
+        .updateTable('events')
+        .set({ lease_until: 0 })
+        .where(PROCESSING)
+        .where(
+          'id',
+          'in',
+          running.map((r) => r.id),
+        )
+        .returning('id')
+        .execute();
+      if (expired.length > 0) {
+        await trx
+          .updateTable('queue_heads')
+          .set({ run_at: 0 })
+          .where(
+            'event_id',
+            'in',
+            expired.map((r) => r.id),
+          )
+          .execute();
+      }
+      return expired.length;
+    });
+  }
+
+  /** Lease owners of running events, other than `self` (to find those whose process is gone). */
+  async otherLeaseOwners(self: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select('lease_owner')
+      .distinct()
+      .where(PROCESSING)
+      .where('lease_owner', '<>', self)
+      .execute();
+    return rows.map((r) => r.lease_owner).filter((o): o is string => o !== null);
+  }
+
+  /** Ends a run (fenced by its claim) and moves its customer's head on, in one transaction. */
   private async closeOut(
     claim: Claim,
     changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'next_run_at' | 'finished_at' | 'attempts'>>,
   ): Promise<boolean> {
-    const now = this.clock();
-    const result = await this.db
-      .updateTable('events')
-      .set({ ...changes, lease_owner: null, lease_until: null, updated_at: now })
-      .where('status', '=', 'processing')
-      .where((eb) => held(eb, claim))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.db.transaction().execute(async (trx) => {
+      const now = this.clock();
+      await lockHead(trx, this.dialect, [claim.customer_key]);
+      const result = await trx
+        .updateTable('events')
+        .set({ ...changes, lease_owner: null, lease_until: null, updated_at: now })
+        .where(PROCESSING)
+        .where((eb) => held(eb, claim))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await refreshHead(trx, this.dialect, claim.customer_key, now);
+      return true;
+    });
   }
 
   finish(claim: Claim, status: 'done' | 'ignored' | 'failed', outcome: string, error?: string) {
@@ -133,26 +234,30 @@ export class Queue {
    * with a fresh budget of attempts (a person fixed the cause).
    */
   async requeue(eventId: number): Promise<RequeueResult> {
-    const now = this.clock();
-    const result = await this.db
-      .updateTable('events')
-      .set((eb) => ({
-        status: 'pending',
-        attempts: 0,
-        next_run_at: now,
-        available_at: eb.case().when('available_at', '>', now).then(now).else(eb.ref('available_at')).end(),
-        updated_at: now,
-        finished_at: null,
-      }))
-      .where('id', '=', eventId)
-      .where('status', 'in', RETRYABLE_STATUSES)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) return 'queued';
-    const row = await this.db.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirst();
-    if (!row) return 'not_found';
-    return row.status === 'processing' ? 'running' : 'not_retryable';
+    return this.db.transaction().execute(async (trx) => {
+      const now = this.clock();
+      const found = await trx.selectFrom('events').select('customer_key').where('id', '=', eventId).executeTakeFirst();
+      if (!found) return 'not_found';
+      await lockHead(trx, this.dialect, [found.customer_key]);
+      const updated = await trx
+        .updateTable('events')
+        .set((eb) => ({
+          status: 'pending',
+          attempts: 0,
+          next_run_at: now,
+          available_at: eb.case().when('available_at', '>', now).then(now).else(eb.ref('available_at')).end(),
+          updated_at: now,
+          finished_at: null,
+        }))
+        .where('id', '=', eventId)
+        .where('status', 'in', RETRYABLE_STATUSES)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) {
+        const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();
+        return row.status === 'processing' ? 'running' : 'not_retryable';
+      }
+      await refreshHead(trx, this.dialect, found.customer_key, now);
+      return 'queued';
+    });
   }
 }
-
-/** Arbitrary constant naming the claim lock among PostgreSQL advisory locks. */
-const CLAIM_LOCK_ID = 7_240_517_311;

@@ -21,6 +21,8 @@ export interface NewEvent {
   bodyText?: string;
   /** A future time for scheduled work; default: now. */
   availableAt?: number;
+  /** Recorded as already `ignored` with this outcome (a type no flow handles): it never enters the queue. */
+  ignored?: { outcome: string };
   parentId?: number;
 }
 
@@ -44,7 +46,7 @@ export type RequeueResult = 'queued' | 'running' | 'not_found' | 'not_retryable'
  * Every write of a run is fenced by both, so a run whose lease was taken over — by another
  * instance, or by its own worker after an expired lease — can no longer write.
  */
-export type Claim = Pick<EventRow, 'id' | 'lease_owner' | 'attempts'>;
+export type Claim = Pick<EventRow, 'id' | 'lease_owner' | 'attempts' | 'customer_key'>;
 
 /** Thrown when a worker writes to an event it no longer holds (its lease expired and another took it). */
 export class LeaseLostError extends Error {

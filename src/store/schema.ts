@@ -108,6 +108,17 @@ export interface HealthChecksTable {
   detail: string | null;
 }
 
+/**
+ * The queue's front: one row per customer with work that may run, naming the event that runs
+ * next (its earliest open, available event — or the one running) and when it may (its next run,
+ * or while it runs, the end of its lease). A claim reads only due rows of this table.
+ */
+export interface QueueHeadsTable {
+  customer_key: string;
+  event_id: number;
+  run_at: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
@@ -116,4 +127,5 @@ export interface Database {
   alert_channels: AlertChannelsTable;
   admin_sessions: AdminSessionsTable;
   health_checks: HealthChecksTable;
+  queue_heads: QueueHeadsTable;
 }

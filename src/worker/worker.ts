@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, FlowError, isTransient, PermanentError } from '../domain/errors.js';
-import { formatTime, messages } from '../domain/messages.js';
+import { formatTime, messages, NO_ACTION_OUTCOME } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
@@ -69,6 +69,8 @@ export class Worker {
     this.started = true;
     const recovered = await this.opts.store.queue.recoverAfterRestart();
     if (recovered > 0) this.opts.log.warn({ recovered }, 'eventos interrompidos retomados após reinício');
+    await this.opts.store.ownerLocks?.hold(this.owner);
+    await this.takeUpWorkOfTheDead();
     this.heartbeat.start(Math.max(250, Math.floor(this.opts.leaseMs / 3)));
     this.claims.start();
   }
@@ -107,6 +109,24 @@ export class Worker {
       [...this.running.values()].map((r) => r.claim),
       this.opts.leaseMs,
     );
+    await this.takeUpWorkOfTheDead();
+  }
+
+  /**
+   * PostgreSQL: events leased to a worker whose process is gone (its advisory lock is free) are
+   * taken up at once, not after their lease — a restart does not wait for its own predecessor.
+   */
+  private async takeUpWorkOfTheDead(): Promise<void> {
+    const locks = this.opts.store.ownerLocks;
+    if (!locks) return;
+    const owners = await this.opts.store.queue.otherLeaseOwners(this.owner);
+    const gone: string[] = [];
+    for (const owner of owners) if (await locks.isGone(owner)) gone.push(owner);
+    const expired = await this.opts.store.queue.expireLeases(gone);
+    if (expired > 0) {
+      this.opts.log.warn({ expired, owners: gone.length }, 'eventos de um processo que parou retomados sem esperar a concessão');
+      this.wake();
+    }
   }
 
   /** Runs one claimed event. `event` is the claim: every write below is fenced by it. */
@@ -115,7 +135,7 @@ export class Worker {
     const log = baseLog.child({ eventId: event.id, eventType: event.event_type, attempt: event.attempts });
     const handler = handlers[event.event_type];
     if (!handler) {
-      await store.queue.finish(event, 'ignored', 'Evento registrado; nenhuma ação para este tipo.');
+      await store.queue.finish(event, 'ignored', NO_ACTION_OUTCOME);
       log.info('evento ignorado (sem tratamento para este tipo)');
       return;
     }

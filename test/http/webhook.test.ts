@@ -157,6 +157,29 @@ describe('POST /webhook — body shapes', () => {
   });
 });
 
+describe('POST /webhook — types no flow acts on', () => {
+  it.each(['billet_created', 'pix_created', 'order_rejected', 'subscription_late', 'subscription_renewed'])(
+    '%s is recorded as ignored at once, with no worker pass',
+    async (type) => {
+      const body = bodyOf({ ...fixture('order_approved.subscription'), webhook_event_type: type });
+      const res = await post(signedPath(body), body);
+      expect(res.status).toBe(200);
+      // The worker never started here: the row was stored finished.
+      expect(await runtime.store.events.get(Number(res.body.eventId))).toMatchObject({
+        status: 'ignored',
+        outcome: 'Evento registrado; nenhuma ação para este tipo.',
+        attempts: 0,
+      });
+    },
+  );
+
+  it('an approval is queued, not ignored', async () => {
+    const body = bodyOf(fixture('order_approved.one_off'));
+    const res = await post(signedPath(body), body);
+    expect((await runtime.store.events.get(Number(res.body.eventId)))!.status).toBe('pending');
+  });
+});
+
 describe('POST /webhook — deduplication', () => {
   it('answers a redelivery with the first id and changes nothing', async () => {
     const body = bodyOf(fixture('order_approved.one_off'));

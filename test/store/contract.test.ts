@@ -171,6 +171,54 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
     });
 
+    it('a scheduled event that comes due waits its turn behind a running one, then goes before later ones', async () => {
+      const scheduled = await store.inbox.insert(event('A', { availableAt: now + 1_000 }));
+      const running = await store.inbox.insert(event('A'));
+      await claim('w', 10, 60_000);
+      const later = await store.inbox.insert(event('A'));
+      now += 1_000; // the scheduled one is due, but the customer is busy
+      expect(await claim('w', 10, 60_000)).toEqual([]);
+      await store.queue.finish(claimOf(running.id), 'done', 'ok');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([scheduled.id]);
+      await store.queue.finish(claimOf(scheduled.id), 'done', 'ok');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([later.id]);
+    });
+
+    it('a claim looks only at each customer\'s next event: a long history and a long backlog change nothing', async () => {
+      for (let i = 0; i < 200; i += 1) {
+        const done = await store.inbox.insert(event('A'));
+        await claim('w', 1, 60_000);
+        await store.queue.finish(claimOf(done.id), 'done', 'ok');
+      }
+      const backlog = [];
+      for (let i = 0; i < 200; i += 1) backlog.push((await store.inbox.insert(event('A'))).id);
+      const other = await store.inbox.insert(event('B'));
+      // Two customers with work: two claims, whatever is behind them.
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([backlog[0], other.id]);
+      expect(await claim('w', 10, 60_000)).toEqual([]);
+      await store.queue.finish(claimOf(backlog[0]), 'done', 'ok');
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([backlog[1]]);
+    });
+
+    it('a type no flow acts on is stored ignored and never claimed', async () => {
+      const { id } = await store.inbox.insert(event('A', { eventType: 'pix_created', ignored: { outcome: 'nada a fazer' } }));
+      expect(await store.events.get(id)).toMatchObject({ status: 'ignored', outcome: 'nada a fazer', finished_at: now });
+      const next = await store.inbox.insert(event('A'));
+      expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([next.id]);
+    });
+
+    it('the leases of an owner known to be gone end at once; others keep theirs', async () => {
+      const a = await store.inbox.insert(event('A'));
+      const b = await store.inbox.insert(event('B'));
+      await claim('dead', 1, 60_000);
+      await claim('alive', 1, 60_000);
+      expect(await store.queue.otherLeaseOwners('alive')).toEqual(['dead']);
+      expect(await store.queue.expireLeases(['dead'])).toBe(1);
+      const retaken = await claim('alive', 10, 60_000);
+      expect(retaken.map((e) => [e.id, e.attempts])).toEqual([[a.id, 2]]);
+      expect(claimOf(b.id).lease_owner).toBe('alive');
+    });
+
     it('gives an expired lease to another worker and stops the old owner from writing', async () => {
       const { id } = await store.inbox.insert(event('A'));
       const [dead] = await claim('dead', 1, 1_000);
@@ -341,6 +389,35 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
     try {
       const { id } = await stores[0].inbox.insert(event('A'));
       expect((await stores[2].events.get(id))?.id).toBe(id);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('a worker\'s advisory lock proves it alive; once its session ends, it is known to be gone', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const [alive, observer] = await Promise.all([openStore(config), openStore(config)]);
+    try {
+      await alive.ownerLocks!.hold('worker-a');
+      expect(await observer.ownerLocks!.isGone('worker-a')).toBe(false);
+      expect(await observer.ownerLocks!.isGone('worker-never-seen')).toBe(true);
+      await alive.close(); // its connection closes: PostgreSQL drops the lock
+      expect(await observer.ownerLocks!.isGone('worker-a')).toBe(true);
+    } finally {
+      await observer.close();
+    }
+  });
+
+  it('instances claiming at the same time never take one customer twice, nor the same event', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+    try {
+      for (let i = 0; i < 60; i += 1) await stores[0].inbox.insert(event(String(i % 20)));
+      const claimed = (await Promise.all(stores.map((s, n) => s.queue.claimDue(`w${n}`, 30, 60_000)))).flat();
+      expect(claimed).toHaveLength(20); // one per customer
+      expect(new Set(claimed.map((e) => e.customer_key)).size).toBe(20);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

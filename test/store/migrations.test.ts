@@ -31,4 +31,34 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
       await store.close();
     }
   });
+
+  it('an inbox from before the queue heads keeps its queue: running, waiting and scheduled events', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const old = await openDatabase(config, undefined, '004_health_checks');
+    const now = Date.now();
+    const insert = async (key: string, customer: string, status: string, at: { available?: number; lease?: number } = {}) => {
+      const { rows } = await sql<{ id: number }>`
+        insert into events (dedupe_key, event_type, customer_key, search_text, body, status, available_at, next_run_at, lease_owner, lease_until, received_at, updated_at)
+        values (${key}, 'order_approved', ${customer}, '', '{}', ${status}, ${at.available ?? now - 1000}, ${at.available ?? now - 1000},
+                ${at.lease ? 'old-worker' : null}, ${at.lease ?? null}, ${now - 1000}, ${now - 1000}) returning id`.execute(old.db);
+      return rows[0].id;
+    };
+    const running = await insert('r', 'A', 'processing', { lease: now - 1 }); // its worker died before the upgrade
+    const behind = await insert('b', 'A', 'pending');
+    const waiting = await insert('w', 'B', 'retrying');
+    const scheduled = await insert('s', 'C', 'pending', { available: now + 3_600_000 });
+    await old.db.destroy();
+
+    const store = await openStore(config);
+    try {
+      const claimed = await store.queue.claimDue('new-worker', 10, 60_000);
+      expect(claimed.map((e) => e.id).sort()).toEqual([running, waiting].sort());
+      expect(claimed.map((e) => e.id)).not.toContain(scheduled);
+      await store.queue.finish(claimed.find((e) => e.id === running)!, 'done', 'ok');
+      expect((await store.queue.claimDue('new-worker', 10, 60_000)).map((e) => e.id)).toEqual([behind]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { fakeApp, listenFake, sleep } from '../../src/sandbox/fake-server.js';
 import { openStore } from '../../src/store/index.js';
 import { tempDir, testEnv } from '../helpers/config.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
+import { STORE_TARGETS } from '../helpers/databases.js';
 import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/runtime.js';
 
@@ -37,10 +38,14 @@ async function serverProcess(env: Record<string, string>) {
   return p;
 }
 
-describe('a real server process', () => {
-  it('killed with SIGKILL mid-step loses nothing: after restart the event completes and finished steps do not run again', async () => {
+describe.each(STORE_TARGETS)('a real server process on $name', (target) => {
+  it('killed with SIGKILL mid-step loses nothing: its restart takes the event up at once (not after the 60 s lease), finished steps do not run again', async ({
+    skip,
+  }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
     const recorder = await startRecorder();
-    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), SQLITE_PATH: join(tempDir(), 'crash.db') });
+    const storage = await target.fresh();
+    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), LEASE_MS: '60000', ...storage });
     recorder.hold.set('second', 'forever');
 
     const first = await serverProcess(env);
@@ -51,8 +56,10 @@ describe('a real server process', () => {
 
     recorder.hold.delete('second');
     const second = await serverProcess(env);
-    const inbox = await openStore({ SQLITE_PATH: env.SQLITE_PATH });
+    const inbox = await openStore(storage);
     try {
+      // Well within the lease: SQLite knows it is the only process; PostgreSQL sees the dead
+      // process's advisory lock gone.
       await waitFor(
         async () => (await inbox.events.countByStatus()).done === 1 && recorder.calls.filter((c) => c.step === 'second').length === 2,
         10_000,
@@ -65,7 +72,7 @@ describe('a real server process', () => {
     await second.exited;
 
     expect(recorder.calls.map((c) => c.step)).toEqual(['first', 'second', 'second']);
-    const store = await openStore({ SQLITE_PATH: env.SQLITE_PATH });
+    const store = await openStore(storage);
     try {
       const event = await store.events.get(Number(body.eventId));
       expect(event).toMatchObject({ status: 'done', attempts: 2, outcome: 'duas etapas concluídas' });
@@ -74,7 +81,9 @@ describe('a real server process', () => {
     }
     await recorder.close();
   });
+});
 
+describe('a real server process', () => {
   it('on SIGTERM stops taking deliveries, lets the running step finish, and exits 0; the rest runs after restart', async () => {
     const recorder = await startRecorder();
     const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), SQLITE_PATH: join(tempDir(), 'drain.db') });

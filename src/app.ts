@@ -8,6 +8,7 @@ import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
 import { webhookRouter } from './http/webhook.js';
 import { adminRouter } from './http/admin/index.js';
+import { CourseCatalog } from './support/catalog.js';
 
 export interface AppDeps {
   log: Logger;
@@ -21,6 +22,8 @@ export interface AppDeps {
   onEventStored?: () => void;
   /** Enables /admin (page and API). */
   adminToken?: string;
+  /** The EAD's course catalog for /admin (default: none, so course ids are not checked). */
+  catalog?: CourseCatalog;
   /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default false. */
   trustProxy?: boolean | number | string;
   /** Wrong webhook signatures one address may send per 10 minutes before it gets 429. */
@@ -28,6 +31,8 @@ export interface AppDeps {
   /** Event types some handler acts on (the others are recorded as ignored at intake). */
   handledTypes?: ReadonlySet<string>;
 }
+
+const NO_CATALOG = { unitCourses: () => Promise.reject(new Error('catálogo do EAD não configurado')) };
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -74,7 +79,10 @@ export function createApp(deps: AppDeps): Express {
       handledTypes: deps.handledTypes,
     }),
   );
-  if (deps.adminToken) app.use(adminRouter({ store: deps.store, token: deps.adminToken, onRetry: deps.onEventStored }));
+  if (deps.adminToken) {
+    const catalog = deps.catalog ?? new CourseCatalog(NO_CATALOG, deps.clock ?? systemClock);
+    app.use(adminRouter({ store: deps.store, token: deps.adminToken, catalog, onRetry: deps.onEventStored }));
+  }
   app.use(notFound);
   app.use(errorHandler);
   return app;

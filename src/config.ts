@@ -73,6 +73,16 @@ const storageShape = {
   ),
 };
 
+/** The deadline of every outbound call. */
+const httpTimeout = int(15_000, 100);
+
+/** How to reach the EAD: also read by `npm run plans` (to check course ids against its catalog). */
+const eadShape = {
+  EAD_BASE_URL: url.default('https://meuappdecursos.com.br/ws/v2'),
+  EAD_API_KEY: z.string({ error: 'obrigatório (Portal do Licenciado > EAD > API)' }).trim().min(1),
+  EAD_UNIT_ID: z.string({ error: 'obrigatório (id da unidade no EAD)' }).trim().regex(/^\d+$/, 'deve ser o id numérico da unidade'),
+};
+
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -91,7 +101,7 @@ export const configSchema = z
     LEASE_MS: int(15_000, 1_000),
     POLL_INTERVAL_MS: int(1_000, 10),
     SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
-    HTTP_TIMEOUT_MS: int(15_000, 100),
+    HTTP_TIMEOUT_MS: httpTimeout,
     HEALTH_CHECK_INTERVAL_MS: int(600_000, 1_000),
     HEALTH_RECHECK_INTERVAL_MS: int(15_000, 100),
     HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).pipe(z.number().max(30_000, 'no máximo 30000 (a Kiwify desiste em ~5 s)')),
@@ -109,9 +119,7 @@ export const configSchema = z
 
     ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
 
-    EAD_BASE_URL: url.default('https://meuappdecursos.com.br/ws/v2'),
-    EAD_API_KEY: z.string({ error: 'obrigatório (Portal do Licenciado > EAD > API)' }).trim().min(1),
-    EAD_UNIT_ID: z.string({ error: 'obrigatório (id da unidade no EAD)' }).trim().regex(/^\d+$/, 'deve ser o id numérico da unidade'),
+    ...eadShape,
 
     CHATPRO_BASE_URL: url.default('https://v5.chatpro.com.br'),
     CHATPRO_INSTANCE_ID: optionalText,
@@ -192,4 +200,12 @@ const storageSchema = z.object(storageShape);
 /** Only the storage variables (SQLITE_PATH, DATABASE_URL), for tools that open the inbox directly. */
 export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): StorageSettings {
   return parseWith(storageSchema, env);
+}
+
+export type EadSettings = z.infer<typeof eadSchema>;
+const eadSchema = z.object({ ...eadShape, HTTP_TIMEOUT_MS: httpTimeout });
+
+/** Only the EAD's variables, for tools that read its catalog. */
+export function loadEadConfig(env: NodeJS.ProcessEnv = process.env): EadSettings {
+  return parseWith(eadSchema, env);
 }

@@ -14,6 +14,8 @@ import { EAD_BOUND_EVENTS } from './flows/registry.js';
 import { alertChannelsFromConfig, buildHandlers, clientsFromConfig, connectionChecksFor, type HandlerServices } from './wiring.js';
 import { ConnectionChecks } from './jobs/connection-checks.js';
 import { SecretBox } from './domain/secret-box.js';
+import { CourseCatalog } from './support/catalog.js';
+import { seedPlanMap } from './support/plans.js';
 import { systemClock, type Clock } from './timing/clock.js';
 
 /** HKDF purpose of the key that seals passwords in the journal. */
@@ -48,6 +50,8 @@ export interface Runtime {
   checks?: ConnectionChecks;
   alerts: AlertOutbox;
   dispatcher: AlertDispatcher;
+  /** The EAD's course catalog (the admin page's course picker and story names). */
+  catalog: CourseCatalog;
   app: ReturnType<typeof createApp>;
   /** Starts the worker and the dispatcher and listens on `port` (0 = any free port). */
   listen(port?: number): Promise<Server>;
@@ -76,6 +80,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     log,
     () => dispatcher.wake(),
   );
+  try {
+    await seedPlanMap(store, config.PLANS_FILE, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const clients = clientsFromConfig(config);
   const secrets = SecretBox.derive(config.SECRET_KEY ?? config.EAD_API_KEY, JOURNAL_SECRETS);
   const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
@@ -112,6 +122,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     pollMs: config.POLL_INTERVAL_MS,
     clock,
   });
+  const catalog = new CourseCatalog(clients.ead, clock);
   const housekeeping = new Housekeeping({ store, log, secrets, clock, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
   const app = createApp({
     log,
@@ -122,6 +133,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     onEventStored: () => worker.wake(),
     adminToken: config.ADMIN_TOKEN,
+    catalog,
     trustProxy: config.TRUST_PROXY,
     handledTypes: new Set(Object.keys(handlers)),
   });
@@ -151,6 +163,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     checks,
     alerts,
     dispatcher,
+    catalog,
     app,
     async listen(port = config.PORT) {
       // The port first: if it is taken, nothing else has started (deliveries that arrive before

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { signalListening } from './http/server.js';
 import { createRuntime } from './runtime.js';
 
-/** Reads the configuration, starts the server, stops cleanly on SIGTERM/SIGINT. Nothing else. */
+/** Reads the configuration, starts the server, stops cleanly on SIGTERM/SIGINT (or when the parent that started it over IPC is gone). Nothing else. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -19,18 +19,19 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(config);
   const server = await runtime.listen();
   signalListening((server.address() as AddressInfo).port);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      runtime.log.info({ signal }, 'sinal recebido');
-      runtime.stop().then(
-        () => process.exit(0),
-        (err) => {
-          runtime.log.error({ err }, 'erro ao desligar');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const stop = (reason: string): void => {
+    runtime.log.info({ reason }, 'desligando');
+    runtime.stop().then(
+      () => process.exit(0),
+      (err) => {
+        runtime.log.error({ err }, 'erro ao desligar');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(signal));
+  // Started by a parent over IPC (tests, benchmarks): never outlive it.
+  if (process.connected) process.once('disconnect', () => stop('parent_gone'));
 }
 
 main().catch((err) => {

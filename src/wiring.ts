@@ -5,8 +5,6 @@ import { EadClient } from './clients/ead.js';
 import type { AlertChannel } from './alerts/channels.js';
 import type { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
-import { messages } from './domain/messages.js';
-import { PlanCatalog } from './domain/plans.js';
 import type { SecretBox } from './domain/secret-box.js';
 import type { FlowDeps } from './flows/deps.js';
 import { handlersFor } from './flows/registry.js';
@@ -56,20 +54,12 @@ export interface HandlerServices {
   clock: Clock;
 }
 
-/** Builds the real clients from the configuration (the plan map is validated here: start-up fails if it is invalid). */
-export function flowDepsFromConfig(config: Config, { store, alerts, log, clients, secrets, clock }: HandlerServices): FlowDeps {
-  const plans = new PlanCatalog(
-    config.PLANS_FILE,
-    (error) => {
-      log.error({ problems: error.problems }, 'mapa de planos inválido; mantendo a versão anterior');
-      void alerts.enqueue(messages.planMapInvalid(error.problems));
-    },
-    (count) => log.info({ plans: count }, 'mapa de planos recarregado'),
-  );
+/** What the flows need, from the configuration, the clients and the store (the plan map is the store's). */
+export function flowDepsFromConfig(config: Config, { store, clients, secrets, clock }: HandlerServices): FlowDeps {
   return {
     ead: clients.ead,
     chatpro: clients.chatpro,
-    plans,
+    plans: store.plans,
     customerEvents: (customerKey) => store.events.byCustomer(customerKey),
     journaled: async <N extends keyof StepResults>(customerKey: string, step: N) =>
       (await store.journal.stepResults(customerKey, step)) as Map<number, StepResults[N]>,

@@ -106,7 +106,18 @@ export function statusError(
     : new PermanentError(message, code);
 }
 
+/**
+ * An upstream's text in one short line. An HTML error page (a CDN's 502, a login page) is told
+ * by its title, or its text without markup — never pasted whole into an error or an alert.
+ */
 export function shorten(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  let flat = text;
+  if (/<(!doctype|html|head|body|title|div|p|h1)\b/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1]?.trim();
+    flat = title
+      ? `página HTML "${title}"`
+      : `página HTML: ${text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')}`;
+  }
+  flat = flat.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

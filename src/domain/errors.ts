@@ -34,6 +34,11 @@ export function isTransient(err: unknown): boolean {
   return err instanceof FlowError ? err.transient : true;
 }
 
+/** The cause of a failure, for support (group, filter, replay by it): the FlowError's code. */
+export function errorCode(err: unknown): string {
+  return err instanceof FlowError ? err.code : 'unexpected';
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof Error) return scrubText(err.message);
   return scrubText(String(err));

@@ -3,6 +3,7 @@
  * alerts to support and WhatsApp messages to students. Error bodies of the HTTP API are in
  * src/http/errors.ts.
  */
+import { causeOf } from './causes.js';
 
 /** What a message names of an event (the inbox row has these, and more). */
 export interface EventFacts {
@@ -54,18 +55,23 @@ export function eventLine(event: EventFacts): string {
   return parts.join(' · ');
 }
 
-export function retryHint(eventId: number): string {
-  return `Depois de corrigir, reprocesse o evento ${eventId}: botão "Reprocessar" em /admin/events/${eventId} ou \`npm run events -- retry ${eventId}\`.`;
+/** Where support acts on an event: its page (and, when running it again helps, the CLI). */
+function whereToAct(eventId: number, retryHelps: boolean): string {
+  const cli = retryHelps ? ` ou \`npm run events -- retry ${eventId}\`` : '';
+  return `Detalhes e ações: /admin/events/${eventId}${cli}.`;
 }
 
 export const messages = {
-  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean) =>
-    [
+  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean, code?: string) => {
+    const cause = causeOf(code);
+    return [
       `🚨 *Falha:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
-      exhausted ? `Desistimos após ${attempts} tentativas.` : 'Erro permanente: não adianta tentar de novo sem corrigir.',
-      retryHint(event.id),
-    ].join('\n'),
+      ...(exhausted ? [`Desistimos após ${attempts} tentativas.`] : []),
+      `O que fazer: ${cause.todo}`,
+      whereToAct(event.id, cause.retryHelps),
+    ].join('\n');
+  },
 
   enrolled: (event: EventFacts, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
     `✅ *Matrícula:* ${eventLine(event)}\nAluno ${o.created ? 'novo' : 'já existente'} (id ${o.studentId}); ${o.courses.length} curso(s): ${o.courses.join(', ')}.\nBoas-vindas: ${o.welcome}.`,
@@ -74,7 +80,7 @@ export const messages = {
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
-      'O aluno está matriculado: avise-o por outro canal (login = CPF; para a senha, "Esqueci minha senha" no portal).',
+      `O aluno está matriculado. Corrija o celular em /admin/events/${event.id} para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal).`,
     ].join('\n'),
 
   revoked: (event: EventFacts, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
@@ -86,8 +92,6 @@ export const messages = {
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
 
-  planMapInvalid: (problems: string[]) =>
-    [`⚠️ *Mapa de planos inválido* — continuo usando a versão anterior. Corrija o arquivo:`, ...problems.map((p) => `• ${p}`)].join('\n'),
 
   connectionFailing: (system: string, reason: string) =>
     [

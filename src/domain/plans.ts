@@ -1,11 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { evaluate, parse } from '@humanwhocodes/momoa';
 import { z } from 'zod';
 import { normalizeText } from './text.js';
 
 /**
- * The plan map: which EAD courses each Kiwify plan (or product) gives.
- * File format (PLANS_FILE): `{"<plan name>": [course ids]}` or
+ * The plan map: which EAD courses each Kiwify plan (or product) gives. It lives in the database
+ * (store/plans.ts); a file is only read by the first start with an empty map and by
+ * `npm run plans -- import`. File format: `{"<plan name>": [course ids]}` or
  * `{"<plan name>": {"courses": [ids], "whatsappGroup": "https://..."}}`.
  * Names match ignoring case, accents and extra spaces.
  */
@@ -85,80 +86,58 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
   return plans;
 }
 
-/** Where the flows look plans up (the file-backed catalog below, or any other source). */
+/** Where the flows look plans up (the database's map, or a fixed one in tests). */
 export interface PlanLookup {
   /** The plan with this name (ignoring case, accents and extra spaces), if mapped. */
-  resolve(name: string | undefined): Plan | undefined;
+  resolve(name: string | undefined): Promise<Plan | undefined>;
 }
 
-/** A fixed plan map in memory (tests, and a map read once). */
+/** A fixed plan map in memory (tests). */
 export function planLookup(plans: Iterable<Plan>): PlanLookup {
   const byName = new Map([...plans].map((plan) => [normalizeText(plan.name), plan]));
-  return { resolve: (name) => (name ? byName.get(normalizeText(name)) : undefined) };
+  return { resolve: (name) => Promise.resolve(name ? byName.get(normalizeText(name)) : undefined) };
 }
 
-/**
- * The plan map in use, re-read when its file changes (no restart needed). An invalid edit never
- * replaces the valid map in use: `onInvalid` is told (log + alert) once per bad version.
- */
-export class PlanCatalog implements PlanLookup {
-  private plans: Map<string, Plan>;
-  private version: string;
-  private rejectedVersion: string | undefined;
-
-  constructor(
-    private readonly file: string,
-    private readonly onInvalid: (error: PlanMapError) => void = () => {},
-    private readonly onReload: (count: number) => void = () => {},
-  ) {
-    let text: string;
-    try {
-      this.version = this.fileVersion();
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new PlanMapError(file, [
-        missing
-          ? 'arquivo não encontrado: confira PLANS_FILE (vazio = o mapa da escola em src/plans.json)'
-          : `não foi possível ler o arquivo (${(err as Error).message}): confira PLANS_FILE`,
-      ]);
-    }
-    this.plans = parsePlanMap(text, file);
+/** Reads and validates a plan map file (PLANS_FILE, or `npm run plans -- import FILE`). */
+export function readPlanFile(file: string): Plan[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new PlanMapError(file, [
+      missing
+        ? 'arquivo não encontrado: confira PLANS_FILE (vazio = o mapa da escola em src/plans.json)'
+        : `não foi possível ler o arquivo (${(err as Error).message}): confira PLANS_FILE`,
+    ]);
   }
+  return [...parsePlanMap(text, file).values()];
+}
 
-  private fileVersion(): string {
-    const stat = statSync(this.file);
-    return `${stat.mtimeMs}:${stat.size}`;
-  }
+/** Longest plan name accepted (Kiwify's names are short; a name is a key). */
+export const MAX_PLAN_NAME = 200;
 
-  private refresh(): void {
-    let version: string;
-    try {
-      version = this.fileVersion();
-    } catch (err) {
-      version = `missing:${(err as NodeJS.ErrnoException).code}`;
-    }
-    if (version === this.version || version === this.rejectedVersion) return;
-    try {
-      this.plans = parsePlanMap(readFileSync(this.file, 'utf8'), this.file);
-      this.version = version;
-      this.rejectedVersion = undefined;
-      this.onReload(this.plans.size);
-    } catch (err) {
-      this.rejectedVersion = version;
-      const error = err instanceof PlanMapError ? err : new PlanMapError(this.file, [String(err)]);
-      this.onInvalid(error);
-    }
-  }
+const planInput = z.strictObject(
+  {
+    name: z
+      .string({ error: 'informe o nome do plano' })
+      .trim()
+      .min(1, 'informe o nome do plano')
+      .max(MAX_PLAN_NAME, `nome do plano longo demais (máx. ${MAX_PLAN_NAME} caracteres)`)
+      .refine((name) => normalizeText(name) !== '', 'informe o nome do plano'),
+    courses: courseIds.max(100, 'cursos demais para um plano (máx. 100)'),
+    whatsappGroup: z
+      .url({ protocol: /^https?$/, error: 'o link do grupo de WhatsApp deve ser um endereço https://' })
+      .max(500, 'link do grupo longo demais')
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `campo(s) desconhecido(s): ${issue.keys.join(', ')}` : undefined) },
+);
 
-  /** The plan with this name (ignoring case, accents and extra spaces), if mapped. */
-  resolve(name: string | undefined): Plan | undefined {
-    this.refresh();
-    return name ? this.plans.get(normalizeText(name)) : undefined;
-  }
-
-  all(): Plan[] {
-    this.refresh();
-    return [...this.plans.values()];
-  }
+/** One plan as support edits it (page, API, CLI): its problems in pt-BR, or the plan. */
+export function validatePlan(input: unknown): { ok: true; plan: Plan } | { ok: false; problems: string[] } {
+  const parsed = planInput.safeParse(input);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
+  const { name, courses, whatsappGroup } = parsed.data;
+  return { ok: true, plan: { name, courses: [...new Set(courses)], whatsappGroup } };
 }

@@ -28,8 +28,10 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
     if (orderRefunded(await deps.customerEvents(ctx.event.customer_key), ctx.event.order_id)) {
       return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
     }
-    const plan = planOf(order, deps);
+    const plan = await planOf(order, deps);
     const buyer = buyerOf(order);
+    // Support may have corrected the mobile (a welcome that could not be sent is then sent again).
+    buyer.phone = ctx.journal('phone_correction')?.phone ?? buyer.phone;
     const cpf = requireCpf(buyer, 'enrol');
 
     const { value: found } = await ctx.step('find_student', async () => ({
@@ -191,9 +193,11 @@ async function sendWelcome(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, plan:
       throw err;
     }
   });
-  // The password has done its job (or cannot be delivered): it leaves the database now.
+  // Delivered: the password has done its job and leaves the database now. Not delivered (no
+  // WhatsApp, a wrong number): it stays sealed, for a corrected number, until housekeeping wipes
+  // it after PASSWORD_RETENTION_DAYS.
   const cadastro = ctx.journal('cadastro');
-  if (cadastro?.sealedPassword !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, sealedPassword: undefined });
+  if (welcome.sent && cadastro?.sealedPassword !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, sealedPassword: undefined });
   if (!welcome.sent) {
     await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason)), 'welcome-skipped');
   }

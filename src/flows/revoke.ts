@@ -40,7 +40,7 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
     deps.journaled(ctx.event.customer_key, 'matricula'),
   ]);
 
-  const grant = grantOf(ctx.event, order, events, enrollments, deps);
+  const grant = await grantOf(ctx.event, order, events, enrollments, deps);
   if (!grant) {
     const product = planNameOf(order) ?? 'sem nome';
     await ctx.alert(messages.revokeUnmapped(ctx.event, product, maskDigits(cpf)), 'revoke-unmapped');
@@ -60,7 +60,7 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
     const had = await coursesOf(deps, student.id);
     if (had === null)
       throw new TransientError(`O EAD encontrou o aluno ${student.id} pelo CPF, mas não os cursos dele.`, 'courses_unreadable');
-    const neededByOtherSales = neededByOthers(events, enrollments, saleKeyOf(ctx.event), deps);
+    const neededByOtherSales = await neededByOthers(events, enrollments, saleKeyOf(ctx.event), deps);
     return {
       ...base,
       studentId: student.id,
@@ -82,33 +82,33 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
  * received at all (a sale from before the bridge, a lost webhook), its plan's courses; undefined
  * when that plan is not mapped either.
  */
-function grantOf(
+async function grantOf(
   event: EventRow,
   order: KiwifyOrder,
   events: EventRow[],
   enrollments: Map<number, Enrollment>,
   deps: FlowDeps,
-): Grant | undefined {
+): Promise<Grant | undefined> {
   const key = saleKeyOf(event);
   const approvals = events.filter((e) => e.event_type === 'order_approved' && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
   if (approvals.length > 0) {
     const courses = new Set(approvals.flatMap((a) => enrollments.get(a.id)?.enrolled ?? []));
     return { courses: [...courses], from: 'journal' };
   }
-  const plan = mappedPlan(order, deps);
+  const plan = await mappedPlan(order, deps);
   return plan && { courses: plan.courses, from: 'plan', planName: plan.name };
 }
 
 /** Courses the customer's other active sales need: their plans' courses and what they journaled. */
-function neededByOthers(
+async function neededByOthers(
   events: EventRow[],
   enrollments: Map<number, Enrollment>,
   exceptKey: string | undefined,
   deps: FlowDeps,
-): Set<number> {
+): Promise<Set<number>> {
   const needed = new Set<number>();
   for (const sale of activeSales(events, enrollments, exceptKey)) {
-    for (const id of deps.plans.resolve(sale.planName ?? undefined)?.courses ?? []) needed.add(id);
+    for (const id of (await deps.plans.resolve(sale.planName ?? undefined))?.courses ?? []) needed.add(id);
     for (const e of events) {
       if (saleKeyOf(e) !== sale.key) continue;
       const journaled = enrollments.get(e.id);

@@ -57,6 +57,8 @@ export interface StepResults {
   courses_before: { courses: string[] | null };
   matricula: Enrollment;
   welcome: WelcomeStep;
+  /** Support corrected the buyer's mobile (the welcome then runs again with it). */
+  phone_correction: { phone: string };
   decision: RevocationDecision;
   courses_before_delete: { courses: string[] | null };
   delete_student: { deleted: string };
@@ -77,6 +79,7 @@ const STEP_LABELS: Record<Exclude<StepName, RemoveCourseStep>, string> = {
   courses_before: 'Cursos que o aluno já tinha',
   matricula: 'Matrícula',
   welcome: 'Boas-vindas por WhatsApp',
+  phone_correction: 'Celular corrigido pelo suporte',
   decision: 'Decisão de revogação',
   courses_before_delete: 'Cursos do aluno conferidos antes da exclusão',
   delete_student: 'Exclusão do aluno no EAD',

@@ -30,7 +30,13 @@ export interface Head {
  */
 export async function lockHead(db: Kysely<Database>, dialect: Dialect, customerKeys: string[]): Promise<void> {
   if (dialect !== 'postgres' || customerKeys.length === 0) return;
-  await db.selectFrom('queue_heads').select('event_id').where('customer_key', 'in', customerKeys).orderBy('customer_key').forUpdate().execute();
+  await db
+    .selectFrom('queue_heads')
+    .select('event_id')
+    .where('customer_key', 'in', customerKeys)
+    .orderBy('customer_key')
+    .forUpdate()
+    .execute();
 }
 
 /**
@@ -59,7 +65,9 @@ export async function refreshHead(db: Kysely<Database>, dialect: Dialect, custom
         .orderBy('id')
         .limit(1)
         .executeTakeFirst();
-  const head = running ? { event_id: running.id, run_at: running.lease_until ?? 0 } : next && { event_id: next.id, run_at: next.next_run_at };
+  const head = running
+    ? { event_id: running.id, run_at: running.lease_until ?? 0 }
+    : next && { event_id: next.id, run_at: next.next_run_at };
   if (!head) {
     await db.deleteFrom('queue_heads').where('customer_key', '=', customerKey).execute();
     return;

@@ -67,7 +67,16 @@ export class Inbox {
             .insertInto('events')
             .values(rows)
             .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
-            .returning(['id', 'dedupe_key', 'customer_key', 'status', 'available_at', 'received_at', 'next_run_at', sql<boolean>`(xmax = 0)`.as('inserted')]),
+            .returning([
+              'id',
+              'dedupe_key',
+              'customer_key',
+              'status',
+              'available_at',
+              'received_at',
+              'next_run_at',
+              sql<boolean>`(xmax = 0)`.as('inserted'),
+            ]),
         )
         .with('new_heads', (db) =>
           db

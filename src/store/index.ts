@@ -9,6 +9,7 @@ import { openDatabase, type StorageConfig } from './open.js';
 import { EventQueries } from './queries.js';
 import { Queue } from './queue.js';
 import { OwnerLocks } from './owner-locks.js';
+import { PlanStore } from './plans.js';
 import { SessionStore } from './sessions.js';
 
 /** The database behind the server, one module per concern. */
@@ -28,6 +29,8 @@ export interface Store {
   sessions: SessionStore;
   /** Connection check results. */
   checks: CheckStore;
+  /** The plan map and its changes. */
+  plans: PlanStore;
   /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
   ownerLocks?: OwnerLocks;
   /** One trivial query: the database answers. */
@@ -52,6 +55,7 @@ export async function openStore(
     alerts: new AlertStore(db, clock),
     sessions: new SessionStore(db, clock),
     checks: new CheckStore(db, clock),
+    plans: new PlanStore(db, dialect, clock),
     ownerLocks,
     ping: async () => {
       await sql`select 1`.execute(db);

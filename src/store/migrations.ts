@@ -162,6 +162,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           from events e where e.id = queue_heads.event_id)`.execute(db);
       },
     },
+    '006_plans_and_causes': {
+      // The plan map moves into the database (edited from the admin page); events remember the
+      // code of their last error (their cause, for support) and how many times they ran.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('plans')
+          .addColumn('name_key', 'text', (col) => col.primaryKey())
+          .addColumn('name', 'text', (col) => col.notNull())
+          .addColumn('courses', 'text', (col) => col.notNull())
+          .addColumn('whatsapp_group', 'text')
+          .addColumn('updated_at', 'bigint', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('plan_changes')
+          .addColumn('id', idType, serialPrimaryKey)
+          .addColumn('at', 'bigint', (col) => col.notNull())
+          .addColumn('name', 'text', (col) => col.notNull())
+          .addColumn('action', 'text', (col) => col.notNull())
+          .addColumn('plan', 'text')
+          .addColumn('via', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.alterTable('events').addColumn('last_error_code', 'text').execute();
+        await db.schema
+          .alterTable('events')
+          .addColumn('runs', 'integer', (col) => col.notNull().defaultTo(0))
+          .execute();
+        await sql`update events set runs = attempts`.execute(db);
+        await sql`create index events_failed_cause on events (last_error_code) where status = 'failed'`.execute(db);
+        // The plans page counts sales per name from the index alone, not the events' bodies.
+        await sql`create index events_sales_by_plan on events (plan_name) where event_type = 'order_approved'`.execute(db);
+      },
+    },
   };
 }
 

@@ -26,10 +26,47 @@ export class EventQueries {
       .orderBy('id', 'desc')
       .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
     if (filter.status) query = query.where('status', '=', filter.status);
+    // A cause filters the failures (a finished event may still carry the code of an old error).
+    if (filter.cause) query = query.where('last_error_code', '=', filter.cause).where('status', '=', filter.status ?? 'failed');
     if (filter.before) query = query.where('id', '<', filter.before);
     const q = filter.q ? normalizeText(filter.q) : '';
     if (q) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
     return query.execute();
+  }
+
+  /** How many sales (approvals) each plan or product name had, as Kiwify spelled it. */
+  async salesByPlanName(): Promise<Array<{ name: string; sales: number }>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['plan_name', (eb) => eb.fn.countAll<number>().as('n')])
+      // A literal, so both databases use the partial index events_sales_by_plan.
+      .where(sql<boolean>`event_type = 'order_approved'`)
+      .where('plan_name', 'is not', null)
+      .groupBy('plan_name')
+      .execute();
+    return rows.map((r) => ({ name: r.plan_name!, sales: Number(r.n) }));
+  }
+
+  /** Failures needing attention, by cause (the code of their last error). */
+  async failuresByCause(): Promise<Array<{ code: string | null; count: number }>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['last_error_code', (eb) => eb.fn.countAll<number>().as('n')])
+      .where(sql<boolean>`status = 'failed'`)
+      .groupBy('last_error_code')
+      .execute();
+    return rows.map((r) => ({ code: r.last_error_code, count: Number(r.n) }));
+  }
+
+  /** Failed events (of one cause, when given), with their plan names: the failures needing attention. */
+  async failedOfCause(code?: string): Promise<Array<Pick<EventRow, 'id' | 'plan_name' | 'last_error_code'>>> {
+    return this.db
+      .selectFrom('events')
+      .select(['id', 'plan_name', 'last_error_code'])
+      .where(sql<boolean>`status = 'failed'`)
+      .$if(code !== undefined, (qb) => qb.where('last_error_code', '=', code!))
+      .orderBy('id')
+      .execute();
   }
 
   async countByStatus(): Promise<Record<EventStatus, number>> {
@@ -38,7 +75,7 @@ export class EventQueries {
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .groupBy('status')
       .execute();
-    const counts = { pending: 0, processing: 0, retrying: 0, done: 0, ignored: 0, failed: 0 };
+    const counts = { pending: 0, processing: 0, retrying: 0, done: 0, ignored: 0, failed: 0, resolved: 0 };
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
   }

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../timing/clock.js';
 import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './heads.js';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
-import { RETRYABLE_STATUSES, type Database } from './schema.js';
+import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, type Database, type EventStatus } from './schema.js';
 
 /**
  * The work queue: workers claim due events under a lease (renewed while they run), and every
@@ -54,6 +54,7 @@ export class Queue {
           lease_owner: owner,
           lease_until: now + leaseMs,
           attempts: eb('attempts', '+', 1),
+          runs: eb('runs', '+', 1),
           updated_at: now,
         }))
         .where(
@@ -199,7 +200,7 @@ export class Queue {
   /** Ends a run (fenced by its claim) and moves its customer's head on, in one transaction. */
   private async closeOut(
     claim: Claim,
-    changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'next_run_at' | 'finished_at' | 'attempts'>>,
+    changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'last_error_code' | 'next_run_at' | 'finished_at' | 'attempts'>>,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
@@ -216,12 +217,19 @@ export class Queue {
     });
   }
 
-  finish(claim: Claim, status: 'done' | 'ignored' | 'failed', outcome: string, error?: string) {
-    return this.closeOut(claim, { status, outcome, last_error: error ?? null, finished_at: this.clock() });
+  /** Ends a run for good; a failure keeps its message and the code of its cause. */
+  finish(claim: Claim, status: 'done' | 'ignored' | 'failed', outcome: string, error?: { message: string; code: string }) {
+    return this.closeOut(claim, {
+      status,
+      outcome,
+      last_error: error?.message ?? null,
+      last_error_code: error?.code ?? null,
+      finished_at: this.clock(),
+    });
   }
 
-  retryAt(claim: Claim, at: number, error: string) {
-    return this.closeOut(claim, { status: 'retrying', next_run_at: at, last_error: error });
+  retryAt(claim: Claim, at: number, error: { message: string; code: string }) {
+    return this.closeOut(claim, { status: 'retrying', next_run_at: at, last_error: error.message, last_error_code: error.code });
   }
 
   /** Gives an event back untouched (shutdown between steps): it does not count as an attempt. */
@@ -230,10 +238,36 @@ export class Queue {
   }
 
   /**
-   * Puts a failed, retrying or ignored event back in the queue to run now, its journal intact,
-   * with a fresh budget of attempts (a person fixed the cause).
+   * Closes a failure that support settled by hand (`resolved`, terminal): it leaves the queue
+   * and the count of failures needing attention.
    */
-  async requeue(eventId: number): Promise<RequeueResult> {
+  async resolve(eventId: number, outcome: string): Promise<'resolved' | 'running' | 'not_resolvable' | 'not_found'> {
+    return this.db.transaction().execute(async (trx) => {
+      const now = this.clock();
+      const found = await trx.selectFrom('events').select('customer_key').where('id', '=', eventId).executeTakeFirst();
+      if (!found) return 'not_found';
+      await lockHead(trx, this.dialect, [found.customer_key]);
+      const updated = await trx
+        .updateTable('events')
+        .set({ status: 'resolved', outcome, finished_at: now, updated_at: now })
+        .where('id', '=', eventId)
+        .where('status', 'in', RESOLVABLE_STATUSES)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) {
+        const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();
+        return row.status === 'processing' ? 'running' : 'not_resolvable';
+      }
+      await refreshHead(trx, this.dialect, found.customer_key, now);
+      return 'resolved';
+    });
+  }
+
+  /**
+   * Puts a failed, retrying or ignored event back in the queue to run now, its journal intact,
+   * with a fresh budget of attempts (a person fixed the cause). `from` widens what may be put
+   * back (a done sale whose welcome support resends).
+   */
+  async requeue(eventId: number, from: readonly EventStatus[] = RETRYABLE_STATUSES): Promise<RequeueResult> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
       const found = await trx.selectFrom('events').select('customer_key').where('id', '=', eventId).executeTakeFirst();
@@ -250,7 +284,7 @@ export class Queue {
           finished_at: null,
         }))
         .where('id', '=', eventId)
-        .where('status', 'in', RETRYABLE_STATUSES)
+        .where('status', 'in', from)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) {
         const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();

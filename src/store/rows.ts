@@ -33,6 +33,8 @@ export interface InsertResult {
 
 export interface ListFilter {
   status?: EventStatus;
+  /** Only failures of this cause (the code of their last error). */
+  cause?: string;
   q?: string;
   limit?: number;
   /** Only events with an id lower than this (paging, newest first). */

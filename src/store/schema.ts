@@ -2,14 +2,16 @@ import type { Generated } from 'kysely';
 
 /** Table shapes shared by the SQLite and PostgreSQL stores. Times are epoch milliseconds. */
 
-export const EVENT_STATUSES = ['pending', 'processing', 'retrying', 'done', 'ignored', 'failed'] as const;
+export const EVENT_STATUSES = ['pending', 'processing', 'retrying', 'done', 'ignored', 'failed', 'resolved'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 /** Waiting to run: claimable once due. */
 export const WAITING_STATUSES: readonly EventStatus[] = ['pending', 'retrying'];
 /** Work still ahead: waiting or running. */
 export const OPEN_STATUSES: readonly EventStatus[] = [...WAITING_STATUSES, 'processing'];
-/** Nothing more happens unless a person acts. */
-export const FINISHED_STATUSES: readonly EventStatus[] = ['done', 'ignored', 'failed'];
+/** Nothing more happens unless a person acts. `resolved`: a failure support settled by hand. */
+export const FINISHED_STATUSES: readonly EventStatus[] = ['done', 'ignored', 'failed', 'resolved'];
+/** Failures support may close by hand ("Marcar como resolvido"). */
+export const RESOLVABLE_STATUSES: readonly EventStatus[] = ['failed', 'retrying'];
 /** Statuses a person may send back to the queue (admin retry). */
 export const RETRYABLE_STATUSES: readonly EventStatus[] = ['failed', 'retrying', 'ignored'];
 
@@ -36,6 +38,10 @@ export interface EventsTable {
   lease_owner: string | null;
   lease_until: number | null;
   last_error: string | null;
+  /** The code of the last error (FlowError.code: `unmapped_plan`, `invalid_cpf`, `http_503`…): its cause. */
+  last_error_code: string | null;
+  /** Times a worker ran it, ever (attempts start again at a retry by a person; this never does). */
+  runs: Generated<number>;
   outcome: string | null;
   /** The event that scheduled this one, if any. */
   parent_id: number | null;
@@ -119,6 +125,30 @@ export interface QueueHeadsTable {
   run_at: number;
 }
 
+/** The plan map: which EAD courses each Kiwify plan (or product) gives. The source of truth. */
+export interface PlansTable {
+  /** The name as compared: lower case, no accents, single spaces (normalizeText). */
+  name_key: string;
+  /** The name as shown (as Kiwify sends it). */
+  name: string;
+  /** Course ids, JSON array of numbers. */
+  courses: string;
+  whatsapp_group: string | null;
+  updated_at: number;
+}
+
+/** Every change of the plan map: when, what, from where. */
+export interface PlanChangesTable {
+  id: Generated<number>;
+  at: number;
+  name: string;
+  action: 'set' | 'remove' | 'import';
+  /** The plan after the change (JSON), null when removed. */
+  plan: string | null;
+  /** Who or what made it: "painel", "API", "linha de comando", "importação inicial de PLANS_FILE". */
+  via: string;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
@@ -128,4 +158,6 @@ export interface Database {
   admin_sessions: AdminSessionsTable;
   health_checks: HealthChecksTable;
   queue_heads: QueueHeadsTable;
+  plans: PlansTable;
+  plan_changes: PlanChangesTable;
 }

@@ -1,3 +1,4 @@
+import { normalizeText } from '../domain/text.js';
 import type { Store } from '../store/index.js';
 import type { RequeueResult } from '../store/index.js';
 
@@ -53,4 +54,51 @@ export async function retryEvent(store: Store, eventId: number, via: string): Pr
   const result = await store.queue.requeue(eventId);
   if (result === 'queued') await store.journal.addHistory(eventId, 'manual', `Reprocessamento pedido ${via}.`);
   return result;
+}
+
+export type ResolveResult = Awaited<ReturnType<Store['queue']['resolve']>>;
+
+export const RESOLVE_MESSAGES: Record<Exclude<ResolveResult, 'resolved'>, { status: number; message: string }> = {
+  running: { status: 409, message: 'O evento está em processamento agora; aguarde terminar.' },
+  not_resolvable: { status: 409, message: 'Só eventos com falha ou aguardando nova tentativa podem ser marcados como resolvidos.' },
+  not_found: { status: 404, message: 'Evento não encontrado.' },
+};
+
+/** Longest note a resolution may carry. */
+export const MAX_NOTE = 500;
+
+/**
+ * Closes a failure support settled by hand, with a short note saying how: it leaves the failures
+ * needing attention, and the note and the time go into its story.
+ */
+export async function resolveEvent(store: Store, eventId: number, note: string, via: string): Promise<ResolveResult | 'no_note'> {
+  const text = note.replace(/\s+/g, ' ').trim().slice(0, MAX_NOTE);
+  if (!text) return 'no_note';
+  const result = await store.queue.resolve(eventId, `Resolvido manualmente: ${text}`);
+  if (result === 'resolved') await store.journal.addHistory(eventId, 'resolved', `Marcado como resolvido ${via}: ${text}`);
+  return result;
+}
+
+/** Which failures a bulk replay takes: those of one cause, or those of one plan (or both). */
+export interface FailureFilter {
+  code?: string;
+  plan?: string;
+}
+
+/** The failed events a bulk replay would take (the page shows how many before confirming). */
+export async function failuresMatching(store: Store, filter: FailureFilter): Promise<number[]> {
+  const plan = filter.plan ? normalizeText(filter.plan) : undefined;
+  return (await store.events.failedOfCause(filter.code))
+    .filter((e) => plan === undefined || normalizeText(e.plan_name ?? '') === plan)
+    .map((e) => e.id);
+}
+
+/** "Reprocessar todos": every failure of one cause (or plan) runs again; returns how many did. */
+export async function retryFailures(store: Store, filter: FailureFilter, via: string): Promise<number> {
+  if (!filter.code && !filter.plan) return 0;
+  let queued = 0;
+  for (const id of await failuresMatching(store, filter)) {
+    if ((await retryEvent(store, id, via)) === 'queued') queued += 1;
+  }
+  return queued;
 }

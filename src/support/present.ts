@@ -1,10 +1,12 @@
-import { eventLabel } from '../domain/messages.js';
-import { isSecretKey, maskDigits } from '../domain/privacy.js';
+import { eventLabel, formatTime } from '../domain/messages.js';
+import { maskDigits } from '../domain/privacy.js';
 import { buyerOf } from '../flows/buyer.js';
-import { stepLabel } from '../flows/steps.js';
 import { orderSchema } from '../kiwify/payload.js';
 import type { EventRow, EventStatus, HistoryRow } from '../store/index.js';
-import { RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
+import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
+import { causeOf, type Cause } from '../domain/causes.js';
+import { describeStep, oneLine, type CourseNames } from './story.js';
+import { canResendWelcome } from './welcome.js';
 
 /** How events look to people (admin API, admin page, CLI): pt-BR labels, personal data masked. */
 
@@ -15,6 +17,7 @@ export const STATUS_LABELS: Record<EventStatus, string> = {
   done: 'concluído',
   ignored: 'ignorado',
   failed: 'falhou',
+  resolved: 'resolvido',
 };
 
 export interface EventSummary {
@@ -23,7 +26,10 @@ export interface EventSummary {
   label: string;
   status: EventStatus;
   statusLabel: string;
+  /** Attempts of the current round (a retry by a person starts a new one). */
   attempts: number;
+  /** Times a worker ran it, ever. */
+  runs: number;
   orderRef: string | null;
   orderId: string | null;
   plan: string | null;
@@ -31,16 +37,31 @@ export interface EventSummary {
   customerEmail: string | null;
   receivedAt: string;
   nextRunAt: string | null;
+  /** The last error, one line — only while it is the current state (not while the event runs again). */
   lastError: string | null;
+  /** The code of the cause of a failure, and its short reason ("motivo"). */
+  cause: string | null;
+  reason: string | null;
   outcome: string | null;
 }
 
 export interface StoryEntry {
   at: string;
-  /** `received`, `step`, or a history kind (`retry`, `failed`, `done`, `ignored`, `manual`, …). */
+  /** `received`, `step`, or a history kind (`retry`, `failed`, `done`, `ignored`, `manual`, `resolved`, …). */
   kind: string;
   text: string;
-  detail?: unknown;
+}
+
+/** What support can do about an event, and what the page should say. */
+export interface EventActions {
+  /** "Reprocessar": only when running it again can change the outcome. */
+  retry: boolean;
+  /** "Marcar como resolvido": a failure support settles by hand. */
+  resolve: boolean;
+  /** "Corrigir celular e reenviar boas-vindas". */
+  resendWelcome: boolean;
+  /** What to do, in support's words (for a failure). */
+  todo: string | null;
 }
 
 export interface EventDetail extends EventSummary {
@@ -50,12 +71,15 @@ export interface EventDetail extends EventSummary {
   finishedAt: string | null;
   parentId: number | null;
   story: StoryEntry[];
+  /** Kept for the API's clients: whether "Reprocessar" is offered. */
   retryable: boolean;
+  actions: EventActions;
 }
 
 const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export function summarize(e: EventRow): EventSummary {
+  const failing = e.status === 'failed' || e.status === 'retrying';
   return {
     id: e.id,
     type: e.event_type,
@@ -63,6 +87,7 @@ export function summarize(e: EventRow): EventSummary {
     status: e.status,
     statusLabel: STATUS_LABELS[e.status],
     attempts: e.attempts,
+    runs: e.runs,
     orderRef: e.order_ref,
     orderId: e.order_id,
     plan: e.plan_name,
@@ -70,21 +95,46 @@ export function summarize(e: EventRow): EventSummary {
     customerEmail: e.customer_email,
     receivedAt: iso(e.received_at)!,
     nextRunAt: WAITING_STATUSES.includes(e.status) ? iso(e.next_run_at) : null,
-    lastError: e.last_error,
+    lastError: failing && e.last_error ? oneLine(e.last_error) : null,
+    cause: failing ? e.last_error_code : null,
+    reason: failing ? causeOf(e.last_error_code).reason : null,
     outcome: e.outcome,
   };
 }
 
-/** Journaled values that must never be shown (a password waiting for its welcome). */
-function hideSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(hideSecrets);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretKey(k) && v ? '[oculta]' : hideSecrets(v)]));
-  }
-  return value;
+/** What to do: for a failure, the cause's remedy; while retries remain, when the next one runs. */
+function todoFor(e: EventRow, cause: Cause): string {
+  if (e.status !== 'retrying') return cause.todo;
+  const next = `Nova tentativa automática em ${formatTime(e.next_run_at)}.`;
+  return cause.retryHelps ? `${next} Para não esperar, use "Reprocessar".` : `${next} ${cause.todo}`;
 }
 
-export function detail(e: EventRow, steps: Array<{ step: string; doneAt: number; result: unknown }>, history: HistoryRow[]): EventDetail {
+/** A failure's remedy: whether running it again helps (an unmapped plan helps once it is mapped). */
+function actionsFor(e: EventRow, steps: ReadonlyMap<string, unknown>, planMapped: boolean): EventActions {
+  const cause = causeOf(e.last_error_code);
+  const failing = e.status === 'failed' || e.status === 'retrying';
+  const helps = !failing || cause.retryHelps || (e.last_error_code === 'unmapped_plan' && planMapped);
+  return {
+    retry: RETRYABLE_STATUSES.includes(e.status) && helps,
+    resolve: RESOLVABLE_STATUSES.includes(e.status),
+    resendWelcome: e.status !== 'processing' && canResendWelcome(e.event_type, steps),
+    todo: !failing || (e.last_error_code === 'unmapped_plan' && planMapped) ? null : todoFor(e, cause),
+  };
+}
+
+export interface DetailContext {
+  /** Course names by id, from the EAD's catalog. */
+  names: CourseNames;
+  /** Whether the event's plan is mapped now (an unmapped-plan failure can then be replayed). */
+  planMapped: boolean;
+}
+
+export function detail(
+  e: EventRow,
+  steps: Array<{ step: string; doneAt: number; result: unknown }>,
+  history: HistoryRow[],
+  context: DetailContext = { names: new Map(), planMapped: false },
+): EventDetail {
   let customer: EventDetail['customer'] = { name: e.customer_name, email: e.customer_email, phone: null, cpf: null, cnpj: null };
   try {
     const buyer = buyerOf(orderSchema.parse(JSON.parse(e.body)));
@@ -101,14 +151,13 @@ export function detail(e: EventRow, steps: Array<{ step: string; doneAt: number;
   }
   const story: StoryEntry[] = [
     { at: iso(e.received_at)!, kind: 'received', text: `Recebido da Kiwify (${eventLabel(e.event_type)}).` },
-    ...steps.map((s) => ({
-      at: iso(s.doneAt)!,
-      kind: 'step',
-      text: `Etapa concluída: ${stepLabel(s.step)}.`,
-      detail: hideSecrets(s.result),
-    })),
-    ...history.map((h) => ({ at: iso(h.at)!, kind: h.kind, text: h.message })),
+    ...steps.flatMap((s) => {
+      const text = describeStep(s.step, s.result, context.names);
+      return text === null ? [] : [{ at: iso(s.doneAt)!, kind: 'step', text }];
+    }),
+    ...history.map((h) => ({ at: iso(h.at)!, kind: h.kind, text: oneLine(h.message, 600) })),
   ].sort((a, b) => a.at.localeCompare(b.at));
+  const actions = actionsFor(e, new Map(steps.map((s) => [s.step, s.result])), context.planMapped);
   return {
     ...summarize(e),
     subscriptionId: e.subscription_id,
@@ -117,6 +166,7 @@ export function detail(e: EventRow, steps: Array<{ step: string; doneAt: number;
     finishedAt: iso(e.finished_at),
     parentId: e.parent_id,
     story,
-    retryable: RETRYABLE_STATUSES.includes(e.status),
+    retryable: actions.retry,
+    actions,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, FlowError, isTransient, PermanentError } from '../domain/errors.js';
+import { describeError, errorCode, FlowError, isTransient, PermanentError } from '../domain/errors.js';
 import { formatTime, messages, NO_ACTION_OUTCOME } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
@@ -206,7 +206,7 @@ export class Worker {
     if (isTransient(err) && attempts < maxAttempts) {
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
       const at = this.opts.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
-      if (await store.queue.retryAt(event, at, reason)) {
+      if (await store.queue.retryAt(event, at, { message: reason, code: errorCode(err) })) {
         await store.journal.addHistory(
           event.id,
           'retry',
@@ -224,11 +224,11 @@ export class Worker {
     const { store } = this.opts;
     const reason = describeError(err);
     const exhausted = isTransient(err);
-    await this.opts.alerts.enqueue(messages.eventFailed(event, reason, event.attempts, exhausted), {
+    await this.opts.alerts.enqueue(messages.eventFailed(event, reason, event.attempts, exhausted, errorCode(err)), {
       eventId: event.id,
       key: `event:${event.id}:failed:${event.attempts}`,
     });
-    if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', reason))) return;
+    if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', { message: reason, code: errorCode(err) }))) return;
     await store.journal.addHistory(
       event.id,
       'failed',

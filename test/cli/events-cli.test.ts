@@ -39,7 +39,10 @@ beforeAll(async () => {
   ).id;
   const [failedClaim, doneClaim] = await store.queue.claimDue('w', 2, 60_000);
   await store.journal.saveStep(failedClaim, 'find_student', { studentId: null });
-  await store.queue.finish(failedClaim, 'failed', 'Falhou: precisa de atenção.', 'O plano "Plano Fantasma" não está no mapa de planos.');
+  await store.queue.finish(failedClaim, 'failed', 'Falhou: precisa de atenção.', {
+    message: 'O plano "Plano Fantasma" não está no mapa de planos.',
+    code: 'unmapped_plan',
+  });
   await store.queue.finish(doneClaim, 'done', 'ok');
   // The CLI opens the same file while this store stays open (as with a running server).
 });
@@ -64,10 +67,14 @@ describe('npm run events', () => {
     expect(res.code).toBe(0);
     expect(res.out).toContain(`#${failedId} venda aprovada — falhou`);
     expect(res.out).toContain('Último erro: O plano "Plano Fantasma" não está no mapa de planos.');
-    expect(res.out).toContain('Etapa concluída: Busca do aluno por CPF.');
+    expect(res.out).toContain('Aluno não encontrado no EAD pelo CPF: será cadastrado.');
+    expect(res.out).not.toMatch(/[{}]/); // the story in words, never raw JSON
     expect(res.out).toContain('CPF *********35');
     expect(res.out).not.toContain('11144477735');
-    expect(res.out).toContain(`npm run events -- retry ${failedId}`);
+    expect(res.out).toContain('Motivo: Plano sem cursos no mapa — Cadastre o plano em Planos');
+    // Running it again cannot help until the plan is mapped: the way out offered is to resolve it.
+    expect(res.out).not.toContain(`npm run events -- retry ${failedId}`);
+    expect(res.out).toContain(`npm run events -- resolve ${failedId} --note`);
     expect((await cli('show', '999')).code).toBe(1);
   });
 
@@ -124,5 +131,25 @@ describe('npm run events', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(err).not.toContain('EPIPE');
     expect(code).toBe(0);
+  });
+
+  it('resolve closes a failure with a note (required); a second time is refused', async () => {
+    const { id } = await store.inbox.insert({
+      eventType: 'order_approved',
+      dedupeKey: 'c',
+      customerKey: 'cpf:3',
+      orderRef: 'REFC',
+      body: {},
+    });
+    const claim = (await store.queue.claimDue('w', 5, 60_000)).find((c) => c.id === id);
+    await store.queue.finish(claim!, 'failed', 'Falhou: precisa de atenção.', { message: 'Compra feita com CNPJ', code: 'cnpj_buyer' });
+    expect((await cli('resolve', String(id))).code).toBe(2);
+    const ok = await cli('resolve', String(id), '--note', 'Cadastrado à mão no EAD.');
+    expect(ok).toMatchObject({ code: 0, out: `Evento #${id} marcado como resolvido.` });
+    expect(await store.events.get(id)).toMatchObject({ status: 'resolved', outcome: 'Resolvido manualmente: Cadastrado à mão no EAD.' });
+    expect((await store.journal.history(id)).at(-1)!.message).toBe(
+      'Marcado como resolvido pela linha de comando: Cadastrado à mão no EAD.',
+    );
+    expect((await cli('resolve', String(id), '--note', 'de novo')).code).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS_FILE } from '../../src/config.js';
-import { parsePlanMap, PlanCatalog, PlanMapError } from '../../src/domain/plans.js';
+import { parsePlanMap, PlanMapError, readPlanFile, validatePlan } from '../../src/domain/plans.js';
 import { normalizeText } from '../../src/domain/text.js';
 import { tempDir } from '../helpers/config.js';
 
@@ -55,26 +55,28 @@ describe('plan map', () => {
     expect(problemsOf('{}')).toEqual(['nenhum plano definido']);
   });
 
-  it('reloads an edited file without a restart; a bad edit keeps the map in use, reported once', () => {
+  it('reads a plan file, naming a missing one and what to check', () => {
     const file = join(tempDir(), 'plans.json');
-    writeFileSync(file, '{"A": [1]}');
-    const invalid: PlanMapError[] = [];
-    const catalog = new PlanCatalog(file, (e) => invalid.push(e));
-    expect(catalog.resolve('a')?.courses).toEqual([1]);
-    writeFileSync(file, '{"A": [1, 2], "B": [3]}');
-    expect(catalog.resolve('A')?.courses).toEqual([1, 2]);
-    writeFileSync(file, '{"A": [1, 2], "B": [-3]}   ');
-    expect(catalog.resolve('B')?.courses).toEqual([3]);
-    expect(catalog.resolve('B')?.courses).toEqual([3]);
-    expect(invalid).toHaveLength(1);
-    writeFileSync(file, '{"C": [4]}');
-    expect(catalog.resolve('B')).toBeUndefined();
-    expect(catalog.resolve('C')?.courses).toEqual([4]);
+    writeFileSync(file, '{"A": [1, 1, 2]}');
+    expect(readPlanFile(file)).toEqual([{ name: 'A', courses: [1, 2], whatsappGroup: undefined }]);
+    expect(() => readPlanFile(join(tempDir(), 'nope.json'))).toThrow(/arquivo não encontrado: confira PLANS_FILE/);
+    writeFileSync(file, '{"A": [0]}');
+    expect(() => readPlanFile(file)).toThrow(/Mapa de planos inválido .*\n {2}- linha 1: "A": id de curso deve ser positivo/);
   });
 
-  it('an invalid map at start-up stops the server with the problems listed', () => {
-    const file = join(tempDir(), 'plans.json');
-    writeFileSync(file, '{"A": [0]}');
-    expect(() => new PlanCatalog(file)).toThrow(/Mapa de planos inválido .*\n {2}- linha 1: "A": id de curso deve ser positivo/);
+  it('validates one plan as support edits it: name, courses, group link', () => {
+    expect(validatePlan({ name: '  Excel PRO ', courses: [3, 3, 4] })).toEqual({
+      ok: true,
+      plan: { name: 'Excel PRO', courses: [3, 4], whatsappGroup: undefined },
+    });
+    const problems = (input: unknown) => {
+      const r = validatePlan(input);
+      return r.ok ? [] : r.problems;
+    };
+    expect(problems({ name: 'A', courses: [] })).toEqual(['lista de cursos vazia']);
+    expect(problems({ name: ' \u200b ', courses: [1] })).toEqual(['informe o nome do plano']);
+    expect(problems({ name: 'x'.repeat(10_000), courses: [1] })[0]).toContain('longo demais');
+    expect(problems({ name: 'A', courses: [1], whatsappGroup: 'javascript:alert(1)' })[0]).toContain('https://');
+    expect(problems({ name: 'A', courses: [1], extra: 1 })).toHaveLength(1);
   });
 });

@@ -146,6 +146,8 @@ export class MemoryInbox {
       lease_owner: null,
       lease_until: null,
       last_error: null,
+      last_error_code: null,
+      runs: 0,
       outcome: null,
       parent_id: null,
       received_at: this.now,

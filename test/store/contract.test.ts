@@ -133,7 +133,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a1 = await store.inbox.insert(event('A'));
       const a2 = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.queue.retryAt(claimOf(a1.id), now + 30_000, 'EAD fora do ar');
+      await store.queue.retryAt(claimOf(a1.id), now + 30_000, { message: 'EAD fora do ar', code: 'test' });
       expect(await claim('w', 10, 60_000)).toEqual([]);
       now += 30_000;
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a1.id]);
@@ -145,7 +145,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a1 = await store.inbox.insert(event('A'));
       const a2 = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.queue.finish(claimOf(a1.id), 'failed', 'falhou', 'plano sem cursos');
+      await store.queue.finish(claimOf(a1.id), 'failed', 'falhou', { message: 'plano sem cursos', code: 'test' });
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([a2.id]);
     });
 
@@ -163,7 +163,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a1 = await store.inbox.insert(event('A'));
       const a2 = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
-      await store.queue.finish(claimOf(a1.id), 'failed', 'falhou', 'x');
+      await store.queue.finish(claimOf(a1.id), 'failed', 'falhou', { message: 'x', code: 'test' });
       await claim('w', 1, 60_000); // a2 running
       expect(await store.queue.requeue(a1.id)).toBe('queued');
       expect(await claim('w', 10, 60_000)).toEqual([]);
@@ -184,7 +184,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([later.id]);
     });
 
-    it('a claim looks only at each customer\'s next event: a long history and a long backlog change nothing', async () => {
+    it("a claim looks only at each customer's next event: a long history and a long backlog change nothing", async () => {
       for (let i = 0; i < 200; i += 1) {
         const done = await store.inbox.insert(event('A'));
         await claim('w', 1, 60_000);
@@ -293,7 +293,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const { id } = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
       expect(await store.queue.requeue(id)).toBe('running');
-      await store.queue.finish(claimOf(id), 'failed', 'falhou', 'erro');
+      await store.queue.finish(claimOf(id), 'failed', 'falhou', { message: 'erro', code: 'test' });
       expect(await store.queue.requeue(id)).toBe('queued');
       expect(await store.events.get(id)).toMatchObject({ status: 'pending', next_run_at: now, finished_at: null });
       await claim('w', 1, 60_000);
@@ -302,12 +302,64 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await store.queue.requeue(999_999)).toBe('not_found');
     });
 
+    it('resolve: a failure support settled is closed apart from done; running is refused; unknown is not found', async () => {
+      const { id } = await store.inbox.insert(event('A'));
+      const later = await store.inbox.insert(event('A'));
+      await claim('w', 1, 60_000);
+      expect(await store.queue.resolve(id, 'Resolvido manualmente: x')).toBe('running');
+      await store.queue.finish(claimOf(id), 'failed', 'falhou', { message: 'CPF inválido', code: 'invalid_cpf' });
+      expect(await store.queue.resolve(id, 'Resolvido manualmente: cadastrado à mão')).toBe('resolved');
+      expect(await store.events.get(id)).toMatchObject({
+        status: 'resolved',
+        outcome: 'Resolvido manualmente: cadastrado à mão',
+        finished_at: now,
+      });
+      expect(await store.queue.resolve(id, 'de novo')).toBe('not_resolvable');
+      expect(await store.queue.requeue(id)).toBe('not_retryable');
+      expect(await store.queue.resolve(999_999, 'x')).toBe('not_found');
+      expect(await store.events.countByStatus()).toMatchObject({ failed: 0, resolved: 1, done: 0 });
+      expect(await store.events.failedOfCause()).toEqual([]);
+      // The customer's next event runs as before.
+      expect((await claim('w', 5, 60_000)).map((e) => e.id)).toEqual([later.id]);
+    });
+
+    it('counts every run of an event, and files failures by cause (code) for the list and bulk replay', async () => {
+      const a = await store.inbox.insert(event('A', { planName: 'Plano X' }));
+      const b = await store.inbox.insert(event('B', { planName: 'plano  x' }));
+      const c = await store.inbox.insert(event('C', { planName: 'Excel PRO' }));
+      await claim('w', 3, 60_000);
+      await store.queue.retryAt(claimOf(a.id), now, { message: 'fora do ar', code: 'http_503' });
+      await claim('w', 3, 60_000);
+      await store.queue.finish(claimOf(a.id), 'failed', 'falhou', { message: 'sem plano', code: 'unmapped_plan' });
+      await store.queue.finish(claimOf(b.id), 'failed', 'falhou', { message: 'sem plano', code: 'unmapped_plan' });
+      await store.queue.finish(claimOf(c.id), 'failed', 'falhou', { message: 'CPF inválido', code: 'invalid_cpf' });
+      expect(await store.events.get(a.id)).toMatchObject({ runs: 2, attempts: 2, last_error_code: 'unmapped_plan' });
+      expect(await store.events.failuresByCause()).toEqual(
+        expect.arrayContaining([
+          { code: 'unmapped_plan', count: 2 },
+          { code: 'invalid_cpf', count: 1 },
+        ]),
+      );
+      expect((await store.events.failedOfCause('unmapped_plan')).map((e) => e.id)).toEqual([a.id, b.id]);
+      expect((await store.events.list({ cause: 'invalid_cpf' })).map((e) => e.id)).toEqual([c.id]);
+      expect(await store.queue.requeue(a.id)).toBe('queued');
+      // A cause lists failures only: the requeued one has left it, though its row keeps the old code.
+      expect((await store.events.list({ cause: 'unmapped_plan' })).map((e) => e.id)).toEqual([b.id]);
+      expect(await store.events.salesByPlanName()).toEqual(
+        expect.arrayContaining([
+          { name: 'Plano X', sales: 1 },
+          { name: 'plano  x', sales: 1 },
+          { name: 'Excel PRO', sales: 1 },
+        ]),
+      );
+    });
+
     it('lists newest first with status filter, accent-insensitive search and paging', async () => {
       const a = await store.inbox.insert(event('A', { customerName: 'Conceição Ávila', planName: 'Excel PRO' }));
       const b = await store.inbox.insert(event('B', { customerEmail: 'maria@example.com', orderRef: 'XyZ9' }));
       const c = await store.inbox.insert(event('C', { planName: 'Operador de micro/Maria 100%' }));
       await claim('w', 1, 60_000);
-      await store.queue.finish(claimOf(a.id), 'failed', 'falhou', 'erro');
+      await store.queue.finish(claimOf(a.id), 'failed', 'falhou', { message: 'erro', code: 'test' });
 
       expect((await store.events.list()).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
       expect((await store.events.list({ status: 'failed' })).map((e) => e.id)).toEqual([a.id]);
@@ -319,7 +371,15 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect((await store.events.list({ q: 'r_f' })).map((e) => e.id)).toEqual([]);
       expect((await store.events.list({ q: 'order_approved' })).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
       expect((await store.events.list({ before: c.id, limit: 1 })).map((e) => e.id)).toEqual([b.id]);
-      expect(await store.events.countByStatus()).toEqual({ pending: 2, processing: 0, retrying: 0, done: 0, ignored: 0, failed: 1 });
+      expect(await store.events.countByStatus()).toEqual({
+        pending: 2,
+        processing: 0,
+        retrying: 0,
+        done: 0,
+        ignored: 0,
+        failed: 1,
+        resolved: 0,
+      });
     });
 
     it('tells how long the oldest due event has waited', async () => {
@@ -394,7 +454,7 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
     }
   });
 
-  it('a worker\'s advisory lock proves it alive; once its session ends, it is known to be gone', async ({ skip }) => {
+  it("a worker's advisory lock proves it alive; once its session ends, it is known to be gone", async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const config = await target.fresh();
     const [alive, observer] = await Promise.all([openStore(config), openStore(config)]);

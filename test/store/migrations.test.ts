@@ -55,8 +55,31 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
       const claimed = await store.queue.claimDue('new-worker', 10, 60_000);
       expect(claimed.map((e) => e.id).sort()).toEqual([running, waiting].sort());
       expect(claimed.map((e) => e.id)).not.toContain(scheduled);
-      await store.queue.finish(claimed.find((e) => e.id === running)!, 'done', 'ok');
+      await store.queue.finish(
+        claimed.find((e) => e.id === running)!,
+        'done',
+        'ok',
+      );
       expect((await store.queue.claimDue('new-worker', 10, 60_000)).map((e) => e.id)).toEqual([behind]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('an inbox from before the plan map and causes counts past runs, and starts with an empty map', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const old = await openDatabase(config, undefined, '005_queue_heads');
+    const { rows } = await sql<{ id: number }>`
+      insert into events (dedupe_key, event_type, customer_key, search_text, body, status, attempts, available_at, next_run_at, received_at, updated_at)
+      values ('k', 'order_approved', 'c', '', '{}', 'failed', 3, 1, 1, 1, 1) returning id`.execute(old.db);
+    await old.db.destroy();
+
+    const store = await openStore(config);
+    try {
+      expect(await store.events.get(rows[0].id)).toMatchObject({ runs: 3, last_error_code: null });
+      expect(await store.plans.isEmpty()).toBe(true);
+      expect(await store.events.failedOfCause()).toEqual([{ id: rows[0].id, plan_name: null, last_error_code: null }]);
     } finally {
       await store.close();
     }

@@ -127,7 +127,10 @@ describe('worker', () => {
     const text = callmebot!.calls[0].text;
     expect(text).toContain(`#${event.id}`);
     expect(text).toContain('Plano "Plano X" não está no mapa de planos.');
-    expect(text).toContain(`npm run events -- retry ${event.id}`);
+    // What to do, in support's words; no "retry" offered where running it again cannot help.
+    expect(text).toContain('O que fazer: Cadastre o plano em Planos');
+    expect(text).toContain(`/admin/events/${event.id}`);
+    expect(text).not.toContain('npm run events -- retry');
   });
 
   it('gives up after MAX_ATTEMPTS transient failures: failed, one alert', async () => {

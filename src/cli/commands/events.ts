@@ -1,15 +1,17 @@
 /**
  * The inbox from the command line, straight on the store (works while the server is down):
  *
- *   npm run events -- list [--status failed] [--q texto] [--limit 20]
+ *   npm run events -- list [--status failed] [--cause unmapped_plan] [--q texto] [--limit 20]
  *   npm run events -- show <id>
  *   npm run events -- retry <id>
+ *   npm run events -- resolve <id> --note "como foi resolvido"
  *
  * Reads SQLITE_PATH / DATABASE_URL like the server (.env included).
  */
 import { parseArgs } from 'node:util';
-import { detail, summarize, type EventSummary } from '../../support/present.js';
-import { retryEvent, RETRY_MESSAGES } from '../../support/operations.js';
+import { eventDetail } from '../../support/event-detail.js';
+import { summarize, type EventSummary } from '../../support/present.js';
+import { resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../support/operations.js';
 import { formatTime } from '../../domain/messages.js';
 import type { Store } from '../../store/index.js';
 import type { CliIo, Command } from '../io.js';
@@ -17,9 +19,10 @@ import { openServerStore } from '../store.js';
 import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
 
 const USAGE = `Uso:
-  npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--q texto] [--limit 20]
+  npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--cause motivo] [--q texto] [--limit 20]
   npm run events -- show <id>
-  npm run events -- retry <id>`;
+  npm run events -- retry <id>
+  npm run events -- resolve <id> --note "como foi resolvido"`;
 
 function row(e: EventSummary): string {
   const who = e.customerName ?? '—';
@@ -34,13 +37,17 @@ function row(e: EventSummary): string {
 }
 
 async function list(store: Store, args: string[], { out, err }: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { status: { type: 'string' }, q: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { status: { type: 'string' }, cause: { type: 'string' }, q: { type: 'string' }, limit: { type: 'string' } },
+  });
   if (values.status && !EVENT_STATUSES.includes(values.status as EventStatus)) {
     err(`Status inválido: ${values.status}. Use um de: ${EVENT_STATUSES.join(', ')}.`);
     return 2;
   }
   const events = await store.events.list({
     status: values.status as EventStatus | undefined,
+    cause: values.cause,
     q: values.q,
     limit: Number(values.limit ?? 50),
   });
@@ -50,23 +57,23 @@ async function list(store: Store, args: string[], { out, err }: CliIo): Promise<
 }
 
 async function show(store: Store, id: number, { out, err }: CliIo): Promise<number> {
-  const event = await store.events.get(id);
-  if (!event) {
+  const d = await eventDetail(store, undefined, id);
+  if (!d) {
     err(RETRY_MESSAGES.not_found.message);
     return 1;
   }
-  const d = detail(event, await store.journal.listSteps(id), await store.journal.history(id));
-  out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.attempts} tentativa(s))`);
+  out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.runs} tentativa(s))`);
   out(`Pedido: ${d.orderRef ?? '—'} ${d.orderId ?? ''}`);
   out(`Plano: ${d.plan ?? '—'}`);
   out(`Cliente: ${d.customer.name ?? '—'} · ${d.customer.email ?? '—'} · ${d.customer.phone ?? '—'} · CPF ${d.customer.cpf ?? '—'}`);
   if (d.nextRunAt) out(`Próxima execução: ${formatTime(Date.parse(d.nextRunAt))}`);
+  if (d.reason) out(`Motivo: ${d.reason}${d.actions.todo ? ` — ${d.actions.todo}` : ''}`);
   if (d.lastError) out(`Último erro: ${d.lastError}`);
   if (d.outcome) out(`Resultado: ${d.outcome}`);
   out('História:');
-  for (const s of d.story)
-    out(`  ${formatTime(Date.parse(s.at))}  ${s.text}${s.detail !== undefined ? `  ${JSON.stringify(s.detail)}` : ''}`);
-  if (d.retryable) out(`\nPara reprocessar: npm run events -- retry ${d.id}`);
+  for (const s of d.story) out(`  ${formatTime(Date.parse(s.at))}  ${s.text}`);
+  if (d.actions.retry) out(`\nPara reprocessar: npm run events -- retry ${d.id}`);
+  if (d.actions.resolve) out(`Para marcar como resolvido: npm run events -- resolve ${d.id} --note "como foi resolvido"`);
   return 0;
 }
 
@@ -80,12 +87,27 @@ async function retry(store: Store, id: number, { out, err }: CliIo): Promise<num
   return 0;
 }
 
-/** `npm run events -- <list|show|retry> …` */
+async function resolve(store: Store, id: number, args: string[], { out, err }: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, allowPositionals: true, options: { note: { type: 'string' } } });
+  const result = await resolveEvent(store, id, values.note ?? '', 'pela linha de comando');
+  if (result === 'no_note') {
+    err('Informe como foi resolvido: npm run events -- resolve ID --note "…"');
+    return 2;
+  }
+  if (result !== 'resolved') {
+    err(RESOLVE_MESSAGES[result].message);
+    return 1;
+  }
+  out(`Evento #${id} marcado como resolvido.`);
+  return 0;
+}
+
+/** `npm run events -- <list|show|retry|resolve> …` */
 export const eventsCommand: Command = async (argv, io) => {
   const [command, ...rest] = argv;
   const id = Number(rest[0]);
-  const needsId = command === 'show' || command === 'retry';
-  if (!command || !['list', 'show', 'retry'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
+  const needsId = command === 'show' || command === 'retry' || command === 'resolve';
+  if (!command || !['list', 'show', 'retry', 'resolve'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
     io.err(USAGE);
     return 2;
   }
@@ -94,6 +116,7 @@ export const eventsCommand: Command = async (argv, io) => {
   try {
     if (command === 'list') return await list(store, rest, io);
     if (command === 'show') return await show(store, id, io);
+    if (command === 'resolve') return await resolve(store, id, rest.slice(1), io);
     return await retry(store, id, io);
   } finally {
     await store.close();

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import type { Store } from '../../store/index.js';
+import type { CourseCatalog } from '../../support/catalog.js';
 import { sendError } from '../errors.js';
-import { adminApiRouter } from './api.js';
+import { adminApiRouter } from './api/index.js';
 import { AdminSessions, failedAuthLimiter } from './auth.js';
-import { adminPagesRouter } from './pages.js';
-import { loginPage } from './views.js';
+import { adminPagesRouter } from './pages/index.js';
+import { loginPage } from './views/layout.js';
 
 /** Pages without scripts or frames: the browser is told to allow nothing else. */
 const SECURITY_HEADERS = {
@@ -14,7 +15,7 @@ const SECURITY_HEADERS = {
 };
 
 /** /admin (page) and /admin/api (JSON), sharing one limit on wrong tokens. */
-export function adminRouter(deps: { store: Store; token: string; onRetry?: () => void }): Router {
+export function adminRouter(deps: { store: Store; token: string; catalog: CourseCatalog; onRetry?: () => void }): Router {
   const limiter = failedAuthLimiter(deps.token, (req, res) => {
     const message = 'Muitas tentativas com token errado. Aguarde alguns minutos e tente de novo.';
     if (req.originalUrl.startsWith('/admin/api')) return sendError(res, 429, message);

@@ -1,15 +1,24 @@
 import { z } from 'zod';
+import { MAX_PLAN_NAME } from '../../domain/plans.js';
 import { EVENT_STATUSES } from '../../store/schema.js';
+import { MAX_NOTE } from '../../support/operations.js';
 
-/** The list filters of the admin API and page: `status`, `q`, `limit`, `before`. */
-export const listQuerySchema = z.object({
-  status: z.enum(EVENT_STATUSES, { error: `status deve ser um de: ${EVENT_STATUSES.join(', ')}` }).optional(),
-  q: z
+const optionalText = (max: number) =>
+  z
     .string()
     .trim()
-    .max(200)
+    .max(max)
     .optional()
-    .transform((v) => v || undefined),
+    .transform((v) => v || undefined);
+
+/** An error code, as the failures carry it (`unmapped_plan`, `http_503`). */
+const causeCode = z.string().regex(/^[a-z0-9_]{1,64}$/, 'motivo inválido');
+
+/** The list filters of the admin API and page: `status`, `cause`, `q`, `limit`, `before`. */
+export const listQuerySchema = z.object({
+  status: z.enum(EVENT_STATUSES, { error: `status deve ser um de: ${EVENT_STATUSES.join(', ')}` }).optional(),
+  cause: causeCode.optional(),
+  q: optionalText(200),
   limit: z.coerce
     .number({ error: 'limit deve ser um número' })
     .int('limit deve ser inteiro')
@@ -19,4 +28,27 @@ export const listQuerySchema = z.object({
   before: z.coerce.number({ error: 'before deve ser um id' }).int('before deve ser um id').positive('before deve ser um id').optional(),
 });
 
-export const eventIdSchema = z.coerce.number().int().positive();
+export const eventIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** A plan name in a URL (`/admin/api/plans/:name`). */
+export const planNameSchema = z.string().min(1).max(20_000); // bounded by the URL; validatePlan names a long one
+
+/** `{"note": "…"}` of "Marcar como resolvido". */
+export const resolveBodySchema = z.strictObject({
+  note: z
+    .string({ error: 'informe uma nota dizendo como foi resolvido' })
+    .trim()
+    .min(1, 'informe uma nota dizendo como foi resolvido')
+    .max(MAX_NOTE, `nota longa demais (máx. ${MAX_NOTE} caracteres)`),
+});
+
+/** `{"code": "…"}` or `{"plan": "…"}` of "Reprocessar todos". */
+export const bulkRetrySchema = z
+  .strictObject({ code: causeCode.optional(), plan: z.string().trim().min(1).max(MAX_PLAN_NAME).optional() })
+  .refine((f) => f.code !== undefined || f.plan !== undefined, 'informe "code" (motivo) ou "plan" (plano)');
+
+/** `{"phone": "…"}` of "Corrigir celular e reenviar boas-vindas". */
+export const phoneBodySchema = z.strictObject({ phone: z.string({ error: 'informe o celular' }).trim().min(8).max(40) });
+
+/** The messages of a failed parse, in one line. */
+export const problemsOf = (error: z.ZodError) => error.issues.map((i) => i.message).join('; ');

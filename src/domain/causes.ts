@@ -1,0 +1,104 @@
+/**
+ * What a failure's cause (the code of its last error) means to support: a short reason for the
+ * list, whether running the event again can change anything, and what to do otherwise — in the
+ * words of a school's support team. Variable names appear only where a developer must act.
+ */
+export interface Cause {
+  /** A few words for the "motivo" column. */
+  reason: string;
+  /** Whether "Reprocessar" can change the outcome (else the page says what to do by hand). */
+  retryHelps: boolean;
+  /** What to do, in one or two sentences. */
+  todo: string;
+}
+
+const CAUSES: Record<string, Cause> = {
+  unmapped_plan: {
+    reason: 'Plano sem cursos no mapa',
+    retryHelps: false,
+    todo: 'Cadastre o plano em Planos, escolhendo os cursos: a venda é reprocessada sozinha ao salvar.',
+  },
+  invalid_cpf: {
+    reason: 'CPF inválido',
+    retryHelps: false,
+    todo: 'Confirme o CPF com o aluno, cadastre-o à mão no EAD e marque este evento como resolvido.',
+  },
+  cnpj_buyer: {
+    reason: 'Compra com CNPJ',
+    retryHelps: false,
+    todo: 'Peça o CPF de quem vai estudar, cadastre-o à mão no EAD e marque este evento como resolvido.',
+  },
+  ambiguous_student: {
+    reason: 'CPF repetido no EAD',
+    retryHelps: true,
+    todo: 'Deixe só um cadastro com este CPF no EAD e reprocesse.',
+  },
+  student_exists_not_found: {
+    reason: 'EAD não acha o aluno',
+    retryHelps: true,
+    todo: 'O EAD diz que o CPF já está em uso, mas a busca não o encontra: localize o aluno no EAD e reprocesse.',
+  },
+  ead_unauthorized: {
+    reason: 'EAD recusou a chave',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve conferir EAD_API_KEY na Render; depois reprocesse.',
+  },
+  ead_forbidden: { reason: 'EAD negou acesso', retryHelps: true, todo: 'Confira as permissões da chave da API no EAD; depois reprocesse.' },
+  ead_base_url: {
+    reason: 'Endereço do EAD errado',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve corrigir EAD_BASE_URL na Render; depois reprocesse.',
+  },
+  ead_unit: {
+    reason: 'Unidade do EAD errada',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve corrigir EAD_UNIT_ID na Render; depois reprocesse.',
+  },
+  ead_refused: {
+    reason: 'EAD recusou o pedido',
+    retryHelps: true,
+    todo: 'Leia o erro abaixo; corrija no EAD o que ele aponta e reprocesse.',
+  },
+  chatpro_unauthorized: {
+    reason: 'ChatPro recusou o token',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve conferir CHATPRO_TOKEN e CHATPRO_INSTANCE_ID; depois reprocesse (só as boas-vindas são enviadas).',
+  },
+  chatpro_disconnected: {
+    reason: 'WhatsApp da escola desconectado',
+    retryHelps: true,
+    todo: 'Reconecte a instância no painel do ChatPro (QR code) e reprocesse.',
+  },
+  not_on_whatsapp: {
+    reason: 'Celular sem WhatsApp',
+    retryHelps: false,
+    todo: 'Corrija o celular abaixo para reenviar as boas-vindas, ou avise o aluno por outro canal e marque como resolvido.',
+  },
+  crash_loop: {
+    reason: 'Processo caiu neste evento',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve olhar os logs deste evento antes de reprocessar.',
+  },
+  courses_unreadable: { reason: 'EAD não mostrou os cursos', retryHelps: true, todo: 'Reprocesse quando o EAD estiver respondendo.' },
+};
+
+const UNAVAILABLE: Cause = {
+  reason: 'Serviço fora do ar',
+  retryHelps: true,
+  todo: 'O serviço não respondeu em nenhuma das tentativas: confira se voltou e reprocesse.',
+};
+const UNKNOWN: Cause = { reason: 'Erro inesperado', retryHelps: true, todo: 'Leia o erro abaixo; se persistir, chame um desenvolvedor.' };
+
+/** The cause behind an error code (codes of transient failures all mean "something was down"). */
+export function causeOf(code: string | null | undefined): Cause {
+  if (!code) return UNKNOWN;
+  if (CAUSES[code]) return CAUSES[code];
+  if (/^http_(5\d\d|408|425|429)$/.test(code) || code === 'network' || code === 'timeout' || code === 'ead_unit_token') return UNAVAILABLE;
+  return UNKNOWN;
+}
+
+/** The causes support may filter the list by (code → reason), for the filter's options. */
+export const KNOWN_CAUSES: ReadonlyArray<{ code: string; reason: string }> = Object.entries(CAUSES).map(([code, cause]) => ({
+  code,
+  reason: cause.reason,
+}));

@@ -1,0 +1,50 @@
+import express, { Router, type Response } from 'express';
+import type { AdminDeps } from '../deps.js';
+import { formToken, SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from '../auth.js';
+import { loginPage } from '../views/layout.js';
+import { eventPages } from './events.js';
+import { planPages } from './plans.js';
+import { page } from './respond.js';
+
+/** The admin page at /admin: sign in with the token, then a session cookie (HttpOnly, SameSite=Strict). */
+export function adminPagesRouter(deps: AdminDeps & { sessions: AdminSessions }): Router {
+  const { token, limiter, sessions } = deps;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '4kb' });
+  /** No session, or one that ended ("Sair", expired, ADMIN_TOKEN changed): 401 and the login form. */
+  const signInAgain = (req: express.Request, res: Response) =>
+    page(res, loginPage(req.headers.cookie?.includes(`${SESSION_COOKIE}=`) ? 'Sua sessão terminou. Entre de novo.' : undefined), 401);
+  const signedIn: express.RequestHandler = async (req, res, next) => {
+    if (await sessions.valid(req)) return next();
+    signInAgain(req, res);
+  };
+
+  // The first visit (no cookie at all) simply shows the login form.
+  router.get('/admin', async (req, res, next) => {
+    if (!req.headers.cookie && !(await sessions.valid(req))) return page(res, loginPage());
+    next();
+  });
+
+  // The form is read first: the limiter lets the right token through even from a limited address.
+  router.post('/admin/login', form, limiter, async (req, res) => {
+    if (!tokenMatches(formToken(req), token)) {
+      return page(res, loginPage('Token inválido. Confira o ADMIN_TOKEN e tente de novo.'), 401);
+    }
+    await sessions.start(req, res);
+    res.redirect(303, '/admin');
+  });
+
+  router.post('/admin/logout', sameOrigin, async (req, res) => {
+    await sessions.end(req, res);
+    res.redirect(303, '/admin');
+  });
+
+  router.post('/admin/logout-all', signedIn, sameOrigin, async (req, res) => {
+    await sessions.end(req, res, true);
+    res.redirect(303, '/admin');
+  });
+
+  router.use(eventPages(deps, signedIn));
+  router.use(planPages(deps, signedIn));
+  return router;
+}

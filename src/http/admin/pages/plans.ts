@@ -1,0 +1,94 @@
+import express, { Router } from 'express';
+import { failuresMatching } from '../../../support/operations.js';
+import { planOverview, removePlan, savePlan } from '../../../support/plans.js';
+import { sameOrigin } from '../auth.js';
+import type { AdminDeps } from '../deps.js';
+import { planNameSchema } from '../query.js';
+import type { Flash } from '../views/layout.js';
+import { planEditPage, plansPage, type PlanEditView } from '../views/plans.js';
+import { field, fieldValues, flashFrom, page } from './respond.js';
+
+const VIA = 'pelo painel';
+
+const PLANS_FLASH: Record<string, (n: number) => Flash> = {
+  salvo: (n) => ({ text: n > 0 ? `Plano salvo. ${n} venda(s) que aguardavam este plano foram reprocessadas.` : 'Plano salvo.' }),
+  'salvo-sem-conferir': (n) => ({
+    text: `Plano salvo sem conferir os cursos (catálogo do EAD indisponível).${n > 0 ? ` ${n} venda(s) reprocessadas.` : ''}`,
+    bad: true,
+  }),
+  removido: () => ({ text: 'Plano removido.' }),
+  catalogo: () => ({ text: 'Catálogo de cursos recarregado do EAD.' }),
+  'catalogo-falhou': () => ({ text: 'Não foi possível recarregar o catálogo do EAD (veja o motivo abaixo).', bad: true }),
+};
+
+/** Course ids from the picker's checkboxes, or typed (when the catalog cannot be read). */
+function chosenCourses(body: unknown): number[] {
+  const typed = (field(body, 'courseIds') ?? '').split(/[\s,;]+/);
+  return [...fieldValues(body, 'courses'), ...typed].filter((v) => v !== '').map((v) => (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN));
+}
+
+/** The Planos page: the map of plans to courses, edited by support. */
+export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: express.RequestHandler): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 1000 });
+
+  const editView = async (name: string): Promise<PlanEditView> => {
+    const [plan, snapshot, changes, waiting, failed] = await Promise.all([
+      name ? store.plans.resolve(name) : undefined,
+      catalog.get(),
+      name ? store.plans.changes(20, name) : [],
+      name ? failuresMatching(store, { code: 'unmapped_plan', plan: name }) : [],
+      name ? failuresMatching(store, { plan: name }) : [],
+    ]);
+    return {
+      name: plan?.name ?? name,
+      exists: plan !== undefined,
+      courses: plan?.courses ?? [],
+      whatsappGroup: plan?.whatsappGroup,
+      catalog: snapshot,
+      waiting: waiting.length,
+      failed: failed.length - waiting.length,
+      changes,
+    };
+  };
+
+  router.get('/admin/plans', signedIn, async (req, res) => {
+    const [rows, snapshot, changes] = await Promise.all([planOverview(store), catalog.get(), store.plans.changes(20)]);
+    page(res, plansPage({ rows, catalog: snapshot, changes, flash: flashFrom(req.query, PLANS_FLASH) }));
+  });
+
+  router.get('/admin/plans/edit', signedIn, async (req, res) => {
+    const name = planNameSchema.safeParse(req.query.name);
+    page(res, planEditPage({ ...(await editView(name.success ? name.data.trim() : '')), flash: flashFrom(req.query, PLANS_FLASH) }));
+  });
+
+  router.post('/admin/plans/save', signedIn, sameOrigin, form, async (req, res) => {
+    const name = (field(req.body, 'name') ?? '').trim();
+    const input = { name, courses: chosenCourses(req.body), whatsappGroup: field(req.body, 'whatsappGroup')?.trim() || undefined };
+    const result = await savePlan(store, catalog, input, VIA);
+    if (!result.ok) {
+      // The page again, with what support chose and why it was not saved.
+      const shown = name.slice(0, 200);
+      const view = await editView(shown);
+      const courses = input.courses.filter((id) => Number.isInteger(id));
+      const again = { ...view, name: shown, exists: view.exists && view.name === shown, courses, whatsappGroup: input.whatsappGroup };
+      return page(res, planEditPage({ ...again, problems: result.problems }), result.status);
+    }
+    if (result.requeued > 0) onRetry?.();
+    const msg = result.unchecked ? 'salvo-sem-conferir' : 'salvo';
+    res.redirect(303, `/admin/plans/edit?name=${encodeURIComponent(result.plan.name)}&msg=${msg}&n=${result.requeued}`);
+  });
+
+  router.post('/admin/plans/remove', signedIn, sameOrigin, form, async (req, res) => {
+    const name = field(req.body, 'name') ?? '';
+    await removePlan(store, name, VIA);
+    res.redirect(303, '/admin/plans?msg=removido');
+  });
+
+  router.post('/admin/plans/catalog', signedIn, sameOrigin, async (_req, res) => {
+    const snapshot = await catalog.reload();
+    res.redirect(303, `/admin/plans?msg=${snapshot.error ? 'catalogo-falhou' : 'catalogo'}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,37 @@
+import type { Health } from '../../../support/operations.js';
+import { html, type Html } from '../html.js';
+import { time } from './layout.js';
+
+const SYSTEM_LABELS: Record<string, string> = { ead: 'EAD', chatpro: 'ChatPro' };
+const WHILE_DOWN: Record<string, string> = {
+  ead: 'As vendas aguardam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar.',
+  chatpro: 'As boas-vindas aguardam nova tentativa.',
+};
+
+/** What support must know on every page: upstreams down, the worker behind, alerts not delivered, failures. */
+export function banners(h: Health): Html {
+  return html`${h.connections
+    .filter((c) => !c.ok)
+    .map(
+      (c) =>
+        html`<div class="banner bad" role="alert">
+          🔌 Sem conexão com o ${SYSTEM_LABELS[c.name] ?? c.name} desde ${time(c.since)}: ${c.detail ?? 'erro desconhecido'}
+          ${WHILE_DOWN[c.name] ?? ''}
+        </div>`,
+    )}${
+    h.workerBehind
+      ? html`<div class="banner bad" role="alert">
+          ⚠️ O processamento está atrasado: há evento esperando há ${Math.round(h.oldestDueWaitMs / 60000)} min.
+        </div>`
+      : ''
+  }${h.failingChannels.map(
+    (c) =>
+      html`<div class="banner bad" role="alert">
+        ⚠️ Alertas não estão sendo entregues pelo canal ${c.channel}: ${c.error ?? 'erro desconhecido'}.
+      </div>`,
+  )}${h.alerts.failed > 0 ? html`<div class="banner">${h.alerts.failed} alerta(s) não puderam ser entregues (veja os logs).</div>` : ''}${
+    h.counts.failed > 0
+      ? html`<div class="banner">${h.counts.failed} evento(s) com falha precisam de atenção. <a href="/admin?status=failed">Ver</a></div>`
+      : ''
+  }`;
+}

@@ -1,0 +1,116 @@
+import { MAX_NOTE } from '../../../support/operations.js';
+import type { EventDetail } from '../../../support/present.js';
+import type { Health } from '../../../support/operations.js';
+import { html, type Html } from '../html.js';
+import { banners } from './banners.js';
+import { flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
+
+const row = (label: string, value: unknown) =>
+  value === null || value === undefined || value === ''
+    ? ''
+    : html`<dt>${label}</dt>
+        <dd>${value}</dd>`;
+
+/** What support can do about this event: why it failed, what to do, and the buttons that help. */
+function actions(e: EventDetail): Html {
+  const a = e.actions;
+  return html`${
+      e.status === 'processing'
+        ? html`<div class="banner info" role="status">Este evento está sendo processado agora. Atualize a página em alguns segundos.</div>`
+        : ''
+    }${
+      e.reason
+        ? html`<div class="card todo">
+            <h2>Motivo: ${e.reason}</h2>
+            ${a.todo ? html`<p>${a.todo}</p>` : ''}
+            ${
+              e.cause === 'unmapped_plan' && e.plan
+                ? html`<p>
+                    <a class="button" href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}">Cadastrar o plano “${e.plan}”</a>
+                  </p>`
+                : ''
+            }
+            ${e.lastError ? html`<p class="muted">Erro: ${e.lastError}</p>` : ''}
+          </div>`
+        : ''
+    }
+    <div class="actions">
+      ${
+        a.retry
+          ? html`<form method="post" action="/admin/events/${e.id}/retry" class="inline">
+              <button type="submit">Reprocessar</button>
+              <span class="muted">Roda de novo agora, retomando das etapas que faltam.</span>
+            </form>`
+          : ''
+      }
+      ${
+        a.resendWelcome
+          ? html`<form method="post" action="/admin/events/${e.id}/welcome" class="card">
+              <label class="field" for="phone">Corrigir celular e reenviar boas-vindas</label>
+              <div class="inline">
+                <input id="phone" name="phone" type="tel" inputmode="tel" placeholder="(61) 99999-8888" required maxlength="40" />
+                <button type="submit">Reenviar boas-vindas</button>
+              </div>
+              <p class="muted">Envia só a mensagem de boas-vindas para o número corrigido (a correção fica na história).</p>
+            </form>`
+          : ''
+      }
+      ${
+        a.resolve
+          ? html`<form method="post" action="/admin/events/${e.id}/resolve" class="card">
+              <label class="field" for="note">Marcar como resolvido</label>
+              <textarea
+                id="note"
+                name="note"
+                required
+                maxlength="${MAX_NOTE}"
+                placeholder="Como foi resolvido (ex.: cadastrado à mão no EAD com o CPF correto)"
+              ></textarea>
+              <button type="submit" class="secondary">Marcar como resolvido</button>
+            </form>`
+          : ''
+      }
+    </div>`;
+}
+
+export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
+  const c = e.customer;
+  return layout(
+    `Evento #${e.id}`,
+    html`${flashBanner(flash)}${banners(health)}
+      <p><a href="/admin">← Eventos</a></p>
+      <h1>#${e.id} ${e.label} — ${statusBadge(e.status, e.statusLabel)}</h1>
+      ${actions(e)}
+      <dl>
+        <dt>Pedido</dt>
+        <dd>${e.orderRef ?? '—'} <span class="muted">${e.orderId ?? ''}</span></dd>
+        ${row('Assinatura', e.subscriptionId)}
+        <dt>Plano</dt>
+        <dd>${e.plan ? html`<a href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}">${e.plan}</a>` : '—'}</dd>
+        <dt>Cliente</dt>
+        <dd>${c.name ?? '—'}</dd>
+        <dt>E-mail</dt>
+        <dd>${c.email ?? '—'}</dd>
+        <dt>Celular</dt>
+        <dd>${c.phone ?? '—'}</dd>
+        <dt>CPF</dt>
+        <dd>${c.cpf ?? (c.cnpj ? html`CNPJ ${c.cnpj}` : '—')}</dd>
+        <dt>Recebido</dt>
+        <dd>${time(e.receivedAt)}</dd>
+        <dt>Tentativas</dt>
+        <dd>${e.runs}</dd>
+        ${row('Próxima execução', e.nextRunAt ? time(e.nextRunAt) : null)} ${row('Resultado', e.outcome)}
+        ${
+          e.parentId
+            ? html`<dt>Agendado por</dt>
+                <dd><a href="/admin/events/${e.parentId}">#${e.parentId}</a></dd>`
+            : ''
+        }
+      </dl>
+      <h2>História</h2>
+      <ol class="story">
+        ${e.story.map((s) => html`<li class="k-${s.kind}"><time>${time(s.at)}</time>${s.text}</li>`)}
+      </ol>`,
+    'events',
+  );
+}

@@ -1,0 +1,90 @@
+import { welcomeSkipReason } from '../domain/messages.js';
+import { stepLabel, type StepResults } from '../flows/steps.js';
+
+/** Course names by id (from the EAD's catalog); an id without a name is shown as "curso N". */
+export type CourseNames = ReadonlyMap<number, string>;
+
+const courseList = (ids: Array<number | string>, names: CourseNames) =>
+  ids.map((id) => names.get(Number(id)) ?? `curso ${id}`).join(', ') || 'nenhum';
+
+const REVOCATION_ACTIONS: Record<StepResults['decision']['action'], string> = {
+  delete: 'excluir o aluno',
+  remove_courses: 'remover só os cursos desta venda',
+  nothing: 'não remover nada',
+};
+
+/**
+ * One journaled step, as support reads it: "Aluno encontrado (id 8097)", "Matriculado em Excel
+ * Básico, Excel Avançado". Never raw JSON; a password never shows (it is sealed, and not told).
+ * Null for a step the history already tells.
+ */
+export function describeStep(step: string, result: unknown, names: CourseNames): string | null {
+  const removal = /^remove_course:(\d+)$/.exec(step);
+  if (removal) return `Removido do curso ${courseList([removal[1]], names)}.`;
+  const r = (result ?? {}) as Record<string, unknown>;
+  switch (step) {
+    case 'find_student': {
+      const { studentId } = r as StepResults['find_student'];
+      return studentId ? `Aluno encontrado no EAD pelo CPF (id ${studentId}).` : 'Aluno não encontrado no EAD pelo CPF: será cadastrado.';
+    }
+    case 'cadastro_requested':
+      return 'Cadastro pedido ao EAD.';
+    case 'cadastro': {
+      const c = r as unknown as StepResults['cadastro'];
+      if (!c.created) return `Aluno já existia no EAD (id ${c.studentId}).`;
+      return c.recovered
+        ? `Cadastro confirmado: o EAD já tinha o aluno de uma tentativa anterior (id ${c.studentId}).`
+        : `Aluno cadastrado no EAD (id ${c.studentId}).`;
+    }
+    case 'courses_before': {
+      const { courses } = r as StepResults['courses_before'];
+      if (courses === null) return 'Não foi possível ler os cursos que o aluno já tinha.';
+      return courses.length ? `O aluno já tinha: ${courseList(courses, names)}.` : 'O aluno ainda não tinha cursos.';
+    }
+    case 'matricula': {
+      const m = r as unknown as StepResults['matricula'];
+      const had = m.alreadyHad.length ? ` (já tinha: ${courseList(m.alreadyHad, names)})` : '';
+      return m.enrolled.length
+        ? `Matriculado em ${courseList(m.enrolled, names)}${had}.`
+        : `Nenhuma matrícula nova: já tinha todos os cursos do plano.`;
+    }
+    case 'welcome': {
+      const w = r as unknown as StepResults['welcome'];
+      return w.sent ? 'Boas-vindas enviadas por WhatsApp.' : `Boas-vindas não enviadas: ${welcomeSkipReason(w.reason)}.`;
+    }
+    case 'phone_correction':
+      return null; // told by the history entry of the correction, with who made it
+    case 'decision': {
+      const d = r as unknown as StepResults['decision'];
+      if (!d.studentId) return 'Decisão: aluno não encontrado no EAD pelo CPF, nada a revogar.';
+      const source = d.grantedFrom === 'plan' ? ' (cursos do plano: nenhuma aprovação desta venda registrada)' : '';
+      return (
+        `Decisão: ${REVOCATION_ACTIONS[d.action]} — ${d.reason}. ` +
+        `Esta venda deu: ${courseList(d.granted, names)}${source}. O aluno tinha: ${courseList(d.had, names)}.`
+      );
+    }
+    case 'courses_before_delete': {
+      const { courses } = r as StepResults['courses_before_delete'];
+      return courses === null
+        ? 'Conferido antes da exclusão: o aluno já não existe no EAD.'
+        : `Conferido antes da exclusão: o aluno tem ${courseList(courses, names)}.`;
+    }
+    case 'delete_student':
+      return `Aluno excluído do EAD (id ${String(r.deleted)}).`;
+    default:
+      return `Etapa concluída: ${stepLabel(step)}.`;
+  }
+}
+
+/**
+ * An error text as support sees it: one line, no markup. Upstreams answer HTML error pages; the
+ * clients already shorten them, and whatever still looks like markup is reduced here.
+ */
+export function oneLine(text: string, max = 300): string {
+  const flat = text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

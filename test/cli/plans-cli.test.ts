@@ -1,0 +1,81 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plansCommand } from '../../src/cli/commands/plans.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { runCommand } from '../helpers/cli.js';
+import { tempDir } from '../helpers/config.js';
+
+const dbPath = join(tempDir(), 'plans-cli.db');
+let store: Store;
+let sandbox: Sandbox;
+
+/** The CLI on the server's database, with (or without) the EAD to check course ids against. */
+const plans = (args: string[], withEad = true) =>
+  runCommand(plansCommand, args, {
+    SQLITE_PATH: dbPath,
+    ...(withEad
+      ? { EAD_BASE_URL: sandbox.env.EAD_BASE_URL, EAD_API_KEY: sandbox.env.EAD_API_KEY, EAD_UNIT_ID: sandbox.env.EAD_UNIT_ID }
+      : {}),
+  });
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  store = await openStore({ SQLITE_PATH: dbPath });
+  // A sale that failed because its plan was not mapped.
+  const { id } = await store.inbox.insert({
+    eventType: 'order_approved',
+    dedupeKey: 'a',
+    customerKey: 'cpf:1',
+    planName: 'Inglês Fluente',
+    body: {},
+  });
+  const [claim] = await store.queue.claimDue('w', 1, 60_000);
+  await store.queue.finish(claim, 'failed', 'Falhou', { message: 'sem plano', code: 'unmapped_plan' });
+  expect(claim.id).toBe(id);
+});
+afterAll(async () => {
+  await store?.close();
+  await sandbox?.close();
+});
+
+describe('npm run plans', () => {
+  it('set checks ids against the EAD catalog, then requeues the sales waiting for the plan', async () => {
+    const unknown = await plans(['set', 'Inglês Fluente', '263,999001']);
+    expect(unknown).toMatchObject({ code: 1, err: 'Não salvo: Curso(s) que não existem no catálogo do EAD: 999001.' });
+    const ok = await plans(['set', 'ingles fluente', '263, 280', '--whatsapp', 'https://chat.whatsapp.com/abc']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('Plano "ingles fluente" salvo: cursos 263, 280.');
+    expect(ok.out).toContain('1 venda(s) que aguardavam este plano voltaram para a fila');
+    expect((await store.events.countByStatus()).pending).toBe(1);
+    expect((await plans(['list'])).out).toBe('ingles fluente → 263,280 · 1 venda(s) · grupo https://chat.whatsapp.com/abc');
+  });
+
+  it('without the EAD configured, saves unchecked and says so; bad input is refused with the reason', async () => {
+    const res = await plans(['set', 'Excel PRO', '161'], false);
+    expect(res.code).toBe(0);
+    expect(res.err).toContain('os ids dos cursos não foram conferidos');
+    expect((await plans(['set', 'Excel PRO', 'abc'], false)).code).toBe(1);
+    expect((await plans(['set', 'Excel PRO'])).code).toBe(2);
+    expect((await plans(['remove', 'Plano que não existe'])).code).toBe(1);
+  });
+
+  it('export writes the map as a file; import makes a file the whole map, refusing an invalid one', async () => {
+    const file = join(tempDir(), 'plans-export.json');
+    writeFileSync(file, (await plans(['export'])).out);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      'Excel PRO': [161],
+      'ingles fluente': { courses: [263, 280], whatsappGroup: 'https://chat.whatsapp.com/abc' },
+    });
+    expect((await plans(['remove', 'EXCEL pro'])).out).toBe('Plano "EXCEL pro" removido.');
+    expect((await plans(['import', file])).out).toContain('2 plano(s) importados');
+    expect((await store.plans.all()).map((p) => p.name)).toEqual(['Excel PRO', 'ingles fluente']);
+
+    writeFileSync(file, '{"A": [0]}');
+    const bad = await plans(['import', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('id de curso deve ser positivo');
+    expect(await store.plans.all()).toHaveLength(2);
+  });
+});

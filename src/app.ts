@@ -6,6 +6,7 @@ import type { Store } from './store/index.js';
 import { systemClock, type Clock } from './timing/clock.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
+import type { IntakeActivity } from './http/intake.js';
 import { webhookRouter } from './http/webhook.js';
 import { adminRouter } from './http/admin/index.js';
 import { CourseCatalog } from './support/catalog.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   failedSignatureLimit?: number;
   /** Event types some handler acts on (the others are recorded as ignored at intake). */
   handledTypes?: ReadonlySet<string>;
+  /** Told of every signed delivery (the worker lets acks go first). */
+  intake?: IntakeActivity;
 }
 
 const NO_CATALOG = { unitCourses: () => Promise.reject(new Error('catálogo do EAD não configurado')) };
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
       onStored: deps.onEventStored,
       failedSignatureLimit: deps.failedSignatureLimit,
       handledTypes: deps.handledTypes,
+      intake: deps.intake,
     }),
   );
   if (deps.adminToken) {

@@ -14,6 +14,7 @@ import { EAD_BOUND_EVENTS } from './flows/registry.js';
 import { alertChannelsFromConfig, buildHandlers, clientsFromConfig, connectionChecksFor, type HandlerServices } from './wiring.js';
 import { ConnectionChecks } from './jobs/connection-checks.js';
 import { SecretBox } from './domain/secret-box.js';
+import { IntakeActivity } from './http/intake.js';
 import { CourseCatalog } from './support/catalog.js';
 import { seedPlanMap } from './support/plans.js';
 import { systemClock, type Clock } from './timing/clock.js';
@@ -108,7 +109,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           onChange: () => worker.wake(),
         })
       : undefined;
+  const intake = new IntakeActivity(clock);
   const worker = new Worker({
+    intakeBusy: () => intake.busy(),
     pausedTypes: () => (checks?.isFailing('ead') ? EAD_BOUND_EVENTS : []),
     store,
     handlers,
@@ -136,6 +139,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     catalog,
     trustProxy: config.TRUST_PROXY,
     handledTypes: new Set(Object.keys(handlers)),
+    intake,
   });
 
   let server: Server | undefined;

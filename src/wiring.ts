@@ -60,7 +60,8 @@ export function flowDepsFromConfig(config: Config, { store, clients, secrets, cl
     ead: clients.ead,
     chatpro: clients.chatpro,
     plans: store.plans,
-    customerEvents: (customerKey) => store.events.byCustomer(customerKey),
+    customerSales: (customerKey) => store.events.salesOf(customerKey),
+    saleEvents: (customerKey, saleKeys) => store.events.saleEvents(customerKey, saleKeys),
     journaled: async <N extends keyof StepResults>(customerKey: string, step: N) =>
       (await store.journal.stepResults(customerKey, step)) as Map<number, StepResults[N]>,
     clock,

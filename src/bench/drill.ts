@@ -2,7 +2,7 @@
  * npm run drill — a fault drill that exits non-zero on any loss or duplicate.
  *
  * 1,000 deliveries (30 % of them duplicates, some sent concurrently with their original) to the
- * real server (node dist/server.js, flags as npm start). The fake EAD fails 20 % of calls (500s,
+ * real server (what npm start runs: node dist/server.mjs, with its flags). The fake EAD fails 20 % of calls (500s,
  * Cloudflare HTML pages, timeouts — some after the write happened); the fake ChatPro fails 10 %
  * (500s, timeouts). The server is killed with SIGKILL twice and restarted. At the end: every sale
  * has exactly one student (created once or reused), one enrolment per course of its plan and one
@@ -18,14 +18,13 @@ import { parseArgs } from 'node:util';
 import { postSignedDelivery } from '../kiwify/deliver.js';
 import { startSandbox } from '../sandbox/index.js';
 import { freshPostgresUrl, dropPostgresSchemas, saleFor, seededShuffle } from './fixtures.js';
-import { BENCH_ADMIN_TOKEN, inboxCounts, startChild, type Child } from './processes.js';
+import { BENCH_ADMIN_TOKEN, inboxCounts, productionEntry, startChild, type Child } from './processes.js';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string' }, 'database-url': { type: 'string' } } });
 const DELIVERIES = Number(values.deliveries ?? 1000);
 const SALES = Math.round(DELIVERIES * 0.7);
 const TOKEN = 'drill-token';
 const PLAN_COURSES = ['169', '254', '751']; // "Design Gráfico" in src/plans.json
-const DIST = new URL('../', import.meta.url).pathname;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,14 +59,14 @@ const env: Record<string, string> = {
   ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
 };
 
-let server: Child = await startChild(join(DIST, 'server.js'), [], env, log);
+let server: Child = await startChild(productionEntry(), [], env, log);
 const kills: number[] = [];
 
 async function restart(): Promise<void> {
   kills.push(Date.now());
   server.child.kill('SIGKILL');
   await new Promise((r) => server.child.once('exit', r));
-  server = await startChild(join(DIST, 'server.js'), [], env, log);
+  server = await startChild(productionEntry(), [], env, log);
 }
 
 // ---- deliveries --------------------------------------------------------------------------------
@@ -163,7 +162,7 @@ for (let i = 1; i <= SALES; i += 1) {
   }
 }
 const counts = await (async () => {
-  const s = await startChild(join(DIST, 'server.js'), [], { ...env, PORT: '0' });
+  const s = await startChild(productionEntry(), [], { ...env, PORT: '0' });
   const h = (await inboxCounts(s.url))!;
   await s.stop();
   return h;

@@ -32,13 +32,13 @@ export function saleFor(n: number): Record<string, unknown> {
   });
 }
 
-/** Puts `count` approved sales straight into a store, as if Kiwify had delivered them. */
-export async function queueSales(storage: StorageConfig, count: number): Promise<void> {
+/** Puts `count` approved sales (numbers first, first + 1, …) straight into a store, as if Kiwify had delivered them. */
+export async function queueSales(storage: StorageConfig, count: number, first = 1): Promise<void> {
   const store = await openStore(storage);
   try {
     await Promise.all(
       Array.from({ length: count }, async (_, i) => {
-        const body = saleFor(i + 1);
+        const body = saleFor(first + i);
         const parsed = parseDelivery(Buffer.from(JSON.stringify(body)));
         if (!parsed.ok) throw new Error(parsed.message);
         await store.inbox.insert(parsed.delivery);

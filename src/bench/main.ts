@@ -1,225 +1,144 @@
 /**
- * npm run bench — prints numbers, passes no judgement.
+ * npm run bench — prints numbers and marks each target met / not met; exits 0 unless it crashes.
  *
- *   ack     signed order_approved deliveries (unique order ids) posted for a fixed time, at full
- *           speed and at a fixed 500 req/s; the same load against a bare Express 5 route that
- *           parses the same JSON body and answers {}: ours / bare is the headline.
- *           SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
- *   drain   N approved sales queued; fake EAD and ChatPro answer after a fixed latency; time until
- *           all are done vs the bound sales × calls per sale × latency ÷ WORKER_CONCURRENCY.
- *   memory  peak RSS (VmHWM) of each server process.
+ *   ack      signed order_approved deliveries posted for a fixed time at full speed, in rounds that
+ *            alternate the bridge and a bare Express 5 route parsing the same body (ours ÷ bare is
+ *            the headline, last round ÷ first the trend), then a steady open-loop 500 req/s. Three
+ *            scenarios: unique buyers, one buyer, a pre-filled table. The bridge runs as in
+ *            production: its HTTP server, store and worker, the sale flows against loopback fakes.
+ *   claim    store.queue.claimDue latency over a pre-filled table (in this process, no HTTP).
+ *   drain    queued sales, fake EAD and ChatPro answering after a latency: time until all are done,
+ *            SQLite with one server, PostgreSQL with 1, 2 and 4 servers sharing the database.
+ *   cold     spawn to first /secure 200.
+ *   memory   peak RSS (VmHWM) of every server process.
+ *   Each against SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
  *
- * Options: --duration S (ack seconds, default 10) --sales N (default 1000) --latency MS (default 50)
- *          --concurrency N (default 4) --quick (duration 4, sales 200)
- * Servers run compiled (npm run build) in child processes; load and fakes run in this one.
+ * Options: --duration S (seconds per round and of the 500 req/s run, default 10) --rounds N (3)
+ *          --history N (done events of the pre-filled table, default 100000) --claims N (400)
+ *          --sales N (SQLite drain, 1000) --scale-sales N (PostgreSQL scale-out, 2000)
+ *          --latency MS (50) --concurrency N (4)
+ *          --quick (duration 1, history 10000, claims 100, sales 60, scale-sales 64)
+ * Servers run compiled (npm run build) in child processes with npm start's Node flags; load,
+ * fakes and the claim runs in this one. Temp folders and PostgreSQL schemas are removed at the end.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { signKiwify } from '../kiwify/signature.js';
-import { buildDelivery } from '../kiwify/samples.js';
-import { startSandbox } from '../sandbox/index.js';
-import { queueSales, freshPostgresUrl, dropPostgresSchemas } from './fixtures.js';
-import { BENCH_ADMIN_TOKEN, inboxCounts, productionNodeFlags, startChild, type Child } from './processes.js';
-import { steadyLoad, type SteadyResult } from './steady.js';
+import { ackRun, bareReference, type AckRow } from './ack.js';
+import { claimLatency, type ClaimRow } from './claim.js';
+import { coldStart } from './coldstart.js';
+import type { Scenario } from './deliveries.js';
+import { drain, type DrainRow } from './drain.js';
+import { dropPostgresSchemas } from './fixtures.js';
+import { prefilledTable, queuePending } from './history.js';
+import {
+  COLD_RUNS,
+  CONCURRENCY,
+  DIST,
+  DURATION,
+  HISTORY,
+  LATENCY,
+  PENDING,
+  PG,
+  QUICK,
+  ROUNDS,
+  SALES,
+  SCALE_INSTANCES,
+  SCALE_SALES,
+  removeTempFolders,
+  say,
+} from './options.js';
+import { productionNodeFlags, startChild } from './processes.js';
+import { STORES } from './storage.js';
+import { printAck, printClaim, printCold, printDrain } from './tables.js';
+import { printSummary } from './targets.js';
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string' },
-    sales: { type: 'string' },
-    latency: { type: 'string' },
-    concurrency: { type: 'string' },
-    quick: { type: 'boolean' },
-  },
-});
-const quick = Boolean(values.quick);
-const DURATION = Number(values.duration ?? (quick ? 4 : 10));
-const SALES = Number(values.sales ?? (quick ? 200 : 1000));
-const LATENCY = Number(values.latency ?? 50);
-const CONCURRENCY = Number(values.concurrency ?? 4);
-const TOKEN = 'bench-token';
-const PG = process.env.TEST_DATABASE_URL;
-const DIST = new URL('../', import.meta.url).pathname; // dist/
-
-const say = (line = '') => process.stdout.write(`${line}\n`);
-const tmp = () => mkdtempSync(join(tmpdir(), 'bridge-bench-'));
-
-function baseEnv(extra: Record<string, string>): Record<string, string> {
-  return {
-    KIWIFY_WEBHOOK_TOKEN: TOKEN,
-    LOG_LEVEL: 'info',
-    EAD_BASE_URL: 'http://127.0.0.1:9',
-    EAD_API_KEY: 'bench',
-    EAD_UNIT_ID: '1',
-    CALLMEBOT_BASE_URL: 'http://127.0.0.1:9',
-    CALLMEBOT_PHONE: '5561988880000',
-    CALLMEBOT_APIKEY: 'bench',
-    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-    ...extra,
-  };
+const SCENARIOS: Scenario[] = ['unique', 'oneBuyer', 'history'];
+const started = Date.now();
+let lap = started;
+/** Seconds since the previous call (each section's own time, printed under its table). */
+function took(): string {
+  const now = Date.now();
+  const s = Math.round((now - lap) / 1000);
+  lap = now;
+  return `${s} s`;
 }
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-// ---- ack ---------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  say(`kiwify-ead-bridge bench — node ${process.version} ${productionNodeFlags().join(' ')} (as npm start), ${new Date().toISOString()}`);
+  say(
+    `${QUICK ? '--quick: ' : ''}ack ${ROUNDS} × ${DURATION} s rounds per scenario and store; history ${HISTORY}; drain ${SALES} sales (SQLite), ${SCALE_SALES} (PostgreSQL × ${SCALE_INSTANCES.join('/')}), ${LATENCY} ms upstream latency, WORKER_CONCURRENCY=${CONCURRENCY}`,
+  );
+  say(`load average at start: ${load()} (other processes on these cores blur every number)`);
+  if (!PG) say('(TEST_DATABASE_URL não definido: PostgreSQL fora desta rodada)');
+  say();
+  const rssMb: number[] = [];
 
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-  errors: number;
-}
-
-const template = JSON.stringify(buildDelivery('order_approved', { plan: 'Excel PRO', cpf: '52998224725', orderId: '__ORDER__' }));
-let sequence = 0;
-
-/** Closed-loop load at full speed (each connection sends its next request on the answer). */
-async function load(url: string, opts: { connections: number; duration: number }): Promise<LoadResult> {
-  const result = await autocannon({
-    url: `${url}/webhook`,
-    connections: opts.connections,
-    duration: opts.duration,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, ...nextDelivery() }),
-      },
-    ],
-  });
-  return {
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    errors: result.errors + result.timeouts + result.non2xx,
-  };
-}
-
-interface AckRow {
-  target: string;
-  full: LoadResult;
-  at500: SteadyResult;
-  rssMb: number;
-}
-
-function nextDelivery(): { path: string; body: string } {
-  sequence += 1;
-  const body = template.replace('__ORDER__', `bench-${process.pid}-${sequence}`);
-  return { body, path: `/webhook?signature=${signKiwify(body, TOKEN)}` };
-}
-
-async function ack(target: string, child: Child): Promise<AckRow> {
-  await load(child.url, { connections: 16, duration: 2 }); // warm-up
-  const full = await load(child.url, { connections: 32, duration: DURATION });
-  const at500 = await steadyLoad(child.url, { rate: 500, durationS: DURATION, request: nextDelivery });
-  const rssMb = child.peakRssMb();
-  await child.stop();
-  return { target, full, at500, rssMb };
-}
-
-// ---- drain -------------------------------------------------------------------------------------
-
-interface DrainRow {
-  store: string;
-  seconds: number;
-  bound: number;
-  callsPerSale: number;
-  rssMb: number;
-  failed: number;
-}
-
-async function drain(store: 'sqlite' | 'postgres'): Promise<DrainRow> {
-  const sandbox = await startSandbox();
-  sandbox.ead.faults.latencyMs = LATENCY;
-  sandbox.chatpro.faults.latencyMs = LATENCY;
-  const storage =
-    store === 'postgres' ? { DATABASE_URL: await freshPostgresUrl(PG!), SQLITE_PATH: '' } : { SQLITE_PATH: join(tmp(), 'drain.db') };
-  await queueSales(storage, SALES);
-  const env = baseEnv({
-    ...sandbox.env,
-    ...Object.fromEntries(Object.entries(storage).filter(([, v]) => v)),
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    ALERT_ON_SUCCESS: 'false',
-    PORT: '0',
-  });
-  // From process start: start-up counts, and the worker begins before the server says it is ready.
-  const started = Date.now();
-  const server = await startChild(join(DIST, 'server.js'), [], env);
-  let failed: number;
-  for (;;) {
-    const health = await inboxCounts(server.url);
-    failed = health?.failed ?? 0;
-    if (health && health.pending + health.retrying + health.processing === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
+  // The pre-filled tables first, side by side (nothing is measured meanwhile); then the claim runs
+  // on them. The one-buyer table, topped up to PENDING pending again, is the pre-filled ack
+  // scenario's (claims first, so the ack run's backlog does not weigh on them).
+  const tables = await Promise.all(
+    STORES.flatMap((kind) => [false, true].map(async (oneBuyer) => ({ kind, oneBuyer, storage: await prefilledTable(kind, oneBuyer) }))),
+  );
+  say(`(pre-filled tables ready in ${took()})`);
+  const claim: ClaimRow[] = [];
+  for (const table of tables) {
+    const row = await claimLatency(table);
+    claim.push(row);
+    if (table.oneBuyer) await queuePending(table.storage, row.finished, true, PENDING);
   }
-  const seconds = (Date.now() - started) / 1000;
-  const calls = sandbox.ead.calls.length + sandbox.chatpro.calls.length;
-  const rssMb = server.peakRssMb();
-  await server.stop();
-  await sandbox.close();
-  return {
-    store,
-    seconds,
-    bound: (SALES * 4 * LATENCY) / CONCURRENCY / 1000,
-    callsPerSale: calls / SALES,
-    rssMb,
-    failed,
-  };
+  const claimTime = took();
+
+  const bare = await startChild(join(DIST, 'bench/child.js'), ['bare'], { PORT: '0' });
+  const ack: AckRow[] = [];
+  let bareRef;
+  let bareRss: number;
+  try {
+    bareRef = await bareReference(bare);
+    for (const scenario of SCENARIOS) {
+      for (const store of STORES) {
+        const table = scenario === 'history' ? tables.find((t) => t.oneBuyer && t.kind === store)?.storage : undefined;
+        ack.push(await ackRun(scenario, store, bare, table));
+      }
+    }
+    bareRss = bare.peakRssMb();
+  } finally {
+    await bare.stop();
+  }
+  rssMb.push(...ack.map((a) => a.rssMb));
+  printAck(ack, { at500: bareRef, rssMb: bareRss });
+  say(`(section: ${took()})`);
+  say();
+
+  printClaim(claim, ack);
+  say(`(section: ${claimTime})`);
+  say();
+
+  const drains: DrainRow[] = await drain('sqlite', [1], SALES);
+  if (PG) drains.push(...(await drain('postgres', SCALE_INSTANCES, SCALE_SALES)));
+  rssMb.push(...drains.map((d) => d.rssMb));
+  printDrain(drains, PG ? undefined : '(PostgreSQL scale-out skipped: TEST_DATABASE_URL not set)');
+  say(`(section: ${took()})`);
+  say();
+
+  const cold = await coldStart(COLD_RUNS);
+  rssMb.push(cold.rssMb);
+  printCold(cold);
+  say(`(section: ${took()})`);
+  say();
+
+  say(`MEMORY  peak RSS of any bridge server process (ack, drain, cold start): ${Math.max(...rssMb)} MB`);
+  say();
+  printSummary({ ack, claim, drain: drains, cold, rssMb });
+  say(`(bench took ${Math.round((Date.now() - started) / 1000)} s; load average at the end: ${load()})`);
 }
 
-// ---- report ------------------------------------------------------------------------------------
-
-const pad = (v: unknown, n: number) => String(v).padStart(n);
-
-say(`kiwify-ead-bridge bench — node ${process.version} ${productionNodeFlags().join(' ')} (as npm start), ${new Date().toISOString()}`);
-say(
-  `ack: ${DURATION}s per run (autocannon, 32 connections, at full speed; then a steady open-loop 500 req/s); drain: ${SALES} sales, ${LATENCY} ms upstream latency, WORKER_CONCURRENCY=${CONCURRENCY}`,
-);
-say();
-
-const ackRows: AckRow[] = [];
-ackRows.push(await ack('bare Express 5', await startChild(join(DIST, 'bench/child.js'), ['bare'], { PORT: '0' })));
-ackRows.push(
-  await ack(
-    'bridge · SQLite',
-    await startChild(join(DIST, 'bench/child.js'), ['ack'], baseEnv({ SQLITE_PATH: join(tmp(), 'ack.db'), PORT: '0' })),
-  ),
-);
-if (PG) {
-  ackRows.push(
-    await ack(
-      'bridge · PostgreSQL',
-      await startChild(join(DIST, 'bench/child.js'), ['ack'], baseEnv({ DATABASE_URL: await freshPostgresUrl(PG), PORT: '0' })),
-    ),
-  );
-} else {
-  say('(TEST_DATABASE_URL não definido: PostgreSQL fora desta rodada)');
+try {
+  await main();
+} finally {
+  await dropPostgresSchemas();
+  removeTempFolders();
 }
-
-const bare = ackRows[0].full.rps;
-say('ACK (POST /webhook → 200)        full speed                                  at 500 req/s');
-say('target                 req/s  ratio   p50   p99   max  err    req/s   p50   p99   max  err  peak RSS');
-for (const r of ackRows) {
-  say(
-    `${r.target.padEnd(20)} ${pad(r.full.rps, 7)} ${pad((r.full.rps / bare).toFixed(2), 6)} ${pad(r.full.p50, 5)} ${pad(r.full.p99, 5)} ${pad(r.full.max, 5)} ${pad(r.full.errors, 4)}  ${pad(r.at500.rps, 7)} ${pad(r.at500.p50, 5)} ${pad(r.at500.p99, 5)} ${pad(r.at500.max, 5)} ${pad(r.at500.errors, 4)}  ${pad(r.rssMb, 5)} MB`,
-  );
-}
-say('(latencies in ms; ratio = req/s ÷ bare Express req/s)');
-say();
-
-const drainRows: DrainRow[] = [await drain('sqlite')];
-if (PG) drainRows.push(await drain('postgres'));
-say('DRAIN (queued sales → all done)');
-say('store        sales  seconds  bound (s)  ratio  calls/sale  failed  peak RSS');
-for (const r of drainRows) {
-  say(
-    `${r.store.padEnd(10)} ${pad(SALES, 7)} ${pad(r.seconds.toFixed(1), 8)} ${pad(r.bound.toFixed(1), 10)} ${pad((r.seconds / r.bound).toFixed(2), 6)} ${pad(r.callsPerSale.toFixed(2), 11)} ${pad(r.failed, 7)}  ${pad(r.rssMb, 5)} MB`,
-  );
-}
-say(`(bound = sales × 4 calls × ${LATENCY} ms ÷ ${CONCURRENCY}; calls/sale counts EAD + ChatPro calls, the unit token included)`);
-say();
-const peak = Math.max(...ackRows.map((r) => r.rssMb), ...drainRows.map((r) => r.rssMb));
-say(`MEMORY  peak RSS of any server process: ${peak} MB`);
-await dropPostgresSchemas();

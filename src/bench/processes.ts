@@ -2,13 +2,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ListeningSignal } from '../http/server.js';
 
+const START_SCRIPT = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
+  .scripts.start;
+
 /**
  * The Node flags of `npm start` (package.json), so benchmarked servers run as in production:
- * "node --max-old-space-size=128 dist/server.js" → ["--max-old-space-size=128"].
+ * "node --max-old-space-size=128 dist/server.mjs" → ["--max-old-space-size=128"].
  */
 export function productionNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((token) => token.startsWith('--'));
+  return START_SCRIPT.split(/\s+/).filter((token) => token.startsWith('--'));
+}
+
+/** The file `npm start` runs (the bundled server, dist/server.mjs), as an absolute path. */
+export function productionEntry(): string {
+  const file = START_SCRIPT.split(/\s+/).find((token) => /\.m?js$/.test(token));
+  if (!file) throw new Error(`npm start does not name a .js/.mjs file: ${START_SCRIPT}`);
+  return new URL(`../../${file}`, import.meta.url).pathname;
 }
 
 export interface Child {
@@ -16,6 +25,9 @@ export interface Child {
   url: string;
   /** Peak resident memory so far (VmHWM), in MB. */
   peakRssMb(): number;
+  /** Freezes the process (SIGSTOP) / lets it run again (SIGCONT). */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -58,25 +70,51 @@ export async function startChild(
   return {
     child,
     url,
-    peakRssMb() {
-      try {
-        const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
-        return Math.round(kb / 1024);
-      } catch {
-        return 0;
-      }
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    peakRssMb: () => peakRssMb(child),
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    stop: () => stopProcess(child),
   };
+}
+
+/** Peak resident memory so far (VmHWM) of a running process, in MB (0 once it has exited). */
+export function peakRssMb(child: ChildProcess): number {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** SIGTERM (and SIGCONT, should it be frozen), then waits for the exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  child.kill('SIGCONT');
+  await exited;
 }
 
 /** The admin token benchmarked servers run with, to read their inbox counts. */
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+/** The environment of a benchmarked bridge server; `extra` adds the store, the fakes, the port. */
+export function serverEnv(webhookToken: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    KIWIFY_WEBHOOK_TOKEN: webhookToken,
+    LOG_LEVEL: 'info',
+    EAD_BASE_URL: 'http://127.0.0.1:9',
+    EAD_API_KEY: 'bench',
+    EAD_UNIT_ID: '1',
+    CALLMEBOT_BASE_URL: 'http://127.0.0.1:9',
+    CALLMEBOT_PHONE: '5561988880000',
+    CALLMEBOT_APIKEY: 'bench',
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+    ALERT_ON_SUCCESS: 'false',
+    ...extra,
+  };
+}
 
 export interface InboxCounts {
   pending: number;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { MAX_CONNECTIONS_PER_ADDRESS } from '../http/server.js';
 
 export interface SteadyResult {
   sent: number;
@@ -14,12 +15,17 @@ export interface SteadyResult {
  * were answered (autocannon's rate limit sends each connection's quota in a burst at the start of
  * every second, which measures bursts, not a steady rate). Latency runs from the scheduled send
  * time to the end of the response, so a stalled server is charged for the wait it causes.
+ * At most as many connections as the server allows one address (more would be hung up on: an
+ * artefact of a single load source); a request unanswered `giveUpMs` after its scheduled time is
+ * abandoned — Kiwify gives up after about 5 s — and counts as an error with that latency, which
+ * also bounds how long a run against a stalled server lasts.
  */
 export async function steadyLoad(
   url: string,
-  opts: { rate: number; durationS: number; request: () => { path: string; body: string } },
+  opts: { rate: number; durationS: number; request: () => { path: string; body: string }; giveUpMs?: number },
 ): Promise<SteadyResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const giveUpMs = opts.giveUpMs ?? 5_000;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_CONNECTIONS_PER_ADDRESS });
   const target = new URL(url);
   const latencies: number[] = [];
   let errors = 0;
@@ -32,6 +38,22 @@ export async function steadyLoad(
     const { path, body } = opts.request();
     pending.push(
       new Promise<void>((resolve) => {
+        let settled = false;
+        const settle = (ok: boolean) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(giveUp);
+          if (!ok) errors += 1;
+          latencies.push(Math.min(performance.now() - scheduled, giveUpMs));
+          resolve();
+        };
+        const giveUp = setTimeout(
+          () => {
+            settle(false);
+            req.destroy();
+          },
+          scheduled + giveUpMs - performance.now(),
+        );
         const req = http.request(
           {
             host: target.hostname,
@@ -43,17 +65,10 @@ export async function steadyLoad(
           },
           (res) => {
             res.resume();
-            res.on('end', () => {
-              if (res.statusCode !== 200) errors += 1;
-              latencies.push(performance.now() - scheduled);
-              resolve();
-            });
+            res.on('end', () => settle(res.statusCode === 200));
           },
         );
-        req.on('error', () => {
-          errors += 1;
-          resolve();
-        });
+        req.on('error', () => settle(false));
         req.end(body);
       }),
     );

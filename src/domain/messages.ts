@@ -92,7 +92,6 @@ export const messages = {
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
 
-
   connectionFailing: (system: string, reason: string) =>
     [
       `🔌 *Conexão com o ${system} falhando*`,

@@ -9,7 +9,7 @@ import type { Handler } from '../worker/types.js';
 import { buyerOf, cadastroForm, requireCpf, type Buyer } from './buyer.js';
 import type { FlowDeps } from './deps.js';
 import { planOf } from './plan.js';
-import { orderRefunded, saleKeyOf } from './sales.js';
+import { orderRefunded, saleKeyOf, saleKeysOf } from './sales.js';
 import type { Enrollment, FlowContext, StepResults, StudentStep, WelcomeStep } from './steps.js';
 
 const seal = (deps: FlowDeps, password: string | undefined) => (password === undefined ? undefined : deps.secrets.seal(password));
@@ -25,7 +25,7 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
     // Refunded or charged back before this approval ran (a retry after an outage, a replay).
-    if (orderRefunded(await deps.customerEvents(ctx.event.customer_key), ctx.event.order_id)) {
+    if (orderRefunded(await deps.saleEvents(ctx.event.customer_key, saleKeysOf(ctx.event)), ctx.event.order_id)) {
       return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
     }
     const plan = await planOf(order, deps);
@@ -160,7 +160,7 @@ async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
   const [events, enrolled] = await Promise.all([
-    deps.customerEvents(ctx.event.customer_key),
+    deps.saleEvents(ctx.event.customer_key, [key]),
     deps.journaled(ctx.event.customer_key, 'matricula'),
   ]);
   return events.some(

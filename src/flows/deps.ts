@@ -4,7 +4,7 @@ import type { WelcomeSettings } from '../domain/messages.js';
 import type { PlanLookup } from '../domain/plans.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName, StepResults } from './steps.js';
-import type { EventRow } from '../store/index.js';
+import type { SaleEvent } from '../store/index.js';
 
 export interface FlowSettings {
   /** Password given to new students; unset → the EAD generates one. */
@@ -21,8 +21,10 @@ export interface FlowDeps {
   /** Absent when ChatPro is not configured: welcomes are skipped and support is told. */
   chatpro?: ChatProApi;
   plans: PlanLookup;
-  /** Every inbox event of one customer, oldest first. */
-  customerEvents(customerKey: string): Promise<EventRow[]>;
+  /** One customer's sale events (approvals, refunds, chargebacks, ends of access), oldest first. */
+  customerSales(customerKey: string): Promise<SaleEvent[]>;
+  /** The customer's sale events of the sales with these keys (`saleKeyOf`), oldest first. */
+  saleEvents(customerKey: string, saleKeys: string[]): Promise<SaleEvent[]>;
   /** What one customer's events journaled for `step`: event id → result (e.g. their matrículas). */
   journaled<N extends StepName>(customerKey: string, step: N): Promise<Map<number, StepResults[N]>>;
   /** The time (epoch ms); injected so tests can move it. */

@@ -3,7 +3,7 @@ import { messages } from '../domain/messages.js';
 import { maskDigits } from '../domain/privacy.js';
 import { normalizeText } from '../domain/text.js';
 import { orderSchema, planNameOf, type KiwifyOrder } from '../kiwify/payload.js';
-import type { EventRow } from '../store/index.js';
+import type { EventRow, SaleEvent } from '../store/index.js';
 import type { Handler, HandlerResult } from '../worker/types.js';
 import { buyerOf, requireCpf } from './buyer.js';
 import type { FlowDeps } from './deps.js';
@@ -36,7 +36,7 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
   const order = orderSchema.parse(ctx.body);
   const cpf = requireCpf(buyerOf(order), 'revoke');
   const [events, enrollments] = await Promise.all([
-    deps.customerEvents(ctx.event.customer_key),
+    deps.customerSales(ctx.event.customer_key),
     deps.journaled(ctx.event.customer_key, 'matricula'),
   ]);
 
@@ -85,7 +85,7 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
 async function grantOf(
   event: EventRow,
   order: KiwifyOrder,
-  events: EventRow[],
+  events: SaleEvent[],
   enrollments: Map<number, Enrollment>,
   deps: FlowDeps,
 ): Promise<Grant | undefined> {
@@ -101,7 +101,7 @@ async function grantOf(
 
 /** Courses the customer's other active sales need: their plans' courses and what they journaled. */
 async function neededByOthers(
-  events: EventRow[],
+  events: SaleEvent[],
   enrollments: Map<number, Enrollment>,
   exceptKey: string | undefined,
   deps: FlowDeps,
@@ -168,7 +168,7 @@ async function carryOut(ctx: FlowContext, deps: FlowDeps, d: RevocationDecision,
 export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
     const key = ctx.event.customer_key;
-    const [events, enrolled] = await Promise.all([deps.customerEvents(key), deps.journaled(key, 'matricula')]);
+    const [events, enrolled] = await Promise.all([deps.customerSales(key), deps.journaled(key, 'matricula')]);
     const newer = newerPurchase(
       events,
       enrolled,

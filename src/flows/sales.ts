@@ -1,4 +1,4 @@
-import type { EventRow } from '../store/index.js';
+import type { EventRow, SaleEvent } from '../store/index.js';
 import { OPEN_STATUSES } from '../store/schema.js';
 
 /** The internal event that ends a cancelled subscription's access (scheduled by the cancel flow). */
@@ -17,6 +17,11 @@ export function saleKeyOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>)
   return event.subscription_id ?? event.order_id ?? undefined;
 }
 
+/** The keys under which an event's sale and order are filed: what `saleEvents` looks up. */
+export function saleKeysOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string[] {
+  return [...new Set([event.subscription_id, event.order_id].filter((k): k is string => k !== null))];
+}
+
 export interface ActiveSale {
   key: string;
   planName: string | null;
@@ -27,7 +32,7 @@ export interface ActiveSale {
  * Whether an approval gives (or is about to give) access: processed, still in flight, or it got
  * as far as the matrícula before failing at a later step (the welcome, say).
  */
-function grantsAccess(e: EventRow, enrolled: Enrolled): boolean {
+function grantsAccess(e: SaleEvent, enrolled: Enrolled): boolean {
   return e.status === 'done' || OPEN_STATUSES.includes(e.status) || enrolled.has(e.id);
 }
 
@@ -37,9 +42,9 @@ function grantsAccess(e: EventRow, enrolled: Enrolled): boolean {
  * end of access (so a renewal paid after a refunded charge counts again).
  * `enrolled`: ids of this customer's approvals whose journal holds a matrícula.
  */
-export function activeSales(events: EventRow[], enrolled: Enrolled, exceptKey: string | undefined): ActiveSale[] {
+export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: string | undefined): ActiveSale[] {
   const lastEnd = new Map<string, number>();
-  const lastStart = new Map<string, EventRow>();
+  const lastStart = new Map<string, SaleEvent>();
   for (const e of events) {
     const key = saleKeyOf(e);
     if (!key || key === exceptKey) continue;
@@ -55,7 +60,7 @@ export function activeSales(events: EventRow[], enrolled: Enrolled, exceptKey: s
 }
 
 /** An approval must not enrol anyone once its own order was refunded or charged back. */
-export function orderRefunded(events: EventRow[], orderId: string | null): boolean {
+export function orderRefunded(events: SaleEvent[], orderId: string | null): boolean {
   return orderId !== null && events.some((e) => ENDS_SALE.has(e.event_type) && e.order_id === orderId);
 }
 
@@ -63,7 +68,7 @@ export function orderRefunded(events: EventRow[], orderId: string | null): boole
  * A purchase of the same plan after a cancellation (processed or still in flight) keeps access:
  * the scheduled end of access is skipped.
  */
-export function newerPurchase(events: EventRow[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
+export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
   return events.find(
     (e) => e.event_type === 'order_approved' && e.id > after && grantsAccess(e, enrolled) && normalize(e.plan_name ?? '') === plan,
   );

@@ -1,10 +1,11 @@
 import express, { Router, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import { parseDelivery } from '../kiwify/payload.js';
 import { looksLikeSignature, verifyKiwifySignature } from '../kiwify/signature.js';
 import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
+import { FailedSignatures } from './failed-signatures.js';
+import type { IntakeActivity } from './intake.js';
 
 export interface WebhookDeps {
   store: Store;
@@ -16,6 +17,8 @@ export interface WebhookDeps {
   failedSignatureLimit?: number;
   /** Event types some flow acts on; the others are recorded as `ignored` at once (default: all handled). */
   handledTypes?: ReadonlySet<string>;
+  /** Told of every delivery whose signature held (the worker lets acks go first). */
+  intake?: IntakeActivity;
 }
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -30,25 +33,17 @@ const LIMITED_MESSAGE = 'Muitas entregas com assinatura inválida deste endereç
  * Repeated wrong signatures from one address put it on a short leash: its bodies may then hold
  * at most 16 KB (bigger ones get 429 before a byte is read) and only a valid signature gets
  * through. Kiwify's delivery addresses are shared by every Kiwify producer, so refusing an
- * address outright would let anyone with a Kiwify account hold our sales back. Only 401s count.
+ * address outright would let anyone with a Kiwify account hold our sales back. Only wrong
+ * signatures count.
  */
-function failedSignatureLimiter(limit: number): RequestHandler {
-  return rateLimit({
-    windowMs: FAILED_SIGNATURE_WINDOW_MS,
-    limit,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    // The client address comes from TRUST_PROXY; a forwarded header we do not trust is ignored.
-    validate: { xForwardedForHeader: false },
-    handler: (req, res, next) => {
-      const length = Number(req.headers['content-length']);
-      if (!(length <= LIMITED_BODY_LIMIT)) return sendError(res, 429, LIMITED_MESSAGE);
-      res.locals.signatureLimited = true;
-      next();
-    },
-  });
+function shortLeash(failures: FailedSignatures): RequestHandler {
+  return async (req, res, next) => {
+    if (!(await failures.limited(req))) return next();
+    const length = Number(req.headers['content-length']);
+    if (!(length <= LIMITED_BODY_LIMIT)) return sendError(res, 429, LIMITED_MESSAGE);
+    res.locals.signatureLimited = true;
+    next();
+  };
 }
 
 /**
@@ -78,13 +73,14 @@ function bodyBudget(total: number): RequestHandler {
  * Processing happens later in the worker; the answer never waits for an external system.
  * An unsigned request costs one HMAC per token over at most 1 MB, and nothing else.
  */
-export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30, handledTypes }: WebhookDeps): Router {
+export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30, handledTypes, intake }: WebhookDeps): Router {
   const router = Router();
+  const failures = new FailedSignatures(failedSignatureLimit, FAILED_SIGNATURE_WINDOW_MS);
   const readBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false });
   const readSmallBody = express.raw({ type: () => true, limit: LIMITED_BODY_LIMIT, inflate: false });
   router.post(
     '/webhook',
-    failedSignatureLimiter(failedSignatureLimit),
+    shortLeash(failures),
     bodyBudget(IN_FLIGHT_BODY_BUDGET),
     (req, res, next) => (res.locals.signatureLimited ? readSmallBody : readBody)(req, res, next),
     async (req, res) => {
@@ -92,9 +88,11 @@ export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 
       const signature = req.query.signature;
       if (!looksLikeSignature(signature) || !verifyKiwifySignature(raw, signature, tokens)) {
         req.log.warn({ bytes: raw.length, hasSignature: typeof signature === 'string' }, 'webhook recusado: assinatura inválida');
+        await failures.failed(req);
         if (res.locals.signatureLimited) return sendError(res, 429, LIMITED_MESSAGE);
         return sendError(res, 401, 'Assinatura ausente ou inválida.');
       }
+      intake?.delivered();
 
       const parsed = parseDelivery(raw);
       if (!parsed.ok) {

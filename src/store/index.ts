@@ -68,7 +68,8 @@ export async function openStore(
 }
 
 export { LeaseLostError } from './rows.js';
-export type { Claim, EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult } from './rows.js';
+export type { Claim, EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult, SaleEvent } from './rows.js';
+export { SALE_EVENT_TYPES } from './rows.js';
 export type { AlertRow, NewAlert } from './alerts.js';
 export type { EventStatus } from './schema.js';
 export type { CheckRow } from './checks.js';

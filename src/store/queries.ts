@@ -1,12 +1,17 @@
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
-import type { EventRow, ListFilter } from './rows.js';
+import type { EventRow, ListFilter, SaleEvent } from './rows.js';
+import { SALE_EVENT_TYPES } from './rows.js';
 import type { Database, EventStatus } from './schema.js';
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+const SALE_COLUMNS = ['id', 'event_type', 'status', 'order_id', 'subscription_id', 'plan_name'] as const;
+/** A literal, so both databases use the partial index events_customer_sales. */
+const SALE_TYPES = sql<boolean>`event_type in (${sql.raw(SALE_EVENT_TYPES.map((t) => `'${t}'`).join(', '))})`;
 
 /** Reads of the inbox for people and flows: one event, lists and searches, counts, a customer's events. */
 export class EventQueries {
@@ -95,8 +100,35 @@ export class EventQueries {
     return oldest === null ? 0 : now - oldest;
   }
 
-  /** Every event of one customer, oldest first (for flows that look at the customer's other sales). */
-  async byCustomer(customerKey: string): Promise<EventRow[]> {
-    return this.db.selectFrom('events').selectAll().where('customer_key', '=', customerKey).orderBy('id').execute();
+  /**
+   * One customer's sale events (approvals, refunds, chargebacks, ends of access), oldest first:
+   * what the refund rule weighs. Read from the partial index events_customer_sales, so a
+   * customer's billets and pix never count.
+   */
+  async salesOf(customerKey: string): Promise<SaleEvent[]> {
+    return this.db
+      .selectFrom('events')
+      .select(SALE_COLUMNS)
+      .where('customer_key', '=', customerKey)
+      .where(SALE_TYPES)
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * The sale events whose sale (subscription, else order: `saleKeyOf`) is one of `keys`: what an
+   * approval checks (a renewal? its order refunded already?) — by the index
+   * events_customer_sale_key, whatever the size of the customer's history.
+   */
+  async saleEvents(customerKey: string, keys: string[]): Promise<SaleEvent[]> {
+    if (keys.length === 0) return [];
+    return this.db
+      .selectFrom('events')
+      .select(SALE_COLUMNS)
+      .where('customer_key', '=', customerKey)
+      .where(sql<string>`coalesce(subscription_id, order_id)`, 'in', keys)
+      .where(SALE_TYPES)
+      .orderBy('id')
+      .execute();
   }
 }

@@ -6,6 +6,12 @@ import type { Database, EventHistoryTable, EventStatus, EventsTable } from './sc
 export type EventRow = Selectable<EventsTable>;
 export type HistoryRow = Selectable<EventHistoryTable>;
 
+/** What the sale rules read of a customer's events (no body, no personal data). */
+export type SaleEvent = Pick<EventRow, 'id' | 'event_type' | 'status' | 'order_id' | 'subscription_id' | 'plan_name'>;
+
+/** The event types that start or end a sale (the rules never look at billets, pix, carts…). */
+export const SALE_EVENT_TYPES = ['order_approved', 'order_refunded', 'chargeback', 'revoke_access'] as const;
+
 export interface NewEvent {
   eventType: string;
   dedupeKey: string;

@@ -7,6 +7,7 @@ import type { AlertOutbox } from '../alerts/outbox.js';
 import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
+import { IntakeFirst } from './intake-first.js';
 import type { Handler, HandlerContext, HandlerRegistry } from './types.js';
 
 export interface WorkerOptions {
@@ -25,8 +26,14 @@ export interface WorkerOptions {
   owner?: string;
   /** Event types to leave waiting for now (their upstream is down), read before every claim. */
   pausedTypes?: () => readonly string[];
+  /** Whether deliveries are being received right now: new claims wait (a little) for them. */
+  intakeBusy?: () => boolean;
   clock: Clock;
 }
+
+/** Longest run of claims held back while deliveries are being received. */
+export const MAX_INTAKE_DEFERRAL_MS = 1_000;
+const INTAKE_RECHECK_MS = 50;
 
 /** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
 class ShuttingDown extends Error {}
@@ -45,9 +52,11 @@ export class Worker {
   private readonly heartbeat: Poller;
   private stopping = false;
   private started = false;
+  private readonly intakeFirst: IntakeFirst;
 
   constructor(private readonly opts: WorkerOptions) {
     this.owner = opts.owner ?? `worker-${randomUUID()}`;
+    this.intakeFirst = new IntakeFirst(opts.intakeBusy ?? (() => false), opts.clock, MAX_INTAKE_DEFERRAL_MS);
     this.claims = new Poller({
       run: () => this.claimAndLaunch(),
       intervalMs: opts.pollMs,
@@ -80,10 +89,17 @@ export class Worker {
     if (!this.stopping) this.claims.wake();
   }
 
+  /** Holds a claim back while deliveries are being received (then looks again shortly). */
+  private yieldToIntake(): boolean {
+    if (!this.intakeFirst.holdBack()) return false;
+    setTimeout(() => this.wake(), INTAKE_RECHECK_MS).unref();
+    return true;
+  }
+
   /** One claim for the free slots; `'again'` when every slot was filled (more may be due). */
   private async claimAndLaunch(): Promise<'again' | void> {
     const free = this.opts.concurrency - this.running.size;
-    if (this.stopping || free <= 0) return;
+    if (this.stopping || free <= 0 || this.yieldToIntake()) return;
     const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
     for (const event of claimed) {
       // Shutdown began while claiming: give the event straight back.

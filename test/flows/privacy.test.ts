@@ -9,7 +9,7 @@ describe('a full run', () => {
     const server = await startSandboxedServer({ LOG_LEVEL: 'debug' }, logs.stream);
     const secrets = new Set<string>();
     try {
-      const { sandbox, deliver, settled, idle } = server;
+      const { sandbox, deliver, idle } = server;
       const sales = [fixture('order_approved.one_off'), fixture('order_approved.subscription'), approvedSale(1), approvedSale(2)];
       sales[3].Customer.mobile = '+1 202 555 0143';
       sandbox.chatpro.unregistered.add('5511987654321');
@@ -35,7 +35,6 @@ describe('a full run', () => {
         const password = /Senha: (\S+)/.exec(call.message)?.[1];
         if (password && password.length > 4) secrets.add(password);
       }
-      await settled(1);
       secrets.add(sandbox.ead.apiKey);
       secrets.add('tok-1');
     } finally {

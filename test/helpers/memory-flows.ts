@@ -6,8 +6,11 @@ import type { FlowDeps, FlowSettings } from '../../src/flows/deps.js';
 import type { StepResults } from '../../src/flows/steps.js';
 import { parseDelivery } from '../../src/kiwify/payload.js';
 import { createLogger } from '../../src/log.js';
-import type { EventRow } from '../../src/store/index.js';
+import { SALE_EVENT_TYPES, type EventRow } from '../../src/store/index.js';
+import { saleKeyOf } from '../../src/flows/sales.js';
 import type { Handler, HandlerContext, HandlerResult } from '../../src/worker/types.js';
+
+const isSale = (e: EventRow) => (SALE_EVENT_TYPES as readonly string[]).includes(e.event_type);
 
 /**
  * The sale flows without the runtime: an in-memory EAD and ChatPro (no HTTP), an in-memory
@@ -106,7 +109,9 @@ export class MemoryInbox {
       ead: this.ead,
       chatpro: this.chatpro,
       plans: planLookup(plans),
-      customerEvents: (key) => Promise.resolve(this.events.filter((e) => e.customer_key === key)),
+      customerSales: (key) => Promise.resolve(this.events.filter((e) => e.customer_key === key && isSale(e))),
+      saleEvents: (key, saleKeys) =>
+        Promise.resolve(this.events.filter((e) => e.customer_key === key && isSale(e) && saleKeys.includes(saleKeyOf(e) ?? ''))),
       journaled: <N extends keyof StepResults>(key: string, step: N) =>
         Promise.resolve(
           new Map(

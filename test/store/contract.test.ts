@@ -389,11 +389,26 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await store.events.oldestDueWaitMs()).toBe(7_000);
     });
 
-    it('lists the events of one customer', async () => {
-      const a1 = await store.inbox.insert(event('A'));
-      await store.inbox.insert(event('B'));
-      const a2 = await store.inbox.insert(event('A', { eventType: 'order_refunded' }));
-      expect((await store.events.byCustomer('cpf:A')).map((e) => e.id)).toEqual([a1.id, a2.id]);
+    it("lists a customer's sale events (never billets), and one sale's events by its key", async () => {
+      const a1 = await store.inbox.insert(event('A', { orderId: 'o1', subscriptionId: 's1' }));
+      await store.inbox.insert(event('B', { orderId: 'o9' }));
+      await store.inbox.insert(event('A', { eventType: 'billet_created', orderId: 'o2', ignored: { outcome: 'nada a fazer' } }));
+      const a2 = await store.inbox.insert(event('A', { eventType: 'order_refunded', orderId: 'o1', subscriptionId: 's1' }));
+      const a3 = await store.inbox.insert(event('A', { orderId: 'o3' }));
+      const a4 = await store.inbox.insert(event('A', { eventType: 'chargeback', orderId: 'o3' }));
+      expect((await store.events.salesOf('cpf:A')).map((e) => e.id)).toEqual([a1.id, a2.id, a3.id, a4.id]);
+      expect(await store.events.salesOf('cpf:A')).toContainEqual({
+        id: a2.id,
+        event_type: 'order_refunded',
+        status: 'pending',
+        order_id: 'o1',
+        subscription_id: 's1',
+        plan_name: 'Inglês Fluente',
+      });
+      expect((await store.events.saleEvents('cpf:A', ['s1'])).map((e) => e.id)).toEqual([a1.id, a2.id]);
+      expect((await store.events.saleEvents('cpf:A', ['o3', 'nope'])).map((e) => e.id)).toEqual([a3.id, a4.id]);
+      expect(await store.events.saleEvents('cpf:B', ['o3'])).toEqual([]);
+      expect(await store.events.saleEvents('cpf:A', [])).toEqual([]);
     });
   });
 

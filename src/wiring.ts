@@ -62,8 +62,8 @@ export function flowDepsFromConfig(config: Config, { store, clients, secrets, cl
     plans: store.plans,
     customerSales: (customerKey) => store.events.salesOf(customerKey),
     saleEvents: (customerKey, saleKeys) => store.events.saleEvents(customerKey, saleKeys),
-    journaled: async <N extends keyof StepResults>(customerKey: string, step: N) =>
-      (await store.journal.stepResults(customerKey, step)) as Map<number, StepResults[N]>,
+    journaled: async <N extends keyof StepResults>(eventIds: number[], step: N) =>
+      (await store.journal.stepResults(eventIds, step)) as Map<number, StepResults[N]>,
     clock,
     secrets,
     settings: {

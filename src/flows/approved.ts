@@ -159,13 +159,13 @@ async function enroll(ctx: FlowContext, deps: FlowDeps, student: StudentStep, cr
 async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
-  const [events, enrolled] = await Promise.all([
-    deps.saleEvents(ctx.event.customer_key, [key]),
-    deps.journaled(ctx.event.customer_key, 'matricula'),
-  ]);
-  return events.some(
-    (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key && (e.status === 'done' || enrolled.has(e.id)),
+  const earlier = (await deps.saleEvents(ctx.event.customer_key, [key])).filter(
+    (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key,
   );
+  if (earlier.some((e) => e.status === 'done')) return true;
+  // An earlier approval that failed after its matrícula (at the welcome, say) gave access too.
+  const pending = earlier.map((e) => e.id);
+  return pending.length > 0 && (await deps.journaled(pending, 'matricula')).size > 0;
 }
 
 async function sendWelcome(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, plan: Plan, student: StudentStep): Promise<WelcomeStep> {

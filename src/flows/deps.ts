@@ -25,8 +25,11 @@ export interface FlowDeps {
   customerSales(customerKey: string): Promise<SaleEvent[]>;
   /** The customer's sale events of the sales with these keys (`saleKeyOf`), oldest first. */
   saleEvents(customerKey: string, saleKeys: string[]): Promise<SaleEvent[]>;
-  /** What one customer's events journaled for `step`: event id → result (e.g. their matrículas). */
-  journaled<N extends StepName>(customerKey: string, step: N): Promise<Map<number, StepResults[N]>>;
+  /**
+   * What these events journaled for `step`: event id → result (e.g. the matrículas of a customer's
+   * approvals). Asked for the events a rule weighs, never a customer's whole history.
+   */
+  journaled<N extends StepName>(eventIds: number[], step: N): Promise<Map<number, StepResults[N]>>;
   /** The time (epoch ms); injected so tests can move it. */
   clock(): number;
   settings: FlowSettings;

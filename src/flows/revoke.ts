@@ -28,6 +28,9 @@ interface Grant {
  * sale's courses that no other active sale needs; delete the account only when REVOKE_MODE=delete
  * and nothing else of theirs would be left. The decision is journaled before anything is done.
  */
+/** The approvals among a customer's sale events: whose matrículas the rule weighs. */
+const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.event_type === 'order_approved').map((e) => e.id);
+
 export function revokeFlow(deps: FlowDeps): Handler<StepResults> {
   return (ctx) => revokeSale(ctx, deps);
 }
@@ -35,10 +38,8 @@ export function revokeFlow(deps: FlowDeps): Handler<StepResults> {
 export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<HandlerResult> {
   const order = orderSchema.parse(ctx.body);
   const cpf = requireCpf(buyerOf(order), 'revoke');
-  const [events, enrollments] = await Promise.all([
-    deps.customerSales(ctx.event.customer_key),
-    deps.journaled(ctx.event.customer_key, 'matricula'),
-  ]);
+  const events = await deps.customerSales(ctx.event.customer_key);
+  const enrollments = await deps.journaled(approvalIds(events), 'matricula');
 
   const grant = await grantOf(ctx.event, order, events, enrollments, deps);
   if (!grant) {
@@ -168,7 +169,8 @@ async function carryOut(ctx: FlowContext, deps: FlowDeps, d: RevocationDecision,
 export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
     const key = ctx.event.customer_key;
-    const [events, enrolled] = await Promise.all([deps.customerSales(key), deps.journaled(key, 'matricula')]);
+    const events = await deps.customerSales(key);
+    const enrolled = await deps.journaled(approvalIds(events), 'matricula');
     const newer = newerPurchase(
       events,
       enrolled,

@@ -4,6 +4,9 @@ import type { Dialect } from './migrations.js';
 import { held, LeaseLostError, type Claim, type HistoryRow } from './rows.js';
 import type { Database } from './schema.js';
 
+/** Event ids per journal lookup (well under SQLite's and PostgreSQL's bound-parameter limits). */
+const STEP_LOOKUP_CHUNK = 500;
+
 /**
  * Each event's journal (one row per completed step, so a retry skips what already happened) and
  * its history (the story for people: attempts, errors, manual actions).
@@ -86,16 +89,19 @@ export class Journal {
       .execute();
   }
 
-  /** One customer's events whose journal holds `step`: event id → that step's result. */
-  async stepResults(customerKey: string, step: string): Promise<Map<number, unknown>> {
-    const rows = await this.db
-      .selectFrom('events')
-      .innerJoin('event_steps', 'event_steps.event_id', 'events.id')
-      .select(['events.id', 'event_steps.result'])
-      .where('events.customer_key', '=', customerKey)
-      .where('event_steps.step', '=', step)
-      .execute();
-    return new Map(rows.map((r) => [r.id, JSON.parse(r.result) as unknown]));
+  /** Which of `eventIds` journaled `step`: event id → that step's result (by the journal's primary key). */
+  async stepResults(eventIds: number[], step: string): Promise<Map<number, unknown>> {
+    const results = new Map<number, unknown>();
+    for (let i = 0; i < eventIds.length; i += STEP_LOOKUP_CHUNK) {
+      const rows = await this.db
+        .selectFrom('event_steps')
+        .select(['event_id', 'result'])
+        .where('event_id', 'in', eventIds.slice(i, i + STEP_LOOKUP_CHUNK))
+        .where('step', '=', step)
+        .execute();
+      for (const r of rows) results.set(r.event_id, JSON.parse(r.result) as unknown);
+    }
+    return results;
   }
 
   async addHistory(eventId: number, kind: string, message: string): Promise<void> {

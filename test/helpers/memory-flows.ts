@@ -112,12 +112,10 @@ export class MemoryInbox {
       customerSales: (key) => Promise.resolve(this.events.filter((e) => e.customer_key === key && isSale(e))),
       saleEvents: (key, saleKeys) =>
         Promise.resolve(this.events.filter((e) => e.customer_key === key && isSale(e) && saleKeys.includes(saleKeyOf(e) ?? ''))),
-      journaled: <N extends keyof StepResults>(key: string, step: N) =>
+      journaled: <N extends keyof StepResults>(eventIds: number[], step: N) =>
         Promise.resolve(
           new Map(
-            this.events
-              .filter((e) => e.customer_key === key && this.journals.get(e.id)?.has(step))
-              .map((e) => [e.id, this.journals.get(e.id)!.get(step) as StepResults[N]]),
+            eventIds.filter((id) => this.journals.get(id)?.has(step)).map((id) => [id, this.journals.get(id)!.get(step) as StepResults[N]]),
           ),
         ),
       clock: () => this.now,

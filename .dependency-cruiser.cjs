@@ -1,6 +1,6 @@
 /**
  * The layers of src/, enforced (`npm run lint`). From the bottom: timing, domain → kiwify, store,
- * clients, log → alerts, worker → flows → jobs, support → http → app, wiring, runtime → server.
+ * clients, log → metrics → alerts, worker → flows → jobs, support → http → app, wiring, runtime → server.
  * Beside them, never imported by the server: sandbox (loopback fakes), demo, bench, cli.
  * Type-only imports count: a type is a dependency too.
  */
@@ -37,6 +37,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/clients/' },
       to: { path: '^src/', pathNot: ['^src/(clients|domain|timing)/'] },
+    },
+    {
+      name: 'metrics-only-count',
+      comment: 'The metrics count what they are told and read the store; they know nothing of flows, routes, jobs or the configuration.',
+      severity: 'error',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/', pathNot: ['^src/(metrics|store|clients|kiwify|domain|timing)/'] },
+    },
+    {
+      name: 'prom-client-only-in-metrics',
+      comment: 'Only src/metrics/ speaks prom-client; the rest calls its MetricsRecorder (clients: an UpstreamObserver).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/metrics/' },
+      to: { path: 'node_modules/prom-client' },
     },
     {
       name: 'flows-are-the-story',

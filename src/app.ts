@@ -8,8 +8,11 @@ import { errorHandler, notFound } from './http/errors.js';
 import { secureRouter } from './http/secure.js';
 import type { IntakeActivity } from './http/intake.js';
 import { webhookRouter } from './http/webhook.js';
+import { metricsRouter } from './http/metrics.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
 import { adminRouter } from './http/admin/index.js';
 import { CourseCatalog } from './support/catalog.js';
+import type { CustomerKeys } from './domain/customer-keys.js';
 
 export interface AppDeps {
   log: Logger;
@@ -23,6 +26,10 @@ export interface AppDeps {
   onEventStored?: () => void;
   /** Enables /admin (page and API). */
   adminToken?: string;
+  /** Finds a person's events after their personal data was removed (erasure on request). */
+  customerKeys: CustomerKeys;
+  /** RETENTION_DAYS, shown in /admin/api/health and on the privacy page. */
+  retentionDays?: number;
   /** The EAD's course catalog for /admin (default: none, so course ids are not checked). */
   catalog?: CourseCatalog;
   /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default false. */
@@ -33,6 +40,10 @@ export interface AppDeps {
   handledTypes?: ReadonlySet<string>;
   /** Told of every signed delivery (the worker lets acks go first). */
   intake?: IntakeActivity;
+  /** This app's metrics (the runtime's, shared with its worker and clients); default: the app's own when /metrics is on. */
+  metrics?: Metrics;
+  /** Enables GET /metrics (METRICS_TOKEN); default: `adminToken`. */
+  metricsToken?: string;
 }
 
 const NO_CATALOG = { unitCourses: () => Promise.reject(new Error('catálogo do EAD não configurado')) };
@@ -41,6 +52,9 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /** Builds the Express app from its dependencies; listening is the caller's business. */
 export function createApp(deps: AppDeps): Express {
+  const metricsToken = deps.metricsToken ?? deps.adminToken;
+  const metrics = deps.metrics ?? (metricsToken ? createMetrics({ store: deps.store, version: deps.version }) : undefined);
+  metrics?.addEventTypes(deps.handledTypes ?? []);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // JSON answers to machines: no body hashing per response
@@ -60,7 +74,8 @@ export function createApp(deps: AppDeps): Express {
       // of the webhook's throughput); the completion line adds method, masked URL and status.
       quietReqLogger: true,
       quietResLogger: true,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.url === '/metrics' ? 'debug' : 'info',
       // Routes may add fields and a message to the request's single completion line.
       customSuccessObject: (req, res, fields: Record<string, unknown>) => ({
         ...fields,
@@ -81,11 +96,22 @@ export function createApp(deps: AppDeps): Express {
       failedSignatureLimit: deps.failedSignatureLimit,
       handledTypes: deps.handledTypes,
       intake: deps.intake,
+      metrics: metrics?.recorder,
     }),
   );
+  if (metricsToken && metrics) app.use(metricsRouter({ metrics, token: metricsToken }));
   if (deps.adminToken) {
     const catalog = deps.catalog ?? new CourseCatalog(NO_CATALOG, deps.clock ?? systemClock);
-    app.use(adminRouter({ store: deps.store, token: deps.adminToken, catalog, onRetry: deps.onEventStored }));
+    app.use(
+      adminRouter({
+        store: deps.store,
+        token: deps.adminToken,
+        catalog,
+        customerKeys: deps.customerKeys,
+        retentionDays: deps.retentionDays,
+        onRetry: deps.onEventStored,
+      }),
+    );
   }
   app.use(notFound);
   app.use(errorHandler);

@@ -83,6 +83,8 @@ const eadShape = {
   EAD_UNIT_ID: z.string({ error: 'obrigatório (id da unidade no EAD)' }).trim().regex(/^\d+$/, 'deve ser o id numérico da unidade'),
 };
 
+const secretKey = optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional());
+
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -105,8 +107,9 @@ export const configSchema = z
     HEALTH_CHECK_INTERVAL_MS: int(600_000, 1_000),
     HEALTH_RECHECK_INTERVAL_MS: int(15_000, 100),
     HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).pipe(z.number().max(30_000, 'no máximo 30000 (a Kiwify desiste em ~5 s)')),
-    SECRET_KEY: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional()),
+    SECRET_KEY: secretKey,
     PASSWORD_RETENTION_DAYS: int(7, 1),
+    RETENTION_DAYS: int(180, 1),
 
     CALLMEBOT_BASE_URL: url.default('https://api.callmebot.com'),
     CALLMEBOT_PHONE: z
@@ -118,6 +121,8 @@ export const configSchema = z
     ALERT_INTERVAL_MS: int(10_000, 0),
 
     ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
+    /** Bearer token of GET /metrics; unset: ADMIN_TOKEN; neither: no /metrics. */
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
 
     ...eadShape,
 
@@ -208,4 +213,19 @@ const eadSchema = z.object({ ...eadShape, HTTP_TIMEOUT_MS: httpTimeout });
 /** Only the EAD's variables, for tools that read its catalog. */
 export function loadEadConfig(env: NodeJS.ProcessEnv = process.env): EadSettings {
   return parseWith(eadSchema, env);
+}
+
+const keySchema = z.object({
+  SECRET_KEY: secretKey,
+  EAD_API_KEY: z.string({ error: 'obrigatório quando SECRET_KEY não está definido' }).trim().min(1),
+});
+
+/**
+ * The secret behind the hashed customer keys (SECRET_KEY, else EAD_API_KEY, as the server uses
+ * them), for tools that find a person's events after their personal data was removed.
+ */
+export function loadKeySecret(env: NodeJS.ProcessEnv = process.env): string {
+  const secrets = parseWith(keySchema.partial(), env);
+  if (secrets.SECRET_KEY) return secrets.SECRET_KEY;
+  return parseWith(keySchema.pick({ EAD_API_KEY: true }), env).EAD_API_KEY;
 }

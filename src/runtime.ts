@@ -9,11 +9,13 @@ import { AlertDispatcher } from './alerts/dispatcher.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
 import { openStore, type Store } from './store/index.js';
 import { EAD_BOUND_EVENTS } from './flows/registry.js';
 import { alertChannelsFromConfig, buildHandlers, clientsFromConfig, connectionChecksFor, type HandlerServices } from './wiring.js';
 import { ConnectionChecks } from './jobs/connection-checks.js';
 import { SecretBox } from './domain/secret-box.js';
+import { CustomerKeys } from './domain/customer-keys.js';
 import { IntakeActivity } from './http/intake.js';
 import { CourseCatalog } from './support/catalog.js';
 import { seedPlanMap } from './support/plans.js';
@@ -54,6 +56,8 @@ export interface Runtime {
   /** The EAD's course catalog (the admin page's course picker and story names). */
   catalog: CourseCatalog;
   app: ReturnType<typeof createApp>;
+  /** This instance's metrics (GET /metrics), fed by the app, the worker, the alerts and the clients. */
+  metrics: Metrics;
   /** Starts the worker and the dispatcher and listens on `port` (0 = any free port). */
   listen(port?: number): Promise<Server>;
   url(): string;
@@ -65,7 +69,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
   const store = await openStore(config, clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
-  const channels = options.alertChannels ?? alertChannelsFromConfig(config);
+  const metrics = createMetrics({ store, version: VERSION });
+  const channels = options.alertChannels ?? alertChannelsFromConfig(config, metrics.recorder);
   const dispatcher = new AlertDispatcher({
     store,
     channels,
@@ -73,6 +78,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     intervalMs: config.ALERT_INTERVAL_MS,
     // A send never outlives the lease that keeps other instances off the channel.
     leaseMs: Math.max(60_000, 3 * config.HTTP_TIMEOUT_MS),
+    metrics: metrics.recorder,
     clock,
   });
   const alerts = new AlertOutbox(
@@ -80,6 +86,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     channels.map((c) => c.name),
     log,
     () => dispatcher.wake(),
+    metrics.recorder,
   );
   try {
     await seedPlanMap(store, config.PLANS_FILE, log);
@@ -87,12 +94,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     await store.close();
     throw err;
   }
-  const clients = clientsFromConfig(config);
+  const clients = clientsFromConfig(config, metrics.recorder);
   const secrets = SecretBox.derive(config.SECRET_KEY ?? config.EAD_API_KEY, JOURNAL_SECRETS);
+  const customerKeys = new CustomerKeys(config.SECRET_KEY ?? config.EAD_API_KEY);
   const makeHandlers = options.handlers ?? ((services: HandlerServices) => buildHandlers(config, services));
   let handlers: HandlerRegistry;
   try {
-    handlers = typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log, clients, secrets, clock }) : makeHandlers;
+    handlers =
+      typeof makeHandlers === 'function' ? makeHandlers({ store, alerts, log, clients, secrets, customerKeys, clock }) : makeHandlers;
   } catch (err) {
     await store.close();
     throw err;
@@ -123,10 +132,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     retryMaxMs: config.RETRY_MAX_MS,
     leaseMs: config.LEASE_MS,
     pollMs: config.POLL_INTERVAL_MS,
+    metrics: metrics.recorder,
     clock,
   });
   const catalog = new CourseCatalog(clients.ead, clock);
-  const housekeeping = new Housekeeping({ store, log, secrets, clock, passwordRetentionDays: config.PASSWORD_RETENTION_DAYS });
+  const housekeeping = new Housekeeping({
+    store,
+    log,
+    secrets,
+    customerKeys,
+    clock,
+    passwordRetentionDays: config.PASSWORD_RETENTION_DAYS,
+    retentionDays: config.RETENTION_DAYS,
+  });
   const app = createApp({
     log,
     store,
@@ -136,7 +154,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     onEventStored: () => worker.wake(),
     adminToken: config.ADMIN_TOKEN,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
     catalog,
+    customerKeys,
+    retentionDays: config.RETENTION_DAYS,
     trustProxy: config.TRUST_PROXY,
     handledTypes: new Set(Object.keys(handlers)),
     intake,
@@ -169,6 +191,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     dispatcher,
     catalog,
     app,
+    metrics,
     async listen(port = config.PORT) {
       // The port first: if it is taken, nothing else has started (deliveries that arrive before
       // the worker starts simply wait in the inbox).

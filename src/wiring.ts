@@ -2,9 +2,11 @@ import { CallMeBotClient } from './clients/callmebot.js';
 import { ChatProClient } from './clients/chatpro.js';
 import { DiscordClient } from './clients/discord.js';
 import { EadClient } from './clients/ead.js';
+import type { UpstreamObserver } from './clients/http.js';
 import type { AlertChannel } from './alerts/channels.js';
 import type { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
+import type { CustomerKeys } from './domain/customer-keys.js';
 import type { SecretBox } from './domain/secret-box.js';
 import type { FlowDeps } from './flows/deps.js';
 import { handlersFor } from './flows/registry.js';
@@ -28,10 +30,11 @@ export interface FlowClients {
   chatpro?: ChatProClient;
 }
 
-export function clientsFromConfig(config: Config): FlowClients {
+/** `observer` is told of every call the clients make (the metrics). */
+export function clientsFromConfig(config: Config, observer?: UpstreamObserver): FlowClients {
   const timeoutMs = config.HTTP_TIMEOUT_MS;
   return {
-    ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs }),
+    ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs, observer }),
     chatpro:
       config.CHATPRO_INSTANCE_ID && config.CHATPRO_TOKEN
         ? new ChatProClient({
@@ -39,6 +42,7 @@ export function clientsFromConfig(config: Config): FlowClients {
             instanceId: config.CHATPRO_INSTANCE_ID,
             token: config.CHATPRO_TOKEN,
             timeoutMs,
+            observer,
           })
         : undefined,
   };
@@ -51,17 +55,20 @@ export interface HandlerServices {
   clients: FlowClients;
   /** Seals a new student's password in the journal. */
   secrets: SecretBox;
+  /** A customer's keys as received and as kept once personal data is removed. */
+  customerKeys: CustomerKeys;
   clock: Clock;
 }
 
 /** What the flows need, from the configuration, the clients and the store (the plan map is the store's). */
-export function flowDepsFromConfig(config: Config, { store, clients, secrets, clock }: HandlerServices): FlowDeps {
+export function flowDepsFromConfig(config: Config, { store, clients, secrets, customerKeys, clock }: HandlerServices): FlowDeps {
   return {
     ead: clients.ead,
     chatpro: clients.chatpro,
     plans: store.plans,
-    customerSales: (customerKey) => store.events.salesOf(customerKey),
-    saleEvents: (customerKey, saleKeys) => store.events.saleEvents(customerKey, saleKeys),
+    // A customer's sales past RETENTION_DAYS are filed under the hashed key: they still count.
+    customerSales: (customerKey) => store.events.salesOf(customerKeys.lookup(customerKey)),
+    saleEvents: (customerKey, saleKeys) => store.events.saleEvents(customerKeys.lookup(customerKey), saleKeys),
     journaled: async <N extends keyof StepResults>(eventIds: number[], step: N) =>
       (await store.journal.stepResults(eventIds, step)) as Map<number, StepResults[N]>,
     clock,
@@ -86,19 +93,20 @@ export function buildHandlers(config: Config, services: HandlerServices): Handle
   return handlersFor(flowDepsFromConfig(config, services));
 }
 
-export function alertChannelsFromConfig(config: Config): AlertChannel[] {
+export function alertChannelsFromConfig(config: Config, observer?: UpstreamObserver): AlertChannel[] {
   const callMeBot = new CallMeBotClient({
     baseUrl: config.CALLMEBOT_BASE_URL,
     phone: config.CALLMEBOT_PHONE,
     apiKey: config.CALLMEBOT_APIKEY,
     timeoutMs: config.HTTP_TIMEOUT_MS,
+    observer,
   });
   const channels: AlertChannel[] = [
     // Community practice keeps CallMeBot messages under ~1,200 characters.
     { name: 'callmebot', limit: 1200, send: (text) => callMeBot.sendWhatsApp(text) },
   ];
   if (config.DISCORD_WEBHOOK_URL) {
-    const discord = new DiscordClient(config.DISCORD_WEBHOOK_URL, config.HTTP_TIMEOUT_MS);
+    const discord = new DiscordClient(config.DISCORD_WEBHOOK_URL, config.HTTP_TIMEOUT_MS, observer);
     channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text) });
   }
   return channels;

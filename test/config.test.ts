@@ -38,6 +38,7 @@ describe('configuration', () => {
       TRUST_PROXY: false,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,
       PASSWORD_RETENTION_DAYS: 7,
+      RETENTION_DAYS: 180,
     });
     expect(config.DATABASE_URL ?? config.DISCORD_WEBHOOK_URL ?? config.ADMIN_TOKEN).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, FlowError, isTransient } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
 import type { Store } from '../store/index.js';
 import type { AlertChannel } from './channels.js';
 import { composeAlert } from './compose.js';
@@ -20,6 +21,8 @@ export interface DispatcherOptions {
   retryBaseMs?: number;
   /** How long one sender holds a channel (longer than any send can take). */
   leaseMs?: number;
+  /** Counts alerts sent, failed sends and alerts dropped, per channel. */
+  metrics?: MetricsRecorder;
   clock: Clock;
 }
 
@@ -34,8 +37,10 @@ const MAX_CHANNEL_BACKOFF_MS = 15 * 60_000;
 export class AlertDispatcher {
   private readonly owner = `alerts-${randomUUID()}`;
   private readonly loop: Poller;
+  private readonly metrics: MetricsRecorder;
 
   constructor(private readonly opts: DispatcherOptions) {
+    this.metrics = opts.metrics ?? NO_METRICS;
     this.loop = new Poller({
       run: () => this.tick(),
       intervalMs: opts.tickMs ?? 1000,
@@ -77,6 +82,7 @@ export class AlertDispatcher {
           ),
         );
         await store.alerts.markSent(channel.name, this.owner, ids, this.opts.clock() + this.opts.intervalMs);
+        this.metrics.alertsSent(channel.name, ids.length);
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');
       } catch (err) {
         const permanent = !isTransient(err);
@@ -84,12 +90,12 @@ export class AlertDispatcher {
         const attempts = Math.max(...due.map((a) => a.attempts));
         const backoff = backoffMs(attempts + 1, this.opts.retryBaseMs ?? 30_000, Math.random, MAX_CHANNEL_BACKOFF_MS);
         const retryAt = this.opts.clock() + Math.max(hinted, backoff, this.opts.intervalMs);
-        await store.alerts.markFailed(channel.name, this.owner, ids, {
-          error: describeError(err),
-          permanent,
-          retryAt,
-          maxAttempts: this.opts.maxAttempts ?? 20,
-        });
+        const maxAttempts = this.opts.maxAttempts ?? 20;
+        await store.alerts.markFailed(channel.name, this.owner, ids, { error: describeError(err), permanent, retryAt, maxAttempts });
+        this.metrics.alertSendFailed(channel.name);
+        // As markFailed decides: all of them when refused for good, else those out of attempts.
+        const dropped = permanent ? ids.length : due.filter((a) => a.attempts >= maxAttempts - 1).length;
+        if (dropped > 0) this.metrics.alertsDropped(channel.name, dropped, permanent ? 'refused' : 'exhausted');
         log.error({ err, channel: channel.name, alerts: ids.length, permanent }, 'alerta não entregue');
       }
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
 import type { Store } from '../store/index.js';
 
 export interface AlertOptions {
@@ -18,6 +19,8 @@ export class AlertOutbox {
     private readonly channels: string[],
     private readonly log: Logger,
     private readonly onQueued: () => void = () => {},
+    /** Counts alerts that could not even be queued (dropped, on every channel). */
+    private readonly metrics: MetricsRecorder = NO_METRICS,
   ) {}
 
   async enqueue(text: string, options: AlertOptions = {}): Promise<void> {
@@ -26,6 +29,7 @@ export class AlertOutbox {
       this.onQueued();
     } catch (err) {
       this.log.error({ err, eventId: options.eventId }, 'não foi possível enfileirar um alerta');
+      for (const channel of this.channels) this.metrics.alertsDropped(channel, 1, 'not_queued');
     }
   }
 }

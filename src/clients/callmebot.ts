@@ -1,11 +1,13 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
-import { bodyText, classifyStatus, createHttp, send, shorten, statusError } from './http.js';
+import { bodyText, classifyStatus, createHttp, send, shorten, statusError, type UpstreamObserver } from './http.js';
 
 export interface CallMeBotConfig {
   baseUrl: string;
   phone: string;
   apiKey: string;
   timeoutMs: number;
+  /** Told of every call (the metrics). */
+  observer?: UpstreamObserver;
 }
 
 const RATE_LIMIT_BACKOFF_MS = 5 * 60 * 1000;
@@ -27,7 +29,11 @@ export class CallMeBotClient {
       text,
       apikey: this.config.apiKey,
     });
-    const response = await send('CallMeBot', () => this.http.get<string>(`/whatsapp.php?${params.toString()}`), 'CALLMEBOT_BASE_URL');
+    const response = await send('CallMeBot', () => this.http.get<string>(`/whatsapp.php?${params.toString()}`), 'CALLMEBOT_BASE_URL', {
+      observer: this.config.observer,
+      system: 'callmebot',
+      operation: 'send_message',
+    });
     const body = bodyText(response);
     if (response.status === 200 && body.includes('Message queued')) return;
     if (/too many requests/i.test(body) || response.status === 429) {

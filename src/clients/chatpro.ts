@@ -2,13 +2,15 @@ import type { AxiosInstance } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { alternateNinthDigit } from '../domain/phone.js';
 import { textOf } from '../domain/text.js';
-import { bodyText, classifyStatus, createHttp, parseJson, send, shorten, statusError } from './http.js';
+import { bodyText, classifyStatus, createHttp, parseJson, send, shorten, statusError, type UpstreamObserver } from './http.js';
 
 export interface ChatProConfig {
   baseUrl: string;
   instanceId: string;
   token: string;
   timeoutMs: number;
+  /** Told of every call (the metrics). */
+  observer?: UpstreamObserver;
 }
 
 /** The number has no WhatsApp account (with or without the ninth digit). */
@@ -55,7 +57,11 @@ export class ChatProClient implements ChatProApi {
   /** Connection check: `GET …/status` must say the instance's phone is connected. */
   async checkConnection(): Promise<void> {
     const path = `/${encodeURIComponent(this.config.instanceId)}/api/v1/status`;
-    const response = await send('ChatPro', () => this.http.get<string>(path), 'CHATPRO_BASE_URL');
+    const response = await send('ChatPro', () => this.http.get<string>(path), 'CHATPRO_BASE_URL', {
+      observer: this.config.observer,
+      system: 'chatpro',
+      operation: 'status',
+    });
     const json = parseJson(response) as { connected?: unknown } | undefined;
     if (response.status === 401 || response.status === 403) {
       throw new PermanentError(
@@ -77,7 +83,11 @@ export class ChatProClient implements ChatProApi {
 
   private async post(number: string, message: string): Promise<void> {
     const path = `/${encodeURIComponent(this.config.instanceId)}/api/v1/send_message`;
-    const response = await send('ChatPro', () => this.http.post<string>(path, JSON.stringify({ number, message })), 'CHATPRO_BASE_URL');
+    const response = await send('ChatPro', () => this.http.post<string>(path, JSON.stringify({ number, message })), 'CHATPRO_BASE_URL', {
+      observer: this.config.observer,
+      system: 'chatpro',
+      operation: 'send_message',
+    });
     const status = response.status;
     const json = parseJson(response) as { message?: unknown; status?: unknown } | undefined;
     if (status >= 200 && status < 300) {

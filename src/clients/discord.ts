@@ -1,4 +1,4 @@
-import { parseJson, createHttp, send, statusError, bodyText, shorten } from './http.js';
+import { parseJson, createHttp, send, statusError, bodyText, shorten, type UpstreamObserver } from './http.js';
 
 /** Discord webhook: JSON `{content}` (≤ 2000 chars), 204 on success, 429 with `retry_after` seconds. */
 export class DiscordClient {
@@ -7,13 +7,18 @@ export class DiscordClient {
   constructor(
     private readonly webhookUrl: string,
     timeoutMs: number,
+    /** Told of every call (the metrics). */
+    private readonly observer?: UpstreamObserver,
   ) {
     this.http = createHttp('', timeoutMs, { 'content-type': 'application/json' });
   }
 
   async send(content: string): Promise<void> {
-    const response = await send('Discord', () =>
-      this.http.post<string>(this.webhookUrl, JSON.stringify({ content, allowed_mentions: { parse: [] } })),
+    const response = await send(
+      'Discord',
+      () => this.http.post<string>(this.webhookUrl, JSON.stringify({ content, allowed_mentions: { parse: [] } })),
+      undefined,
+      { observer: this.observer, system: 'discord', operation: 'send_message' },
     );
     if (response.status >= 200 && response.status < 300) return;
     let retryAfterMs: number | undefined;

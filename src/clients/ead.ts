@@ -2,7 +2,7 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { cpfDigits } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { normalizeText, textOf } from '../domain/text.js';
-import { classifyStatus, createHttp, parseJson, send, shorten, statusError } from './http.js';
+import { classifyStatus, createHttp, parseJson, send, shorten, statusError, type CallLabel, type UpstreamObserver } from './http.js';
 
 /**
  * Ouro Moderno EAD API v2 ("Meu App de Cursos"). Quirks handled here, nowhere else:
@@ -17,7 +17,13 @@ export interface EadConfig {
   apiKey: string;
   unitId: string;
   timeoutMs: number;
+  /** Told of every call (the metrics). */
+  observer?: UpstreamObserver;
 }
+
+/** The client's operations, as the metrics name them. */
+type EadOperation =
+  'token' | 'find_student' | 'create_student' | 'student_courses' | 'enroll' | 'remove_course' | 'delete_student' | 'unit_courses';
 
 export interface EadStudent {
   id: string;
@@ -123,15 +129,19 @@ export class EadClient implements EadApi {
     throw new PermanentError(`${SYSTEM} recusou ${what} (HTTP ${status})${detail}`, 'ead_refused');
   }
 
-  private get(path: string, params?: Record<string, string>) {
-    return send(SYSTEM, () => this.http.get<string>(path, { params }), 'EAD_BASE_URL');
+  private label(operation: EadOperation): CallLabel {
+    return { observer: this.config.observer, system: 'ead', operation };
+  }
+
+  private get(operation: EadOperation, path: string, params?: Record<string, string>) {
+    return send(SYSTEM, () => this.http.get<string>(path, { params }), 'EAD_BASE_URL', this.label(operation));
   }
 
   private async unitToken(): Promise<string> {
     if (this.token) return this.token;
     this.tokenRequest ??= (async () => {
       try {
-        const env = this.envelope(await this.get(`/unidades/token/${encodeURIComponent(this.config.unitId)}`));
+        const env = this.envelope(await this.get('token', `/unidades/token/${encodeURIComponent(this.config.unitId)}`));
         const token = (env.data as { token?: unknown } | undefined)?.token;
         if (!env.ok || typeof token !== 'string' || !token) {
           const status = env.httpStatus;
@@ -159,11 +169,11 @@ export class EadClient implements EadApi {
    * if no concurrent write already did); refused again — another write rotated it meanwhile — is
    * worth a retry later, never a failed sale.
    */
-  private async write(method: 'post', path: string, fields: Record<string, string>): Promise<Envelope> {
+  private async write(operation: EadOperation, path: string, fields: Record<string, string>): Promise<Envelope> {
     const attempt = async () => {
       const token = await this.unitToken();
       const body = new URLSearchParams({ token, ...fields });
-      const env = this.envelope(await send(SYSTEM, () => this.http.request<string>({ method, url: path, data: body }), 'EAD_BASE_URL'));
+      const env = this.envelope(await send(SYSTEM, () => this.http.post<string>(path, body), 'EAD_BASE_URL', this.label(operation)));
       if (EadClient.refusedForToken(env) && this.token === token) this.token = undefined;
       return env;
     };
@@ -187,7 +197,7 @@ export class EadClient implements EadApi {
    */
   async findStudentByCpf(cpf: string): Promise<EadStudent | null> {
     const wanted = cpfDigits(cpf);
-    const response = await this.get('/alunos', { cpf: wanted });
+    const response = await this.get('find_student', '/alunos', { cpf: wanted });
     const env = this.envelope(response);
     if (!env.ok) {
       // "Not found" only when the API says so: any other refusal on a refund would end it as
@@ -218,7 +228,7 @@ export class EadClient implements EadApi {
   async createStudent(student: NewStudent): Promise<CreatedStudent> {
     const fields: Record<string, string> = { ...student, login_info: 'CPF' };
     if (!student.senha) delete fields.senha;
-    const env = await this.write('post', '/alunos', fields);
+    const env = await this.write('create_student', '/alunos', fields);
     if (!env.ok) {
       if (normalizeText(env.info).includes('ja esta em uso')) throw new StudentAlreadyExistsError(env.info);
       this.failure('o cadastro do aluno', env);
@@ -231,7 +241,7 @@ export class EadClient implements EadApi {
 
   /** The student's course ids; a student the EAD does not know is a PermanentError `student_not_found`. */
   async studentCourses(studentId: string): Promise<string[]> {
-    const env = this.envelope(await this.get(`/alunos/cursos/${encodeURIComponent(studentId)}`));
+    const env = this.envelope(await this.get('student_courses', `/alunos/cursos/${encodeURIComponent(studentId)}`));
     if (!env.ok) {
       if (env.httpStatus >= 200 && env.httpStatus < 300 && /nenhum|n[aã]o possui/i.test(env.info)) return [];
       if (env.httpStatus === 404) throw new PermanentError(`O EAD não encontrou o aluno ${studentId}.`, 'student_not_found');
@@ -242,7 +252,7 @@ export class EadClient implements EadApi {
   }
 
   async enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }> {
-    const env = await this.write('post', `/alunos/matricula/${encodeURIComponent(studentId)}`, { cursos: courseIds.join(',') });
+    const env = await this.write('enroll', `/alunos/matricula/${encodeURIComponent(studentId)}`, { cursos: courseIds.join(',') });
     if (!env.ok) this.failure('a matrícula', env);
     const id = (env.data as { id?: unknown } | undefined)?.id;
     return { contractId: id === undefined ? undefined : textOf(id) };
@@ -250,13 +260,18 @@ export class EadClient implements EadApi {
 
   /** Idempotent: a course the student no longer has counts as removed (a retry after a lost answer). */
   async removeCourse(studentId: string, courseId: number): Promise<void> {
-    const env = await this.write('post', `/alunos/removercurso/${encodeURIComponent(studentId)}/${courseId}`, {});
+    const env = await this.write('remove_course', `/alunos/removercurso/${encodeURIComponent(studentId)}/${courseId}`, {});
     if (!env.ok && !(env.httpStatus < 500 && /n[aã]o possui/i.test(env.info))) this.failure(`a remoção do curso ${courseId}`, env);
   }
 
   /** Idempotent: a student already gone (404) counts as deleted (a retry after a lost answer). */
   async deleteStudent(studentId: string): Promise<void> {
-    const response = await send(SYSTEM, () => this.http.delete<string>(`/alunos/${encodeURIComponent(studentId)}`), 'EAD_BASE_URL');
+    const response = await send(
+      SYSTEM,
+      () => this.http.delete<string>(`/alunos/${encodeURIComponent(studentId)}`),
+      'EAD_BASE_URL',
+      this.label('delete_student'),
+    );
     const env = this.envelope(response, true);
     if (!env.ok && env.httpStatus !== 404) this.failure('a exclusão do aluno', env);
   }
@@ -268,7 +283,7 @@ export class EadClient implements EadApi {
   }
 
   async unitCourses(): Promise<Array<{ id: string; nome: string }>> {
-    const env = this.envelope(await this.get(`/unidades/cursos/${encodeURIComponent(this.config.unitId)}`));
+    const env = this.envelope(await this.get('unit_courses', `/unidades/cursos/${encodeURIComponent(this.config.unitId)}`));
     if (!env.ok) this.failure('listar os cursos da unidade', env);
     const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
     return rows.map((row) => ({ id: textOf(row.id), nome: textOf(row.nome) }));

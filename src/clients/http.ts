@@ -56,17 +56,63 @@ export function networkError(system: string, err: unknown, urlVariable?: string)
   return new TransientError(`${system}: ${err instanceof Error ? err.message : String(err)}`, 'network');
 }
 
-/** Runs a request, turning network failures into TransientError. */
+/** The external systems a call may go to (a metrics label: a fixed set). */
+export type UpstreamSystem = 'ead' | 'chatpro' | 'callmebot' | 'discord' | 'kiwify';
+
+/** How a call ended: a 2xx, another HTTP status (3xx/4xx, or 5xx), no answer in time, no answer at all. */
+export type UpstreamOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network';
+
+/** One finished call: the system, a fixed name of the client's operation (never a URL), how it ended, how long it took. */
+export interface UpstreamCall {
+  system: UpstreamSystem;
+  operation: string;
+  outcome: UpstreamOutcome;
+  seconds: number;
+}
+
+/** Told of every call a client makes (the metrics); injected, so clients know nothing of them. */
+export interface UpstreamObserver {
+  upstreamCall(call: UpstreamCall): void;
+}
+
+/** What `send` reports a call as, and to whom. */
+export interface CallLabel {
+  observer?: UpstreamObserver;
+  system: UpstreamSystem;
+  operation: string;
+}
+
+/** The outcome of a call that got an answer, by its HTTP status. */
+export function outcomeOfStatus(status: number): UpstreamOutcome {
+  if (status >= 200 && status < 300) return 'ok';
+  return status >= 500 ? 'http_5xx' : 'http_4xx';
+}
+
+/** Runs a request, turning network failures into TransientError; tells `label.observer` how it went. */
 export async function send<T = string>(
   system: string,
   request: () => Promise<AxiosResponse<T>>,
   urlVariable?: string,
+  label?: CallLabel,
 ): Promise<AxiosResponse<T>> {
+  const started = performance.now();
+  const report = (outcome: UpstreamOutcome) =>
+    label?.observer?.upstreamCall({
+      system: label.system,
+      operation: label.operation,
+      outcome,
+      seconds: (performance.now() - started) / 1000,
+    });
+  let response: AxiosResponse<T>;
   try {
-    return await request();
+    response = await request();
   } catch (err) {
-    throw networkError(system, err, urlVariable);
+    const error = networkError(system, err, urlVariable);
+    report(error.code === 'timeout' ? 'timeout' : 'network');
+    throw error;
   }
+  report(outcomeOfStatus(response.status));
+  return response;
 }
 
 export function bodyText(response: AxiosResponse<unknown>): string {

@@ -2,6 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import { parseDelivery } from '../kiwify/payload.js';
 import { looksLikeSignature, verifyKiwifySignature } from '../kiwify/signature.js';
+import type { DeliveryOutcome, MetricsRecorder } from '../metrics/recorder.js';
 import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
 import { FailedSignatures } from './failed-signatures.js';
@@ -19,6 +20,8 @@ export interface WebhookDeps {
   handledTypes?: ReadonlySet<string>;
   /** Told of every delivery whose signature held (the worker lets acks go first). */
   intake?: IntakeActivity;
+  /** Counts every delivery by type and outcome, with its ack latency. */
+  metrics?: MetricsRecorder;
 }
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -67,19 +70,44 @@ function bodyBudget(total: number): RequestHandler {
   };
 }
 
+/** How a delivery was answered, when the route did not say (a refusal before or while reading the body). */
+function outcomeOf(status: number): DeliveryOutcome {
+  if (status === 401) return 'rejected_signature';
+  if (status === 429) return 'throttled';
+  if (status >= 500) return 'error';
+  return 'rejected_body'; // 400, 413, 415
+}
+
+/**
+ * Reports each answered delivery to the metrics: its type (only once its body was parsed), its
+ * outcome (set by the route in `res.locals.delivery`, else told by the status) and how long the
+ * answer took.
+ */
+function observeDeliveries(metrics: MetricsRecorder): RequestHandler {
+  return (_req, res, next) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const seen = res.locals.delivery as { eventType?: string; outcome: DeliveryOutcome } | undefined;
+      metrics.webhookDelivery(seen?.eventType, seen?.outcome ?? outcomeOf(res.statusCode), (performance.now() - started) / 1000);
+    });
+    next();
+  };
+}
+
 /**
  * POST /webhook: verify the signature on the raw bytes, then build the event from exactly those
  * bytes (strict JSON: no duplicate keys, bounded depth), store it in the inbox, answer.
  * Processing happens later in the worker; the answer never waits for an external system.
  * An unsigned request costs one HMAC per token over at most 1 MB, and nothing else.
  */
-export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30, handledTypes, intake }: WebhookDeps): Router {
+export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30, handledTypes, intake, metrics }: WebhookDeps): Router {
   const router = Router();
   const failures = new FailedSignatures(failedSignatureLimit, FAILED_SIGNATURE_WINDOW_MS);
   const readBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false });
   const readSmallBody = express.raw({ type: () => true, limit: LIMITED_BODY_LIMIT, inflate: false });
   router.post(
     '/webhook',
+    ...(metrics ? [observeDeliveries(metrics)] : []),
     shortLeash(failures),
     bodyBudget(IN_FLIGHT_BODY_BUDGET),
     (req, res, next) => (res.locals.signatureLimited ? readSmallBody : readBody)(req, res, next),
@@ -89,6 +117,7 @@ export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 
       if (!looksLikeSignature(signature) || !verifyKiwifySignature(raw, signature, tokens)) {
         req.log.warn({ bytes: raw.length, hasSignature: typeof signature === 'string' }, 'webhook recusado: assinatura inválida');
         await failures.failed(req);
+        res.locals.delivery = { outcome: 'rejected_signature' };
         if (res.locals.signatureLimited) return sendError(res, 429, LIMITED_MESSAGE);
         return sendError(res, 401, 'Assinatura ausente ou inválida.');
       }
@@ -108,6 +137,8 @@ export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 
         // One log line per request: these fields join pino-http's completion line (see app.ts).
         res.locals.log = { eventId: id, eventType: delivery.eventType, duplicate };
         res.locals.logMessage = duplicate ? 'entrega repetida' : 'evento recebido';
+        res.locals.delivery = { eventType: delivery.eventType, outcome: duplicate ? 'duplicate' : 'accepted' };
+        if (!duplicate && ignored) metrics?.eventFinished(delivery.eventType, 'ignored');
         res.json({ ok: true, eventId: String(id), duplicate });
         if (!duplicate && !ignored) onStored?.();
       } catch (err) {

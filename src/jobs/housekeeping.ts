@@ -1,7 +1,9 @@
+import type { CustomerKeys } from '../domain/customer-keys.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName } from '../flows/steps.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
+import { removeExpiredPersonalData } from '../support/privacy.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
 
@@ -16,15 +18,20 @@ export interface HousekeepingOptions {
   passwordRetentionDays: number;
   /** Seals what an older release journaled in clear. */
   secrets: SecretBox;
+  /** How long a finished event keeps its buyer's personal data (RETENTION_DAYS). */
+  retentionDays: number;
+  /** Hashes the customer key of events whose personal data goes. */
+  customerKeys: CustomerKeys;
   intervalMs?: number;
   clock: Clock;
 }
 
 /**
  * Periodic clean-up of what the server must not keep: passwords an older release journaled in
- * clear (sealed), and sealed passwords whose welcome never went out within
- * PASSWORD_RETENTION_DAYS (wiped). Runs at start and then hourly; idempotent, batched, and safe
- * with several instances (an old instance still running during a deploy is caught next hour).
+ * clear (sealed), sealed passwords whose welcome never went out within PASSWORD_RETENTION_DAYS
+ * (wiped), and the personal data of events finished more than RETENTION_DAYS ago (removed).
+ * Runs at start and then hourly; idempotent, batched, and safe with several instances (an old
+ * instance still running during a deploy is caught next hour).
  */
 export class Housekeeping {
   private readonly loop: Poller;
@@ -63,6 +70,9 @@ export class Housekeeping {
       }
       if (wiped.length === 0) break;
     }
+    const removed = await removeExpiredPersonalData(store, this.opts.customerKeys, this.opts.retentionDays, now);
+    if (removed > 0)
+      this.opts.log.info({ removed }, `dados pessoais removidos de eventos encerrados há mais de ${this.opts.retentionDays} dia(s)`);
   }
 
   async stop(): Promise<void> {

@@ -7,9 +7,11 @@ import { Journal } from './journal.js';
 import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open.js';
 import { EventQueries } from './queries.js';
+import { GaugeQueries } from './gauges.js';
 import { Queue } from './queue.js';
 import { OwnerLocks } from './owner-locks.js';
 import { PlanStore } from './plans.js';
+import { PrivacyStore } from './privacy.js';
 import { SessionStore } from './sessions.js';
 
 /** The database behind the server, one module per concern. */
@@ -31,6 +33,10 @@ export interface Store {
   checks: CheckStore;
   /** The plan map and its changes. */
   plans: PlanStore;
+  /** What the metrics read at each scrape (indexed counts only). */
+  gauges: GaugeQueries;
+  /** Removal of personal data (retention, erasure on request) and its records. */
+  privacy: PrivacyStore;
   /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
   ownerLocks?: OwnerLocks;
   /** One trivial query: the database answers. */
@@ -56,6 +62,8 @@ export async function openStore(
     sessions: new SessionStore(db, clock),
     checks: new CheckStore(db, clock),
     plans: new PlanStore(db, dialect, clock),
+    gauges: new GaugeQueries(db),
+    privacy: new PrivacyStore(db, clock),
     ownerLocks,
     ping: async () => {
       await sql`select 1`.execute(db);
@@ -73,3 +81,5 @@ export { SALE_EVENT_TYPES } from './rows.js';
 export type { AlertRow, NewAlert } from './alerts.js';
 export type { EventStatus } from './schema.js';
 export type { CheckRow } from './checks.js';
+export type { ErasureRow, PersonalRecord, StrippedRecord } from './privacy.js';
+export { PURGEABLE_STATUSES, RETENTION_JOB } from './privacy.js';

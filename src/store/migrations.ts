@@ -206,6 +206,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         );
       },
     },
+    '008_personal_data_retention': {
+      // LGPD: finished events lose their personal data after RETENTION_DAYS, or at once on the
+      // holder's request; the purge reads only rows it has not stripped yet, oldest first.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('events').addColumn('personal_data_removed_at', 'bigint').execute();
+        await sql`create index events_retention on events (finished_at)
+          where personal_data_removed_at is null and status in ('done', 'ignored', 'resolved')`.execute(db);
+        await db.schema
+          .createTable('erasures')
+          .addColumn('id', idType, serialPrimaryKey)
+          .addColumn('at', 'bigint', (col) => col.notNull())
+          .addColumn('events', 'integer', (col) => col.notNull())
+          .addColumn('via', 'text', (col) => col.notNull())
+          .addColumn('note', 'text')
+          .execute();
+        await db.schema
+          .createTable('job_runs')
+          .addColumn('name', 'text', (col) => col.primaryKey())
+          .addColumn('last_run_at', 'bigint', (col) => col.notNull())
+          .addColumn('count', 'integer', (col) => col.notNull())
+          .execute();
+      },
+    },
   };
 }
 

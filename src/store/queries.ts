@@ -105,11 +105,11 @@ export class EventQueries {
    * what the refund rule weighs. Read from the partial index events_customer_sales, so a
    * customer's billets and pix never count.
    */
-  async salesOf(customerKey: string): Promise<SaleEvent[]> {
+  async salesOf(customerKeys: string[]): Promise<SaleEvent[]> {
     return this.db
       .selectFrom('events')
       .select(SALE_COLUMNS)
-      .where('customer_key', '=', customerKey)
+      .where('customer_key', 'in', customerKeys)
       .where(SALE_TYPES)
       .orderBy('id')
       .execute();
@@ -120,12 +120,12 @@ export class EventQueries {
    * approval checks (a renewal? its order refunded already?) — by the index
    * events_customer_sale_key, whatever the size of the customer's history.
    */
-  async saleEvents(customerKey: string, keys: string[]): Promise<SaleEvent[]> {
+  async saleEvents(customerKeys: string[], keys: string[]): Promise<SaleEvent[]> {
     if (keys.length === 0) return [];
     return this.db
       .selectFrom('events')
       .select(SALE_COLUMNS)
-      .where('customer_key', '=', customerKey)
+      .where('customer_key', 'in', customerKeys)
       .where(sql<string>`coalesce(subscription_id, order_id)`, 'in', keys)
       .where(SALE_TYPES)
       .orderBy('id')

@@ -285,6 +285,8 @@ export class Queue {
         }))
         .where('id', '=', eventId)
         .where('status', 'in', from)
+        // Without its personal data (retention, erasure) it cannot run again.
+        .where('personal_data_removed_at', 'is', null)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) {
         const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();

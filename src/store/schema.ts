@@ -48,6 +48,8 @@ export interface EventsTable {
   received_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** When its personal data was removed (retention or erasure): the row keeps only what the rules need. */
+  personal_data_removed_at: number | null;
 }
 
 /** The journal: one row per completed step, so a retried event skips what already happened. */
@@ -149,6 +151,25 @@ export interface PlanChangesTable {
   via: string;
 }
 
+/** An erasure on the holder's request (LGPD Art. 18): when, how much, who asked — never whose data. */
+export interface ErasuresTable {
+  id: Generated<number>;
+  at: number;
+  events: number;
+  /** "painel", "API", "linha de comando". */
+  via: string;
+  /** Free text from support (a ticket number, say): never the CPF. */
+  note: string | null;
+}
+
+/** The last run of each periodic job shared by every instance (the retention purge). */
+export interface JobRunsTable {
+  name: string;
+  last_run_at: number;
+  /** What the run did (e.g. events whose personal data it removed). */
+  count: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
@@ -160,4 +181,6 @@ export interface Database {
   queue_heads: QueueHeadsTable;
   plans: PlansTable;
   plan_changes: PlanChangesTable;
+  erasures: ErasuresTable;
+  job_runs: JobRunsTable;
 }

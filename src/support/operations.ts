@@ -1,6 +1,7 @@
 import { normalizeText } from '../domain/text.js';
 import type { Store } from '../store/index.js';
 import type { RequeueResult } from '../store/index.js';
+import { RETENTION_JOB } from '../store/index.js';
 
 export interface Health {
   counts: Awaited<ReturnType<Store['events']['countByStatus']>>;
@@ -12,18 +13,21 @@ export interface Health {
   failingChannels: Array<{ channel: string; error: string | null; since: string }>;
   /** The last connection check of each upstream (EAD, ChatPro). */
   connections: Array<{ name: string; ok: boolean; since: string; checkedAt: string; detail: string | null }>;
+  /** LGPD retention: RETENTION_DAYS and the purge's last run (any instance). */
+  retention: { days: number | null; lastRunAt: string | null; removed: number | null };
 }
 
 /** The worker counts as behind when a due event has waited longer than this. */
 export const WORKER_BEHIND_MS = 5 * 60 * 1000;
 
-export async function health(store: Store): Promise<Health> {
-  const [counts, oldestDueWaitMs, alerts, channels, checks] = await Promise.all([
+export async function health(store: Store, retentionDays?: number): Promise<Health> {
+  const [counts, oldestDueWaitMs, alerts, channels, checks, retention] = await Promise.all([
     store.events.countByStatus(),
     store.events.oldestDueWaitMs(),
     store.alerts.countByStatus(),
     store.alerts.channels(),
     store.checks.all(),
+    store.privacy.lastRun(RETENTION_JOB),
   ]);
   return {
     counts,
@@ -40,6 +44,11 @@ export async function health(store: Store): Promise<Health> {
       checkedAt: new Date(c.checked_at).toISOString(),
       detail: c.detail,
     })),
+    retention: {
+      days: retentionDays ?? null,
+      lastRunAt: retention ? new Date(retention.at).toISOString() : null,
+      removed: retention?.count ?? null,
+    },
   };
 }
 

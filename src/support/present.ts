@@ -115,9 +115,9 @@ function actionsFor(e: EventRow, steps: ReadonlyMap<string, unknown>, planMapped
   const failing = e.status === 'failed' || e.status === 'retrying';
   const helps = !failing || cause.retryHelps || (e.last_error_code === 'unmapped_plan' && planMapped);
   return {
-    retry: RETRYABLE_STATUSES.includes(e.status) && helps,
+    retry: RETRYABLE_STATUSES.includes(e.status) && helps && e.personal_data_removed_at === null,
     resolve: RESOLVABLE_STATUSES.includes(e.status),
-    resendWelcome: e.status !== 'processing' && canResendWelcome(e.event_type, steps),
+    resendWelcome: e.status !== 'processing' && e.personal_data_removed_at === null && canResendWelcome(e.event_type, steps),
     todo: !failing || (e.last_error_code === 'unmapped_plan' && planMapped) ? null : todoFor(e, cause),
   };
 }

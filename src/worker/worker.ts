@@ -4,6 +4,7 @@ import { formatTime, messages, NO_ACTION_OUTCOME } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
 import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   pausedTypes?: () => readonly string[];
   /** Whether deliveries are being received right now: new claims wait (a little) for them. */
   intakeBusy?: () => boolean;
+  /** Counts runs, retries and final statuses. */
+  metrics?: MetricsRecorder;
   clock: Clock;
 }
 
@@ -53,8 +56,10 @@ export class Worker {
   private stopping = false;
   private started = false;
   private readonly intakeFirst: IntakeFirst;
+  private readonly metrics: MetricsRecorder;
 
   constructor(private readonly opts: WorkerOptions) {
+    this.metrics = opts.metrics ?? NO_METRICS;
     this.owner = opts.owner ?? `worker-${randomUUID()}`;
     this.intakeFirst = new IntakeFirst(opts.intakeBusy ?? (() => false), opts.clock, MAX_INTAKE_DEFERRAL_MS);
     this.claims = new Poller({
@@ -151,7 +156,7 @@ export class Worker {
     const log = baseLog.child({ eventId: event.id, eventType: event.event_type, attempt: event.attempts });
     const handler = handlers[event.event_type];
     if (!handler) {
-      await store.queue.finish(event, 'ignored', NO_ACTION_OUTCOME);
+      if (await store.queue.finish(event, 'ignored', NO_ACTION_OUTCOME)) this.metrics.eventFinished(event.event_type, 'ignored');
       log.info('evento ignorado (sem tratamento para este tipo)');
       return;
     }
@@ -164,6 +169,7 @@ export class Worker {
       );
       return;
     }
+    this.metrics.eventAttempt(event.event_type);
     try {
       await this.run(event, handler, log);
     } catch (err) {
@@ -199,6 +205,7 @@ export class Worker {
     const result = await handler(ctx);
     const status = result.status ?? 'done';
     if (await store.queue.finish(event, status, result.outcome)) {
+      this.metrics.eventFinished(event.event_type, status);
       await store.journal.addHistory(event.id, status, result.outcome);
       log.info({ status }, 'evento concluído');
     } else {
@@ -223,6 +230,7 @@ export class Worker {
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
       const at = this.opts.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
       if (await store.queue.retryAt(event, at, { message: reason, code: errorCode(err) })) {
+        this.metrics.eventRetry(event.event_type);
         await store.journal.addHistory(
           event.id,
           'retry',
@@ -245,6 +253,7 @@ export class Worker {
       key: `event:${event.id}:failed:${event.attempts}`,
     });
     if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', { message: reason, code: errorCode(err) }))) return;
+    this.metrics.eventFinished(event.event_type, 'failed');
     await store.journal.addHistory(
       event.id,
       'failed',

@@ -152,4 +152,36 @@ describe('npm run events', () => {
     );
     expect((await cli('resolve', String(id), '--note', 'de novo')).code).toBe(1);
   });
+
+  it('erase previews first, then strips the holder (never the CPF in the record), and says the EAD is untouched', async () => {
+    const holder = { CPF: '390.533.447-05', email: 'titular@example.com', full_name: 'Titular Exemplo' };
+    const { id } = await store.inbox.insert({
+      eventType: 'order_approved',
+      dedupeKey: 'erase-1',
+      customerKey: 'cpf:39053344705',
+      customerName: holder.full_name,
+      customerEmail: holder.email,
+      body: { webhook_event_type: 'order_approved', order_id: 'o-erase', Customer: holder },
+    });
+    const claim = (await store.queue.claimDue('w', 5, 60_000)).find((c) => c.id === id);
+    await store.queue.finish(claim!, 'done', `Aluno ${holder.full_name} matriculado.`);
+    const env = { SQLITE_PATH: dbPath, EAD_API_KEY: 'ead-key-for-cli-tests' };
+
+    expect((await runCommand(eventsCommand, ['erase', '--cpf', holder.CPF], { SQLITE_PATH: dbPath })).err).toContain('EAD_API_KEY');
+    const preview = await runCommand(eventsCommand, ['erase', '--cpf', holder.CPF], env);
+    expect(preview).toMatchObject({ code: 0 });
+    expect(preview.out).toContain('1 evento(s) deste titular');
+    expect(preview.out).toContain('Nada foi apagado');
+    expect((await store.events.get(id))!.customer_email).toBe(holder.email);
+
+    const done = await runCommand(eventsCommand, ['erase', '--cpf', holder.CPF, '--yes', '--note', 'chamado 7'], env);
+    expect(done.code).toBe(0);
+    expect(done.out).toContain('Dados pessoais apagados de 1 evento(s)');
+    expect(done.out).toContain('A conta do aluno no EAD não foi alterada');
+    const row = (await store.events.get(id))!;
+    expect(JSON.stringify(row)).not.toMatch(/titular|Titular|39053344705|390\.533/);
+    expect(row.outcome).toBe('Aluno [apagado] matriculado.');
+    expect(await store.privacy.erasures()).toMatchObject([{ events: 1, via: 'pela linha de comando', note: 'chamado 7' }]);
+    expect((await runCommand(eventsCommand, ['erase', '--cpf', '111'], env)).code).toBe(2);
+  });
 });

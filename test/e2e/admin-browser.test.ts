@@ -201,4 +201,29 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     expect((await runtime.store.events.get(Number(other)))!).toMatchObject({ status: 'failed', runs: 1 });
     await fitsPhoneAndLaptop(page, '/admin?status=failed');
   });
+
+  it('Privacidade: erasure by CPF shows the count first, then erases on confirmation; fits a phone', async () => {
+    const { deliver, settled, runtime } = server;
+    const sale = approvedSale(5);
+    const { eventId } = (await deliver(sale)).body;
+    await settled(eventId);
+
+    const page = await signedIn();
+    await page.click('nav.main a:has-text("Privacidade")');
+    await page.waitForSelector('h1:has-text("Privacidade")');
+    await fitsPhoneAndLaptop(page, '/admin/privacy');
+    await page.fill('#cpf', sale.Customer.CPF);
+    await page.fill('#note', 'chamado 99');
+    await page.click('button:has-text("Ver o que será apagado")');
+    await page.waitForSelector('h1:has-text("Confirmar exclusão")');
+    expect(await page.textContent('main')).toContain('1 evento(s)');
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    expect((await runtime.store.events.get(Number(eventId)))!.customer_email).toBe(sale.Customer.email);
+    await page.click('button:has-text("Apagar definitivamente")');
+    await page.waitForSelector('h1:has-text("Dados apagados")');
+    expect(await page.textContent('main')).toContain('Dados pessoais apagados de 1 evento(s)');
+    expect((await runtime.store.events.get(Number(eventId)))!.customer_email).toBeNull();
+    await page.goto(`${runtime.url()}/admin/privacy`);
+    expect(await page.textContent('main')).toContain('chamado 99');
+  });
 });

@@ -156,6 +156,7 @@ export class MemoryInbox {
       received_at: this.now,
       updated_at: this.now,
       finished_at: null,
+      personal_data_removed_at: null,
     };
     this.events.push(event);
     return event;

@@ -7,6 +7,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { CourseCatalog } from '../../src/support/catalog.js';
 import { TOKEN } from '../helpers/config.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
+import { CustomerKeys } from '../../src/domain/customer-keys.js';
 
 /**
  * The admin endpoints support writes to, fed arbitrary input with the right token: every answer
@@ -42,6 +43,14 @@ const body = fc.oneof(
   fc.record({ note: fc.oneof(text, json) }),
   fc.record({ code: fc.oneof(text, json), plan: fc.oneof(text, json) }, { requiredKeys: [] }),
   fc.record({ phone: fc.oneof(text, json) }),
+  fc.record(
+    {
+      cpf: fc.oneof(text, json, fc.constantFrom('390.533.447-05', '39053344705', '1')),
+      note: fc.oneof(text, json),
+      confirm: fc.oneof(fc.boolean(), json),
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 describe('admin API under arbitrary input', () => {
@@ -64,6 +73,7 @@ describe('admin API under arbitrary input', () => {
     app = createApp({
       log: createLogger('silent'),
       store,
+      customerKeys: new CustomerKeys('test-secret-for-customer-keys'),
       webhookTokens: [TOKEN],
       version: 't',
       startedAt: 0,
@@ -79,7 +89,7 @@ describe('admin API under arbitrary input', () => {
     const route = fc.oneof(
       segment.map((name) => ['put', `/admin/api/plans/${name}`] as const),
       segment.map((name) => ['delete', `/admin/api/plans/${name}`] as const),
-      fc.constantFrom(['post', '/admin/api/events/retry'] as const),
+      fc.constantFrom(['post', '/admin/api/events/retry'] as const, ['post', '/admin/api/erase'] as const),
       fc
         .oneof(fc.constant('1'), fc.constant('999'), segment)
         .chain((id) =>

@@ -15,6 +15,7 @@ import { bodyOf, fixture, signedPath } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 import type { Runtime } from '../../src/runtime.js';
+import { CustomerKeys } from '../../src/domain/customer-keys.js';
 
 const BELTRANA_CPF = '11144477735';
 const ATTACKER = { CPF: '52998224725', mobile: '+5561912340000', full_name: 'Atacante', first_name: 'Atacante' };
@@ -124,6 +125,7 @@ describe('POST /webhook — bounded work before and after the signature', () => 
     const app = createApp({
       log: createLogger('silent'),
       store,
+      customerKeys: new CustomerKeys('test-secret-for-customer-keys'),
       webhookTokens: [TOKEN],
       version: 't',
       startedAt: 0,

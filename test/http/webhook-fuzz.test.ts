@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { TOKEN } from '../helpers/config.js';
 import { fixture, type Fixture } from '../helpers/kiwify.js';
+import { CustomerKeys } from '../../src/domain/customer-keys.js';
 
 const SEEDS: Fixture[] = [
   'order_approved.one_off',
@@ -96,6 +97,7 @@ beforeAll(async () => {
   const app = createApp({
     log: createLogger('silent'),
     store,
+    customerKeys: new CustomerKeys('test-secret-for-customer-keys'),
     webhookTokens: [TOKEN],
     version: 'fuzz',
     startedAt: 0,

@@ -396,8 +396,8 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const a2 = await store.inbox.insert(event('A', { eventType: 'order_refunded', orderId: 'o1', subscriptionId: 's1' }));
       const a3 = await store.inbox.insert(event('A', { orderId: 'o3' }));
       const a4 = await store.inbox.insert(event('A', { eventType: 'chargeback', orderId: 'o3' }));
-      expect((await store.events.salesOf('cpf:A')).map((e) => e.id)).toEqual([a1.id, a2.id, a3.id, a4.id]);
-      expect(await store.events.salesOf('cpf:A')).toContainEqual({
+      expect((await store.events.salesOf(['cpf:A'])).map((e) => e.id)).toEqual([a1.id, a2.id, a3.id, a4.id]);
+      expect(await store.events.salesOf(['cpf:A'])).toContainEqual({
         id: a2.id,
         event_type: 'order_refunded',
         status: 'pending',
@@ -405,10 +405,10 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
         subscription_id: 's1',
         plan_name: 'Inglês Fluente',
       });
-      expect((await store.events.saleEvents('cpf:A', ['s1'])).map((e) => e.id)).toEqual([a1.id, a2.id]);
-      expect((await store.events.saleEvents('cpf:A', ['o3', 'nope'])).map((e) => e.id)).toEqual([a3.id, a4.id]);
-      expect(await store.events.saleEvents('cpf:B', ['o3'])).toEqual([]);
-      expect(await store.events.saleEvents('cpf:A', [])).toEqual([]);
+      expect((await store.events.saleEvents(['cpf:A'], ['s1'])).map((e) => e.id)).toEqual([a1.id, a2.id]);
+      expect((await store.events.saleEvents(['cpf:A'], ['o3', 'nope'])).map((e) => e.id)).toEqual([a3.id, a4.id]);
+      expect(await store.events.saleEvents(['cpf:B'], ['o3'])).toEqual([]);
+      expect(await store.events.saleEvents(['cpf:A'], [])).toEqual([]);
     });
   });
 

@@ -5,6 +5,7 @@
  *   npm run events -- show <id>
  *   npm run events -- retry <id>
  *   npm run events -- resolve <id> --note "como foi resolvido"
+ *   npm run events -- erase --cpf 123.456.789-09 [--note "chamado 123"] [--yes]
  *
  * Reads SQLITE_PATH / DATABASE_URL like the server (.env included).
  */
@@ -16,13 +17,17 @@ import { formatTime } from '../../domain/messages.js';
 import type { Store } from '../../store/index.js';
 import type { CliIo, Command } from '../io.js';
 import { openServerStore } from '../store.js';
+import { ConfigError, loadKeySecret } from '../../config.js';
+import { CustomerKeys } from '../../domain/customer-keys.js';
+import { eraseHolder, erasureSummary, previewErasure } from '../../support/privacy.js';
 import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
 
 const USAGE = `Uso:
   npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--cause motivo] [--q texto] [--limit 20]
   npm run events -- show <id>
   npm run events -- retry <id>
-  npm run events -- resolve <id> --note "como foi resolvido"`;
+  npm run events -- resolve <id> --note "como foi resolvido"
+  npm run events -- erase --cpf CPF [--note "chamado 123"] [--yes]`;
 
 function row(e: EventSummary): string {
   const who = e.customerName ?? '—';
@@ -102,12 +107,49 @@ async function resolve(store: Store, id: number, args: string[], { out, err }: C
   return 0;
 }
 
-/** `npm run events -- <list|show|retry|resolve> …` */
+/**
+ * LGPD erasure on the holder's request: without --yes it only says what would be erased; with
+ * it, strips that person's data from every finished event and records the erasure.
+ */
+async function erase(store: Store, args: string[], { out, err, env }: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { cpf: { type: 'string' }, note: { type: 'string' }, yes: { type: 'boolean' } } });
+  if (!values.cpf) {
+    err('Informe o CPF do titular: npm run events -- erase --cpf 123.456.789-09');
+    return 2;
+  }
+  let keys: CustomerKeys;
+  try {
+    keys = new CustomerKeys(loadKeySecret(env));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(e.message);
+    return 2;
+  }
+  if (!values.yes) {
+    const preview = await previewErasure(store, keys, { cpf: values.cpf });
+    if (!preview.ok) {
+      err(preview.message);
+      return 2;
+    }
+    out(`${preview.events} evento(s) deste titular com dados pessoais; ${preview.open} ainda em andamento (serão mantidos).`);
+    out('Nada foi apagado. Para apagar, repita com --yes.');
+    return 0;
+  }
+  const result = await eraseHolder(store, keys, { cpf: values.cpf }, 'pela linha de comando', values.note);
+  if (!result.ok) {
+    err(result.message);
+    return 2;
+  }
+  out(erasureSummary(result));
+  return 0;
+}
+
+/** `npm run events -- <list|show|retry|resolve|erase> …` */
 export const eventsCommand: Command = async (argv, io) => {
   const [command, ...rest] = argv;
   const id = Number(rest[0]);
   const needsId = command === 'show' || command === 'retry' || command === 'resolve';
-  if (!command || !['list', 'show', 'retry', 'resolve'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
+  if (!command || !['list', 'show', 'retry', 'resolve', 'erase'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
     io.err(USAGE);
     return 2;
   }
@@ -117,6 +159,7 @@ export const eventsCommand: Command = async (argv, io) => {
     if (command === 'list') return await list(store, rest, io);
     if (command === 'show') return await show(store, id, io);
     if (command === 'resolve') return await resolve(store, id, rest.slice(1), io);
+    if (command === 'erase') return await erase(store, rest, io);
     return await retry(store, id, io);
   } finally {
     await store.close();

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Store } from '../../store/index.js';
 import type { CourseCatalog } from '../../support/catalog.js';
+import type { CustomerKeys } from '../../domain/customer-keys.js';
 
 /** What the admin page and API are built from. */
 export interface AdminDeps {
@@ -8,6 +9,10 @@ export interface AdminDeps {
   token: string;
   /** The EAD's course catalog (names in stories, the course picker, ids a plan may use). */
   catalog: CourseCatalog;
+  /** Finds a person's events for an erasure, also after retention hashed their key. */
+  customerKeys: CustomerKeys;
+  /** RETENTION_DAYS (shown); unset in tools that build the app without it. */
+  retentionDays?: number;
   /** Wakes the worker after events were put back in the queue. */
   onRetry?: () => void;
   /** Counts wrong tokens, shared by the page and the API. */

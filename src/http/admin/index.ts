@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import type { Store } from '../../store/index.js';
-import type { CourseCatalog } from '../../support/catalog.js';
+import type { AdminDeps } from './deps.js';
 import { sendError } from '../errors.js';
 import { adminApiRouter } from './api/index.js';
 import { AdminSessions, failedAuthLimiter } from './auth.js';
@@ -15,7 +14,7 @@ const SECURITY_HEADERS = {
 };
 
 /** /admin (page) and /admin/api (JSON), sharing one limit on wrong tokens. */
-export function adminRouter(deps: { store: Store; token: string; catalog: CourseCatalog; onRetry?: () => void }): Router {
+export function adminRouter(deps: Omit<AdminDeps, 'limiter'>): Router {
   const limiter = failedAuthLimiter(deps.token, (req, res) => {
     const message = 'Muitas tentativas com token errado. Aguarde alguns minutos e tente de novo.';
     if (req.originalUrl.startsWith('/admin/api')) return sendError(res, 429, message);

@@ -51,4 +51,11 @@ export const bulkRetrySchema = z
 export const phoneBodySchema = z.strictObject({ phone: z.string({ error: 'informe o celular' }).trim().min(8).max(40) });
 
 /** The messages of a failed parse, in one line. */
+/** An erasure on the holder's request: the CPF, a note for the record, and `confirm` to carry it out. */
+export const eraseBodySchema = z.strictObject({
+  cpf: z.string({ error: 'informe o CPF do titular' }).trim().min(11, 'informe o CPF do titular').max(20, 'CPF inválido'),
+  note: z.string().max(500, 'nota com até 500 caracteres').optional(),
+  confirm: z.boolean().optional(),
+});
+
 export const problemsOf = (error: z.ZodError) => error.issues.map((i) => i.message).join('; ');

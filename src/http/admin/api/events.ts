@@ -10,7 +10,7 @@ import { bulkRetrySchema, eventIdSchema, listQuerySchema, phoneBodySchema, probl
 const VIA = 'pela API de administração';
 
 /** /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a welcome. */
-export function eventRoutes({ store, catalog, onRetry }: AdminDeps): Router {
+export function eventRoutes({ store, catalog, onRetry, retentionDays }: AdminDeps): Router {
   const router = Router();
   const json = express.json({ limit: '16kb' });
 
@@ -22,7 +22,7 @@ export function eventRoutes({ store, catalog, onRetry }: AdminDeps): Router {
   });
 
   router.get('/health', async (_req, res) => {
-    res.json(await health(store));
+    res.json(await health(store, retentionDays));
   });
 
   router.post('/events/retry', json, async (req, res) => {

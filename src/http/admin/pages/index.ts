@@ -4,6 +4,7 @@ import { formToken, SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions
 import { loginPage } from '../views/layout.js';
 import { eventPages } from './events.js';
 import { planPages } from './plans.js';
+import { privacyPages } from './privacy.js';
 import { page } from './respond.js';
 
 /** The admin page at /admin: sign in with the token, then a session cookie (HttpOnly, SameSite=Strict). */
@@ -46,5 +47,6 @@ export function adminPagesRouter(deps: AdminDeps & { sessions: AdminSessions }):
 
   router.use(eventPages(deps, signedIn));
   router.use(planPages(deps, signedIn));
+  router.use(privacyPages(deps, signedIn));
   return router;
 }

@@ -34,7 +34,7 @@ table.cards td{display:flex;gap:.6rem;border:0;padding:.15rem .6rem}table.cards 
 table.cards td:empty{display:none}dl{grid-template-columns:minmax(0,1fr)}dt{font-size:.85rem;margin-top:.3rem}}
 `;
 
-export type Section = 'events' | 'plans';
+export type Section = 'events' | 'plans' | 'privacy';
 
 export function layout(title: string, body: Html, section?: Section): Html {
   const signedIn = section !== undefined;
@@ -55,6 +55,7 @@ export function layout(title: string, body: Html, section?: Section): Html {
               ? html`<nav class="main">
                     <a href="/admin" ${section === 'events' ? trusted(' class="on"') : ''}>Eventos</a>
                     <a href="/admin/plans" ${section === 'plans' ? trusted(' class="on"') : ''}>Planos</a>
+                    <a href="/admin/privacy" ${section === 'privacy' ? trusted(' class="on"') : ''}>Privacidade</a>
                   </nav>
                   <nav class="session">
                     <form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form>
@@ -103,7 +104,7 @@ export function messagePage(title: string, text: string, section: Section = 'eve
     title,
     html`<h1>${title}</h1>
       <p>${text}</p>
-      <p><a href="${section === 'plans' ? '/admin/plans' : '/admin'}">← Voltar</a></p>`,
+      <p><a href="${section === 'events' ? '/admin' : `/admin/${section}`}">← Voltar</a></p>`,
     section,
   );
 }

@@ -1,0 +1,146 @@
+import { cpfDigits } from './cpf.js';
+import { isSensitiveKey, maskDigits, maskEmail, maskName, scrubText } from './privacy.js';
+
+/**
+ * What stays of a delivery once its personal data is gone (LGPD: kept only while it serves):
+ * what the sale rules and an audit still need — the order, its reference, type and status, the
+ * product and plan, dates, the subscription's state — and nothing of the buyer.
+ */
+const KEPT_ORDER_FIELDS = [
+  'webhook_event_type',
+  'order_id',
+  'order_ref',
+  'order_status',
+  'product_type',
+  'payment_method',
+  'sale_type',
+  'installments',
+  'store_id',
+  'created_at',
+  'updated_at',
+  'approved_date',
+  'refunded_at',
+  'subscription_id',
+  // An abandoned cart's own fields.
+  'id',
+  'status',
+  'product_id',
+  'product_name',
+] as const;
+
+const KEPT_SUBSCRIPTION_FIELDS = ['start_date', 'next_payment', 'status', 'customer_access'] as const;
+const KEPT_PLAN_FIELDS = ['id', 'name', 'frequency', 'qty_charges'] as const;
+const KEPT_PRODUCT_FIELDS = ['product_id', 'product_name'] as const;
+
+/** Shown where a personal datum was. */
+export const ERASED = '[apagado]';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function pick(source: unknown, keys: readonly string[]): Record<string, unknown> | undefined {
+  if (!isObject(source)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+/** The order (or cart) without its buyer: only the fields listed above. */
+export function strippedBody(body: unknown): Record<string, unknown> {
+  const out = pick(body, KEPT_ORDER_FIELDS) ?? {};
+  if (!isObject(body)) return out;
+  const product = pick(body.Product, KEPT_PRODUCT_FIELDS);
+  if (product) out.Product = product;
+  if (isObject(body.Subscription)) {
+    const subscription = pick(body.Subscription, KEPT_SUBSCRIPTION_FIELDS) ?? {};
+    const plan = pick(body.Subscription.plan, KEPT_PLAN_FIELDS);
+    if (plan) subscription.plan = plan;
+    out.Subscription = subscription;
+  }
+  return out;
+}
+
+/** The buyer's data as a delivery carries it (an order's `Customer`, or a cart's own fields). */
+export function personalValuesOf(body: unknown, extra: Array<string | null | undefined> = []): string[] {
+  const values = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value !== 'string') return;
+    const text = value.trim();
+    if (text.length < 3) return;
+    values.add(text);
+  };
+  const addCpf = (value: unknown) => {
+    if (typeof value !== 'string') return;
+    const digits = cpfDigits(value);
+    if (digits.length < 8) return;
+    add(value);
+    add(digits);
+    add(maskDigits(digits));
+  };
+  const addPhone = (value: unknown) => {
+    if (typeof value !== 'string') return;
+    add(value);
+    const digits = value.replace(/\D/g, '');
+    if (digits.length >= 8) {
+      add(digits);
+      add(maskDigits(digits));
+    }
+  };
+  const addEmail = (value: unknown) => {
+    if (typeof value !== 'string' || !value.includes('@')) return;
+    add(value);
+    add(value.toLowerCase());
+    add(maskEmail(value));
+  };
+  const addName = (value: unknown) => {
+    if (typeof value !== 'string') return;
+    add(value);
+    if (/\s/.test(value.trim())) add(maskName(value));
+  };
+  const person = isObject(body) ? (isObject(body.Customer) ? body.Customer : body.status === 'abandoned' ? body : {}) : {};
+  addName(person.full_name);
+  addName(person.first_name);
+  addName(person.name);
+  addEmail(person.email);
+  addCpf(person.CPF);
+  addCpf(person.cpf);
+  addCpf(person.cnpj);
+  addPhone(person.mobile);
+  addPhone(person.phone);
+  for (const key of ['street', 'number', 'complement', 'neighborhood', 'zipcode', 'instagram', 'ip']) add(person[key]);
+  for (const value of extra) {
+    if (value?.includes('@')) addEmail(value);
+    else addName(value);
+  }
+  return [...values];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Replaces every known personal value (longest first, any case) with "[apagado]", then masks
+ * whatever still looks like an e-mail, a CPF or a phone number.
+ */
+export function scrubberFor(values: string[]): (text: string) => string {
+  const sorted = [...values].sort((a, b) => b.length - a.length);
+  const known = sorted.length > 0 ? new RegExp(sorted.map(escapeRegExp).join('|'), 'giu') : undefined;
+  return (text) => scrubText(known ? text.replace(known, ERASED) : text);
+}
+
+/**
+ * Every string inside a JSON value, scrubbed; a value under a personal or secret key (`phone`,
+ * `sealedPassword`…) is erased whole. Numbers, booleans and keys stay as they were.
+ */
+export function scrubJson(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map((item) => scrubJson(item, scrub));
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, typeof v === 'string' && isSensitiveKey(k) ? ERASED : scrubJson(v, scrub)]),
+    );
+  }
+  return value;
+}

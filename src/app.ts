@@ -13,6 +13,13 @@ import { createMetrics, type Metrics } from './metrics/registry.js';
 import { adminRouter } from './http/admin/index.js';
 import { CourseCatalog } from './support/catalog.js';
 import type { CustomerKeys } from './domain/customer-keys.js';
+import { discordRouter, type DiscordRouteDeps } from './http/discord.js';
+
+/** The Discord support console (DISCORD_* variables): what the configuration gives it. */
+export type DiscordConsoleSettings = Pick<
+  DiscordRouteDeps,
+  'publicKey' | 'guildId' | 'supportRoleId' | 'panelUrl' | 'editor' | 'deferAfterMs'
+>;
 
 export interface AppDeps {
   log: Logger;
@@ -44,6 +51,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Enables GET /metrics (METRICS_TOKEN); default: `adminToken`. */
   metricsToken?: string;
+  /** Enables POST /discord/interactions (slash commands and alert buttons); without it, 404. */
+  discord?: DiscordConsoleSettings;
 }
 
 const NO_CATALOG = { unitCourses: () => Promise.reject(new Error('catálogo do EAD não configurado')) };
@@ -100,6 +109,19 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   if (metricsToken && metrics) app.use(metricsRouter({ metrics, token: metricsToken }));
+  if (deps.discord) {
+    app.use(
+      discordRouter({
+        ...deps.discord,
+        store: deps.store,
+        customerKeys: deps.customerKeys,
+        catalog: deps.catalog,
+        onRetry: deps.onEventStored,
+        retentionDays: deps.retentionDays,
+        clock: deps.clock,
+      }),
+    );
+  }
   if (deps.adminToken) {
     const catalog = deps.catalog ?? new CourseCatalog(NO_CATALOG, deps.clock ?? systemClock);
     app.use(

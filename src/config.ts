@@ -85,6 +85,82 @@ const eadShape = {
 
 const secretKey = optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres aleatórios').optional());
 
+/** A Discord id (snowflake): Discord's "Copiar ID" with the developer mode on. */
+const snowflake = (what: string) =>
+  optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{5,20}$/, `deve ser o id numérico ${what} (no Discord: Configurações > Avançado > Modo desenvolvedor, depois "Copiar ID")`)
+      .optional(),
+  );
+
+/** The Discord support console (slash commands, buttons) and the bot that posts alerts. */
+const discordShape = {
+  DISCORD_APPLICATION_ID: snowflake('do aplicativo'),
+  DISCORD_PUBLIC_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'deve ser a "Public Key" do aplicativo (64 caracteres hexadecimais, no Developer Portal)')
+      .optional(),
+  ),
+  DISCORD_BOT_TOKEN: optionalText,
+  DISCORD_GUILD_ID: snowflake('do servidor da escola'),
+  DISCORD_SUPPORT_ROLE_ID: snowflake('do cargo de suporte'),
+  DISCORD_ALERT_CHANNEL_ID: snowflake('do canal de alertas'),
+  DISCORD_API_URL: url.default('https://discord.com/api/v10'),
+};
+
+/** Kiwify's public API, for the reconciliation (sales whose webhook never came). */
+const kiwifyApiShape = {
+  KIWIFY_API_URL: url.default('https://public-api.kiwify.com'),
+  KIWIFY_CLIENT_ID: optionalText,
+  KIWIFY_CLIENT_SECRET: optionalText,
+  KIWIFY_ACCOUNT_ID: optionalText,
+  RECONCILE_INTERVAL_MS: int(15 * 60 * 1000, 10_000),
+  RECONCILE_LOOKBACK_HOURS: int(72, 1),
+};
+
+export const KIWIFY_API_VARIABLES = ['KIWIFY_CLIENT_ID', 'KIWIFY_CLIENT_SECRET', 'KIWIFY_ACCOUNT_ID'] as const;
+
+/** All three Kiwify API credentials or none (none: no reconciliation). */
+function checkKiwifyApi(ctx: z.core.ParsePayload<Partial<Record<(typeof KIWIFY_API_VARIABLES)[number], unknown>>>) {
+  const missing = KIWIFY_API_VARIABLES.filter((name) => !ctx.value[name]);
+  if (missing.length === 0 || missing.length === KIWIFY_API_VARIABLES.length) return;
+  for (const name of missing) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      path: [name],
+      message: `defina ${KIWIFY_API_VARIABLES.join(', ')} juntos (Kiwify → Apps → API), ou nenhum deles para desligar a conciliação`,
+    });
+  }
+}
+
+/** The five variables the Discord console needs together. */
+export const DISCORD_CONSOLE_VARIABLES = [
+  'DISCORD_APPLICATION_ID',
+  'DISCORD_PUBLIC_KEY',
+  'DISCORD_BOT_TOKEN',
+  'DISCORD_GUILD_ID',
+  'DISCORD_SUPPORT_ROLE_ID',
+] as const;
+
+/** All five Discord console variables or none (and an alert channel only with them). */
+function checkDiscord(
+  ctx: z.core.ParsePayload<Partial<Record<(typeof DISCORD_CONSOLE_VARIABLES)[number] | 'DISCORD_ALERT_CHANNEL_ID', unknown>>>,
+) {
+  const missing = DISCORD_CONSOLE_VARIABLES.filter((name) => !ctx.value[name]);
+  if (missing.length === 0 || (missing.length === DISCORD_CONSOLE_VARIABLES.length && !ctx.value.DISCORD_ALERT_CHANNEL_ID)) return;
+  for (const name of missing) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      path: [name],
+      message: `defina ${DISCORD_CONSOLE_VARIABLES.join(', ')} juntos (ou nenhum deles: os alertas seguem por DISCORD_WEBHOOK_URL)`,
+    });
+  }
+}
+
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -93,6 +169,7 @@ export const configSchema = z
     RENDER: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     KIWIFY_WEBHOOK_TOKEN: tokenList,
+    ...kiwifyApiShape,
 
     ...storageShape,
 
@@ -118,6 +195,10 @@ export const configSchema = z
       .regex(/^\+?\d{10,15}$/, 'use só dígitos com DDI, ex.: 5561999998888'),
     CALLMEBOT_APIKEY: z.string({ error: 'obrigatório (apikey do CallMeBot)' }).trim().min(1),
     DISCORD_WEBHOOK_URL: optionalText.pipe(url.optional()),
+    ...discordShape,
+    /** The server's public address (links to the admin page in Discord); on Render, RENDER_EXTERNAL_URL. */
+    PUBLIC_URL: optionalText.pipe(url.optional()),
+    RENDER_EXTERNAL_URL: optionalText.pipe(url.optional()),
     ALERT_INTERVAL_MS: int(10_000, 0),
 
     ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use ao menos 16 caracteres').optional()),
@@ -153,6 +234,8 @@ export const configSchema = z
       });
     }
   })
+  .check(checkDiscord)
+  .check(checkKiwifyApi)
   .transform(({ RENDER, TRUST_PROXY, ...config }) => ({
     ...config,
     TRUST_PROXY: TRUST_PROXY ?? (RENDER ? 1 : false),
@@ -207,6 +290,14 @@ export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): Storage
   return parseWith(storageSchema, env);
 }
 
+export type DiscordSettings = z.infer<typeof discordSchema>;
+const discordSchema = z.object({ ...discordShape, HTTP_TIMEOUT_MS: httpTimeout }).check(checkDiscord);
+
+/** Only the Discord variables, for `npm run discord` (registering the commands). */
+export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): DiscordSettings {
+  return parseWith(discordSchema, env);
+}
+
 export type EadSettings = z.infer<typeof eadSchema>;
 const eadSchema = z.object({ ...eadShape, HTTP_TIMEOUT_MS: httpTimeout });
 
@@ -228,4 +319,12 @@ export function loadKeySecret(env: NodeJS.ProcessEnv = process.env): string {
   const secrets = parseWith(keySchema.partial(), env);
   if (secrets.SECRET_KEY) return secrets.SECRET_KEY;
   return parseWith(keySchema.pick({ EAD_API_KEY: true }), env).EAD_API_KEY;
+}
+
+const kiwifyApiSchema = z.object({ ...storageShape, ...kiwifyApiShape, HTTP_TIMEOUT_MS: httpTimeout }).check(checkKiwifyApi);
+export type KiwifyApiSettings = z.infer<typeof kiwifyApiSchema>;
+
+/** Storage and Kiwify's API variables, for `npm run reconcile` (works while the server is down). */
+export function loadKiwifyApiConfig(env: NodeJS.ProcessEnv = process.env): KiwifyApiSettings {
+  return parseWith(kiwifyApiSchema, env);
 }

@@ -12,7 +12,16 @@ import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { openStore, type Store } from './store/index.js';
 import { EAD_BOUND_EVENTS } from './flows/registry.js';
-import { alertChannelsFromConfig, buildHandlers, clientsFromConfig, connectionChecksFor, type HandlerServices } from './wiring.js';
+import {
+  alertChannelsFromConfig,
+  buildHandlers,
+  clientsFromConfig,
+  connectionChecksFor,
+  discordConsoleFromConfig,
+  kiwifyApiFromConfig,
+  type HandlerServices,
+} from './wiring.js';
+import { Reconciler } from './jobs/reconcile.js';
 import { ConnectionChecks } from './jobs/connection-checks.js';
 import { SecretBox } from './domain/secret-box.js';
 import { CustomerKeys } from './domain/customer-keys.js';
@@ -40,6 +49,8 @@ export interface RuntimeOptions {
   connectionChecks?: boolean;
   /** The time everything reads (default: the system's). */
   clock?: Clock;
+  /** The reconciliation with Kiwify's API (needs its credentials). Default: on with the sale flows, off with test handlers. */
+  reconcile?: boolean;
 }
 
 /** Everything one server process runs: the HTTP app, the worker and the alert dispatcher. */
@@ -51,6 +62,8 @@ export interface Runtime {
   housekeeping: Housekeeping;
   /** Absent when the runtime runs test handlers. */
   checks?: ConnectionChecks;
+  /** The reconciliation with Kiwify's API; absent without its credentials (or with test handlers, unless asked). */
+  reconciler?: Reconciler;
   alerts: AlertOutbox;
   dispatcher: AlertDispatcher;
   /** The EAD's course catalog (the admin page's course picker and story names). */
@@ -70,7 +83,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
   const store = await openStore(config, clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
   const metrics = createMetrics({ store, version: VERSION });
-  const channels = options.alertChannels ?? alertChannelsFromConfig(config, metrics.recorder);
+  const channels = options.alertChannels ?? alertChannelsFromConfig(config, metrics.recorder, store);
   const dispatcher = new AlertDispatcher({
     store,
     channels,
@@ -145,6 +158,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     passwordRetentionDays: config.PASSWORD_RETENTION_DAYS,
     retentionDays: config.RETENTION_DAYS,
   });
+  const kiwifyApi = (options.reconcile ?? !options.handlers) ? kiwifyApiFromConfig(config, clock, metrics.recorder) : undefined;
+  const reconciler = kiwifyApi
+    ? new Reconciler({
+        store,
+        api: kiwifyApi,
+        alerts,
+        log,
+        clock,
+        intervalMs: config.RECONCILE_INTERVAL_MS,
+        lookbackHours: config.RECONCILE_LOOKBACK_HOURS,
+        onQueued: () => worker.wake(),
+      })
+    : undefined;
   const app = createApp({
     log,
     store,
@@ -162,6 +188,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     trustProxy: config.TRUST_PROXY,
     handledTypes: new Set(Object.keys(handlers)),
     intake,
+    discord: discordConsoleFromConfig(config, metrics.recorder),
   });
 
   let server: Server | undefined;
@@ -187,6 +214,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     worker,
     housekeeping,
     checks,
+    reconciler,
     alerts,
     dispatcher,
     catalog,
@@ -215,6 +243,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await worker.start();
       housekeeping.start();
       checks?.start();
+      reconciler?.start();
+      if (!reconciler && !options.handlers) {
+        log.info(
+          'conciliação com a API da Kiwify desligada: defina KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET e KIWIFY_ACCOUNT_ID para ligá-la',
+        );
+      }
       log.info(
         { port: (server.address() as AddressInfo).port, store: store.dialect, version: VERSION, worker: worker.owner },
         'servidor no ar',
@@ -230,7 +264,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stopping ??= (async () => {
         log.info('desligando: parando de aceitar entregas');
         // In parallel, so the whole stop stays within SHUTDOWN_TIMEOUT_MS (and Render's grace).
-        await Promise.all([closeServer(), worker.stop(config.SHUTDOWN_TIMEOUT_MS), dispatcher.stop(), housekeeping.stop(), checks?.stop()]);
+        await Promise.all([
+          closeServer(),
+          worker.stop(config.SHUTDOWN_TIMEOUT_MS),
+          dispatcher.stop(),
+          housekeeping.stop(),
+          checks?.stop(),
+          reconciler?.stop(),
+        ]);
         await store.close();
         log.info('desligado');
         log.flush();

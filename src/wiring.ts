@@ -1,8 +1,12 @@
 import { CallMeBotClient } from './clients/callmebot.js';
 import { ChatProClient } from './clients/chatpro.js';
 import { DiscordClient } from './clients/discord.js';
+import { DiscordApi } from './clients/discord-api.js';
+import { discordBotChannel } from './alerts/discord-bot.js';
+import type { DiscordConsoleSettings } from './app.js';
 import { EadClient } from './clients/ead.js';
 import type { UpstreamObserver } from './clients/http.js';
+import { KiwifyApiClient } from './clients/kiwify.js';
 import type { AlertChannel } from './alerts/channels.js';
 import type { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
@@ -93,7 +97,8 @@ export function buildHandlers(config: Config, services: HandlerServices): Handle
   return handlersFor(flowDepsFromConfig(config, services));
 }
 
-export function alertChannelsFromConfig(config: Config, observer?: UpstreamObserver): AlertChannel[] {
+/** `store`: the Discord bot's alerts read their events (without it, Discord gets the webhook's text). */
+export function alertChannelsFromConfig(config: Config, observer?: UpstreamObserver, store?: Store): AlertChannel[] {
   const callMeBot = new CallMeBotClient({
     baseUrl: config.CALLMEBOT_BASE_URL,
     phone: config.CALLMEBOT_PHONE,
@@ -105,14 +110,64 @@ export function alertChannelsFromConfig(config: Config, observer?: UpstreamObser
     // Community practice keeps CallMeBot messages under ~1,200 characters.
     { name: 'callmebot', limit: 1200, send: (text) => callMeBot.sendWhatsApp(text) },
   ];
-  if (config.DISCORD_WEBHOOK_URL) {
+  const bot = discordApiFromConfig(config, observer);
+  if (bot && store && config.DISCORD_ALERT_CHANNEL_ID) {
+    channels.push(discordBotChannel({ api: bot, channelId: config.DISCORD_ALERT_CHANNEL_ID, store, panelUrl: panelUrlOf(config) }));
+  } else if (config.DISCORD_WEBHOOK_URL) {
     const discord = new DiscordClient(config.DISCORD_WEBHOOK_URL, config.HTTP_TIMEOUT_MS, observer);
     channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text) });
   }
   return channels;
 }
 
+/** Discord's REST API as the bot, when the Discord console is configured (DISCORD_*). */
+export function discordApiFromConfig(config: Config, observer?: UpstreamObserver): DiscordApi | undefined {
+  if (!config.DISCORD_APPLICATION_ID || !config.DISCORD_BOT_TOKEN) return undefined;
+  return new DiscordApi({
+    baseUrl: config.DISCORD_API_URL,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    botToken: config.DISCORD_BOT_TOKEN,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    observer,
+  });
+}
+
+/** The admin page's public address, for "Abrir no painel" links: only when the page is on and the address known. */
+export function panelUrlOf(config: Config): string | undefined {
+  return config.ADMIN_TOKEN ? (config.PUBLIC_URL ?? config.RENDER_EXTERNAL_URL) : undefined;
+}
+
+/** POST /discord/interactions, when all five DISCORD_* console variables are set. */
+export function discordConsoleFromConfig(config: Config, observer?: UpstreamObserver): DiscordConsoleSettings | undefined {
+  const api = discordApiFromConfig(config, observer);
+  const { DISCORD_PUBLIC_KEY: publicKey, DISCORD_GUILD_ID: guildId, DISCORD_SUPPORT_ROLE_ID: supportRoleId } = config;
+  if (!api || !publicKey || !guildId || !supportRoleId) return undefined;
+  return { publicKey, guildId, supportRoleId, panelUrl: panelUrlOf(config), editor: api };
+}
+
 /** The connection checks of the systems the flows use. */
+/**
+ * Kiwify's public API client for the reconciliation, when its three credentials are set
+ * (KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET, KIWIFY_ACCOUNT_ID); the CLI passes just these.
+ */
+export function kiwifyApiFromConfig(
+  config: Pick<Config, 'KIWIFY_API_URL' | 'KIWIFY_CLIENT_ID' | 'KIWIFY_CLIENT_SECRET' | 'KIWIFY_ACCOUNT_ID' | 'HTTP_TIMEOUT_MS'>,
+  clock: Clock,
+  observer?: UpstreamObserver,
+): KiwifyApiClient | undefined {
+  const { KIWIFY_CLIENT_ID: clientId, KIWIFY_CLIENT_SECRET: clientSecret, KIWIFY_ACCOUNT_ID: accountId } = config;
+  if (!clientId || !clientSecret || !accountId) return undefined;
+  return new KiwifyApiClient({
+    baseUrl: config.KIWIFY_API_URL,
+    clientId,
+    clientSecret,
+    accountId,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    clock,
+    observer,
+  });
+}
+
 export function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
   const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
   const { chatpro } = clients;

@@ -75,12 +75,9 @@ export class AlertDispatcher {
       }
       const ids = due.map((a) => a.id);
       try {
-        await channel.send(
-          composeAlert(
-            due.map((a) => a.text),
-            channel.limit,
-          ),
-        );
+        const texts = due.map((a) => a.text);
+        if (channel.sendAlerts) await channel.sendAlerts(due.map((a) => ({ text: a.text, eventId: a.event_id })));
+        else await channel.send(composeAlert(texts, channel.limit));
         await store.alerts.markSent(channel.name, this.owner, ids, this.opts.clock() + this.opts.intervalMs);
         this.metrics.alertsSent(channel.name, ids.length);
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');

@@ -25,6 +25,7 @@ const adminToken = randomBytes(18).toString('base64url');
 const webhookToken = 'demo-kiwify-token';
 const config = loadConfig({
   ...sandbox.env,
+  ...sandbox.kiwifyApiEnv,
   PORT: once ? '0' : (values.port ?? process.env.PORT ?? '3000'),
   KIWIFY_WEBHOOK_TOKEN: webhookToken,
   SQLITE_PATH: join(dataDir, 'bridge.db'),

@@ -125,6 +125,27 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
     expect(sandbox.ead.studentByCpf(BELTRANA.cpf) === undefined, 'a Beltrana deveria ter sido excluída do EAD');
   });
 
+  await step('6. O webhook de uma venda nunca chega: a conciliação a encontra na API da Kiwify', async () => {
+    say('   (a Kiwify registrou a venda da Joana, mas o webhook se perdeu: nada chegou em /webhook)');
+    const sale = sandbox.kiwifyApi.addSale({
+      status: 'paid',
+      product: { name: 'Excel PRO' },
+      customer: { name: 'Joana Exemplo', email: 'joana@example.com', cpf: '39053344705', mobile: '+5561977776666' },
+    });
+    const report = await runtime.reconciler?.runNow();
+    say(`   🔎 Conciliação: ${report?.found ?? 0} venda(s) na API da Kiwify, ${report?.queued ?? 0} recuperada(s)`);
+    runtime.worker.wake();
+    const event = await settle(report?.queuedIds[0] === undefined ? undefined : String(report.queuedIds[0]));
+    expect(event?.status === 'done' && event.source === 'kiwify-api', 'a venda recuperada pela conciliação deveria terminar concluída');
+    expect(sandbox.ead.studentByCpf('39053344705') !== undefined, 'a Joana deveria estar cadastrada no EAD');
+    const late = Buffer.from(
+      JSON.stringify(buildDelivery('order_approved', { cpf: '39053344705', plan: 'Excel PRO', orderId: sale.id, oneOff: true })),
+    );
+    say('   📨 Horas depois o webhook atrasado chega:');
+    const answer = await post(late);
+    expect(answer.duplicate === true && answer.eventId === String(event?.id), 'o webhook atrasado deveria ser reconhecido como duplicado');
+  });
+
   const counts = await runtime.store.events.countByStatus();
   expect(counts.pending + counts.retrying + counts.processing === 0, 'nenhum evento deveria ficar pendente');
   expect(counts.failed === 0, `nenhum evento deveria ficar com falha (falharam ${counts.failed})`);

@@ -103,6 +103,22 @@ export const messages = {
 
   connectionRestored: (system: string) => `✅ *Conexão com o ${system} restabelecida*: o processamento segue normalmente.`,
 
+  recoveredByReconciliation: (event: EventFacts) =>
+    [
+      `🔎 *Venda recuperada pela conciliação:* ${eventLine(event)}`,
+      'O webhook da Kiwify não chegou: a venda foi encontrada na API da Kiwify e segue o fluxo normal.',
+      'Se isso se repetir, confira na Kiwify a URL e o token do webhook.',
+    ].join('\n'),
+
+  reconciliationFailing: (reason: string) =>
+    [
+      '🔎 *Conciliação com a Kiwify falhando*',
+      `Motivo: ${reason}`,
+      'Vendas cujo webhook não chegar não serão recuperadas até isso ser resolvido; a próxima conciliação retoma de onde parou.',
+    ].join('\n'),
+
+  reconciliationRestored: () => '✅ *Conciliação com a Kiwify restabelecida*: retomada do ponto em que parou, nada ficou para trás.',
+
   alertsMerged: (count: number) => `🔔 *${count} alertas acumulados*`,
   alertsOmitted: (count: number) => `… e mais ${count} alerta(s): veja o painel /admin.`,
 };

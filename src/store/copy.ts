@@ -2,9 +2,23 @@ import { sql } from 'kysely';
 import type { OpenDatabase } from './open.js';
 import type { Database } from './schema.js';
 
-/** Tables in the order they are copied (parents first). */
-const TABLES: Array<keyof Database> = ['events', 'event_steps', 'event_history', 'alerts', 'alert_channels'];
-const WITH_IDENTITY: Array<keyof Database> = ['events', 'event_history', 'alerts'];
+/** Tables in the order they are copied (parents first). The queue's heads come along: claims read only them. */
+const TABLES: Array<keyof Database> = [
+  'events',
+  'event_steps',
+  'event_history',
+  'queue_heads',
+  'alerts',
+  'alert_channels',
+  'plans',
+  'plan_changes',
+  'erasures',
+  'job_runs',
+  'reconciliation',
+];
+const WITH_IDENTITY: Array<keyof Database> = ['events', 'event_history', 'alerts', 'plan_changes', 'erasures'];
+/** What a first start of the target may have written already (the shipped plan map): replaced by the source's. */
+const REPLACED: Array<keyof Database> = ['plans', 'plan_changes', 'job_runs', 'reconciliation', 'alert_channels'];
 const CHUNK = 500;
 
 export class TargetNotEmptyError extends Error {
@@ -14,7 +28,8 @@ export class TargetNotEmptyError extends Error {
 }
 
 /**
- * Copies a whole inbox (events with their journal and history, the alert outbox) from one store
+ * Copies a whole inbox (events with their journal, history and queue heads, the alert outbox, the
+ * plan map and its changes, privacy and reconciliation records) from one store
  * to another — typically SQLite → PostgreSQL when moving to several instances. Ids are kept, so
  * dedupe keys, event links and admin URLs stay valid; PostgreSQL identities continue after them.
  * The target must be empty; the copy is one transaction on the target.
@@ -33,6 +48,7 @@ export async function copyStore(from: OpenDatabase, to: OpenDatabase): Promise<R
   });
   const copied: Record<string, number> = {};
   await to.db.transaction().execute(async (trx) => {
+    for (const table of REPLACED) await trx.deleteFrom(table).execute();
     for (const table of TABLES) {
       const rows = snapshot[table]!;
       for (let i = 0; i < rows.length; i += CHUNK) {

@@ -155,6 +155,7 @@ export class Inbox {
       available_at: availableAt,
       next_run_at: availableAt,
       parent_id: event.parentId ?? null,
+      source: event.source ?? 'webhook',
       received_at: now,
       updated_at: now,
     };

@@ -12,6 +12,7 @@ import { Queue } from './queue.js';
 import { OwnerLocks } from './owner-locks.js';
 import { PlanStore } from './plans.js';
 import { PrivacyStore } from './privacy.js';
+import { ReconciliationStore } from './reconciliation.js';
 import { SessionStore } from './sessions.js';
 
 /** The database behind the server, one module per concern. */
@@ -37,6 +38,8 @@ export interface Store {
   gauges: GaugeQueries;
   /** Removal of personal data (retention, erasure on request) and its records. */
   privacy: PrivacyStore;
+  /** The reconciliation with Kiwify's API: checkpoint, lease, last run. */
+  reconciliation: ReconciliationStore;
   /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
   ownerLocks?: OwnerLocks;
   /** One trivial query: the database answers. */
@@ -64,6 +67,7 @@ export async function openStore(
     plans: new PlanStore(db, dialect, clock),
     gauges: new GaugeQueries(db),
     privacy: new PrivacyStore(db, clock),
+    reconciliation: new ReconciliationStore(db, clock),
     ownerLocks,
     ping: async () => {
       await sql`select 1`.execute(db);
@@ -83,3 +87,4 @@ export type { EventStatus } from './schema.js';
 export type { CheckRow } from './checks.js';
 export type { ErasureRow, PersonalRecord, StrippedRecord } from './privacy.js';
 export { PURGEABLE_STATUSES, RETENTION_JOB } from './privacy.js';
+export type { ReconciliationRow, RunRecord } from './reconciliation.js';

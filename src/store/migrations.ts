@@ -229,6 +229,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '009_reconciliation': {
+      // Sales found by asking Kiwify's API (the webhook never came) go through the same inbox;
+      // each event says where it came from. One row holds the reconciliation's checkpoint and lease.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .alterTable('events')
+          .addColumn('source', 'text', (col) => col.notNull().defaultTo('webhook'))
+          .execute();
+        await db.schema
+          .createTable('reconciliation')
+          .addColumn('name', 'text', (col) => col.primaryKey())
+          .addColumn('checkpoint', 'bigint')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_run_at', 'bigint')
+          .addColumn('last_from', 'bigint')
+          .addColumn('last_to', 'bigint')
+          .addColumn('last_found', 'integer')
+          .addColumn('last_recovered', 'integer')
+          .addColumn('last_error', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -24,6 +24,11 @@ export class EventQueries {
     return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
   }
 
+  /** The event filed under a dedupe key (type + order id), if any: by its unique index. */
+  async byDedupeKey(dedupeKey: string): Promise<Pick<EventRow, 'id' | 'status' | 'source'> | undefined> {
+    return this.db.selectFrom('events').select(['id', 'status', 'source']).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+  }
+
   async list(filter: ListFilter = {}): Promise<EventRow[]> {
     let query = this.db
       .selectFrom('events')

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
-import type { Database, EventHistoryTable, EventStatus, EventsTable } from './schema.js';
+import type { Database, EventHistoryTable, EventSource, EventStatus, EventsTable } from './schema.js';
 
 /** The shapes the store's modules share: rows, new events, claims. */
 
@@ -30,6 +30,8 @@ export interface NewEvent {
   /** Recorded as already `ignored` with this outcome (a type no flow handles): it never enters the queue. */
   ignored?: { outcome: string };
   parentId?: number;
+  /** Default `webhook`. */
+  source?: EventSource;
 }
 
 export interface InsertResult {

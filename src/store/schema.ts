@@ -50,6 +50,31 @@ export interface EventsTable {
   finished_at: number | null;
   /** When its personal data was removed (retention or erasure): the row keeps only what the rules need. */
   personal_data_removed_at: number | null;
+  /** Where it came from: `webhook` (Kiwify's delivery) or `kiwify-api` (found by the reconciliation). */
+  source: Generated<EventSource>;
+}
+
+export const EVENT_SOURCES = ['webhook', 'kiwify-api'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/**
+ * The reconciliation with Kiwify's API: its checkpoint (sales updated up to here were seen), a
+ * lease so one instance runs it at a time, and its last run for people.
+ */
+export interface ReconciliationTable {
+  name: string;
+  /** Sales updated before this time (ms) were all seen; null before the first run. */
+  checkpoint: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_run_at: number | null;
+  /** The update window of the last run (ms). */
+  last_from: number | null;
+  last_to: number | null;
+  last_found: number | null;
+  last_recovered: number | null;
+  /** The last run's error, null when it went well. */
+  last_error: string | null;
 }
 
 /** The journal: one row per completed step, so a retried event skips what already happened. */
@@ -183,4 +208,5 @@ export interface Database {
   plan_changes: PlanChangesTable;
   erasures: ErasuresTable;
   job_runs: JobRunsTable;
+  reconciliation: ReconciliationTable;
 }

@@ -13,6 +13,15 @@ export interface Health {
   failingChannels: Array<{ channel: string; error: string | null; since: string }>;
   /** The last connection check of each upstream (EAD, ChatPro). */
   connections: Array<{ name: string; ok: boolean; since: string; checkedAt: string; detail: string | null }>;
+  /** The reconciliation with Kiwify's API: its last run (null before the first, or when it is off). */
+  reconciliation: {
+    lastRunAt: string;
+    from: string | null;
+    to: string | null;
+    found: number | null;
+    recovered: number | null;
+    error: string | null;
+  } | null;
   /** LGPD retention: RETENTION_DAYS and the purge's last run (any instance). */
   retention: { days: number | null; lastRunAt: string | null; removed: number | null };
 }
@@ -29,6 +38,8 @@ export async function health(store: Store, retentionDays?: number): Promise<Heal
     store.checks.all(),
     store.privacy.lastRun(RETENTION_JOB),
   ]);
+  const reconciled = await store.reconciliation.state();
+  const isoOf = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     counts,
     oldestDueWaitMs,
@@ -44,6 +55,17 @@ export async function health(store: Store, retentionDays?: number): Promise<Heal
       checkedAt: new Date(c.checked_at).toISOString(),
       detail: c.detail,
     })),
+    reconciliation:
+      reconciled?.last_run_at != null
+        ? {
+            lastRunAt: new Date(reconciled.last_run_at).toISOString(),
+            from: isoOf(reconciled.last_from),
+            to: isoOf(reconciled.last_to),
+            found: reconciled.last_found,
+            recovered: reconciled.last_recovered,
+            error: reconciled.last_error,
+          }
+        : null,
     retention: {
       days: retentionDays ?? null,
       lastRunAt: retention ? new Date(retention.at).toISOString() : null,

@@ -43,7 +43,17 @@ export interface EventSummary {
   cause: string | null;
   reason: string | null;
   outcome: string | null;
+  /** `webhook` (Kiwify's delivery) or `kiwify-api` (recovered by the reconciliation). */
+  source: string;
+  /** "webhook da Kiwify" / "conciliação (API da Kiwify)". */
+  sourceLabel: string;
 }
+
+/** Where an event came from, as support says it. */
+export const SOURCE_LABELS: Record<string, string> = {
+  webhook: 'webhook da Kiwify',
+  'kiwify-api': 'conciliação (API da Kiwify): o webhook não chegou',
+};
 
 export interface StoryEntry {
   at: string;
@@ -99,6 +109,8 @@ export function summarize(e: EventRow): EventSummary {
     cause: failing ? e.last_error_code : null,
     reason: failing ? causeOf(e.last_error_code).reason : null,
     outcome: e.outcome,
+    source: e.source,
+    sourceLabel: SOURCE_LABELS[e.source] ?? e.source,
   };
 }
 

@@ -157,6 +157,7 @@ export class MemoryInbox {
       updated_at: this.now,
       finished_at: null,
       personal_data_removed_at: null,
+      source: 'webhook',
     };
     this.events.push(event);
     return event;

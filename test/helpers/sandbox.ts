@@ -21,12 +21,26 @@ export interface SandboxedServer {
 export async function startSandboxedServer(
   env: Record<string, string | undefined> = {},
   logDestination?: DestinationStream,
-  options: { connectionChecks?: boolean } = {},
+  options: {
+    connectionChecks?: boolean;
+    /** Reconciles with the fake Kiwify API (its credentials in the environment). */
+    kiwifyApi?: boolean;
+    /** Runs on the fakes before the server starts (e.g. sales only Kiwify's API knows of). */
+    beforeStart?: (sandbox: Sandbox) => void;
+  } = {},
 ): Promise<SandboxedServer> {
   const sandbox = await startSandbox();
+  options.beforeStart?.(sandbox);
   const runtime = await startRuntime({
     // Quick retries, capped: flow tests are about what happens, not how long the backoff waits.
-    env: { ...sandbox.env, RETRY_BASE_MS: '20', RETRY_MAX_MS: '200', HTTP_TIMEOUT_MS: '400', ...env },
+    env: {
+      ...sandbox.env,
+      ...(options.kiwifyApi ? sandbox.kiwifyApiEnv : {}),
+      RETRY_BASE_MS: '20',
+      RETRY_MAX_MS: '200',
+      HTTP_TIMEOUT_MS: '400',
+      ...env,
+    },
     logDestination,
     connectionChecks: options.connectionChecks,
   });

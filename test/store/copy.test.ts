@@ -20,12 +20,22 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
     await source.journal.addHistory(ids[0], 'done', 'ok');
     await source.alerts.ensureChannels(['callmebot']);
     await source.alerts.enqueue(['callmebot'], { text: 'alerta', dedupeKey: 'x' });
+    await source.plans.set({ name: 'Plano da Escola', courses: [35] }, 'painel');
     await source.close();
 
     const url = await freshPostgresUrl();
     const from = await openDatabase({ SQLITE_PATH: sqlitePath });
     const to = await openDatabase({ SQLITE_PATH: '', DATABASE_URL: url });
-    expect(await copyStore(from, to)).toEqual({ events: 3, event_steps: 1, event_history: 1, alerts: 1, alert_channels: 1 });
+    expect(await copyStore(from, to)).toMatchObject({
+      events: 3,
+      event_steps: 1,
+      event_history: 1,
+      queue_heads: 2,
+      alerts: 1,
+      alert_channels: 1,
+      plans: 1,
+      plan_changes: 1,
+    });
     await expect(copyStore(from, to)).rejects.toBeInstanceOf(TargetNotEmptyError);
     await from.db.destroy();
     await to.db.destroy();
@@ -41,6 +51,9 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
       const fresh = await target.inbox.insert({ eventType: 'order_approved', dedupeKey: 'new', customerKey: 'cpf:9', body: {} });
       expect(fresh.id).toBeGreaterThan(Math.max(...ids));
       expect((await target.alerts.due('callmebot', 10)).map((a) => a.text)).toEqual(['alerta']);
+      // The sales still waiting are claimed on the new store (its queue heads came along).
+      expect((await target.queue.claimDue('w', 10, 60_000)).map((e) => e.id).sort()).toEqual([ids[1], ids[2], fresh.id].sort());
+      expect((await target.plans.all()).map((p) => p.name)).toEqual(['Plano da Escola']);
     } finally {
       await target.close();
     }

@@ -69,6 +69,7 @@ async function show(store: Store, id: number, { out, err }: CliIo): Promise<numb
   }
   out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.runs} tentativa(s))`);
   out(`Pedido: ${d.orderRef ?? '—'} ${d.orderId ?? ''}`);
+  out(`Origem: ${d.sourceLabel}`);
   out(`Plano: ${d.plan ?? '—'}`);
   out(`Cliente: ${d.customer.name ?? '—'} · ${d.customer.email ?? '—'} · ${d.customer.phone ?? '—'} · CPF ${d.customer.cpf ?? '—'}`);
   if (d.nextRunAt) out(`Próxima execução: ${formatTime(Date.parse(d.nextRunAt))}`);

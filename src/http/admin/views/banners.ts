@@ -29,7 +29,14 @@ export function banners(h: Health): Html {
       html`<div class="banner bad" role="alert">
         ⚠️ Alertas não estão sendo entregues pelo canal ${c.channel}: ${c.error ?? 'erro desconhecido'}.
       </div>`,
-  )}${h.alerts.failed > 0 ? html`<div class="banner">${h.alerts.failed} alerta(s) não puderam ser entregues (veja os logs).</div>` : ''}${
+  )}${
+    h.reconciliation?.error
+      ? html`<div class="banner bad" role="alert">
+          🔎 A conciliação com a Kiwify falhou em ${time(h.reconciliation.lastRunAt)}: ${h.reconciliation.error} Vendas cujo webhook não
+          chegar ainda não estão sendo recuperadas; a próxima conciliação retoma de onde parou.
+        </div>`
+      : ''
+  }${h.alerts.failed > 0 ? html`<div class="banner">${h.alerts.failed} alerta(s) não puderam ser entregues (veja os logs).</div>` : ''}${
     h.counts.failed > 0
       ? html`<div class="banner">${h.counts.failed} evento(s) com falha precisam de atenção. <a href="/admin?status=failed">Ver</a></div>`
       : ''

@@ -95,6 +95,8 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
         <dd>${c.phone ?? '—'}</dd>
         <dt>CPF</dt>
         <dd>${c.cpf ?? (c.cnpj ? html`CNPJ ${c.cnpj}` : '—')}</dd>
+        <dt>Origem</dt>
+        <dd>${e.sourceLabel}</dd>
         <dt>Recebido</dt>
         <dd>${time(e.receivedAt)}</dd>
         <dt>Tentativas</dt>

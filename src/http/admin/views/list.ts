@@ -56,6 +56,16 @@ function causeFilter(v: ListView): Html | string {
     }`;
 }
 
+/** The last reconciliation with Kiwify's API, in one line (nothing when it is off). */
+function reconciliationLine(h: ListView['health']): Html | string {
+  const r = h.reconciliation;
+  if (!r || r.error) return '';
+  const recovered = r.recovered ? html` — <strong>${r.recovered} venda(s) recuperada(s)</strong> (o webhook não chegou)` : '';
+  return html`<p class="muted">
+    🔎 Última conciliação com a Kiwify: ${time(r.lastRunAt)}, ${r.found ?? 0} venda(s) conferida(s)${recovered}.
+  </p>`;
+}
+
 export function listPage(v: ListView): Html {
   const total = Object.values(v.health.counts).reduce((a, b) => a + b, 0);
   return layout(
@@ -70,7 +80,7 @@ export function listPage(v: ListView): Html {
             >`,
         )}
       </nav>
-      ${causeFilter(v)}
+      ${causeFilter(v)}${reconciliationLine(v.health)}
       <form class="inline" method="get" action="/admin">
         ${v.status ? html`<input type="hidden" name="status" value="${v.status}" />` : ''}
         ${v.cause ? html`<input type="hidden" name="cause" value="${v.cause}" />` : ''}

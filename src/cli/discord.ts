@@ -1,0 +1,4 @@
+import { discordCommand } from './commands/discord.js';
+import { runCli } from './io.js';
+
+await runCli(discordCommand);

@@ -1,0 +1,122 @@
+import type { APIEmbed, APIMessageTopLevelComponent, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
+import { causeOf } from '../domain/causes.js';
+import { eventLabel, messages, type EventFacts } from '../domain/messages.js';
+import { STATUS_LABELS } from '../support/present.js';
+import { scrubText } from '../domain/privacy.js';
+import { eventButtons, MAX_ROWS, panelLink, retryMayHelp } from './components.js';
+
+/**
+ * An alert as the bot posts it in the alert channel: an embed per alert, with buttons for the
+ * events that need a person. The channel is not private, so nothing in it names the buyer beyond
+ * the first name: the embed is built from the event's facts (order, plan, status, the cause's
+ * fixed words), never from the alert's text, which carries the full name and upstream errors.
+ */
+
+/** What an alert's embed shows of its event (read from the inbox when the alert goes out). */
+export interface AlertEventFacts extends EventFacts {
+  status: string;
+  last_error_code: string | null;
+}
+
+export interface AlertItem {
+  text: string;
+  eventId: number | null;
+  /** The event, when it still exists. */
+  event?: AlertEventFacts;
+}
+
+/** Discord takes at most ten embeds per message. */
+const MAX_EMBEDS = 10;
+const DESCRIPTION_LIMIT = 4000;
+const TITLE_LIMIT = 250;
+
+const STATUS_WORDS: Readonly<Record<string, string>> = STATUS_LABELS;
+
+const COLORS: Record<string, number> = { failed: 0xd83c3e, retrying: 0xf0b232, done: 0x23a55a, resolved: 0x23a55a };
+const NEUTRAL = 0x5865f2;
+
+/** Statuses where a person's "Reprocessar"/"Resolver" helps (the alert's buttons). */
+const NEEDS_A_PERSON = new Set(['failed', 'retrying']);
+
+function cut(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+/** The buyer's first name only: the one personal datum a channel message may carry. */
+export function firstName(name: string | null | undefined): string | undefined {
+  const first = name?.trim().split(/\s+/)[0];
+  return first ? first : undefined;
+}
+
+const HEADING = /^(.*?)\*([^*]+?)\*/;
+
+/** "🚨 *Falha:* #42 venda aprovada · …" → "🚨 Falha"; a line without a heading, scrubbed. */
+export function alertHeading(text: string): string {
+  const match = HEADING.exec(text.split('\n')[0] ?? '');
+  const line = text.split('\n')[0] ?? '';
+  const heading = match ? `${match[1]}${match[2].replace(/:$/, '')}` : scrubText(line);
+  return cut(heading.replace(/\s+/g, ' ').trim() || '🔔 Alerta', TITLE_LIMIT);
+}
+
+/** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Maria" (first name only). */
+export function eventFactsLine(e: AlertEventFacts): string {
+  const parts = [`#${e.id} ${eventLabel(e.event_type)}`];
+  const ref = e.order_ref ?? e.order_id;
+  if (ref) parts.push(`pedido ${ref}`);
+  if (e.plan_name) parts.push(e.plan_name);
+  const first = firstName(e.customer_name);
+  if (first) parts.push(first);
+  return parts.join(' · ');
+}
+
+function embedOf(alert: AlertItem): APIEmbed {
+  const title = alertHeading(alert.text);
+  const e = alert.event;
+  if (!e) {
+    // No event (a connection check), or one whose row is gone: the rest of the text, scrubbed.
+    const rest =
+      alert.eventId === null
+        ? scrubText(
+            alert.text
+              .replace(HEADING, '')
+              .replace(/^[:\s]+/, '')
+              .replace(/\*/g, ''),
+          )
+        : '';
+    const description = [alert.eventId === null ? '' : `#${alert.eventId}`, rest].filter(Boolean).join('\n');
+    return { title, description: cut(description || '—', DESCRIPTION_LIMIT), color: NEUTRAL };
+  }
+  const lines = [eventFactsLine(e)];
+  if (NEEDS_A_PERSON.has(e.status)) {
+    const cause = causeOf(e.last_error_code);
+    lines.push(`**Motivo:** ${cause.reason}`, `**O que fazer:** ${cause.todo}`);
+  } else {
+    lines.push(`**Situação:** ${STATUS_WORDS[e.status] ?? e.status}`);
+  }
+  return { title, description: cut(lines.join('\n'), DESCRIPTION_LIMIT), color: COLORS[e.status] ?? NEUTRAL };
+}
+
+/** One channel message for the alerts due: one embed each (ten at most), buttons for the events that need a person. */
+export function alertMessage(alerts: AlertItem[], panelUrl?: string): RESTPostAPIChannelMessageJSONBody {
+  const shown = alerts.length > MAX_EMBEDS ? alerts.slice(0, MAX_EMBEDS) : alerts;
+  const content: string[] = [];
+  if (alerts.length > 1) content.push(messages.alertsMerged(alerts.length).replace(/\*/g, '**'));
+  if (alerts.length > shown.length) content.push(messages.alertsOmitted(alerts.length - shown.length));
+
+  const seen = new Set<number>();
+  const events = shown.flatMap((a) => (a.event && !seen.has(a.event.id) && seen.add(a.event.id) ? [a.event] : []));
+  const components: APIMessageTopLevelComponent[] = [];
+  for (const e of events) {
+    if (components.length >= MAX_ROWS) break;
+    const acts = NEEDS_A_PERSON.has(e.status);
+    const retry = acts && retryMayHelp(e.last_error_code);
+    const row = eventButtons({ eventId: e.id, retry, resolve: acts, link: panelLink(panelUrl, e.id), numbered: events.length > 1 });
+    if (row) components.push(row);
+  }
+  return {
+    ...(content.length > 0 ? { content: content.join('\n') } : {}),
+    embeds: shown.map(embedOf),
+    components,
+    allowed_mentions: { parse: [] },
+  };
+}

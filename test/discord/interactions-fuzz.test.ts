@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { CustomerKeys } from '../../src/domain/customer-keys.js';
+import { createHttpServer } from '../../src/http/server.js';
+import { parseDelivery } from '../../src/kiwify/payload.js';
+import { createLogger } from '../../src/log.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { bodyOf, fixture } from '../helpers/kiwify.js';
+import {
+  discordKeys,
+  GUILD,
+  inDm,
+  nonMember,
+  nowSeconds,
+  pressButton,
+  ROLE,
+  signInteraction,
+  slash,
+  submitNote,
+  supportMember,
+  type DiscordKeys,
+} from './helpers.js';
+
+/**
+ * POST /discord/interactions fed arbitrary input: random and mutated bodies, signed and not.
+ * Never a 5xx; without a valid signature always 401 and nothing done.
+ */
+
+let keys: DiscordKeys;
+let store: Store;
+let server: Server;
+let baseUrl: string;
+let eventId: number;
+const edits: unknown[] = [];
+
+beforeAll(async () => {
+  keys = discordKeys();
+  store = await openStore({ SQLITE_PATH: ':memory:' });
+  const parsed = parseDelivery(bodyOf(fixture('order_approved.one_off')));
+  if (!parsed.ok) throw new Error(parsed.message);
+  // An ignored event: "Reprocessar" would act on it.
+  eventId = (await store.inbox.insert({ ...parsed.delivery, ignored: { outcome: 'teste' } })).id;
+  const editor = {
+    editOriginal: async (_token: string, message: unknown) => void edits.push(message),
+    followUp: async (_token: string, message: unknown) => void edits.push(message),
+  };
+  const app = createApp({
+    log: createLogger('silent'),
+    store,
+    customerKeys: new CustomerKeys('test-secret-for-customer-keys'),
+    webhookTokens: ['token-de-teste'],
+    version: 'fuzz',
+    startedAt: 0,
+    discord: { publicKey: keys.publicKeyHex, guildId: GUILD, supportRoleId: ROLE, editor },
+  });
+  server = createHttpServer(app, { requestTimeoutMs: 10_000 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await store.close();
+});
+
+const PIECES = ['{', '}', '[', ']', '"', ':', ',', '\\', '\\u0000', '0', '-1', '1e999', 'null', 'é', '"type":1,', '"type":3,', '\uD800'];
+
+const templates = () =>
+  [supportMember, nonMember, inDm].flatMap((who) => [
+    slash('status', {}, who),
+    slash('falhas', {}, who),
+    slash('evento', { busca: `#${eventId}` }, who),
+    slash('reprocessar', { id: eventId }, who),
+    slash('resolver', { id: eventId, nota: 'nota' }, who),
+    pressButton(`ponte:retry:${eventId}`, { content: 'x', components: [] }, who),
+    pressButton(`ponte:resolve:${eventId}`, { content: 'x' }, who),
+    submitNote(`ponte:note:${eventId}`, 'nota', { content: 'x' }, who),
+    { type: 1 },
+  ]);
+
+const mutated = fc
+  .tuple(
+    fc.nat(),
+    fc.array(fc.tuple(fc.constantFrom('insert', 'delete', 'truncate'), fc.nat(), fc.constantFrom(...PIECES)), {
+      minLength: 1,
+      maxLength: 5,
+    }),
+  )
+  .map(([seed, changes]) => {
+    const all = templates();
+    let text = JSON.stringify(all[seed % all.length]);
+    for (const [kind, at, piece] of changes) {
+      const i = at % (text.length + 1);
+      if (kind === 'insert') text = text.slice(0, i) + piece + text.slice(i);
+      else if (kind === 'delete') text = text.slice(0, i) + text.slice(i + 1 + (at % 5));
+      else text = text.slice(0, i);
+    }
+    return text;
+  });
+
+/** Interactions with random values where the console reads them. */
+const shaped = fc
+  .record({
+    type: fc.oneof(fc.integer({ min: -1, max: 10 }), fc.jsonValue()),
+    guild_id: fc.oneof(fc.constant(GUILD), fc.string()),
+    member: fc.oneof(fc.constant({ user: { id: '1', username: 'ana' }, roles: [ROLE] }), fc.jsonValue()),
+    data: fc.oneof(
+      fc.jsonValue(),
+      fc.record({
+        name: fc.constantFrom('ponte', 'x'),
+        custom_id: fc.oneof(fc.constantFrom(`ponte:retry:${1}`, 'ponte:note:99999999999999999', 'ponte:resolve:0'), fc.string()),
+        options: fc.array(
+          fc.record({
+            type: fc.integer({ min: 0, max: 12 }),
+            name: fc.constantFrom('status', 'falhas', 'evento', 'reprocessar', 'resolver', 'id', 'busca', 'nota'),
+            value: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean()),
+            options: fc.jsonValue(),
+          }),
+          { maxLength: 3 },
+        ),
+        components: fc.jsonValue(),
+      }),
+    ),
+    message: fc.jsonValue(),
+    token: fc.string(),
+  })
+  .map((v) => JSON.stringify(v));
+
+const bodies = fc.oneof(
+  { weight: 4, arbitrary: mutated },
+  { weight: 3, arbitrary: shaped },
+  { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
+);
+
+type Signing = 'valid' | 'none' | 'other_key' | 'stale' | 'garbage' | 'flipped';
+const signings = fc.constantFrom<Signing>('valid', 'none', 'other_key', 'stale', 'garbage', 'flipped');
+const otherKeys = discordKeys();
+
+async function post(body: string, signing: Signing): Promise<number> {
+  let timestamp = nowSeconds();
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signing === 'stale') timestamp = String(Number(timestamp) - 301);
+  if (signing !== 'none') {
+    let signature = signInteraction(signing === 'other_key' ? otherKeys : keys, timestamp, body);
+    if (signing === 'garbage') signature = 'zz' + signature.slice(2);
+    if (signing === 'flipped') signature = (signature[0] === 'a' ? 'b' : 'a') + signature.slice(1);
+    headers['x-signature-ed25519'] = signature;
+    headers['x-signature-timestamp'] = timestamp;
+  }
+  const res = await fetch(`${baseUrl}/discord/interactions`, { method: 'POST', headers, body });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('POST /discord/interactions — fuzz', () => {
+  it('never answers 5xx; without a valid signature, always 401 and nothing is done', async () => {
+    await fc.assert(
+      fc.asyncProperty(bodies, signings, async (body, signing) => {
+        const before = { history: (await store.journal.history(eventId)).length, status: (await store.events.get(eventId))?.status };
+        const status = await post(body, signing);
+        expect(status).toBeLessThan(500);
+        if (signing !== 'valid') {
+          expect(status).toBe(401);
+          expect((await store.journal.history(eventId)).length).toBe(before.history);
+          expect((await store.events.get(eventId))?.status).toBe(before.status);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses a body over 64 KB and bounds the wait, signed or not', async () => {
+    const big = JSON.stringify({ type: 1, pad: 'x'.repeat(70 * 1024) });
+    expect(await post(big, 'valid')).toBe(413);
+    expect(await post(big, 'none')).toBe(413);
+  });
+});

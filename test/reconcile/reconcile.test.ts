@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertOutbox } from '../../src/alerts/outbox.js';
+import { KiwifyApiClient } from '../../src/clients/kiwify.js';
+import { Reconciler } from '../../src/jobs/reconcile.js';
+import { createLogger } from '../../src/log.js';
+import { startFakeKiwifyApi, type ApiSale, type FakeKiwifyApi } from '../../src/sandbox/kiwify-api.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { STORE_TARGETS } from '../helpers/databases.js';
+import { cpfFor, fixture } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
+import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+const ONE_OFF = fixture('order_approved.one_off');
+
+/** The one-off fixture's sale as Kiwify's API tells it (same order id as the webhook's). */
+function apiSaleOf(
+  status: string,
+  updatedAt = new Date().toISOString(),
+): Omit<Partial<ApiSale>, 'product'> & { status: string; product: { name: string; id?: string } } {
+  const c = ONE_OFF.Customer;
+  return {
+    id: ONE_OFF.order_id,
+    reference: ONE_OFF.order_ref,
+    status,
+    created_at: new Date(Date.now() - HOUR_MS).toISOString(),
+    updated_at: updatedAt,
+    product: { id: ONE_OFF.Product.product_id, name: ONE_OFF.Product.product_name },
+    customer: { name: c.full_name, email: c.email, cpf: c.CPF, mobile: c.mobile },
+  };
+}
+
+function clientFor(fake: FakeKiwifyApi, clock: () => number = Date.now, waits: number[] = [], clientSecret = fake.clientSecret) {
+  return new KiwifyApiClient({
+    baseUrl: fake.url,
+    clientId: fake.clientId,
+    clientSecret,
+    accountId: fake.accountId,
+    timeoutMs: 2_000,
+    clock,
+    sleep: (ms) => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+  });
+}
+
+const alertsInto = (texts: string[]) =>
+  ({
+    enqueue: (text: string) => {
+      texts.push(text);
+      return Promise.resolve();
+    },
+  }) as unknown as AlertOutbox;
+
+let server: SandboxedServer | undefined;
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  for (const close of cleanup.splice(0)) await close();
+});
+
+describe('reconciliation with the server', () => {
+  it('a sale whose webhook never came is enrolled at the first run; the webhook arriving later is a duplicate', async () => {
+    server = await startSandboxedServer({ ADMIN_TOKEN: 'admin-token-for-reconcile-tests' }, undefined, {
+      kiwifyApi: true,
+      beforeStart: (sandbox) => sandbox.kiwifyApi.addSale(apiSaleOf('paid')),
+    });
+    const { sandbox, runtime, deliver, settled } = server;
+    const recovered = await waitFor(async () => (await runtime.store.events.byDedupeKey(`order_approved:${ONE_OFF.order_id}`))?.id);
+    const event = await settled(recovered);
+    expect(event).toMatchObject({ source: 'kiwify-api', plan_name: 'Design Gráfico' });
+    expect(sandbox.ead.studentByCpf(ONE_OFF.Customer.CPF)?.courses.size).toBe(3);
+    await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('Venda recuperada pela conciliação')), 5_000, 'alert');
+
+    const late = await deliver(ONE_OFF);
+    expect(late.body).toMatchObject({ duplicate: true, eventId: String(recovered) });
+    expect(sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos')).toHaveLength(1);
+    expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
+    expect(sandbox.chatpro.delivered).toHaveLength(1);
+    const admin = (path: string) =>
+      fetch(`${runtime.url()}/admin/api${path}`, { headers: { authorization: 'Bearer admin-token-for-reconcile-tests' } }).then(
+        (r) => r.json() as Promise<Record<string, any>>,
+      );
+    expect((await admin('/health')).reconciliation).toMatchObject({ found: 1, recovered: 1, error: null });
+    expect((await admin(`/events/${recovered}`)).event).toMatchObject({ source: 'kiwify-api' });
+  });
+
+  it('a refund only the API tells of revokes by the refund rule', async () => {
+    server = await startSandboxedServer();
+    const { sandbox, runtime, deliver, settled } = server;
+    await settled((await deliver(ONE_OFF)).body.eventId);
+    const student = sandbox.ead.studentByCpf(ONE_OFF.Customer.CPF)!;
+    sandbox.kiwifyApi.addSale(apiSaleOf('refunded'));
+    const reconciler = new Reconciler({
+      store: runtime.store,
+      api: clientFor(sandbox.kiwifyApi),
+      alerts: runtime.alerts,
+      log: runtime.log,
+      clock: Date.now,
+      intervalMs: 60_000,
+      lookbackHours: 72,
+      onQueued: () => runtime.worker.wake(),
+    });
+    const report = await reconciler.runOnce();
+    expect(report).toMatchObject({ found: 1, queued: 1 });
+    const refund = await settled(report!.queuedIds[0]);
+    expect(refund.outcome).toBe(`Aluno ${student.id} excluído do EAD: todos os cursos do aluno (254, 751, 169) eram desta venda.`);
+    expect(sandbox.ead.students.has(student.id)).toBe(false);
+  });
+});
+
+describe.each(STORE_TARGETS)('reconciliation ($name)', (target) => {
+  let now = Date.now();
+  const clock = () => now;
+  async function setup() {
+    now = Date.now();
+    const fake = await startFakeKiwifyApi();
+    const store = await openStore(await target.fresh(), clock);
+    cleanup.push(
+      () => fake.close(),
+      () => store.close(),
+    );
+    return { fake, store };
+  }
+  const reconcilerOf = (store: Store, fake: FakeKiwifyApi, alerts: string[] = [], secret = fake.clientSecret) =>
+    new Reconciler({
+      store,
+      api: clientFor(fake, clock, [], secret),
+      alerts: alertsInto(alerts),
+      log: createLogger('silent'),
+      clock,
+      intervalMs: 60_000,
+      lookbackHours: 72,
+    });
+
+  it('two instances reconcile each window once; a restart resumes from the checkpoint', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    fake.addSale({ ...apiSaleOf('paid'), id: 'sale-1' });
+    now = Date.now() + 1_000; // the run starts after the sale was updated
+    const [a, b] = await Promise.all([reconcilerOf(store, fake).runOnce(), reconcilerOf(store, fake).runOnce()]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    expect((a ?? b)!.queued).toBe(1);
+    const firstRun = fake.calls.filter((c) => c.path === '/v1/sales');
+    expect(firstRun.every((c) => c.query.updated_at_start_date === new Date(now - 72 * HOUR_MS).toISOString())).toBe(true);
+
+    // Restarted an hour later (a new instance): it asks from the checkpoint, less the overlap.
+    const checkpoint = now;
+    now += HOUR_MS;
+    fake.addSale({ ...apiSaleOf('paid', new Date(checkpoint + 60_000).toISOString()), id: 'sale-2', reference: 'R2' });
+    fake.calls.length = 0;
+    const again = await reconcilerOf(store, fake).runOnce();
+    expect(again).toMatchObject({ found: 2, already: 1, queued: 1 });
+    expect(fake.calls.filter((c) => c.path === '/v1/sales').map((c) => c.query.updated_at_start_date)).toContain(
+      new Date(checkpoint - 10 * 60 * 1000).toISOString(),
+    );
+    expect(await store.reconciliation.state()).toMatchObject({ checkpoint: now, last_found: 2, last_recovered: 1 });
+  });
+
+  it('wrong credentials: one alert naming the variables, retried next interval, resumed from the checkpoint once fixed', async ({
+    skip,
+  }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    const alerts: string[] = [];
+    expect(await reconcilerOf(store, fake, alerts, 'segredo-errado').runOnce()).toBeUndefined();
+    now += 60_000;
+    expect(await reconcilerOf(store, fake, alerts, 'segredo-errado').runOnce()).toBeUndefined();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('KIWIFY_CLIENT_ID / KIWIFY_CLIENT_SECRET');
+    expect((await store.reconciliation.state())!.checkpoint).toBeNull();
+    fake.addSale({ ...apiSaleOf('paid'), id: 'sale-x' });
+    now += 60_000;
+    expect(await reconcilerOf(store, fake, alerts).runOnce()).toMatchObject({ queued: 1 });
+    expect(alerts.at(-1)).toContain('restabelecida');
+  });
+});
+
+describe('Kiwify API client', () => {
+  it('pages through 250 sales in 120 days in windows of at most 90 days; a token expiring mid-run is renewed once; 429 waits Retry-After', async () => {
+    const fake = await startFakeKiwifyApi();
+    cleanup.push(() => fake.close());
+    const start = Date.parse('2026-06-01T12:00:00Z');
+    for (let i = 0; i < 250; i += 1) {
+      const at = new Date(start + Math.floor((i * 120) / 250) * 24 * HOUR_MS).toISOString();
+      fake.addSale({
+        status: 'paid',
+        product: { name: 'Excel PRO' },
+        created_at: at,
+        customer: { name: `C ${i}`, email: `c${i}@x.com`, cpf: cpfFor(i) },
+      });
+    }
+    const waits: number[] = [];
+    const client = clientFor(fake, Date.now, waits);
+    fake.throttleNext(1, 2);
+    let pages = 0;
+    fake.onCall = (call) => {
+      if (call.path === '/v1/sales' && call.status === 200 && (pages += 1) === 1) fake.expireTokens();
+    };
+    const { chunks } = await import('../../src/support/reconciliation.js');
+    const seen = new Set<string>();
+    for (const chunk of chunks(start, start + 120 * 24 * HOUR_MS)) {
+      for await (const sale of client.listSales(chunk)) seen.add(String(sale.id));
+    }
+    expect(seen.size).toBe(250);
+    expect(waits).toEqual([2_000]);
+    expect(fake.tokensIssued).toBe(2);
+    expect(fake.calls.filter((c) => c.path === '/v1/sales' && c.status === 400)).toHaveLength(0); // no window over 90 days
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+});

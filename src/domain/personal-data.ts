@@ -61,13 +61,26 @@ export function strippedBody(body: unknown): Record<string, unknown> {
   return out;
 }
 
+/** Longest value matched as a pattern; longer ones (a 200 KB "name") are replaced as plain text. */
+const MAX_PATTERN = 200;
+
+/** "Joaõ  da Silva" → "Joao da Silva": how the same name may come back from elsewhere. */
+const stripAccents = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .normalize('NFC');
+const plain = (text: string) => stripAccents(text).replace(/\s+/g, ' ');
+
 /** The buyer's data as a delivery carries it (an order's `Customer`, or a cart's own fields). */
 export function personalValuesOf(body: unknown, extra: Array<string | null | undefined> = []): string[] {
   const values = new Set<string>();
   const add = (value: unknown) => {
     if (typeof value !== 'string') return;
     const text = value.trim();
-    if (text.length < 3) return;
+    // Short values, and short numbers (a house number "100"), would hit ids and prices: the
+    // digit-run rule covers long numbers (ZIP codes, phones) wherever they are.
+    if (text.length < 3 || (/^\d+$/.test(text) && text.length < 8)) return;
     values.add(text);
   };
   const addCpf = (value: unknown) => {
@@ -90,13 +103,17 @@ export function personalValuesOf(body: unknown, extra: Array<string | null | und
   const addEmail = (value: unknown) => {
     if (typeof value !== 'string' || !value.includes('@')) return;
     add(value);
-    add(value.toLowerCase());
     add(maskEmail(value));
   };
   const addName = (value: unknown) => {
     if (typeof value !== 'string') return;
-    add(value);
-    if (/\s/.test(value.trim())) add(maskName(value));
+    const forms = [value, plain(value)];
+    for (const form of forms) {
+      add(form);
+      const words = form.trim().split(/\s+/);
+      add(words[0]); // "Olá Beltrana"
+      if (words.length > 1) add(maskName(form));
+    }
   };
   const person = isObject(body) ? (isObject(body.Customer) ? body.Customer : body.status === 'abandoned' ? body : {}) : {};
   addName(person.full_name);
@@ -108,7 +125,12 @@ export function personalValuesOf(body: unknown, extra: Array<string | null | und
   addCpf(person.cnpj);
   addPhone(person.mobile);
   addPhone(person.phone);
-  for (const key of ['street', 'number', 'complement', 'neighborhood', 'zipcode', 'instagram', 'ip']) add(person[key]);
+  for (const key of ['street', 'number', 'complement', 'neighborhood', 'city', 'zipcode', 'instagram', 'ip']) {
+    if (typeof person[key] === 'string') {
+      add(person[key]);
+      add(plain(person[key]));
+    }
+  }
   for (const value of extra) {
     if (value?.includes('@')) addEmail(value);
     else addName(value);
@@ -120,14 +142,35 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A value as a pattern that matches it whole: never inside a longer word or number ("R100X"). */
+function wholePattern(value: string): string {
+  const edge = (c: string) => (/\d/.test(c) ? '\\d' : /[\p{L}]/u.test(c) ? '\\p{L}\\p{N}' : '');
+  const before = edge(value[0]);
+  const after = edge(value[value.length - 1]);
+  return `${before ? `(?<![${before}])` : ''}${escapeRegExp(value)}${after ? `(?![${after}])` : ''}`;
+}
+
 /**
- * Replaces every known personal value (longest first, any case) with "[apagado]", then masks
- * whatever still looks like an e-mail, a CPF or a phone number.
+ * Replaces every known personal value (longest first, any case, accents ignored where the value
+ * had none… or had them) with "[apagado]", then masks whatever still looks like an e-mail, a CPF
+ * or a phone number.
  */
 export function scrubberFor(values: string[]): (text: string) => string {
-  const sorted = [...values].sort((a, b) => b.length - a.length);
-  const known = sorted.length > 0 ? new RegExp(sorted.map(escapeRegExp).join('|'), 'giu') : undefined;
-  return (text) => scrubText(known ? text.replace(known, ERASED) : text);
+  const sorted = [...new Set(values)].sort((a, b) => b.length - a.length);
+  const long = sorted.filter((v) => v.length > MAX_PATTERN);
+  const short = sorted.filter((v) => v.length <= MAX_PATTERN);
+  const known = short.length > 0 ? new RegExp(short.map(wholePattern).join('|'), 'giu') : undefined;
+  return (text) => {
+    let out = text;
+    for (const value of long) out = out.split(value).join(ERASED);
+    if (known) out = out.replace(known, ERASED);
+    // The same words without accents ("Joao" for "João") or with other spacing.
+    if (known && stripAccents(out) !== out) {
+      const flat = stripAccents(out);
+      if (flat.replace(known, ERASED) !== flat) out = flat.replace(known, ERASED);
+    }
+    return scrubText(out);
+  };
 }
 
 /**

@@ -70,9 +70,15 @@ export class Housekeeping {
       }
       if (wiped.length === 0) break;
     }
-    const removed = await removeExpiredPersonalData(store, this.opts.customerKeys, this.opts.retentionDays, now);
+    const { removed, failed } = await removeExpiredPersonalData(store, this.opts.customerKeys, this.opts.retentionDays, now);
     if (removed > 0)
       this.opts.log.info({ removed }, `dados pessoais removidos de eventos encerrados há mais de ${this.opts.retentionDays} dia(s)`);
+    if (failed.length > 0) {
+      this.opts.log.error(
+        { eventIds: failed.slice(0, 20) },
+        'não foi possível remover os dados pessoais de alguns eventos; a limpeza tenta de novo na próxima hora',
+      );
+    }
   }
 
   async stop(): Promise<void> {

@@ -57,28 +57,6 @@ export class Journal {
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) throw new LeaseLostError(eventId);
   }
 
-  /**
-   * Sets a step's result from outside a run (support corrected something), or removes it (so the
-   * step runs again). Only for an event no worker holds: the caller requeues it afterwards.
-   */
-  async putStep(eventId: number, step: string, result: unknown): Promise<void> {
-    const text = JSON.stringify(result ?? null);
-    const next = await this.db
-      .selectFrom('event_steps')
-      .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('seq'))
-      .where('event_id', '=', eventId)
-      .executeTakeFirst();
-    await this.db
-      .insertInto('event_steps')
-      .values({ event_id: eventId, step, result: text, done_at: this.clock(), seq: Number(next?.seq ?? 0) + 1 })
-      .onConflict((oc) => oc.columns(['event_id', 'step']).doUpdateSet({ result: text }))
-      .execute();
-  }
-
-  async deleteStep(eventId: number, step: string): Promise<void> {
-    await this.db.deleteFrom('event_steps').where('event_id', '=', eventId).where('step', '=', step).execute();
-  }
-
   /** Rewrites a step's stored result (used to wipe a password once it has been delivered). */
   async rewriteStep(eventId: number, step: string, result: unknown): Promise<void> {
     await this.db

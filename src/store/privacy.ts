@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
 import type { Database, EventStatus } from './schema.js';
 
@@ -7,11 +7,15 @@ export const RETENTION_JOB = 'retention';
 
 /** Finished events whose personal data may go once RETENTION_DAYS have passed (`failed` waits for a person). */
 export const PURGEABLE_STATUSES: readonly EventStatus[] = ['done', 'ignored', 'resolved'];
+/** Written out as migration 008's partial index has it: SQLite uses a partial index only for a literal condition. */
+const PURGEABLE = sql<boolean>`status in ('done', 'ignored', 'resolved')`;
 
 /** One event as the privacy pass sees it: its row's personal columns, history, journal and alerts. */
 export interface PersonalRecord {
   id: number;
   status: EventStatus;
+  /** The row's last change: the strip is written only if nothing changed since the read. */
+  updatedAt: number;
   customerKey: string;
   customerName: string | null;
   customerEmail: string | null;
@@ -20,7 +24,7 @@ export interface PersonalRecord {
   outcome: string | null;
   history: Array<{ id: number; message: string }>;
   steps: Array<{ step: string; result: string }>;
-  alerts: Array<{ id: number; text: string }>;
+  alerts: Array<{ id: number; text: string; lastError: string | null }>;
 }
 
 /** What replaces it: computed by the caller (support/privacy.ts) from the record above. */
@@ -32,7 +36,7 @@ export interface StrippedRecord {
   outcome: string | null;
   history: Array<{ id: number; message: string }>;
   steps: Array<{ step: string; result: string }>;
-  alerts: Array<{ id: number; text: string }>;
+  alerts: Array<{ id: number; text: string; lastError: string | null }>;
 }
 
 export interface ErasureRow {
@@ -61,7 +65,7 @@ export class PrivacyStore {
       .selectFrom('events')
       .select('id')
       .where('personal_data_removed_at', 'is', null)
-      .where('status', 'in', PURGEABLE_STATUSES)
+      .where(PURGEABLE)
       .where('finished_at', '<', cutoff)
       .orderBy('finished_at')
       .limit(limit)
@@ -70,11 +74,13 @@ export class PrivacyStore {
   }
 
   /** Events filed under any of `customerKeys` that still hold personal data. */
-  async eventsOf(customerKeys: string[]): Promise<Array<{ id: number; status: EventStatus; customer_email: string | null }>> {
+  async eventsOf(
+    customerKeys: string[],
+  ): Promise<Array<{ id: number; status: EventStatus; customer_email: string | null; customer_name: string | null }>> {
     if (customerKeys.length === 0) return [];
     return this.db
       .selectFrom('events')
-      .select(['id', 'status', 'customer_email'])
+      .select(['id', 'status', 'customer_email', 'customer_name'])
       .where('customer_key', 'in', customerKeys)
       .where('personal_data_removed_at', 'is', null)
       .orderBy('id')
@@ -84,7 +90,7 @@ export class PrivacyStore {
   async read(eventId: number): Promise<PersonalRecord | undefined> {
     const row = await this.db
       .selectFrom('events')
-      .select(['id', 'status', 'customer_key', 'customer_name', 'customer_email', 'body', 'last_error', 'outcome'])
+      .select(['id', 'status', 'updated_at', 'customer_key', 'customer_name', 'customer_email', 'body', 'last_error', 'outcome'])
       .where('id', '=', eventId)
       .where('personal_data_removed_at', 'is', null)
       .executeTakeFirst();
@@ -92,11 +98,12 @@ export class PrivacyStore {
     const [history, steps, alerts] = await Promise.all([
       this.db.selectFrom('event_history').select(['id', 'message']).where('event_id', '=', eventId).execute(),
       this.db.selectFrom('event_steps').select(['step', 'result']).where('event_id', '=', eventId).execute(),
-      this.db.selectFrom('alerts').select(['id', 'text']).where('event_id', '=', eventId).execute(),
+      this.db.selectFrom('alerts').select(['id', 'text', 'last_error']).where('event_id', '=', eventId).execute(),
     ]);
     return {
       id: row.id,
       status: row.status,
+      updatedAt: row.updated_at,
       customerKey: row.customer_key,
       customerName: row.customer_name,
       customerEmail: row.customer_email,
@@ -105,7 +112,7 @@ export class PrivacyStore {
       outcome: row.outcome,
       history,
       steps,
-      alerts,
+      alerts: alerts.map((a) => ({ id: a.id, text: a.text, lastError: a.last_error })),
     };
   }
 
@@ -130,6 +137,7 @@ export class PrivacyStore {
         })
         .where('id', '=', record.id)
         .where('status', '=', record.status)
+        .where('updated_at', '=', record.updatedAt)
         .where('personal_data_removed_at', 'is', null)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) return false;
@@ -142,7 +150,9 @@ export class PrivacyStore {
           .where('step', '=', s.step)
           .execute();
       }
-      for (const a of stripped.alerts) await trx.updateTable('alerts').set({ text: a.text }).where('id', '=', a.id).execute();
+      for (const a of stripped.alerts) {
+        await trx.updateTable('alerts').set({ text: a.text, last_error: a.lastError }).where('id', '=', a.id).execute();
+      }
       return true;
     });
   }

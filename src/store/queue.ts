@@ -5,6 +5,12 @@ import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
 import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, type Database, type EventStatus } from './schema.js';
 
+/** Journal steps set or removed together with a requeue (support corrected something). */
+export interface JournalChange {
+  put?: Record<string, unknown>;
+  remove?: string[];
+}
+
 /**
  * The work queue: workers claim due events under a lease (renewed while they run), and every
  * state change of a run is fenced by its claim, so a run whose lease was taken over cannot write.
@@ -267,7 +273,7 @@ export class Queue {
    * with a fresh budget of attempts (a person fixed the cause). `from` widens what may be put
    * back (a done sale whose welcome support resends).
    */
-  async requeue(eventId: number, from: readonly EventStatus[] = RETRYABLE_STATUSES): Promise<RequeueResult> {
+  async requeue(eventId: number, from: readonly EventStatus[] = RETRYABLE_STATUSES, journal: JournalChange = {}): Promise<RequeueResult> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
       const found = await trx.selectFrom('events').select('customer_key').where('id', '=', eventId).executeTakeFirst();
@@ -291,6 +297,22 @@ export class Queue {
       if (Number(updated.numUpdatedRows) !== 1) {
         const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();
         return row.status === 'processing' ? 'running' : 'not_retryable';
+      }
+      // What support changed in the journal goes in with the requeue, or not at all.
+      for (const step of journal.remove ?? [])
+        await trx.deleteFrom('event_steps').where('event_id', '=', eventId).where('step', '=', step).execute();
+      for (const [step, result] of Object.entries(journal.put ?? {})) {
+        const text = JSON.stringify(result ?? null);
+        const last = await trx
+          .selectFrom('event_steps')
+          .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('seq'))
+          .where('event_id', '=', eventId)
+          .executeTakeFirst();
+        await trx
+          .insertInto('event_steps')
+          .values({ event_id: eventId, step, result: text, done_at: now, seq: Number(last?.seq ?? 0) + 1 })
+          .onConflict((oc) => oc.columns(['event_id', 'step']).doUpdateSet({ result: text }))
+          .execute();
       }
       await refreshHead(trx, this.dialect, found.customer_key, now);
       return 'queued';

@@ -6,6 +6,8 @@ import { RETENTION_JOB, type PersonalRecord, type Store, type StrippedRecord } f
 import { OPEN_STATUSES } from '../store/schema.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Events stripped per query of the retention pass. */
+const BATCH = 200;
 
 function parseJson(text: string): unknown {
   try {
@@ -44,7 +46,7 @@ export function stripRecord(record: PersonalRecord, customerKeys: CustomerKeys):
     outcome: record.outcome === null ? null : scrub(record.outcome),
     history: record.history.map((h) => ({ id: h.id, message: scrub(h.message) })),
     steps: record.steps.map((s) => ({ step: s.step, result: JSON.stringify(scrubJson(parseJson(s.result) ?? null, scrub)) })),
-    alerts: record.alerts.map((a) => ({ id: a.id, text: scrub(a.text) })),
+    alerts: record.alerts.map((a) => ({ id: a.id, text: scrub(a.text), lastError: a.lastError === null ? null : scrub(a.lastError) })),
   };
 }
 
@@ -52,6 +54,16 @@ async function stripEvent(store: Store, customerKeys: CustomerKeys, eventId: num
   const record = await store.privacy.read(eventId);
   if (!record) return false;
   return store.privacy.strip(record, stripRecord(record, customerKeys));
+}
+
+/** One event that cannot be stripped (a database error, a body like no other) never stops the rest. */
+async function tryStrip(store: Store, customerKeys: CustomerKeys, eventId: number, failed: number[]): Promise<boolean> {
+  try {
+    return await stripEvent(store, customerKeys, eventId);
+  } catch {
+    failed.push(eventId);
+    return false;
+  }
 }
 
 /**
@@ -64,14 +76,15 @@ export async function removeExpiredPersonalData(
   customerKeys: CustomerKeys,
   retentionDays: number,
   now: number,
-): Promise<number> {
+): Promise<{ removed: number; failed: number[] }> {
   const cutoff = now - retentionDays * DAY_MS;
   let removed = 0;
+  const failed: number[] = [];
   for (;;) {
-    const ids = await store.privacy.expired(cutoff);
+    const ids = (await store.privacy.expired(cutoff, BATCH + failed.length)).filter((id) => !failed.includes(id));
     let progress = 0;
-    for (const id of ids) {
-      if (!(await stripEvent(store, customerKeys, id))) continue;
+    for (const id of ids.slice(0, BATCH)) {
+      if (!(await tryStrip(store, customerKeys, id, failed))) continue;
       progress += 1;
       await store.journal.addHistory(
         id,
@@ -80,11 +93,11 @@ export async function removeExpiredPersonalData(
       );
     }
     removed += progress;
-    // A batch where nothing could be stripped (another instance took it) ends the pass.
+    // A batch where nothing could be stripped (another instance took it, or it failed) ends the pass.
     if (ids.length === 0 || progress === 0) break;
   }
   await store.privacy.recordRun(RETENTION_JOB, removed);
-  return removed;
+  return { removed, failed };
 }
 
 export interface ErasureRequest {
@@ -100,18 +113,25 @@ export type ErasurePreview =
       events: number;
       /** Events still to run (waiting, retrying, running): kept, so the sale is not lost. */
       open: number;
+      /** Events under one of the holder's e-mails but another name (a shared e-mail): kept, for a person to check. */
+      shared: number;
     };
 
 /**
- * A holder's events: those filed under their CPF (as received or hashed) and under the e-mails
- * those events carry (an abandoned cart may have no CPF).
+ * A holder's events: those filed under their CPF (as received or hashed), and those filed under an
+ * e-mail their events carry (an abandoned cart may have no CPF) when they bear the holder's name —
+ * a family's shared e-mail must not erase someone else. The others under that e-mail are `shared`.
  */
 async function holderEvents(store: Store, customerKeys: CustomerKeys, cpf: string) {
   const byCpf = await store.privacy.eventsOf(customerKeys.lookup(`cpf:${cpf}`));
   const emails = [...new Set(byCpf.map((e) => e.customer_email?.toLowerCase()).filter((e): e is string => !!e))];
-  const byEmail = await store.privacy.eventsOf(emails.flatMap((email) => customerKeys.lookup(`email:${email}`)));
-  const all = new Map([...byCpf, ...byEmail].map((e) => [e.id, e]));
-  return [...all.values()].sort((a, b) => a.id - b.id);
+  const names = new Set(byCpf.map((e) => normalizeText(e.customer_name ?? '')).filter(Boolean));
+  const byEmail = (await store.privacy.eventsOf(emails.flatMap((email) => customerKeys.lookup(`email:${email}`)))).filter(
+    (e) => !byCpf.some((c) => c.id === e.id),
+  );
+  const sameName = byEmail.filter((e) => names.has(normalizeText(e.customer_name ?? '')));
+  const events = [...byCpf, ...sameName].sort((a, b) => a.id - b.id);
+  return { events, byCpf: new Set(byCpf.map((e) => e.id)), shared: byEmail.length - sameName.length, emails, names: [...names] };
 }
 
 function holderCpf(request: ErasureRequest): string | undefined {
@@ -125,12 +145,12 @@ const INVALID_CPF = 'CPF inválido: confira os 11 dígitos.';
 export async function previewErasure(store: Store, customerKeys: CustomerKeys, request: ErasureRequest): Promise<ErasurePreview> {
   const cpf = holderCpf(request);
   if (!cpf) return { ok: false, message: INVALID_CPF };
-  const events = await holderEvents(store, customerKeys, cpf);
+  const { events, shared } = await holderEvents(store, customerKeys, cpf);
   const open = events.filter((e) => OPEN_STATUSES.includes(e.status)).length;
-  return { ok: true, events: events.length - open, open };
+  return { ok: true, events: events.length - open, open, shared };
 }
 
-export type ErasureResult = { ok: false; message: string } | { ok: true; erased: number; open: number; erasureId: number };
+export type ErasureResult = { ok: false; message: string } | { ok: true; erased: number; open: number; shared: number; erasureId: number };
 
 /**
  * Erasure on the holder's request (LGPD Art. 18): strips that person's data from every event now,
@@ -148,15 +168,17 @@ export async function eraseHolder(
 ): Promise<ErasureResult> {
   const cpf = holderCpf(request);
   if (!cpf) return { ok: false, message: INVALID_CPF };
-  const events = await holderEvents(store, customerKeys, cpf);
+  const holder = await holderEvents(store, customerKeys, cpf);
   let erased = 0;
   let open = 0;
-  for (const event of events) {
+  for (const event of holder.events) {
     if (OPEN_STATUSES.includes(event.status)) {
       open += 1;
       continue;
     }
+    // A failure under the holder's CPF is closed first (nobody can fix it without the data).
     if (event.status === 'failed') {
+      if (!holder.byCpf.has(event.id)) continue;
       await store.queue.resolve(event.id, 'Dados pessoais apagados a pedido do titular (LGPD).');
     }
     if (await stripEvent(store, customerKeys, event.id)) {
@@ -164,13 +186,20 @@ export async function eraseHolder(
       await store.journal.addHistory(event.id, 'privacy', `Dados pessoais apagados a pedido do titular (${via}).`);
     }
   }
-  const record = await store.privacy.recordErasure(erased, via, note);
-  return { ok: true, erased, open, erasureId: record.id };
+  // The record never names the holder, whatever support typed in the note.
+  const scrub = scrubberFor([...personalValuesOf({ Customer: { CPF: cpf } }, [...holder.emails, ...holder.names]), request.cpf]);
+  const record = await store.privacy.recordErasure(erased, via, note === undefined ? undefined : scrub(note));
+  return { ok: true, erased, open, shared: holder.shared, erasureId: record.id };
 }
 
 /** What an erasure's answer tells support, in their words. */
 export function erasureSummary(result: Extract<ErasureResult, { ok: true }>): string {
   const lines = [`Dados pessoais apagados de ${result.erased} evento(s) (registro de exclusão #${result.erasureId}).`];
+  if (result.shared > 0) {
+    lines.push(
+      `${result.shared} evento(s) com o mesmo e-mail mas outro nome foram mantidos (e-mail compartilhado?): confira-os no painel antes de apagar.`,
+    );
+  }
   if (result.open > 0) {
     lines.push(`${result.open} evento(s) ainda em andamento foram mantidos para não perder a venda: apague de novo quando terminarem.`);
   }

@@ -3,7 +3,8 @@ import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { StepResults } from '../flows/steps.js';
 import type { Store } from '../store/index.js';
 
-export type ResendResult = 'queued' | 'not_found' | 'not_a_sale' | 'running' | 'not_enrolled' | 'already_sent' | 'bad_phone';
+export type ResendResult =
+  'queued' | 'not_found' | 'not_a_sale' | 'running' | 'not_enrolled' | 'already_sent' | 'bad_phone' | 'data_removed';
 
 export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: number; message: string }> = {
   not_found: { status: 404, message: 'Evento não encontrado.' },
@@ -11,6 +12,10 @@ export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: 
   running: { status: 409, message: 'O evento está em processamento agora; aguarde terminar.' },
   not_enrolled: { status: 409, message: 'O aluno ainda não foi matriculado nesta venda: reprocesse o evento antes.' },
   already_sent: { status: 409, message: 'As boas-vindas desta venda já foram enviadas.' },
+  data_removed: {
+    status: 409,
+    message: 'Os dados pessoais desta venda já foram apagados (LGPD): não há como reenviar as boas-vindas por aqui.',
+  },
   bad_phone: {
     status: 400,
     message: 'Celular inválido: use um celular brasileiro com DDD, ex.: (61) 99999-8888.',
@@ -33,6 +38,7 @@ export async function resendWelcome(store: Store, eventId: number, phone: string
   const event = await store.events.get(eventId);
   if (!event) return 'not_found';
   if (event.event_type !== 'order_approved') return 'not_a_sale';
+  if (event.personal_data_removed_at !== null) return 'data_removed';
   if (event.status === 'processing') return 'running';
   const steps = await store.journal.loadSteps(eventId);
   if (!steps.has('matricula')) return 'not_enrolled';
@@ -41,10 +47,15 @@ export async function resendWelcome(store: Store, eventId: number, phone: string
   if (!mobile.ok) return 'bad_phone';
 
   const correction: StepResults['phone_correction'] = { phone: mobile.number };
-  await store.journal.putStep(eventId, 'phone_correction', correction);
-  await store.journal.deleteStep(eventId, 'welcome');
-  const result = await store.queue.requeue(eventId, ['done', 'failed', 'retrying', 'ignored']);
-  if (result !== 'queued') return result === 'not_retryable' ? 'already_sent' : result;
+  // The corrected number and the welcome to redo go in with the requeue, atomically: never into
+  // an event whose personal data was removed meanwhile, nor one a worker holds.
+  const result = await store.queue.requeue(eventId, ['done', 'failed', 'retrying', 'ignored'], {
+    put: { phone_correction: correction },
+    remove: ['welcome'],
+  });
+  if (result === 'not_retryable')
+    return (await store.events.get(eventId))?.personal_data_removed_at != null ? 'data_removed' : 'already_sent';
+  if (result !== 'queued') return result;
   await store.journal.addHistory(eventId, 'manual', `Celular corrigido ${via} (${maskDigits(mobile.number)}): boas-vindas reenviadas.`);
   return 'queued';
 }

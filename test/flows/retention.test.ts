@@ -101,6 +101,15 @@ describe.each(STORE_TARGETS)('LGPD: retention and erasure ($name)', (target) => 
     // A second pass finds nothing more; a purged event cannot be replayed blind.
     await runtime.housekeeping.runOnce(Date.now() + 182 * DAY_MS);
     expect(await runtime.store.queue.requeue(approval.id, ['done'])).toBe('not_retryable');
+    // Nor can its welcome be sent again to a new number (which would bring personal data back).
+    const resend = await fetch(`${runtime.url()}/admin/api/events/${approval.id}/welcome`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: '(61) 97777-6666' }),
+    });
+    expect(resend.status).toBe(409);
+    expect(((await resend.json()) as { error: string }).error).toContain('dados pessoais desta venda já foram apagados');
+    expect(await rowsOf(storage, approval.id)).not.toContain('977776666');
 
     const refund = await settled((await deliver(fixture('order_refunded'))).body.eventId);
     expect(sandbox.ead.students.has(student.id)).toBe(false);
@@ -113,9 +122,18 @@ describe.each(STORE_TARGETS)('LGPD: retention and erasure ($name)', (target) => 
     const holder = approvedSale(1);
     const cart = { ...fixture('abandoned_cart'), cpf: undefined, email: holder.Customer.email, name: holder.Customer.full_name };
     const other = approvedSale(2);
+    // Someone else's cart under the same (family) e-mail: not the holder's to erase.
+    const sibling = {
+      ...fixture('abandoned_cart'),
+      id: 'cart-sibling',
+      cpf: undefined,
+      email: holder.Customer.email,
+      name: 'Outra Pessoa Qualquer',
+    };
     const holderEvent = await settled((await deliver(holder)).body.eventId);
     const cartEvent = await settled((await deliver(cart)).body.eventId, 'ignored');
     const otherEvent = await settled((await deliver(other)).body.eventId);
+    const siblingEvent = await settled((await deliver(sibling)).body.eventId, 'ignored');
     const api = (body: unknown) =>
       fetch(`${runtime.url()}/admin/api/erase`, {
         method: 'POST',
@@ -124,10 +142,14 @@ describe.each(STORE_TARGETS)('LGPD: retention and erasure ($name)', (target) => 
       });
 
     const preview = await api({ cpf: holder.Customer.CPF });
-    expect(await preview.json()).toMatchObject({ ok: true, confirmed: false, events: 2, open: 0 });
+    expect(await preview.json()).toMatchObject({ ok: true, confirmed: false, events: 2, open: 0, shared: 1 });
     expect(await rowsOf(storage, holderEvent.id)).toContain(holder.Customer.email); // nothing yet
 
-    const done = await api({ cpf: holder.Customer.CPF, confirm: true, note: 'chamado 42' });
+    const done = await api({
+      cpf: holder.Customer.CPF,
+      confirm: true,
+      note: `chamado 42: ${holder.Customer.full_name}, CPF ${holder.Customer.CPF}`,
+    });
     const answer = (await done.json()) as Record<string, unknown>;
     expect(answer).toMatchObject({ ok: true, confirmed: true, erased: 2, open: 0 });
     expect(answer.message).toContain('EAD não foi alterada');
@@ -135,10 +157,12 @@ describe.each(STORE_TARGETS)('LGPD: retention and erasure ($name)', (target) => 
     expectNone(await rowsOf(storage, cartEvent.id), personalValues(holder));
     expect(await rowsOf(storage, otherEvent.id)).toContain(other.Customer.email);
     expect(await rowsOf(storage, otherEvent.id)).toContain(other.Customer.CPF);
+    expect(await rowsOf(storage, siblingEvent.id)).toContain('Outra Pessoa Qualquer');
 
     const record = await fetch(`${runtime.url()}/admin/api/erasures`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const text = await record.text();
-    expect(JSON.parse(text)).toMatchObject({ erasures: [{ events: 2, via: 'pela API de administração', note: 'chamado 42' }] });
+    expect(JSON.parse(text)).toMatchObject({ erasures: [{ events: 2, via: 'pela API de administração' }] });
+    expect(text).toContain('chamado 42');
     expectNone(text, personalValues(holder));
 
     // Asked again: nothing left to erase.

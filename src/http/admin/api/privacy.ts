@@ -26,6 +26,7 @@ export function privacyRoutes({ store, customerKeys }: AdminDeps): Router {
         confirmed: false,
         events: preview.events,
         open: preview.open,
+        shared: preview.shared,
         message: `${preview.events} evento(s) com dados deste titular; nada foi apagado. Envie de novo com "confirm": true para apagar.`,
       });
     }
@@ -36,6 +37,7 @@ export function privacyRoutes({ store, customerKeys }: AdminDeps): Router {
       confirmed: true,
       erased: result.erased,
       open: result.open,
+      shared: result.shared,
       erasureId: result.erasureId,
       message: erasureSummary(result),
     });

@@ -33,6 +33,7 @@ const EVENT_FLASH: Record<string, (n: number) => Flash> = {
   'celular-invalido': () => ({ text: RESEND_MESSAGES.bad_phone.message, bad: true }),
   'sem-matricula': () => ({ text: RESEND_MESSAGES.not_enrolled.message, bad: true }),
   'ja-enviadas': () => ({ text: RESEND_MESSAGES.already_sent.message, bad: true }),
+  'dados-apagados': () => ({ text: RESEND_MESSAGES.data_removed.message, bad: true }),
 };
 
 const LIST_FLASH: Record<string, (n: number) => Flash> = {
@@ -50,6 +51,7 @@ const RESULT_FLASH: Record<string, string> = {
   not_enrolled: 'sem-matricula',
   already_sent: 'ja-enviadas',
   not_a_sale: 'ja-enviadas',
+  data_removed: 'dados-apagados',
 };
 
 /** The events list, an event, and what support does to events from the page. */

@@ -33,7 +33,14 @@ export function privacyPages({ store, customerKeys, retentionDays }: AdminDeps, 
     const cpf = input.data.cpf.replace(/\D/g, '');
     page(
       res,
-      erasurePreviewPage({ cpf, maskedCpf: maskDigits(cpf), note: input.data.note ?? '', events: preview.events, open: preview.open }),
+      erasurePreviewPage({
+        cpf,
+        maskedCpf: maskDigits(cpf),
+        note: input.data.note ?? '',
+        events: preview.events,
+        open: preview.open,
+        shared: preview.shared,
+      }),
     );
   });
 

@@ -70,6 +70,7 @@ export interface ErasurePreviewView {
   note: string;
   events: number;
   open: number;
+  shared: number;
 }
 
 /** The confirmation step: how many events, and one button that carries it out. */
@@ -85,6 +86,13 @@ export function erasurePreviewPage(v: ErasurePreviewView): Html {
         ${
           v.open > 0
             ? html`<p>${v.open} evento(s) ainda em andamento serão mantidos para não perder a venda: apague de novo quando terminarem.</p>`
+            : ''
+        }
+        ${
+          v.shared > 0
+            ? html`<p>
+                ${v.shared} evento(s) com o mesmo e-mail mas outro nome serão mantidos (e-mail compartilhado?): confira-os no painel.
+              </p>`
             : ''
         }
         <p class="muted">A conta do aluno no EAD não é alterada: se o titular pediu, exclua-a também no EAD.</p>

@@ -18,7 +18,7 @@ import { discordRouter, type DiscordRouteDeps } from './http/discord.js';
 /** The Discord support console (DISCORD_* variables): what the configuration gives it. */
 export type DiscordConsoleSettings = Pick<
   DiscordRouteDeps,
-  'publicKey' | 'guildId' | 'supportRoleId' | 'panelUrl' | 'editor' | 'deferAfterMs'
+  'publicKey' | 'guildId' | 'supportRoleId' | 'panelUrl' | 'editor' | 'deferAfterMs' | 'onEditError' | 'editRetryBaseMs' | 'readDeadlineMs'
 >;
 
 export interface AppDeps {

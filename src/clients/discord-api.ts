@@ -96,6 +96,8 @@ export class DiscordApi {
   }
 
   private webhookPath(token: string): string {
+    // The token comes inside the interaction: "." or ".." would climb out of /webhooks/{app}/.
+    if (/^\.*$/.test(token)) throw new PermanentError('Discord: token de interação inválido.', 'bad_token');
     return `/webhooks/${encodeURIComponent(this.opts.applicationId)}/${encodeURIComponent(token)}`;
   }
 
@@ -104,6 +106,9 @@ export class DiscordApi {
   }
 }
 
+/** Longest `retry_after` believed (Discord's longest, a Cloudflare ban, is one hour). */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
 /** A refused call: 429 waits `retry_after` (seconds, a float) or `Retry-After`; 401/403 name the token. */
 function refusal(response: AxiosResponse<string>): Error {
   const status = response.status;
@@ -111,7 +116,8 @@ function refusal(response: AxiosResponse<string>): Error {
   let retryAfterMs: number | undefined;
   if (status === 429) {
     const seconds = Number(body?.retry_after ?? response.headers['retry-after']);
-    if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = Math.ceil(seconds * 1000);
+    // Capped: an answer asking for days (or a typo's 1e12) must not park the alerts for good.
+    if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = Math.min(Math.ceil(seconds * 1000), MAX_RETRY_AFTER_MS);
   }
   const detail = shorten(typeof body?.message === 'string' ? body.message : bodyText(response), 120);
   const message = `Discord respondeu HTTP ${status}${detail ? `: ${detail}` : ''}`;

@@ -1,7 +1,8 @@
 /**
  * npm run demo — the whole bridge on this machine, no credentials needed:
- * the server on a temporary SQLite file plus loopback fakes of EAD, ChatPro and CallMeBot; a few
- * signed sample sales; the story printed as it happens. Then it keeps serving (admin page and
+ * the server on a temporary SQLite file plus loopback fakes of EAD, ChatPro, CallMeBot, Kiwify's
+ * public API and Discord's REST API (an Ed25519 key pair made here stands in for the Discord
+ * application's); a few signed sample sales; the story printed as it happens. Then it keeps serving (admin page and
  * token printed). `npm run demo -- --once` exits after the story, non-zero if anything went wrong.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createRuntime } from '../runtime.js';
 import { startSandbox } from '../sandbox/index.js';
+import { demoDiscordEnv, demoDiscordKeys } from './discord.js';
 import { narrate } from './story.js';
 import { runScenarios } from './scenarios.js';
 
@@ -23,9 +25,12 @@ const sandbox = await startSandbox();
 const dataDir = mkdtempSync(join(tmpdir(), 'bridge-demo-'));
 const adminToken = randomBytes(18).toString('base64url');
 const webhookToken = 'demo-kiwify-token';
+// The Discord application's key pair: Discord would keep the private key and sign with it.
+const discordKeys = demoDiscordKeys();
 const config = loadConfig({
   ...sandbox.env,
   ...sandbox.kiwifyApiEnv,
+  ...demoDiscordEnv(discordKeys, sandbox.discordApiEnv),
   PORT: once ? '0' : (values.port ?? process.env.PORT ?? '3000'),
   KIWIFY_WEBHOOK_TOKEN: webhookToken,
   SQLITE_PATH: join(dataDir, 'bridge.db'),
@@ -55,11 +60,11 @@ try {
   process.exit(1);
 }
 
-say('Ponte Kiwify → EAD — demonstração (tudo local: EAD, ChatPro e CallMeBot são simulados)');
+say('Ponte Kiwify → EAD — demonstração (tudo local: EAD, ChatPro, CallMeBot, a API da Kiwify e o Discord são simulados)');
 say(`Servidor em ${runtime.url()} · banco SQLite temporário em ${config.SQLITE_PATH}`);
 narrate(sandbox, say);
 
-const problems = await runScenarios({ runtime, sandbox, webhookToken, say });
+const problems = await runScenarios({ runtime, sandbox, webhookToken, discordKeys, say });
 
 say();
 if (problems.length === 0) say('✅ História completa: tudo aconteceu como esperado.');

@@ -3,6 +3,7 @@ import { buildDelivery } from '../kiwify/samples.js';
 import type { Runtime } from '../runtime.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { EventRow } from '../store/index.js';
+import { buttonId, buttonInteraction, buttonLabels, demoDiscordKeys, postInteraction, type DemoDiscordKeys } from './discord.js';
 import { FINISHED_STATUSES } from '../store/schema.js';
 import { savePlan } from '../support/plans.js';
 
@@ -10,6 +11,8 @@ interface Context {
   runtime: Runtime;
   sandbox: Sandbox;
   webhookToken: string;
+  /** The Discord application's key pair (DISCORD_PUBLIC_KEY is its public half). */
+  discordKeys: DemoDiscordKeys;
   say: (line?: string) => void;
 }
 
@@ -23,10 +26,18 @@ const BELTRANA = {
   plan: 'Design Gráfico',
   oneOff: true,
 };
+const ROSA = {
+  cpf: '12345678909',
+  name: 'Rosa Andrade Lima',
+  phone: '+5531977775555',
+  email: 'rosa@example.com',
+  plan: 'Liderança e Gestão',
+  oneOff: true,
+};
 const FULANO = { cpf: '52998224725', name: 'Fulano de Tal', phone: '+5511987654321', email: 'fulano@example.com', plan: 'Excel PRO' };
 
 /** Runs the sample sales in order, narrating; returns what did not happen as expected. */
-export async function runScenarios({ runtime, sandbox, webhookToken, say }: Context): Promise<string[]> {
+export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys, say }: Context): Promise<string[]> {
   const problems: string[] = [];
   const expect = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
@@ -49,6 +60,16 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
       await sleep(100);
     }
     return undefined;
+  };
+
+  /** Polls `find` for up to `ms`. */
+  const until = async <T>(find: () => T | undefined, ms = 10_000): Promise<T | undefined> => {
+    for (let waited = 0; waited < ms; waited += 100) {
+      const found = find();
+      if (found !== undefined) return found;
+      await sleep(100);
+    }
+    return find();
   };
 
   const alertsFlushed = async () => {
@@ -144,6 +165,68 @@ export async function runScenarios({ runtime, sandbox, webhookToken, say }: Cont
     say('   📨 Horas depois o webhook atrasado chega:');
     const answer = await post(late);
     expect(answer.duplicate === true && answer.eventId === String(event?.id), 'o webhook atrasado deveria ser reconhecido como duplicado');
+  });
+
+  await step('7. No Discord: o alerta de uma venda com falha traz botões, e o suporte aperta "Reprocessar"', async () => {
+    const discord = sandbox.discordApi;
+    const before = discord.messages.length;
+    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery('order_approved', ROSA))))).eventId);
+    expect(
+      event?.status === 'failed' && event.last_error_code === 'unmapped_plan',
+      'a venda de "Liderança e Gestão" deveria falhar: plano fora do mapa',
+    );
+    if (!event) return;
+    const alert = await until(() => discord.messages.slice(before).find((m) => JSON.stringify(m.body).includes(`#${event.id} `)));
+    expect(alert !== undefined, 'o bot deveria postar o alerta da falha no canal do Discord');
+    if (!alert) return;
+    const posted = JSON.stringify(alert.body);
+    expect(
+      buttonLabels(alert.body).join(',') === 'Reprocessar,Resolver',
+      `o alerta no Discord deveria ter os botões Reprocessar e Resolver (tem: ${buttonLabels(alert.body).join(', ') || 'nenhum'})`,
+    );
+    expect(
+      posted.includes('Rosa') && ![ROSA.cpf, ROSA.email, 'Andrade', 'Lima', '977775555'].some((d) => posted.includes(d)),
+      'o alerta no canal não deveria ter dado pessoal além do primeiro nome',
+    );
+
+    say(`   🛠️  Suporte inclui "${ROSA.plan}" no mapa de planos: Liderança Eficaz (154) e Gestão de RH (156)`);
+    say('       (salvar em Planos, no painel, já reprocessaria a venda sozinho; aqui quem a reprocessa é o botão)');
+    await runtime.store.plans.set({ name: ROSA.plan, courses: [154, 156] }, 'na demonstração');
+
+    const retryId = buttonId(alert.body, 'Reprocessar') ?? `ponte:retry:${event.id}`;
+    const press = buttonInteraction(discord.applicationId, retryId, alert);
+    say('   🔏 Alguém de fora tenta apertar o botão com uma assinatura que não é a do Discord:');
+    const forged = await postInteraction(runtime.url(), demoDiscordKeys(), press);
+    say(`   ↩️  POST /discord/interactions → HTTP ${forged.status}`);
+    expect(forged.status === 401, 'uma interação com assinatura falsa deveria ser recusada (401)');
+
+    say('   👆 @ana (cargo de suporte) aperta [Reprocessar]; o Discord assina a interação (Ed25519) e a envia:');
+    const pressed = await postInteraction(runtime.url(), discordKeys, press);
+    say(`   ↩️  POST /discord/interactions → HTTP ${pressed.status}, resposta tipo ${pressed.body.type ?? '?'}`);
+    if (pressed.body.type === 7 && pressed.body.data) discord.applyUpdate(alert.id, pressed.body.data);
+    else if (pressed.body.type === 6) {
+      // Slow answer: the bridge said "thinking…" and edits the message through Discord's REST API.
+      const edit = await until(() => discord.interactionEdits.find((e) => e.token === press.token));
+      if (edit) discord.applyUpdate(alert.id, edit.body);
+    }
+    const again = await settle(String(event.id));
+    expect(again?.status === 'done', 'a venda reprocessada pelo botão do Discord deveria terminar concluída');
+    const student = sandbox.ead.studentByCpf(ROSA.cpf);
+    expect(
+      student !== undefined && student.courses.has('154') && student.courses.has('156'),
+      'a Rosa deveria estar matriculada em 154 e 156',
+    );
+    const edited = alert.edits.at(-1);
+    expect(
+      typeof edited?.content === 'string' && edited.content.includes(`✅ #${event.id} reprocessado por @ana`),
+      'a mensagem do alerta deveria ser editada: "✅ … reprocessado por @ana"',
+    );
+    expect(edited !== undefined && !buttonLabels(edited).includes('Reprocessar'), 'o botão Reprocessar deveria sair da mensagem');
+    const story = (await runtime.store.journal.history(event.id)).map((h) => h.message);
+    expect(
+      story.some((m) => m.startsWith('Reprocessamento pedido pelo Discord (@ana,')),
+      'a história do evento deveria dizer que @ana pediu o reprocessamento pelo Discord',
+    );
   });
 
   const counts = await runtime.store.events.countByStatus();

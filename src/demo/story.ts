@@ -1,5 +1,6 @@
 import { maskDigits } from '../domain/privacy.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { buttonLabels } from './discord.js';
 
 const indent = (text: string, prefix = '        ') =>
   text
@@ -24,5 +25,25 @@ export function narrate(sandbox: Sandbox, say: (line: string) => void): void {
   sandbox.callmebot.onCall = (call) => {
     say(`   📣 Suporte   (CallMeBot)`);
     say(indent(call.text));
+  };
+  sandbox.discordApi.onCall = (call) => {
+    const body = call.body && typeof call.body === 'object' ? (call.body as Record<string, unknown>) : {};
+    const buttons = buttonLabels(body);
+    const buttonLine = buttons.length > 0 ? indent(buttons.map((b) => `[${b}]`).join(' ')) : undefined;
+    if (call.kind === 'post_message') {
+      if (call.status !== 200)
+        return say(`   🤖 Discord   o bot tentou postar no canal de alertas → HTTP ${call.status} (tenta de novo depois)`);
+      say('   🤖 Discord   o bot posta no canal de alertas:');
+      if (typeof body.content === 'string') say(indent(body.content));
+      for (const embed of Array.isArray(body.embeds) ? (body.embeds as Array<{ title?: string; description?: string }>) : []) {
+        if (embed.title) say(indent(embed.title));
+        if (embed.description) say(indent(embed.description, '          '));
+      }
+      if (buttonLine) say(buttonLine);
+    } else if (call.kind === 'update_message' || call.kind === 'edit_message') {
+      say('   ✏️  Discord   a mensagem do alerta é editada:');
+      if (typeof body.content === 'string') say(indent(body.content));
+      say(buttonLine ?? indent('(sem botões de ação)'));
+    }
   };
 }

@@ -95,6 +95,8 @@ export interface Actor {
 const CONTENT_LIMIT = 2000;
 const DESCRIPTION_LIMIT = 4000;
 const NOTE_INPUT = 'nota';
+/** Longest `busca` searched (the command's max_length). */
+const MAX_SEARCH = 200;
 
 export const ANSWERS = {
   noPermission:
@@ -255,7 +257,11 @@ async function failures(deps: ConsoleDeps): Promise<ConsoleAnswer> {
 }
 
 async function findEvent(deps: ConsoleDeps, value: unknown): Promise<ConsoleAnswer> {
-  const search = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+  // The command takes 200 characters at most (GUILD_COMMANDS): nothing longer is searched.
+  const search = (typeof value === 'string' ? value.slice(0, MAX_SEARCH).trim() : typeof value === 'number' ? String(value) : '').slice(
+    0,
+    MAX_SEARCH,
+  );
   if (!search) return reply(ANSWERS.noSearch);
   const ids = await searchEvents(deps, search);
   if (ids.length === 0) return reply(ANSWERS.notFound);
@@ -399,13 +405,21 @@ async function modal(deps: ConsoleDeps, interaction: Interaction, actor: Actor):
   const data = componentDataSchema.safeParse(interaction.data);
   const target = data.success ? parseCustomId(data.data.custom_id) : undefined;
   if (!target || target.action !== 'note') return reply(ANSWERS.unknownButton);
-  const note = inputValue((interaction.data as { components?: unknown }).components, NOTE_INPUT) ?? '';
+  // Discord's text input takes MAX_NOTE characters; nothing beyond a few times that is even looked at.
+  const note = (inputValue((interaction.data as { components?: unknown }).components, NOTE_INPUT) ?? '').slice(0, MAX_NOTE * 4);
   const result = await resolveEvent(deps.store, target.eventId, note, viaOf(actor));
   if (result === 'no_note') return reply(ANSWERS.noNote);
   if (result !== 'resolved') return reply(RESOLVE_MESSAGES[result].message);
-  // The alert channel is not private: the note is shown scrubbed of anything shaped like personal data.
-  const shown = cut(scrubText(note.replace(/\s+/g, ' ').trim()), 300);
-  return interaction.message
-    ? updated(interaction, target.eventId, `✅ #${target.eventId} resolvido por @${actor.name}: ${shown}`)
-    : reply(`✅ Evento #${target.eventId} marcado como resolvido: ${shown}`);
+  const shown = scrubText(cut(note.replace(/\s+/g, ' ').trim(), 300));
+  if (!interaction.message) return reply(`✅ Evento #${target.eventId} marcado como resolvido: ${shown}`);
+  // A channel message (an alert) is not private, and a note may name the buyer in full: there
+  // the note stays in the event's story and the message says only who resolved it.
+  const ephemeral = ((interaction.message.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+  return updated(
+    interaction,
+    target.eventId,
+    ephemeral
+      ? `✅ #${target.eventId} resolvido por @${actor.name}: ${shown}`
+      : `✅ #${target.eventId} resolvido por @${actor.name} (a nota está na história do evento)`,
+  );
 }

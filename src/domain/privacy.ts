@@ -4,12 +4,16 @@
  * such as an upstream error message that quotes the CPF or the phone number it refused.
  */
 
-// Any local part (accents included: "joão@exemplo.com.br").
-const EMAIL = /[^\s@<>"'(),;:]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+// Any local part (accents included: "joão@exemplo.com.br"). Parts are bounded (RFC 5321: 64 and
+// 63 characters), so a long text without an "@" costs linear time, not quadratic.
+const EMAIL = /[^\s@<>"'(),;:]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){1,8}/gu;
 // A run of 8+ digits, optionally punctuated like a CPF, CNPJ or phone number:
 // "529.982.247-25", "(61) 99999-8888", "+5561999998888", "CPF52998224725". A run glued to a
 // hyphen or digit is part of an identifier (uuids: "9c3d-000000000001") and is left alone.
-const DIGIT_RUN = /(?<![\d-])\+?\(?\d[\d\s().\-/]{6,}\d(?![\w-])/g;
+// Bounded (a formatted CNPJ or international phone is under 25 characters), so a long run costs
+// linear time; runs longer than that are masked whole by LONG_RUN.
+const DIGIT_RUN = /(?<![\d-])\+?\(?\d[\d\s().\-/]{6,40}\d(?![\w-])/g;
+const LONG_RUN = /\d{41,}/g;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
 
@@ -32,7 +36,7 @@ export function maskName(value: string): string {
 }
 
 export function scrubText(text: string): string {
-  return text.replace(EMAIL, maskEmail).replace(DIGIT_RUN, scrubRun);
+  return text.replace(EMAIL, maskEmail).replace(DIGIT_RUN, scrubRun).replace(LONG_RUN, maskDigits);
 }
 
 function scrubRun(run: string): string {

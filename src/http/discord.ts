@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { Router, type RequestHandler } from 'express';
 import {
   InteractionResponseType,
@@ -8,7 +9,8 @@ import {
   type RESTPostAPIInteractionFollowupJSONBody,
 } from 'discord-api-types/v10';
 import { actorOf, answer, ANSWERS, interactionSchema, reply, type ConsoleAnswer, type ConsoleDeps } from '../discord/console.js';
-import { interactionKey, verifyInteraction } from '../discord/verify.js';
+import { interactionKey, MAX_AGE_SECONDS, MAX_SKEW_SECONDS, verifyInteraction } from '../discord/verify.js';
+import { FlowError, isTransient } from '../domain/errors.js';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sendError } from './errors.js';
 
@@ -27,8 +29,12 @@ export interface DiscordRouteDeps extends ConsoleDeps {
   clock?: Clock;
   /** Work slower than this is answered "thinking…" and edited when done (Discord waits 3 s at most); 0: always. */
   deferAfterMs?: number;
-  /** Told when a deferred edit fails (logged). */
+  /** Told when a deferred edit fails for good, after its retries (logged). */
   onEditError?: (err: unknown) => void;
+  /** Waits between tries of a deferred edit (tests shorten it). */
+  editRetryBaseMs?: number;
+  /** How long a request's body may take to arrive (5 s; tests shorten it). */
+  readDeadlineMs?: number;
 }
 
 /** Interactions are a few KB; a slash command's body is far below this. */
@@ -36,17 +42,65 @@ export const INTERACTION_BODY_LIMIT = 64 * 1024;
 /** Requests being read and checked at once (each holds at most the limit above). */
 const MAX_IN_FLIGHT = 64;
 const DEFER_AFTER_MS = 2_000;
+/** How long a body may take to arrive. */
+const READ_DEADLINE_MS = 5_000;
+/** A late answer is tried this many times when Discord refuses it for a while (429, 5xx, network). */
+const EDIT_ATTEMPTS = 3;
+/** Longest wait between those tries (a 429's retry_after beyond it: the edit is given up and logged). */
+const MAX_EDIT_WAIT_MS = 5_000;
+/** Signed requests remembered to refuse their replay (far above a school's support traffic in 6 minutes). */
+const MAX_REMEMBERED = 10_000;
 
-/** At most MAX_IN_FLIGHT unauthenticated bodies in memory at once; past it, 429 before a byte is read. */
-function inFlightLimit(max: number): RequestHandler {
+/**
+ * Refuses a signed request seen before: Discord sends each interaction once, so the same
+ * timestamp and body again is a copy someone captured and replays within the 5 minutes the
+ * signature is accepted. Kept in memory, only until the timestamp expires.
+ */
+export class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly max = MAX_REMEMBERED) {}
+
+  /** False for a replay; otherwise remembers the request (call only once its signature checked out). */
+  firstTime(timestamp: string, body: Buffer, nowMs: number): boolean {
+    for (const [key, expiresAt] of this.seen) {
+      if (expiresAt > nowMs) break;
+      this.seen.delete(key);
+    }
+    const key = createHash('sha256').update(timestamp).update(body).digest('base64');
+    const known = this.seen.get(key);
+    if (known !== undefined && known > nowMs) return false;
+    if (this.seen.size >= this.max) {
+      const oldest = this.seen.keys().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
+    // Accepted up to MAX_AGE_SECONDS after its timestamp; the clock may lag by MAX_SKEW_SECONDS.
+    this.seen.set(key, (Number(timestamp) + MAX_AGE_SECONDS + MAX_SKEW_SECONDS) * 1000);
+    return true;
+  }
+}
+
+/**
+ * At most MAX_IN_FLIGHT unauthenticated bodies in memory at once; past it, 429 before a byte is
+ * read. A body still arriving after `readDeadlineMs` is cut (the connection closed): Discord
+ * sends its few KB at once, so only a client dripping bytes to hold a slot is that slow.
+ */
+function inFlightLimit(max: number, readDeadlineMs: number): RequestHandler {
   let inFlight = 0;
-  return (_req, res, next) => {
+  return (req, res, next) => {
     if (inFlight >= max) {
       res.setHeader('retry-after', '1');
       return sendError(res, 429, 'Servidor ocupado. Tente de novo em instantes.');
     }
     inFlight += 1;
+    const deadline = setTimeout(() => {
+      if (!req.complete) {
+        req.log.warn({ readDeadlineMs }, 'interação do Discord: corpo não chegou a tempo; conexão encerrada');
+        req.socket.destroy();
+      }
+    }, readDeadlineMs);
     res.once('close', () => {
+      clearTimeout(deadline);
       inFlight -= 1;
     });
     next();
@@ -77,11 +131,34 @@ async function finish(editor: InteractionEditor, interactionType: InteractionTyp
     return;
   }
   const { content, embeds, components, allowed_mentions, flags } = a.data;
-  if (interactionType === InteractionType.ApplicationCommand || a.kind === 'update') {
+  if (a.kind === 'update') {
+    // Only what the update changes: fields left out keep the message's (an alert's embeds stay).
+    const edit: RESTPatchAPIInteractionOriginalResponseJSONBody = { allowed_mentions };
+    if (content !== undefined) edit.content = content;
+    if (embeds !== undefined) edit.embeds = embeds;
+    if (components !== undefined) edit.components = components;
+    await editor.editOriginal(token, edit);
+    return;
+  }
+  if (interactionType === InteractionType.ApplicationCommand) {
     await editor.editOriginal(token, { content: content ?? '', embeds: embeds ?? [], components: components ?? [], allowed_mentions });
     return;
   }
   await editor.followUp(token, { content, embeds, components, allowed_mentions, flags });
+}
+
+/** Runs `send` again while Discord refuses it for a while (429 after its retry_after, 5xx, network), at most EDIT_ATTEMPTS times. */
+async function withRetries(send: () => Promise<void>, baseMs: number): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (err) {
+      const hinted = err instanceof FlowError ? err.retryAfterMs : undefined;
+      const waitMs = hinted ?? baseMs * 2 ** (attempt - 1);
+      if (attempt >= EDIT_ATTEMPTS || !isTransient(err) || waitMs > MAX_EDIT_WAIT_MS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
 }
 
 /**
@@ -95,58 +172,69 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
   const key = interactionKey(deps.publicKey);
   const clock = deps.clock ?? systemClock;
   const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
+  const replays = new ReplayGuard();
+  const editRetryBaseMs = deps.editRetryBaseMs ?? 500;
   const readBody = express.raw({ type: () => true, limit: INTERACTION_BODY_LIMIT, inflate: false });
 
-  router.post('/discord/interactions', inFlightLimit(MAX_IN_FLIGHT), readBody, async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = verifyInteraction(key, req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], raw, clock());
-    if (verdict !== 'ok') {
-      req.log.warn({ bytes: raw.length, verdict }, 'interação do Discord recusada: assinatura inválida');
-      return sendError(res, 401, verdict === 'stale' ? 'Assinatura expirada.' : 'Assinatura ausente ou inválida.');
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return sendError(res, 400, 'Interação inválida: o corpo não é JSON.');
-    }
-    const parsed = interactionSchema.safeParse(body);
-    if (!parsed.success) return sendError(res, 400, 'Interação inválida.');
-    const interaction = parsed.data;
-    if (interaction.type === InteractionType.Ping) return res.json({ type: InteractionResponseType.Pong });
+  router.post(
+    '/discord/interactions',
+    inFlightLimit(MAX_IN_FLIGHT, deps.readDeadlineMs ?? READ_DEADLINE_MS),
+    readBody,
+    async (req, res) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verdict = verifyInteraction(key, req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], raw, clock());
+      if (verdict !== 'ok') {
+        req.log.warn({ bytes: raw.length, verdict }, 'interação do Discord recusada: assinatura inválida');
+        return sendError(res, 401, verdict === 'stale' ? 'Assinatura expirada.' : 'Assinatura ausente ou inválida.');
+      }
+      if (!replays.firstTime(String(req.headers['x-signature-timestamp']), raw, clock())) {
+        req.log.warn({ bytes: raw.length }, 'interação do Discord recusada: repetição de uma já recebida');
+        return sendError(res, 401, 'Interação já recebida: repetições são recusadas.');
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return sendError(res, 400, 'Interação inválida: o corpo não é JSON.');
+      }
+      const parsed = interactionSchema.safeParse(body);
+      if (!parsed.success) return sendError(res, 400, 'Interação inválida.');
+      const interaction = parsed.data;
+      if (interaction.type === InteractionType.Ping) return res.json({ type: InteractionResponseType.Pong });
 
-    const actor = actorOf(deps, interaction);
-    if (!actor) {
-      res.locals.log = { interactionType: interaction.type, guild: interaction.guild_id ?? null };
-      res.locals.logMessage = 'interação do Discord sem permissão';
-      return res.json(responseOf(reply(ANSWERS.noPermission)));
-    }
-    res.locals.log = { interactionType: interaction.type, discordUser: actor.id };
-    res.locals.logMessage = 'interação do Discord';
+      const actor = actorOf(deps, interaction);
+      if (!actor) {
+        res.locals.log = { interactionType: interaction.type, guild: interaction.guild_id ?? null };
+        res.locals.logMessage = 'interação do Discord sem permissão';
+        return res.json(responseOf(reply(ANSWERS.noPermission)));
+      }
+      res.locals.log = { interactionType: interaction.type, discordUser: actor.id };
+      res.locals.logMessage = 'interação do Discord';
 
-    const work = answer(deps, interaction, actor).catch((err: unknown) => {
-      req.log.error({ err }, 'falha ao atender interação do Discord');
-      return reply(ANSWERS.unavailable);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), deferAfterMs);
-    });
-    // 0: always deferred (tests, and a host known to be slow).
-    const first = deferAfterMs <= 0 ? 'late' : await Promise.race([work, late]);
-    clearTimeout(timer);
-    if (first !== 'late') return res.json(responseOf(first));
+      const work = answer(deps, interaction, actor).catch((err: unknown) => {
+        req.log.error({ err }, 'falha ao atender interação do Discord');
+        return reply(ANSWERS.unavailable);
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), deferAfterMs);
+      });
+      // 0: always deferred (tests, and a host known to be slow).
+      const first = deferAfterMs <= 0 ? 'late' : await Promise.race([work, late]);
+      clearTimeout(timer);
+      if (first !== 'late') return res.json(responseOf(first));
 
-    // Slow work: Discord shows "thinking…" now; the answer replaces it when ready.
-    res.json(deferredOf(interaction.type));
-    const token = interaction.token;
-    const done = await work;
-    if (!token) return;
-    try {
-      await finish(deps.editor, interaction.type, token, done);
-    } catch (err) {
-      (deps.onEditError ?? ((e: unknown) => req.log.error({ err: e }, 'não foi possível editar a resposta no Discord')))(err);
-    }
-  });
+      // Slow work: Discord shows "thinking…" now; the answer replaces it when ready.
+      res.json(deferredOf(interaction.type));
+      const token = interaction.token;
+      const done = await work;
+      if (!token) return;
+      try {
+        await withRetries(() => finish(deps.editor, interaction.type, token, done), editRetryBaseMs);
+      } catch (err) {
+        (deps.onEditError ?? ((e: unknown) => req.log.error({ err: e }, 'não foi possível editar a resposta no Discord')))(err);
+      }
+    },
+  );
   return router;
 }

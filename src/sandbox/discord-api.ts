@@ -4,7 +4,7 @@ import { fakeApp, listenFake, Script, type FakeServer } from './fake-server.js';
 
 /** One call to the fake: what was asked, and the JSON body sent. */
 export interface DiscordApiCall {
-  /** `post_message`, `edit_message`, `edit_original`, `follow_up`, `list_commands`, `set_commands`. */
+  /** `post_message`, `edit_message`, `edit_original`, `follow_up`, `list_commands`, `set_commands`, `update_message`. */
   kind: string;
   path: string;
   body: unknown;
@@ -39,6 +39,12 @@ export interface FakeDiscordApi extends FakeServer<DiscordApiCall> {
   followUps: Array<{ token: string; body: Record<string, unknown> }>;
   /** The guild commands as registered (by guild id). */
   commands: Map<string, Array<Record<string, unknown>>>;
+  /**
+   * What Discord does with an interaction's answer that updates the message a button is on
+   * (UPDATE_MESSAGE, or a deferred update finished by PATCH …/messages/@original): the message
+   * is edited. Recorded as an edit (`update_message`); false when there is no such message.
+   */
+  applyUpdate(messageId: string, update: Record<string, unknown>): boolean;
 }
 
 /**
@@ -71,6 +77,21 @@ export async function startFakeDiscordApi(port = 0): Promise<FakeDiscordApi> {
     interactionEdits,
     followUps,
     commands,
+    applyUpdate: (messageId, update) => {
+      const message = messages.find((m) => m.id === messageId);
+      const call = {
+        kind: 'update_message',
+        path: `/messages/${messageId}`,
+        body: update as unknown,
+        status: message ? 200 : 404,
+        at: Date.now(),
+      };
+      calls.push(call);
+      fake.onCall?.(call);
+      if (!message) return false;
+      message.edits.push(update);
+      return true;
+    },
   };
   const record = (kind: string, req: express.Request, status: number) => {
     const call = { kind, path: req.path, body: req.body as unknown, status, at: Date.now() };

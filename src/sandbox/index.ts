@@ -1,5 +1,6 @@
 import { startFakeCallMeBot, type FakeCallMeBot } from './callmebot.js';
 import { startFakeChatPro, type FakeChatPro } from './chatpro.js';
+import { startFakeDiscordApi, type FakeDiscordApi } from './discord-api.js';
 import { startFakeEad, type FakeEad } from './ead.js';
 import { startFakeKiwifyApi, type FakeKiwifyApi } from './kiwify-api.js';
 
@@ -10,30 +11,44 @@ export interface Sandbox {
   callmebot: FakeCallMeBot;
   /** Kiwify's public API (the reconciliation): not in `env`, so a server reconciles only when given `kiwifyApiEnv`. */
   kiwifyApi: FakeKiwifyApi;
+  /** Discord's REST API (the bot's alerts, interaction edits): not in `env`, see `discordApiEnv`. */
+  discordApi: FakeDiscordApi;
   /** Environment variables pointing the server at the fakes. */
   env: Record<string, string>;
   /** KIWIFY_API_URL and the API credentials of the fake. */
   kiwifyApiEnv: Record<string, string>;
+  /**
+   * DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN and DISCORD_API_URL of the fake; the console also
+   * needs DISCORD_PUBLIC_KEY (the caller's key pair), DISCORD_GUILD_ID and DISCORD_SUPPORT_ROLE_ID.
+   */
+  discordApiEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
 export async function startSandbox(): Promise<Sandbox> {
-  const [ead, chatpro, callmebot, kiwifyApi] = await Promise.all([
+  const [ead, chatpro, callmebot, kiwifyApi, discordApi] = await Promise.all([
     startFakeEad(),
     startFakeChatPro(),
     startFakeCallMeBot(),
     startFakeKiwifyApi(),
+    startFakeDiscordApi(),
   ]);
   return {
     ead,
     chatpro,
     callmebot,
     kiwifyApi,
+    discordApi,
     kiwifyApiEnv: {
       KIWIFY_API_URL: kiwifyApi.url,
       KIWIFY_CLIENT_ID: kiwifyApi.clientId,
       KIWIFY_CLIENT_SECRET: kiwifyApi.clientSecret,
       KIWIFY_ACCOUNT_ID: kiwifyApi.accountId,
+    },
+    discordApiEnv: {
+      DISCORD_APPLICATION_ID: discordApi.applicationId,
+      DISCORD_BOT_TOKEN: discordApi.botToken,
+      DISCORD_API_URL: discordApi.apiUrl,
     },
     env: {
       EAD_BASE_URL: ead.url,
@@ -47,7 +62,7 @@ export async function startSandbox(): Promise<Sandbox> {
       CALLMEBOT_APIKEY: 'sandbox-apikey',
     },
     close: async () => {
-      await Promise.all([ead.close(), chatpro.close(), callmebot.close(), kiwifyApi.close()]);
+      await Promise.all([ead.close(), chatpro.close(), callmebot.close(), kiwifyApi.close(), discordApi.close()]);
     },
   };
 }

@@ -12,8 +12,8 @@ export interface KiwifyApiConfig {
   clock: Clock;
   /** Told of every call (the metrics). */
   observer?: UpstreamObserver;
-  /** Waits between throttled attempts (tests shorten it). */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between throttled attempts (tests shorten it); an abort of `signal` ends the wait. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** A sale as the API returns it; nothing in it is trusted (parsed again like a webhook body). */
@@ -28,12 +28,25 @@ export interface SalesQuery {
   updatedTo?: string;
 }
 
+export interface CallOptions {
+  /**
+   * Aborting it ends the read at once with its reason: checked between pages, it cuts short a
+   * Retry-After wait and the call under way.
+   */
+  signal?: AbortSignal;
+}
+
+export interface ListOptions extends CallOptions {
+  /** Called once each page's sales were taken, before the next page is asked for (the reconciler renews its lease). */
+  onPage?: (page: number) => Promise<void>;
+}
+
 /** What the reconciler and the CLI need of Kiwify's public API. */
 export interface KiwifyApi {
   /** Every sale of the query, page after page. */
-  listSales(query: SalesQuery): AsyncGenerator<ApiSale>;
+  listSales(query: SalesQuery, options?: ListOptions): AsyncGenerator<ApiSale>;
   /** One sale with every detail (a subscription's plan, when the API tells it). */
-  sale(id: string): Promise<ApiSale | undefined>;
+  sale(id: string, options?: CallOptions): Promise<ApiSale | undefined>;
 }
 
 const PAGE_SIZE = 100;
@@ -43,7 +56,7 @@ const TOKEN_MARGIN_MS = 5 * 60 * 1000;
 const MAX_THROTTLED = 3;
 /** Longest Retry-After honoured in place; longer ones end the run (the next interval resumes). */
 const MAX_WAIT_MS = 60_000;
-/** Most pages one query may have (100 × 500 = 50,000 sales): a broken `pagination` cannot loop for ever. */
+/** Most pages one query may have (50,000 sales at 100 a page): a broken `pagination` cannot loop for ever. */
 const MAX_PAGES = 500;
 
 const credentialsError = (detail: string) =>
@@ -60,6 +73,33 @@ function retryAfterMs(response: AxiosResponse<unknown>): number {
   return Number.isNaN(date) ? 5_000 : Math.max(0, date - Date.now());
 }
 
+/** `pagination.count` when the answer has one (a number, or a numeric string). */
+function countOf(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** Why `signal` was aborted, as an Error (what `throwIfAborted` would throw). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** Waits `ms`, or until `signal` aborts (then rejects with its reason, the timer cleared). */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      if (signal) reject(abortReason(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /**
  * Kiwify's public API: OAuth client credentials (the token is cached until shortly before it
  * expires, never asked for per call; a 401 asks for a new one once), `x-kiwify-account-id` on
@@ -69,15 +109,22 @@ function retryAfterMs(response: AxiosResponse<unknown>): number {
 export class KiwifyApiClient implements KiwifyApi {
   private readonly http: AxiosInstance;
   private token?: { value: string; expiresAt: number };
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly config: KiwifyApiConfig) {
     this.http = createHttp(config.baseUrl, config.timeoutMs);
-    this.sleep = config.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = config.sleep ?? abortableSleep;
   }
 
-  async *listSales(query: SalesQuery): AsyncGenerator<ApiSale> {
+  /**
+   * Pages until one comes back empty, or until as many sales as the answer's `pagination.count`
+   * were taken — never by a short page: Kiwify may serve fewer than the 100 asked for.
+   */
+  async *listSales(query: SalesQuery, options: ListOptions = {}): AsyncGenerator<ApiSale> {
+    const { signal, onPage } = options;
+    let taken = 0;
     for (let page = 1; page <= MAX_PAGES; page += 1) {
+      signal?.throwIfAborted();
       const params: Record<string, string | number | boolean> = {
         start_date: query.startDate,
         end_date: query.endDate,
@@ -87,19 +134,38 @@ export class KiwifyApiClient implements KiwifyApi {
       };
       if (query.updatedFrom) params.updated_at_start_date = query.updatedFrom;
       if (query.updatedTo) params.updated_at_end_date = query.updatedTo;
-      const body = (await this.get('/v1/sales', params, 'list_sales')) as { data?: unknown; pagination?: { count?: unknown } };
+      const body = (await this.get('/v1/sales', params, 'list_sales', signal)) as { data?: unknown; pagination?: { count?: unknown } };
       const data = Array.isArray(body?.data) ? body.data : undefined;
       if (!data) throw new TransientError('Kiwify: resposta da lista de vendas sem "data".', 'kiwify_bad_answer');
       for (const sale of data) if (typeof sale === 'object' && sale !== null && !Array.isArray(sale)) yield sale as ApiSale;
-      const count = Number(body.pagination?.count);
-      if (data.length < PAGE_SIZE || (Number.isFinite(count) && page * PAGE_SIZE >= count)) return;
+      await onPage?.(page);
+      if (data.length === 0) return;
+      taken += data.length;
+      const count = countOf(body.pagination?.count);
+      if (count !== undefined && taken >= count) return;
     }
     throw new TransientError(`Kiwify: mais de ${MAX_PAGES} páginas numa consulta; janela grande demais.`, 'kiwify_too_many_pages');
   }
 
-  async sale(id: string): Promise<ApiSale | undefined> {
-    const body = await this.get(`/v1/sales/${encodeURIComponent(id)}`, {}, 'get_sale', true);
+  async sale(id: string, options: CallOptions = {}): Promise<ApiSale | undefined> {
+    const body = await this.get(`/v1/sales/${encodeURIComponent(id)}`, {}, 'get_sale', options.signal, true);
     return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as ApiSale) : undefined;
+  }
+
+  /** Sleeps `ms`; an abort of `signal` ends the wait at once, whatever sleep was injected. */
+  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.sleep(ms);
+    signal.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortReason(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.sleep(ms, signal), aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Connection check: a token can be obtained. */
@@ -108,16 +174,38 @@ export class KiwifyApiClient implements KiwifyApi {
     await this.accessToken();
   }
 
-  private async accessToken(): Promise<string> {
+  /** The call's signal: the caller's abort or the shared hard deadline, whichever comes first. */
+  private signalFor(signal?: AbortSignal): AbortSignal | undefined {
+    return signal ? AbortSignal.any([signal, AbortSignal.timeout(this.config.timeoutMs)]) : undefined;
+  }
+
+  /** A call aborted by the caller fails with the caller's reason, not as a network timeout. */
+  private async sendAbortable<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      signal?.throwIfAborted();
+      throw err;
+    }
+  }
+
+  private async accessToken(signal?: AbortSignal): Promise<string> {
     const now = this.config.clock();
     if (this.token && this.token.expiresAt > now) return this.token.value;
     const form = new URLSearchParams({ client_id: this.config.clientId, client_secret: this.config.clientSecret });
-    const response = await send(
-      'Kiwify',
+    const response = await this.sendAbortable(
       () =>
-        this.http.post<string>('/v1/oauth/token', form.toString(), { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
-      'KIWIFY_API_URL',
-      { observer: this.config.observer, system: 'kiwify', operation: 'token' },
+        send(
+          'Kiwify',
+          () =>
+            this.http.post<string>('/v1/oauth/token', form.toString(), {
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              signal: this.signalFor(signal),
+            }),
+          'KIWIFY_API_URL',
+          { observer: this.config.observer, system: 'kiwify', operation: 'token' },
+        ),
+      signal,
     );
     const json = parseJson(response) as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (response.status === 400 || response.status === 401 || response.status === 403) {
@@ -141,20 +229,27 @@ export class KiwifyApiClient implements KiwifyApi {
     path: string,
     params: Record<string, string | number | boolean>,
     operation: string,
+    signal?: AbortSignal,
     missingOk = false,
   ): Promise<unknown> {
     let refreshed = false;
     for (let attempt = 0; ; attempt += 1) {
-      const token = await this.accessToken();
-      const response = await send(
-        'Kiwify',
+      signal?.throwIfAborted();
+      const token = await this.accessToken(signal);
+      const response = await this.sendAbortable(
         () =>
-          this.http.get<string>(path, {
-            params,
-            headers: { authorization: `Bearer ${token}`, 'x-kiwify-account-id': this.config.accountId },
-          }),
-        'KIWIFY_API_URL',
-        { observer: this.config.observer, system: 'kiwify', operation },
+          send(
+            'Kiwify',
+            () =>
+              this.http.get<string>(path, {
+                params,
+                headers: { authorization: `Bearer ${token}`, 'x-kiwify-account-id': this.config.accountId },
+                signal: this.signalFor(signal),
+              }),
+            'KIWIFY_API_URL',
+            { observer: this.config.observer, system: 'kiwify', operation },
+          ),
+        signal,
       );
       if (response.status === 401 && !refreshed) {
         // Expired or revoked early: one new token, then the call again.
@@ -173,7 +268,7 @@ export class KiwifyApiClient implements KiwifyApi {
       if ((response.status === 429 || response.status >= 500) && attempt < MAX_THROTTLED) {
         const wait = response.status === 429 ? retryAfterMs(response) : 1_000 * 2 ** attempt;
         if (wait <= MAX_WAIT_MS) {
-          await this.sleep(wait);
+          await this.wait(wait, signal);
           continue;
         }
       }

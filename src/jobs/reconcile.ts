@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { KiwifyApi } from '../clients/kiwify.js';
-import { describeError } from '../domain/errors.js';
+import { describeError, TransientError } from '../domain/errors.js';
 import { messages } from '../domain/messages.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -15,8 +15,24 @@ const DAY_MS = 24 * HOUR_MS;
 export const OVERLAP_MS = 10 * 60 * 1000;
 /** A refund or chargeback may come months after the sale: updates are looked for on sales created this far back. */
 export const CREATED_HORIZON_DAYS = 180;
-/** A run holds the lease at most this long (an instance that dies mid-run frees it then). */
+/** A run holds the lease this long past its last page (an instance that dies mid-run frees it then). */
 const LEASE_MS = 10 * 60 * 1000;
+/** A run gives up after this long, less than the lease: it cannot outlive it even without a renewal. */
+const RUN_DEADLINE_MS = 8 * 60 * 1000;
+
+/** Why a run stopped on its own: this instance is shutting down. */
+class ShuttingDown extends Error {
+  constructor() {
+    super('conciliação interrompida: o servidor está desligando');
+  }
+}
+
+/** Why a run stopped on its own: another instance took the lease (this one overran it). */
+class LeaseLost extends Error {
+  constructor() {
+    super('conciliação interrompida: outra instância assumiu a conciliação');
+  }
+}
 
 export interface ReconcilerOptions {
   store: Store;
@@ -30,18 +46,28 @@ export interface ReconcilerOptions {
   lookbackHours: number;
   /** Wakes the worker when sales were queued. */
   onQueued?: () => void;
+  /** How long a run holds the lease past its last page (10 min; tests shorten it). */
+  leaseMs?: number;
+  /** A run is aborted after this long (8 min, less than the lease; tests shorten it). */
+  runDeadlineMs?: number;
 }
 
 /**
  * Never lose a sale: every interval, asks Kiwify's API which sales were updated since the
  * checkpoint (minus an overlap) and puts what the webhooks missed in the inbox. The checkpoint
  * lives in the database and moves only when a whole window went through, so restarts and several
- * instances neither skip nor repeat a window (one instance runs it at a time: a lease). A
- * failure is told to support once, and the next run resumes from the checkpoint.
+ * instances neither skip nor repeat a window (one instance runs it at a time: a lease, renewed
+ * after each page; a run that lost it stops). A run has a deadline shorter than the lease, and
+ * `stop()` aborts the run under way (between pages, in a Retry-After wait, in the call under way)
+ * instead of waiting for it. A failure is told to support once, and the next run resumes from
+ * the checkpoint.
  */
 export class Reconciler {
   private readonly loop: Poller;
   private readonly owner = `reconciler-${randomUUID()}`;
+  /** The run under way in this instance (the loop's or one asked for), and how to abort it. */
+  private current: { done: Promise<unknown>; abort: AbortController } | undefined;
+  private stopped = false;
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.loop = new Poller({
@@ -57,8 +83,11 @@ export class Reconciler {
     this.loop.start();
   }
 
+  /** No more runs; the run under way is aborted (its lease given back) rather than waited for. */
   async stop(): Promise<void> {
-    await this.loop.stop();
+    this.stopped = true;
+    this.current?.abort.abort(new ShuttingDown());
+    await Promise.all([this.loop.stop(), this.current?.done]);
   }
 
   /** One run, unless another instance holds the lease or just ran; returns its report, if it ran. */
@@ -73,14 +102,52 @@ export class Reconciler {
   }
 
   private async run(minIntervalMs: number): Promise<ReconcileReport | undefined> {
+    // One run at a time in this instance too (the lease lets its holder in again): a run asked
+    // for while another is under way follows it.
+    while (this.current) await this.current.done.catch(() => undefined);
+    if (this.stopped) return undefined;
+    const abort = new AbortController();
+    const done = this.attempt(minIntervalMs, abort);
+    this.current = { done, abort };
+    try {
+      return await done;
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  private async attempt(minIntervalMs: number, abort: AbortController): Promise<ReconcileReport | undefined> {
     const { store, api, alerts, log, clock } = this.opts;
-    if (!(await store.reconciliation.acquire(this.owner, LEASE_MS, minIntervalMs))) return undefined;
+    const leaseMs = this.opts.leaseMs ?? LEASE_MS;
+    const deadlineMs = this.opts.runDeadlineMs ?? RUN_DEADLINE_MS;
+    if (!(await store.reconciliation.acquire(this.owner, leaseMs, minIntervalMs))) return undefined;
     const before = await store.reconciliation.state();
     const to = clock();
-    const from = before?.checkpoint != null ? before.checkpoint - OVERLAP_MS : to - this.opts.lookbackHours * HOUR_MS;
-    const window = { createdFrom: Math.min(from, to - CREATED_HORIZON_DAYS * DAY_MS), createdTo: to, updatedFrom: from, updatedTo: to };
+    // A checkpoint ahead of this clock (written by an instance whose clock runs ahead) counts as now.
+    // Until a first run goes through, every run looks back from the first attempt's start.
+    const from =
+      before?.checkpoint != null
+        ? Math.min(before.checkpoint, to) - OVERLAP_MS
+        : Math.min(before?.last_from ?? to - this.opts.lookbackHours * HOUR_MS, to);
+    // No upper bound on updates while reading (see WindowQuery); `to`, taken before, is the checkpoint.
+    const window = { createdFrom: Math.min(from, to - CREATED_HORIZON_DAYS * DAY_MS), createdTo: to, updatedFrom: from };
+    const deadline = setTimeout(() => {
+      const minutes = Math.round(deadlineMs / 60_000);
+      abort.abort(
+        new TransientError(
+          `a conciliação passou do prazo de ${minutes > 0 ? `${minutes} min` : `${deadlineMs} ms`} e foi interrompida; a próxima retoma do último ponto.`,
+          'reconciliation_deadline',
+        ),
+      );
+    }, deadlineMs);
+    deadline.unref();
     try {
+      if (before?.checkpoint == null) await store.reconciliation.anchor(this.owner, from);
       const report = await reconcileWindow(store, api, window, {
+        signal: abort.signal,
+        onPage: async () => {
+          if (!(await store.reconciliation.renew(this.owner, leaseMs))) throw new LeaseLost();
+        },
         onQueued: async (eventId, d) => {
           await alerts.enqueue(
             messages.recoveredByReconciliation({
@@ -96,19 +163,42 @@ export class Reconciler {
         },
       });
       if (report.queued > 0) this.opts.onQueued?.();
-      await store.reconciliation.finish(this.owner, { from, to, found: report.found, recovered: report.queued, checkpoint: to });
+      if (!(await store.reconciliation.finish(this.owner, { from, to, found: report.found, recovered: report.queued, checkpoint: to }))) {
+        log.warn('conciliação com a Kiwify: outra instância assumiu a conciliação; o ponto de parada não foi movido por esta');
+        return report;
+      }
       if (before?.last_error) await alerts.enqueue(messages.reconciliationRestored(), { key: `reconciliation-restored:${to}` });
       const invalid = Object.values(report.invalid).reduce((a, b) => a + b, 0);
-      log.info({ found: report.found, recovered: report.queued, already: report.already, invalid }, 'conciliação com a Kiwify concluída');
+      log.info(
+        { found: report.found, recovered: report.queued, already: report.already, invalid, detailsFailed: report.detailsFailed },
+        'conciliação com a Kiwify concluída',
+      );
       if (invalid > 0) log.warn({ invalid: report.invalid }, 'vendas da API da Kiwify recusadas pelo mesmo filtro dos webhooks');
+      if (report.detailsFailed > 0) {
+        log.warn(
+          { detailsFailed: report.detailsFailed },
+          'detalhes de vendas de assinatura indisponíveis na Kiwify: plano tomado pelo nome do produto',
+        );
+      }
       return report;
     } catch (err) {
+      if (err instanceof LeaseLost) {
+        log.warn('conciliação com a Kiwify interrompida: outra instância assumiu a conciliação e segue do último ponto');
+        return undefined;
+      }
+      if (abort.signal.reason instanceof ShuttingDown) {
+        await store.reconciliation.release(this.owner);
+        log.info('conciliação com a Kiwify interrompida pelo desligamento; a próxima retoma do último ponto');
+        return undefined;
+      }
       const reason = describeError(err);
       await store.reconciliation.finish(this.owner, { from, to, found: 0, recovered: 0, error: reason });
       // Told once per change of state: not every interval while Kiwify stays down.
       if (!before?.last_error) await alerts.enqueue(messages.reconciliationFailing(reason), { key: `reconciliation-failing:${to}` });
       log.warn({ err }, 'conciliação com a Kiwify falhou; a próxima retoma do último ponto');
       return undefined;
+    } finally {
+      clearTimeout(deadline);
     }
   }
 }

@@ -43,6 +43,17 @@ export interface FakeKiwifyApi extends FakeServer<KiwifyApiCall> {
   throttleNext(n: number, retryAfterS?: number): void;
   /** Sale list answers leave out the subscription's plan (as the documented example does). */
   hidePlanInList: boolean;
+  /** Most sales a page holds, whatever `page_size` asks (Kiwify's real cap is not documented). */
+  pageSizeCap: number;
+  /** Sale list answers come without `pagination.count`. */
+  hideCount: boolean;
+  /** Fields a sale's details answer (`GET /v1/sales/:id`) changes, by sale id: details that disagree with the list. */
+  detailChanges: Map<string, Record<string, unknown>>;
+  /**
+   * Called (and awaited) with each list page's number once its content is fixed, before it is
+   * sent: a test can update sales between two pages, as Kiwify's buyers do during a read.
+   */
+  onPage?: (page: number, sales: readonly Record<string, unknown>[]) => void | Promise<void>;
   /** A sale, with sensible defaults; `at` is its update time. */
   addSale(sale: Omit<Partial<ApiSale>, 'product'> & { status: string; product: { name: string; id?: string } }): ApiSale;
 }
@@ -62,7 +73,8 @@ function parseDate(value: unknown, end: boolean): number | undefined {
 /**
  * A loopback fake of Kiwify's public API (https://public-api.kiwify.com): OAuth client
  * credentials with expiring tokens, `x-kiwify-account-id`, `GET /v1/sales` with its required
- * dates, the 90-day window, pages of at most 100, and 429/5xx on demand; `GET /v1/sales/:id`.
+ * dates, the 90-day window, pages of at most 100 (or `pageSizeCap`), and 429/5xx on demand;
+ * `GET /v1/sales/:id`. The list is in the order sales were added (an update does not move a sale).
  */
 export async function startFakeKiwifyApi(options: { port?: number } = {}): Promise<FakeKiwifyApi> {
   const calls: KiwifyApiCall[] = [];
@@ -106,7 +118,7 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     return rest;
   };
 
-  app.get('/v1/sales', authorized, (req, res) => {
+  app.get('/v1/sales', authorized, async (req, res) => {
     const wait = throttled.shift();
     if (wait !== undefined) return res.status(429).set('retry-after', String(wait)).json({ message: 'Too many requests' });
     const q = req.query as Record<string, unknown>;
@@ -114,7 +126,7 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     const end = parseDate(q.end_date, true);
     if (start === undefined || end === undefined) return res.status(400).json({ message: 'start_date and end_date are required' });
     if (end - start > MAX_WINDOW_DAYS * DAY_MS) return res.status(400).json({ message: 'The date range must be at most 90 days' });
-    const size = Math.min(Number(q.page_size ?? 10) || 10, MAX_PAGE_SIZE);
+    const size = Math.min(Number(q.page_size ?? 10) || 10, MAX_PAGE_SIZE, fake.pageSizeCap);
     const page = Math.max(Number(q.page_number ?? 1) || 1, 1);
     const updatedStart = parseDate(q.updated_at_start_date, false);
     const updatedEnd = parseDate(q.updated_at_end_date, true);
@@ -126,16 +138,18 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
       if (updatedEnd !== undefined && updated > updatedEnd) return false;
       return typeof q.status !== 'string' || q.status === s.status;
     });
+    const data = matching.slice((page - 1) * size, page * size).map((s) => structuredClone(shown(s, true)));
+    await fake.onPage?.(page, data);
     res.json({
-      pagination: { count: matching.length, page_number: page, page_size: size },
-      data: matching.slice((page - 1) * size, page * size).map((s) => shown(s, true)),
+      pagination: fake.hideCount ? { page_number: page, page_size: size } : { count: matching.length, page_number: page, page_size: size },
+      data,
     });
   });
 
   app.get('/v1/sales/:id', authorized, (req, res) => {
     const sale = fake.sales.find((s) => s.id === req.params.id);
     if (!sale) return res.status(404).json({ message: 'Sale not found' });
-    res.json(shown(sale, false));
+    res.json({ ...shown(sale, false), ...fake.detailChanges.get(sale.id) });
   });
 
   const { url, close } = await listenFake(app, options.port);
@@ -152,6 +166,9 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     tokenTtlS: 96 * 60 * 60,
     tokensIssued: 0,
     hidePlanInList: false,
+    pageSizeCap: MAX_PAGE_SIZE,
+    hideCount: false,
+    detailChanges: new Map(),
     expireTokens: () => {
       for (const token of tokens.keys()) tokens.set(token, 0);
     },

@@ -52,6 +52,46 @@ export class ReconciliationStore {
     return Number(taken.numUpdatedRows) === 1;
   }
 
+  /**
+   * Extends the lease to `leaseMs` from now, only while `owner` still holds it (a long run calls
+   * it after each page). False when another instance took it: the run must stop.
+   */
+  async renew(owner: string, leaseMs: number): Promise<boolean> {
+    const renewed = await this.db
+      .updateTable('reconciliation')
+      .set({ lease_until: this.clock() + leaseMs })
+      .where('name', '=', NAME)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(renewed.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Until a first run goes through (no checkpoint yet), the first attempt's start is kept as
+   * `last_from`, so the runs after a failure or a crash look back from there and the lookback
+   * does not slide forward. Only the lease holder writes it, and only once.
+   */
+  async anchor(owner: string, from: number): Promise<void> {
+    await this.db
+      .updateTable('reconciliation')
+      .set({ last_from: from })
+      .where('name', '=', NAME)
+      .where('lease_owner', '=', owner)
+      .where('checkpoint', 'is', null)
+      .where('last_from', 'is', null)
+      .execute();
+  }
+
+  /** Gives the lease back without recording a run (a run interrupted by shutdown): the next one may start at once. */
+  async release(owner: string): Promise<void> {
+    await this.db
+      .updateTable('reconciliation')
+      .set({ lease_owner: null, lease_until: null })
+      .where('name', '=', NAME)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
   /** Records the run and gives the lease back (only the holder's record counts). */
   async finish(owner: string, run: RunRecord): Promise<boolean> {
     const done = await this.db

@@ -2,10 +2,10 @@ import type { EadApi } from '../clients/ead.js';
 import type { KiwifyApi } from '../clients/kiwify.js';
 import { cpfDigits } from '../domain/cpf.js';
 import { maskDigits } from '../domain/privacy.js';
-import { apiPlanName, deliveryOfSale, EVENT_OF_STATUS, isSubscriptionSale } from '../kiwify/api-sale.js';
+import { deliveryOfSale, EVENT_OF_STATUS } from '../kiwify/api-sale.js';
 import type { Delivery } from '../kiwify/payload.js';
 import type { Store } from '../store/index.js';
-import { chunks, type WindowQuery } from './reconciliation.js';
+import { chunks, withPlan, type WindowQuery } from './reconciliation.js';
 
 export type Finding =
   /** Kiwify says paid; the student is missing from the EAD or lacks some of the plan's courses. */
@@ -51,14 +51,12 @@ export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, win
   const rows: AuditRow[] = [];
   let checked = 0;
   for (const chunk of chunks(window.createdFrom, window.createdTo)) {
-    for await (let sale of api.listSales(chunk)) {
-      const status = typeof sale.status === 'string' ? sale.status : '';
+    for await (const listed of api.listSales(chunk)) {
+      const status = typeof listed.status === 'string' ? listed.status : '';
       const eventType = EVENT_OF_STATUS[status];
       if (!eventType) continue;
-      if (isSubscriptionSale(sale) && !apiPlanName(sale) && typeof sale.id === 'string') {
-        const detail = await api.sale(sale.id);
-        if (detail && apiPlanName(detail)) sale = { ...sale, ...detail };
-      }
+      // The listed id and status are kept; details that cannot be had leave the product's name as the plan.
+      const { sale } = await withPlan(api, listed);
       checked += 1;
       const parsed = deliveryOfSale(sale);
       if (!parsed?.ok) continue;

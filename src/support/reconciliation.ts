@@ -1,4 +1,4 @@
-import type { KiwifyApi, SalesQuery } from '../clients/kiwify.js';
+import type { KiwifyApi } from '../clients/kiwify.js';
 import { apiPlanName, deliveryOfSale, isSubscriptionSale } from '../kiwify/api-sale.js';
 import type { Delivery } from '../kiwify/payload.js';
 import type { Store } from '../store/index.js';
@@ -11,9 +11,13 @@ export interface WindowQuery {
   /** Sales created in [createdFrom, createdTo] (ms), asked in chunks of at most 89 days. */
   createdFrom: number;
   createdTo: number;
-  /** And updated in [updatedFrom, updatedTo] (ms), when given. */
+  /**
+   * And updated since `updatedFrom` (ms), when given. There is no upper bound on purpose: a sale
+   * updated while the pages are read stays in the result set (a bound would drop it and shift
+   * every later sale one place earlier, so the first sale of the next page would never be seen);
+   * the set can only grow, and what is read twice is absorbed by the dedupe key.
+   */
   updatedFrom?: number;
-  updatedTo?: number;
 }
 
 export interface ReconcileReport {
@@ -29,6 +33,8 @@ export interface ReconcileReport {
   invalid: Record<string, number>;
   /** Ids of the events queued. */
   queuedIds: number[];
+  /** Subscription sales whose details call failed: taken as listed (the product's name stands in for the plan). */
+  detailsFailed: number;
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -48,19 +54,36 @@ export function chunks(from: number, to: number): Array<{ startDate: string; end
 
 /**
  * A subscription's sale may come without its plan in the list (the documented example has none):
- * the sale's full details are asked for once; with no plan there either, the product's name
- * stands in (the plan map is matched by it).
+ * the sale's full details are asked for once; with no plan there either — or when that call
+ * fails (5xx, timeout) — the sale is taken as listed and the product's name stands in (the plan
+ * map is matched by it): one sale Kiwify will not detail does not stop the run. The listed id and
+ * status always win: they chose the event and its dedupe key.
  */
-async function withPlan(api: KiwifyApi, sale: Record<string, unknown>): Promise<Record<string, unknown>> {
-  if (!isSubscriptionSale(sale) || apiPlanName(sale) || typeof sale.id !== 'string') return sale;
-  const detail = await api.sale(sale.id);
-  return detail && apiPlanName(detail) ? { ...sale, ...detail } : sale;
+export async function withPlan(
+  api: KiwifyApi,
+  sale: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<{ sale: Record<string, unknown>; detailFailed: boolean }> {
+  if (!isSubscriptionSale(sale) || apiPlanName(sale) || typeof sale.id !== 'string') return { sale, detailFailed: false };
+  let detail: Record<string, unknown> | undefined;
+  try {
+    detail = await api.sale(sale.id, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return { sale, detailFailed: true };
+  }
+  if (!detail || !apiPlanName(detail)) return { sale, detailFailed: false };
+  return { sale: { ...sale, ...detail, id: sale.id, status: sale.status }, detailFailed: false };
 }
 
 export interface ReconcileOptions {
   dryRun?: boolean;
   /** Told of each event queued (the job alerts support, the CLI prints). */
   onQueued?: (eventId: number, delivery: Delivery) => Promise<void>;
+  /** Ends the run at once with its reason (shutdown, deadline): checked between pages and during waits. */
+  signal?: AbortSignal;
+  /** Called after each page (the job renews its lease; throwing stops the run). */
+  onPage?: () => Promise<void>;
 }
 
 /**
@@ -70,13 +93,19 @@ export interface ReconcileOptions {
  * webhook: each sale becomes the body Kiwify would have posted and goes through the same parser.
  */
 export async function reconcileWindow(store: Store, api: KiwifyApi, window: WindowQuery, options: ReconcileOptions = {}) {
-  const report: ReconcileReport = { found: 0, already: 0, queued: 0, ignoredByStatus: {}, invalid: {}, queuedIds: [] };
-  const updated: Pick<SalesQuery, 'updatedFrom' | 'updatedTo'> = {
-    updatedFrom: window.updatedFrom === undefined ? undefined : new Date(window.updatedFrom).toISOString(),
-    updatedTo: window.updatedTo === undefined ? undefined : new Date(window.updatedTo).toISOString(),
+  const report: ReconcileReport = {
+    found: 0,
+    already: 0,
+    queued: 0,
+    ignoredByStatus: {},
+    invalid: {},
+    queuedIds: [],
+    detailsFailed: 0,
   };
+  const { signal, onPage } = options;
+  const updatedFrom = window.updatedFrom === undefined ? undefined : new Date(window.updatedFrom).toISOString();
   for (const chunk of chunks(window.createdFrom, window.createdTo)) {
-    for await (const listed of api.listSales({ ...chunk, ...updated })) {
+    for await (const listed of api.listSales({ ...chunk, updatedFrom }, { signal, onPage })) {
       report.found += 1;
       const first = deliveryOfSale(listed);
       if (!first) {
@@ -88,7 +117,9 @@ export async function reconcileWindow(store: Store, api: KiwifyApi, window: Wind
         report.already += 1;
         continue;
       }
-      const parsed = deliveryOfSale(await withPlan(api, listed)) ?? first;
+      const full = await withPlan(api, listed, signal);
+      if (full.detailFailed) report.detailsFailed += 1;
+      const parsed = deliveryOfSale(full.sale) ?? first;
       if (!parsed.ok) {
         report.invalid[parsed.message] = (report.invalid[parsed.message] ?? 0) + 1;
         continue;

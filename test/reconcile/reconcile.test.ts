@@ -178,7 +178,245 @@ describe.each(STORE_TARGETS)('reconciliation ($name)', (target) => {
   });
 });
 
+describe.each(STORE_TARGETS)('reconciliation under stress ($name)', (target) => {
+  let now = Date.now();
+  const clock = () => now;
+  const LEASE_MS = 10 * 60 * 1000;
+  async function setup() {
+    now = Date.now();
+    const fake = await startFakeKiwifyApi();
+    const store = await openStore(await target.fresh(), clock);
+    cleanup.push(
+      () => fake.close(),
+      () => store.close(),
+    );
+    return { fake, store };
+  }
+  const reconcilerOf = (
+    store: Store,
+    fake: FakeKiwifyApi,
+    alerts: string[] = [],
+    options: Partial<ConstructorParameters<typeof Reconciler>[0]> = {},
+  ) =>
+    new Reconciler({
+      store,
+      api: clientFor(fake, clock),
+      alerts: alertsInto(alerts),
+      log: createLogger('silent'),
+      clock,
+      intervalMs: 60_000,
+      lookbackHours: 72,
+      ...options,
+    });
+  /** A client that really waits out a Retry-After (the others' waits return at once). */
+  const waitingClient = (fake: FakeKiwifyApi) =>
+    new KiwifyApiClient({
+      baseUrl: fake.url,
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      accountId: fake.accountId,
+      timeoutMs: 2_000,
+      clock,
+    });
+  /** `n` paid sales of distinct buyers, created an hour ago. */
+  const addPaidSales = (fake: FakeKiwifyApi, n: number) => {
+    for (let i = 0; i < n; i += 1) {
+      fake.addSale({
+        id: `sale-${i}`,
+        status: 'paid',
+        product: { name: 'Excel PRO' },
+        created_at: new Date(Date.now() - HOUR_MS).toISOString(),
+        customer: { name: `Cliente ${i}`, email: `c${i}@example.com`, cpf: cpfFor(2000 + i) },
+      });
+    }
+  };
+  const listCalls = (fake: FakeKiwifyApi) => fake.calls.filter((c) => c.path === '/v1/sales');
+
+  it('a sale updated while the pages are read does not push the next page’s first sale out of sight', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    addPaidSales(fake, 150);
+    now = Date.now() + 1_000;
+    let bumped = false;
+    fake.onPage = (page, sales) => {
+      // Page 1 was read; its first sale is updated (after the run's `to`) before page 2 is asked for.
+      if (page === 1 && sales.length > 0 && !bumped) {
+        bumped = true;
+        fake.sales[0].updated_at = new Date(now + 60_000).toISOString();
+      }
+    };
+    const report = await reconcilerOf(store, fake).runOnce();
+    expect(bumped).toBe(true);
+    expect(report).toMatchObject({ queued: 150 });
+    for (const i of [0, 99, 100, 101, 149]) expect(await store.events.byDedupeKey(`order_approved:sale-${i}`)).toBeDefined();
+    expect(listCalls(fake).every((c) => c.query.updated_at_end_date === undefined)).toBe(true);
+    expect((await store.reconciliation.state())!.checkpoint).toBe(now); // `to`, taken before the read
+  });
+
+  it('a subscription sale whose details keep failing is taken as listed; details never change the listed id or status', async ({
+    skip,
+  }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    fake.hidePlanInList = true;
+    const subscription = (id: string, plan: string, i: number) =>
+      fake.addSale({
+        id,
+        type: 'subscription',
+        status: 'paid',
+        product: { name: 'Excel PRO' },
+        created_at: new Date(Date.now() - HOUR_MS).toISOString(),
+        customer: { name: `Assinante ${i}`, email: `a${i}@example.com`, cpf: cpfFor(3000 + i) },
+        subscription: { id: `sub-${id}`, plan: { name: plan } },
+      });
+    subscription('sale-down', 'Plano Anual', 1);
+    subscription('sale-odd', 'Plano Mensal', 2);
+    // 500 on every attempt the client makes (the first and its three retries).
+    fake.faults.failNext('http_500', 4, (req) => req.path === '/v1/sales/sale-down');
+    fake.detailChanges.set('sale-odd', { id: 'outro-id', status: 'refunded' });
+    now = Date.now() + 1_000;
+    const report = await reconcilerOf(store, fake).runOnce();
+    expect(report).toMatchObject({ found: 2, queued: 2, detailsFailed: 1 });
+    const down = await store.events.get((await store.events.byDedupeKey('order_approved:sale-down'))!.id);
+    expect(down?.plan_name).toBe('Excel PRO'); // the product's name stands in for the plan
+    const odd = await store.events.get((await store.events.byDedupeKey('order_approved:sale-odd'))!.id);
+    expect(odd?.plan_name).toBe('Plano Mensal'); // the plan comes from the details…
+    expect(await store.events.byDedupeKey('order_refunded:outro-id')).toBeUndefined(); // …the id and status do not
+    expect(await store.reconciliation.state()).toMatchObject({ checkpoint: now, last_error: null });
+  });
+
+  it('the lease is renewed after each page: a run longer than the lease keeps it', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    fake.pageSizeCap = 10;
+    addPaidSales(fake, 25);
+    now = Date.now() + 1_000;
+    let stolen: boolean | undefined;
+    fake.onPage = async (page, sales) => {
+      if (sales.length === 0) return;
+      if (page === 1) now += 9 * 60 * 1000; // page 1 is slow: 9 of the 10 minutes
+      if (page === 2) {
+        now += 2 * 60 * 1000; // 11 minutes since the run took the lease
+        stolen = await store.reconciliation.acquire('outra-instancia', LEASE_MS, 0);
+      }
+    };
+    const report = await reconcilerOf(store, fake).runOnce();
+    expect(stolen).toBe(false);
+    expect(report).toMatchObject({ queued: 25 });
+    expect(await store.reconciliation.state()).toMatchObject({ checkpoint: expect.any(Number), lease_owner: null });
+  });
+
+  it('a run whose lease another instance took stops at the next page and moves nothing', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    fake.pageSizeCap = 10;
+    addPaidSales(fake, 25);
+    now = Date.now() + 1_000;
+    let stolen: boolean | undefined;
+    fake.onPage = async (page, sales) => {
+      if (page === 2 && sales.length > 0) {
+        now += LEASE_MS + 60_000; // the lease renewed after page 1 runs out
+        stolen = await store.reconciliation.acquire('outra-instancia', LEASE_MS, 0);
+      }
+    };
+    const alerts: string[] = [];
+    expect(await reconcilerOf(store, fake, alerts).runOnce()).toBeUndefined();
+    expect(stolen).toBe(true);
+    expect(listCalls(fake).some((c) => c.query.page_number === '3')).toBe(false);
+    expect(await store.reconciliation.state()).toMatchObject({ checkpoint: null, lease_owner: 'outra-instancia', last_error: null });
+    expect(alerts.filter((a) => a.includes('falhando'))).toHaveLength(0);
+  });
+
+  it('a run past its deadline is aborted, even in a Retry-After wait: one alert, the lease given back', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    addPaidSales(fake, 1);
+    fake.throttleNext(1, 60); // a minute, within what the client waits in place
+    const alerts: string[] = [];
+    const reconciler = reconcilerOf(store, fake, alerts, { api: waitingClient(fake), runDeadlineMs: 300 });
+    expect(await reconciler.runOnce()).toBeUndefined();
+    expect(fake.calls.some((c) => c.status === 429)).toBe(true);
+    const state = await store.reconciliation.state();
+    expect(state).toMatchObject({ checkpoint: null, lease_owner: null });
+    expect(state!.last_error).toContain('prazo');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('prazo');
+  });
+
+  it('stop() aborts the run under way (a Retry-After wait) instead of waiting for it, and gives the lease back', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    addPaidSales(fake, 1);
+    fake.throttleNext(1, 60);
+    const alerts: string[] = [];
+    const reconciler = reconcilerOf(store, fake, alerts, { api: waitingClient(fake) });
+    reconciler.start();
+    await waitFor(() => fake.calls.some((c) => c.status === 429), 10_000, 'the 429');
+    const started = Date.now();
+    await reconciler.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await store.reconciliation.state()).toMatchObject({ checkpoint: null, lease_owner: null, last_error: null });
+    expect(alerts).toHaveLength(0); // a shutdown is no failure
+    expect(await reconciler.runNow()).toBeUndefined(); // stopped: no more runs
+    expect(await reconcilerOf(store, fake).runNow()).toMatchObject({ queued: 1 }); // another instance goes on at once
+  });
+
+  it('a checkpoint in the future (a clock running ahead) is taken as now: nothing is skipped', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    expect(await store.reconciliation.acquire('adiantada', LEASE_MS, 0)).toBe(true);
+    await store.reconciliation.finish('adiantada', { from: now, to: now, found: 0, recovered: 0, checkpoint: now + HOUR_MS });
+    addPaidSales(fake, 1);
+    fake.sales[0].updated_at = new Date().toISOString(); // after the real checkpoint, long before the future one
+    now = Date.now() + 60_000;
+    const report = await reconcilerOf(store, fake).runOnce();
+    expect(report).toMatchObject({ queued: 1 });
+    expect(listCalls(fake).every((c) => c.query.updated_at_start_date === new Date(now - 10 * 60 * 1000).toISOString())).toBe(true);
+    expect((await store.reconciliation.state())!.checkpoint).toBe(now);
+  });
+
+  it('until a first run goes through, every run looks back from the first attempt', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    const first = now;
+    // Updated 71.5 h before the first attempt: inside its 72 h lookback, outside one taken 5 h later.
+    addPaidSales(fake, 1);
+    fake.sales[0].updated_at = new Date(first - 71.5 * HOUR_MS).toISOString();
+    fake.sales[0].created_at = new Date(first - 72 * HOUR_MS).toISOString();
+    const broken = { api: clientFor(fake, clock, [], 'segredo-errado') };
+    expect(await reconcilerOf(store, fake, [], broken).runOnce()).toBeUndefined();
+    now = first + 2 * HOUR_MS;
+    expect(await reconcilerOf(store, fake, [], broken).runOnce()).toBeUndefined();
+    now = first + 5 * HOUR_MS;
+    expect(await reconcilerOf(store, fake).runOnce()).toMatchObject({ queued: 1 });
+    expect(listCalls(fake).every((c) => c.query.updated_at_start_date === new Date(first - 72 * HOUR_MS).toISOString())).toBe(true);
+  });
+});
+
 describe('Kiwify API client', () => {
+  it('pages until the count is reached or a page comes back empty, even when Kiwify serves fewer than 100 a page', async () => {
+    const fake = await startFakeKiwifyApi();
+    cleanup.push(() => fake.close());
+    fake.pageSizeCap = 10;
+    for (let i = 0; i < 25; i += 1) fake.addSale({ status: 'paid', product: { name: 'Excel PRO' } });
+    const client = clientFor(fake);
+    const query = {
+      startDate: new Date(Date.now() - 24 * HOUR_MS).toISOString().slice(0, 10),
+      endDate: new Date().toISOString().slice(0, 10),
+    };
+    const read = async () => {
+      const ids: string[] = [];
+      for await (const sale of client.listSales(query)) ids.push(String(sale.id));
+      return ids;
+    };
+    expect(new Set(await read()).size).toBe(25);
+    expect(fake.calls.filter((c) => c.path === '/v1/sales').map((c) => c.query.page_number)).toEqual(['1', '2', '3']);
+    fake.calls.length = 0;
+    fake.hideCount = true;
+    expect(new Set(await read()).size).toBe(25);
+    expect(fake.calls.filter((c) => c.path === '/v1/sales').map((c) => c.query.page_number)).toEqual(['1', '2', '3', '4']); // 4: empty
+  });
+
   it('pages through 250 sales in 120 days in windows of at most 90 days; a token expiring mid-run is renewed once; 429 waits Retry-After', async () => {
     const fake = await startFakeKiwifyApi();
     cleanup.push(() => fake.close());

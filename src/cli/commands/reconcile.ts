@@ -41,6 +41,7 @@ async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: num
   out(line(dryRun ? 'Seriam enfileiradas (o webhook não chegou)' : 'Enfileiradas (o webhook não chegou)', report.queued));
   for (const [status, n] of Object.entries(report.ignoredByStatus)) out(line(`Ignoradas: status ${status}`, n));
   for (const [reason, n] of Object.entries(report.invalid)) out(line(`Recusadas: ${reason}`, n));
+  if (report.detailsFailed > 0) out(line('Sem detalhes da assinatura (plano = produto)', report.detailsFailed));
   if (report.queuedIds.length > 0)
     out(`Eventos: ${report.queuedIds.map((id) => `#${id}`).join(', ')} (o servidor os processa na próxima verificação).`);
   return 0;

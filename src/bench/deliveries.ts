@@ -15,16 +15,17 @@ export const SCENARIO_LABEL: Record<Scenario, string> = {
 export const WEBHOOK_TOKEN = 'bench-token';
 
 const TEMPLATE_CPF = '52998224725';
-const template = JSON.stringify(
-  buildDelivery('order_approved', {
-    plan: 'Excel PRO',
-    cpf: TEMPLATE_CPF,
-    orderId: '__ORDER__',
-    name: 'Comprador Bench',
-    email: '__EMAIL__',
-    phone: '+5511988887777',
-  }),
-);
+const sample = buildDelivery('order_approved', {
+  plan: 'Excel PRO',
+  cpf: TEMPLATE_CPF,
+  orderId: '__ORDER__',
+  name: 'Comprador Bench',
+  email: '__EMAIL__',
+  phone: '+5511988887777',
+});
+// Each delivery is the first charge of its own subscription: a buyer's long history is many
+// purchases, not thousands of renewals of one subscription (which has one charge a month).
+const template = JSON.stringify(sample).replaceAll(String(sample.subscription_id), '__SUBSCRIPTION__');
 let sequence = 0;
 
 export type NextDelivery = () => { path: string; body: string };
@@ -36,7 +37,9 @@ export type NextDelivery = () => { path: string; body: string };
 export function deliveriesFor(scenario: Scenario): NextDelivery {
   return () => {
     sequence += 1;
-    let body = template.replace('__ORDER__', `bench-${process.pid}-${sequence}`);
+    let body = template
+      .replace('__ORDER__', `bench-${process.pid}-${sequence}`)
+      .replaceAll('__SUBSCRIPTION__', `sub-${process.pid}-${sequence}`);
     if (scenario === 'oneBuyer') {
       body = body.replace('__EMAIL__', 'comprador@example.com');
     } else {

@@ -56,6 +56,8 @@ export class Worker {
   private stopping = false;
   private started = false;
   private readonly intakeFirst: IntakeFirst;
+  /** The pending look-again while claims yield to intake. */
+  private intakeRecheck: NodeJS.Timeout | undefined;
   private readonly metrics: MetricsRecorder;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -97,7 +99,12 @@ export class Worker {
   /** Holds a claim back while deliveries are being received (then looks again shortly). */
   private yieldToIntake(): boolean {
     if (!this.intakeFirst.holdBack()) return false;
-    setTimeout(() => this.wake(), INTAKE_RECHECK_MS).unref();
+    // One look-again at a time: every delivery wakes the worker, and a timer per wake piled up
+    // thousands (the event loop then spent its time on timers, and acks waited).
+    this.intakeRecheck ??= setTimeout(() => {
+      this.intakeRecheck = undefined;
+      this.wake();
+    }, INTAKE_RECHECK_MS).unref();
     return true;
   }
 
@@ -268,6 +275,7 @@ export class Worker {
    */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.intakeRecheck);
     await this.claims.stop(); // a claim under way: its events are launched or given back first
     const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
     let timedOut = false;

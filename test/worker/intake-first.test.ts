@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { AlertOutbox } from '../../src/alerts/outbox.js';
 import { IntakeActivity } from '../../src/http/intake.js';
+import { createLogger } from '../../src/log.js';
+import type { Store } from '../../src/store/index.js';
 import { IntakeFirst } from '../../src/worker/intake-first.js';
+import { Worker } from '../../src/worker/worker.js';
 
 describe('intake first', () => {
   it('holds claims back while signed deliveries arrive, never longer than the limit in a row', () => {
@@ -28,5 +32,52 @@ describe('intake first', () => {
     }
     expect(held.filter((h) => !h)).toHaveLength(2); // at 1200 and 2250 ms
     expect(held.indexOf(false)).toBe(20);
+  });
+});
+
+describe('a worker yielding to intake', () => {
+  it('keeps one look-again timer however many deliveries wake it', async () => {
+    vi.useFakeTimers();
+    try {
+      let claims = 0;
+      const store = {
+        queue: {
+          recoverAfterRestart: () => Promise.resolve(0),
+          otherLeaseOwners: () => Promise.resolve([]),
+          expireLeases: () => Promise.resolve(0),
+          extendLeases: () => Promise.resolve(),
+          claimDue: () => {
+            claims += 1;
+            return Promise.resolve([]);
+          },
+        },
+      } as unknown as Store;
+      const worker = new Worker({
+        store,
+        handlers: {},
+        alerts: {} as AlertOutbox,
+        log: createLogger('silent'),
+        concurrency: 4,
+        maxAttempts: 3,
+        retryBaseMs: 1_000,
+        leaseMs: 15_000,
+        pollMs: 60_000,
+        intakeBusy: () => true, // deliveries keep arriving
+        clock: () => Date.now(),
+      });
+      await worker.start();
+      const before = vi.getTimerCount();
+      for (let i = 0; i < 1_000; i += 1) {
+        worker.wake(); // one per delivery stored
+        await vi.advanceTimersByTimeAsync(0);
+      }
+      expect(vi.getTimerCount() - before).toBeLessThanOrEqual(2);
+      expect(claims).toBe(0); // held back: under a second of deliveries
+      await vi.advanceTimersByTimeAsync(1_100);
+      expect(claims).toBeGreaterThan(0); // never longer than MAX_INTAKE_DEFERRAL_MS
+      await worker.stop(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -111,18 +111,23 @@ describe('reconciliation with the server', () => {
   });
 });
 
+/** A new store on `target` (read through `clock`) and a fake Kiwify API, both closed after the test. */
+async function freshStoreAndFake(target: (typeof STORE_TARGETS)[number], clock: () => number) {
+  const fake = await startFakeKiwifyApi();
+  const store = await openStore(await target.fresh(), clock);
+  cleanup.push(
+    () => fake.close(),
+    () => store.close(),
+  );
+  return { fake, store };
+}
+
 describe.each(STORE_TARGETS)('reconciliation ($name)', (target) => {
   let now = Date.now();
   const clock = () => now;
   async function setup() {
     now = Date.now();
-    const fake = await startFakeKiwifyApi();
-    const store = await openStore(await target.fresh(), clock);
-    cleanup.push(
-      () => fake.close(),
-      () => store.close(),
-    );
-    return { fake, store };
+    return freshStoreAndFake(target, clock);
   }
   const reconcilerOf = (store: Store, fake: FakeKiwifyApi, alerts: string[] = [], secret = fake.clientSecret) =>
     new Reconciler({
@@ -184,13 +189,7 @@ describe.each(STORE_TARGETS)('reconciliation under stress ($name)', (target) => 
   const LEASE_MS = 10 * 60 * 1000;
   async function setup() {
     now = Date.now();
-    const fake = await startFakeKiwifyApi();
-    const store = await openStore(await target.fresh(), clock);
-    cleanup.push(
-      () => fake.close(),
-      () => store.close(),
-    );
-    return { fake, store };
+    return freshStoreAndFake(target, clock);
   }
   const reconcilerOf = (
     store: Store,

@@ -1,10 +1,11 @@
 /**
- * Intake first: while Kiwify is delivering, new claims are held back — never longer than
- * `maxMs` in a row, so a steady stream of deliveries cannot hold sales back. An ack has
- * Kiwify's ~5 s deadline; a sale's processing can start a moment later.
+ * Intake first: when Kiwify starts delivering, new claims are held back for up to `maxMs`, so a
+ * burst of deliveries is acknowledged before the worker competes for the CPU and the database.
+ * Past that, claims go ahead for as long as deliveries keep coming (a steady stream must never
+ * throttle the sales), and the next burst after a quiet moment starts a new wait.
  */
 export class IntakeFirst {
-  /** Since when claims have been held back (undefined: they are not). */
+  /** Since when deliveries have been arriving without a pause (undefined: intake is quiet). */
   private since: number | undefined;
 
   constructor(
@@ -21,8 +22,6 @@ export class IntakeFirst {
     }
     const now = this.clock();
     this.since ??= now;
-    if (now - this.since < this.maxMs) return true;
-    this.since = undefined; // this claim goes ahead; the next burst starts a new wait
-    return false;
+    return now - this.since < this.maxMs;
   }
 }

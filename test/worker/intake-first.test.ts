@@ -24,14 +24,20 @@ describe('intake first', () => {
     now = 150; // quiet for 100 ms: claims go ahead
     expect(rule.holdBack()).toBe(false);
 
-    // A steady stream: held back 1 s, then one claim goes ahead, then held back again.
+    // A steady stream: held back its first second, then claims go ahead for as long as it lasts
+    // (a stream must never throttle the sales to a claim a second).
     const held: boolean[] = [];
-    for (now = 200; now <= 2_400; now += 50) {
+    for (now = 200; now <= 10_000; now += 50) {
       intake.delivered();
       held.push(rule.holdBack());
     }
-    expect(held.filter((h) => !h)).toHaveLength(2); // at 1200 and 2250 ms
-    expect(held.indexOf(false)).toBe(20);
+    expect(held.indexOf(false)).toBe(20); // at 1200 ms
+    expect(held.slice(20).every((h) => !h)).toBe(true);
+    // A quiet moment, then a new burst: a new wait.
+    now += 200;
+    expect(rule.holdBack()).toBe(false);
+    intake.delivered();
+    expect(rule.holdBack()).toBe(true);
   });
 });
 

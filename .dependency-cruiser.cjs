@@ -1,6 +1,6 @@
 /**
  * The layers of src/, enforced (`npm run lint`). From the bottom: timing, domain → kiwify, store,
- * clients, log → metrics → alerts, worker → flows → jobs, support → http → app, wiring, runtime → server.
+ * clients, log → metrics → alerts, worker → flows → jobs, support → discord, http → app, wiring, runtime → server.
  * Beside them, never imported by the server: sandbox (loopback fakes), demo, bench, cli.
  * Type-only imports count: a type is a dependency too.
  */
@@ -65,6 +65,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/worker/' },
       to: { path: '^src/(flows|http|support|jobs|clients|config\\.ts|wiring\\.ts|runtime\\.ts)' },
+    },
+    {
+      name: 'alerts-only-deliver',
+      comment: 'The alert outbox and its channels know the store and the clients, never the use cases or the consoles above them.',
+      severity: 'error',
+      from: { path: '^src/alerts/' },
+      to: { path: '^src/(http|support|discord|flows|worker|jobs|config\\.ts|wiring\\.ts|runtime\\.ts)' },
+    },
+    {
+      name: 'discord-is-a-console',
+      comment: 'The Discord console sits beside the HTTP layer: it uses the support use cases and the store, never the flows, the worker or an upstream client beyond its own interface.',
+      severity: 'error',
+      from: { path: '^src/discord/' },
+      to: { path: '^src/(http|flows|worker|jobs|config\\.ts|wiring\\.ts|runtime\\.ts|app\\.ts)' },
     },
     {
       name: 'routes-never-call-clients',

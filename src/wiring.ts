@@ -2,7 +2,7 @@ import { CallMeBotClient } from './clients/callmebot.js';
 import { ChatProClient } from './clients/chatpro.js';
 import { DiscordClient } from './clients/discord.js';
 import { DiscordApi } from './clients/discord-api.js';
-import { discordBotChannel } from './alerts/discord-bot.js';
+import { discordBotChannel } from './discord/bot-channel.js';
 import type { DiscordConsoleSettings } from './app.js';
 import { EadClient } from './clients/ead.js';
 import type { UpstreamObserver } from './clients/http.js';

@@ -83,7 +83,8 @@ export class AlertDispatcher {
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');
       } catch (err) {
         const permanent = !isTransient(err);
-        const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
+        // An upstream's hint is believed up to the channel's longest backoff: never parks alerts for good.
+        const hinted = Math.min(err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0, MAX_CHANNEL_BACKOFF_MS);
         const attempts = Math.max(...due.map((a) => a.attempts));
         const backoff = backoffMs(attempts + 1, this.opts.retryBaseMs ?? 30_000, Math.random, MAX_CHANNEL_BACKOFF_MS);
         const retryAt = this.opts.clock() + Math.max(hinted, backoff, this.opts.intervalMs);

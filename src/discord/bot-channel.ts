@@ -1,7 +1,7 @@
 import type { DiscordApi } from '../clients/discord-api.js';
-import { alertMessage, type AlertItem } from '../discord/alert-message.js';
+import { alertMessage, type AlertItem } from './alert-message.js';
 import type { Store } from '../store/index.js';
-import type { AlertChannel, OutgoingAlert } from './channels.js';
+import type { AlertChannel, OutgoingAlert } from '../alerts/channels.js';
 
 export interface DiscordBotChannelOptions {
   api: Pick<DiscordApi, 'postMessage'>;

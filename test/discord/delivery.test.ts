@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { discordBotChannel } from '../../src/alerts/discord-bot.js';
+import { discordBotChannel } from '../../src/discord/bot-channel.js';
 import { AlertDispatcher } from '../../src/alerts/dispatcher.js';
 import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { createApp } from '../../src/app.js';

@@ -8,7 +8,7 @@ import type {
   RESTPutAPIApplicationGuildCommandsJSONBody,
 } from 'discord-api-types/v10';
 import { PermanentError } from '../domain/errors.js';
-import { bodyText, createHttp, parseJson, send, shorten, statusError, type UpstreamObserver } from './http.js';
+import { bodyText, createHttp, parseJson, retryAfterOf, send, shorten, statusError, type UpstreamObserver } from './http.js';
 
 export interface DiscordApiOptions {
   /** DISCORD_API_URL (https://discord.com/api/v10). */
@@ -106,19 +106,11 @@ export class DiscordApi {
   }
 }
 
-/** Longest `retry_after` believed (Discord's longest, a Cloudflare ban, is one hour). */
-export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
-
 /** A refused call: 429 waits `retry_after` (seconds, a float) or `Retry-After`; 401/403 name the token. */
 function refusal(response: AxiosResponse<string>): Error {
   const status = response.status;
   const body = parseJson(response) as { retry_after?: unknown; message?: unknown } | undefined;
-  let retryAfterMs: number | undefined;
-  if (status === 429) {
-    const seconds = Number(body?.retry_after ?? response.headers['retry-after']);
-    // Capped: an answer asking for days (or a typo's 1e12) must not park the alerts for good.
-    if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = Math.min(Math.ceil(seconds * 1000), MAX_RETRY_AFTER_MS);
-  }
+  const retryAfterMs = status === 429 ? retryAfterOf(response, Date.now()) : undefined;
   const detail = shorten(typeof body?.message === 'string' ? body.message : bodyText(response), 120);
   const message = `Discord respondeu HTTP ${status}${detail ? `: ${detail}` : ''}`;
   if (status === 401) return new PermanentError(`${message}. Confira DISCORD_BOT_TOKEN.`, 'http_401');

@@ -1,4 +1,4 @@
-import { parseJson, createHttp, send, statusError, bodyText, shorten, type UpstreamObserver } from './http.js';
+import { createHttp, send, statusError, bodyText, shorten, retryAfterOf, type UpstreamObserver } from './http.js';
 
 /** Discord webhook: JSON `{content}` (≤ 2000 chars), 204 on success, 429 with `retry_after` seconds. */
 export class DiscordClient {
@@ -21,12 +21,7 @@ export class DiscordClient {
       { observer: this.observer, system: 'discord', operation: 'send_message' },
     );
     if (response.status >= 200 && response.status < 300) return;
-    let retryAfterMs: number | undefined;
-    if (response.status === 429) {
-      const body = parseJson(response) as { retry_after?: unknown } | undefined;
-      const seconds = Number(body?.retry_after ?? response.headers['retry-after']);
-      if (Number.isFinite(seconds) && seconds >= 0) retryAfterMs = Math.ceil(seconds * 1000);
-    }
+    const retryAfterMs = response.status === 429 ? retryAfterOf(response, Date.now()) : undefined;
     const detail = shorten(bodyText(response), 120);
     throw statusError(`Discord respondeu HTTP ${response.status}${detail ? `: ${detail}` : ''}`, response.status, { retryAfterMs });
   }

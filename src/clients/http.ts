@@ -167,3 +167,22 @@ export function shorten(text: string, max = 200): string {
   flat = flat.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+/** Longest wait an upstream's "retry after" is believed for (Discord's longest, a Cloudflare ban, is an hour). */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * How long a throttled upstream asks us to wait, in ms: Discord's `retry_after` (seconds, a
+ * float, in the JSON body) or the `Retry-After` header (seconds, or an HTTP date), capped at
+ * MAX_RETRY_AFTER_MS — an answer asking for days (or a typo's 1e12) must not park work for good.
+ * Undefined when the answer says nothing usable.
+ */
+export function retryAfterOf(response: AxiosResponse<unknown>, now: number): number | undefined {
+  const body = parseJson(response) as { retry_after?: unknown } | undefined;
+  const header = response.headers['retry-after'] as string | undefined;
+  const seconds = Number(body?.retry_after ?? header);
+  let ms: number | undefined;
+  if (Number.isFinite(seconds) && seconds >= 0) ms = Math.ceil(seconds * 1000);
+  else if (header && !Number.isNaN(Date.parse(header))) ms = Math.max(0, Date.parse(header) - now);
+  return ms === undefined ? undefined : Math.min(ms, MAX_RETRY_AFTER_MS);
+}

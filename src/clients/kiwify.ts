@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import type { Clock } from '../timing/clock.js';
-import { createHttp, parseJson, send, shorten, statusError, type UpstreamObserver } from './http.js';
+import { createHttp, parseJson, retryAfterOf, send, shorten, statusError, type UpstreamObserver } from './http.js';
 
 export interface KiwifyApiConfig {
   baseUrl: string;
@@ -65,13 +65,8 @@ const credentialsError = (detail: string) =>
     'kiwify_unauthorized',
   );
 
-function retryAfterMs(response: AxiosResponse<unknown>): number {
-  const header = response.headers['retry-after'] as string | undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = header ? Date.parse(header) : Number.NaN;
-  return Number.isNaN(date) ? 5_000 : Math.max(0, date - Date.now());
-}
+/** Kiwify's `Retry-After`, or 5 s when it gives none. */
+const retryAfterMs = (response: AxiosResponse<unknown>, now: number) => retryAfterOf(response, now) ?? 5_000;
 
 /** `pagination.count` when the answer has one (a number, or a numeric string). */
 function countOf(value: unknown): number | undefined {
@@ -266,7 +261,7 @@ export class KiwifyApiClient implements KiwifyApi {
       }
       if (response.status === 404 && missingOk) return undefined;
       if ((response.status === 429 || response.status >= 500) && attempt < MAX_THROTTLED) {
-        const wait = response.status === 429 ? retryAfterMs(response) : 1_000 * 2 ** attempt;
+        const wait = response.status === 429 ? retryAfterMs(response, this.config.clock()) : 1_000 * 2 ** attempt;
         if (wait <= MAX_WAIT_MS) {
           await this.wait(wait, signal);
           continue;
@@ -274,7 +269,7 @@ export class KiwifyApiClient implements KiwifyApi {
       }
       const json = parseJson(response);
       if (response.status >= 300 || json === undefined) {
-        const retryAfter = response.status === 429 ? retryAfterMs(response) : undefined;
+        const retryAfter = response.status === 429 ? retryAfterMs(response, this.config.clock()) : undefined;
         throw statusError(`Kiwify recusou ${operation} (HTTP ${response.status}): ${shorten(String(response.data))}`, response.status, {
           code: response.status === 429 ? 'kiwify_throttled' : undefined,
           retryAfterMs: retryAfter,

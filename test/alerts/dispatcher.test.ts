@@ -133,6 +133,18 @@ describe('alert dispatcher', () => {
     await waitFor(async () => (await store.alerts.due('discord', 10)).length === 0, 2_000, 'sent');
   });
 
+  it('an absurd retry_after (a billion seconds) parks the channel 15 minutes at most, not for good', async () => {
+    discord.answers.push({ status: 429, retryAfterSeconds: 1e9 });
+    const outbox = await startDispatcher(0);
+    await outbox.enqueue('um');
+    const channel = await waitFor(
+      async () => (await store.alerts.channels()).find((c) => c.channel === 'discord' && c.last_error_at !== null),
+      5_000,
+      'backoff recorded',
+    );
+    expect(channel.next_send_at - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+  });
+
   it('cuts each message to its channel limit', async () => {
     const outbox = await startDispatcher(0);
     await outbox.enqueue(`início ${'x'.repeat(5000)}`);

@@ -29,6 +29,12 @@ export interface Health {
 /** The worker counts as behind when a due event has waited longer than this. */
 export const WORKER_BEHIND_MS = 5 * 60 * 1000;
 
+/** LGPD retention: RETENTION_DAYS and the last pass of any instance. */
+export async function retentionStatus(store: Store, retentionDays?: number): Promise<Health['retention']> {
+  const last = await store.privacy.lastRun(RETENTION_JOB);
+  return { days: retentionDays ?? null, lastRunAt: last ? new Date(last.at).toISOString() : null, removed: last?.count ?? null };
+}
+
 export async function health(store: Store, retentionDays?: number): Promise<Health> {
   const [counts, oldestDueWaitMs, alerts, channels, checks, retention] = await Promise.all([
     store.events.countByStatus(),
@@ -36,7 +42,7 @@ export async function health(store: Store, retentionDays?: number): Promise<Heal
     store.alerts.countByStatus(),
     store.alerts.channels(),
     store.checks.all(),
-    store.privacy.lastRun(RETENTION_JOB),
+    retentionStatus(store, retentionDays),
   ]);
   const reconciled = await store.reconciliation.state();
   const isoOf = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -66,11 +72,7 @@ export async function health(store: Store, retentionDays?: number): Promise<Heal
             error: reconciled.last_error,
           }
         : null,
-    retention: {
-      days: retentionDays ?? null,
-      lastRunAt: retention ? new Date(retention.at).toISOString() : null,
-      removed: retention?.count ?? null,
-    },
+    retention,
   };
 }
 

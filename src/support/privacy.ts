@@ -8,6 +8,11 @@ import { OPEN_STATUSES } from '../store/schema.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Events stripped per query of the retention pass. */
 const BATCH = 200;
+/**
+ * Batches per pass (5,000 events): the first pass after a deploy over years of history must not
+ * hold SQLite's one writer for minutes; the hourly passes carry on where it stopped.
+ */
+const MAX_BATCHES = 25;
 
 function parseJson(text: string): unknown {
   try {
@@ -80,7 +85,7 @@ export async function removeExpiredPersonalData(
   const cutoff = now - retentionDays * DAY_MS;
   let removed = 0;
   const failed: number[] = [];
-  for (;;) {
+  for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
     const ids = (await store.privacy.expired(cutoff, BATCH + failed.length)).filter((id) => !failed.includes(id));
     let progress = 0;
     for (const id of ids.slice(0, BATCH)) {
@@ -129,9 +134,10 @@ async function holderEvents(store: Store, customerKeys: CustomerKeys, cpf: strin
   const byEmail = (await store.privacy.eventsOf(emails.flatMap((email) => customerKeys.lookup(`email:${email}`)))).filter(
     (e) => !byCpf.some((c) => c.id === e.id),
   );
-  const sameName = byEmail.filter((e) => names.has(normalizeText(e.customer_name ?? '')));
+  // A failure under an e-mail alone stays for a person: it is someone's sale still to fix.
+  const sameName = byEmail.filter((e) => e.status !== 'failed' && names.has(normalizeText(e.customer_name ?? '')));
   const events = [...byCpf, ...sameName].sort((a, b) => a.id - b.id);
-  return { events, byCpf: new Set(byCpf.map((e) => e.id)), shared: byEmail.length - sameName.length, emails, names: [...names] };
+  return { events, shared: byEmail.length - sameName.length, emails, names: [...names] };
 }
 
 function holderCpf(request: ErasureRequest): string | undefined {
@@ -177,10 +183,7 @@ export async function eraseHolder(
       continue;
     }
     // A failure under the holder's CPF is closed first (nobody can fix it without the data).
-    if (event.status === 'failed') {
-      if (!holder.byCpf.has(event.id)) continue;
-      await store.queue.resolve(event.id, 'Dados pessoais apagados a pedido do titular (LGPD).');
-    }
+    if (event.status === 'failed') await store.queue.resolve(event.id, 'Dados pessoais apagados a pedido do titular (LGPD).');
     if (await stripEvent(store, customerKeys, event.id)) {
       erased += 1;
       await store.journal.addHistory(event.id, 'privacy', `Dados pessoais apagados a pedido do titular (${via}).`);
@@ -197,7 +200,7 @@ export function erasureSummary(result: Extract<ErasureResult, { ok: true }>): st
   const lines = [`Dados pessoais apagados de ${result.erased} evento(s) (registro de exclusão #${result.erasureId}).`];
   if (result.shared > 0) {
     lines.push(
-      `${result.shared} evento(s) com o mesmo e-mail mas outro nome foram mantidos (e-mail compartilhado?): confira-os no painel antes de apagar.`,
+      `${result.shared} evento(s) só com o mesmo e-mail foram mantidos (outro nome, ou uma falha ainda por resolver): confira-os no painel.`,
     );
   }
   if (result.open > 0) {

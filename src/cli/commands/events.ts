@@ -133,7 +133,10 @@ async function erase(store: Store, args: string[], { out, err, env }: CliIo): Pr
       return 2;
     }
     out(`${preview.events} evento(s) deste titular com dados pessoais; ${preview.open} ainda em andamento (serão mantidos).`);
-    if (preview.shared > 0) out(`${preview.shared} evento(s) com o mesmo e-mail mas outro nome (serão mantidos: confira-os no painel).`);
+    if (preview.shared > 0)
+      out(
+        `${preview.shared} evento(s) só com o mesmo e-mail (outro nome, ou uma falha ainda por resolver): serão mantidos, confira-os no painel.`,
+      );
     out('Nada foi apagado. Para apagar, repita com --yes.');
     return 0;
   }

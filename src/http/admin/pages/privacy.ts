@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { maskDigits } from '../../../domain/privacy.js';
-import { health } from '../../../support/operations.js';
+import { retentionStatus } from '../../../support/operations.js';
 import { eraseHolder, erasureSummary, previewErasure } from '../../../support/privacy.js';
 import { sameOrigin } from '../auth.js';
 import type { AdminDeps } from '../deps.js';
@@ -17,8 +17,8 @@ export function privacyPages({ store, customerKeys, retentionDays }: AdminDeps, 
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
   const overview = async (problem?: string) => {
-    const [h, erasures] = await Promise.all([health(store, retentionDays), store.privacy.erasures(20)]);
-    return privacyPage({ retention: h.retention, erasures, problem });
+    const [retention, erasures] = await Promise.all([retentionStatus(store, retentionDays), store.privacy.erasures(20)]);
+    return privacyPage({ retention, erasures, problem });
   };
 
   router.get('/admin/privacy', signedIn, async (_req, res) => {

@@ -91,7 +91,8 @@ export function erasurePreviewPage(v: ErasurePreviewView): Html {
         ${
           v.shared > 0
             ? html`<p>
-                ${v.shared} evento(s) com o mesmo e-mail mas outro nome serão mantidos (e-mail compartilhado?): confira-os no painel.
+                ${v.shared} evento(s) só com o mesmo e-mail serão mantidos (outro nome, ou uma falha ainda por resolver): confira-os no
+                painel.
               </p>`
             : ''
         }

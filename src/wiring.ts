@@ -145,7 +145,6 @@ export function discordConsoleFromConfig(config: Config, observer?: UpstreamObse
   return { publicKey, guildId, supportRoleId, panelUrl: panelUrlOf(config), editor: api };
 }
 
-/** The connection checks of the systems the flows use. */
 /**
  * Kiwify's public API client for the reconciliation, when its three credentials are set
  * (KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET, KIWIFY_ACCOUNT_ID); the CLI passes just these.
@@ -168,6 +167,7 @@ export function kiwifyApiFromConfig(
   });
 }
 
+/** The connection checks of the systems the flows use. */
 export function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
   const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
   const { chatpro } = clients;

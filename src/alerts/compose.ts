@@ -1,11 +1,9 @@
 import { messages } from '../domain/messages.js';
+import { cut } from '../domain/text.js';
+
+export { cut };
 
 const SEPARATOR = '\n\n';
-
-/** Cuts `text` to `limit` characters, marking the cut. */
-export function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, Math.max(0, limit - 1))}…`;
-}
 
 /**
  * One message for a channel out of the alerts waiting for it: a single alert as is, several

@@ -1,7 +1,6 @@
 import type { AxiosResponse } from 'axios';
 import type {
   RESTGetAPIApplicationGuildCommandsResult,
-  RESTPatchAPIChannelMessageJSONBody,
   RESTPatchAPIInteractionOriginalResponseJSONBody,
   RESTPostAPIChannelMessageJSONBody,
   RESTPostAPIInteractionFollowupJSONBody,
@@ -58,16 +57,6 @@ export class DiscordApi {
       message,
     );
     return { id: typeof posted.id === 'string' ? posted.id : '' };
-  }
-
-  /** PATCH /channels/{id}/messages/{message}. */
-  async editMessage(channelId: string, messageId: string, message: RESTPatchAPIChannelMessageJSONBody): Promise<void> {
-    await this.call(
-      'edit_message',
-      'patch',
-      `/channels/${encodeURIComponent(channelId)}/messages/${encodeURIComponent(messageId)}`,
-      message,
-    );
   }
 
   /** PATCH /webhooks/{application}/{token}/messages/@original: finishes a deferred answer. */

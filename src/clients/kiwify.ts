@@ -163,12 +163,6 @@ export class KiwifyApiClient implements KiwifyApi {
     }
   }
 
-  /** Connection check: a token can be obtained. */
-  async checkConnection(): Promise<void> {
-    this.token = undefined;
-    await this.accessToken();
-  }
-
   /** The call's signal: the caller's abort or the shared hard deadline, whichever comes first. */
   private signalFor(signal?: AbortSignal): AbortSignal | undefined {
     return signal ? AbortSignal.any([signal, AbortSignal.timeout(this.config.timeoutMs)]) : undefined;

@@ -1,3 +1,4 @@
+import { cut } from '../domain/text.js';
 import type { APIEmbed, APIMessageTopLevelComponent, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
 import { causeOf } from '../domain/causes.js';
 import { eventLabel, messages, type EventFacts } from '../domain/messages.js';
@@ -37,10 +38,6 @@ const NEUTRAL = 0x5865f2;
 
 /** Statuses where a person's "Reprocessar"/"Resolver" helps (the alert's buttons). */
 const NEEDS_A_PERSON = new Set(['failed', 'retrying']);
-
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
 
 /** The buyer's first name only: the one personal datum a channel message may carry. */
 export function firstName(name: string | null | undefined): string | undefined {

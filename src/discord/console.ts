@@ -1,3 +1,4 @@
+import { cut } from '../domain/text.js';
 import {
   ComponentType,
   InteractionType,
@@ -109,10 +110,6 @@ export const ANSWERS = {
   unknownButton: 'Este botão não é mais reconhecido. Use /ponte evento para ver o evento.',
   unavailable: 'Não foi possível consultar a ponte agora. Tente de novo em instantes.',
 } as const;
-
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
 
 /** An ephemeral answer: only the person who asked sees it. */
 export function reply(content: string, extra: Omit<APIInteractionResponseCallbackData, 'content' | 'flags'> = {}): ConsoleAnswer {

@@ -19,6 +19,9 @@ interface Grant {
   planName?: string;
 }
 
+/** The approvals among a customer's sale events: whose matrículas the rule weighs. */
+const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.event_type === 'order_approved').map((e) => e.id);
+
 /**
  * order_refunded, chargeback, and the end of a cancelled subscription — the story of taking a
  * sale's access away, and only that sale's:
@@ -28,9 +31,6 @@ interface Grant {
  * sale's courses that no other active sale needs; delete the account only when REVOKE_MODE=delete
  * and nothing else of theirs would be left. The decision is journaled before anything is done.
  */
-/** The approvals among a customer's sale events: whose matrículas the rule weighs. */
-const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.event_type === 'order_approved').map((e) => e.id);
-
 export function revokeFlow(deps: FlowDeps): Handler<StepResults> {
   return (ctx) => revokeSale(ctx, deps);
 }

@@ -5,6 +5,8 @@ import { maskDigits } from '../domain/privacy.js';
 import { deliveryOfSale, EVENT_OF_STATUS } from '../kiwify/api-sale.js';
 import type { Delivery } from '../kiwify/payload.js';
 import type { Store } from '../store/index.js';
+import { RETRYABLE_STATUSES } from '../store/schema.js';
+import { retryEvent } from './operations.js';
 import { chunks, withPlan, type WindowQuery } from './reconciliation.js';
 
 export type Finding =
@@ -98,11 +100,9 @@ async function fixFor(store: Store, d: Delivery, apply: boolean): Promise<string
     const { id } = await store.inbox.insert({ ...d, source: 'kiwify-api' });
     return `enfileirada (evento #${id})`;
   }
-  if (existing.status === 'failed' || existing.status === 'ignored') {
+  if (RETRYABLE_STATUSES.includes(existing.status)) {
     if (!apply) return `reprocessar o evento #${existing.id} (use --fix)`;
-    const result = await store.queue.requeue(existing.id);
-    if (result === 'queued')
-      await store.journal.addHistory(existing.id, 'manual', 'Reprocessamento pedido pela auditoria (npm run reconcile -- --audit --fix).');
+    const result = await retryEvent(store, existing.id, 'pela auditoria (npm run reconcile -- --audit --fix)');
     return result === 'queued' ? `evento #${existing.id} reprocessado` : `evento #${existing.id}: não foi possível reprocessar (${result})`;
   }
   return `evento #${existing.id} já ${existing.status === 'done' ? 'concluído' : 'na fila'}: confira à mão no EAD`;

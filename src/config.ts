@@ -110,6 +110,19 @@ const discordShape = {
   DISCORD_API_URL: url.default('https://discord.com/api/v10'),
 };
 
+/**
+ * A check that `names` are set together or not at all (`alsoRequires`: something else set that
+ * needs them all); each missing one is named, with `why` after "defina A, B juntos".
+ */
+function allOrNone(names: readonly string[], why: string, alsoRequires: (value: Record<string, unknown>) => boolean = () => false) {
+  return (ctx: z.core.ParsePayload<Record<string, unknown>>) => {
+    const missing = names.filter((name) => !ctx.value[name]);
+    if (missing.length === 0 || (missing.length === names.length && !alsoRequires(ctx.value))) return;
+    const list = names.length === 2 ? `${names[0]} e ${names[1]}` : names.join(', ');
+    for (const name of missing) ctx.issues.push({ code: 'custom', input: ctx.value, path: [name], message: `defina ${list} ${why}` });
+  };
+}
+
 /** Kiwify's public API, for the reconciliation (sales whose webhook never came). */
 const kiwifyApiShape = {
   KIWIFY_API_URL: url.default('https://public-api.kiwify.com'),
@@ -123,18 +136,7 @@ const kiwifyApiShape = {
 export const KIWIFY_API_VARIABLES = ['KIWIFY_CLIENT_ID', 'KIWIFY_CLIENT_SECRET', 'KIWIFY_ACCOUNT_ID'] as const;
 
 /** All three Kiwify API credentials or none (none: no reconciliation). */
-function checkKiwifyApi(ctx: z.core.ParsePayload<Partial<Record<(typeof KIWIFY_API_VARIABLES)[number], unknown>>>) {
-  const missing = KIWIFY_API_VARIABLES.filter((name) => !ctx.value[name]);
-  if (missing.length === 0 || missing.length === KIWIFY_API_VARIABLES.length) return;
-  for (const name of missing) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      path: [name],
-      message: `defina ${KIWIFY_API_VARIABLES.join(', ')} juntos (Kiwify → Apps → API), ou nenhum deles para desligar a conciliação`,
-    });
-  }
-}
+const checkKiwifyApi = allOrNone(KIWIFY_API_VARIABLES, 'juntos (Kiwify → Apps → API), ou nenhum deles para desligar a conciliação');
 
 /** The five variables the Discord console needs together. */
 export const DISCORD_CONSOLE_VARIABLES = [
@@ -146,20 +148,12 @@ export const DISCORD_CONSOLE_VARIABLES = [
 ] as const;
 
 /** All five Discord console variables or none (and an alert channel only with them). */
-function checkDiscord(
-  ctx: z.core.ParsePayload<Partial<Record<(typeof DISCORD_CONSOLE_VARIABLES)[number] | 'DISCORD_ALERT_CHANNEL_ID', unknown>>>,
-) {
-  const missing = DISCORD_CONSOLE_VARIABLES.filter((name) => !ctx.value[name]);
-  if (missing.length === 0 || (missing.length === DISCORD_CONSOLE_VARIABLES.length && !ctx.value.DISCORD_ALERT_CHANNEL_ID)) return;
-  for (const name of missing) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      path: [name],
-      message: `defina ${DISCORD_CONSOLE_VARIABLES.join(', ')} juntos (ou nenhum deles: os alertas seguem por DISCORD_WEBHOOK_URL)`,
-    });
-  }
-}
+const checkDiscord = allOrNone(
+  DISCORD_CONSOLE_VARIABLES,
+  'juntos (ou nenhum deles: os alertas seguem por DISCORD_WEBHOOK_URL)',
+  // An alert channel needs the bot: set alone, it asks for the five too.
+  (value) => Boolean(value.DISCORD_ALERT_CHANNEL_ID),
+);
 
 export const configSchema = z
   .object({
@@ -223,17 +217,7 @@ export const configSchema = z
     IOS_APP_URL: optionalText.pipe(url.optional()),
     SUPPORT_WHATSAPP: optionalText,
   })
-  .check((ctx) => {
-    const { CHATPRO_INSTANCE_ID, CHATPRO_TOKEN } = ctx.value;
-    if (Boolean(CHATPRO_INSTANCE_ID) !== Boolean(CHATPRO_TOKEN)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        path: [CHATPRO_INSTANCE_ID ? 'CHATPRO_TOKEN' : 'CHATPRO_INSTANCE_ID'],
-        message: 'defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos (ou nenhum dos dois para não enviar boas-vindas)',
-      });
-    }
-  })
+  .check(allOrNone(['CHATPRO_INSTANCE_ID', 'CHATPRO_TOKEN'], 'juntos (ou nenhum dos dois para não enviar boas-vindas)'))
   .check(checkDiscord)
   .check(checkKiwifyApi)
   .transform(({ RENDER, TRUST_PROXY, ...config }) => ({

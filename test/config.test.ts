@@ -68,6 +68,12 @@ describe('configuration', () => {
     expect(problems({ ...testEnv(), CHATPRO_INSTANCE_ID: 'abc' })).toEqual([
       expect.stringMatching(/^CHATPRO_TOKEN: defina CHATPRO_INSTANCE_ID e CHATPRO_TOKEN juntos/),
     ]);
+    expect(problems({ ...testEnv(), KIWIFY_CLIENT_ID: 'client' })).toEqual([
+      expect.stringMatching(
+        /^KIWIFY_CLIENT_SECRET: defina KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET, KIWIFY_ACCOUNT_ID juntos \(Kiwify → Apps → API\)/,
+      ),
+      expect.stringMatching(/^KIWIFY_ACCOUNT_ID: defina KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET, KIWIFY_ACCOUNT_ID juntos/),
+    ]);
     const three = problems({ ...testEnv(), REVOKE_MODE: 'erase', CANCEL_POLICY: 'later', EAD_UNIT_ID: 'x' });
     expect(three).toHaveLength(3);
     expect(three).toEqual(

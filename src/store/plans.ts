@@ -59,18 +59,7 @@ export class PlanStore {
   /** Creates or replaces a plan (validated by the caller), recording the change. */
   async set(plan: Plan, via: string): Promise<void> {
     const now = this.clock();
-    const row = { name: plan.name, courses: JSON.stringify(plan.courses), whatsapp_group: plan.whatsappGroup ?? null, updated_at: now };
-    await this.write(async (trx) => {
-      await trx
-        .insertInto('plans')
-        .values({ name_key: normalizeText(plan.name), ...row })
-        .onConflict((oc) => oc.column('name_key').doUpdateSet(row))
-        .execute();
-      await trx
-        .insertInto('plan_changes')
-        .values({ at: now, name: plan.name, action: 'set', plan: JSON.stringify(plan), via })
-        .execute();
-    });
+    await this.write((trx) => upsertPlan(trx, plan, 'set', via, now));
   }
 
   /** Removes a plan; false when there was none by that name. */
@@ -99,18 +88,7 @@ export class PlanStore {
         await trx.deleteFrom('plans').where('name_key', '=', old.name_key).execute();
         await trx.insertInto('plan_changes').values({ at: now, name: old.name, action: 'remove', plan: null, via }).execute();
       }
-      for (const plan of plans) {
-        const row = { name: plan.name, courses: JSON.stringify(plan.courses), whatsapp_group: plan.whatsappGroup ?? null, updated_at: now };
-        await trx
-          .insertInto('plans')
-          .values({ name_key: normalizeText(plan.name), ...row })
-          .onConflict((oc) => oc.column('name_key').doUpdateSet(row))
-          .execute();
-        await trx
-          .insertInto('plan_changes')
-          .values({ at: now, name: plan.name, action: 'import', plan: JSON.stringify(plan), via })
-          .execute();
-      }
+      for (const plan of plans) await upsertPlan(trx, plan, 'import', via, now);
       return plans.length;
     });
   }
@@ -121,4 +99,18 @@ export class PlanStore {
     if (name) query = query.where('name', '=', name);
     return query.execute();
   }
+}
+
+/** Creates or replaces a plan and records the change, in the caller's transaction. */
+async function upsertPlan(trx: Transaction<Database>, plan: Plan, action: 'set' | 'import', via: string, now: number): Promise<void> {
+  const row = { name: plan.name, courses: JSON.stringify(plan.courses), whatsapp_group: plan.whatsappGroup ?? null, updated_at: now };
+  await trx
+    .insertInto('plans')
+    .values({ name_key: normalizeText(plan.name), ...row })
+    .onConflict((oc) => oc.column('name_key').doUpdateSet(row))
+    .execute();
+  await trx
+    .insertInto('plan_changes')
+    .values({ at: now, name: plan.name, action, plan: JSON.stringify(plan), via })
+    .execute();
 }

@@ -119,7 +119,8 @@ export async function reconcileWindow(store: Store, api: KiwifyApi, window: Wind
       }
       const full = await withPlan(api, listed, signal);
       if (full.detailFailed) report.detailsFailed += 1;
-      const parsed = deliveryOfSale(full.sale) ?? first;
+      // Parsed again only when the details changed the sale (its plan).
+      const parsed = full.sale === listed ? first : (deliveryOfSale(full.sale) ?? first);
       if (!parsed.ok) {
         report.invalid[parsed.message] = (report.invalid[parsed.message] ?? 0) + 1;
         continue;

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
-import type { Store } from '../store/index.js';
+import type { OutboxEntry, Store } from '../store/index.js';
 
 export interface AlertOptions {
   eventId?: number;
@@ -22,6 +22,19 @@ export class AlertOutbox {
     /** Counts alerts that could not even be queued (dropped, on every channel). */
     private readonly metrics: MetricsRecorder = NO_METRICS,
   ) {}
+
+  /**
+   * An alert to write together with another change (`store.queue.finish`), in its transaction;
+   * call `queued()` once that committed.
+   */
+  entry(text: string, options: AlertOptions = {}): OutboxEntry {
+    return { channels: this.channels, alert: { text, eventId: options.eventId, dedupeKey: options.key } };
+  }
+
+  /** An alert written with another change went in: the dispatcher looks at the outbox now. */
+  queued(): void {
+    this.onQueued();
+  }
 
   async enqueue(text: string, options: AlertOptions = {}): Promise<void> {
     try {

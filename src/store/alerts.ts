@@ -12,6 +12,33 @@ export interface NewAlert {
   dedupeKey?: string;
 }
 
+/** An alert for the outbox, ready to go in with another change (a run's failure) in one transaction. */
+export interface OutboxEntry {
+  channels: string[];
+  alert: NewAlert;
+}
+
+/** Writes an alert for each channel (a dedupe key already there adds nothing); `db` may be a transaction. */
+export async function insertAlert(db: Kysely<Database>, { channels, alert }: OutboxEntry, now: number): Promise<void> {
+  if (channels.length === 0) return;
+  await db
+    .insertInto('alerts')
+    .values(
+      channels.map((channel) => ({
+        channel,
+        dedupe_key: alert.dedupeKey ? `${channel}:${alert.dedupeKey}` : null,
+        event_id: alert.eventId ?? null,
+        text: alert.text,
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
+}
+
 export interface SendFailure {
   error: string;
   /** The alerts themselves cannot go out (bad API key): stop trying them. */
@@ -39,24 +66,7 @@ export class AlertStore {
   }
 
   async enqueue(channels: string[], alert: NewAlert): Promise<void> {
-    if (channels.length === 0) return;
-    const now = this.clock();
-    await this.db
-      .insertInto('alerts')
-      .values(
-        channels.map((channel) => ({
-          channel,
-          dedupe_key: alert.dedupeKey ? `${channel}:${alert.dedupeKey}` : null,
-          event_id: alert.eventId ?? null,
-          text: alert.text,
-          status: 'pending' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          created_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .execute();
+    await insertAlert(this.db, { channels, alert }, this.clock());
   }
 
   /** Takes the channel for `owner` if it is due and nobody else holds it. */

@@ -82,7 +82,7 @@ export async function openStore(
 export { LeaseLostError } from './rows.js';
 export type { Claim, EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult, SaleEvent } from './rows.js';
 export { SALE_EVENT_TYPES } from './rows.js';
-export type { AlertRow, NewAlert } from './alerts.js';
+export type { AlertRow, NewAlert, OutboxEntry } from './alerts.js';
 export type { EventStatus } from './schema.js';
 export type { CheckRow } from './checks.js';
 export type { ErasureRow, PersonalRecord, StrippedRecord } from './privacy.js';

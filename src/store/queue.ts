@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
+import { insertAlert, type OutboxEntry } from './alerts.js';
 import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './heads.js';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
@@ -207,6 +208,7 @@ export class Queue {
   private async closeOut(
     claim: Claim,
     changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'last_error_code' | 'next_run_at' | 'finished_at' | 'attempts'>>,
+    alert?: OutboxEntry,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
@@ -219,19 +221,34 @@ export class Queue {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
       await refreshHead(trx, this.dialect, claim.customer_key, now);
+      if (alert) await insertAlert(trx, alert, now);
       return true;
     });
   }
 
-  /** Ends a run for good; a failure keeps its message and the code of its cause. */
-  finish(claim: Claim, status: 'done' | 'ignored' | 'failed', outcome: string, error?: { message: string; code: string }) {
-    return this.closeOut(claim, {
-      status,
-      outcome,
-      last_error: error?.message ?? null,
-      last_error_code: error?.code ?? null,
-      finished_at: this.clock(),
-    });
+  /**
+   * Ends a run for good; a failure keeps its message and the code of its cause. `alert` goes
+   * into the outbox in the same transaction: it is never seen before the status it tells of,
+   * and never lost if the process dies in between.
+   */
+  finish(
+    claim: Claim,
+    status: 'done' | 'ignored' | 'failed',
+    outcome: string,
+    error?: { message: string; code: string },
+    alert?: OutboxEntry,
+  ) {
+    return this.closeOut(
+      claim,
+      {
+        status,
+        outcome,
+        last_error: error?.message ?? null,
+        last_error_code: error?.code ?? null,
+        finished_at: this.clock(),
+      },
+      alert,
+    );
   }
 
   retryAt(claim: Claim, at: number, error: { message: string; code: string }) {

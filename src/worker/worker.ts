@@ -38,6 +38,18 @@ export interface WorkerOptions {
 export const MAX_INTAKE_DEFERRAL_MS = 1_000;
 const INTAKE_RECHECK_MS = 50;
 
+/** The once-only key of a run's failure alert: one per run, whatever the attempt count says. */
+export const failureAlertKey = (event: Pick<EventRow, 'id' | 'runs'>) => `event:${event.id}:failed:run:${event.runs}`;
+
+/**
+ * A handler's own alert ("boas-vindas não enviadas") is told once per round of attempts: retries
+ * of the same round repeat nothing, and a round started by a person (a replay, a corrected phone)
+ * tells again. `runs - attempts` stays the same within a round (a claim adds one to both) and
+ * changes when a person puts the event back (attempts start again from zero).
+ */
+const handlerAlertKey = (event: Pick<EventRow, 'id' | 'runs' | 'attempts'>, key: string) =>
+  `event:${event.id}:${key}:round:${event.runs - event.attempts}`;
+
 /** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
 class ShuttingDown extends Error {}
 
@@ -205,7 +217,7 @@ export class Worker {
         await store.journal.rewriteStep(event.id, name, result);
         journal.set(name, result);
       },
-      alert: (text, key) => this.opts.alerts.enqueue(text, { eventId: event.id, key: key && `event:${event.id}:${key}` }),
+      alert: (text, key) => this.opts.alerts.enqueue(text, { eventId: event.id, key: key && handlerAlertKey(event, key) }),
       schedule: (next) => store.inbox.insert({ ...next, parentId: event.id }),
     };
 
@@ -250,16 +262,22 @@ export class Worker {
     await this.fail(event, err, log);
   }
 
-  /** failed + an alert to support. The alert is queued first: a crash in between must not lose it. */
+  /**
+   * failed + an alert to support, in one transaction: the alert is never seen before the failure
+   * it tells of (its buttons are decided from it), and a crash in between loses neither. Keyed by
+   * run (`runs` never restarts): a failure after a replay is told again.
+   */
   private async fail(event: EventRow, err: unknown, log: Logger): Promise<void> {
-    const { store } = this.opts;
+    const { store, alerts } = this.opts;
     const reason = describeError(err);
     const exhausted = isTransient(err);
-    await this.opts.alerts.enqueue(messages.eventFailed(event, reason, event.attempts, exhausted, errorCode(err)), {
+    const code = errorCode(err);
+    const alert = alerts.entry(messages.eventFailed(event, reason, event.attempts, exhausted, code), {
       eventId: event.id,
-      key: `event:${event.id}:failed:${event.attempts}`,
+      key: failureAlertKey(event),
     });
-    if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', { message: reason, code: errorCode(err) }))) return;
+    if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', { message: reason, code }, alert))) return;
+    alerts.queued();
     this.metrics.eventFinished(event.event_type, 'failed');
     await store.journal.addHistory(
       event.id,

@@ -17,6 +17,7 @@ import {
   buildHandlers,
   clientsFromConfig,
   connectionChecksFor,
+  panelUrlOf,
   discordConsoleFromConfig,
   kiwifyApiFromConfig,
   type HandlerServices,
@@ -91,6 +92,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     intervalMs: config.ALERT_INTERVAL_MS,
     // A send never outlives the lease that keeps other instances off the channel.
     leaseMs: Math.max(60_000, 3 * config.HTTP_TIMEOUT_MS),
+    panelUrl: panelUrlOf(config),
     metrics: metrics.recorder,
     clock,
   });
@@ -128,6 +130,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           log,
           healthyIntervalMs: config.HEALTH_CHECK_INTERVAL_MS,
           failingIntervalMs: config.HEALTH_RECHECK_INTERVAL_MS,
+          panelUrl: panelUrlOf(config),
           onChange: () => worker.wake(),
         })
       : undefined;
@@ -145,6 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     retryMaxMs: config.RETRY_MAX_MS,
     leaseMs: config.LEASE_MS,
     pollMs: config.POLL_INTERVAL_MS,
+    panelUrl: panelUrlOf(config),
     metrics: metrics.recorder,
     clock,
   });

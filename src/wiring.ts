@@ -82,6 +82,7 @@ export function flowDepsFromConfig(config: Config, { store, clients, secrets, cu
       alertOnSuccess: config.ALERT_ON_SUCCESS,
       revokeMode: config.REVOKE_MODE,
       cancelPolicy: config.CANCEL_POLICY,
+      panelUrl: panelUrlOf(config),
       welcome: {
         schoolName: config.SCHOOL_NAME,
         portalUrl: config.PORTAL_URL,

@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   retryBaseMs?: number;
   /** How long one sender holds a channel (longer than any send can take). */
   leaseMs?: number;
+  /** The admin page's public address, for the link of a merged message's "… e mais N alertas". */
+  panelUrl?: string;
   /** Counts alerts sent, failed sends and alerts dropped, per channel. */
   metrics?: MetricsRecorder;
   clock: Clock;
@@ -77,7 +79,7 @@ export class AlertDispatcher {
       try {
         const texts = due.map((a) => a.text);
         if (channel.sendAlerts) await channel.sendAlerts(due.map((a) => ({ text: a.text, eventId: a.event_id })));
-        else await channel.send(composeAlert(texts, channel.limit));
+        else await channel.send(composeAlert(texts, channel.limit, this.opts.panelUrl));
         await store.alerts.markSent(channel.name, this.owner, ids, this.opts.clock() + this.opts.intervalMs);
         this.metrics.alertsSent(channel.name, ids.length);
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');

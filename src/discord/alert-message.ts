@@ -98,7 +98,7 @@ export function alertMessage(alerts: AlertItem[], panelUrl?: string): RESTPostAP
   const shown = alerts.length > MAX_EMBEDS ? alerts.slice(0, MAX_EMBEDS) : alerts;
   const content: string[] = [];
   if (alerts.length > 1) content.push(messages.alertsMerged(alerts.length).replace(/\*/g, '**'));
-  if (alerts.length > shown.length) content.push(messages.alertsOmitted(alerts.length - shown.length));
+  if (alerts.length > shown.length) content.push(messages.alertsOmitted(alerts.length - shown.length, panelUrl));
 
   const seen = new Set<number>();
   const events = shown.flatMap((a) => (a.event && !seen.has(a.event.id) && seen.add(a.event.id) ? [a.event] : []));

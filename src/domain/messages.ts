@@ -55,32 +55,45 @@ export function eventLine(event: EventFacts): string {
   return parts.join(' · ');
 }
 
+/**
+ * A page of the admin panel as an alert names it: its full address from the server's public URL
+ * (PUBLIC_URL, else Render's RENDER_EXTERNAL_URL), tappable on a phone; without one, where to
+ * find it in words ("painel da ponte → Eventos → #14"), never a bare path that leads nowhere.
+ */
+export function panelPlace(panelUrl: string | undefined, page: { eventId?: number } = {}): string {
+  const base = panelUrl?.replace(/\/+$/, '');
+  if (base) return page.eventId === undefined ? `${base}/admin` : `${base}/admin/events/${page.eventId}`;
+  return page.eventId === undefined ? 'o painel da ponte' : `o painel da ponte → Eventos → #${page.eventId}`;
+}
+
 /** Where support acts on an event: its page (and, when running it again helps, the CLI). */
-function whereToAct(eventId: number, retryHelps: boolean): string {
+function whereToAct(eventId: number, retryHelps: boolean, panelUrl: string | undefined): string {
   const cli = retryHelps ? ` ou \`npm run events -- retry ${eventId}\`` : '';
-  return `Detalhes e ações: /admin/events/${eventId}${cli}.`;
+  // A link ends the line on its own: a period glued to it would break it on some phones.
+  return `Detalhes e ações: ${panelPlace(panelUrl, { eventId })}${cli}${panelUrl && !cli ? '' : '.'}`;
 }
 
 export const messages = {
-  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean, code?: string) => {
+  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean, code?: string, panelUrl?: string) => {
     const cause = causeOf(code);
     return [
       `🚨 *Falha:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
       ...(exhausted ? [`Desistimos após ${attempts} tentativas.`] : []),
       `O que fazer: ${cause.todo}`,
-      whereToAct(event.id, cause.retryHelps),
+      whereToAct(event.id, cause.retryHelps, panelUrl),
     ].join('\n');
   },
 
   enrolled: (event: EventFacts, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
     `✅ *Matrícula:* ${eventLine(event)}\nAluno ${o.created ? 'novo' : 'já existente'} (id ${o.studentId}); ${o.courses.length} curso(s): ${o.courses.join(', ')}.\nBoas-vindas: ${o.welcome}.`,
 
-  welcomeSkipped: (event: EventFacts, reason: string) =>
+  welcomeSkipped: (event: EventFacts, reason: string, panelUrl?: string) =>
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
-      `O aluno está matriculado. Corrija o celular em /admin/events/${event.id} para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal).`,
+      'O aluno está matriculado. Corrija o celular no painel para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal).',
+      `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
     ].join('\n'),
 
   revoked: (event: EventFacts, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
@@ -92,13 +105,14 @@ export const messages = {
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
 
-  connectionFailing: (system: string, reason: string) =>
+  connectionFailing: (system: string, reason: string, panelUrl?: string) =>
     [
       `🔌 *Conexão com o ${system} falhando*`,
       `Motivo: ${reason}`,
       system === 'EAD'
-        ? 'As vendas ficam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar. Veja o aviso no painel /admin.'
+        ? 'As vendas ficam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar.'
         : 'As boas-vindas ficam aguardando nova tentativa até a conexão voltar.',
+      `Painel: ${panelPlace(panelUrl)}`,
     ].join('\n'),
 
   connectionRestored: (system: string) => `✅ *Conexão com o ${system} restabelecida*: o processamento segue normalmente.`,
@@ -120,7 +134,7 @@ export const messages = {
   reconciliationRestored: () => '✅ *Conciliação com a Kiwify restabelecida*: retomada do ponto em que parou, nada ficou para trás.',
 
   alertsMerged: (count: number) => `🔔 *${count} alertas acumulados*`,
-  alertsOmitted: (count: number) => `… e mais ${count} alerta(s): veja o painel /admin.`,
+  alertsOmitted: (count: number, panelUrl?: string) => `… e mais ${count} alerta(s): veja ${panelPlace(panelUrl)}${panelUrl ? '' : '.'}`,
 };
 
 export function formatTime(ms: number): string {

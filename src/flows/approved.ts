@@ -199,7 +199,7 @@ async function sendWelcome(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, plan:
   const cadastro = ctx.journal('cadastro');
   if (welcome.sent && cadastro?.sealedPassword !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, sealedPassword: undefined });
   if (!welcome.sent) {
-    await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason)), 'welcome-skipped');
+    await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason), deps.settings.panelUrl), 'welcome-skipped');
   }
   return welcome;
 }

@@ -13,6 +13,8 @@ export interface FlowSettings {
   revokeMode: 'delete' | 'courses';
   cancelPolicy: 'at_period_end' | 'immediate' | 'ignore';
   welcome: WelcomeSettings;
+  /** The admin page's public address (PUBLIC_URL, else RENDER_EXTERNAL_URL): alerts link to the event. */
+  panelUrl?: string;
 }
 
 /** What the flows use of the world: external systems behind interfaces, never HTTP or the store. */

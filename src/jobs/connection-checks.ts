@@ -22,6 +22,8 @@ export interface ConnectionChecksOptions {
   healthyIntervalMs: number;
   /** Between checks while something fails (HEALTH_RECHECK_INTERVAL_MS, 15 s): paused work resumes soon after. */
   failingIntervalMs: number;
+  /** The admin page's public address, linked from the alerts. */
+  panelUrl?: string;
   /** Called when a system changes state in this instance (the worker re-reads what it may run). */
   onChange?: () => void;
 }
@@ -77,7 +79,9 @@ export class ConnectionChecks {
     try {
       const changed = await store.checks.record(check.name, error ? 'failing' : 'ok', error);
       if (changed) {
-        await alerts.enqueue(error ? messages.connectionFailing(check.label, error) : messages.connectionRestored(check.label));
+        await alerts.enqueue(
+          error ? messages.connectionFailing(check.label, error, this.opts.panelUrl) : messages.connectionRestored(check.label),
+        );
       }
     } catch (err) {
       log.error({ err, check: check.name }, 'não foi possível registrar a verificação de conexão');

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   pausedTypes?: () => readonly string[];
   /** Whether deliveries are being received right now: new claims wait (a little) for them. */
   intakeBusy?: () => boolean;
+  /** The admin page's public address: a failure's alert links to the event's page. */
+  panelUrl?: string;
   /** Counts runs, retries and final statuses. */
   metrics?: MetricsRecorder;
   clock: Clock;
@@ -272,7 +274,7 @@ export class Worker {
     const reason = describeError(err);
     const exhausted = isTransient(err);
     const code = errorCode(err);
-    const alert = alerts.entry(messages.eventFailed(event, reason, event.attempts, exhausted, code), {
+    const alert = alerts.entry(messages.eventFailed(event, reason, event.attempts, exhausted, code, this.opts.panelUrl), {
       eventId: event.id,
       key: failureAlertKey(event),
     });

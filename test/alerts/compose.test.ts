@@ -15,7 +15,7 @@ describe('composeAlert', () => {
     const alerts = Array.from({ length: 40 }, (_, i) => `alerta ${i} ${'x'.repeat(80)}`);
     const text = composeAlert(alerts, 1200);
     expect(text.length).toBeLessThanOrEqual(1200);
-    expect(text).toMatch(/… e mais \d+ alerta\(s\): veja o painel \/admin\.$/);
+    expect(text).toMatch(/… e mais \d+ alerta\(s\): veja o painel da ponte\.$/);
     expect(text).toContain('1) alerta 0');
   });
 
@@ -23,7 +23,7 @@ describe('composeAlert', () => {
     const text = composeAlert([`primeiro ${'a'.repeat(1300)}`, 'segundo'], 1200);
     expect(text.length).toBeLessThanOrEqual(1200);
     expect(text).toContain('1) primeiro aaa');
-    expect(text).toMatch(/… e mais 1 alerta\(s\): veja o painel \/admin\.$/);
+    expect(text).toMatch(/… e mais 1 alerta\(s\): veja o painel da ponte\.$/);
   });
 
   it('cuts one long alert to the limit', () => {

@@ -129,7 +129,7 @@ describe('worker', () => {
     expect(text).toContain('Plano "Plano X" não está no mapa de planos.');
     // What to do, in support's words; no "retry" offered where running it again cannot help.
     expect(text).toContain('O que fazer: Cadastre o plano em Planos');
-    expect(text).toContain(`/admin/events/${event.id}`);
+    expect(text).toContain(`Detalhes e ações: o painel da ponte → Eventos → #${event.id}.`);
     expect(text).not.toContain('npm run events -- retry');
   });
 

@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { describeError } from '../domain/errors.js';
 import type { Clock } from '../timing/clock.js';
 
@@ -17,6 +18,18 @@ export interface CatalogSnapshot {
   readAt?: number;
   /** Why the last read failed, if it did (the previous list, if any, is still served). */
   error?: string;
+}
+
+/** Portuguese order: "Inglês" next to "Inglês Intermediário", "Módulo 2" before "Módulo 10". */
+const COLLATOR = new Intl.Collator('pt-BR', { numeric: true });
+
+/**
+ * A course name as people read it. The EAD returns names as the school typed them into a web
+ * form: HTML entities ("Ingl&ecirc;s"), stray and non-breaking spaces ("AutoCad 3D 2022 ").
+ */
+export function courseName(raw: string, id: string | number): string {
+  const name = decodeHTML(raw).replace(/\s+/g, ' ').trim();
+  return name || `Curso ${id}`;
 }
 
 /**
@@ -49,10 +62,11 @@ export class CourseCatalog {
       this.triedAt = this.clock();
       try {
         const rows = await this.source.unitCourses();
+        // Decoded once, here: the story, Planos, the picker and its search all read these names.
         const courses = rows
-          .map((r) => ({ id: Number(r.id), name: r.nome.trim() || `Curso ${r.id}` }))
+          .map((r) => ({ id: Number(r.id), name: courseName(r.nome, r.id) }))
           .filter((c) => Number.isInteger(c.id) && c.id > 0)
-          .sort((a, b) => a.name.localeCompare(b.name, 'pt-BR'));
+          .sort((a, b) => COLLATOR.compare(a.name, b.name) || a.id - b.id);
         this.snapshot = { courses, readAt: this.clock() };
       } catch (err) {
         this.snapshot = { ...this.snapshot, error: describeError(err) };

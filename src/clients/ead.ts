@@ -102,7 +102,7 @@ export class EadClient implements EadApi {
     const isEnvelope = typeof json === 'object' && json !== null && 'status' in json;
     if (httpStatus === 404 && !isEnvelope) {
       throw new PermanentError(
-        `O endereço em EAD_BASE_URL (${this.config.baseUrl}) não é a API do EAD: HTTP 404 em ${response.config.url ?? '?'}. Confira EAD_BASE_URL (normalmente https://meuappdecursos.com.br/ws/v2).`,
+        `O endereço configurado para o EAD, ${this.config.baseUrl}, não é a API do EAD: HTTP 404 em ${response.config.url ?? '?'}. Confira EAD_BASE_URL (normalmente https://meuappdecursos.com.br/ws/v2).`,
         'ead_base_url',
       );
     }

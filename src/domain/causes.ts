@@ -10,6 +10,13 @@ export interface Cause {
   retryHelps: boolean;
   /** What to do, in one or two sentences. */
   todo: string;
+  /**
+   * Not a failure: the event is done, but a person must act (a welcome that did not go out).
+   * Listed and filtered like a failure, closed by fixing it or by "Marcar como resolvido".
+   */
+  notice?: true;
+  /** Support must read the error itself to know what to do: the list shows it under the motivo. */
+  readError?: true;
 }
 
 const CAUSES: Record<string, Cause> = {
@@ -57,6 +64,7 @@ const CAUSES: Record<string, Cause> = {
   ead_refused: {
     reason: 'EAD recusou o pedido',
     retryHelps: true,
+    readError: true,
     todo: 'Leia o erro abaixo; corrija no EAD o que ele aponta e reprocesse.',
   },
   chatpro_unauthorized: {
@@ -80,14 +88,36 @@ const CAUSES: Record<string, Cause> = {
     todo: 'Um desenvolvedor deve olhar os logs deste evento antes de reprocessar.',
   },
   courses_unreadable: { reason: 'EAD não mostrou os cursos', retryHelps: true, todo: 'Reprocesse quando o EAD estiver respondendo.' },
+  welcome_not_sent: {
+    reason: 'Boas-vindas não enviadas',
+    retryHelps: false,
+    notice: true,
+    todo: 'O aluno está matriculado, mas não recebeu o login. Corrija o celular abaixo para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal) e marque como resolvido.',
+  },
 };
+
+/** The cause of a sale done whose welcome did not go out. */
+export const WELCOME_NOT_SENT = 'welcome_not_sent';
+
+/** The codes of the notices (see `Cause.notice`). */
+export const NOTICE_CODES: readonly string[] = Object.entries(CAUSES).flatMap(([code, cause]) => (cause.notice ? [code] : []));
+
+/** Whether `code` is a notice on a done event (not a failure): see `Cause.notice`. */
+export function isNotice(code: string | null | undefined): boolean {
+  return Boolean(code && CAUSES[code]?.notice);
+}
 
 const UNAVAILABLE: Cause = {
   reason: 'Serviço fora do ar',
   retryHelps: true,
   todo: 'O serviço não respondeu em nenhuma das tentativas: confira se voltou e reprocesse.',
 };
-const UNKNOWN: Cause = { reason: 'Erro inesperado', retryHelps: true, todo: 'Leia o erro abaixo; se persistir, chame um desenvolvedor.' };
+const UNKNOWN: Cause = {
+  reason: 'Erro inesperado',
+  retryHelps: true,
+  readError: true,
+  todo: 'Leia o erro abaixo; se persistir, chame um desenvolvedor.',
+};
 
 /** The cause behind an error code (codes of transient failures all mean "something was down"). */
 export function causeOf(code: string | null | undefined): Cause {

@@ -39,3 +39,9 @@ export function alternateNinthDigit(number: string): string | undefined {
   if (/^55\d{2}[6-9]\d{7}$/.test(number)) return `${number.slice(0, 4)}9${number.slice(4)}`;
   return undefined;
 }
+
+/** A normalized Brazilian mobile as people write it: "5561999998888" → "(61) 99999-8888" (else as is). */
+export function formatBrazilianMobile(number: string): string {
+  const m = /^55(\d{2})(\d{4,5})(\d{4})$/.exec(number);
+  return m ? `(${m[1]}) ${m[2]}-${m[3]}` : number;
+}

@@ -1,5 +1,6 @@
 import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
+import { WELCOME_NOT_SENT } from '../domain/causes.js';
 import { TransientError } from '../domain/errors.js';
 import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
@@ -60,7 +61,12 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
       );
     }
     const who = student.created ? `Aluno criado (id ${student.studentId})` : `Aluno ${student.studentId}`;
-    return { outcome: `${who} matriculado em ${enrollment.enrolled.join(', ') || 'nenhum curso novo'}; boas-vindas ${welcomeText}.` };
+    const outcome = `${who} matriculado em ${enrollment.enrolled.join(', ') || 'nenhum curso novo'}; boas-vindas ${welcomeText}.`;
+    // A welcome that did not go out is support's to fix (a corrected number): its own motivo.
+    const notice = welcome.sent
+      ? undefined
+      : { code: WELCOME_NOT_SENT, message: `Boas-vindas não enviadas: ${welcomeSkipReason(welcome.reason)}.` };
+    return { outcome, notice };
   };
 }
 

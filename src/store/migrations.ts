@@ -252,6 +252,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '012_welcome_not_sent': {
+      // A sale done whose welcome did not go out carries a cause of its own (its motivo, a filter
+      // on the list), read through a partial index; sales of earlier releases are marked from
+      // their journal (only those whose welcome can still be resent: personal data kept).
+      async up(db: Kysely<any>) {
+        await sql`create index events_done_notice on events (last_error_code) where status = 'done' and last_error_code is not null`.execute(
+          db,
+        );
+        await sql`update events set last_error_code = 'welcome_not_sent', last_error = 'Boas-vindas não enviadas.'
+          where status = 'done' and event_type = 'order_approved' and personal_data_removed_at is null
+            and id in (select event_id from event_steps where step = 'welcome' and result like '%"sent":false%')`.execute(db);
+      },
+    },
   };
 }
 

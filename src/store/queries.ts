@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
+import { isNotice } from '../domain/causes.js';
 import { normalizeText } from '../domain/text.js';
 import type { EventRow, ListFilter, SaleEvent } from './rows.js';
 import { SALE_EVENT_TYPES } from './rows.js';
@@ -36,8 +37,12 @@ export class EventQueries {
       .orderBy('id', 'desc')
       .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
     if (filter.status) query = query.where('status', '=', filter.status);
-    // A cause filters the failures (a finished event may still carry the code of an old error).
-    if (filter.cause) query = query.where('last_error_code', '=', filter.cause).where('status', '=', filter.status ?? 'failed');
+    // A cause filters the failures (a finished event may still carry the code of an old error),
+    // or, for a notice (a welcome not sent), the sales done that carry it.
+    if (filter.cause) {
+      const status = filter.status ?? (isNotice(filter.cause) ? 'done' : 'failed');
+      query = query.where('last_error_code', '=', filter.cause).where('status', '=', status);
+    }
     if (filter.before) query = query.where('id', '<', filter.before);
     const q = filter.q ? normalizeText(filter.q) : '';
     if (q) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
@@ -66,6 +71,18 @@ export class EventQueries {
       .groupBy('last_error_code')
       .execute();
     return rows.map((r) => ({ code: r.last_error_code, count: Number(r.n) }));
+  }
+
+  /** Sales done that still need a person (a welcome not sent), by cause: from the partial index events_done_notice. */
+  async noticesByCause(): Promise<Array<{ code: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['last_error_code', (eb) => eb.fn.countAll<number>().as('n')])
+      .where(sql<boolean>`status = 'done'`)
+      .where('last_error_code', 'is not', null)
+      .groupBy('last_error_code')
+      .execute();
+    return rows.map((r) => ({ code: r.last_error_code!, count: Number(r.n) }));
   }
 
   /** Failed events (of one cause, when given), with their plan names: the failures needing attention. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
+import { NOTICE_CODES } from '../domain/causes.js';
 import { insertAlert, type OutboxEntry } from './alerts.js';
 import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './heads.js';
 import type { Dialect } from './migrations.js';
@@ -262,7 +263,8 @@ export class Queue {
 
   /**
    * Closes a failure that support settled by hand (`resolved`, terminal): it leaves the queue
-   * and the count of failures needing attention.
+   * and the count of failures needing attention. A sale done with a notice (a welcome not sent,
+   * the student told another way) is closed the same way.
    */
   async resolve(eventId: number, outcome: string): Promise<'resolved' | 'running' | 'not_resolvable' | 'not_found'> {
     return this.db.transaction().execute(async (trx) => {
@@ -274,7 +276,9 @@ export class Queue {
         .updateTable('events')
         .set({ status: 'resolved', outcome, finished_at: now, updated_at: now })
         .where('id', '=', eventId)
-        .where('status', 'in', RESOLVABLE_STATUSES)
+        .where((eb) =>
+          eb.or([eb('status', 'in', RESOLVABLE_STATUSES), eb.and([eb('status', '=', 'done'), eb('last_error_code', 'in', NOTICE_CODES)])]),
+        )
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) {
         const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();

@@ -172,7 +172,7 @@ export interface PlanChangesTable {
   action: 'set' | 'remove' | 'import';
   /** The plan after the change (JSON), null when removed. */
   plan: string | null;
-  /** Who or what made it: "painel", "API", "linha de comando", "importação inicial de PLANS_FILE". */
+  /** Who or what made it: "painel", "API", "linha de comando", "na primeira inicialização do servidor (PLANS_FILE)". */
   via: string;
 }
 

@@ -93,7 +93,10 @@ export type ResolveResult = Awaited<ReturnType<Store['queue']['resolve']>>;
 
 export const RESOLVE_MESSAGES: Record<Exclude<ResolveResult, 'resolved'>, { status: number; message: string }> = {
   running: { status: 409, message: 'O evento está em processamento agora; aguarde terminar.' },
-  not_resolvable: { status: 409, message: 'Só eventos com falha ou aguardando nova tentativa podem ser marcados como resolvidos.' },
+  not_resolvable: {
+    status: 409,
+    message: 'Só eventos com falha, aguardando nova tentativa ou com boas-vindas não enviadas podem ser marcados como resolvidos.',
+  },
   not_found: { status: 404, message: 'Evento não encontrado.' },
 };
 

@@ -114,7 +114,9 @@ export async function importPlans(store: Store, file: string, via: Via): Promise
  */
 export async function seedPlanMap(store: Store, file: string, log: Logger): Promise<void> {
   if (!(await store.plans.isEmpty())) return;
-  const imported = await store.plans.replaceAll(readPlanFile(file), 'importação inicial de PLANS_FILE', { onlyIfEmpty: true });
+  const imported = await store.plans.replaceAll(readPlanFile(file), 'na primeira inicialização do servidor (PLANS_FILE)', {
+    onlyIfEmpty: true,
+  });
   if (imported > 0) log.info({ plans: imported }, 'mapa de planos importado do arquivo para o banco');
 }
 

@@ -4,7 +4,8 @@ import { buyerOf } from '../flows/buyer.js';
 import { orderSchema } from '../kiwify/payload.js';
 import type { EventRow, EventStatus, HistoryRow } from '../store/index.js';
 import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
-import { causeOf, type Cause } from '../domain/causes.js';
+import { causeOf, isNotice, type Cause } from '../domain/causes.js';
+import type { StepResults } from '../flows/steps.js';
 import { describeStep, oneLine, type CourseNames } from './story.js';
 import { canResendWelcome } from './welcome.js';
 
@@ -81,6 +82,8 @@ export interface EventDetail extends EventSummary {
   finishedAt: string | null;
   parentId: number | null;
   story: StoryEntry[];
+  /** The welcome, for a sale that got that far (null otherwise). */
+  welcome: WelcomeState | null;
   /** Kept for the API's clients: whether "Reprocessar" is offered. */
   retryable: boolean;
   actions: EventActions;
@@ -88,8 +91,15 @@ export interface EventDetail extends EventSummary {
 
 const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-export function summarize(e: EventRow): EventSummary {
+/** A failure, or a sale done that still needs a person (a welcome not sent): it has a motivo. */
+function needsAPerson(e: EventRow): { failing: boolean; noticed: boolean } {
   const failing = e.status === 'failed' || e.status === 'retrying';
+  return { failing, noticed: e.status === 'done' && isNotice(e.last_error_code) };
+}
+
+export function summarize(e: EventRow): EventSummary {
+  const { failing, noticed } = needsAPerson(e);
+  const told = failing || noticed;
   return {
     id: e.id,
     type: e.event_type,
@@ -105,9 +115,9 @@ export function summarize(e: EventRow): EventSummary {
     customerEmail: e.customer_email,
     receivedAt: iso(e.received_at)!,
     nextRunAt: WAITING_STATUSES.includes(e.status) ? iso(e.next_run_at) : null,
-    lastError: failing && e.last_error ? oneLine(e.last_error) : null,
-    cause: failing ? e.last_error_code : null,
-    reason: failing ? causeOf(e.last_error_code).reason : null,
+    lastError: told && e.last_error ? oneLine(e.last_error) : null,
+    cause: told ? e.last_error_code : null,
+    reason: told ? causeOf(e.last_error_code).reason : null,
     outcome: e.outcome,
     source: e.source,
     sourceLabel: SOURCE_LABELS[e.source] ?? e.source,
@@ -124,14 +134,34 @@ function todoFor(e: EventRow, cause: Cause): string {
 /** A failure's remedy: whether running it again helps (an unmapped plan helps once it is mapped). */
 function actionsFor(e: EventRow, steps: ReadonlyMap<string, unknown>, planMapped: boolean): EventActions {
   const cause = causeOf(e.last_error_code);
-  const failing = e.status === 'failed' || e.status === 'retrying';
+  const { failing, noticed } = needsAPerson(e);
   const helps = !failing || cause.retryHelps || (e.last_error_code === 'unmapped_plan' && planMapped);
+  const resendWelcome = e.status !== 'processing' && e.personal_data_removed_at === null && canResendWelcome(e.event_type, steps);
+  let todo: string | null = !failing || (e.last_error_code === 'unmapped_plan' && planMapped) ? null : todoFor(e, cause);
+  if (noticed)
+    todo = resendWelcome
+      ? cause.todo
+      : 'Os dados pessoais desta venda já foram apagados: avise o aluno por outro canal e marque como resolvido.';
   return {
     retry: RETRYABLE_STATUSES.includes(e.status) && helps && e.personal_data_removed_at === null,
-    resolve: RESOLVABLE_STATUSES.includes(e.status),
-    resendWelcome: e.status !== 'processing' && e.personal_data_removed_at === null && canResendWelcome(e.event_type, steps),
-    todo: !failing || (e.last_error_code === 'unmapped_plan' && planMapped) ? null : todoFor(e, cause),
+    resolve: RESOLVABLE_STATUSES.includes(e.status) || noticed,
+    resendWelcome,
+    todo,
   };
+}
+
+/** The welcome of a sale: whether it went out, and to which number after support corrected it. */
+export interface WelcomeState {
+  sent: boolean;
+  /** The mobile support corrected (the welcome goes, or went, to it). */
+  correctedPhone: string | null;
+}
+
+function welcomeOf(steps: ReadonlyMap<string, unknown>): WelcomeState | null {
+  const welcome = steps.get('welcome') as StepResults['welcome'] | undefined;
+  const correction = steps.get('phone_correction') as StepResults['phone_correction'] | undefined;
+  if (!welcome && !correction) return null;
+  return { sent: welcome?.sent === true, correctedPhone: correction?.phone ?? null };
 }
 
 export interface DetailContext {
@@ -169,7 +199,11 @@ export function detail(
     }),
     ...history.map((h) => ({ at: iso(h.at)!, kind: h.kind, text: oneLine(h.message, 600) })),
   ].sort((a, b) => a.at.localeCompare(b.at));
-  const actions = actionsFor(e, new Map(steps.map((s) => [s.step, s.result])), context.planMapped);
+  const journal = new Map(steps.map((s) => [s.step, s.result]));
+  const actions = actionsFor(e, journal, context.planMapped);
+  const welcome = welcomeOf(journal);
+  // After a correction the page shows the number the welcome goes to, not the one Kiwify sent.
+  if (welcome?.correctedPhone) customer = { ...customer, phone: welcome.correctedPhone };
   return {
     ...summarize(e),
     subscriptionId: e.subscription_id,
@@ -178,6 +212,7 @@ export function detail(
     finishedAt: iso(e.finished_at),
     parentId: e.parent_id,
     story,
+    welcome,
     retryable: actions.retry,
     actions,
   };

@@ -38,6 +38,11 @@ export interface HandlerResult {
   status?: 'done' | 'ignored';
   /** One pt-BR sentence for people: what happened. */
   outcome: string;
+  /**
+   * Done, but a person must act (a welcome that did not go out): its cause code and words, kept
+   * on the event (its motivo, a filter of the list) until a later run ends without it.
+   */
+  notice?: { code: string; message: string };
 }
 
 export type Handler<Steps extends object = Record<string, unknown>> = (ctx: HandlerContext<Steps>) => Promise<HandlerResult>;

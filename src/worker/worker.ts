@@ -225,7 +225,7 @@ export class Worker {
 
     const result = await handler(ctx);
     const status = result.status ?? 'done';
-    if (await store.queue.finish(event, status, result.outcome)) {
+    if (await store.queue.finish(event, status, result.outcome, result.notice)) {
       this.metrics.eventFinished(event.event_type, status);
       await store.journal.addHistory(event.id, status, result.outcome);
       log.info({ status }, 'evento concluído');

@@ -222,7 +222,7 @@ describe('/ponte — subcommands for support', () => {
     const history = await runtime.store.journal.history(id);
     expect(history.map((h) => h.message)).toContain(`Marcado como resolvido pelo Discord (@ana, ${ANA.id}): cadastrado à mão no EAD`);
     expect((await post(slash('resolver', { id, nota: 'de novo' }))).body.data.content).toBe(
-      'Só eventos com falha ou aguardando nova tentativa podem ser marcados como resolvidos.',
+      'Só eventos com falha, aguardando nova tentativa ou com boas-vindas não enviadas podem ser marcados como resolvidos.',
     );
   });
 
@@ -313,7 +313,9 @@ describe('alerts posted by the bot', () => {
     // The same button pressed again, after the event changed: a clear answer, nothing done.
     const again = await post(pressButton(`ponte:resolve:${eventId}`, message));
     expect(again.body).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
-    expect(again.body.data.content).toBe('Só eventos com falha ou aguardando nova tentativa podem ser marcados como resolvidos.');
+    expect(again.body.data.content).toBe(
+      'Só eventos com falha, aguardando nova tentativa ou com boas-vindas não enviadas podem ser marcados como resolvidos.',
+    );
     const retried = await post(pressButton(`ponte:retry:${eventId}`, message));
     expect(retried.body.data.content).toBe('Só eventos com falha, aguardando nova tentativa ou ignorados podem ser reprocessados.');
 

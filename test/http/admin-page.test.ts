@@ -46,7 +46,7 @@ describe('admin page', () => {
   it('a wrong token gets a clear message; repeated wrong tokens are rate limited, the right one never', async () => {
     const wrong = await request(runtime.app).post('/admin/login').type('form').send({ token: 'errado' });
     expect(wrong.status).toBe(401);
-    expect(wrong.text).toContain('Token inválido. Confira o ADMIN_TOKEN e tente de novo.');
+    expect(wrong.text).toContain('Token inválido. Confira o token e tente de novo.');
     expect(wrong.headers['set-cookie']).toBeUndefined();
     for (let i = 0; i < 9; i += 1) await request(runtime.app).post('/admin/login').type('form').send({ token: 'errado' });
     const limited = await request(runtime.app).post('/admin/login').type('form').send({ token: 'errado' });

@@ -125,7 +125,8 @@ describe.each(STORE_TARGETS)('failure alerts on $name', (target) => {
     const { id } = await store.inbox.insert({ eventType: 'order_approved', dedupeKey: 'k1', customerKey: 'cpf:1', body: {} });
     worker.wake();
 
-    const posted = await waitFor(() => api.messages.length > 0 && api.messages, 10_000, 'alert posted');
+    await waitFor(() => api.messages.length > 0, 10_000, 'alert posted');
+    const posted = api.messages;
     expect(raced).toBe(1);
     expect(posted).toHaveLength(1);
     const rows = posted[0].body.components as Array<APIActionRowComponent<APIButtonComponentWithCustomId>>;

@@ -113,13 +113,19 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
   router.get('/admin', signedIn, async (req, res) => {
     const query = listQuerySchema.safeParse(req.query);
     const filter = query.success ? query.data : { limit: 50 };
-    const [rows, h, causes] = await Promise.all([store.events.list(filter), health(store), store.events.failuresByCause()]);
+    const [rows, h, causes, notices] = await Promise.all([
+      store.events.list(filter),
+      health(store),
+      store.events.failuresByCause(),
+      store.events.noticesByCause(),
+    ]);
     page(
       res,
       listPage({
         events: rows.map(summarize),
         health: h,
         causes,
+        notices,
         status: query.success ? query.data.status : undefined,
         cause: query.success ? query.data.cause : undefined,
         q: query.success ? query.data.q : undefined,

@@ -1,7 +1,7 @@
-import express, { Router, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Response } from 'express';
 import type { AdminDeps } from '../deps.js';
 import { formToken, SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from '../auth.js';
-import { loginPage } from '../views/layout.js';
+import { errorPage, loginPage, notFoundPage } from '../views/layout.js';
 import { eventPages } from './events.js';
 import { planPages } from './plans.js';
 import { privacyPages } from './privacy.js';
@@ -29,7 +29,7 @@ export function adminPagesRouter(deps: AdminDeps & { sessions: AdminSessions }):
   // The form is read first: the limiter lets the right token through even from a limited address.
   router.post('/admin/login', form, limiter, async (req, res) => {
     if (!tokenMatches(formToken(req), token)) {
-      return page(res, loginPage('Token inválido. Confira o ADMIN_TOKEN e tente de novo.'), 401);
+      return page(res, loginPage('Token inválido. Confira o token e tente de novo.'), 401);
     }
     await sessions.start(req, res);
     res.redirect(303, '/admin');
@@ -48,5 +48,17 @@ export function adminPagesRouter(deps: AdminDeps & { sessions: AdminSessions }):
   router.use(eventPages(deps, signedIn));
   router.use(planPages(deps, signedIn));
   router.use(privacyPages(deps, signedIn));
+  // Anything else under /admin is a page nobody has: an HTML 404 (the JSON API answers its own).
+  router.use('/admin', async (req, res) => page(res, notFoundPage(await sessions.valid(req)), 404));
+  router.use(pageErrors);
   return router;
 }
+
+/** A page that failed (a form too large, a bug): an HTML page in the panel's words, logged. */
+const pageErrors: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) return next(err);
+  const status = Number((err as { status?: number }).status);
+  const known = status >= 400 && status < 500 ? status : 500;
+  if (known >= 500) req.log?.error({ err }, 'erro ao montar página do painel');
+  page(res, errorPage(known), known);
+};

@@ -58,8 +58,22 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
   });
 
   router.get('/admin/plans/edit', signedIn, async (req, res) => {
-    const name = planNameSchema.safeParse(req.query.name);
-    page(res, planEditPage({ ...(await editView(name.success ? name.data.trim() : '')), flash: flashFrom(req.query, PLANS_FLASH) }));
+    const parsed = planNameSchema.safeParse(req.query.name);
+    const name = parsed.success ? parsed.data.trim().slice(0, 200) : '';
+    const view = await editView(name);
+    const flash = flashFrom(req.query, PLANS_FLASH);
+    // "Buscar" sends the form as it stands (ticks, name, group) by GET: the page comes back with
+    // the search's results and nothing support chose lost.
+    if (field(req.query, 'buscar') === undefined) return page(res, planEditPage({ ...view, flash }));
+    const draft = {
+      ...view,
+      exists: view.exists && view.name === name,
+      name,
+      courses: chosenCourses(req.query).filter((id) => Number.isInteger(id)),
+      whatsappGroup: field(req.query, 'whatsappGroup')?.trim() || undefined,
+      q: (field(req.query, 'q') ?? '').trim().slice(0, 100),
+    };
+    page(res, planEditPage({ ...draft, flash }));
   });
 
   router.post('/admin/plans/save', signedIn, sameOrigin, form, async (req, res) => {

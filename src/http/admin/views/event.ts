@@ -1,3 +1,5 @@
+import { forPeople } from '../../../domain/people.js';
+import { formatBrazilianMobile } from '../../../domain/phone.js';
 import { MAX_NOTE } from '../../../support/operations.js';
 import type { EventDetail } from '../../../support/present.js';
 import type { Health } from '../../../support/operations.js';
@@ -11,10 +13,24 @@ const row = (label: string, value: unknown) =>
     : html`<dt>${label}</dt>
         <dd>${value}</dd>`;
 
+/** After support corrected the mobile: the welcome on its way, then sent (or not, again). */
+function welcomeResend(e: EventDetail): Html | string {
+  const phone = e.welcome?.correctedPhone;
+  if (!phone) return '';
+  const to = formatBrazilianMobile(phone);
+  if (e.welcome?.sent) {
+    return html`<div class="banner flash" role="status">✅ Boas-vindas reenviadas por WhatsApp para o celular corrigido ${to}.</div>`;
+  }
+  if (e.status === 'pending' || e.status === 'processing' || e.status === 'retrying') {
+    return html`<div class="banner info" role="status">Reenviando as boas-vindas para ${to}. Atualize a página em alguns segundos.</div>`;
+  }
+  return html`<div class="banner bad" role="status">As boas-vindas também não foram enviadas para ${to} (veja o motivo abaixo).</div>`;
+}
+
 /** What support can do about this event: why it failed, what to do, and the buttons that help. */
 function actions(e: EventDetail): Html {
   const a = e.actions;
-  return html`${
+  return html`${welcomeResend(e)}${
       e.status === 'processing'
         ? html`<div class="banner info" role="status">Este evento está sendo processado agora. Atualize a página em alguns segundos.</div>`
         : ''
@@ -22,7 +38,7 @@ function actions(e: EventDetail): Html {
       e.reason
         ? html`<div class="card todo">
             <h2>Motivo: ${e.reason}</h2>
-            ${a.todo ? html`<p>${a.todo}</p>` : ''}
+            ${a.todo ? html`<p>${forPeople(a.todo)}</p>` : ''}
             ${
               e.cause === 'unmapped_plan' && e.plan
                 ? html`<p>
@@ -30,7 +46,7 @@ function actions(e: EventDetail): Html {
                   </p>`
                 : ''
             }
-            ${e.lastError ? html`<p class="muted">Erro: ${e.lastError}</p>` : ''}
+            ${e.lastError ? html`<p class="muted">Erro: ${forPeople(e.lastError)}</p>` : ''}
           </div>`
         : ''
     }
@@ -64,7 +80,11 @@ function actions(e: EventDetail): Html {
                 name="note"
                 required
                 maxlength="${MAX_NOTE}"
-                placeholder="Como foi resolvido (ex.: cadastrado à mão no EAD com o CPF correto)"
+                placeholder="${
+                  e.status === 'done'
+                    ? 'Como foi resolvido (ex.: login enviado ao aluno por e-mail)'
+                    : 'Como foi resolvido (ex.: cadastrado à mão no EAD com o CPF correto)'
+                }"
               ></textarea>
               <button type="submit" class="secondary">Marcar como resolvido</button>
             </form>`
@@ -92,7 +112,11 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
         <dt>E-mail</dt>
         <dd>${c.email ?? '—'}</dd>
         <dt>Celular</dt>
-        <dd>${c.phone ?? '—'}</dd>
+        <dd>
+          ${c.phone ? (e.welcome?.correctedPhone ? formatBrazilianMobile(c.phone) : c.phone) : '—'}${
+            e.welcome?.correctedPhone ? html` <span class="muted">(corrigido pelo suporte)</span>` : ''
+          }
+        </dd>
         <dt>CPF</dt>
         <dd>${c.cpf ?? (c.cnpj ? html`CNPJ ${c.cnpj}` : '—')}</dd>
         <dt>Origem</dt>
@@ -101,7 +125,7 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
         <dd>${time(e.receivedAt)}</dd>
         <dt>Tentativas</dt>
         <dd>${e.runs}</dd>
-        ${row('Próxima execução', e.nextRunAt ? time(e.nextRunAt) : null)} ${row('Resultado', e.outcome)}
+        ${row('Próxima execução', e.nextRunAt ? time(e.nextRunAt) : null)} ${row('Resultado', e.outcome && forPeople(e.outcome))}
         ${
           e.parentId
             ? html`<dt>Agendado por</dt>
@@ -111,7 +135,7 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
       </dl>
       <h2>História</h2>
       <ol class="story">
-        ${e.story.map((s) => html`<li class="k-${s.kind}"><time>${time(s.at)}</time>${s.text}</li>`)}
+        ${e.story.map((s) => html`<li class="k-${s.kind}"><time>${time(s.at)}</time>${forPeople(s.text)}</li>`)}
       </ol>`,
     'events',
   );

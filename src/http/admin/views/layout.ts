@@ -26,9 +26,12 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;b
 ol.story{list-style:none;padding:0}ol.story li{background:#fff;border:1px solid #dde3ec;border-left:4px solid #9aa5b8;border-radius:6px;padding:.5rem .7rem;margin:.4rem 0}
 ol.story li.k-failed{border-left-color:#c62828}ol.story li.k-retry{border-left-color:#b26a00}ol.story li.k-done,ol.story li.k-step,ol.story li.k-resolved{border-left-color:#2e7d32}
 ol.story time{display:block;font-size:.8rem;color:#5b6678}
-.courses{columns:2 18rem;background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:.6rem;margin:.4rem 0}.courses label{display:block;break-inside:avoid;padding:.15rem 0}
+.courses{background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:.6rem;margin:.4rem 0;min-width:0}.courses legend{font-weight:600;padding:0 .3rem}
+.courses .list{columns:2 18rem}.courses label.course{display:block;break-inside:avoid;padding:.3rem 0}.courses summary{cursor:pointer;color:#2456d6;padding:.4rem 0}
+form.plan{counter-reset:ticked}form.plan input[name=courses]:checked{counter-increment:ticked}.ticked-count::after{content:counter(ticked) " curso(s) marcado(s)"}
+.savebar{position:sticky;bottom:0;background:#fff;border-top:1px solid #dde3ec;padding:.6rem 0;margin-top:.6rem;display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:center}
 .login{max-width:380px;margin:10vh auto;background:#fff;padding:1.5rem;border-radius:10px;border:1px solid #dde3ec}.login input{width:100%;margin:.5rem 0}
-.error{color:#c62828}.muted{color:#5b6678}nav.session{display:flex;flex-wrap:wrap;gap:.4rem}label.field{display:block;margin:.6rem 0 .2rem;font-weight:600}
+.error{color:#c62828}.muted{color:#5b6678}.small{font-size:.85rem}nav.session{display:flex;flex-wrap:wrap;gap:.4rem}label.field{display:block;margin:.6rem 0 .2rem;font-weight:600}
 @media (max-width:640px){main{padding:.6rem}table.cards thead{display:none}table.cards tr{display:block;border-bottom:1px solid #dde3ec;padding:.4rem 0}
 table.cards td{display:flex;gap:.6rem;border:0;padding:.15rem .6rem}table.cards td::before{content:attr(data-label);flex:0 0 5.5rem;color:#5b6678;font-size:.85rem}
 table.cards td:empty{display:none}dl{grid-template-columns:minmax(0,1fr)}dt{font-size:.85rem;margin-top:.3rem}}
@@ -90,12 +93,46 @@ export function loginPage(error?: string): Html {
     'Entrar',
     html`<form class="login" method="post" action="/admin/login">
       <h1>Painel de eventos</h1>
-      <p class="muted">Entre com o token de administração (ADMIN_TOKEN).</p>
+      <p class="muted">Entre com o token de administração (quem cuida do servidor o tem).</p>
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
       <label for="token">Token</label>
       <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
       <button type="submit">Entrar</button>
     </form>`,
+  );
+}
+
+/**
+ * A page that is not there (an old link, a typo, /admin/events without an id): said in the
+ * panel's layout, with the way back — JSON is only for /admin/api.
+ */
+export function notFoundPage(signedIn: boolean): Html {
+  return layout(
+    'Página não encontrada',
+    html`<h1>Página não encontrada</h1>
+      <p>Este endereço não existe no painel. Talvez o link esteja incompleto ou seja de uma versão antiga.</p>
+      <p>
+        <a class="button" href="/admin">Ver os eventos</a>
+        ${signedIn ? html`<a class="button secondary" href="/admin/plans">Planos</a>` : ''}
+      </p>
+      <p class="muted">Para abrir um evento, use o link do alerta ou busque pelo pedido, nome ou e-mail na lista de eventos.</p>`,
+    signedIn ? 'events' : undefined,
+  );
+}
+
+/** Something went wrong on our side while answering a page: said in words, never as JSON. */
+export function errorPage(status: number): Html {
+  const text =
+    status === 413
+      ? 'O formulário enviado é maior que o aceito. Volte e tente com menos dados.'
+      : status < 500
+        ? 'O pedido não pôde ser entendido. Volte e tente de novo.'
+        : 'Algo deu errado ao montar esta página. Tente de novo em instantes; se continuar, avise quem cuida do servidor.';
+  return layout(
+    status < 500 ? 'Pedido inválido' : 'Erro',
+    html`<h1>${status < 500 ? 'Pedido inválido' : 'Algo deu errado'}</h1>
+      <p>${text}</p>
+      <p><a class="button" href="/admin">Voltar ao painel</a></p>`,
   );
 }
 

@@ -1,4 +1,6 @@
 import { causeOf } from '../../../domain/causes.js';
+import { forPeople } from '../../../domain/people.js';
+import { cut } from '../../../domain/text.js';
 import type { Health } from '../../../support/operations.js';
 import { STATUS_LABELS, type EventSummary } from '../../../support/present.js';
 import { EVENT_STATUSES, type EventStatus } from '../../../store/schema.js';
@@ -16,6 +18,8 @@ export interface ListView {
   flash?: Flash;
   /** The failures needing attention, by cause, with how many. */
   causes: Array<{ code: string | null; count: number }>;
+  /** Sales done that still need a person (a welcome not sent), by cause. */
+  notices: Array<{ code: string; count: number }>;
 }
 
 function listUrl(filter: { status?: string; cause?: string; q?: string; before?: number }): string {
@@ -25,35 +29,44 @@ function listUrl(filter: { status?: string; cause?: string; q?: string; before?:
   return qs ? `/admin?${qs}` : '/admin';
 }
 
-/** Filters by the cause of the failures, with "Reprocessar todos" where running them again helps. */
-function causeFilter(v: ListView): Html | string {
-  const causes = v.causes.filter((c) => c.code !== null);
+/** A row of chips, one per cause with how many events it has. */
+function causeChips(label: string, causes: Array<{ code: string; count: number }>, active: string | undefined): Html | string {
   if (causes.length === 0) return '';
-  const active = v.cause ? v.causes.find((c) => c.code === v.cause) : undefined;
+  return html`<nav class="chips" aria-label="${label}">
+    <span class="muted">${label}:</span>
+    ${causes.map(
+      (c) =>
+        html`<a class="chip${active === c.code ? ' on' : ''}" href="${listUrl({ cause: c.code })}"
+          >${causeOf(c.code).reason} (${c.count})</a
+        >`,
+    )}
+  </nav>`;
+}
+
+/**
+ * Filters by the cause of the failures, with "Reprocessar todos" where running them again helps;
+ * and by what sales done still need (a welcome not sent).
+ */
+function causeFilter(v: ListView): Html | string {
+  const causes = v.causes.flatMap((c) => (c.code === null ? [] : [{ code: c.code, count: c.count }]));
+  const active = v.cause ? [...causes, ...v.notices].find((c) => c.code === v.cause) : undefined;
   const activeCause = v.cause ? causeOf(v.cause) : undefined;
-  return html`<nav class="chips" aria-label="Filtrar falhas por motivo">
-      <span class="muted">Falhas por motivo:</span>
-      ${causes.map(
-        (c) =>
-          html`<a class="chip${v.cause === c.code ? ' on' : ''}" href="${listUrl({ cause: c.code! })}"
-            >${causeOf(c.code).reason} (${c.count})</a
-          >`,
-      )}
-    </nav>
-    ${
-      active && activeCause
-        ? html`<div class="card todo">
-            <strong>${activeCause.reason}</strong> — ${active.count} evento(s) com falha. ${activeCause.todo}
-            ${
-              activeCause.retryHelps
-                ? html`<p>
-                    <a class="button" href="/admin/retry?code=${encodeURIComponent(v.cause!)}">Reprocessar todos (${active.count})</a>
-                  </p>`
-                : ''
-            }
-          </div>`
-        : ''
-    }`;
+  return html`${causeChips('Falhas por motivo', causes, v.cause)}${causeChips('Concluídos com pendência', v.notices, v.cause)}
+  ${
+    active && activeCause
+      ? html`<div class="card todo">
+          <strong>${activeCause.reason}</strong> — ${active.count} evento(s)${activeCause.notice ? '' : ' com falha'}.
+          ${forPeople(activeCause.todo)}
+          ${
+            activeCause.retryHelps
+              ? html`<p>
+                  <a class="button" href="/admin/retry?code=${encodeURIComponent(v.cause!)}">Reprocessar todos (${active.count})</a>
+                </p>`
+              : ''
+          }
+        </div>`
+      : ''
+  }`;
 }
 
 /** The last reconciliation with Kiwify's API, in one line (nothing when it is off). */
@@ -64,6 +77,16 @@ function reconciliationLine(h: ListView['health']): Html | string {
   return html`<p class="muted">
     🔎 Última conciliação com a Kiwify: ${time(r.lastRunAt)}, ${r.found ?? 0} venda(s) conferida(s)${recovered}.
   </p>`;
+}
+
+/**
+ * The motivo of a row; with the error itself where the cause says to read it ("EAD recusou o
+ * pedido: leia o erro abaixo"), and on a page filtered by cause.
+ */
+function motivo(e: EventSummary, filteredBy: string | undefined): Html | string {
+  if (!e.reason) return '';
+  const showError = e.lastError && (filteredBy !== undefined || causeOf(e.cause).readError);
+  return html`${e.reason}${showError ? html`<div class="muted small">${forPeople(cut(e.lastError!, 240))}</div>` : ''}`;
 }
 
 export function listPage(v: ListView): Html {
@@ -119,7 +142,7 @@ export function listPage(v: ListView): Html {
                         <td data-label="Status">
                           ${statusBadge(e.status, e.statusLabel)}${e.runs > 1 ? html` <span class="muted">(${e.runs} tentativas)</span>` : ''}
                         </td>
-                        <td data-label="Motivo">${e.reason ?? ''}</td>
+                        <td data-label="Motivo">${motivo(e, v.cause)}</td>
                       </tr>`,
                   )
             }

@@ -1,9 +1,14 @@
-import type { CatalogSnapshot, Course } from '../../../support/catalog.js';
+import { forPeople, sentence } from '../../../domain/people.js';
+import type { CatalogSnapshot } from '../../../support/catalog.js';
 import type { PlanChangeRow, PlanRow } from '../../../support/plans.js';
 import { html, type Html } from '../html.js';
+import { coursePicker, tickedCount } from './course-picker.js';
 import { flashBanner, layout, time, type Flash } from './layout.js';
 
 const ACTIONS: Record<string, string> = { set: 'salvo', remove: 'removido', import: 'importado de arquivo' };
+
+/** Who made a change, as support reads it (rows of older releases said it with a variable name). */
+const viaWords = (via: string) => forPeople(via === 'importação inicial de PLANS_FILE' ? 'na primeira inicialização do servidor' : via);
 
 const courseNames = (ids: number[], names: ReadonlyMap<number, string>) => ids.map((id) => names.get(id) ?? `curso ${id}`).join(', ');
 
@@ -12,10 +17,12 @@ const editUrl = (name: string) => `/admin/plans/edit?name=${encodeURIComponent(n
 function catalogLine(catalog: CatalogSnapshot): Html {
   const state =
     catalog.readAt === undefined
-      ? html`<span class="error">Catálogo de cursos do EAD indisponível${catalog.error ? html`: ${catalog.error}` : ''}.</span>`
+      ? html`<span class="error"
+          >Catálogo de cursos do EAD indisponível${catalog.error ? html`: ${forPeople(sentence(catalog.error))}` : '.'}</span
+        >`
       : html`Catálogo do EAD: ${catalog.courses.length} cursos, lido em
         ${time(new Date(catalog.readAt).toISOString())}.${
-          catalog.error ? html` <span class="error">A última leitura falhou: ${catalog.error}</span>` : ''
+          catalog.error ? html` <span class="error">A última leitura falhou: ${forPeople(sentence(catalog.error))}</span>` : ''
         }`;
   return html`<form method="post" action="/admin/plans/catalog" class="inline">
     <span>${state}</span><button type="submit" class="secondary">Recarregar catálogo</button>
@@ -25,7 +32,7 @@ function catalogLine(catalog: CatalogSnapshot): Html {
 function changesList(changes: PlanChangeRow[]): Html {
   if (changes.length === 0) return html`<p class="muted">Nenhuma alteração registrada.</p>`;
   return html`<ol class="story">
-    ${changes.map((c) => html`<li><time>${time(new Date(c.at).toISOString())}</time>“${c.name}” ${ACTIONS[c.action] ?? c.action} ${c.via}</li>`)}
+    ${changes.map((c) => html`<li><time>${time(new Date(c.at).toISOString())}</time>“${c.name}” ${ACTIONS[c.action] ?? c.action} ${viaWords(c.via)}</li>`)}
   </ol>`;
 }
 
@@ -103,28 +110,13 @@ export interface PlanEditView {
   changes: PlanChangeRow[];
   problems?: string[];
   flash?: Flash;
-}
-
-function coursePicker(courses: Course[], chosen: ReadonlySet<number>): Html {
-  // Chosen ones first, so an edit starts from what the plan gives.
-  const ordered = [...courses.filter((c) => chosen.has(c.id)), ...courses.filter((c) => !chosen.has(c.id))];
-  return html`<fieldset class="courses">
-    <legend class="muted">Marque os cursos que este plano dá (${chosen.size} marcado(s))</legend>
-    ${ordered.map(
-      (c) =>
-        html`<label
-          ><input type="checkbox" name="courses" value="${c.id}" ${chosen.has(c.id) ? html`checked` : ''} /> ${c.name}
-          <span class="muted">(${c.id})</span></label
-        >`,
-    )}
-  </fieldset>`;
+  /** The picker's search, as typed. */
+  q?: string;
 }
 
 /** One plan: its courses picked from the EAD's catalog by name, its WhatsApp group, its history. */
 export function planEditPage(v: PlanEditView): Html {
-  const chosen = new Set(v.courses);
   const catalogReadable = v.catalog.readAt !== undefined;
-  const unknown = catalogReadable ? v.courses.filter((id) => !v.catalog.courses.some((c) => c.id === id)) : [];
   return layout(
     v.exists ? `Plano ${v.name}` : 'Novo plano',
     html`${flashBanner(v.flash)}
@@ -141,22 +133,18 @@ export function planEditPage(v: PlanEditView): Html {
           : ''
       }
       ${catalogLine(v.catalog)}
-      <form method="post" action="/admin/plans/save" class="card">
+      <form method="post" action="/admin/plans/save" class="card plan">
         ${
           v.exists
             ? html`<input type="hidden" name="name" value="${v.name}" />`
             : html`<label class="field" for="name">Nome do plano (como aparece na Kiwify)</label>
                 <div class="inline"><input id="name" name="name" type="text" value="${v.name}" required maxlength="200" /></div>`
         }
-        <label class="field">Cursos</label>
         ${
           catalogReadable
-            ? html`${coursePicker(v.catalog.courses, chosen)}${
-                unknown.length
-                  ? html`<p class="error">Cursos que não existem mais no catálogo: ${unknown.join(', ')}. Desmarque-os ou troque-os.</p>`
-                  : ''
-              }`
-            : html`<p class="muted">Sem o catálogo, informe os ids dos cursos separados por vírgula (eles não poderão ser conferidos).</p>
+            ? coursePicker({ courses: v.catalog.courses, chosen: [...new Set(v.courses)], q: v.q ?? '' })
+            : html`<label class="field">Cursos</label>
+                <p class="muted">Sem o catálogo, informe os ids dos cursos separados por vírgula (eles não poderão ser conferidos).</p>
                 <div class="inline">
                   <input name="courseIds" type="text" inputmode="numeric" value="${v.courses.join(', ')}" aria-label="Ids dos cursos" />
                 </div>`
@@ -172,7 +160,10 @@ export function planEditPage(v: PlanEditView): Html {
             maxlength="500"
           />
         </div>
-        <p><button type="submit">Salvar plano</button></p>
+        <div class="savebar">
+          <button type="submit">Salvar plano</button>
+          ${catalogReadable ? tickedCount : ''}
+        </div>
       </form>
       ${
         v.failed > 0

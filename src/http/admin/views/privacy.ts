@@ -49,9 +49,9 @@ export function privacyPage(v: PrivacyView): Html {
       <div class="card">
         <h2>Por quanto tempo guardamos</h2>
         <p>
-          Eventos encerrados (concluídos, ignorados ou resolvidos) guardam os dados pessoais do comprador por ${r.days ?? '—'} dia(s)
-          (RETENTION_DAYS). Depois ficam só o pedido, o plano, as datas e os cursos — o suficiente para reembolsos e auditoria. Falhas ficam
-          até serem resolvidas.
+          Eventos encerrados (concluídos, ignorados ou resolvidos) guardam os dados pessoais do comprador por ${r.days ?? '—'} dia(s).
+          Depois ficam só o pedido, o plano, as datas e os cursos — o suficiente para reembolsos e auditoria. Falhas ficam até serem
+          resolvidas.
         </p>
         <p class="muted">
           Última limpeza: ${r.lastRunAt ? html`${time(r.lastRunAt)} (${r.removed ?? 0} evento(s))` : 'ainda não executada'}.

@@ -1,0 +1,93 @@
+/**
+ * Texts as support's pages show them. Errors and outcomes name the configuration variable a
+ * developer must fix ("ou EAD_BASE_URL está errado", "(CHATPRO_TOKEN / CHATPRO_INSTANCE_ID)"):
+ * that is what logs, the JSON API, the command line and the alerts to whoever is on call keep.
+ * The admin pages speak to the school's support team: the same text in words, without the
+ * variable names (they are in README's Configuration, next to what each one means).
+ */
+
+/** What each configuration variable is, in support's words (used where a text names it bare). */
+const VARIABLE_WORDS: Readonly<Record<string, string>> = {
+  EAD_BASE_URL: 'o endereço do EAD',
+  EAD_API_KEY: 'a chave da API do EAD',
+  EAD_UNIT_ID: 'a unidade do EAD',
+  CHATPRO_BASE_URL: 'o endereço do ChatPro',
+  CHATPRO_TOKEN: 'o token do ChatPro',
+  CHATPRO_INSTANCE_ID: 'a instância do ChatPro',
+  CALLMEBOT_BASE_URL: 'o endereço do CallMeBot',
+  CALLMEBOT_APIKEY: 'a chave do CallMeBot',
+  CALLMEBOT_PHONE: 'o celular do CallMeBot',
+  DISCORD_WEBHOOK_URL: 'o webhook do Discord',
+  DISCORD_API_URL: 'o endereço da API do Discord',
+  DISCORD_BOT_TOKEN: 'o token do bot do Discord',
+  DISCORD_PUBLIC_KEY: 'a chave pública do aplicativo do Discord',
+  DISCORD_APPLICATION_ID: 'o aplicativo do Discord',
+  DISCORD_GUILD_ID: 'o servidor do Discord',
+  DISCORD_SUPPORT_ROLE_ID: 'o cargo de suporte no Discord',
+  DISCORD_ALERT_CHANNEL_ID: 'o canal de alertas do Discord',
+  KIWIFY_API_URL: 'o endereço da API da Kiwify',
+  KIWIFY_CLIENT_ID: 'a chave da API da Kiwify',
+  KIWIFY_CLIENT_SECRET: 'a chave da API da Kiwify',
+  KIWIFY_ACCOUNT_ID: 'a conta da Kiwify',
+  KIWIFY_WEBHOOK_TOKEN: 'o token do webhook da Kiwify',
+  ADMIN_TOKEN: 'o token de administração',
+  PLANS_FILE: 'o arquivo de planos',
+  RETENTION_DAYS: 'o prazo de guarda dos dados',
+  DATABASE_URL: 'o banco de dados',
+  SQLITE_PATH: 'o arquivo do banco de dados',
+  PUBLIC_URL: 'o endereço público do servidor',
+  SECRET_KEY: 'a chave secreta do servidor',
+  STUDENT_DEFAULT_PASSWORD: 'a senha padrão dos alunos',
+  PASSWORD_RETENTION_DAYS: 'o prazo de guarda das senhas',
+  REVOKE_MODE: 'a regra de reembolso',
+  CANCEL_POLICY: 'a regra de cancelamento',
+};
+
+/** The variables `forPeople` knows the words for (a test holds every variable the server's texts name to it). */
+export const DESCRIBED_VARIABLES: ReadonlySet<string> = new Set(Object.keys(VARIABLE_WORDS));
+
+/** A configuration variable's name: capitals, digits and at least one underscore ("EAD_API_KEY"). */
+const VARIABLE = String.raw`\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b(?:=[\w.-]+)?`;
+const KNOWN = DESCRIBED_VARIABLES;
+const NAMES_A_VARIABLE = new RegExp(VARIABLE);
+/** A parenthesis that names a variable: "(EAD_API_KEY)", "(CHATPRO_TOKEN / CHATPRO_INSTANCE_ID)", "(REVOKE_MODE=courses)". */
+const VARIABLE_ASIDE = /\s*\(([^()]*)\)/g;
+const BARE_VARIABLE = new RegExp(VARIABLE, 'g');
+/** "de o endereço" → "do endereço": what a replacement leaves behind. */
+const CONTRACTIONS: Array<[RegExp, string]> = [
+  [/\bde o\b/g, 'do'],
+  [/\bde a\b/g, 'da'],
+  [/\bem o\b/g, 'no'],
+  [/\bem a\b/g, 'na'],
+];
+
+/**
+ * `text` without configuration variable names: an aside in parentheses that names one goes
+ * whole; a name left in a sentence becomes its words ("confira EAD_UNIT_ID" → "confira a
+ * unidade do EAD"). Anything else — an upstream's own codes ("ERR_BAD_RESPONSE") — stays.
+ */
+export function forPeople(text: string): string {
+  let out = text.replace(VARIABLE_ASIDE, (aside: string, inner: string) => (names(inner) ? '' : aside));
+  out = out.replace(BARE_VARIABLE, (name: string) => {
+    const bare = name.split('=')[0];
+    return KNOWN.has(bare) ? VARIABLE_WORDS[bare] : name;
+  });
+  for (const [pattern, replacement] of CONTRACTIONS) out = out.replace(pattern, replacement);
+  return out.replace(/ {2,}/g, ' ').replace(/\s+([.,;:])/g, '$1');
+}
+
+/** Whether an aside names one of our variables (an upstream's own code in parentheses stays). */
+function names(inner: string): boolean {
+  if (!NAMES_A_VARIABLE.test(inner)) return false;
+  return [...inner.matchAll(BARE_VARIABLE)].some((m) => KNOWN.has(m[0].split('=')[0]) || /^[A-Z]+_[A-Z_]+=/.test(m[0]));
+}
+
+/**
+ * A message that ends with exactly one period (or its own "!", "?", "…"): the source of double
+ * periods is a message ending in "." put before another "." ("…está errado." + ".").
+ */
+export function sentence(text: string): string {
+  const trimmed = text.trim().replace(/\.{2,}$/, '.');
+  if (trimmed === '') return trimmed;
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}

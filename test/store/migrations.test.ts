@@ -5,6 +5,36 @@ import { openDatabase } from '../../src/store/open.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 
 describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
+  it('sales done before the welcome had a motivo of its own get it from their journal', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const old = await openDatabase(config, undefined, '009_reconciliation');
+    const sale = async (key: string, welcome: string | null, removed: number | null = null) => {
+      const { rows } = await sql<{ id: number }>`
+        insert into events (dedupe_key, event_type, customer_key, search_text, body, status, available_at, next_run_at, received_at, updated_at, personal_data_removed_at)
+        values (${key}, 'order_approved', ${key}, '', '{}', 'done', 1, 1, 1, 1, ${removed}) returning id`.execute(old.db);
+      if (welcome)
+        await sql`insert into event_steps (event_id, step, result, done_at, seq) values (${rows[0].id}, 'welcome', ${welcome}, 1, 1)`.execute(
+          old.db,
+        );
+      return rows[0].id;
+    };
+    const notSent = await sale('a', '{"sent":false,"reason":"not_on_whatsapp"}');
+    const sent = await sale('b', '{"sent":true}');
+    await sale('c', '{"sent":false,"reason":"missing"}', 5); // purged: nothing to resend any more
+    await sale('d', null);
+    await old.db.destroy();
+
+    const store = await openStore(config);
+    try {
+      expect(await store.events.noticesByCause()).toEqual([{ code: 'welcome_not_sent', count: 1 }]);
+      expect((await store.events.list({ cause: 'welcome_not_sent' })).map((e) => e.id)).toEqual([notSent]);
+      expect((await store.events.get(sent))?.last_error_code).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an inbox from before step numbering keeps its steps in the order they were done', async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const config = await target.fresh();

@@ -24,19 +24,35 @@ export interface ConnectionChecksOptions {
   failingIntervalMs: number;
   /** The admin page's public address, linked from the alerts. */
   panelUrl?: string;
-  /** Called when a system changes state in this instance (the worker re-reads what it may run). */
+  /**
+   * How often the view shared by the instances is read from the database (default 2 s): an
+   * instance that saw a system come back (or go down) tells the others through it.
+   */
+  shareIntervalMs?: number;
+  /** Called when a system changes state in this instance's view (the worker re-reads what it may run). */
   onChange?: () => void;
 }
+
+/** Default of `shareIntervalMs`. */
+export const SHARE_INTERVAL_MS = 2_000;
 
 /**
  * Checks the upstreams at start-up (without holding it up) and then periodically. A failing
  * check is logged, shown on the admin page, and told to support once per change of state (the
  * store decides which instance tells). While the EAD fails, the worker leaves EAD-bound events
  * waiting instead of spending their attempts.
+ *
+ * The instances share one view of each system, in the database (`health_checks`): the last
+ * check any of them made. Each reads it every few seconds, so when one sees the EAD back, every
+ * other resumes within `shareIntervalMs` — not at its own next recheck.
  */
 export class ConnectionChecks {
+  /** The shared view: systems whose last check, by any instance, failed. */
   private readonly failing = new Set<string>();
   private readonly loop: Poller;
+  private readonly share: Poller;
+  /** Checks this instance has finished (a shared read that overlaps one is dropped). */
+  private ownChecks = 0;
 
   constructor(private readonly opts: ConnectionChecksOptions) {
     this.loop = new Poller({
@@ -44,9 +60,14 @@ export class ConnectionChecks {
       intervalMs: () => (this.failing.size > 0 ? opts.failingIntervalMs : opts.healthyIntervalMs),
       onError: (err) => opts.log.error({ err }, 'falha nas verificações de conexão'),
     });
+    this.share = new Poller({
+      run: () => this.readSharedView(),
+      intervalMs: opts.shareIntervalMs ?? SHARE_INTERVAL_MS,
+      onError: (err) => opts.log.error({ err }, 'falha ao ler o estado das conexões no banco'),
+    });
   }
 
-  /** Whether this instance's last check of `name` failed. */
+  /** Whether the last check of `name`, by this instance or another, failed. */
   isFailing(name: ConnectionCheck['name']): boolean {
     return this.failing.has(name);
   }
@@ -54,6 +75,29 @@ export class ConnectionChecks {
   /** First check at once (start-up is not held up: nothing waits for it). */
   start(): void {
     this.loop.start();
+    this.share.start();
+  }
+
+  /** Takes up what the other instances saw (the rows this instance's checks also write). */
+  async readSharedView(): Promise<void> {
+    const before = this.ownChecks;
+    const rows = await this.opts.store.checks.all();
+    // A check of this instance ended while reading: the rows may predate it, and it is newer.
+    if (this.ownChecks !== before) return;
+    for (const check of this.opts.checks) {
+      const row = rows.find((r) => r.name === check.name);
+      if (row) this.see(check.name, row.status === 'failing', row.detail);
+    }
+  }
+
+  /** Updates the view; a change is logged and told to the worker. */
+  private see(name: string, failing: boolean, detail: string | null): void {
+    if (this.failing.has(name) === failing) return;
+    if (failing) this.failing.add(name);
+    else this.failing.delete(name);
+    if (failing) this.opts.log.error({ check: name, reason: detail }, 'verificação de conexão falhou');
+    else this.opts.log.info({ check: name }, 'conexão restabelecida');
+    this.opts.onChange?.();
   }
 
   async runOnce(): Promise<void> {
@@ -68,27 +112,23 @@ export class ConnectionChecks {
     } catch (err) {
       error = describeError(err);
     }
-    const wasFailing = this.failing.has(check.name);
-    if (error) this.failing.add(check.name);
-    else this.failing.delete(check.name);
-    if (wasFailing !== Boolean(error)) {
-      if (error) log.error({ check: check.name, reason: error }, 'verificação de conexão falhou');
-      else log.info({ check: check.name }, 'conexão restabelecida');
-      this.opts.onChange?.();
-    }
+    let changed = false;
     try {
-      const changed = await store.checks.record(check.name, error ? 'failing' : 'ok', error);
-      if (changed) {
-        await alerts.enqueue(
-          error ? messages.connectionFailing(check.label, error, this.opts.panelUrl) : messages.connectionRestored(check.label),
-        );
-      }
+      changed = await store.checks.record(check.name, error ? 'failing' : 'ok', error);
     } catch (err) {
       log.error({ err, check: check.name }, 'não foi possível registrar a verificação de conexão');
+    }
+    // Seen here after it is written: a shared read under way meanwhile is dropped (see readSharedView).
+    this.ownChecks += 1;
+    this.see(check.name, error !== null, error);
+    if (changed) {
+      await alerts.enqueue(
+        error ? messages.connectionFailing(check.label, error, this.opts.panelUrl) : messages.connectionRestored(check.label),
+      );
     }
   }
 
   async stop(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), this.share.stop()]);
   }
 }

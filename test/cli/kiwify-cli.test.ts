@@ -53,6 +53,8 @@ describe('npm run kiwify (delivery simulator)', () => {
     const wrong = await simulate('chargeback', '--url', `${runtime.url()}/webhook`, '--token', 'nope');
     expect(wrong.code).toBe(1);
     expect(wrong.out).toContain('← HTTP 401');
+    // What to do about it: sign with the server's token.
+    expect(wrong.out).toContain('Passe --token com o valor de KIWIFY_WEBHOOK_TOKEN do servidor');
     const unknown = await simulate('order_lost', '--token', TOKEN);
     expect(unknown.code).toBe(2);
     expect(unknown.out).toContain('Evento inválido: order_lost');

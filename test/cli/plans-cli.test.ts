@@ -56,6 +56,21 @@ describe('npm run plans', () => {
     const res = await plans(['set', 'Excel PRO', '161'], false);
     expect(res.code).toBe(0);
     expect(res.err).toContain('os ids dos cursos não foram conferidos');
+    // A .env copied from .env.example (EAD_API_KEY=change-me, EAD_UNIT_ID empty): the database is all it needs.
+    const example = await runCommand(plansCommand, ['set', 'Excel PRO', '161'], {
+      SQLITE_PATH: dbPath,
+      EAD_API_KEY: 'change-me',
+      EAD_UNIT_ID: '',
+    });
+    expect(example.code).toBe(0);
+    expect(example.err).toContain('os ids dos cursos não foram conferidos');
+    expect(example.err).toContain('EAD_API_KEY ainda tem o valor de exemplo');
+    const incomplete = await runCommand(plansCommand, ['set', 'Excel PRO', '161'], {
+      SQLITE_PATH: dbPath,
+      EAD_API_KEY: 'chave-real',
+      EAD_UNIT_ID: '',
+    });
+    expect(incomplete).toMatchObject({ code: 0, err: expect.stringContaining('variáveis do EAD incompletas neste ambiente: EAD_UNIT_ID') });
     expect((await plans(['set', 'Excel PRO', 'abc'], false)).code).toBe(1);
     expect((await plans(['set', 'Excel PRO'])).code).toBe(2);
     expect((await plans(['remove', 'Plano que não existe'])).code).toBe(1);

@@ -30,6 +30,16 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** What a 401 means here: the delivery was signed with a token the server does not have. */
+function tokenHint(tokenGiven: boolean): string {
+  const used = tokenGiven ? 'o --token informado' : 'KIWIFY_WEBHOOK_TOKEN deste terminal (.env)';
+  return (
+    `O servidor recusou a assinatura: a entrega foi assinada com ${used}, que não é um dos tokens do servidor. ` +
+    'Passe --token com o valor de KIWIFY_WEBHOOK_TOKEN do servidor (ex.: o token impresso por `npm run demo`), ' +
+    'ou defina aqui o mesmo KIWIFY_WEBHOOK_TOKEN que o servidor usa.'
+  );
+}
+
 /** `npm run kiwify -- <event> …`: a realistic delivery, signed like Kiwify, posted, its answer printed. */
 export const kiwifyCommand: Command = async (argv, io) => {
   const fail = (message: string) => {
@@ -73,6 +83,7 @@ export const kiwifyCommand: Command = async (argv, io) => {
   try {
     const res = await postSignedDelivery(url.toString(), body, token);
     io.out(`← HTTP ${res.status} ${await res.text()}`);
+    if (res.status === 401) io.err(tokenHint(values.token !== undefined));
     return res.ok ? 0 : 1;
   } catch (err) {
     io.err(`Falha ao enviar para ${url.origin}${url.pathname}: ${(err as Error).message}`);

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EadClient } from '../../clients/ead.js';
-import { ConfigError, loadEadConfig } from '../../config.js';
+import { ConfigError, EXAMPLE_VALUES, loadEadConfig } from '../../config.js';
 import { PlanMapError } from '../../domain/plans.js';
 import type { Store } from '../../store/index.js';
 import { systemClock } from '../../timing/clock.js';
@@ -29,10 +29,14 @@ const USAGE = `Uso:
   npm run plans -- import arquivo.json
   npm run plans -- export`;
 
-/** The EAD's catalog when this shell can reach it; otherwise none (ids saved unchecked, and said). */
-function catalogFor(io: CliIo): CourseCatalog | undefined {
-  const none = { unitCourses: () => Promise.reject(new Error('EAD_API_KEY/EAD_UNIT_ID não definidos neste ambiente')) };
-  if (!io.env.EAD_API_KEY) return new CourseCatalog(none, systemClock);
+/**
+ * The EAD's catalog when this shell can reach it; otherwise none: the plan map lives in the
+ * database alone, so the ids are saved unchecked, and the command says so (and why).
+ */
+function catalogFor(io: CliIo): CourseCatalog {
+  const none = (why: string) => new CourseCatalog({ unitCourses: () => Promise.reject(new Error(why)) }, systemClock);
+  if (!io.env.EAD_API_KEY?.trim()) return none('EAD_API_KEY/EAD_UNIT_ID não definidos neste ambiente');
+  if (io.env.EAD_API_KEY.trim() === EXAMPLE_VALUES.EAD_API_KEY) return none('EAD_API_KEY ainda tem o valor de exemplo neste ambiente');
   try {
     const ead = loadEadConfig(io.env);
     const client = new EadClient({
@@ -43,9 +47,9 @@ function catalogFor(io: CliIo): CourseCatalog | undefined {
     });
     return new CourseCatalog(client, systemClock);
   } catch (err) {
+    // Incomplete or example EAD variables (a .env copied from .env.example): the map does not need them.
     if (!(err instanceof ConfigError)) throw err;
-    io.err(err.message);
-    return undefined;
+    return none(`variáveis do EAD incompletas neste ambiente: ${err.problems.join('; ')}`);
   }
 }
 
@@ -68,7 +72,6 @@ async function set(store: Store, args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const catalog = catalogFor(io);
-  if (!catalog) return 2;
   const courses = ids
     .split(/[\s,;]+/)
     .filter(Boolean)

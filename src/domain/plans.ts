@@ -41,13 +41,45 @@ export class PlanMapError extends Error {
   }
 }
 
+const TOKEN_WORDS: Record<string, string> = {
+  Comma: 'vírgula fora de lugar (duas vírgulas seguidas, ou uma vírgula sem nada antes?)',
+  Colon: 'dois-pontos fora de lugar',
+  LBrace: '"{" fora de lugar (falta uma vírgula antes?)',
+  RBrace: '"}" fora de lugar (vírgula sobrando antes dele?)',
+  LBracket: '"[" fora de lugar (faltam os dois-pontos depois do nome do plano?)',
+  RBracket: '"]" fora de lugar (vírgula sobrando antes dele?)',
+  String: 'texto entre aspas fora de lugar (falta uma vírgula entre dois itens?)',
+  Number: 'número fora de lugar (falta uma vírgula entre dois ids?)',
+  Boolean: 'true/false fora de lugar',
+  Null: 'null fora de lugar',
+};
+
+/**
+ * A JSON syntax error (the parser's, in English) in Portuguese, with where it is: "JSON inválido
+ * na linha 3, coluna 14: vírgula fora de lugar (…)".
+ */
+function jsonProblem(err: unknown): string {
+  const e = err as { message?: unknown; line?: unknown; column?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const where = typeof e.line === 'number' && typeof e.column === 'number' ? ` na linha ${e.line}, coluna ${e.column}` : '';
+  const token = /^Unexpected token (\w+)/.exec(message)?.[1];
+  const word = /^Unexpected identifier '(.*)'/.exec(message)?.[1];
+  const char = /^Unexpected character '(.*)'/.exec(message)?.[1];
+  let what = 'texto que não é JSON';
+  if (/^Unexpected end of input/.test(message)) what = 'o arquivo termina antes da hora (falta fechar "}" ou "]"?)';
+  else if (token) what = TOKEN_WORDS[token] ?? `"${token}" fora de lugar`;
+  else if (word !== undefined) what = `"${word}" não é um valor JSON (use números, textos entre aspas duplas, true, false ou null)`;
+  else if (char !== undefined) what = `caractere "${char}" não permitido (o JSON usa aspas duplas)`;
+  return `JSON inválido${where}: ${what}`;
+}
+
 /** Parses and validates a plan map; throws PlanMapError listing every problem. */
 export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Plan> {
   let ast;
   try {
     ast = parse(text);
   } catch (err) {
-    throw new PlanMapError(file, [`JSON inválido: ${err instanceof Error ? err.message : String(err)}`]);
+    throw new PlanMapError(file, [jsonProblem(err)]);
   }
   if (ast.body.type !== 'Object') throw new PlanMapError(file, ['o arquivo deve ser um objeto JSON { "plano": [cursos] }']);
   const problems: string[] = [];

@@ -55,6 +55,21 @@ describe('plan map', () => {
     expect(problemsOf('{}')).toEqual(['nenhum plano definido']);
   });
 
+  it('says what is wrong with malformed JSON in Portuguese, and where (line and column)', () => {
+    expect(problemsOf('{"A": [1],, "B": [2]}')).toEqual([
+      'JSON inválido na linha 1, coluna 11: vírgula fora de lugar (duas vírgulas seguidas, ou uma vírgula sem nada antes?)',
+    ]);
+    expect(problemsOf('{\n  "A": [1],\n  "B": [2]\n  "C": [3]\n}')[0]).toBe(
+      'JSON inválido na linha 4, coluna 3: texto entre aspas fora de lugar (falta uma vírgula entre dois itens?)',
+    );
+    expect(problemsOf('{"A": [1]')[0]).toBe(
+      'JSON inválido na linha 1, coluna 10: o arquivo termina antes da hora (falta fechar "}" ou "]"?)',
+    );
+    expect(problemsOf("{'A': [1]}")[0]).toBe('JSON inválido na linha 1, coluna 2: caractere "\'" não permitido (o JSON usa aspas duplas)');
+    expect(problemsOf('{"A": tru}')[0]).toContain('linha 1, coluna 7: "tru" não é um valor JSON');
+    for (const text of ['{"A": [1],}', '{"A" [1]}', '{"A": [1,]}']) expect(problemsOf(text)[0]).not.toMatch(/Unexpected|found/);
+  });
+
   it('reads a plan file, naming a missing one and what to check', () => {
     const file = join(tempDir(), 'plans.json');
     writeFileSync(file, '{"A": [1, 1, 2]}');

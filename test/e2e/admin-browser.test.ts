@@ -140,9 +140,23 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     await page.waitForSelector('fieldset.courses');
     expect(await page.inputValue('#name')).toBe('Pacote Design Express');
     expect(await overflow(page)).toBeLessThanOrEqual(0);
+    // The catalog (141 courses) stays folded: support searches by name, on the server (no script).
+    expect(await page.getByRole('checkbox', { name: 'CorelDRAW (751)', exact: true }).isVisible()).toBe(false);
+    await page.fill('#q', 'photoshop');
+    await page.press('#q', 'Enter'); // Enter searches (the form's first button), it does not save
+    await page.waitForURL(/\/admin\/plans\/edit\?.*q=photoshop/);
     // By name (the id beside it tells apart courses of the same name).
     await page.getByRole('checkbox', { name: 'Adobe Photoshop CC (169)', exact: true }).check();
+    await page.fill('#q', 'corel');
+    await page.click('button:has-text("Buscar")');
+    await page.waitForURL(/q=corel/);
+    // The tick from the first search is kept, on top; the name typed too.
+    expect(await page.getByRole('checkbox', { name: 'Adobe Photoshop CC (169)', exact: true }).isChecked()).toBe(true);
+    expect(await page.inputValue('#name')).toBe('Pacote Design Express');
+    expect(await page.locator('fieldset.courses .list label', { hasText: 'Photoshop' }).count()).toBe(1);
     await page.getByRole('checkbox', { name: 'CorelDRAW (751)', exact: true }).check();
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    expect(await page.evaluate('document.documentElement.scrollHeight')).toBeLessThan(2_000); // not 5,000 px of checkboxes
     await page.click('button:has-text("Salvar plano")');
     await expect.poll(() => page.textContent('[role=status]')).toContain('1 venda(s) que aguardavam este plano foram reprocessadas');
     await settled(eventId);
@@ -155,6 +169,19 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     await box.check();
     await page.click('button:has-text("Salvar plano")');
     await expect.poll(() => page.textContent('[role=alert]')).toContain('Curso(s) que não existem no catálogo do EAD: 999001.');
+  });
+
+  it('an unknown page, or /admin/events without an id, is a page of the panel that leads back', async () => {
+    const page = await signedIn();
+    for (const path of ['/admin/events', '/admin/nao-existe']) {
+      const res = await page.goto(`${server.runtime.url()}${path}`);
+      expect(res?.status()).toBe(404);
+      expect(await page.textContent('h1')).toBe('Página não encontrada');
+      expect(await page.locator('nav.main a').count()).toBe(3);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+    }
+    await page.click('a.button:has-text("Ver os eventos")');
+    await page.waitForSelector('table');
   });
 
   it('resolving a failure with a note takes it off the banner', async () => {

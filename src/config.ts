@@ -190,7 +190,7 @@ export const configSchema = z
     CALLMEBOT_APIKEY: z.string({ error: 'obrigatório (apikey do CallMeBot)' }).trim().min(1),
     DISCORD_WEBHOOK_URL: optionalText.pipe(url.optional()),
     ...discordShape,
-    /** The server's public address (links to the admin page in Discord); on Render, RENDER_EXTERNAL_URL. */
+    /** The server's public address (alerts link to the admin page with it); on Render, RENDER_EXTERNAL_URL. */
     PUBLIC_URL: optionalText.pipe(url.optional()),
     RENDER_EXTERNAL_URL: optionalText.pipe(url.optional()),
     ALERT_INTERVAL_MS: int(10_000, 0),

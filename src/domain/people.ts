@@ -53,6 +53,8 @@ const NAMES_A_VARIABLE = new RegExp(VARIABLE);
 /** A parenthesis that names a variable: "(EAD_API_KEY)", "(CHATPRO_TOKEN / CHATPRO_INSTANCE_ID)", "(REVOKE_MODE=courses)". */
 const VARIABLE_ASIDE = /\s*\(([^()]*)\)/g;
 const BARE_VARIABLE = new RegExp(VARIABLE, 'g');
+/** A network error's code in parentheses ("(ECONNREFUSED)", "(ENOTFOUND)"): jargon for support. */
+const NETWORK_CODE = /\s*\((?:E[A-Z]{3,}|EAI_AGAIN)\)/g;
 /** "de o endereço" → "do endereço": what a replacement leaves behind. */
 const CONTRACTIONS: Array<[RegExp, string]> = [
   [/\bde o\b/g, 'do'],
@@ -64,10 +66,11 @@ const CONTRACTIONS: Array<[RegExp, string]> = [
 /**
  * `text` without configuration variable names: an aside in parentheses that names one goes
  * whole; a name left in a sentence becomes its words ("confira EAD_UNIT_ID" → "confira a
- * unidade do EAD"). Anything else — an upstream's own codes ("ERR_BAD_RESPONSE") — stays.
+ * unidade do EAD"); a network error's code in parentheses ("(ECONNREFUSED)") goes. Anything
+ * else — an upstream's own words and codes ("ERR_BAD_RESPONSE", "HTTP 400") — stays.
  */
 export function forPeople(text: string): string {
-  let out = text.replace(VARIABLE_ASIDE, (aside: string, inner: string) => (names(inner) ? '' : aside));
+  let out = text.replace(VARIABLE_ASIDE, (aside: string, inner: string) => (names(inner) ? '' : aside)).replace(NETWORK_CODE, '');
   out = out.replace(BARE_VARIABLE, (name: string) => {
     const bare = name.split('=')[0];
     return KNOWN.has(bare) ? VARIABLE_WORDS[bare] : name;

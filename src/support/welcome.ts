@@ -56,6 +56,6 @@ export async function resendWelcome(store: Store, eventId: number, phone: string
   if (result === 'not_retryable')
     return (await store.events.get(eventId))?.personal_data_removed_at != null ? 'data_removed' : 'already_sent';
   if (result !== 'queued') return result;
-  await store.journal.addHistory(eventId, 'manual', `Celular corrigido ${via} (${maskDigits(mobile.number)}): boas-vindas reenviadas.`);
+  await store.journal.addHistory(eventId, 'manual', `Celular corrigido ${via} (${maskDigits(mobile.number)}): reenviando as boas-vindas.`);
   return 'queued';
 }

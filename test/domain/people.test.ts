@@ -10,7 +10,7 @@ describe('forPeople', () => {
   it.each([
     [
       'EAD: conexão recusada (ECONNREFUSED). O serviço pode estar fora do ar, ou EAD_BASE_URL está errado.',
-      'EAD: conexão recusada (ECONNREFUSED). O serviço pode estar fora do ar, ou o endereço do EAD está errado.',
+      'EAD: conexão recusada. O serviço pode estar fora do ar, ou o endereço do EAD está errado.',
     ],
     ['ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP 401.', 'ChatPro recusou o token: HTTP 401.'],
     ['CallMeBot recusou a APIKey (CALLMEBOT_APIKEY inválida para CALLMEBOT_PHONE).', 'CallMeBot recusou a APIKey.'],

@@ -182,7 +182,7 @@ describe('admin API — closing failures', () => {
     expect(sandbox.chatpro.delivered[0].message).toContain(sandbox.ead.studentByCpf(sale.Customer.CPF)!.senha);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
     const story = (await api.get(`/admin/api/events/${eventId}`).set(auth)).body.event.story.map((s: any) => s.text);
-    expect(story).toContain('Celular corrigido pela API de administração (***********21): boas-vindas reenviadas.');
+    expect(story).toContain('Celular corrigido pela API de administração (***********21): reenviando as boas-vindas.');
     expect(JSON.stringify(story)).not.toContain('21987654321');
     expect((await send('(21) 98765-4321')).status).toBe(409);
   });

@@ -67,7 +67,7 @@ describe('the course picker', () => {
     expect(checked).toEqual([280, 99999]);
     expect(res.text).toContain('não existe mais no catálogo do EAD');
     // The results: Excel courses, not ticked; nothing else of the catalog.
-    const offered = [...res.text.matchAll(/name="courses" value="(\d+)"\s+\/> <span>([^<]+)<\/span>/g)].map((m) => m[2]);
+    const offered = [...res.text.matchAll(/name="courses" value="(\d+)"\s+\/>\s*<span>([^<]+)<\/span>/g)].map((m) => m[2]);
     expect(offered.length).toBeGreaterThan(0);
     expect(offered.every((name) => /excel/i.test(name))).toBe(true);
     expect(res.text).toMatch(/\d+ curso\(s\) com “excel”/);
@@ -113,10 +113,14 @@ describe('a welcome that was not sent', () => {
 
     const resent = await post(`/admin/events/${id}/welcome`, 'phone=(61) 99999-8202');
     expect(resent.status).toBe(303);
+    // The page it leads to confirms the correction at once…
+    expect(resent.headers.location).toBe(`/admin/events/${id}?msg=boas-vindas`);
+    expect((await get(resent.headers.location)).text).toContain('Celular corrigido: as boas-vindas serão reenviadas.');
     server.runtime.worker.wake();
     await waitFor(async () => (await server.runtime.store.events.get(id))?.last_error_code === null, 10_000, 'welcome resent');
+    // …and, once sent, the page says so, to which number.
     const after = await get(`/admin/events/${id}`);
-    expect(after.text).toContain('Boas-vindas reenviadas por WhatsApp para o celular corrigido (61) 99999-8202.');
+    expect(after.text.replace(/<[^>]+>/g, '')).toContain('Boas-vindas reenviadas por WhatsApp para o celular corrigido (61) 99999-8202.');
     expect(after.text).toContain('(61) 99999-8202');
     expect(after.text).not.toContain('+5511910000202');
     expect(after.text).not.toContain('Motivo: Boas-vindas não enviadas');

@@ -42,6 +42,7 @@ const LIST_FLASH: Record<string, (n: number) => Flash> = {
 
 const RESULT_FLASH: Record<string, string> = {
   queued: 'reprocessando',
+  welcome_queued: 'boas-vindas',
   resolved: 'resolvido',
   running: 'em-andamento',
   not_retryable: 'nao-reprocessavel',
@@ -90,7 +91,7 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
     if (result === 'not_found' || !id.success) return notFound(res);
     if (result === 'queued') {
       onRetry?.();
-      return backToEvent(res, id.data, 'boas-vindas');
+      return backToEvent(res, id.data, 'welcome_queued');
     }
     backToEvent(res, id.data, result);
   });

@@ -31,7 +31,8 @@ export function banners(h: Health): Html {
   }${h.failingChannels.map(
     (c) =>
       html`<div class="banner bad" role="alert">
-        ⚠️ Os alertas não estão chegando pelo ${CHANNEL_LABELS[c.channel] ?? c.channel}: ${said(c.error)}
+        ⚠️ Os alertas não estão chegando pelo ${CHANNEL_LABELS[c.channel] ?? c.channel}:
+        ${said(c.error).replace(/^(CallMeBot|Discord): /, '')}
       </div>`,
   )}${
     h.reconciliation?.error

@@ -30,8 +30,8 @@ export function searchCourses(courses: Course[], q: string): Course[] {
 
 const box = (c: { id: number; name: string }, checked: boolean, note?: Html) =>
   html`<label class="course"
-    ><input type="checkbox" name="courses" value="${c.id}" ${checked ? html`checked` : ''} /> <span>${c.name}</span>
-    <span class="muted">(${c.id})</span>${note ?? ''}</label
+    ><input type="checkbox" name="courses" value="${c.id}" ${checked ? html`checked` : ''} />
+    <span>${c.name}</span> ${note ?? html`<span class="muted">(${c.id})</span>`}</label
   >`;
 
 function ticked(v: PickerView, byId: ReadonlyMap<number, Course>): Html {
@@ -42,9 +42,9 @@ function ticked(v: PickerView, byId: ReadonlyMap<number, Course>): Html {
       return course
         ? box(course, true)
         : box(
-            { id, name: `Curso ${id}` },
+            { id, name: `Curso de id ${id}` },
             true,
-            html` <strong class="error">não existe mais no catálogo do EAD: desmarque para tirá-lo do plano.</strong>`,
+            html`<strong class="error">não existe mais no catálogo do EAD: desmarque para tirá-lo do plano.</strong>`,
           );
     })}
   </div>`;

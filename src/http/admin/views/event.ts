@@ -14,14 +14,18 @@ const row = (label: string, value: unknown) =>
         <dd>${value}</dd>`;
 
 /** After support corrected the mobile: the welcome on its way, then sent (or not, again). */
+/** The welcome is being resent now (the page says that instead of "sendo processado"). */
+const resending = (e: EventDetail) =>
+  Boolean(e.welcome?.correctedPhone) && !e.welcome?.sent && ['pending', 'processing', 'retrying'].includes(e.status);
+
 function welcomeResend(e: EventDetail): Html | string {
   const phone = e.welcome?.correctedPhone;
   if (!phone) return '';
-  const to = formatBrazilianMobile(phone);
+  const to = html`<span class="nowrap">${formatBrazilianMobile(phone)}</span>`;
   if (e.welcome?.sent) {
-    return html`<div class="banner flash" role="status">✅ Boas-vindas reenviadas por WhatsApp para o celular corrigido ${to}.</div>`;
+    return html`<div class="banner flash" role="status">✓ Boas-vindas reenviadas por WhatsApp para o celular corrigido ${to}.</div>`;
   }
-  if (e.status === 'pending' || e.status === 'processing' || e.status === 'retrying') {
+  if (resending(e)) {
     return html`<div class="banner info" role="status">Reenviando as boas-vindas para ${to}. Atualize a página em alguns segundos.</div>`;
   }
   return html`<div class="banner bad" role="status">As boas-vindas também não foram enviadas para ${to} (veja o motivo abaixo).</div>`;
@@ -31,7 +35,7 @@ function welcomeResend(e: EventDetail): Html | string {
 function actions(e: EventDetail): Html {
   const a = e.actions;
   return html`${welcomeResend(e)}${
-      e.status === 'processing'
+      e.status === 'processing' && !resending(e)
         ? html`<div class="banner info" role="status">Este evento está sendo processado agora. Atualize a página em alguns segundos.</div>`
         : ''
     }${
@@ -46,7 +50,7 @@ function actions(e: EventDetail): Html {
                   </p>`
                 : ''
             }
-            ${e.lastError ? html`<p class="muted">Erro: ${forPeople(e.lastError)}</p>` : ''}
+            ${e.lastError ? html`<p class="muted">${e.status === 'done' ? 'Detalhe' : 'Erro'}: ${forPeople(e.lastError)}</p>` : ''}
           </div>`
         : ''
     }

@@ -12,7 +12,7 @@ main{padding:1rem;max-width:1100px;margin:0 auto}h1{font-size:1.35rem;margin:.6r
 .banner{padding:.7rem 1rem;border-radius:8px;margin:.5rem 0;background:#fff4d6;border:1px solid #f0c36d}
 .banner.bad{background:#fde8e8;border-color:#f5a3a3}.flash{background:#e6f6ec;border-color:#8fd3a8}.banner.info{background:#e8f0fe;border-color:#a8c1f5}
 .chips{display:flex;flex-wrap:wrap;gap:.4rem;margin:.6rem 0}.chip{padding:.3rem .7rem;border-radius:999px;background:#fff;border:1px solid #d5dbe5;text-decoration:none;color:inherit}
-.chip.on{background:#1d2433;color:#fff}form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0}
+.chip.on{background:#1d2433;color:#fff}form.inline,div.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0}
 input,select,button,textarea{font:inherit;padding:.45rem .6rem;border:1px solid #c4ccd8;border-radius:6px;background:#fff;max-width:100%}
 input[type=search],input[type=text],input[type=url],input[type=tel]{flex:1 1 12rem;min-width:0}textarea{width:100%;min-height:4.5rem}
 button,.button{background:#2456d6;color:#fff;border:1px solid #2456d6;border-radius:6px;padding:.45rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
@@ -31,7 +31,7 @@ ol.story time{display:block;font-size:.8rem;color:#5b6678}
 form.plan{counter-reset:ticked}form.plan input[name=courses]:checked{counter-increment:ticked}.ticked-count::after{content:counter(ticked) " curso(s) marcado(s)"}
 .savebar{position:sticky;bottom:0;background:#fff;border-top:1px solid #dde3ec;padding:.6rem 0;margin-top:.6rem;display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:center}
 .login{max-width:380px;margin:10vh auto;background:#fff;padding:1.5rem;border-radius:10px;border:1px solid #dde3ec}.login input{width:100%;margin:.5rem 0}
-.error{color:#c62828}.muted{color:#5b6678}.small{font-size:.85rem}nav.session{display:flex;flex-wrap:wrap;gap:.4rem}label.field{display:block;margin:.6rem 0 .2rem;font-weight:600}
+.error{color:#c62828}.muted{color:#5b6678}.small{font-size:.85rem}.nowrap{white-space:nowrap}nav.session{display:flex;flex-wrap:wrap;gap:.4rem}label.field{display:block;margin:.6rem 0 .2rem;font-weight:600}
 @media (max-width:640px){main{padding:.6rem}table.cards thead{display:none}table.cards tr{display:block;border-bottom:1px solid #dde3ec;padding:.4rem 0}
 table.cards td{display:flex;gap:.6rem;border:0;padding:.15rem .6rem}table.cards td::before{content:attr(data-label);flex:0 0 5.5rem;color:#5b6678;font-size:.85rem}
 table.cards td:empty{display:none}dl{grid-template-columns:minmax(0,1fr)}dt{font-size:.85rem;margin-top:.3rem}}

@@ -86,7 +86,8 @@ function reconciliationLine(h: ListView['health']): Html | string {
 function motivo(e: EventSummary, filteredBy: string | undefined): Html | string {
   if (!e.reason) return '';
   const showError = e.lastError && (filteredBy !== undefined || causeOf(e.cause).readError);
-  return html`${e.reason}${showError ? html`<div class="muted small">${forPeople(cut(e.lastError!, 240))}</div>` : ''}`;
+  // One block: on a phone each cell is a row of label and value (a second block would squeeze the first).
+  return html`<div>${e.reason}${showError ? html`<div class="muted small">${forPeople(cut(e.lastError!, 240))}</div>` : ''}</div>`;
 }
 
 export function listPage(v: ListView): Html {

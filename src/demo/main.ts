@@ -27,11 +27,14 @@ const adminToken = randomBytes(18).toString('base64url');
 const webhookToken = 'demo-kiwify-token';
 // The Discord application's key pair: Discord would keep the private key and sign with it.
 const discordKeys = demoDiscordKeys();
+const port = once ? '0' : (values.port ?? process.env.PORT ?? '3000');
 const config = loadConfig({
   ...sandbox.env,
   ...sandbox.kiwifyApiEnv,
   ...demoDiscordEnv(discordKeys, sandbox.discordApiEnv),
-  PORT: once ? '0' : (values.port ?? process.env.PORT ?? '3000'),
+  PORT: port,
+  // Alerts link to the panel (a port chosen at random, with --once, has no address to give).
+  PUBLIC_URL: once ? undefined : `http://127.0.0.1:${port}`,
   KIWIFY_WEBHOOK_TOKEN: webhookToken,
   SQLITE_PATH: join(dataDir, 'bridge.db'),
   ADMIN_TOKEN: adminToken,

@@ -76,7 +76,11 @@ export function forPeople(text: string): string {
     return KNOWN.has(bare) ? VARIABLE_WORDS[bare] : name;
   });
   for (const [pattern, replacement] of CONTRACTIONS) out = out.replace(pattern, replacement);
-  return out.replace(/ {2,}/g, ' ').replace(/\s+([.,;:])/g, '$1');
+  // A message ending in "." put before another "." ("…: ${detail}. Confira"): one period.
+  return out
+    .replace(/ {2,}/g, ' ')
+    .replace(/\s+([.,;:])/g, '$1')
+    .replace(/(?<!\.)\.\.(?!\.)/g, '.');
 }
 
 /** Whether an aside names one of our variables (an upstream's own code in parentheses stays). */

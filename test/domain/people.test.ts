@@ -25,6 +25,8 @@ describe('forPeople', () => {
       'Dados pessoais removidos: encerrado há mais de 180 dia(s) (RETENTION_DAYS).',
       'Dados pessoais removidos: encerrado há mais de 180 dia(s).',
     ],
+    ['Kiwify recusou a conta: conta inexistente.. Confira o id.', 'Kiwify recusou a conta: conta inexistente. Confira o id.'],
+    ['Aguarde... e tente de novo.', 'Aguarde... e tente de novo.'],
     // An upstream's own codes are not ours to translate.
     ['EAD: falha de rede (ERR_BAD_RESPONSE).', 'EAD: falha de rede (ERR_BAD_RESPONSE).'],
     ['EAD recusou matricular (HTTP 400): Curso(s) não encontrado(s).', 'EAD recusou matricular (HTTP 400): Curso(s) não encontrado(s).'],

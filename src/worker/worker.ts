@@ -8,6 +8,7 @@ import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
 import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
+import { failureAlertKey, handlerAlertKey } from './alert-keys.js';
 import { IntakeFirst } from './intake-first.js';
 import type { Handler, HandlerContext, HandlerRegistry } from './types.js';
 
@@ -39,18 +40,6 @@ export interface WorkerOptions {
 /** Longest run of claims held back while deliveries are being received. */
 export const MAX_INTAKE_DEFERRAL_MS = 1_000;
 const INTAKE_RECHECK_MS = 50;
-
-/** The once-only key of a run's failure alert: one per run, whatever the attempt count says. */
-export const failureAlertKey = (event: Pick<EventRow, 'id' | 'runs'>) => `event:${event.id}:failed:run:${event.runs}`;
-
-/**
- * A handler's own alert ("boas-vindas não enviadas") is told once per round of attempts: retries
- * of the same round repeat nothing, and a round started by a person (a replay, a corrected phone)
- * tells again. `runs - attempts` stays the same within a round (a claim adds one to both) and
- * changes when a person puts the event back (attempts start again from zero).
- */
-const handlerAlertKey = (event: Pick<EventRow, 'id' | 'runs' | 'attempts'>, key: string) =>
-  `event:${event.id}:${key}:round:${event.runs - event.attempts}`;
 
 /** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
 class ShuttingDown extends Error {}
@@ -264,11 +253,7 @@ export class Worker {
     await this.fail(event, err, log);
   }
 
-  /**
-   * failed + an alert to support, in one transaction: the alert is never seen before the failure
-   * it tells of (its buttons are decided from it), and a crash in between loses neither. Keyed by
-   * run (`runs` never restarts): a failure after a replay is told again.
-   */
+  /** failed + an alert, in one transaction: never seen before the failure, never lost; one per run. */
   private async fail(event: EventRow, err: unknown, log: Logger): Promise<void> {
     const { store, alerts } = this.opts;
     const reason = describeError(err);

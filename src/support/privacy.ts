@@ -156,11 +156,22 @@ export async function previewErasure(store: Store, customerKeys: CustomerKeys, r
   return { ok: true, events: events.length - open, open, shared };
 }
 
-export type ErasureResult = { ok: false; message: string } | { ok: true; erased: number; open: number; shared: number; erasureId: number };
+export type ErasureResult =
+  | { ok: false; message: string }
+  | {
+      ok: true;
+      erased: number;
+      open: number;
+      shared: number;
+      erasureId: number;
+      /** False when SQLite's log file still holds an older copy (another program was reading it): the hourly clean-up cuts it. */
+      logCleared: boolean;
+    };
 
 /**
  * Erasure on the holder's request (LGPD Art. 18): strips that person's data from every event now,
- * whatever its age, and records the erasure (when, how many, from where — never the CPF).
+ * whatever its age, and from the database's files (SQLite's WAL is cut: store.truncateLog), and
+ * records the erasure (when, how many, from where — never the CPF).
  * Failures are closed as resolved first (nobody can replay them without the data). Events still
  * to run are kept and counted: erasing them would lose the sale; erase again once they finish.
  * The EAD account is not touched.
@@ -192,7 +203,9 @@ export async function eraseHolder(
   // The record never names the holder, whatever support typed in the note.
   const scrub = scrubberFor([...personalValuesOf({ Customer: { CPF: cpf } }, [...holder.emails, ...holder.names]), request.cpf]);
   const record = await store.privacy.recordErasure(erased, via, note === undefined ? undefined : scrub(note));
-  return { ok: true, erased, open, shared: holder.shared, erasureId: record.id };
+  // Gone from the files too: no older copy of the rows left in SQLite's -wal (store/wal.ts).
+  const logCleared = erased > 0 ? await store.truncateLog() : true;
+  return { ok: true, erased, open, shared: holder.shared, erasureId: record.id, logCleared };
 }
 
 /** What an erasure's answer tells support, in their words. */
@@ -205,6 +218,11 @@ export function erasureSummary(result: Extract<ErasureResult, { ok: true }>): st
   }
   if (result.open > 0) {
     lines.push(`${result.open} evento(s) ainda em andamento foram mantidos para não perder a venda: apague de novo quando terminarem.`);
+  }
+  if (!result.logCleared) {
+    lines.push(
+      'Uma cópia antiga destes dados ainda está no arquivo de registro do banco, em uso por outro programa agora; ela é apagada na limpeza automática (em até 1 hora).',
+    );
   }
   lines.push('A conta do aluno no EAD não foi alterada: se o titular pediu, exclua-a no EAD.');
   return lines.join(' ');

@@ -1,3 +1,4 @@
+import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { cpfDigits, isValidCpf } from '../domain/cpf.js';
 import type { CustomerKeys } from '../domain/customer-keys.js';
 import { personalValuesOf, scrubberFor, scrubJson, strippedBody } from '../domain/personal-data.js';
@@ -141,6 +142,7 @@ async function holderEvents(store: Store, customerKeys: CustomerKeys, cpf: strin
 }
 
 function holderCpf(request: ErasureRequest): string | undefined {
+  if (!isCleanText(request.cpf)) return undefined;
   const cpf = cpfDigits(request.cpf);
   return isValidCpf(cpf) || cpf.length === 14 ? cpf : undefined;
 }
@@ -185,6 +187,7 @@ export async function eraseHolder(
 ): Promise<ErasureResult> {
   const cpf = holderCpf(request);
   if (!cpf) return { ok: false, message: INVALID_CPF };
+  if (note !== undefined && !isCleanText(note, { multiline: true })) return { ok: false, message: controlCharactersMessage('A nota') };
   const holder = await holderEvents(store, customerKeys, cpf);
   let erased = 0;
   let open = 0;

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
+import { sqliteDriver } from '../../src/store/sqlite-driver.js';
 import { tempDir } from '../helpers/config.js';
 import { approvedSale, cpfFor } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
@@ -97,7 +97,8 @@ describe('erased data on disk (SQLite)', () => {
     const file = join(tempDir(), 'bridge.db');
     store = await openStore({ SQLITE_PATH: file });
     await store.inbox.insert({ eventType: 'order_approved', dedupeKey: 'k:1', customerKey: 'cpf:1', customerName: 'Zuleica', body: {} });
-    const reader = new BetterSqlite3(file, { readonly: true });
+    const Sqlite = sqliteDriver();
+    const reader = new Sqlite(file, { readonly: true });
     try {
       reader.exec('begin');
       reader.prepare('select count(*) from events').get(); // a read transaction on the WAL, as a backup would hold

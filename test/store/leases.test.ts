@@ -43,10 +43,10 @@ async function databaseNow(client: pg.Client): Promise<number> {
   return Number(rows[0].now);
 }
 
-/** Sessions of the test database waiting for a lock (taken by `holder`). */
-async function waitingOnLocks(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(
-    `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+/** Sessions waiting for a lock that `holder`'s session holds. */
+async function waitingOn(holder: pg.Client): Promise<number> {
+  const { rows } = await holder.query<{ n: string }>(
+    'select count(*) as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))',
   );
   return Number(rows[0].n);
 }
@@ -73,7 +73,7 @@ describe.each(postgres)('leases between instances ($name)', (target) => {
     await a.query('begin');
     await a.query('select event_id from queue_heads where customer_key = $1 for update', [`cpf:lease-1`]);
     const expiring = b.queue.expireLeases(['dead']);
-    await waitFor(async () => (await waitingOnLocks(a)) > 0, 5_000, "B's take-over waiting on the head row");
+    await waitFor(async () => (await waitingOn(a)) > 0, 5_000, "B's take-over waiting on the head row");
     const until = (await databaseNow(a)) + 10 * MINUTE;
     await a.query(
       `update events set lease_owner = 'A', lease_until = $2, attempts = attempts + 1, runs = runs + 1 where id = $1 and status = 'processing'`,
@@ -120,7 +120,7 @@ describe.each(postgres)('migrations ($name)', (target) => {
     const holder = await connect(config);
     await holder.query('select pg_advisory_lock(724052, hashtext(current_schema()))');
     const starting = Promise.allSettled([openStore(config), openStore(config), openStore(config)]);
-    await waitFor(async () => (await waitingOnLocks(holder)) >= 3, 10_000, 'three instances waiting for the migration lock');
+    await waitFor(async () => (await waitingOn(holder)) >= 3, 10_000, 'three instances waiting for the migration lock');
     // None has touched the schema yet, not even the migrator's own tables.
     const tables = await holder.query('select tablename from pg_tables where schemaname = $1', [schema]);
     expect(tables.rows).toEqual([]);

@@ -82,7 +82,8 @@ export interface Runtime {
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
-  const store = await openStore(config, clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
+  // Given no clock, leases on PostgreSQL follow the database's (every instance agrees); a given one is used as is.
+  const store = await openStore(config, options.clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
   const metrics = createMetrics({ store, version: VERSION });
   const channels = options.alertChannels ?? alertChannelsFromConfig(config, metrics.recorder, store);
   const dispatcher = new AlertDispatcher({

@@ -10,6 +10,7 @@ import {
   type APIModalInteractionResponseCallbackData,
 } from 'discord-api-types/v10';
 import { z } from 'zod';
+import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { cpfDigits } from '../domain/cpf.js';
 import type { CustomerKeys } from '../domain/customer-keys.js';
 import { formatTime } from '../domain/messages.js';
@@ -254,6 +255,7 @@ async function failures(deps: ConsoleDeps): Promise<ConsoleAnswer> {
 }
 
 async function findEvent(deps: ConsoleDeps, value: unknown): Promise<ConsoleAnswer> {
+  if (typeof value === 'string' && !isCleanText(value)) return reply(controlCharactersMessage('A busca'));
   // The command takes 200 characters at most (GUILD_COMMANDS): nothing longer is searched.
   const search = (typeof value === 'string' ? value.slice(0, MAX_SEARCH).trim() : typeof value === 'number' ? String(value) : '').slice(
     0,

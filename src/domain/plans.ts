@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { evaluate, parse } from '@humanwhocodes/momoa';
 import { z } from 'zod';
+import { cleanText, isCleanText, controlCharactersMessage, isWhatsAppGroupLink, WHATSAPP_GROUP_PROBLEM } from './clean-text.js';
 import { normalizeText } from './text.js';
 
 /**
@@ -22,7 +23,10 @@ const courseIds = z
   )
   .min(1, 'lista de cursos vazia');
 
-const detailedEntry = z.strictObject({ courses: courseIds, whatsappGroup: z.url({ protocol: /^https?$/ }).optional() });
+/** A plan's WhatsApp group: only an invite link of WhatsApp (clean-text.ts). */
+const whatsappGroup = z.string({ error: WHATSAPP_GROUP_PROBLEM }).trim().refine(isWhatsAppGroupLink, { error: WHATSAPP_GROUP_PROBLEM });
+
+const detailedEntry = z.strictObject({ courses: courseIds, whatsappGroup: whatsappGroup.optional() });
 
 /** A list of ids, or `{courses, whatsappGroup}`; each form validated on its own for clear messages. */
 function parseEntry(value: unknown) {
@@ -94,6 +98,10 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
       problems.push(`linha ${line}: nome de plano vazio`);
       continue;
     }
+    if (!isCleanText(name)) {
+      problems.push(`linha ${line}: ${controlCharactersMessage('o nome do plano')}`);
+      continue;
+    }
     const previous = firstName.get(key);
     if (previous !== undefined) {
       problems.push(`linha ${line}: "${name}" repete o plano "${previous}" (nomes comparados sem maiúsculas, acentos e espaços extras)`);
@@ -156,12 +164,10 @@ const planInput = z.strictObject(
       .trim()
       .min(1, 'informe o nome do plano')
       .max(MAX_PLAN_NAME, `nome do plano longo demais (máx. ${MAX_PLAN_NAME} caracteres)`)
+      .refine(...cleanText('O nome do plano'))
       .refine((name) => normalizeText(name) !== '', 'informe o nome do plano'),
     courses: courseIds.max(100, 'cursos demais para um plano (máx. 100)'),
-    whatsappGroup: z
-      .url({ protocol: /^https?$/, error: 'o link do grupo de WhatsApp deve ser um endereço https://' })
-      .max(500, 'link do grupo longo demais')
-      .optional(),
+    whatsappGroup: whatsappGroup.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `campo(s) desconhecido(s): ${issue.keys.join(', ')}` : undefined) },
 );

@@ -11,6 +11,7 @@ import {
 import { actorOf, answer, ANSWERS, interactionSchema, reply, type ConsoleAnswer, type ConsoleDeps } from '../discord/console.js';
 import { interactionKey, MAX_AGE_SECONDS, MAX_SKEW_SECONDS, verifyInteraction } from '../discord/verify.js';
 import { FlowError, isTransient } from '../domain/errors.js';
+import type { SeenInteractions } from '../store/interactions.js';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sendError } from './errors.js';
 
@@ -48,35 +49,27 @@ const READ_DEADLINE_MS = 5_000;
 const EDIT_ATTEMPTS = 3;
 /** Longest wait between those tries (a 429's retry_after beyond it: the edit is given up and logged). */
 const MAX_EDIT_WAIT_MS = 5_000;
-/** Signed requests remembered to refuse their replay (far above a school's support traffic in 6 minutes). */
-const MAX_REMEMBERED = 10_000;
+/**
+ * How long a signed request is remembered after its timestamp: far beyond the 5 minutes (+1 of
+ * skew) a signature is accepted, so instances whose clocks disagree by minutes still share it.
+ */
+const REMEMBER_SECONDS = 60 * 60;
 
 /**
  * Refuses a signed request seen before: Discord sends each interaction once, so the same
  * timestamp and body again is a copy someone captured and replays within the 5 minutes the
- * signature is accepted. Kept in memory, only until the timestamp expires.
+ * signature is accepted. Remembered in the database (store/interactions.ts), shared by every
+ * instance and kept across restarts: one insert per signed request.
  */
 export class ReplayGuard {
-  private readonly seen = new Map<string, number>();
-
-  constructor(private readonly max = MAX_REMEMBERED) {}
+  constructor(private readonly seen: Pick<SeenInteractions, 'firstTime'>) {}
 
   /** False for a replay; otherwise remembers the request (call only once its signature checked out). */
-  firstTime(timestamp: string, body: Buffer, nowMs: number): boolean {
-    for (const [key, expiresAt] of this.seen) {
-      if (expiresAt > nowMs) break;
-      this.seen.delete(key);
-    }
+  async firstTime(timestamp: string, body: Buffer): Promise<boolean> {
     const key = createHash('sha256').update(timestamp).update(body).digest('base64');
-    const known = this.seen.get(key);
-    if (known !== undefined && known > nowMs) return false;
-    if (this.seen.size >= this.max) {
-      const oldest = this.seen.keys().next();
-      if (!oldest.done) this.seen.delete(oldest.value);
-    }
-    // Accepted up to MAX_AGE_SECONDS after its timestamp; the clock may lag by MAX_SKEW_SECONDS.
-    this.seen.set(key, (Number(timestamp) + MAX_AGE_SECONDS + MAX_SKEW_SECONDS) * 1000);
-    return true;
+    // Valid until its signature is stale (MAX_AGE_SECONDS + MAX_SKEW_SECONDS), and then some.
+    const keepSeconds = Math.max(REMEMBER_SECONDS, MAX_AGE_SECONDS + MAX_SKEW_SECONDS);
+    return this.seen.firstTime(key, (Number(timestamp) + keepSeconds) * 1000);
   }
 }
 
@@ -172,7 +165,7 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
   const key = interactionKey(deps.publicKey);
   const clock = deps.clock ?? systemClock;
   const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
-  const replays = new ReplayGuard();
+  const replays = new ReplayGuard(deps.store.interactions);
   const editRetryBaseMs = deps.editRetryBaseMs ?? 500;
   const readBody = express.raw({ type: () => true, limit: INTERACTION_BODY_LIMIT, inflate: false });
 
@@ -187,7 +180,15 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
         req.log.warn({ bytes: raw.length, verdict }, 'interação do Discord recusada: assinatura inválida');
         return sendError(res, 401, verdict === 'stale' ? 'Assinatura expirada.' : 'Assinatura ausente ou inválida.');
       }
-      if (!replays.firstTime(String(req.headers['x-signature-timestamp']), raw, clock())) {
+      let firstTime: boolean;
+      try {
+        firstTime = await replays.firstTime(String(req.headers['x-signature-timestamp']), raw);
+      } catch (err) {
+        // Not recorded, not acted on: a request that cannot be checked against replays waits for the database.
+        req.log.error({ err }, 'interação do Discord: não foi possível registrá-la no banco de dados');
+        return sendError(res, 503, 'Não foi possível consultar a ponte agora. Tente de novo em instantes.');
+      }
+      if (!firstTime) {
         req.log.warn({ bytes: raw.length }, 'interação do Discord recusada: repetição de uma já recebida');
         return sendError(res, 401, 'Interação já recebida: repetições são recusadas.');
       }

@@ -29,8 +29,9 @@ export interface HousekeepingOptions {
 /**
  * Periodic clean-up of what the server must not keep: passwords an older release journaled in
  * clear (sealed), sealed passwords whose welcome never went out within PASSWORD_RETENTION_DAYS
- * (wiped), and the personal data of events finished more than RETENTION_DAYS ago (removed).
- * Runs at start and then hourly; idempotent, batched, and safe with several instances (an old
+ * (wiped), the personal data of events finished more than RETENTION_DAYS ago (removed) and the
+ * Discord interactions past their replay window; then SQLite's WAL is cut, so no older copy of
+ * what went stays in `-wal`. Runs at start and then hourly; idempotent, batched, and safe with several instances (an old
  * instance still running during a deploy is caught next hour).
  */
 export class Housekeeping {
@@ -77,6 +78,14 @@ export class Housekeeping {
       this.opts.log.error(
         { eventIds: failed.slice(0, 20) },
         'não foi possível remover os dados pessoais de alguns eventos; a limpeza tenta de novo na próxima hora',
+      );
+    }
+    // Discord interactions past their replay window (also pruned as new ones arrive).
+    await store.interactions.prune();
+    // What was wiped or stripped above (or by an erasure whose cut was blocked) leaves SQLite's -wal too.
+    if (!(await store.truncateLog())) {
+      this.opts.log.warn(
+        'o arquivo -wal do SQLite não pôde ser esvaziado (outro processo lendo o banco); cópias antigas de dados apagados ficam nele até a próxima limpeza',
       );
     }
   }

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../timing/clock.js';
 import type { Kysely, Selectable } from 'kysely';
+import type { LeaseClock } from './lease-clock.js';
 import type { AlertChannelsTable, AlertsTable, Database } from './schema.js';
 
 export type AlertRow = Selectable<AlertsTable>;
@@ -53,6 +54,8 @@ export class AlertStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock = systemClock,
+    /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
+    private readonly leaseClock: LeaseClock = () => Promise.resolve(clock()),
   ) {}
 
   async ensureChannels(channels: string[]): Promise<void> {
@@ -69,14 +72,19 @@ export class AlertStore {
     await insertAlert(this.db, { channels, alert }, this.clock());
   }
 
-  /** Takes the channel for `owner` if it is due and nobody else holds it. */
+  /**
+   * Takes the channel for `owner` if it is due and nobody else holds it: a lease that ran out
+   * (its sender died) is taken over in the same statement that checks it ran out, so of two
+   * instances taking it at once one gets it.
+   */
   async acquireChannel(channel: string, owner: string, leaseMs: number): Promise<boolean> {
-    const now = this.clock();
+    const now = await this.leaseClock(this.db);
     const result = await this.db
       .updateTable('alert_channels')
       .set({ lease_owner: owner, lease_until: now + leaseMs })
       .where('channel', '=', channel)
-      .where('next_send_at', '<=', now)
+      // next_send_at is the dispatchers' pacing, written by the instances' clocks: compared with this one's.
+      .where('next_send_at', '<=', this.clock())
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;

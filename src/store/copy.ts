@@ -2,7 +2,11 @@ import { sql } from 'kysely';
 import type { OpenDatabase } from './open.js';
 import type { Database } from './schema.js';
 
-/** Tables in the order they are copied (parents first). The queue's heads come along: claims read only them. */
+/**
+ * Tables in the order they are copied (parents first). The queue's heads come along: claims read
+ * only them. Admin sessions, connection checks and the Discord interactions seen are the moment's
+ * state, not carried over.
+ */
 const TABLES: Array<keyof Database> = [
   'events',
   'event_steps',

@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { AlertStore } from './alerts.js';
 import { CheckStore } from './checks.js';
 import { Inbox } from './inbox.js';
+import { SeenInteractions } from './interactions.js';
+import { leaseClockFor } from './lease-clock.js';
 import { Journal } from './journal.js';
 import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open.js';
@@ -14,6 +16,7 @@ import { PlanStore } from './plans.js';
 import { PrivacyStore } from './privacy.js';
 import { ReconciliationStore } from './reconciliation.js';
 import { SessionStore } from './sessions.js';
+import { truncateWal, type TruncateOptions } from './wal.js';
 
 /** The database behind the server, one module per concern. */
 export interface Store {
@@ -40,38 +43,49 @@ export interface Store {
   privacy: PrivacyStore;
   /** The reconciliation with Kiwify's API: checkpoint, lease, last run. */
   reconciliation: ReconciliationStore;
+  /** Signed Discord interactions already received (the console's replay guard, shared by instances). */
+  interactions: SeenInteractions;
   /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
   ownerLocks?: OwnerLocks;
   /** One trivial query: the database answers. */
   ping(): Promise<void>;
+  /**
+   * After personal data was removed or rewritten: no older copy stays in SQLite's `-wal` file
+   * (see wal.ts). False when other processes kept it past the bound; PostgreSQL: true.
+   */
+  truncateLog(options?: TruncateOptions): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** Opens SQLite (default) or PostgreSQL (DATABASE_URL), migrated and ready. */
-export async function openStore(
-  config: StorageConfig,
-  clock: Clock = systemClock,
-  onConnectionError?: (err: Error) => void,
-): Promise<Store> {
+/**
+ * Opens SQLite (default) or PostgreSQL (DATABASE_URL), migrated and ready. Everything reads the
+ * time from `clock` (default: the system's) — except leases on PostgreSQL when no clock is given,
+ * which follow the database's clock so that instances agree (lease-clock.ts).
+ */
+export async function openStore(config: StorageConfig, clock?: Clock, onConnectionError?: (err: Error) => void): Promise<Store> {
   const { db, dialect } = await openDatabase(config, onConnectionError);
+  const time = clock ?? systemClock;
+  const leases = leaseClockFor(dialect, clock, time);
   const ownerLocks = dialect === 'postgres' ? new OwnerLocks(db) : undefined;
   return {
     dialect,
-    inbox: new Inbox(db, dialect, clock),
-    queue: new Queue(db, dialect, clock),
-    journal: new Journal(db, dialect, clock),
-    events: new EventQueries(db, clock),
-    alerts: new AlertStore(db, clock),
-    sessions: new SessionStore(db, clock),
-    checks: new CheckStore(db, clock),
-    plans: new PlanStore(db, dialect, clock),
+    inbox: new Inbox(db, dialect, time),
+    queue: new Queue(db, dialect, time, leases),
+    journal: new Journal(db, dialect, time),
+    events: new EventQueries(db, time),
+    alerts: new AlertStore(db, time, leases),
+    sessions: new SessionStore(db, time),
+    checks: new CheckStore(db, time),
+    plans: new PlanStore(db, dialect, time),
     gauges: new GaugeQueries(db),
-    privacy: new PrivacyStore(db, clock),
-    reconciliation: new ReconciliationStore(db, clock),
+    privacy: new PrivacyStore(db, time),
+    reconciliation: new ReconciliationStore(db, time, leases),
+    interactions: new SeenInteractions(db, time),
     ownerLocks,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    truncateLog: (options) => truncateWal(db, dialect, options),
     close: async () => {
       await ownerLocks?.releaseAll();
       await db.destroy();

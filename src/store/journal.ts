@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './migrations.js';
 import { held, LeaseLostError, type Claim, type HistoryRow } from './rows.js';
 import type { Database } from './schema.js';
+import { truncateWal } from './wal.js';
 
 /** Event ids per journal lookup (well under SQLite's and PostgreSQL's bound-parameter limits). */
 const STEP_LOOKUP_CHUNK = 500;
@@ -121,8 +122,8 @@ export class Journal {
 
   /**
    * Seals passwords a release before 0.2 journaled in clear (`password` in a cadastro step), so
-   * none stays readable in the database; on SQLite the WAL is then checkpointed and truncated,
-   * so no older copy of those pages lingers in it. Returns how many were sealed.
+   * none stays readable in the database; on SQLite the WAL is then cut (truncateWal), so no older
+   * copy of those pages lingers in it. Returns how many were sealed.
    */
   async sealLegacyPasswords(step: string, seal: (plaintext: string) => string): Promise<number> {
     const rows = await this.db
@@ -144,7 +145,7 @@ export class Journal {
         .executeTakeFirst();
       sealed += Number(result.numUpdatedRows);
     }
-    if (sealed > 0 && this.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
+    if (sealed > 0) await truncateWal(this.db, this.dialect);
     return sealed;
   }
 }

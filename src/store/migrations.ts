@@ -1,16 +1,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- a migration sees the schema as it was then, not as
    Database describes it now: Kysely's own guidance is Kysely<any> in migrations. */
-import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { Database } from './schema.js';
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 /**
- * Versioned schema, applied at start-up by Kysely's migrator (which takes an advisory lock on
- * PostgreSQL, so instances starting together apply each migration once).
- * Never edit a migration that has shipped: add the next one.
+ * Versioned schema, applied at start-up by migrate.ts (Kysely's migrator, under an advisory lock
+ * of our own on PostgreSQL). Never edit a migration that has shipped: add the next one.
  */
-function migrations(dialect: Dialect): Record<string, Migration> {
+export function migrations(dialect: Dialect): Record<string, Migration> {
   const idType = dialect === 'postgres' ? 'bigint' : 'integer';
   const serialPrimaryKey = (col: ColumnDefinitionBuilder) =>
     dialect === 'postgres' ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement();
@@ -252,6 +250,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '010_seen_interactions': {
+      // The Discord console's replay guard, shared by instances and kept across restarts: one
+      // row per signed interaction received, deleted once its signature would be stale anyway.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('seen_interactions')
+          .addColumn('key', 'text', (col) => col.primaryKey())
+          .addColumn('expires_at', 'bigint', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('seen_interactions_expiry').on('seen_interactions').column('expires_at').execute();
+      },
+    },
     '012_welcome_not_sent': {
       // A sale done whose welcome did not go out carries a cause of its own (its motivo, a filter
       // on the list), read through a partial index; sales of earlier releases are marked from
@@ -266,31 +276,4 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
   };
-}
-
-/** Brings the schema to the latest version (or, for upgrade tests, to the named one). */
-export async function migrate(db: Kysely<Database>, dialect: Dialect, upTo?: string): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(dialect)) };
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: 'schema_migrations',
-    migrationLockTableName: 'schema_migrations_lock',
-    // On PostgreSQL, keep the bookkeeping in the schema the tables live in (the first of the
-    // search_path), so several schemas in one database each migrate on their own.
-    migrationTableSchema: dialect === 'postgres' ? await currentSchema(db) : undefined,
-  });
-  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    const cause = error instanceof Error ? error.message : `migração ${failed?.migrationName ?? 'desconhecida'}`;
-    throw new Error(`Falha ao migrar o banco de dados: ${cause}`, { cause: error });
-  }
-}
-
-async function currentSchema(db: Kysely<Database>): Promise<string> {
-  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]?.schema;
-  if (!schema) throw new Error('nenhum schema existente no search_path do DATABASE_URL');
-  return schema;
 }

@@ -1,10 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
-import { migrate, type Dialect } from './migrations.js';
+import { migrate } from './migrate.js';
+import type { Dialect } from './migrations.js';
 import type { Database } from './schema.js';
+import { sqliteDriver } from './sqlite-driver.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from './wal.js';
 
 export interface StorageConfig {
   SQLITE_PATH: string;
@@ -44,13 +47,15 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
 
 function openSqlite(path: string): OpenDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new BetterSqlite3(path);
+  const Sqlite = sqliteDriver();
+  const database = new Sqlite(path);
   // Durable commits: WAL plus an fsync of the log on every commit.
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
-  // Deleted and rewritten content is overwritten on disk, not left in free pages.
+  // Deleted and rewritten content is overwritten on disk, not left in free pages (the WAL is cut
+  // by truncateWal after personal data goes).
   database.pragma('secure_delete = ON');
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
 }

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../timing/clock.js';
 import { NOTICE_CODES } from '../domain/causes.js';
 import { insertAlert, type OutboxEntry } from './alerts.js';
 import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './heads.js';
+import type { LeaseClock } from './lease-clock.js';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
 import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, type Database, type EventStatus } from './schema.js';
@@ -29,6 +30,8 @@ export class Queue {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock = systemClock,
+    /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
+    private readonly leaseClock: LeaseClock = () => Promise.resolve(clock()),
   ) {}
 
   /**
@@ -39,7 +42,7 @@ export class Queue {
   async claimDue(owner: string, limit: number, leaseMs: number, pausedTypes: readonly string[] = []): Promise<EventRow[]> {
     if (limit <= 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const now = this.clock();
+      const now = await this.leaseClock(trx);
       await this.promoteScheduled(trx, now);
       let due = trx
         .selectFrom('queue_heads as h')
@@ -115,8 +118,8 @@ export class Queue {
   /** The heartbeat: the events still held by these claims keep their leases (and their heads stay out of reach). */
   async extendLeases(claims: Claim[], leaseMs: number): Promise<void> {
     if (claims.length === 0) return;
-    const until = this.clock() + leaseMs;
     await this.db.transaction().execute(async (trx) => {
+      const until = (await this.leaseClock(trx)) + leaseMs;
       await lockHead(
         trx,
         this.dialect,
@@ -151,13 +154,17 @@ export class Queue {
   /**
    * Ends the leases of events held by `owners` (all owners when omitted) at once: their runs are
    * known to be over (their process is gone), so the work is taken up without waiting.
+   *
+   * The owner is checked again in the statement that ends the lease: another instance may have
+   * taken the event over between the read and the write (two instances noticing the same dead
+   * one), and its live lease must not be ended — or both would run the event.
    */
   async expireLeases(owners?: string[]): Promise<number> {
     if (owners?.length === 0) return 0;
     return this.db.transaction().execute(async (trx) => {
       const running = await trx
         .selectFrom('events')
-        .select(['id', 'customer_key'])
+        .select(['id', 'customer_key', 'lease_owner'])
         .where(PROCESSING)
         .$if(owners !== undefined, (qb) => qb.where('lease_owner', 'in', owners!))
         .execute();
@@ -167,10 +174,13 @@ export class Queue {
         this.dialect,
         running.map((r) => r.customer_key),
       );
+      const gone = owners ?? [...new Set(running.map((r) => r.lease_owner).filter((o): o is string => o !== null))];
+      if (gone.length === 0) return 0;
       const expired = await trx
         .updateTable('events')
         .set({ lease_until: 0 })
         .where(PROCESSING)
+        .where('lease_owner', 'in', gone)
         .where(
           'id',
           'in',

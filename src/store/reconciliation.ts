@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
+import type { LeaseClock } from './lease-clock.js';
 import type { Database, ReconciliationTable } from './schema.js';
 
 export type ReconciliationRow = Selectable<ReconciliationTable>;
@@ -25,6 +26,8 @@ export class ReconciliationStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock = systemClock,
+    /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
+    private readonly leaseClock: LeaseClock = () => Promise.resolve(clock()),
   ) {}
 
   async state(): Promise<ReconciliationRow | undefined> {
@@ -36,7 +39,8 @@ export class ReconciliationStore {
    * less than `minIntervalMs` ago (another instance just did this window). True when taken.
    */
   async acquire(owner: string, leaseMs: number, minIntervalMs: number): Promise<boolean> {
-    const now = this.clock();
+    const now = await this.leaseClock(this.db);
+    const ranAt = this.clock();
     await this.db
       .insertInto('reconciliation')
       .values({ name: NAME })
@@ -47,7 +51,8 @@ export class ReconciliationStore {
       .set({ lease_owner: owner, lease_until: now + leaseMs })
       .where('name', '=', NAME)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]))
-      .where((eb) => eb.or([eb('last_run_at', 'is', null), eb('last_run_at', '<=', now - minIntervalMs)]))
+      // last_run_at is written by the instances' clocks (finish): compared with this one's.
+      .where((eb) => eb.or([eb('last_run_at', 'is', null), eb('last_run_at', '<=', ranAt - minIntervalMs)]))
       .executeTakeFirst();
     return Number(taken.numUpdatedRows) === 1;
   }
@@ -57,9 +62,10 @@ export class ReconciliationStore {
    * it after each page). False when another instance took it: the run must stop.
    */
   async renew(owner: string, leaseMs: number): Promise<boolean> {
+    const until = (await this.leaseClock(this.db)) + leaseMs;
     const renewed = await this.db
       .updateTable('reconciliation')
-      .set({ lease_until: this.clock() + leaseMs })
+      .set({ lease_until: until })
       .where('name', '=', NAME)
       .where('lease_owner', '=', owner)
       .executeTakeFirst();

@@ -195,6 +195,15 @@ export interface JobRunsTable {
   count: number;
 }
 
+/**
+ * Signed Discord interactions already received (a hash of timestamp + body), until their
+ * signature would be refused as stale anyway: a replay is refused on any instance, after restarts.
+ */
+export interface SeenInteractionsTable {
+  key: string;
+  expires_at: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
@@ -209,4 +218,5 @@ export interface Database {
   erasures: ErasuresTable;
   job_runs: JobRunsTable;
   reconciliation: ReconciliationTable;
+  seen_interactions: SeenInteractionsTable;
 }

@@ -1,3 +1,4 @@
+import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { normalizeText } from '../domain/text.js';
 import type { Store } from '../store/index.js';
 import type { RequeueResult } from '../store/index.js';
@@ -91,7 +92,8 @@ export async function retryEvent(store: Store, eventId: number, via: string): Pr
 
 export type ResolveResult = Awaited<ReturnType<Store['queue']['resolve']>>;
 
-export const RESOLVE_MESSAGES: Record<Exclude<ResolveResult, 'resolved'>, { status: number; message: string }> = {
+export const RESOLVE_MESSAGES: Record<Exclude<ResolveResult, 'resolved'> | 'bad_note', { status: number; message: string }> = {
+  bad_note: { status: 400, message: controlCharactersMessage('A nota') },
   running: { status: 409, message: 'O evento está em processamento agora; aguarde terminar.' },
   not_resolvable: {
     status: 409,
@@ -107,7 +109,13 @@ export const MAX_NOTE = 500;
  * Closes a failure support settled by hand, with a short note saying how: it leaves the failures
  * needing attention, and the note and the time go into its story.
  */
-export async function resolveEvent(store: Store, eventId: number, note: string, via: string): Promise<ResolveResult | 'no_note'> {
+export async function resolveEvent(
+  store: Store,
+  eventId: number,
+  note: string,
+  via: string,
+): Promise<ResolveResult | 'no_note' | 'bad_note'> {
+  if (!isCleanText(note, { multiline: true })) return 'bad_note';
   const text = note.replace(/\s+/g, ' ').trim().slice(0, MAX_NOTE);
   if (!text) return 'no_note';
   const result = await store.queue.resolve(eventId, `Resolvido manualmente: ${text}`);
@@ -123,6 +131,7 @@ export interface FailureFilter {
 
 /** The failed events a bulk replay would take (the page shows how many before confirming). */
 export async function failuresMatching(store: Store, filter: FailureFilter): Promise<number[]> {
+  if (filter.plan !== undefined && !isCleanText(filter.plan)) return [];
   const plan = filter.plan ? normalizeText(filter.plan) : undefined;
   return (await store.events.failedOfCause(filter.code))
     .filter((e) => plan === undefined || normalizeText(e.plan_name ?? '') === plan)

@@ -1,3 +1,4 @@
+import { isCleanText } from '../domain/clean-text.js';
 import { readPlanFile, validatePlan, type Plan } from '../domain/plans.js';
 import { normalizeText } from '../domain/text.js';
 import type { Logger } from '../log.js';
@@ -91,6 +92,8 @@ export async function retryUnmappedSales(store: Store, planName: string, via: Vi
 }
 
 export async function removePlan(store: Store, name: string, via: Via): Promise<boolean> {
+  // A name with control characters names no plan (none can be saved with one).
+  if (!isCleanText(name)) return false;
   return store.plans.remove(name, via);
 }
 

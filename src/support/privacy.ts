@@ -1,3 +1,4 @@
+import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { cpfDigits, isValidCpf } from '../domain/cpf.js';
 import type { CustomerKeys } from '../domain/customer-keys.js';
 import { personalValuesOf, scrubberFor, scrubJson, strippedBody } from '../domain/personal-data.js';
@@ -141,6 +142,7 @@ async function holderEvents(store: Store, customerKeys: CustomerKeys, cpf: strin
 }
 
 function holderCpf(request: ErasureRequest): string | undefined {
+  if (!isCleanText(request.cpf)) return undefined;
   const cpf = cpfDigits(request.cpf);
   return isValidCpf(cpf) || cpf.length === 14 ? cpf : undefined;
 }
@@ -156,11 +158,22 @@ export async function previewErasure(store: Store, customerKeys: CustomerKeys, r
   return { ok: true, events: events.length - open, open, shared };
 }
 
-export type ErasureResult = { ok: false; message: string } | { ok: true; erased: number; open: number; shared: number; erasureId: number };
+export type ErasureResult =
+  | { ok: false; message: string }
+  | {
+      ok: true;
+      erased: number;
+      open: number;
+      shared: number;
+      erasureId: number;
+      /** False when SQLite's log file still holds an older copy (another program was reading it): the hourly clean-up cuts it. */
+      logCleared: boolean;
+    };
 
 /**
  * Erasure on the holder's request (LGPD Art. 18): strips that person's data from every event now,
- * whatever its age, and records the erasure (when, how many, from where — never the CPF).
+ * whatever its age, and from the database's files (SQLite's WAL is cut: store.truncateLog), and
+ * records the erasure (when, how many, from where — never the CPF).
  * Failures are closed as resolved first (nobody can replay them without the data). Events still
  * to run are kept and counted: erasing them would lose the sale; erase again once they finish.
  * The EAD account is not touched.
@@ -174,6 +187,7 @@ export async function eraseHolder(
 ): Promise<ErasureResult> {
   const cpf = holderCpf(request);
   if (!cpf) return { ok: false, message: INVALID_CPF };
+  if (note !== undefined && !isCleanText(note, { multiline: true })) return { ok: false, message: controlCharactersMessage('A nota') };
   const holder = await holderEvents(store, customerKeys, cpf);
   let erased = 0;
   let open = 0;
@@ -192,7 +206,9 @@ export async function eraseHolder(
   // The record never names the holder, whatever support typed in the note.
   const scrub = scrubberFor([...personalValuesOf({ Customer: { CPF: cpf } }, [...holder.emails, ...holder.names]), request.cpf]);
   const record = await store.privacy.recordErasure(erased, via, note === undefined ? undefined : scrub(note));
-  return { ok: true, erased, open, shared: holder.shared, erasureId: record.id };
+  // Gone from the files too: no older copy of the rows left in SQLite's -wal (store/wal.ts).
+  const logCleared = erased > 0 ? await store.truncateLog() : true;
+  return { ok: true, erased, open, shared: holder.shared, erasureId: record.id, logCleared };
 }
 
 /** What an erasure's answer tells support, in their words. */
@@ -205,6 +221,11 @@ export function erasureSummary(result: Extract<ErasureResult, { ok: true }>): st
   }
   if (result.open > 0) {
     lines.push(`${result.open} evento(s) ainda em andamento foram mantidos para não perder a venda: apague de novo quando terminarem.`);
+  }
+  if (!result.logCleared) {
+    lines.push(
+      'Uma cópia antiga destes dados ainda está no arquivo de registro do banco, em uso por outro programa agora; ela é apagada na limpeza automática (em até 1 hora).',
+    );
   }
   lines.push('A conta do aluno no EAD não foi alterada: se o titular pediu, exclua-a no EAD.');
   return lines.join(' ');

@@ -1,10 +1,11 @@
+import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { maskDigits } from '../domain/privacy.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { StepResults } from '../flows/steps.js';
 import type { Store } from '../store/index.js';
 
 export type ResendResult =
-  'queued' | 'not_found' | 'not_a_sale' | 'running' | 'not_enrolled' | 'already_sent' | 'bad_phone' | 'data_removed';
+  'queued' | 'not_found' | 'not_a_sale' | 'running' | 'not_enrolled' | 'already_sent' | 'bad_phone' | 'bad_characters' | 'data_removed';
 
 export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: number; message: string }> = {
   not_found: { status: 404, message: 'Evento não encontrado.' },
@@ -20,6 +21,7 @@ export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: 
     status: 400,
     message: 'Celular inválido: use um celular brasileiro com DDD, ex.: (61) 99999-8888.',
   },
+  bad_characters: { status: 400, message: controlCharactersMessage('O celular') },
 };
 
 /** Whether an event's welcome can be sent again with a corrected mobile (it was not sent). */
@@ -35,6 +37,7 @@ export function canResendWelcome(eventType: string, steps: ReadonlyMap<string, u
  * recorded in the story (the number masked).
  */
 export async function resendWelcome(store: Store, eventId: number, phone: string, via: string): Promise<ResendResult> {
+  if (!isCleanText(phone)) return 'bad_characters';
   const event = await store.events.get(eventId);
   if (!event) return 'not_found';
   if (event.event_type !== 'order_approved') return 'not_a_sale';

@@ -2,12 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSWERS } from '../../src/discord/console.js';
 import { createApp } from '../../src/app.js';
 import { CustomerKeys } from '../../src/domain/customer-keys.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { parseDelivery } from '../../src/kiwify/payload.js';
 import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { STORE_TARGETS } from '../helpers/databases.js';
 import { bodyOf, fixture } from '../helpers/kiwify.js';
 import {
   discordKeys,
@@ -33,50 +35,47 @@ let keys: DiscordKeys;
 let store: Store;
 let server: Server;
 let baseUrl: string;
-let eventId: number;
+let eventId = 0;
 const edits: unknown[] = [];
 
-beforeAll(async () => {
-  keys = discordKeys();
-  store = await openStore({ SQLITE_PATH: ':memory:' });
-  const parsed = parseDelivery(bodyOf(fixture('order_approved.one_off')));
-  if (!parsed.ok) throw new Error(parsed.message);
-  // An ignored event: "Reprocessar" would act on it.
-  eventId = (await store.inbox.insert({ ...parsed.delivery, ignored: { outcome: 'teste' } })).id;
-  const editor = {
-    editOriginal: async (_token: string, message: unknown) => void edits.push(message),
-    followUp: async (_token: string, message: unknown) => void edits.push(message),
-  };
-  const app = createApp({
-    log: createLogger('silent'),
-    store,
-    customerKeys: new CustomerKeys('test-secret-for-customer-keys'),
-    webhookTokens: ['token-de-teste'],
-    version: 'fuzz',
-    startedAt: 0,
-    discord: { publicKey: keys.publicKeyHex, guildId: GUILD, supportRoleId: ROLE, editor },
-  });
-  server = createHttpServer(app, { requestTimeoutMs: 10_000 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await store.close();
-});
-
-const PIECES = ['{', '}', '[', ']', '"', ':', ',', '\\', '\\u0000', '0', '-1', '1e999', 'null', 'é', '"type":1,', '"type":3,', '\uD800'];
+/** Control and bidirectional characters, raw and JSON-escaped (PostgreSQL refuses NUL in text). */
+const CONTROLS = ['\u0000', '\u0001', '\u001B', '\u007F', '\u0085', '\u200F', '\u202E', '\u2066', '\n'];
+const PIECES = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ':',
+  ',',
+  '\\',
+  '\\u0000',
+  '\\u202e',
+  '0',
+  '-1',
+  '1e999',
+  'null',
+  'é',
+  '"type":1,',
+  '"type":3,',
+  '\uD800',
+  ...CONTROLS,
+];
+/** Text where the console reads it: ordinary, or laced with control characters. */
+const value = fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(...CONTROLS, 'a', '#', '1', ' ', '@'), maxLength: 30 }));
 
 const templates = () =>
   [supportMember, nonMember, inDm].flatMap((who) => [
     slash('status', {}, who),
     slash('falhas', {}, who),
     slash('evento', { busca: `#${eventId}` }, who),
+    slash('evento', { busca: `Maria\u0000 \u202E` }, who),
     slash('reprocessar', { id: eventId }, who),
     slash('resolver', { id: eventId, nota: 'nota' }, who),
     pressButton(`ponte:retry:${eventId}`, { content: 'x', components: [] }, who),
     pressButton(`ponte:resolve:${eventId}`, { content: 'x' }, who),
     submitNote(`ponte:note:${eventId}`, 'nota', { content: 'x' }, who),
+    submitNote(`ponte:note:${eventId}`, 'nota\u0000\u2066', { content: 'x' }, who),
     { type: 1 },
   ]);
 
@@ -115,12 +114,15 @@ const shaped = fc
           fc.record({
             type: fc.integer({ min: 0, max: 12 }),
             name: fc.constantFrom('status', 'falhas', 'evento', 'reprocessar', 'resolver', 'id', 'busca', 'nota'),
-            value: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean()),
+            value: fc.oneof(value, fc.integer(), fc.double(), fc.boolean()),
             options: fc.jsonValue(),
           }),
           { maxLength: 3 },
         ),
-        components: fc.jsonValue(),
+        components: fc.oneof(
+          fc.jsonValue(),
+          value.map((v) => [{ type: 1, components: [{ type: 4, custom_id: 'nota', value: v }] }]),
+        ),
       }),
     ),
     message: fc.jsonValue(),
@@ -139,7 +141,7 @@ type Signing = 'valid' | 'none' | 'other_key' | 'stale' | 'garbage' | 'flipped';
 const signings = fc.constantFrom<Signing>('valid', 'none', 'other_key', 'stale', 'garbage', 'flipped');
 const otherKeys = discordKeys();
 
-async function post(body: string, signing: Signing): Promise<number> {
+async function post(body: string, signing: Signing): Promise<{ status: number; text: string }> {
   let timestamp = nowSeconds();
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (signing === 'stale') timestamp = String(Number(timestamp) - 301);
@@ -151,17 +153,51 @@ async function post(body: string, signing: Signing): Promise<number> {
     headers['x-signature-timestamp'] = timestamp;
   }
   const res = await fetch(`${baseUrl}/discord/interactions`, { method: 'POST', headers, body });
-  await res.arrayBuffer();
-  return res.status;
+  return { status: res.status, text: await res.text() };
 }
 
-describe('POST /discord/interactions — fuzz', () => {
-  it('never answers 5xx; without a valid signature, always 401 and nothing is done', async () => {
+describe.each(STORE_TARGETS)('POST /discord/interactions — fuzz ($name)', (target) => {
+  beforeAll(async () => {
+    if (!target.available) return;
+    keys = discordKeys();
+    store = await openStore(await target.fresh());
+    const parsed = parseDelivery(bodyOf(fixture('order_approved.one_off')));
+    if (!parsed.ok) throw new Error(parsed.message);
+    // An ignored event: "Reprocessar" would act on it.
+    eventId = (await store.inbox.insert({ ...parsed.delivery, ignored: { outcome: 'teste' } })).id;
+    const editor = {
+      editOriginal: async (_token: string, message: unknown) => void edits.push(message),
+      followUp: async (_token: string, message: unknown) => void edits.push(message),
+    };
+    const app = createApp({
+      log: createLogger('silent'),
+      store,
+      customerKeys: new CustomerKeys('test-secret-for-customer-keys'),
+      webhookTokens: ['token-de-teste'],
+      version: 'fuzz',
+      startedAt: 0,
+      discord: { publicKey: keys.publicKeyHex, guildId: GUILD, supportRoleId: ROLE, editor },
+    });
+    server = createHttpServer(app, { requestTimeoutMs: 10_000 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    if (!target.available) return;
+    await new Promise((resolve) => server.close(resolve));
+    await store.close();
+  });
+
+  it('never answers 5xx, nor "unavailable" (a store error); without a valid signature, always 401 and nothing is done', async ({
+    skip,
+  }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
     await fc.assert(
       fc.asyncProperty(bodies, signings, async (body, signing) => {
         const before = { history: (await store.journal.history(eventId)).length, status: (await store.events.get(eventId))?.status };
-        const status = await post(body, signing);
+        const { status, text } = await post(body, signing);
         expect(status).toBeLessThan(500);
+        expect(text, body).not.toContain(ANSWERS.unavailable);
         if (signing !== 'valid') {
           expect(status).toBe(401);
           expect((await store.journal.history(eventId)).length).toBe(before.history);
@@ -170,11 +206,31 @@ describe('POST /discord/interactions — fuzz', () => {
       }),
       { numRuns: 400 },
     );
+    expect(edits.map((e) => JSON.stringify(e)).filter((e) => e.includes(ANSWERS.unavailable))).toEqual([]);
   });
 
-  it('refuses a body over 64 KB and bounds the wait, signed or not', async () => {
+  it('well-formed commands and notes from support with control characters: a clear answer, never a store error', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const typed = fc.string({ unit: fc.constantFrom(...CONTROLS, 'a', 'ç', '#', '1', ' ', '@', '.'), minLength: 1, maxLength: 30 });
+    const interaction = fc.oneof(
+      typed.map((busca) => slash('evento', { busca })),
+      typed.map((nota) => slash('resolver', { id: eventId, nota })),
+      typed.map((nota) => submitNote(`ponte:note:${eventId}`, nota, { content: 'x' })),
+    );
+    await fc.assert(
+      fc.asyncProperty(interaction, async (i) => {
+        const { status, text } = await post(JSON.stringify(i), 'valid');
+        expect(status).toBe(200);
+        expect(text, JSON.stringify(i)).not.toContain(ANSWERS.unavailable);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses a body over 64 KB and bounds the wait, signed or not', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
     const big = JSON.stringify({ type: 1, pad: 'x'.repeat(70 * 1024) });
-    expect(await post(big, 'valid')).toBe(413);
-    expect(await post(big, 'none')).toBe(413);
+    expect((await post(big, 'valid')).status).toBe(413);
+    expect((await post(big, 'none')).status).toBe(413);
   });
 });

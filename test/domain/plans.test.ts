@@ -70,6 +70,15 @@ describe('plan map', () => {
     for (const text of ['{"A": [1],}', '{"A" [1]}', '{"A": [1,]}']) expect(problemsOf(text)[0]).not.toMatch(/Unexpected|found/);
   });
 
+  it('refuses names with control or bidirectional characters, and group links other than a WhatsApp invite', () => {
+    expect(problemsOf('{"Plano\\u202eXEL": [1]}')[0]).toMatch(/^linha 1: o nome do plano tem caracteres de controle/);
+    expect(problemsOf('{"Plano\\u0000": [1]}')[0]).toContain('caracteres de controle');
+    expect(problemsOf('{"A": {"courses": [1], "whatsappGroup": "http://169.254.169.254/"}}')[0]).toContain(
+      'https://chat.whatsapp.com/<código>',
+    );
+    expect(problemsOf('{"A": {"courses": [1], "whatsappGroup": "https://chat.whatsapp.com/AbC123"}}')).toEqual([]);
+  });
+
   it('reads a plan file, naming a missing one and what to check', () => {
     const file = join(tempDir(), 'plans.json');
     writeFileSync(file, '{"A": [1, 1, 2]}');
@@ -93,5 +102,9 @@ describe('plan map', () => {
     expect(problems({ name: 'x'.repeat(10_000), courses: [1] })[0]).toContain('longo demais');
     expect(problems({ name: 'A', courses: [1], whatsappGroup: 'javascript:alert(1)' })[0]).toContain('https://');
     expect(problems({ name: 'A', courses: [1], extra: 1 })).toHaveLength(1);
+    expect(problems({ name: 'Plano\u202e', courses: [1] })[0]).toContain('caracteres de controle');
+    expect(problems({ name: 'A', courses: [1], whatsappGroup: 'https://chat.whatsapp.com.evil.example/x' })[0]).toContain(
+      'convite do WhatsApp',
+    );
   });
 });

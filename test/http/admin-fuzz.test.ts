@@ -8,6 +8,7 @@ import { CourseCatalog } from '../../src/support/catalog.js';
 import { TOKEN } from '../helpers/config.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { CustomerKeys } from '../../src/domain/customer-keys.js';
+import { isCleanText } from '../../src/domain/clean-text.js';
 
 /**
  * The admin endpoints support writes to, fed arbitrary input with the right token: every answer
@@ -28,7 +29,14 @@ const CATALOG = new CourseCatalog(
 );
 
 const json = fc.jsonValue({ maxDepth: 3 });
-const text = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', ' ', '\u0000', '..', '%', 'Excel PRO', 'a'.repeat(400), '\uD800'));
+/** Control and bidirectional characters (PostgreSQL refuses NUL in text), mixed into ordinary text. */
+const CONTROLS = ['\u0000', '\u0001', '\u0008', '\u001B', '\u007F', '\u0085', '\u009F', '\u200E', '\u202E', '\u2066', '\u2069', '\n', '\t'];
+const controlled = fc.string({ unit: fc.constantFrom(...CONTROLS, 'a', 'É', ' ', '%', '/', '9'), maxLength: 40 });
+const text = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  controlled,
+  fc.constantFrom('', ' ', '\u0000', '..', '%', 'Excel PRO', 'a'.repeat(400), '\uD800', 'Plano\u202Eovlap'),
+);
 /** A path segment: encoded text, or raw bytes a browser would never send (bad escapes). */
 const segment = fc.oneof(
   text.map((t) => encodeURIComponent(t.replace(/[\uD800-\uDFFF]/g, ''))),
@@ -38,7 +46,13 @@ const body = fc.oneof(
   json,
   fc.record({
     courses: fc.oneof(json, fc.array(fc.oneof(fc.integer(), fc.double(), fc.string()), { maxLength: 5 })),
-    whatsappGroup: fc.option(text),
+    whatsappGroup: fc.option(
+      fc.oneof(
+        text,
+        controlled.map((t) => `https://chat.whatsapp.com/${t}`),
+        fc.constantFrom('https://chat.whatsapp.com/AbC123', 'http://169.254.169.254/', 'https://a:b@chat.whatsapp.com/x'),
+      ),
+    ),
   }),
   fc.record({ note: fc.oneof(text, json) }),
   fc.record({ code: fc.oneof(text, json), plan: fc.oneof(text, json) }, { requiredKeys: [] }),
@@ -53,12 +67,13 @@ const body = fc.oneof(
   ),
 );
 
-describe('admin API under arbitrary input', () => {
+describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target) => {
   let store: Store;
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
-    store = await openStore(await STORE_TARGETS[0].fresh());
+    if (!target.available) return;
+    store = await openStore(await target.fresh());
     await store.inbox.insert({
       eventType: 'order_approved',
       dedupeKey: 'order_approved:x',
@@ -85,8 +100,10 @@ describe('admin API under arbitrary input', () => {
     await store?.close();
   });
 
-  it('answers every request deliberately, and keeps only valid plans', async () => {
+  it('answers every request deliberately, and keeps only valid plans', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
     const route = fc.oneof(
+      segment.map((q) => ['get', `/admin/api/events?q=${q}`] as const),
       segment.map((name) => ['put', `/admin/api/plans/${name}`] as const),
       segment.map((name) => ['delete', `/admin/api/plans/${name}`] as const),
       fc.constantFrom(['post', '/admin/api/events/retry'] as const, ['post', '/admin/api/erase'] as const),
@@ -108,6 +125,45 @@ describe('admin API under arbitrary input', () => {
       expect(plan.courses.length).toBeGreaterThan(0);
       expect(plan.courses.every((id) => id === 35 || id === 58)).toBe(true);
       expect(plan.name.length).toBeLessThanOrEqual(200);
+      expect(isCleanText(plan.name), JSON.stringify(plan.name)).toBe(true);
+      if (plan.whatsappGroup) expect(plan.whatsappGroup).toMatch(/^https:\/\/chat\.whatsapp\.com\/[A-Za-z0-9]+\/?$/);
     }
+  });
+
+  it("the page's links and forms, signed in: never a 5xx", async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const login = await request(app).post('/admin/login').type('form').send({ token: ADMIN });
+    const cookie = login.headers['set-cookie'][0].split(';')[0];
+    const form = fc.dictionary(
+      fc.constantFrom('name', 'courses', 'courseIds', 'whatsappGroup', 'note', 'phone', 'cpf', 'code', 'plan'),
+      text,
+      {
+        maxKeys: 4,
+      },
+    );
+    const route = fc.oneof(
+      segment.map((q) => ['get', `/admin?q=${q}`] as const),
+      segment.map((q) => ['get', `/admin/plans/edit?name=${q}`] as const),
+      segment.map((q) => ['get', `/admin/retry?plan=${q}`] as const),
+      fc.constantFrom(
+        ['post', '/admin/retry'] as const,
+        ['post', '/admin/plans/save'] as const,
+        ['post', '/admin/plans/remove'] as const,
+        ['post', '/admin/privacy/preview'] as const,
+        ['post', '/admin/privacy/erase'] as const,
+        ['post', '/admin/events/1/resolve'] as const,
+        ['post', '/admin/events/1/welcome'] as const,
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(route, form, async ([method, path], fields) => {
+        const body = new URLSearchParams(
+          Object.entries(fields).map(([k, v]): [string, string] => [k, v.replace(/[\uD800-\uDFFF]/g, '')]),
+        ).toString();
+        const res = await request(app)[method](path).set('cookie', cookie).type('form').send(body);
+        expect(res.status, `${method} ${path} ${body}`).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

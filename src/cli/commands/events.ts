@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { eventDetail } from '../../support/event-detail.js';
 import { summarize, type EventSummary } from '../../support/present.js';
 import { resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../support/operations.js';
+import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { formatTime } from '../../domain/messages.js';
 import type { Store } from '../../store/index.js';
 import type { CliIo, Command } from '../io.js';
@@ -48,6 +49,14 @@ async function list(store: Store, args: string[], { out, err }: CliIo): Promise<
   });
   if (values.status && !EVENT_STATUSES.includes(values.status as EventStatus)) {
     err(`Status inválido: ${values.status}. Use um de: ${EVENT_STATUSES.join(', ')}.`);
+    return 2;
+  }
+  if (values.cause !== undefined && !/^[a-z0-9_]{1,64}$/.test(values.cause)) {
+    err('Motivo inválido: use o código do motivo, ex.: unmapped_plan.');
+    return 2;
+  }
+  if (values.q !== undefined && !isCleanText(values.q)) {
+    err(controlCharactersMessage('A busca'));
     return 2;
   }
   const events = await store.events.list({
@@ -98,6 +107,10 @@ async function resolve(store: Store, id: number, args: string[], { out, err }: C
   const result = await resolveEvent(store, id, values.note ?? '', 'pela linha de comando');
   if (result === 'no_note') {
     err('Informe como foi resolvido: npm run events -- resolve ID --note "…"');
+    return 2;
+  }
+  if (result === 'bad_note') {
+    err(RESOLVE_MESSAGES.bad_note.message);
     return 2;
   }
   if (result !== 'resolved') {

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { EadClient } from '../../clients/ead.js';
 import { ConfigError, EXAMPLE_VALUES, loadEadConfig } from '../../config.js';
+import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { PlanMapError } from '../../domain/plans.js';
 import type { Store } from '../../store/index.js';
 import { systemClock } from '../../timing/clock.js';
@@ -95,6 +96,10 @@ async function run(store: Store, command: string, rest: string[], io: CliIo): Pr
     case 'set':
       return set(store, rest, io);
     case 'remove': {
+      if (!isCleanText(rest[0])) {
+        io.err(controlCharactersMessage('O nome do plano'));
+        return 2;
+      }
       if (!(await removePlan(store, rest[0], VIA))) {
         io.err(`Plano "${rest[0]}" não encontrado.`);
         return 1;

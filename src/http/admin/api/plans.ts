@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { planOverview, removePlan, savePlan } from '../../../support/plans.js';
 import { sendError } from '../../errors.js';
 import type { AdminDeps } from '../deps.js';
-import { planNameSchema } from '../query.js';
+import { planNameSchema, problemsOf } from '../query.js';
 
 const VIA = 'pela API de administração';
 
@@ -28,7 +28,7 @@ export function planRoutes({ store, catalog, onRetry }: AdminDeps): Router {
 
   router.put('/plans/:name', json, async (req, res) => {
     const name = planNameSchema.safeParse(req.params.name);
-    if (!name.success) return sendError(res, 400, 'Nome do plano inválido.');
+    if (!name.success) return sendError(res, 400, `Nome do plano inválido: ${problemsOf(name.error)}`);
     const body: unknown = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return sendError(res, 400, 'Envie {"courses": [ids], "whatsappGroup": "https://…"} (whatsappGroup é opcional).');
@@ -41,7 +41,8 @@ export function planRoutes({ store, catalog, onRetry }: AdminDeps): Router {
 
   router.delete('/plans/:name', async (req, res) => {
     const name = planNameSchema.safeParse(req.params.name);
-    if (!name.success || !(await removePlan(store, name.data, VIA))) return sendError(res, 404, 'Plano não encontrado.');
+    if (!name.success) return sendError(res, 400, `Nome do plano inválido: ${problemsOf(name.error)}`);
+    if (!(await removePlan(store, name.data, VIA))) return sendError(res, 404, 'Plano não encontrado.');
     res.json({ ok: true });
   });
 

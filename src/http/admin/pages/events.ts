@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import type { z } from 'zod';
 import { eventDetail } from '../../../support/event-detail.js';
 import {
   failuresMatching,
@@ -13,7 +14,7 @@ import { summarize } from '../../../support/present.js';
 import { resendWelcome, RESEND_MESSAGES } from '../../../support/welcome.js';
 import { sameOrigin } from '../auth.js';
 import type { AdminDeps } from '../deps.js';
-import { bulkRetrySchema, eventIdSchema, listQuerySchema } from '../query.js';
+import { bulkRetrySchema, eventIdSchema, listQuerySchema, problemsOf } from '../query.js';
 import { eventPage } from '../views/event.js';
 import type { Flash } from '../views/layout.js';
 import { messagePage } from '../views/layout.js';
@@ -30,11 +31,18 @@ const EVENT_FLASH: Record<string, (n: number) => Flash> = {
   'nao-reprocessavel': () => ({ text: RETRY_MESSAGES.not_retryable.message, bad: true }),
   'nao-resolvivel': () => ({ text: RESOLVE_MESSAGES.not_resolvable.message, bad: true }),
   'sem-nota': () => ({ text: 'Escreva uma nota dizendo como foi resolvido.', bad: true }),
+  'nota-invalida': () => ({ text: RESOLVE_MESSAGES.bad_note.message, bad: true }),
   'celular-invalido': () => ({ text: RESEND_MESSAGES.bad_phone.message, bad: true }),
+  'celular-com-controle': () => ({ text: RESEND_MESSAGES.bad_characters.message, bad: true }),
   'sem-matricula': () => ({ text: RESEND_MESSAGES.not_enrolled.message, bad: true }),
   'ja-enviadas': () => ({ text: RESEND_MESSAGES.already_sent.message, bad: true }),
   'dados-apagados': () => ({ text: RESEND_MESSAGES.data_removed.message, bad: true }),
 };
+
+/** Why a "Reprocessar todos" was refused: nothing chosen, or what was wrong with the choice. */
+function bulkProblem(error: z.ZodError): string {
+  return error.issues.every((i) => i.path.length === 0) ? 'Escolha um motivo ou um plano.' : problemsOf(error);
+}
 
 const LIST_FLASH: Record<string, (n: number) => Flash> = {
   reprocessados: (n) => ({ text: `${n} evento(s) enviados para reprocessamento.` }),
@@ -48,7 +56,9 @@ const RESULT_FLASH: Record<string, string> = {
   not_retryable: 'nao-reprocessavel',
   not_resolvable: 'nao-resolvivel',
   no_note: 'sem-nota',
+  bad_note: 'nota-invalida',
   bad_phone: 'celular-invalido',
+  bad_characters: 'celular-com-controle',
   not_enrolled: 'sem-matricula',
   already_sent: 'ja-enviadas',
   not_a_sale: 'ja-enviadas',
@@ -62,6 +72,13 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
   const notFound = (res: express.Response) => page(res, messagePage('Evento não encontrado', 'Evento não encontrado.'), 404);
   const backToEvent = (res: express.Response, id: number, result: string) =>
     res.redirect(303, `/admin/events/${id}?msg=${RESULT_FLASH[result] ?? ''}`);
+  /** What support typed cannot be taken (no note, control characters, not a mobile): the page again, 400. */
+  const refuse = async (res: express.Response, id: number, result: string) => {
+    const event = await eventDetail(store, catalog, id);
+    if (!event) return notFound(res);
+    page(res, eventPage(event, await health(store), flashFrom({ msg: RESULT_FLASH[result] }, EVENT_FLASH)), 400);
+  };
+  const INPUT_PROBLEMS = new Set(['no_note', 'bad_note', 'bad_phone', 'bad_characters']);
 
   router.get('/admin/events/:id', signedIn, async (req, res) => {
     const id = eventIdSchema.safeParse(req.params.id);
@@ -82,6 +99,7 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
     const id = eventIdSchema.safeParse(req.params.id);
     const result = id.success ? await resolveEvent(store, id.data, field(req.body, 'note') ?? '', VIA) : 'not_found';
     if (result === 'not_found' || !id.success) return notFound(res);
+    if (INPUT_PROBLEMS.has(result)) return refuse(res, id.data, result);
     backToEvent(res, id.data, result);
   });
 
@@ -93,19 +111,20 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
       onRetry?.();
       return backToEvent(res, id.data, 'welcome_queued');
     }
+    if (INPUT_PROBLEMS.has(result)) return refuse(res, id.data, result);
     backToEvent(res, id.data, result);
   });
 
   /** "Reprocessar todos": the count first, then the confirmation posts. */
   router.get('/admin/retry', signedIn, async (req, res) => {
     const filter = bulkRetrySchema.safeParse({ code: req.query.code, plan: req.query.plan });
-    if (!filter.success) return page(res, messagePage('Reprocessar todos', 'Escolha um motivo ou um plano.'), 400);
+    if (!filter.success) return page(res, messagePage('Reprocessar todos', bulkProblem(filter.error)), 400);
     page(res, bulkRetryPage({ ...filter.data, ids: await failuresMatching(store, filter.data) }));
   });
 
   router.post('/admin/retry', signedIn, sameOrigin, form, async (req, res) => {
     const filter = bulkRetrySchema.safeParse({ code: field(req.body, 'code'), plan: field(req.body, 'plan') });
-    if (!filter.success) return page(res, messagePage('Reprocessar todos', 'Escolha um motivo ou um plano.'), 400);
+    if (!filter.success) return page(res, messagePage('Reprocessar todos', bulkProblem(filter.error)), 400);
     const queued = await retryFailures(store, filter.data, VIA);
     if (queued > 0) onRetry?.();
     res.redirect(303, `/admin?msg=reprocessados&n=${queued}`);
@@ -120,6 +139,7 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
       store.events.failuresByCause(),
       store.events.noticesByCause(),
     ]);
+    const problem = query.success ? undefined : problemsOf(query.error);
     page(
       res,
       listPage({
@@ -131,8 +151,12 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
         cause: query.success ? query.data.cause : undefined,
         q: query.success ? query.data.q : undefined,
         nextBefore: rows.length === filter.limit ? rows.at(-1)!.id : undefined,
-        flash: query.success ? flashFrom(req.query, LIST_FLASH) : { text: 'Filtro inválido: mostrando todos os eventos.', bad: true },
+        flash:
+          problem === undefined
+            ? flashFrom(req.query, LIST_FLASH)
+            : { text: `Filtro inválido (${problem}): mostrando todos os eventos.`, bad: true },
       }),
+      problem === undefined ? 200 : 400,
     );
   });
 

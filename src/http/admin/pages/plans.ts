@@ -1,9 +1,11 @@
 import express, { Router } from 'express';
+import { controlCharactersMessage, isCleanText } from '../../../domain/clean-text.js';
 import { failuresMatching } from '../../../support/operations.js';
 import { planOverview, removePlan, savePlan } from '../../../support/plans.js';
 import { sameOrigin } from '../auth.js';
 import type { AdminDeps } from '../deps.js';
-import { planNameSchema } from '../query.js';
+import { planNameSchema, problemsOf } from '../query.js';
+import { messagePage } from '../views/layout.js';
 import type { Flash } from '../views/layout.js';
 import { planEditPage, plansPage, type PlanEditView } from '../views/plans.js';
 import { field, fieldValues, flashFrom, page } from './respond.js';
@@ -59,6 +61,11 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
 
   router.get('/admin/plans/edit', signedIn, async (req, res) => {
     const parsed = planNameSchema.safeParse(req.query.name);
+    if (!parsed.success && typeof req.query.name === 'string' && req.query.name !== '') {
+      return page(res, messagePage('Planos', problemsOf(parsed.error), 'plans'), 400);
+    }
+    const q = (field(req.query, 'q') ?? '').trim().slice(0, 100);
+    if (!isCleanText(q)) return page(res, messagePage('Planos', controlCharactersMessage('A busca'), 'plans'), 400);
     const name = parsed.success ? parsed.data.trim().slice(0, 200) : '';
     const view = await editView(name);
     const flash = flashFrom(req.query, PLANS_FLASH);
@@ -71,7 +78,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
       name,
       courses: chosenCourses(req.query).filter((id) => Number.isInteger(id)),
       whatsappGroup: field(req.query, 'whatsappGroup')?.trim() || undefined,
-      q: (field(req.query, 'q') ?? '').trim().slice(0, 100),
+      q,
     };
     page(res, planEditPage({ ...draft, flash }));
   });
@@ -81,8 +88,9 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
     const input = { name, courses: chosenCourses(req.body), whatsappGroup: field(req.body, 'whatsappGroup')?.trim() || undefined };
     const result = await savePlan(store, catalog, input, VIA);
     if (!result.ok) {
-      // The page again, with what support chose and why it was not saved.
-      const shown = name.slice(0, 200);
+      // The page again, with what support chose and why it was not saved (a name with control
+      // characters is not looked up, nor shown back).
+      const shown = isCleanText(name) ? name.slice(0, 200) : '';
       const view = await editView(shown);
       const courses = input.courses.filter((id) => Number.isInteger(id));
       const again = { ...view, name: shown, exists: view.exists && view.name === shown, courses, whatsappGroup: input.whatsappGroup };
@@ -94,8 +102,9 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
   });
 
   router.post('/admin/plans/remove', signedIn, sameOrigin, form, async (req, res) => {
-    const name = field(req.body, 'name') ?? '';
-    await removePlan(store, name, VIA);
+    const name = planNameSchema.safeParse(field(req.body, 'name') ?? '');
+    if (!name.success) return page(res, messagePage('Planos', problemsOf(name.error), 'plans'), 400);
+    await removePlan(store, name.data, VIA);
     res.redirect(303, '/admin/plans?msg=removido');
   });
 

@@ -1,0 +1,58 @@
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './migrations.js';
+import type { Database } from './schema.js';
+
+/** The busy timeout the SQLite connection runs with (open.ts), restored after a checkpoint. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** How long a checkpoint waits, in all, for readers and writers of other processes to let go of the WAL. */
+const MAX_WAIT_MS = 10_000;
+const FIRST_WAIT_MS = 50;
+const LONGEST_WAIT_MS = 1_000;
+
+export interface TruncateOptions {
+  /** Bound of the wait for other processes (default 10 s). */
+  maxWaitMs?: number;
+}
+
+/**
+ * Leaves no older copy of rewritten rows in SQLite's write-ahead log: a `TRUNCATE` checkpoint
+ * copies every frame into the database file (where `secure_delete` has already zeroed what was
+ * deleted) and cuts `-wal` to zero bytes. A passive checkpoint is not enough: it leaves the old
+ * frames in the file, to be overwritten only some day. Used after an erasure, after each
+ * retention pass and after passwords of an older release are sealed.
+ *
+ * Another process reading the database (a CLI command, `sqlite3 … .backup`) or writing to it
+ * holds the WAL; the checkpoint cannot cut it then. It is tried without SQLite's busy handler
+ * (which would freeze the event loop for its whole timeout) and tried again, waiting a little
+ * longer each time, for at most `maxWaitMs`. False when the WAL could still not be cut: the
+ * frames are copied but stay in `-wal` until the next try (the hourly housekeeping, or the
+ * next erasure) succeeds. PostgreSQL has no such file the application can cut: true at once
+ * (README "Privacidade" says what PostgreSQL keeps and for how long).
+ */
+export async function truncateWal(db: Kysely<Database>, dialect: Dialect, options: TruncateOptions = {}): Promise<boolean> {
+  if (dialect !== 'sqlite') return true;
+  const deadline = Date.now() + (options.maxWaitMs ?? MAX_WAIT_MS);
+  for (let wait = FIRST_WAIT_MS; ; wait = Math.min(wait * 2, LONGEST_WAIT_MS)) {
+    if (await checkpointOnce(db)) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
+  }
+}
+
+/** One try, on the store's one connection, with the busy handler off for its duration. */
+async function checkpointOnce(db: Kysely<Database>): Promise<boolean> {
+  return db.connection().execute(async (conn) => {
+    await sql`pragma busy_timeout = 0`.execute(conn);
+    try {
+      const { rows } = await sql<{ busy: number; log: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(conn);
+      // busy = 1: a reader or writer kept it from finishing; log = -1: not in WAL mode (nothing to cut).
+      return rows[0]?.busy === 0;
+    } catch {
+      // SQLITE_BUSY raised instead of reported (another connection is checkpointing): try again.
+      return false;
+    } finally {
+      await sql`pragma busy_timeout = ${sql.lit(SQLITE_BUSY_TIMEOUT_MS)}`.execute(conn);
+    }
+  });
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { fakeApp, listenFake, Script, type FakeServer } from './fake-server.js';
+import { Faults } from './faults.js';
 
 /** One call to the fake: what was asked, and the JSON body sent. */
 export interface DiscordApiCall {
@@ -30,6 +31,8 @@ export interface FakeDiscordApi extends FakeServer<DiscordApiCall> {
   botToken: string;
   /** Answers to channel messages (POST): 200 by default; push a 429 to rate limit the next one. */
   answers: Script<DiscordApiAnswer>;
+  /** Failures injected before any route (a deep JSON answer, an HTML page…). */
+  faults: Faults;
   /** Every Nth channel message is answered 429 (0: never), as Discord does under load. */
   rateLimitEvery: number;
   /** Channel messages posted, with their edits. */
@@ -66,12 +69,15 @@ export async function startFakeDiscordApi(port = 0): Promise<FakeDiscordApi> {
   const app = fakeApp();
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
+  const faults = new Faults();
+  api.use(faults.middleware());
 
   const fake: Omit<FakeDiscordApi, 'url' | 'close' | 'apiUrl'> = {
     applicationId,
     botToken,
     calls,
     answers,
+    faults,
     rateLimitEvery: 0,
     messages,
     interactionEdits,

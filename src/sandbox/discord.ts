@@ -1,5 +1,6 @@
 import express from 'express';
 import { fakeApp, listenFake, Script, type FakeServer } from './fake-server.js';
+import { Faults } from './faults.js';
 
 export interface DiscordCall {
   content: string;
@@ -10,6 +11,7 @@ export type DiscordAnswer = { status: 204 } | { status: 429; retryAfterSeconds: 
 
 export interface FakeDiscord extends FakeServer<DiscordCall> {
   answers: Script<DiscordAnswer>;
+  faults: Faults;
   /** The webhook URL to configure. */
   webhookUrl: string;
 }
@@ -18,7 +20,9 @@ export interface FakeDiscord extends FakeServer<DiscordCall> {
 export async function startFakeDiscord(port = 0): Promise<FakeDiscord> {
   const calls: DiscordCall[] = [];
   const answers = new Script<DiscordAnswer>({ status: 204 });
+  const faults = new Faults();
   const app = fakeApp();
+  app.use(faults.middleware());
   app.post('/api/webhooks/1/fake', express.json(), (req, res) => {
     const content = (req.body as { content?: unknown } | undefined)?.content;
     calls.push({ content: typeof content === 'string' ? content : '', at: Date.now() });
@@ -30,5 +34,5 @@ export async function startFakeDiscord(port = 0): Promise<FakeDiscord> {
     res.status(answer.status).end();
   });
   const server = await listenFake(app, port);
-  return { ...server, calls, answers, webhookUrl: `${server.url}/api/webhooks/1/fake` };
+  return { ...server, calls, answers, faults, webhookUrl: `${server.url}/api/webhooks/1/fake` };
 }

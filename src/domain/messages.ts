@@ -148,6 +148,7 @@ export const messages = {
 
   alertsMerged: (count: number) => `🔔 *${count} alertas acumulados*`,
   alertsOmitted: (count: number) => `… e mais ${count} alerta(s): veja o painel /admin.`,
+  alertsFollow: (count: number) => `… e mais ${count} alerta(s) nas próximas mensagens.`,
 };
 
 export function formatTime(ms: number): string {

@@ -50,15 +50,21 @@ interface Arrival {
   lastDataAt: number;
   declared: number;
   received: number;
-  /** Stops reading it and answers `status` (the connection is closed after the answer). */
+  /** Stops reading it, lets its bytes go and answers `status` (the connection is closed after the answer). */
   cut(status: number, message: string): void;
 }
+
+/**
+ * Under memory pressure, the body that has sent nothing for longest gives its room (however short
+ * that was): a body sent at once is never idle, so it is never the one cut.
+ */
+const STALLED_AFTER_MS = 0;
 
 export class BodyIntake {
   private readonly addresses = new ClientAddresses();
   /** Bodies still arriving, per address, oldest first (a Set keeps insertion order). */
   private readonly arriving = new Map<string, Set<Arrival>>();
-  /** Bytes held (arrived and not yet answered), in all and per address. */
+  /** Bytes held (arrived and not yet answered, nor cut), in all and per address. */
   private held = 0;
   private readonly heldBy = new Map<string, number>();
   private watchdog: NodeJS.Timeout | undefined;
@@ -87,8 +93,10 @@ export class BodyIntake {
       if (declared > max) return refuse(res, 413, TOO_LARGE);
       const key = this.addresses.key(req);
       this.makeRoom(key);
-      if (this.held >= this.limits.budgetBytes) return refuse(res, 429, this.limits.busyMessage, this.limits.retryAfterSeconds);
-      if ((this.heldBy.get(key) ?? 0) >= this.limits.perAddressBytes) return refuse(res, 429, ADDRESS_BUSY, this.limits.retryAfterSeconds);
+      // Room for what it says it will send (no reservation: only bytes that arrive are counted).
+      const needs = Math.min(Number.isFinite(declared) ? declared : max, max);
+      if (!this.roomFor(needs)) return refuse(res, 429, this.limits.busyMessage, this.limits.retryAfterSeconds);
+      if (!this.roomFor(needs, key)) return refuse(res, 429, ADDRESS_BUSY, this.limits.retryAfterSeconds);
       this.receive(req, res, key, max, Number.isFinite(declared) ? declared : max, next);
     };
   }
@@ -104,21 +112,45 @@ export class BodyIntake {
     }
   }
 
+  /**
+   * Whether `bytes` more fit the budget (of `key`, or of all): if not, bodies that stalled (sent
+   * nothing for STALLED_AFTER_MS: they sent fast, then stopped) are cut, longest stalled first,
+   * until they fit. A body sent at once never stalls; one held back to fill the memory does.
+   */
+  private roomFor(bytes: number, key?: string, except?: Arrival): boolean {
+    const budget = key === undefined ? this.limits.budgetBytes : this.limits.perAddressBytes;
+    const used = () => (key === undefined ? this.held : (this.heldBy.get(key) ?? 0));
+    while (used() + bytes > budget) {
+      const stalled = this.longestStalled(key, except);
+      if (!stalled) return false;
+      stalled.cut(408, TOO_SLOW);
+    }
+    return true;
+  }
+
+  private longestStalled(key: string | undefined, except: Arrival | undefined): Arrival | undefined {
+    let found: Arrival | undefined;
+    let since = this.now() - STALLED_AFTER_MS;
+    const sets = key === undefined ? [...this.arriving.values()] : [this.arriving.get(key) ?? new Set<Arrival>()];
+    for (const set of sets) {
+      for (const a of set) {
+        if (a === except || a.received === 0 || a.lastDataAt > since) continue;
+        found = a;
+        since = a.lastDataAt;
+      }
+    }
+    return found;
+  }
+
   private receive(req: Request, res: Response, key: string, max: number, declared: number, next: (err?: unknown) => void): void {
     const chunks: Buffer[] = [];
     let held = 0;
     let ended = false;
     const started = this.now();
-    const arrival: Arrival = {
-      key,
-      startedAt: started,
-      lastDataAt: started,
-      declared,
-      received: 0,
-      cut: (status, message) => {
-        stop();
-        refuse(res, status, message, status === 429 ? this.limits.retryAfterSeconds : undefined);
-      },
+    const release = () => {
+      this.hold(key, -held);
+      held = 0;
+      chunks.length = 0;
     };
     const stop = () => {
       if (ended) return;
@@ -128,14 +160,26 @@ export class BodyIntake {
       this.arriving.get(key)?.delete(arrival);
       if (this.arriving.get(key)?.size === 0) this.arriving.delete(key);
     };
+    const arrival: Arrival = {
+      key,
+      startedAt: started,
+      lastDataAt: started,
+      declared,
+      received: 0,
+      cut: (status, message) => {
+        stop();
+        release();
+        refuse(res, status, message, status === 429 ? this.limits.retryAfterSeconds : undefined);
+      },
+    };
     const onData = (chunk: Buffer) => {
       arrival.received += chunk.length;
       arrival.lastDataAt = this.now();
       held += chunk.length;
       this.hold(key, chunk.length);
       if (arrival.received > max) return arrival.cut(413, TOO_LARGE);
-      if (this.held > this.limits.budgetBytes) return arrival.cut(429, this.limits.busyMessage);
-      if ((this.heldBy.get(key) ?? 0) > this.limits.perAddressBytes) return arrival.cut(429, ADDRESS_BUSY);
+      if (!this.roomFor(0, undefined, arrival)) return arrival.cut(429, this.limits.busyMessage);
+      if (!this.roomFor(0, key, arrival)) return arrival.cut(429, ADDRESS_BUSY);
       chunks.push(chunk);
     };
     const onEnd = () => {
@@ -146,7 +190,7 @@ export class BodyIntake {
     // What arrived is held until the answer is sent (the body is checked and stored meanwhile).
     res.once('close', () => {
       stop();
-      this.hold(key, -held);
+      release();
     });
     req.on('data', onData);
     req.on('end', onEnd);
@@ -157,6 +201,7 @@ export class BodyIntake {
   }
 
   private hold(key: string, bytes: number): void {
+    if (bytes === 0) return;
     this.held += bytes;
     const left = (this.heldBy.get(key) ?? 0) + bytes;
     if (left > 0) this.heldBy.set(key, left);

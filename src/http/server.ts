@@ -9,8 +9,12 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const MAX_CONNECTIONS = 512;
 /** Connections one client address may hold (exposed directly; behind a proxy all share its address). */
 export const MAX_CONNECTIONS_PER_ADDRESS = 32;
-/** At a cap, a connection that has waited this long without sending a request gives its place to a new one. */
-export const EVICT_WAITING_AFTER_MS = 1_000;
+/**
+ * At a cap, the connection whose client has owed it bytes longest gives its place to a new one,
+ * however short that was: a client that sends its request at once owes bytes for one round trip,
+ * so slow clients (and churning ones) are always the longest owing.
+ */
+export const EVICT_WAITING_AFTER_MS = 0;
 
 /**
  * What a server process sends its parent over IPC once it listens (tests and benchmarks wait for

@@ -171,56 +171,61 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
   const editRetryBaseMs = deps.editRetryBaseMs ?? 500;
   const bodies = new BodyIntake(interactionBodyLimits(deps.readDeadlineMs));
 
-  router.post('/discord/interactions', bodies.reader(), async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = verifyInteraction(key, req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], raw, clock());
-    if (verdict !== 'ok') {
-      req.log.warn({ bytes: raw.length, verdict }, 'interação do Discord recusada: assinatura inválida');
-      return sendError(res, 401, verdict === 'stale' ? 'Assinatura expirada.' : 'Assinatura ausente ou inválida.');
-    }
-    if (!replays.firstTime(String(req.headers['x-signature-timestamp']), raw, clock())) {
-      req.log.warn({ bytes: raw.length }, 'interação do Discord recusada: repetição de uma já recebida');
-      return sendError(res, 401, 'Interação já recebida: repetições são recusadas.');
-    }
-    const json = parseUntrustedJson(raw.toString('utf8'), { maxChars: INTERACTION_BODY_LIMIT });
-    if (!json.ok) return sendError(res, 400, 'Interação inválida: o corpo não é JSON.');
-    const parsed = interactionSchema.safeParse(json.value);
-    if (!parsed.success) return sendError(res, 400, 'Interação inválida.');
-    const interaction = parsed.data;
-    if (interaction.type === InteractionType.Ping) return res.json({ type: InteractionResponseType.Pong });
+  router.post(
+    '/discord/interactions',
+    // Bodies counted by the bytes that arrive, slow ones cut (interactionBodyLimits).
+    bodies.reader(),
+    async (req, res) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verdict = verifyInteraction(key, req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], raw, clock());
+      if (verdict !== 'ok') {
+        req.log.warn({ bytes: raw.length, verdict }, 'interação do Discord recusada: assinatura inválida');
+        return sendError(res, 401, verdict === 'stale' ? 'Assinatura expirada.' : 'Assinatura ausente ou inválida.');
+      }
+      if (!replays.firstTime(String(req.headers['x-signature-timestamp']), raw, clock())) {
+        req.log.warn({ bytes: raw.length }, 'interação do Discord recusada: repetição de uma já recebida');
+        return sendError(res, 401, 'Interação já recebida: repetições são recusadas.');
+      }
+      const json = parseUntrustedJson(raw.toString('utf8'), { maxChars: INTERACTION_BODY_LIMIT });
+      if (!json.ok) return sendError(res, 400, 'Interação inválida: o corpo não é JSON.');
+      const parsed = interactionSchema.safeParse(json.value);
+      if (!parsed.success) return sendError(res, 400, 'Interação inválida.');
+      const interaction = parsed.data;
+      if (interaction.type === InteractionType.Ping) return res.json({ type: InteractionResponseType.Pong });
 
-    const actor = actorOf(deps, interaction);
-    if (!actor) {
-      res.locals.log = { interactionType: interaction.type, guild: interaction.guild_id ?? null };
-      res.locals.logMessage = 'interação do Discord sem permissão';
-      return res.json(responseOf(reply(ANSWERS.noPermission)));
-    }
-    res.locals.log = { interactionType: interaction.type, discordUser: actor.id };
-    res.locals.logMessage = 'interação do Discord';
+      const actor = actorOf(deps, interaction);
+      if (!actor) {
+        res.locals.log = { interactionType: interaction.type, guild: interaction.guild_id ?? null };
+        res.locals.logMessage = 'interação do Discord sem permissão';
+        return res.json(responseOf(reply(ANSWERS.noPermission)));
+      }
+      res.locals.log = { interactionType: interaction.type, discordUser: actor.id };
+      res.locals.logMessage = 'interação do Discord';
 
-    const work = answer(deps, interaction, actor).catch((err: unknown) => {
-      req.log.error({ err }, 'falha ao atender interação do Discord');
-      return reply(ANSWERS.unavailable);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), deferAfterMs);
-    });
-    // 0: always deferred (tests, and a host known to be slow).
-    const first = deferAfterMs <= 0 ? 'late' : await Promise.race([work, late]);
-    clearTimeout(timer);
-    if (first !== 'late') return res.json(responseOf(first));
+      const work = answer(deps, interaction, actor).catch((err: unknown) => {
+        req.log.error({ err }, 'falha ao atender interação do Discord');
+        return reply(ANSWERS.unavailable);
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), deferAfterMs);
+      });
+      // 0: always deferred (tests, and a host known to be slow).
+      const first = deferAfterMs <= 0 ? 'late' : await Promise.race([work, late]);
+      clearTimeout(timer);
+      if (first !== 'late') return res.json(responseOf(first));
 
-    // Slow work: Discord shows "thinking…" now; the answer replaces it when ready.
-    res.json(deferredOf(interaction.type));
-    const token = interaction.token;
-    const done = await work;
-    if (!token) return;
-    try {
-      await withRetries(() => finish(deps.editor, interaction.type, token, done), editRetryBaseMs);
-    } catch (err) {
-      (deps.onEditError ?? ((e: unknown) => req.log.error({ err: e }, 'não foi possível editar a resposta no Discord')))(err);
-    }
-  });
+      // Slow work: Discord shows "thinking…" now; the answer replaces it when ready.
+      res.json(deferredOf(interaction.type));
+      const token = interaction.token;
+      const done = await work;
+      if (!token) return;
+      try {
+        await withRetries(() => finish(deps.editor, interaction.type, token, done), editRetryBaseMs);
+      } catch (err) {
+        (deps.onEditError ?? ((e: unknown) => req.log.error({ err: e }, 'não foi possível editar a resposta no Discord')))(err);
+      }
+    },
+  );
   return router;
 }

@@ -173,6 +173,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         clock,
         intervalMs: config.RECONCILE_INTERVAL_MS,
         lookbackHours: config.RECONCILE_LOOKBACK_HOURS,
+        maxRecovered: config.RECONCILE_MAX_RECOVERED,
         onQueued: () => worker.wake(),
       })
     : undefined;

@@ -3,6 +3,7 @@ import { ChatProClient } from './clients/chatpro.js';
 import { DiscordClient } from './clients/discord.js';
 import { DiscordApi } from './clients/discord-api.js';
 import { discordBotChannel } from './discord/bot-channel.js';
+import { alertTextForDiscord } from './discord/markdown.js';
 import type { DiscordConsoleSettings } from './app.js';
 import { EadClient } from './clients/ead.js';
 import type { UpstreamObserver } from './clients/http.js';
@@ -116,7 +117,8 @@ export function alertChannelsFromConfig(config: Config, observer?: UpstreamObser
     channels.push(discordBotChannel({ api: bot, channelId: config.DISCORD_ALERT_CHANNEL_ID, store, panelUrl: panelUrlOf(config) }));
   } else if (config.DISCORD_WEBHOOK_URL) {
     const discord = new DiscordClient(config.DISCORD_WEBHOOK_URL, config.HTTP_TIMEOUT_MS, observer);
-    channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text) });
+    // Buyer and upstream text shown literally (no masked links, headings or mentions from a name).
+    channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text), format: alertTextForDiscord });
   }
   return channels;
 }

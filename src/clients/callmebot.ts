@@ -1,4 +1,5 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
+import { MAX_SCANNED } from '../domain/upstream-text.js';
 import { bodyText, classifyStatus, createHttp, send, shorten, statusError, type UpstreamObserver } from './http.js';
 
 export interface CallMeBotConfig {
@@ -34,7 +35,8 @@ export class CallMeBotClient {
       system: 'callmebot',
       operation: 'send_message',
     });
-    const body = bodyText(response);
+    // Its answer is a short page: the start of it says what happened (nothing scans a huge one).
+    const body = bodyText(response).slice(0, MAX_SCANNED);
     if (response.status === 200 && body.includes('Message queued')) return;
     if (/too many requests/i.test(body) || response.status === 429) {
       throw new TransientError('CallMeBot limitou o envio (Too many requests).', 'rate_limited', RATE_LIMIT_BACKOFF_MS);

@@ -62,7 +62,7 @@ export class ChatProClient implements ChatProApi {
       system: 'chatpro',
       operation: 'status',
     });
-    const json = parseJson(response) as { connected?: unknown } | undefined;
+    const json = parseJson(response, 'ChatPro') as { connected?: unknown } | undefined;
     if (response.status === 401 || response.status === 403) {
       throw new PermanentError(
         `ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP ${response.status}.`,
@@ -89,7 +89,7 @@ export class ChatProClient implements ChatProApi {
       operation: 'send_message',
     });
     const status = response.status;
-    const json = parseJson(response) as { message?: unknown; status?: unknown } | undefined;
+    const json = parseJson(response, 'ChatPro') as { message?: unknown; status?: unknown } | undefined;
     if (status >= 200 && status < 300) {
       if (json?.status !== false) return;
       throw new TransientError(`ChatPro não confirmou o envio: ${shorten(textOf(json.message), 160)}`, 'chatpro_not_sent');

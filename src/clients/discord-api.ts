@@ -44,7 +44,7 @@ export class DiscordApi {
       'DISCORD_API_URL',
       { observer: this.opts.observer, system: 'discord', operation },
     );
-    if (response.status >= 200 && response.status < 300) return (parseJson(response) ?? {}) as T;
+    if (response.status >= 200 && response.status < 300) return (parseJson(response, 'Discord') ?? {}) as T;
     throw refusal(response);
   }
 
@@ -98,7 +98,7 @@ export class DiscordApi {
 /** A refused call: 429 waits `retry_after` (seconds, a float) or `Retry-After`; 401/403 name the token. */
 function refusal(response: AxiosResponse<string>): Error {
   const status = response.status;
-  const body = parseJson(response) as { retry_after?: unknown; message?: unknown } | undefined;
+  const body = parseJson(response, 'Discord') as { retry_after?: unknown; message?: unknown } | undefined;
   const retryAfterMs = status === 429 ? retryAfterOf(response, Date.now()) : undefined;
   const detail = shorten(typeof body?.message === 'string' ? body.message : bodyText(response), 120);
   const message = `Discord respondeu HTTP ${status}${detail ? `: ${detail}` : ''}`;

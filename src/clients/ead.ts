@@ -79,6 +79,8 @@ interface Envelope {
 }
 
 const SYSTEM = 'EAD';
+/** Characters of the EAD's `info` kept (its phrases are short; an answer may not be). */
+const MAX_INFO = 2_000;
 /** What the API says when a search finds nobody (its exact wording is undocumented). */
 const NOT_FOUND = /nenhum|n[aã]o (foi |foram )?(encontrad|localizad)|sem registro|n[aã]o existe/i;
 
@@ -95,7 +97,7 @@ export class EadClient implements EadApi {
   // --- plumbing -----------------------------------------------------------------------------
 
   private envelope(response: AxiosResponse<string>, allowEmpty = false): Envelope {
-    const json = parseJson(response) as { status?: unknown; data?: unknown; info?: unknown; message?: unknown } | undefined;
+    const json = parseJson(response, SYSTEM) as { status?: unknown; data?: unknown; info?: unknown; message?: unknown } | undefined;
     const httpStatus = response.status;
     // The EAD's own "not found" is its envelope with HTTP 404; a 404 without it (an HTML page, or
     // another service's JSON) means the base URL points somewhere that is not the EAD API.
@@ -116,7 +118,8 @@ export class EadClient implements EadApi {
       );
     }
     const ok = (json.status === 'true' || json.status === true) && httpStatus >= 200 && httpStatus < 300;
-    return { ok, httpStatus, data: json.data, info: textOf(json.info ?? json.message) };
+    // What the EAD says is matched against its known phrases: the start of it is enough.
+    return { ok, httpStatus, data: json.data, info: textOf(json.info ?? json.message).slice(0, MAX_INFO) };
   }
 
   /** Turns a failed envelope into the right error (classifyStatus), naming what to fix when it can. */

@@ -1,5 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
+import { MAX_DEPTH, parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
+import { upstreamLine } from '../domain/upstream-text.js';
 
 /** Largest answer any upstream gets to send (the EAD's biggest page, 1,000 students, is ~300 KB). */
 export const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
@@ -119,15 +121,27 @@ export function bodyText(response: AxiosResponse<unknown>): string {
   return typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
 }
 
-/** Parses a JSON body, or returns undefined when the body is not JSON (an HTML error page). */
-export function parseJson(response: AxiosResponse<unknown>): unknown {
+const JSON_PROBLEMS: Record<Exclude<JsonProblem, 'invalid' | 'duplicate_key'>, string> = {
+  too_deep: `aninhado demais (mais de ${MAX_DEPTH} níveis)`,
+  too_large: 'grande demais',
+};
+
+/**
+ * Parses a JSON body with the one parser for untrusted JSON (depth and size checked before
+ * parsing), or returns undefined when the body is not JSON (an HTML error page, a cut answer:
+ * each client says what that means). A body too deep or too large to be a real answer is a
+ * PermanentError `upstream_bad_json` for this call, never a crash.
+ */
+export function parseJson(response: AxiosResponse<unknown>, system = 'Serviço externo'): unknown {
   const text = bodyText(response).trim();
   if (!text.startsWith('{') && !text.startsWith('[')) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const parsed = parseUntrustedJson(text, { maxChars: MAX_RESPONSE_BYTES, duplicateKeys: 'last' });
+  if (parsed.ok) return parsed.value;
+  if (parsed.problem === 'invalid' || parsed.problem === 'duplicate_key') return undefined;
+  throw new PermanentError(
+    `${system} respondeu HTTP ${response.status} com um JSON ${JSON_PROBLEMS[parsed.problem]}: resposta recusada.`,
+    'upstream_bad_json',
+  );
 }
 
 export type StatusClass = 'transient' | 'permanent';
@@ -155,17 +169,10 @@ export function statusError(
 /**
  * An upstream's text in one short line. An HTML error page (a CDN's 502, a login page) is told
  * by its title, or its text without markup — never pasted whole into an error or an alert.
+ * Linear in a capped prefix of the text (see domain/upstream-text.ts).
  */
 export function shorten(text: string, max = 200): string {
-  let flat = text;
-  if (/<(!doctype|html|head|body|title|div|p|h1)\b/i.test(text)) {
-    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1]?.trim();
-    flat = title
-      ? `página HTML "${title}"`
-      : `página HTML: ${text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')}`;
-  }
-  flat = flat.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return upstreamLine(text, max);
 }
 
 /** Longest wait an upstream's "retry after" is believed for (Discord's longest, a Cloudflare ban, is an hour). */

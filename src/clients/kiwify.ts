@@ -196,7 +196,7 @@ export class KiwifyApiClient implements KiwifyApi {
         ),
       signal,
     );
-    const json = parseJson(response) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    const json = parseJson(response, 'Kiwify') as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (response.status === 400 || response.status === 401 || response.status === 403) {
       throw credentialsError(`HTTP ${response.status}`);
     }
@@ -261,7 +261,7 @@ export class KiwifyApiClient implements KiwifyApi {
           continue;
         }
       }
-      const json = parseJson(response);
+      const json = parseJson(response, 'Kiwify');
       if (response.status >= 300 || json === undefined) {
         const retryAfter = response.status === 429 ? retryAfterMs(response, this.config.clock()) : undefined;
         throw statusError(`Kiwify recusou ${operation} (HTTP ${response.status}): ${shorten(String(response.data))}`, response.status, {

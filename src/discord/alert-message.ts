@@ -5,12 +5,17 @@ import { eventLabel, messages, type EventFacts } from '../domain/messages.js';
 import { STATUS_LABELS } from '../support/present.js';
 import { scrubText } from '../domain/privacy.js';
 import { eventButtons, MAX_ROWS, panelLink, retryMayHelp } from './components.js';
+import { DISCORD_LIMITS, embedSize, fitEmbed, fitMessage } from './limits.js';
+import { escapeMarkdown } from './markdown.js';
 
 /**
  * An alert as the bot posts it in the alert channel: an embed per alert, with buttons for the
  * events that need a person. The channel is not private, so nothing in it names the buyer beyond
  * the first name: the embed is built from the event's facts (order, plan, status, the cause's
  * fixed words), never from the alert's text, which carries the full name and upstream errors.
+ * What the buyer typed (name, plan, order reference) is escaped (shown literally, never as
+ * markdown or a mention) and cut; a message holds as many alerts as fit Discord's limits, and the
+ * rest go in the next message.
  */
 
 /** What an alert's embed shows of its event (read from the inbox when the alert goes out). */
@@ -26,10 +31,13 @@ export interface AlertItem {
   event?: AlertEventFacts;
 }
 
-/** Discord takes at most ten embeds per message. */
-const MAX_EMBEDS = 10;
 const DESCRIPTION_LIMIT = 4000;
 const TITLE_LIMIT = 250;
+/** How much of each buyer-given fact a channel message shows (a real one is far shorter). */
+const SHOWN = { firstName: 60, plan: 200, ref: 100 } as const;
+
+/** A buyer-given value as a channel message shows it: cut, then escaped. */
+const shown = (value: string, max: number) => escapeMarkdown(cut(value, max));
 
 const STATUS_WORDS: Readonly<Record<string, string>> = STATUS_LABELS;
 
@@ -51,7 +59,8 @@ const HEADING = /^(.*?)\*([^*]+?)\*/;
 export function alertHeading(text: string): string {
   const match = HEADING.exec(text.split('\n')[0] ?? '');
   const line = text.split('\n')[0] ?? '';
-  const heading = match ? `${match[1]}${match[2].replace(/:$/, '')}` : scrubText(line);
+  // The heading the bridge wrote is its own words; a line without one may be anyone's.
+  const heading = match ? `${match[1]}${match[2].replace(/:$/, '')}` : escapeMarkdown(scrubText(cut(line, TITLE_LIMIT)));
   return cut(heading.replace(/\s+/g, ' ').trim() || '🔔 Alerta', TITLE_LIMIT);
 }
 
@@ -59,10 +68,10 @@ export function alertHeading(text: string): string {
 export function eventFactsLine(e: AlertEventFacts): string {
   const parts = [`#${e.id} ${eventLabel(e.event_type)}`];
   const ref = e.order_ref ?? e.order_id;
-  if (ref) parts.push(`pedido ${ref}`);
-  if (e.plan_name) parts.push(e.plan_name);
+  if (ref) parts.push(`pedido ${shown(ref, SHOWN.ref)}`);
+  if (e.plan_name) parts.push(shown(e.plan_name, SHOWN.plan));
   const first = firstName(e.customer_name);
-  if (first) parts.push(first);
+  if (first) parts.push(shown(first, SHOWN.firstName));
   return parts.join(' · ');
 }
 
@@ -73,11 +82,13 @@ function embedOf(alert: AlertItem): APIEmbed {
     // No event (a connection check), or one whose row is gone: the rest of the text, scrubbed.
     const rest =
       alert.eventId === null
-        ? scrubText(
-            alert.text
-              .replace(HEADING, '')
-              .replace(/^[:\s]+/, '')
-              .replace(/\*/g, ''),
+        ? escapeMarkdown(
+            scrubText(
+              cut(alert.text, DESCRIPTION_LIMIT)
+                .replace(HEADING, '')
+                .replace(/^[:\s]+/, '')
+                .replace(/\*/g, ''),
+            ),
           )
         : '';
     const description = [alert.eventId === null ? '' : `#${alert.eventId}`, rest].filter(Boolean).join('\n');
@@ -93,15 +104,27 @@ function embedOf(alert: AlertItem): APIEmbed {
   return { title, description: cut(lines.join('\n'), DESCRIPTION_LIMIT), color: COLORS[e.status] ?? NEUTRAL };
 }
 
-/** One channel message for the alerts due: one embed each (ten at most), buttons for the events that need a person. */
-export function alertMessage(alerts: AlertItem[], panelUrl?: string): RESTPostAPIChannelMessageJSONBody {
-  const shown = alerts.length > MAX_EMBEDS ? alerts.slice(0, MAX_EMBEDS) : alerts;
+/**
+ * One channel message for the first of the alerts due: one embed each, as many as fit Discord's
+ * limits (ten embeds, 6,000 characters in all), with buttons for the events that need a person.
+ * `count` says how many alerts it carries; the others wait for the next message.
+ */
+export function alertMessage(alerts: AlertItem[], panelUrl?: string): { message: RESTPostAPIChannelMessageJSONBody; count: number } {
+  const embeds: APIEmbed[] = [];
+  let total = 0;
+  for (const alert of alerts.slice(0, DISCORD_LIMITS.embeds)) {
+    const embed = fitEmbed(embedOf(alert));
+    if (embeds.length > 0 && total + embedSize(embed) > DISCORD_LIMITS.embedTotal) break;
+    embeds.push(embed);
+    total += embedSize(embed);
+  }
+  const shownAlerts = alerts.slice(0, embeds.length);
   const content: string[] = [];
-  if (alerts.length > 1) content.push(messages.alertsMerged(alerts.length).replace(/\*/g, '**'));
-  if (alerts.length > shown.length) content.push(messages.alertsOmitted(alerts.length - shown.length, panelUrl));
+  if (shownAlerts.length > 1) content.push(messages.alertsMerged(shownAlerts.length).replace(/\*/g, '**'));
+  if (alerts.length > shownAlerts.length) content.push(messages.alertsFollow(alerts.length - shownAlerts.length));
 
   const seen = new Set<number>();
-  const events = shown.flatMap((a) => (a.event && !seen.has(a.event.id) && seen.add(a.event.id) ? [a.event] : []));
+  const events = shownAlerts.flatMap((a) => (a.event && !seen.has(a.event.id) && seen.add(a.event.id) ? [a.event] : []));
   const components: APIMessageTopLevelComponent[] = [];
   for (const e of events) {
     if (components.length >= MAX_ROWS) break;
@@ -110,10 +133,23 @@ export function alertMessage(alerts: AlertItem[], panelUrl?: string): RESTPostAP
     const row = eventButtons({ eventId: e.id, retry, resolve: acts, link: panelLink(panelUrl, e.id), numbered: events.length > 1 });
     if (row) components.push(row);
   }
-  return {
+  const message = fitMessage({
     ...(content.length > 0 ? { content: content.join('\n') } : {}),
-    embeds: shown.map(embedOf),
+    embeds,
     components,
     allowed_mentions: { parse: [] },
-  };
+  });
+  return { message, count: shownAlerts.length };
+}
+
+/**
+ * The same alerts as plain lines, for when Discord refused the message with its embeds: each
+ * alert's heading and event, escaped, the whole cut to Discord's 2,000 characters.
+ */
+export function plainAlertMessage(alerts: AlertItem[]): RESTPostAPIChannelMessageJSONBody {
+  const lines = alerts.map((a) => {
+    const facts = a.event ? eventFactsLine(a.event) : a.eventId === null ? '' : `#${a.eventId}`;
+    return [alertHeading(a.text), facts].filter(Boolean).join(' — ');
+  });
+  return fitMessage({ content: [...lines, 'Detalhes no painel /admin.'].join('\n'), allowed_mentions: { parse: [] } });
 }

@@ -4,7 +4,6 @@ import {
   InteractionType,
   MessageFlags,
   TextInputStyle,
-  type APIEmbed,
   type APIInteractionResponseCallbackData,
   type APIMessageTopLevelComponent,
   type APIModalInteractionResponseCallbackData,
@@ -19,8 +18,11 @@ import type { Store } from '../store/index.js';
 import type { CourseCatalog } from '../support/catalog.js';
 import { eventDetail } from '../support/event-detail.js';
 import { health, MAX_NOTE, resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../support/operations.js';
-import { STATUS_LABELS, summarize, type EventDetail } from '../support/present.js';
+import { summarize } from '../support/present.js';
 import { COMMAND_NAME, SUBCOMMANDS } from './commands.js';
+import { eventEmbed } from './event-embed.js';
+import { fitMessage } from './limits.js';
+import { escapeMarkdown as md } from './markdown.js';
 import { customId, eventButtons, MAX_ROWS, panelLink, parseCustomId, retryMayHelp, withoutActions } from './components.js';
 
 /**
@@ -95,7 +97,6 @@ export interface Actor {
 }
 
 const CONTENT_LIMIT = 2000;
-const DESCRIPTION_LIMIT = 4000;
 const NOTE_INPUT = 'nota';
 /** Longest `busca` searched (the command's max_length). */
 const MAX_SEARCH = 200;
@@ -112,11 +113,11 @@ export const ANSWERS = {
   unavailable: 'Não foi possível consultar a ponte agora. Tente de novo em instantes.',
 } as const;
 
-/** An ephemeral answer: only the person who asked sees it. */
+/** An ephemeral answer: only the person who asked sees it (within Discord's limits, whatever it holds). */
 export function reply(content: string, extra: Omit<APIInteractionResponseCallbackData, 'content' | 'flags'> = {}): ConsoleAnswer {
   return {
     kind: 'reply',
-    data: { content: cut(content, CONTENT_LIMIT), flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] }, ...extra },
+    data: fitMessage({ content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] }, ...extra }),
   };
 }
 
@@ -208,7 +209,7 @@ async function status(deps: ConsoleDeps): Promise<ConsoleAnswer> {
       lines.push(
         check.ok
           ? `✅ ${label}: ok (verificada em ${formatTime(Date.parse(check.checkedAt))})`
-          : `🔌 ${label}: falhando desde ${formatTime(Date.parse(check.since))}${check.detail ? ` — ${cut(check.detail, 200)}` : ''}`,
+          : `🔌 ${label}: falhando desde ${formatTime(Date.parse(check.since))}${check.detail ? ` — ${md(cut(check.detail, 200))}` : ''}`,
       );
     }
   } else {
@@ -218,7 +219,7 @@ async function status(deps: ConsoleDeps): Promise<ConsoleAnswer> {
   if (r) {
     lines.push(
       r.error
-        ? `⚠️ Conciliação com a Kiwify falhou em ${formatTime(Date.parse(r.lastRunAt))}: ${cut(r.error, 200)}`
+        ? `⚠️ Conciliação com a Kiwify falhou em ${formatTime(Date.parse(r.lastRunAt))}: ${md(cut(r.error, 200))}`
         : `Conciliação com a Kiwify: ${formatTime(Date.parse(r.lastRunAt))} · ${r.found ?? 0} venda(s) conferida(s), ${r.recovered ?? 0} recuperada(s).`,
     );
   }
@@ -236,7 +237,7 @@ async function failures(deps: ConsoleDeps): Promise<ConsoleAnswer> {
   for (const e of rows.map(summarize)) {
     const ref = e.orderRef ?? e.orderId;
     lines.push(
-      `**#${e.id}** ${e.label}${ref ? ` · pedido ${ref}` : ''}${e.plan ? ` · ${e.plan}` : ''}${e.customerName ? ` · ${e.customerName}` : ''} — ${e.reason ?? 'falhou'}`,
+      `**#${e.id}** ${e.label}${ref ? ` · pedido ${md(ref)}` : ''}${e.plan ? ` · ${md(e.plan)}` : ''}${e.customerName ? ` · ${md(cut(e.customerName, 80))}` : ''} — ${e.reason ?? 'falhou'}`,
     );
   }
   const components: APIMessageTopLevelComponent[] = [];
@@ -288,30 +289,6 @@ async function searchEvents(deps: ConsoleDeps, search: string): Promise<number[]
   return (await store.events.list({ q: search, limit: 11 })).map((e) => e.id);
 }
 
-function eventEmbed(d: EventDetail): APIEmbed {
-  const head = [
-    `**Situação:** ${d.statusLabel} (${d.runs} tentativa(s))`,
-    `**Pedido:** ${d.orderRef ?? d.orderId ?? '—'} · **Plano:** ${d.plan ?? '—'}`,
-    `**Cliente:** ${d.customer.name ?? '—'} · ${d.customer.email ?? '—'} · CPF ${d.customer.cpf ?? '—'}`,
-  ];
-  if (d.reason) head.push(`**Motivo:** ${d.reason}${d.actions.todo ? ` — ${d.actions.todo}` : ''}`);
-  if (d.lastError) head.push(`**Último erro:** ${cut(d.lastError, 300)}`);
-  if (d.outcome) head.push(`**Resultado:** ${cut(d.outcome, 300)}`);
-  const story = d.story.map((s) => `\`${formatTime(Date.parse(s.at))}\` ${s.text}`);
-  // The newest steps matter most: drop the oldest ones that do not fit.
-  const body = [...head, '**História:**'];
-  let size = body.join('\n').length;
-  const kept: string[] = [];
-  for (const line of story.reverse()) {
-    const entry = cut(line, 600);
-    if (size + entry.length + 1 > DESCRIPTION_LIMIT - 40) break;
-    kept.unshift(entry);
-    size += entry.length + 1;
-  }
-  if (kept.length < story.length) body.push(`… ${story.length - kept.length} passo(s) anteriores no painel.`);
-  return { title: cut(`#${d.id} ${d.label} — ${STATUS_LABELS[d.status]}`, 250), description: [...body, ...kept].join('\n') };
-}
-
 async function retry(deps: ConsoleDeps, eventId: number, actor: Actor): Promise<ConsoleAnswer> {
   const result = await retryEvent(deps.store, eventId, viaOf(actor));
   if (result !== 'queued') return reply(RETRY_MESSAGES[result].message);
@@ -323,7 +300,7 @@ async function resolve(deps: ConsoleDeps, eventId: number, note: string, actor: 
   const result = await resolveEvent(deps.store, eventId, note, viaOf(actor));
   if (result === 'no_note') return reply(ANSWERS.noNote);
   if (result !== 'resolved') return reply(RESOLVE_MESSAGES[result].message);
-  return reply(`✅ Evento #${eventId} marcado como resolvido: ${cut(note.replace(/\s+/g, ' ').trim(), MAX_NOTE)}`);
+  return reply(`✅ Evento #${eventId} marcado como resolvido: ${md(cut(note.replace(/\s+/g, ' ').trim(), MAX_NOTE))}`);
 }
 
 // ---------------------------------------------------------------- buttons and the note modal
@@ -335,7 +312,7 @@ function updated(interaction: Interaction, eventId: number, line: string): Conso
   if (content.length > CONTENT_LIMIT) content = `…${content.slice(content.length - CONTENT_LIMIT + 1)}`;
   return {
     kind: 'update',
-    data: { content, components: withoutActions(interaction.message?.components, eventId), allowed_mentions: { parse: [] } },
+    data: fitMessage({ content, components: withoutActions(interaction.message?.components, eventId), allowed_mentions: { parse: [] } }),
   };
 }
 
@@ -349,7 +326,7 @@ async function button(deps: ConsoleDeps, interaction: Interaction, actor: Actor)
     if (result !== 'queued') return reply(RETRY_MESSAGES[result].message);
     deps.onRetry?.();
     return interaction.message
-      ? updated(interaction, eventId, `✅ #${eventId} reprocessado por @${actor.name}`)
+      ? updated(interaction, eventId, `✅ #${eventId} reprocessado por @${md(actor.name)}`)
       : reply(`🔁 Evento #${eventId} de volta na fila.`);
   }
   if (target.action === 'resolve') {
@@ -409,7 +386,7 @@ async function modal(deps: ConsoleDeps, interaction: Interaction, actor: Actor):
   const result = await resolveEvent(deps.store, target.eventId, note, viaOf(actor));
   if (result === 'no_note') return reply(ANSWERS.noNote);
   if (result !== 'resolved') return reply(RESOLVE_MESSAGES[result].message);
-  const shown = scrubText(cut(note.replace(/\s+/g, ' ').trim(), 300));
+  const shown = md(scrubText(cut(note.replace(/\s+/g, ' ').trim(), 300)));
   if (!interaction.message) return reply(`✅ Evento #${target.eventId} marcado como resolvido: ${shown}`);
   // A channel message (an alert) is not private, and a note may name the buyer in full: there
   // the note stays in the event's story and the message says only who resolved it.
@@ -418,7 +395,7 @@ async function modal(deps: ConsoleDeps, interaction: Interaction, actor: Actor):
     interaction,
     target.eventId,
     ephemeral
-      ? `✅ #${target.eventId} resolvido por @${actor.name}: ${shown}`
-      : `✅ #${target.eventId} resolvido por @${actor.name} (a nota está na história do evento)`,
+      ? `✅ #${target.eventId} resolvido por @${md(actor.name)}: ${shown}`
+      : `✅ #${target.eventId} resolvido por @${md(actor.name)} (a nota está na história do evento)`,
   );
 }

@@ -87,6 +87,11 @@ const CAUSES: Record<string, Cause> = {
     retryHelps: true,
     todo: 'Um desenvolvedor deve olhar os logs deste evento antes de reprocessar.',
   },
+  upstream_bad_json: {
+    reason: 'Resposta absurda de um serviço',
+    retryHelps: true,
+    todo: 'Um serviço externo respondeu algo que não é uma resposta de verdade (JSON gigante ou aninhado demais): confira no erro qual foi e, passado o problema, reprocesse.',
+  },
   courses_unreadable: { reason: 'EAD não mostrou os cursos', retryHelps: true, todo: 'Reprocesse quando o EAD estiver respondendo.' },
   welcome_not_sent: {
     reason: 'Boas-vindas não enviadas',

@@ -38,6 +38,9 @@ const EVENT_LABELS: Record<string, string> = {
   revoke_access: 'fim do acesso agendado',
 };
 
+/** Sales a reconciliation summary lists one by one (the rest are counted). */
+const RECOVERED_LISTED = 10;
+
 /** The outcome of an event no flow acts on (boleto/PIX gerado, carrinho abandonado, …). */
 export const NO_ACTION_OUTCOME = 'Evento registrado; nenhuma ação para este tipo.';
 
@@ -117,12 +120,36 @@ export const messages = {
 
   connectionRestored: (system: string) => `✅ *Conexão com o ${system} restabelecida*: o processamento segue normalmente.`,
 
-  recoveredByReconciliation: (event: EventFacts) =>
-    [
-      `🔎 *Venda recuperada pela conciliação:* ${eventLine(event)}`,
-      'O webhook da Kiwify não chegou: a venda foi encontrada na API da Kiwify e segue o fluxo normal.',
-      'Se isso se repetir, confira na Kiwify a URL e o token do webhook.',
-    ].join('\n'),
+  /**
+   * The sales one reconciliation run queued, in one alert: one sale as before; several listed
+   * without the buyers' names (the list may be long and a channel may be shared), the first
+   * RECOVERED_LISTED of them; `limit` when the run stopped at RECONCILE_MAX_RECOVERED.
+   */
+  recoveredByReconciliation: (events: EventFacts[], limit?: number) => {
+    const stopped = limit
+      ? [
+          `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada (limite RECONCILE_MAX_RECOVERED): as demais ficam para a próxima conciliação, que continua de onde esta parou.`,
+          'Tantas vendas sem webhook de uma vez não é normal: confira na Kiwify o webhook e, se as vendas parecerem estranhas, chame um desenvolvedor.',
+        ]
+      : ['Se isso se repetir, confira na Kiwify a URL e o token do webhook.'];
+    if (events.length === 1 && !limit) {
+      return [
+        `🔎 *Venda recuperada pela conciliação:* ${eventLine(events[0])}`,
+        'O webhook da Kiwify não chegou: a venda foi encontrada na API da Kiwify e segue o fluxo normal.',
+        ...stopped,
+      ].join('\n');
+    }
+    const listed = events.slice(0, RECOVERED_LISTED).map((e) => `• ${eventLine({ ...e, customer_name: null })}`);
+    const more =
+      events.length > listed.length ? [`… e mais ${events.length - listed.length}: veja no painel /admin (origem: API da Kiwify).`] : [];
+    return [
+      `🔎 *${events.length} ${events.length === 1 ? 'venda recuperada' : 'vendas recuperadas'} pela conciliação*`,
+      'O webhook da Kiwify não chegou para estas vendas: foram encontradas na API da Kiwify e seguem o fluxo normal.',
+      ...listed,
+      ...more,
+      ...stopped,
+    ].join('\n');
+  },
 
   reconciliationFailing: (reason: string) =>
     [
@@ -135,6 +162,7 @@ export const messages = {
 
   alertsMerged: (count: number) => `🔔 *${count} alertas acumulados*`,
   alertsOmitted: (count: number, panelUrl?: string) => `… e mais ${count} alerta(s): veja ${panelPlace(panelUrl)}${panelUrl ? '' : '.'}`,
+  alertsFollow: (count: number) => `… e mais ${count} alerta(s) nas próximas mensagens.`,
 };
 
 export function formatTime(ms: number): string {

@@ -23,7 +23,12 @@ export function textOf(value: unknown): string {
   return JSON.stringify(value) ?? '';
 }
 
-/** Cuts `text` to `limit` characters, marking the cut. */
+/** Cuts `text` to `limit` characters (UTF-16 units), marking the cut; never halves an emoji's surrogate pair. */
 export function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, Math.max(0, limit - 1))}…`;
+  if (text.length <= limit) return text;
+  if (limit <= 0) return '';
+  let end = Math.max(0, limit - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import express, { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import {
   InteractionResponseType,
   InteractionType,
@@ -14,6 +14,8 @@ import { FlowError, isTransient } from '../domain/errors.js';
 import type { SeenInteractions } from '../store/interactions.js';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sendError } from './errors.js';
+import { BodyIntake, type BodyLimits } from './body-intake.js';
+import { parseUntrustedJson } from '../domain/untrusted-json.js';
 
 /** Finishes a deferred answer once the work is done (Discord's REST API, injected: routes call no client). */
 export interface InteractionEditor {
@@ -34,17 +36,37 @@ export interface DiscordRouteDeps extends ConsoleDeps {
   onEditError?: (err: unknown) => void;
   /** Waits between tries of a deferred edit (tests shorten it). */
   editRetryBaseMs?: number;
-  /** How long a request's body may take to arrive (5 s; tests shorten it). */
+  /** How long a request's body may take to arrive in all (5 s; tests shorten it). */
   readDeadlineMs?: number;
 }
 
 /** Interactions are a few KB; a slash command's body is far below this. */
 export const INTERACTION_BODY_LIMIT = 64 * 1024;
-/** Requests being read and checked at once (each holds at most the limit above). */
-const MAX_IN_FLIGHT = 64;
 const DEFER_AFTER_MS = 2_000;
 /** How long a body may take to arrive. */
 const READ_DEADLINE_MS = 5_000;
+
+/**
+ * How interaction bodies are read (see body-intake.ts): Discord sends a few KB at once. Bytes
+ * arrived are counted (4 MB in all, 512 KB per address), a body is cut when, after 1 s, it has
+ * not kept 16 KB/s, goes silent for 3 s, or takes longer than `readDeadlineMs` (5 s); when one
+ * address has 8 arriving, a new one cuts the oldest of them that has been arriving for 100 ms.
+ */
+export function interactionBodyLimits(readDeadlineMs = READ_DEADLINE_MS): BodyLimits {
+  return {
+    maxBytes: INTERACTION_BODY_LIMIT,
+    budgetBytes: 64 * INTERACTION_BODY_LIMIT,
+    perAddressBytes: 8 * INTERACTION_BODY_LIMIT,
+    perAddressBodies: 8,
+    evictAfterMs: 100,
+    graceMs: Math.min(1_000, readDeadlineMs),
+    minBytesPerSecond: 16 * 1024,
+    idleMs: Math.min(3_000, readDeadlineMs),
+    deadlineMs: readDeadlineMs,
+    busyMessage: 'Servidor ocupado. Tente de novo em instantes.',
+    retryAfterSeconds: 1,
+  };
+}
 /** A late answer is tried this many times when Discord refuses it for a while (429, 5xx, network). */
 const EDIT_ATTEMPTS = 3;
 /** Longest wait between those tries (a 429's retry_after beyond it: the edit is given up and logged). */
@@ -71,33 +93,6 @@ export class ReplayGuard {
     const keepSeconds = Math.max(REMEMBER_SECONDS, MAX_AGE_SECONDS + MAX_SKEW_SECONDS);
     return this.seen.firstTime(key, (Number(timestamp) + keepSeconds) * 1000);
   }
-}
-
-/**
- * At most MAX_IN_FLIGHT unauthenticated bodies in memory at once; past it, 429 before a byte is
- * read. A body still arriving after `readDeadlineMs` is cut (the connection closed): Discord
- * sends its few KB at once, so only a client dripping bytes to hold a slot is that slow.
- */
-function inFlightLimit(max: number, readDeadlineMs: number): RequestHandler {
-  let inFlight = 0;
-  return (req, res, next) => {
-    if (inFlight >= max) {
-      res.setHeader('retry-after', '1');
-      return sendError(res, 429, 'Servidor ocupado. Tente de novo em instantes.');
-    }
-    inFlight += 1;
-    const deadline = setTimeout(() => {
-      if (!req.complete) {
-        req.log.warn({ readDeadlineMs }, 'interação do Discord: corpo não chegou a tempo; conexão encerrada');
-        req.socket.destroy();
-      }
-    }, readDeadlineMs);
-    res.once('close', () => {
-      clearTimeout(deadline);
-      inFlight -= 1;
-    });
-    next();
-  };
 }
 
 function responseOf(a: ConsoleAnswer): APIInteractionResponse {
@@ -167,12 +162,12 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
   const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
   const replays = new ReplayGuard(deps.store.interactions);
   const editRetryBaseMs = deps.editRetryBaseMs ?? 500;
-  const readBody = express.raw({ type: () => true, limit: INTERACTION_BODY_LIMIT, inflate: false });
+  const bodies = new BodyIntake(interactionBodyLimits(deps.readDeadlineMs));
 
   router.post(
     '/discord/interactions',
-    inFlightLimit(MAX_IN_FLIGHT, deps.readDeadlineMs ?? READ_DEADLINE_MS),
-    readBody,
+    // Bodies counted by the bytes that arrive, slow ones cut (interactionBodyLimits).
+    bodies.reader(),
     async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const verdict = verifyInteraction(key, req.headers['x-signature-ed25519'], req.headers['x-signature-timestamp'], raw, clock());
@@ -192,13 +187,9 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
         req.log.warn({ bytes: raw.length }, 'interação do Discord recusada: repetição de uma já recebida');
         return sendError(res, 401, 'Interação já recebida: repetições são recusadas.');
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return sendError(res, 400, 'Interação inválida: o corpo não é JSON.');
-      }
-      const parsed = interactionSchema.safeParse(body);
+      const json = parseUntrustedJson(raw.toString('utf8'), { maxChars: INTERACTION_BODY_LIMIT });
+      if (!json.ok) return sendError(res, 400, 'Interação inválida: o corpo não é JSON.');
+      const parsed = interactionSchema.safeParse(json.value);
       if (!parsed.success) return sendError(res, 400, 'Interação inválida.');
       const interaction = parsed.data;
       if (interaction.type === InteractionType.Ping) return res.json({ type: InteractionResponseType.Pong });

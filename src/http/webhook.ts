@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import { parseDelivery } from '../kiwify/payload.js';
 import { looksLikeSignature, verifyKiwifySignature } from '../kiwify/signature.js';
@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
 import { FailedSignatures } from './failed-signatures.js';
 import type { IntakeActivity } from './intake.js';
+import { BodyIntake, type BodyLimits } from './body-intake.js';
 
 export interface WebhookDeps {
   store: Store;
@@ -22,13 +23,36 @@ export interface WebhookDeps {
   intake?: IntakeActivity;
   /** Counts every delivery by type and outcome, with its ack latency. */
   metrics?: MetricsRecorder;
+  /** How bodies are read (default WEBHOOK_BODY_LIMITS). */
+  bodyLimits?: BodyLimits;
 }
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 /** Real deliveries are a few KB: what an address over the limit may still send to prove itself. */
 export const LIMITED_BODY_LIMIT = 16 * 1024;
-/** Bytes all webhook bodies being read at once may hold (1 MB each would add up). */
+/** Bytes of webhook bodies (arrived, not yet answered) held at once, from every address (1 MB each would add up). */
 export const IN_FLIGHT_BODY_BUDGET = 16 * 1024 * 1024;
+
+/**
+ * How webhook bodies are read (see body-intake.ts). Kiwify posts a few KB at once: a body is cut
+ * (408) when, after 1 s, it has not kept 16 KB/s, when it goes silent for 3 s, or after 10 s in
+ * all — long before the 30 s request timeout. One address holds at most 4 MB; when it has 16
+ * bodies arriving, a new one cuts the oldest of them that has been arriving for 100 ms (a slow
+ * sender gives way to a fast one from its own address too).
+ */
+export const WEBHOOK_BODY_LIMITS: BodyLimits = {
+  maxBytes: WEBHOOK_BODY_LIMIT,
+  budgetBytes: IN_FLIGHT_BODY_BUDGET,
+  perAddressBytes: 4 * 1024 * 1024,
+  perAddressBodies: 16,
+  evictAfterMs: 500,
+  graceMs: 1_000,
+  minBytesPerSecond: 16 * 1024,
+  idleMs: 3_000,
+  deadlineMs: 10_000,
+  busyMessage: 'Servidor ocupado recebendo outras entregas. Tente de novo em instantes.',
+  retryAfterSeconds: 5,
+};
 const FAILED_SIGNATURE_WINDOW_MS = 10 * 60 * 1000;
 const LIMITED_MESSAGE = 'Muitas entregas com assinatura inválida deste endereço. Tente mais tarde.';
 
@@ -49,33 +73,12 @@ function shortLeash(failures: FailedSignatures): RequestHandler {
   };
 }
 
-/**
- * Reserves room for the body about to be read in a budget shared by every webhook request: many
- * slow 1 MB bodies at once get 429 instead of filling the memory. Released when the answer ends.
- */
-function bodyBudget(total: number): RequestHandler {
-  let inFlight = 0;
-  return (req, res, next) => {
-    const declared = Number(req.headers['content-length']);
-    const reserve = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, WEBHOOK_BODY_LIMIT) : WEBHOOK_BODY_LIMIT;
-    if (inFlight + reserve > total) {
-      res.setHeader('retry-after', '5');
-      return sendError(res, 429, 'Servidor ocupado recebendo outras entregas. Tente de novo em instantes.');
-    }
-    inFlight += reserve;
-    res.once('close', () => {
-      inFlight -= reserve;
-    });
-    next();
-  };
-}
-
 /** How a delivery was answered, when the route did not say (a refusal before or while reading the body). */
 function outcomeOf(status: number): DeliveryOutcome {
   if (status === 401) return 'rejected_signature';
   if (status === 429) return 'throttled';
   if (status >= 500) return 'error';
-  return 'rejected_body'; // 400, 413, 415
+  return 'rejected_body'; // 400, 408 (too slow), 413, 415
 }
 
 /**
@@ -100,17 +103,24 @@ function observeDeliveries(metrics: MetricsRecorder): RequestHandler {
  * Processing happens later in the worker; the answer never waits for an external system.
  * An unsigned request costs one HMAC per token over at most 1 MB, and nothing else.
  */
-export function webhookRouter({ store, tokens, onStored, failedSignatureLimit = 30, handledTypes, intake, metrics }: WebhookDeps): Router {
+export function webhookRouter({
+  store,
+  tokens,
+  onStored,
+  failedSignatureLimit = 30,
+  handledTypes,
+  intake,
+  metrics,
+  bodyLimits = WEBHOOK_BODY_LIMITS,
+}: WebhookDeps): Router {
   const router = Router();
   const failures = new FailedSignatures(failedSignatureLimit, FAILED_SIGNATURE_WINDOW_MS);
-  const readBody = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false });
-  const readSmallBody = express.raw({ type: () => true, limit: LIMITED_BODY_LIMIT, inflate: false });
+  const bodies = new BodyIntake(bodyLimits);
   router.post(
     '/webhook',
     ...(metrics ? [observeDeliveries(metrics)] : []),
     shortLeash(failures),
-    bodyBudget(IN_FLIGHT_BODY_BUDGET),
-    (req, res, next) => (res.locals.signatureLimited ? readSmallBody : readBody)(req, res, next),
+    bodies.reader((_req, res) => (res.locals.signatureLimited ? LIMITED_BODY_LIMIT : WEBHOOK_BODY_LIMIT)),
     async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const signature = req.query.signature;

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { KiwifyApi } from '../clients/kiwify.js';
 import { describeError, TransientError } from '../domain/errors.js';
-import { messages } from '../domain/messages.js';
+import { messages, type EventFacts } from '../domain/messages.js';
+import type { Delivery } from '../kiwify/payload.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
+import type { ReconciliationRow } from '../store/reconciliation.js';
 import { reconcileWindow, type ReconcileReport } from '../support/reconciliation.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
@@ -19,6 +21,20 @@ export const CREATED_HORIZON_DAYS = 180;
 const LEASE_MS = 10 * 60 * 1000;
 /** A run gives up after this long, less than the lease: it cannot outlive it even without a renewal. */
 const RUN_DEADLINE_MS = 8 * 60 * 1000;
+/** RECONCILE_MAX_RECOVERED's default: far above the sales a lost hour of webhooks holds, far below a flood. */
+export const DEFAULT_MAX_RECOVERED = 300;
+
+/** What an alert names of a sale a run queued. */
+function factsOf(id: number, d: Delivery): EventFacts {
+  return {
+    id,
+    event_type: d.eventType,
+    order_ref: d.orderRef ?? null,
+    order_id: d.orderId ?? null,
+    plan_name: d.planName ?? null,
+    customer_name: d.customerName ?? null,
+  };
+}
 
 /** Why a run stopped on its own: this instance is shutting down. */
 class ShuttingDown extends Error {
@@ -50,6 +66,11 @@ export interface ReconcilerOptions {
   leaseMs?: number;
   /** A run is aborted after this long (8 min, less than the lease; tests shorten it). */
   runDeadlineMs?: number;
+  /**
+   * RECONCILE_MAX_RECOVERED: most sales one run queues. Past it the run stops, the checkpoint
+   * stays (the next run reads on from there) and support is told in the run's summary.
+   */
+  maxRecovered?: number;
 }
 
 /**
@@ -60,7 +81,8 @@ export interface ReconcilerOptions {
  * after each page; a run that lost it stops). A run has a deadline shorter than the lease, and
  * `stop()` aborts the run under way (between pages, in a Retry-After wait, in the call under way)
  * instead of waiting for it. A failure is told to support once, and the next run resumes from
- * the checkpoint.
+ * the checkpoint. A run queues at most `maxRecovered` sales, and the sales it queued are told to
+ * support in one summary per run, however the run ended.
  */
 export class Reconciler {
   private readonly loop: Poller;
@@ -141,64 +163,92 @@ export class Reconciler {
       );
     }, deadlineMs);
     deadline.unref();
+    const recovered: EventFacts[] = [];
+    let limitReached = false;
     try {
       if (before?.checkpoint == null) await store.reconciliation.anchor(this.owner, from);
       const report = await reconcileWindow(store, api, window, {
         signal: abort.signal,
+        maxRecovered: this.opts.maxRecovered ?? DEFAULT_MAX_RECOVERED,
         onPage: async () => {
           if (!(await store.reconciliation.renew(this.owner, leaseMs))) throw new LeaseLost();
         },
-        onQueued: async (eventId, d) => {
-          await alerts.enqueue(
-            messages.recoveredByReconciliation({
-              id: eventId,
-              event_type: d.eventType,
-              order_ref: d.orderRef ?? null,
-              order_id: d.orderId ?? null,
-              plan_name: d.planName ?? null,
-              customer_name: d.customerName ?? null,
-            }),
-            { eventId, key: `reconciled:${eventId}` },
-          );
+        onQueued: (eventId, d) => {
+          recovered.push(factsOf(eventId, d));
+          return Promise.resolve();
         },
       });
+      limitReached = report.limitReached;
       if (report.queued > 0) this.opts.onQueued?.();
-      if (!(await store.reconciliation.finish(this.owner, { from, to, found: report.found, recovered: report.queued, checkpoint: to }))) {
+      // A run stopped at its bound did not read the whole window: the checkpoint stays for the next one.
+      const checkpoint = report.limitReached ? undefined : to;
+      if (!(await store.reconciliation.finish(this.owner, { from, to, found: report.found, recovered: report.queued, checkpoint }))) {
         log.warn('conciliação com a Kiwify: outra instância assumiu a conciliação; o ponto de parada não foi movido por esta');
         return report;
       }
       if (before?.last_error) await alerts.enqueue(messages.reconciliationRestored(), { key: `reconciliation-restored:${to}` });
-      const invalid = Object.values(report.invalid).reduce((a, b) => a + b, 0);
-      log.info(
-        { found: report.found, recovered: report.queued, already: report.already, invalid, detailsFailed: report.detailsFailed },
-        'conciliação com a Kiwify concluída',
-      );
-      if (invalid > 0) log.warn({ invalid: report.invalid }, 'vendas da API da Kiwify recusadas pelo mesmo filtro dos webhooks');
-      if (report.detailsFailed > 0) {
-        log.warn(
-          { detailsFailed: report.detailsFailed },
-          'detalhes de vendas de assinatura indisponíveis na Kiwify: plano tomado pelo nome do produto',
-        );
-      }
+      this.logReport(report);
       return report;
     } catch (err) {
-      if (err instanceof LeaseLost) {
-        log.warn('conciliação com a Kiwify interrompida: outra instância assumiu a conciliação e segue do último ponto');
-        return undefined;
-      }
-      if (abort.signal.reason instanceof ShuttingDown) {
-        await store.reconciliation.release(this.owner);
-        log.info('conciliação com a Kiwify interrompida pelo desligamento; a próxima retoma do último ponto');
-        return undefined;
-      }
-      const reason = describeError(err);
-      await store.reconciliation.finish(this.owner, { from, to, found: 0, recovered: 0, error: reason });
-      // Told once per change of state: not every interval while Kiwify stays down.
-      if (!before?.last_error) await alerts.enqueue(messages.reconciliationFailing(reason), { key: `reconciliation-failing:${to}` });
-      log.warn({ err }, 'conciliação com a Kiwify falhou; a próxima retoma do último ponto');
-      return undefined;
+      return await this.failed(err, abort, { before, from, to, recovered: recovered.length });
     } finally {
       clearTimeout(deadline);
+      // However the run ended, what it queued is told: once, in one summary.
+      await this.tellRecovered(recovered, limitReached, to);
     }
+  }
+
+  private logReport(report: ReconcileReport): void {
+    const { log } = this.opts;
+    const invalid = Object.values(report.invalid).reduce((a, b) => a + b, 0);
+    log.info(
+      { found: report.found, recovered: report.queued, already: report.already, invalid, detailsFailed: report.detailsFailed },
+      'conciliação com a Kiwify concluída',
+    );
+    if (report.limitReached) {
+      log.warn({ recovered: report.queued }, 'conciliação com a Kiwify parou no limite de vendas recuperadas por rodada');
+    }
+    if (invalid > 0) log.warn({ invalid: report.invalid }, 'vendas da API da Kiwify recusadas pelo mesmo filtro dos webhooks');
+    if (report.detailsFailed > 0) {
+      log.warn(
+        { detailsFailed: report.detailsFailed },
+        'detalhes de vendas de assinatura indisponíveis na Kiwify: plano tomado pelo nome do produto',
+      );
+    }
+  }
+
+  /** One alert for the sales a run queued (a single one keeps its event, for its buttons). */
+  private async tellRecovered(recovered: EventFacts[], limitReached: boolean, to: number): Promise<void> {
+    if (recovered.length === 0) return;
+    const limit = limitReached ? (this.opts.maxRecovered ?? DEFAULT_MAX_RECOVERED) : undefined;
+    const eventId = recovered.length === 1 ? recovered[0].id : undefined;
+    await this.opts.alerts.enqueue(messages.recoveredByReconciliation(recovered, limit), {
+      eventId,
+      key: `reconciled:${this.owner}:${to}`,
+    });
+  }
+
+  /** A run that ended in an error: recorded and told once per change of state (or quietly, when it was stopped). */
+  private async failed(
+    err: unknown,
+    abort: AbortController,
+    run: { before: ReconciliationRow | undefined; from: number; to: number; recovered: number },
+  ): Promise<undefined> {
+    const { store, alerts, log } = this.opts;
+    if (err instanceof LeaseLost) {
+      log.warn('conciliação com a Kiwify interrompida: outra instância assumiu a conciliação e segue do último ponto');
+      return undefined;
+    }
+    if (abort.signal.reason instanceof ShuttingDown) {
+      await store.reconciliation.release(this.owner);
+      log.info('conciliação com a Kiwify interrompida pelo desligamento; a próxima retoma do último ponto');
+      return undefined;
+    }
+    const reason = describeError(err);
+    await store.reconciliation.finish(this.owner, { from: run.from, to: run.to, found: 0, recovered: run.recovered, error: reason });
+    // Told once per change of state: not every interval while Kiwify stays down.
+    if (!run.before?.last_error) await alerts.enqueue(messages.reconciliationFailing(reason), { key: `reconciliation-failing:${run.to}` });
+    log.warn({ err }, 'conciliação com a Kiwify falhou; a próxima retoma do último ponto');
+    return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
-import { parseStrictJson, type StrictJsonProblem } from './strict-json.js';
+import { parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
 
 /**
  * The shape of a Kiwify delivery, as far as this server relies on it.
@@ -149,8 +149,9 @@ function formatIssues(error: z.ZodError): string {
   return error.issues.map((issue) => issue.message).join('; ');
 }
 
-const JSON_PROBLEMS: Record<StrictJsonProblem, string> = {
+const JSON_PROBLEMS: Record<JsonProblem, string> = {
   invalid: 'O corpo não é um JSON válido.',
+  too_large: 'O corpo é grande demais para ser uma entrega da Kiwify.',
   too_deep: 'O corpo tem níveis de aninhamento demais para ser uma entrega da Kiwify.',
   duplicate_key: 'O corpo repete um campo (chave JSON duplicada): entrega recusada.',
 };
@@ -161,7 +162,7 @@ const JSON_PROBLEMS: Record<StrictJsonProblem, string> = {
  */
 export function parseDelivery(signed: Buffer): ParseResult {
   const rawText = signed.toString('utf8');
-  const strict = parseStrictJson(rawText);
+  const strict = parseUntrustedJson(rawText);
   if (!strict.ok) return { ok: false, message: JSON_PROBLEMS[strict.problem] };
   const json = strict.value;
   if (!isPlainObject(json)) return { ok: false, message: 'O corpo deve ser um objeto JSON.' };

@@ -1,4 +1,5 @@
 import { fakeApp, listenFake, Script, type FakeServer } from './fake-server.js';
+import { Faults } from './faults.js';
 
 export interface CallMeBotCall {
   phone: string;
@@ -21,13 +22,16 @@ const BODIES: Record<CallMeBotAnswer, [number, string]> = {
 
 export interface FakeCallMeBot extends FakeServer<CallMeBotCall> {
   answers: Script<CallMeBotAnswer>;
+  faults: Faults;
 }
 
 /** CallMeBot as it behaves: text/HTML answers, unreliable status codes. */
 export async function startFakeCallMeBot(port = 0): Promise<FakeCallMeBot> {
   const calls: CallMeBotCall[] = [];
   const answers = new Script<CallMeBotAnswer>('queued');
+  const faults = new Faults();
   const app = fakeApp();
+  app.use(faults.middleware());
   app.get('/whatsapp.php', (req, res) => {
     const q = req.query as Record<string, string>;
     const call = { phone: q.phone ?? '', text: q.text ?? '', apikey: q.apikey ?? '', at: Date.now() };
@@ -37,6 +41,6 @@ export async function startFakeCallMeBot(port = 0): Promise<FakeCallMeBot> {
     res.status(status).type('text/html').send(body);
   });
   const server = await listenFake(app, port);
-  const fake: FakeCallMeBot = { ...server, calls, answers };
+  const fake: FakeCallMeBot = { ...server, calls, answers, faults };
   return fake;
 }

@@ -9,14 +9,32 @@ import { sleep } from './fake-server.js';
  * - `timeout_after_commit`: the operation happens, but the answer never arrives
  *   (the hardest case for idempotency);
  * - `drip`: a 200 whose body trickles in one byte every 250 ms and never ends (a socket that is
- *   never idle, so only a hard deadline notices).
+ *   never idle, so only a hard deadline notices);
+ * - `deep_json`: a 200 whose JSON body, under the clients' 2 MB cap, nests a million levels deep
+ *   (`{"data":[[[[…]]]]}`: JSON.parse alone would exhaust the heap);
+ * - `hostile_html`: a 200 page of 600 KB of unclosed `<script`, `<style` and `<title` tags (a
+ *   backtracking regex over it would hold the event loop for minutes).
  */
-export type FaultKind = 'http_500' | 'html_502' | 'html_403' | 'timeout' | 'timeout_after_commit' | 'drip';
+export type FaultKind = 'http_500' | 'html_502' | 'html_403' | 'timeout' | 'timeout_after_commit' | 'drip' | 'deep_json' | 'hostile_html';
 
 export const ALL_FAULTS: FaultKind[] = ['http_500', 'html_502', 'html_403', 'timeout', 'timeout_after_commit'];
 
 const CLOUDFLARE_PAGE = (code: number) =>
   `<!DOCTYPE html><html><head><title>${code} | Cloudflare</title></head><body><h1>Error ${code}</h1><p>Ray ID: 8f00000000000000</p></body></html>`;
+
+/** Levels of `deep_json`: 2,000,009 bytes, under the clients' 2 MiB cap. */
+export const DEEP_JSON_LEVELS = 1_000_000;
+let deepJson: Buffer | undefined;
+/** `{"data":[[[[…]]]]}`, a million levels deep (built once). */
+export function deepJsonBody(): Buffer {
+  deepJson ??= Buffer.from(`{"data":${'['.repeat(DEEP_JSON_LEVELS)}${']'.repeat(DEEP_JSON_LEVELS)}}`);
+  return deepJson;
+}
+
+/** 600 KB of tags that never close: what a backtracking HTML stripper chokes on. */
+export function hostileHtmlBody(): string {
+  return `<!DOCTYPE html><html><head>${'<title><script <style x'.repeat(26_000)}`;
+}
 
 type Match = (req: Request) => boolean;
 
@@ -70,6 +88,12 @@ export class Faults {
           return;
         case 'timeout':
           return; // never answers
+        case 'deep_json':
+          res.status(200).type('application/json').send(deepJsonBody());
+          return;
+        case 'hostile_html':
+          res.status(200).type('text/html').send(hostileHtmlBody());
+          return;
         case 'drip': {
           res.status(200).type('application/json');
           res.write('{');

@@ -47,6 +47,11 @@ export interface FakeKiwifyApi extends FakeServer<KiwifyApiCall> {
   pageSizeCap: number;
   /** Sale list answers come without `pagination.count`. */
   hideCount: boolean;
+  /**
+   * The list never ends: every page is full of sales never seen (new ids, paid, in the asked
+   * window) and `pagination.count` says a billion — a broken API, or a flood.
+   */
+  endless: boolean;
   /** Fields a sale's details answer (`GET /v1/sales/:id`) changes, by sale id: details that disagree with the list. */
   detailChanges: Map<string, Record<string, unknown>>;
   /**
@@ -128,6 +133,15 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     if (end - start > MAX_WINDOW_DAYS * DAY_MS) return res.status(400).json({ message: 'The date range must be at most 90 days' });
     const size = Math.min(Number(q.page_size ?? 10) || 10, MAX_PAGE_SIZE, fake.pageSizeCap);
     const page = Math.max(Number(q.page_number ?? 1) || 1, 1);
+    if (fake.endless) {
+      const at = new Date(Math.max(start, Math.min(end, Date.now() - 60_000))).toISOString();
+      const fresh = Array.from({ length: size }, () =>
+        fake.addSale({ status: 'paid', created_at: at, product: { name: 'Curso Sem Fim' } }),
+      );
+      const data = fresh.map((s) => structuredClone(shown(s, true)));
+      await fake.onPage?.(page, data);
+      return res.json({ pagination: { count: 1_000_000_000, page_number: page, page_size: size }, data });
+    }
     const updatedStart = parseDate(q.updated_at_start_date, false);
     const updatedEnd = parseDate(q.updated_at_end_date, true);
     const matching = fake.sales.filter((s) => {
@@ -168,6 +182,7 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     hidePlanInList: false,
     pageSizeCap: MAX_PAGE_SIZE,
     hideCount: false,
+    endless: false,
     detailChanges: new Map(),
     expireTokens: () => {
       for (const token of tokens.keys()) tokens.set(token, 0);

@@ -35,6 +35,8 @@ export interface ReconcileReport {
   queuedIds: number[];
   /** Subscription sales whose details call failed: taken as listed (the product's name stands in for the plan). */
   detailsFailed: number;
+  /** The run stopped once `maxRecovered` sales were queued: the rest of the window was not read. */
+  limitReached: boolean;
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -84,6 +86,11 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** Called after each page (the job renews its lease; throwing stops the run). */
   onPage?: () => Promise<void>;
+  /**
+   * Most sales one run queues (RECONCILE_MAX_RECOVERED): past it the run stops reading, with
+   * `limitReached` (a list that pages for ever must not fill the inbox). Unset: no bound.
+   */
+  maxRecovered?: number;
 }
 
 /**
@@ -101,11 +108,18 @@ export async function reconcileWindow(store: Store, api: KiwifyApi, window: Wind
     invalid: {},
     queuedIds: [],
     detailsFailed: 0,
+    limitReached: false,
   };
+  const atLimit = () => options.maxRecovered !== undefined && report.queued >= options.maxRecovered;
   const { signal, onPage } = options;
   const updatedFrom = window.updatedFrom === undefined ? undefined : new Date(window.updatedFrom).toISOString();
   for (const chunk of chunks(window.createdFrom, window.createdTo)) {
     for await (const listed of api.listSales({ ...chunk, updatedFrom }, { signal, onPage })) {
+      if (atLimit()) {
+        // Stopping here (not after the last one queued) tells a list that ended from one that goes on.
+        report.limitReached = true;
+        return report;
+      }
       report.found += 1;
       const first = deliveryOfSale(listed);
       if (!first) {

@@ -1,4 +1,5 @@
 import { welcomeSkipReason } from '../domain/messages.js';
+import { plainLine } from '../domain/upstream-text.js';
 import { stepLabel, type StepResults } from '../flows/steps.js';
 
 /** Course names by id (from the EAD's catalog); an id without a name is shown as "curso N". */
@@ -81,10 +82,5 @@ export function describeStep(step: string, result: unknown, names: CourseNames):
  * clients already shorten them, and whatever still looks like markup is reduced here.
  */
 export function oneLine(text: string, max = 300): string {
-  const flat = text
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return plainLine(text, max);
 }

@@ -13,6 +13,7 @@ import {
   otherGuild,
   postInteraction,
   pressButton,
+  shown,
   signInteraction,
   slash,
   submitNote,
@@ -164,6 +165,24 @@ describe('/ponte — subcommands for support', () => {
     expect(buttons[2].url).toBe(`https://ponte.example.com/admin/events/${eventId}`);
   });
 
+  it('falhas and evento show markdown in a name or plan literally: no masked link, mention or heading', async () => {
+    const { post, deliver, settled } = await withServer();
+    const name = '[Suporte: clique](https://golpe.example/pix) @everyone <@500000000000000001>';
+    const sale = unmappedSale(9);
+    sale.Customer.full_name = name;
+    sale.Product.product_name = '# Plano **falso** ||x||';
+    const { eventId } = (await deliver(sale)).body;
+    await settled(eventId, 'failed');
+    const live = [/(?<!\\)\]\(/, /(?<!\\)@everyone/, /(?<!\\)<@/, /(?<!\\)\*\*falso/, /(?<!\\)\|\|/, /(?<!\\)# Plano/];
+    const list = (await post(slash('falhas'))).body.data.content as string;
+    const found = (await post(slash('evento', { busca: `#${eventId}` }))).body.data.embeds[0].description as string;
+    for (const text of [list, found]) {
+      for (const pattern of live) expect(text).not.toMatch(pattern);
+      expect(shown(text)).toContain(name);
+      expect(shown(text)).toContain('# Plano **falso** ||x||');
+    }
+  });
+
   it('evento: finds by #id, CPF, e-mail and order; the CPF is masked', async () => {
     const { post, deliver, settled } = await withServer();
     const sale = unmappedSale(4);
@@ -183,7 +202,9 @@ describe('/ponte — subcommands for support', () => {
       const embed = res.body.data.embeds[0];
       expect(embed.title, busca).toBe(`#${eventId} venda aprovada — falhou`);
       expect(embed.description).toContain('Plano sem cursos no mapa');
-      expect(embed.description).toContain(`CPF *********${cpf.slice(-2)}`);
+      expect(shown(embed.description)).toContain(`CPF *********${cpf.slice(-2)}`);
+      // The mask's asterisks are shown as typed, not read as emphasis.
+      expect(embed.description).toContain(`CPF ${'\\*'.repeat(9)}${cpf.slice(-2)}`);
       expect(JSON.stringify(res.body)).not.toContain(cpf);
       expect(embed.description).toContain('**História:**');
     }

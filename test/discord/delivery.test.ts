@@ -15,7 +15,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/timing/clock.js';
 import { runCommand } from '../helpers/cli.js';
 import { waitFor } from '../helpers/runtime.js';
-import { CHANNEL, discordEnv, discordKeys, GUILD, postInteraction, pressButton, ROLE, slash, type DiscordKeys } from './helpers.js';
+import { CHANNEL, discordEnv, discordKeys, GUILD, postInteraction, pressButton, ROLE, shown, slash, type DiscordKeys } from './helpers.js';
 
 /** The REST side: the bot's alerts through the paced outbox (429 honoured), deferred answers, command registration. */
 
@@ -57,9 +57,8 @@ describe('bot alerts through the outbox', () => {
     expect(posts.map((c) => c.status)).toEqual([429, 200]);
     expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(450);
     const message = api.messages.at(-1)!;
-    expect(message.body).toMatchObject({
-      embeds: [{ title: '🔌 Conexão com o EAD falhando', description: 'Motivo: EAD_API_KEY recusada.' }],
-    });
+    expect(message.body).toMatchObject({ embeds: [{ title: '🔌 Conexão com o EAD falhando' }] });
+    expect(shown((message.body as { embeds: Array<{ description: string }> }).embeds[0].description)).toBe('Motivo: EAD_API_KEY recusada.');
     expect(api.messages.length).toBe(posted + 1);
   });
 

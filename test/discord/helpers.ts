@@ -27,6 +27,11 @@ export function signInteraction(keys: DiscordKeys, timestamp: string, body: stri
 
 export const nowSeconds = () => String(Math.floor(Date.now() / 1000));
 
+/** The text Discord shows for `markdown`: a backslash before a punctuation character shows that character, nothing else. */
+export function shown(markdown: string): string {
+  return markdown.replace(/\\([^\p{L}\p{N}\s])/gu, '$1');
+}
+
 /** The server's environment for the Discord console, pointed at the fake REST API. */
 export function discordEnv(keys: DiscordKeys, api: FakeDiscordApi, extra: Record<string, string> = {}): Record<string, string> {
   return {

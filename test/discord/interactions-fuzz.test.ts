@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWERS } from '../../src/discord/console.js';
@@ -11,6 +11,7 @@ import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { bodyOf, fixture } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
 import {
   discordKeys,
   GUILD,
@@ -224,6 +225,56 @@ describe.each(STORE_TARGETS)('POST /discord/interactions — fuzz ($name)', (tar
         expect(text, JSON.stringify(i)).not.toContain(ANSWERS.unavailable);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('slow, partial and abandoned bodies from any address: never a 5xx, and a signed PING always gets 200 meanwhile', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const port = Number(new URL(baseUrl).port);
+    const sender = fc.record({
+      address: fc.constantFrom('127.0.0.1', '127.0.0.2', '127.0.0.3'),
+      declared: fc.oneof(fc.integer({ min: 1, max: 70 * 1024 }), fc.constant(undefined)),
+      sent: fc.integer({ min: 0, max: 4096 }),
+      then: fc.constantFrom('drip', 'drip', 'stall', 'stall', 'abort', 'half_headers'),
+    });
+    let ping = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 150 }), fc.array(sender, { minLength: 1, maxLength: 8 }), async (count, kinds) => {
+        const senders = Array.from({ length: count }, (_, i) => kinds[i % kinds.length]);
+        const answers: string[] = [];
+        let connected = 0;
+        const sockets = senders.map((o) => {
+          const socket = connect({ port, host: '127.0.0.1', localAddress: o.address });
+          let text = '';
+          socket.on('data', (d: Buffer) => (text += d.toString()));
+          socket.on('close', () => answers.push(text));
+          socket.on('error', () => undefined);
+          socket.on('connect', () => (connected += 1));
+          const length = o.declared === undefined ? 'Transfer-Encoding: chunked' : `Content-Length: ${o.declared}`;
+          if (o.then === 'half_headers') socket.write('POST /discord/interactions HTTP/1.1\r\nHost: x\r\nX-Sig');
+          else
+            socket.write(
+              `POST /discord/interactions HTTP/1.1\r\nHost: x\r\n${length}\r\n\r\n${'{'.repeat(Math.min(o.sent, o.declared ?? 0))}`,
+            );
+          if (o.then === 'abort') socket.destroy();
+          const drip = o.then === 'drip' ? setInterval(() => socket.writable && socket.write('1'), 50) : undefined;
+          return { socket, drip };
+        });
+        try {
+          const live = senders.filter((o) => o.then !== 'abort').length;
+          await waitFor(() => connected >= live, 5_000, 'the senders connected');
+          const body = JSON.stringify({ type: 1, ping: (ping += 1) });
+          expect((await post(body, 'valid')).status).toBe(200);
+          expect((await post(JSON.stringify({ type: 1, ping: (ping += 1) }), 'flipped')).status).toBe(401);
+        } finally {
+          for (const { socket, drip } of sockets) {
+            clearInterval(drip);
+            socket.destroy();
+          }
+        }
+        for (const text of answers) expect(text).not.toMatch(/^HTTP\/1\.1 5\d\d/);
+      }),
+      { numRuns: 30 },
     );
   });
 

@@ -1,5 +1,5 @@
 import { Agent, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { TOKEN } from '../helpers/config.js';
 import { fixture, type Fixture } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
 import { CustomerKeys } from '../../src/domain/customer-keys.js';
 
 const SEEDS: Fixture[] = [
@@ -152,5 +153,51 @@ describe('POST /webhook — fuzz', () => {
     // The generators reach every outcome: accepted, refused as content, refused as too big or bad.
     expect(seen.has(200) && seen.has(400)).toBe(true);
     expect((await fetch(`${baseUrl}/secure`)).status).toBe(200);
+  });
+
+  it('slow, partial, stalled and abandoned bodies from any address: never a 5xx, and a signed delivery gets 200 meanwhile', async () => {
+    const port = Number(new URL(baseUrl).port);
+    const sender = fc.record({
+      address: fc.constantFrom('127.0.0.1', '127.0.0.2', '127.0.0.3'),
+      declared: fc.oneof(fc.integer({ min: 1, max: 1024 * 1024 }), fc.constant(undefined)),
+      sent: fc.oneof(fc.integer({ min: 0, max: 4096 }), fc.integer({ min: 0, max: 1024 * 1024 })),
+      then: fc.constantFrom('drip', 'drip', 'stall', 'stall', 'abort', 'half_headers'),
+    });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.array(sender, { minLength: 1, maxLength: 6 }), async (count, kinds) => {
+        const answers: string[] = [];
+        let connected = 0;
+        const senders = Array.from({ length: count }, (_, i) => kinds[i % kinds.length]).map((o) => {
+          const socket = connect({ port, host: '127.0.0.1', localAddress: o.address });
+          let text = '';
+          socket.on('data', (d: Buffer) => (text += d.toString()));
+          socket.on('close', () => answers.push(text));
+          socket.on('error', () => undefined);
+          socket.on('connect', () => (connected += 1));
+          const length = o.declared === undefined ? 'Transfer-Encoding: chunked' : `Content-Length: ${o.declared}`;
+          if (o.then === 'half_headers') socket.write('POST /webhook HTTP/1.1\r\nHost: x\r\nX-Sig');
+          else {
+            socket.write(`POST /webhook?signature=${'0'.repeat(40)} HTTP/1.1\r\nHost: x\r\n${length}\r\n\r\n`);
+            if (o.declared !== undefined) socket.write(Buffer.alloc(Math.min(o.sent, o.declared - 1), 0x20));
+          }
+          if (o.then === 'abort') socket.destroy();
+          const drip = o.then === 'drip' ? setInterval(() => socket.writable && socket.write(' '), 50) : undefined;
+          return { socket, drip, live: o.then !== 'abort' };
+        });
+        try {
+          await waitFor(() => connected >= senders.filter((x) => x.live).length, 5_000, 'the senders connected');
+          const body = JSON.stringify({ ...fixture('order_approved.one_off'), order_id: `lento-${(n += 1)}` });
+          expect(await post(body, signKiwify(Buffer.from(body, 'utf8'), TOKEN))).toBe(200);
+        } finally {
+          for (const { socket, drip } of senders) {
+            clearInterval(drip);
+            socket.destroy();
+          }
+        }
+        for (const text of answers) expect(text).not.toMatch(/^HTTP\/1\.1 5\d\d/);
+      }),
+      { numRuns: 30 },
+    );
   });
 });

@@ -30,6 +30,7 @@ const VARIABLE_WORDS: Readonly<Record<string, string>> = {
   KIWIFY_CLIENT_SECRET: 'a chave da API da Kiwify',
   KIWIFY_ACCOUNT_ID: 'a conta da Kiwify',
   KIWIFY_WEBHOOK_TOKEN: 'o token do webhook da Kiwify',
+  RECONCILE_MAX_RECOVERED: 'o limite de vendas recuperadas por conciliação',
   ADMIN_TOKEN: 'o token de administração',
   PLANS_FILE: 'o arquivo de planos',
   RETENTION_DAYS: 'o prazo de guarda dos dados',

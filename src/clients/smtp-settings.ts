@@ -60,12 +60,13 @@ function tlsFor(host: string, implicit: boolean): SmtpTls {
 }
 
 /**
- * SMTP_URL (`smtps://user:pass@host:465`, `smtp://user:pass@host:587`) or SMTP_HOST, SMTP_PORT
- * (587; 465 means TLS from the start), SMTP_USER, SMTP_PASSWORD. Never echoes a value: they
- * carry the password.
+ * SMTP_URL (`smtps://user:pass@host:465`, `smtp://user:pass@host:587`; or the user alone in the
+ * URL and the password in SMTP_PASSWORD, which then needs no percent-encoding) or SMTP_HOST,
+ * SMTP_PORT (587; 465 means TLS from the start), SMTP_USER, SMTP_PASSWORD. Never echoes a value:
+ * they carry the password.
  */
 export function resolveSmtp(vars: SmtpVariables): SmtpResolution {
-  if (vars.SMTP_URL) return fromUrl(vars.SMTP_URL);
+  if (vars.SMTP_URL) return fromUrl(vars.SMTP_URL, vars.SMTP_PASSWORD);
   if (vars.SMTP_HOST) return fromParts(vars.SMTP_HOST, vars);
   return { problems: [] };
 }
@@ -74,7 +75,8 @@ function problem(variable: string, message: string): SmtpResolution {
   return { problems: [{ variable, message }] };
 }
 
-function fromUrl(value: string): SmtpResolution {
+/** `separatePassword`: SMTP_PASSWORD, for a URL that names the user only (no percent-encoding of the secret). */
+function fromUrl(value: string, separatePassword: string | undefined): SmtpResolution {
   let url: URL;
   try {
     url = new URL(value);
@@ -98,8 +100,14 @@ function fromUrl(value: string): SmtpResolution {
   } catch {
     return problem('SMTP_URL', 'usuário ou senha mal codificados: use %40 para @, %23 para #, %25 para %');
   }
-  if (Boolean(user) !== Boolean(password))
-    return problem('SMTP_URL', 'informe usuário e senha juntos (smtps://usuário:senha@servidor:465)');
+  if (password && separatePassword) return problem('SMTP_PASSWORD', 'a senha já está em SMTP_URL: deixe-a só em um dos dois');
+  if (separatePassword && !user)
+    return problem('SMTP_PASSWORD', 'SMTP_URL não tem usuário: use smtps://usuário@servidor:465 com SMTP_PASSWORD');
+  if (user && !password && !separatePassword) {
+    return problem('SMTP_URL', 'falta a senha: smtps://usuário:senha@servidor:465, ou o usuário em SMTP_URL e a senha em SMTP_PASSWORD');
+  }
+  if (!user && password) return problem('SMTP_URL', 'informe usuário e senha juntos (smtps://usuário:senha@servidor:465)');
+  const secret = password || separatePassword;
   const implicit = url.protocol === 'smtps:';
   const port = url.port ? Number(url.port) : implicit ? IMPLICIT_TLS_PORT : SUBMISSION_PORT;
   if (!implicit && port === IMPLICIT_TLS_PORT)
@@ -112,8 +120,11 @@ function fromUrl(value: string): SmtpResolution {
       host,
       port,
       tls: tlsFor(host, implicit),
-      ...(user ? { user, password } : {}),
-      variables: { server: 'SMTP_URL', credentials: 'o usuário e a senha de SMTP_URL' },
+      ...(user ? { user, password: secret } : {}),
+      variables: {
+        server: 'SMTP_URL',
+        credentials: separatePassword ? 'o usuário de SMTP_URL e SMTP_PASSWORD' : 'o usuário e a senha de SMTP_URL',
+      },
     },
   };
 }

@@ -35,12 +35,15 @@ export const mailbox = z
   .refine((value) => parseMailbox(value) !== undefined, 'use um endereço de e-mail, ex.: Escola Exemplo <contato@escola.com.br>');
 
 const PARTS = ['SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD'] as const;
+/** What SMTP_URL replaces (SMTP_PASSWORD may go with a URL that names the user only). */
+const URL_REPLACES = ['SMTP_HOST', 'SMTP_PORT', 'SMTP_USER'] as const;
 const SERVER_HINT = 'SMTP_URL (ou SMTP_HOST, SMTP_PORT, SMTP_USER e SMTP_PASSWORD)';
 
 type Payload = z.core.ParsePayload<Record<string, unknown>>;
 
 /**
- * The server is SMTP_URL or the four parts, not both; user and password go together; a server
+ * The server is SMTP_URL (its password inside, or in SMTP_PASSWORD) or the four parts, not both;
+ * user and password go together; a server
  * needs MAIL_FROM, and MAIL_FROM/MAIL_REPLY_TO need a server; e-mail welcomes need a server; the
  * address must say how TLS is used (see resolveSmtp). Every problem names its variable.
  */
@@ -48,8 +51,9 @@ export function checkMail(ctx: Payload): void {
   const value = ctx.value;
   const issue = (path: string, message: string) => ctx.issues.push({ code: 'custom', input: value, path: [path], message });
   const parts = PARTS.filter((name) => value[name] !== undefined);
+  const clashing = URL_REPLACES.filter((name) => value[name] !== undefined);
   if (value.SMTP_URL) {
-    for (const name of parts) issue(name, 'use SMTP_URL ou SMTP_HOST, SMTP_PORT, SMTP_USER e SMTP_PASSWORD, não os dois');
+    for (const name of clashing) issue(name, 'use SMTP_URL ou SMTP_HOST, SMTP_PORT, SMTP_USER e SMTP_PASSWORD, não os dois');
   } else {
     if (!value.SMTP_HOST && parts.length > 0)
       issue('SMTP_HOST', `defina o servidor de e-mail (ex.: smtp.gmail.com), ou apague ${parts.join(', ')}`);
@@ -59,7 +63,7 @@ export function checkMail(ctx: Payload): void {
       issue(missing, 'defina SMTP_USER e SMTP_PASSWORD juntos (o login no servidor de e-mail), ou nenhum dos dois');
     }
   }
-  if (parts.length === 0 || !value.SMTP_URL) {
+  if (clashing.length === 0 || !value.SMTP_URL) {
     for (const problem of resolveSmtp(value).problems) issue(problem.variable, problem.message);
   }
   const configured = Boolean(value.SMTP_URL || value.SMTP_HOST);

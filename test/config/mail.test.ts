@@ -52,6 +52,21 @@ describe('e-mail configuration', () => {
     expect(parts.WELCOME_CHANNELS).toEqual(['email']);
   });
 
+  it('the password may go apart, in SMTP_PASSWORD, as it is (no percent-encoding), with the user in SMTP_URL', () => {
+    const raw = 'Bq/+x@#%y';
+    const config = loadConfig(
+      testEnv({ SMTP_URL: 'smtp://AKIAEXAMPLE@email-smtp.sa-east-1.amazonaws.com:587', SMTP_PASSWORD: raw, MAIL_FROM: FROM }),
+    );
+    expect(config.smtp).toMatchObject({ user: 'AKIAEXAMPLE', password: raw, tls: 'starttls' });
+    expect(config.smtp?.variables.credentials).toBe('o usuário de SMTP_URL e SMTP_PASSWORD');
+    expect(problems({ SMTP_URL: `smtps://u:${SECRET}@smtp.gmail.com`, SMTP_PASSWORD: raw, MAIL_FROM: FROM })).toEqual([
+      'SMTP_PASSWORD: a senha já está em SMTP_URL: deixe-a só em um dos dois',
+    ]);
+    expect(problems({ SMTP_URL: 'smtps://smtp.gmail.com', SMTP_PASSWORD: raw, MAIL_FROM: FROM })).toEqual([
+      expect.stringMatching(/^SMTP_PASSWORD: SMTP_URL não tem usuário/),
+    ]);
+  });
+
   it('no host but loopback can be reached without TLS: smtp:// means STARTTLS required', () => {
     for (const url of [
       'smtp://u:p@mail.example.com:25',
@@ -99,7 +114,8 @@ describe('e-mail configuration', () => {
       ['smtp://u:p@smtp.gmail.com:465', /a porta 465 usa TLS desde o início: troque smtp:\/\/ por smtps:\/\//],
       ['smtps://u:p@smtp.gmail.com:587', /a porta 587 usa STARTTLS/],
       [`smtps://u:${SECRET}@smtp.gmail.com/x?y=1`, /sem caminho nem "\?"/],
-      ['smtps://u@smtp.gmail.com', /informe usuário e senha juntos/],
+      ['smtps://u@smtp.gmail.com', /falta a senha/],
+      [`smtps://:${SECRET}@smtp.gmail.com`, /informe usuário e senha juntos/],
       [`smtps://u:${SECRET}%@smtp.gmail.com`, /mal codificados/],
       ['não é url', /endereço inválido/],
     ];

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { tempDir, testEnv } from '../helpers/config.js';
+import { createLogger } from '../../src/log.js';
+import { captureLogs } from '../helpers/logs.js';
 import { tsProcess } from '../helpers/process.js';
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -65,6 +67,16 @@ describe('e-mail configuration', () => {
     expect(problems({ SMTP_URL: 'smtps://smtp.gmail.com', SMTP_PASSWORD: raw, MAIL_FROM: FROM })).toEqual([
       expect.stringMatching(/^SMTP_PASSWORD: SMTP_URL não tem usuário/),
     ]);
+  });
+
+  it('the SMTP password never reaches a log line, whether in SMTP_URL, SMTP_PASSWORD or the resolved settings', () => {
+    const logs = captureLogs();
+    const log = createLogger('info', logs.stream);
+    const inUrl = loadConfig(testEnv({ SMTP_URL: `smtps://u:${SECRET}@smtp.gmail.com`, MAIL_FROM: FROM }));
+    const apart = loadConfig(testEnv({ SMTP_URL: 'smtps://u@smtp.gmail.com', SMTP_PASSWORD: SECRET, MAIL_FROM: FROM }));
+    log.info({ SMTP_URL: inUrl.SMTP_URL, SMTP_PASSWORD: apart.SMTP_PASSWORD, smtp: inUrl.smtp }, 'configuração');
+    expect(logs.text()).toContain('configuração');
+    expect(logs.text()).not.toContain(SECRET);
   });
 
   it('no host but loopback can be reached without TLS: smtp:// means STARTTLS required', () => {

@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
@@ -91,42 +91,47 @@ function smtpError(responseCode: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode });
 }
 
-/**
- * A loopback SMTP server speaking the protocol for real (smtp-server), that keeps what it
- * received (parsed by mailparser) and fails on demand. Plain SMTP with AUTH, as a local relay:
- * the client allows that only on loopback.
- */
-export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<FakeSmtp> {
-  const user = options.user ?? 'sandbox';
-  const password = options.password ?? 'sandbox-smtp-pass';
-  const faults = new SmtpFaults();
-  const calls: SmtpCall[] = [];
-  const received: ReceivedMail[] = [];
-  const refused = new Set<string>();
-  const record = (stage: SmtpCall['stage'], status: number) => calls.push({ stage, status, at: Date.now() });
+/** What the server knows and keeps, shared by its handlers. */
+interface SmtpState {
+  user: string;
+  password: string;
+  faults: SmtpFaults;
+  calls: SmtpCall[];
+  received: ReceivedMail[];
+  refused: Set<string>;
+  /** Told of every message accepted. */
+  accepted: (mail: ReceivedMail) => void;
+}
 
+function record(state: SmtpState, stage: SmtpCall['stage'], status: number): void {
+  state.calls.push({ stage, status, at: Date.now() });
+}
+
+/** smtp-server with the fake's answers: the login, refused recipients, faults, and every message kept parsed. */
+function smtpServer(state: SmtpState, starttls: boolean): SMTPServer {
+  const { faults } = state;
   const smtp = new SMTPServer({
     logger: false,
     banner: 'sandbox',
     size: MAX_MESSAGE_BYTES,
     authMethods: ['PLAIN', 'LOGIN'],
     allowInsecureAuth: true,
-    hideSTARTTLS: !options.starttls,
-    disabledCommands: options.starttls ? [] : ['STARTTLS'],
+    hideSTARTTLS: !starttls,
+    disabledCommands: starttls ? [] : ['STARTTLS'],
     onAuth(auth, _session, callback) {
-      if (faults.take('refuse_auth') || auth.username !== user || auth.password !== password) {
-        record('auth', 535);
+      if (faults.take('refuse_auth') || auth.username !== state.user || auth.password !== state.password) {
+        record(state, 'auth', 535);
         return callback(smtpError(535, '5.7.8 Usuário ou senha inválidos'));
       }
-      record('auth', 235);
+      record(state, 'auth', 235);
       callback(null, { user: auth.username });
     },
     onRcptTo(address, _session, callback) {
-      if (faults.take('refuse_recipient') || refused.has(address.address.toLowerCase())) {
-        record('rcpt', 550);
+      if (faults.take('refuse_recipient') || state.refused.has(address.address.toLowerCase())) {
+        record(state, 'rcpt', 550);
         return callback(smtpError(550, '5.1.1 Caixa postal inexistente'));
       }
-      record('rcpt', 250);
+      record(state, 'rcpt', 250);
       callback();
     },
     onData(stream: SMTPServerDataStream, session, callback) {
@@ -134,11 +139,11 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         if (stream.sizeExceeded) {
-          record('data', 552);
+          record(state, 'data', 552);
           return callback(smtpError(552, '5.3.4 Mensagem grande demais'));
         }
         if (faults.take('defer')) {
-          record('data', 451);
+          record(state, 'data', 451);
           return callback(smtpError(451, '4.3.0 Tente mais tarde'));
         }
         const raw = Buffer.concat(chunks);
@@ -149,13 +154,13 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
         simpleParser(raw).then(
           (parsed) => {
             const mail: ReceivedMail = { envelope, raw: raw.toString('utf8'), parsed, at: Date.now() };
-            received.push(mail);
-            record('data', 250);
-            fake.onMail?.(mail);
+            state.received.push(mail);
+            record(state, 'data', 250);
+            state.accepted(mail);
             callback(null, 'Mensagem aceita');
           },
           () => {
-            record('data', 554);
+            record(state, 'data', 554);
             callback(smtpError(554, '5.6.0 Mensagem ilegível'));
           },
         );
@@ -163,9 +168,15 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
     },
   });
   smtp.on('error', () => {}); // a client that hangs up mid-session is not the fake's failure
+  return smtp;
+}
 
-  const sockets = new Set<Socket>();
-  const front = createServer((socket) => {
+/**
+ * The listening socket in front of smtp-server: connection-level faults (silence, a 421 greeting,
+ * a dripping answer) are played here on the raw socket; every other connection goes to `smtp`.
+ */
+function frontDoor(smtp: SMTPServer, faults: SmtpFaults, sockets: Set<Socket>): Server {
+  return createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -184,12 +195,32 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
     }
     smtp.connect(socket);
   });
+}
+
+/**
+ * A loopback SMTP server speaking the protocol for real (smtp-server), that keeps what it
+ * received (parsed by mailparser) and fails on demand. Plain SMTP with AUTH, as a local relay:
+ * the client allows that only on loopback.
+ */
+export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<FakeSmtp> {
+  const state: SmtpState = {
+    user: options.user ?? 'sandbox',
+    password: options.password ?? 'sandbox-smtp-pass',
+    faults: new SmtpFaults(),
+    calls: [],
+    received: [],
+    refused: new Set<string>(),
+    accepted: (mail) => fake.onMail?.(mail),
+  };
+  const sockets = new Set<Socket>();
+  const front = frontDoor(smtpServer(state, options.starttls ?? false), state.faults, sockets);
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);
     front.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = front.address() as AddressInfo;
   const host = '127.0.0.1';
+  const { user, password, faults, calls, received, refused } = state;
   const url = `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}`;
   const from = 'Escola Sandbox <boasvindas@escola.example>';
   const fake: FakeSmtp = {

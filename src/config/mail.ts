@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseMailbox, resolveSmtp } from '../clients/smtp-settings.js';
+import type { WelcomeChannel } from '../domain/welcome-templates.js';
 import { loadWelcomeTemplates } from '../templates/load.js';
 
 /**
@@ -9,7 +10,6 @@ import { loadWelcomeTemplates } from '../templates/load.js';
  * config.ts holds the variables; these are the rules between them.
  */
 
-export type WelcomeChannel = 'whatsapp' | 'email';
 const CHANNELS: readonly WelcomeChannel[] = ['whatsapp', 'email'];
 
 /** `whatsapp` (default), `email`, or both (`whatsapp,email`): the channels, in that order. */

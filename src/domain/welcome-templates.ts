@@ -9,6 +9,9 @@ import { compileTemplate, type Template, type TemplateView } from './templates.j
  * bridge always sent).
  */
 
+/** The channels a welcome goes by (WELCOME_CHANNELS). */
+export type WelcomeChannel = 'whatsapp' | 'email';
+
 /** What a welcome template may say, and what each placeholder holds. */
 export const WELCOME_PLACEHOLDERS = [
   'nome', // the buyer's first name ("aluno(a)" when unknown)

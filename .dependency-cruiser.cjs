@@ -1,6 +1,6 @@
 /**
  * The layers of src/, enforced (`npm run lint`). From the bottom: timing, domain → kiwify, store,
- * clients, log → metrics → alerts, worker → flows → jobs, support → discord, http → app, wiring, runtime → server.
+ * clients, templates, log → metrics → alerts, worker → flows → jobs, support → discord, http → app, wiring, runtime → server.
  * Beside them, never imported by the server: sandbox (loopback fakes), demo, bench, cli.
  * Type-only imports count: a type is a dependency too.
  */
@@ -32,6 +32,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/(kiwify|domain)/'] },
     },
     {
+      name: 'templates-only-read-files',
+      comment: 'The template files and their loader: they read a file and compile it with the domain, nothing else.',
+      severity: 'error',
+      from: { path: '^src/templates/' },
+      to: { path: '^src/', pathNot: ['^src/(templates|domain)/'] },
+    },
+    {
       name: 'clients-are-thin',
       comment: 'One client per external system: it knows HTTP and its upstream, never the inbox, flows or routes.',
       severity: 'error',
@@ -57,28 +64,28 @@ module.exports = {
       comment: 'The sale flows use client interfaces and the worker contract; never HTTP, support, jobs, alerts internals or the configuration.',
       severity: 'error',
       from: { path: '^src/flows/' },
-      to: { path: '^src/(http|support|jobs|alerts|config\\.ts|wiring\\.ts|runtime\\.ts|app\\.ts|server\\.ts)' },
+      to: { path: '^src/(http|support|jobs|alerts|config(\\.ts|/)|wiring\\.ts|runtime\\.ts|app\\.ts|server\\.ts)' },
     },
     {
       name: 'worker-runs-any-handler',
       comment: 'The worker knows the handler contract, not the flows behind it.',
       severity: 'error',
       from: { path: '^src/worker/' },
-      to: { path: '^src/(flows|http|support|jobs|clients|config\\.ts|wiring\\.ts|runtime\\.ts)' },
+      to: { path: '^src/(flows|http|support|jobs|clients|config(\\.ts|/)|wiring\\.ts|runtime\\.ts)' },
     },
     {
       name: 'alerts-only-deliver',
       comment: 'The alert outbox and its channels know the store and the clients, never the use cases or the consoles above them.',
       severity: 'error',
       from: { path: '^src/alerts/' },
-      to: { path: '^src/(http|support|discord|flows|worker|jobs|config\\.ts|wiring\\.ts|runtime\\.ts)' },
+      to: { path: '^src/(http|support|discord|flows|worker|jobs|config(\\.ts|/)|wiring\\.ts|runtime\\.ts)' },
     },
     {
       name: 'discord-is-a-console',
       comment: 'The Discord console sits beside the HTTP layer: it uses the support use cases and the store, never the flows, the worker or an upstream client beyond its own interface.',
       severity: 'error',
       from: { path: '^src/discord/' },
-      to: { path: '^src/(http|flows|worker|jobs|config\\.ts|wiring\\.ts|runtime\\.ts|app\\.ts)' },
+      to: { path: '^src/(http|flows|worker|jobs|config(\\.ts|/)|wiring\\.ts|runtime\\.ts|app\\.ts)' },
     },
     {
       name: 'routes-never-call-clients',

@@ -1,6 +1,9 @@
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { resolveSmtp } from './clients/smtp-settings.js';
+import { checkMail, checkWelcomeTemplates, mailbox, welcomeChannels } from './config/mail.js';
+import { loadWelcomeTemplates } from './templates/load.js';
 
 // Validation messages are read by people at start-up: in Portuguese.
 z.config(z.locales.ptBR());
@@ -12,6 +15,10 @@ z.config(z.locales.ptBR());
 
 /** The school's plan map shipped in the repository (same path from src/ and dist/). */
 export const DEFAULT_PLANS_FILE = fileURLToPath(new URL('../src/plans.json', import.meta.url));
+
+/** The welcome templates shipped in the repository (the WhatsApp one is the text the bridge always sent). */
+export const DEFAULT_WELCOME_EMAIL_TEMPLATE = fileURLToPath(new URL('../src/templates/welcome-email.txt', import.meta.url));
+export const DEFAULT_WELCOME_WHATSAPP_TEMPLATE = fileURLToPath(new URL('../src/templates/welcome-whatsapp.txt', import.meta.url));
 
 const optionalText = z
   .string()
@@ -156,6 +163,20 @@ const checkDiscord = allOrNone(
   (value) => Boolean(value.DISCORD_ALERT_CHANNEL_ID),
 );
 
+/** E-mail: the SMTP server, the sender, the welcome's channels and templates (rules: config/mail.ts). */
+const mailShape = {
+  SMTP_URL: optionalText,
+  SMTP_HOST: optionalText,
+  SMTP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  SMTP_USER: optionalText,
+  SMTP_PASSWORD: optionalText,
+  MAIL_FROM: optionalText.pipe(mailbox.optional()),
+  MAIL_REPLY_TO: optionalText.pipe(mailbox.optional()),
+  WELCOME_CHANNELS: welcomeChannels,
+  WELCOME_EMAIL_TEMPLATE: z.string().trim().min(1).default(DEFAULT_WELCOME_EMAIL_TEMPLATE),
+  WELCOME_WHATSAPP_TEMPLATE: z.string().trim().min(1).default(DEFAULT_WELCOME_WHATSAPP_TEMPLATE),
+};
+
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -217,14 +238,29 @@ export const configSchema = z
     ANDROID_APP_URL: optionalText.pipe(url.optional()),
     IOS_APP_URL: optionalText.pipe(url.optional()),
     SUPPORT_WHATSAPP: optionalText,
+    ...mailShape,
   })
   .check(allOrNone(['CHATPRO_INSTANCE_ID', 'CHATPRO_TOKEN'], 'juntos (ou nenhum dos dois para não enviar boas-vindas)'))
   .check(checkDiscord)
   .check(checkKiwifyApi)
-  .transform(({ RENDER, TRUST_PROXY, ...config }) => ({
-    ...config,
-    TRUST_PROXY: TRUST_PROXY ?? (RENDER ? 1 : false),
-  }));
+  .check(checkMail)
+  .check(checkWelcomeTemplates)
+  .transform(({ RENDER, TRUST_PROXY, ...config }, ctx) => {
+    // Read again for use (the check above found them sound): the compiled templates.
+    const { templates } = loadWelcomeTemplates({ email: config.WELCOME_EMAIL_TEMPLATE, whatsapp: config.WELCOME_WHATSAPP_TEMPLATE });
+    if (!templates) {
+      ctx.issues.push({ code: 'custom', input: config, path: ['WELCOME_EMAIL_TEMPLATE'], message: 'os modelos mudaram durante a leitura' });
+      return z.NEVER;
+    }
+    return {
+      ...config,
+      TRUST_PROXY: TRUST_PROXY ?? (RENDER ? 1 : false),
+      /** The SMTP server, when one is configured (SMTP_URL or SMTP_HOST…). */
+      smtp: resolveSmtp(config).settings,
+      /** The welcome's templates, checked (WELCOME_EMAIL_TEMPLATE, WELCOME_WHATSAPP_TEMPLATE, or the defaults). */
+      welcomeTemplates: templates,
+    };
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

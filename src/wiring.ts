@@ -8,6 +8,7 @@ import type { DiscordConsoleSettings } from './app.js';
 import { EadClient } from './clients/ead.js';
 import type { UpstreamObserver } from './clients/http.js';
 import { KiwifyApiClient } from './clients/kiwify.js';
+import { MailClient } from './clients/mail.js';
 import type { AlertChannel } from './alerts/channels.js';
 import type { AlertOutbox } from './alerts/outbox.js';
 import type { Config } from './config.js';
@@ -33,6 +34,8 @@ export interface FlowClients {
   ead: EadClient;
   /** Absent when ChatPro is not configured. */
   chatpro?: ChatProClient;
+  /** Absent when no SMTP server is configured (SMTP_URL or SMTP_HOST, with MAIL_FROM). */
+  mail?: MailClient;
 }
 
 /** `observer` is told of every call the clients make (the metrics). */
@@ -50,7 +53,23 @@ export function clientsFromConfig(config: Config, observer?: UpstreamObserver): 
             observer,
           })
         : undefined,
+    mail: mailClientFromConfig(config, observer),
   };
+}
+
+/** The SMTP client, when a server and a sender are configured (the configuration checks they come together). */
+export function mailClientFromConfig(
+  config: Pick<Config, 'smtp' | 'MAIL_FROM' | 'MAIL_REPLY_TO' | 'HTTP_TIMEOUT_MS'>,
+  observer?: UpstreamObserver,
+): MailClient | undefined {
+  if (!config.smtp || !config.MAIL_FROM) return undefined;
+  return new MailClient({
+    smtp: config.smtp,
+    from: config.MAIL_FROM,
+    replyTo: config.MAIL_REPLY_TO,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    observer,
+  });
 }
 
 export interface HandlerServices {
@@ -175,5 +194,7 @@ export function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
   const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
   const { chatpro } = clients;
   if (chatpro) checks.push({ name: 'chatpro', label: 'ChatPro', run: () => chatpro.checkConnection() });
+  const { mail } = clients;
+  if (mail) checks.push({ name: 'mail', label: 'e-mail (SMTP)', run: () => mail.checkConnection() });
   return checks;
 }

@@ -59,10 +59,13 @@ export function networkError(system: string, err: unknown, urlVariable?: string)
 }
 
 /** The external systems a call may go to (a metrics label: a fixed set). */
-export type UpstreamSystem = 'ead' | 'chatpro' | 'callmebot' | 'discord' | 'kiwify';
+export type UpstreamSystem = 'ead' | 'chatpro' | 'callmebot' | 'discord' | 'kiwify' | 'mail';
 
-/** How a call ended: a 2xx, another HTTP status (3xx/4xx, or 5xx), no answer in time, no answer at all. */
-export type UpstreamOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network';
+/**
+ * How a call ended: a 2xx, another HTTP status (3xx/4xx, or 5xx), no answer in time, no answer at
+ * all; for SMTP, a refusal by its reply class (4xx: try later, 5xx: final).
+ */
+export type UpstreamOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'smtp_4xx' | 'smtp_5xx' | 'timeout' | 'network';
 
 /** One finished call: the system, a fixed name of the client's operation (never a URL), how it ended, how long it took. */
 export interface UpstreamCall {

@@ -82,6 +82,31 @@ const CAUSES: Record<string, Cause> = {
     retryHelps: false,
     todo: 'Corrija o celular abaixo para reenviar as boas-vindas, ou avise o aluno por outro canal e marque como resolvido.',
   },
+  mail_rejected: {
+    reason: 'E-mail do aluno recusado',
+    retryHelps: false,
+    todo: 'O servidor de e-mail diz que o endereço do aluno não existe ou não é válido: confirme o e-mail com o aluno, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal) e marque como resolvido.',
+  },
+  mail_auth: {
+    reason: 'Servidor de e-mail recusou o login',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve conferir o usuário e a senha do e-mail (SMTP_URL, ou SMTP_USER e SMTP_PASSWORD) na Render; depois reprocesse.',
+  },
+  mail_sender: {
+    reason: 'Remetente do e-mail recusado',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve conferir MAIL_FROM: o servidor de e-mail só aceita como remetente um endereço da própria conta; depois reprocesse.',
+  },
+  mail_tls: {
+    reason: 'E-mail sem conexão segura',
+    retryHelps: true,
+    todo: 'Um desenvolvedor deve conferir o servidor e a porta do e-mail (smtps:// na porta 465, smtp:// na 587); nada foi enviado. Depois reprocesse.',
+  },
+  mail_refused: {
+    reason: 'Servidor de e-mail recusou a mensagem',
+    retryHelps: true,
+    todo: 'Leia o erro abaixo (filtro de spam, limite de envios da conta, modelo do e-mail); corrija e reprocesse.',
+  },
   crash_loop: {
     reason: 'Processo caiu neste evento',
     retryHelps: true,
@@ -124,11 +149,14 @@ const UNKNOWN: Cause = {
   todo: 'Leia o erro abaixo; se persistir, chame um desenvolvedor.',
 };
 
+/** Codes of transient failures that mean "something was down" (besides HTTP 5xx, 408, 425, 429). */
+const UNAVAILABLE_CODES = new Set(['network', 'timeout', 'ead_unit_token', 'mail_unavailable']);
+
 /** The cause behind an error code (codes of transient failures all mean "something was down"). */
 export function causeOf(code: string | null | undefined): Cause {
   if (!code) return UNKNOWN;
   if (CAUSES[code]) return CAUSES[code];
-  if (/^http_(5\d\d|408|425|429)$/.test(code) || code === 'network' || code === 'timeout' || code === 'ead_unit_token') return UNAVAILABLE;
+  if (/^http_(5\d\d|408|425|429)$/.test(code) || UNAVAILABLE_CODES.has(code)) return UNAVAILABLE;
   return UNKNOWN;
 }
 

@@ -22,6 +22,8 @@ export interface WelcomeSettings {
   androidAppUrl?: string;
   iosAppUrl?: string;
   supportWhatsapp?: string;
+  /** Support's e-mail (MAIL_REPLY_TO): the e-mail welcome names it. */
+  supportEmail?: string;
 }
 
 const EVENT_LABELS: Record<string, string> = {

@@ -48,7 +48,18 @@ function scrubRun(run: string): string {
 }
 
 /** Keys whose values are secrets, wherever they appear: never logged, never shown to anyone. */
-const SECRET_KEYS = new Set(['token', 'apikey', 'password', 'senha', 'signature', 'authorization', 'cookie', 'sealedPassword']);
+const SECRET_KEYS = new Set([
+  'token',
+  'apikey',
+  'password',
+  'senha',
+  'signature',
+  'authorization',
+  'cookie',
+  'sealedPassword',
+  // smtps://user:password@host: the SMTP password inside.
+  'SMTP_URL',
+]);
 
 /** Keys whose values are personal data (or may carry it): never logged; shown masked to support. */
 const PERSONAL_KEYS = new Set([

@@ -7,8 +7,8 @@ import { Poller } from '../timing/poller.js';
 
 /** One external system to check: `run` resolves when it answers as it should, else throws why. */
 export interface ConnectionCheck {
-  name: 'ead' | 'chatpro';
-  /** How support calls it ("EAD", "ChatPro"). */
+  name: 'ead' | 'chatpro' | 'mail';
+  /** How support calls it ("EAD", "ChatPro", "e-mail (SMTP)"). */
   label: string;
   run(): Promise<void>;
 }

@@ -25,7 +25,7 @@ export const OTHER = 'outro';
 /** A delivery whose body was never parsed (its signature or its content was refused first). */
 export const UNKNOWN = 'desconhecido';
 
-export const UPSTREAM_SYSTEMS: readonly UpstreamSystem[] = ['ead', 'chatpro', 'callmebot', 'discord', 'kiwify'];
+export const UPSTREAM_SYSTEMS: readonly UpstreamSystem[] = ['ead', 'chatpro', 'callmebot', 'discord', 'kiwify', 'mail'];
 
 /** An operation name is a fixed identifier written in a client; anything else is folded. */
 const OPERATION = /^[a-z][a-z_]{0,31}$/;

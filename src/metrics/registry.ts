@@ -87,13 +87,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const upstreamCalls = new Counter({
     name: 'bridge_upstream_requests_total',
-    help: 'HTTP calls to external systems, by system, operation and outcome (ok, http_4xx, http_5xx, timeout, network).',
+    help: 'Calls to external systems (HTTP; SMTP for mail), by system, operation and outcome (ok, http_4xx, http_5xx, smtp_4xx, smtp_5xx, timeout, network).',
     labelNames: ['system', 'operation', 'outcome'] as const,
     registers,
   });
   const upstreamDuration = new Histogram({
     name: 'bridge_upstream_request_duration_seconds',
-    help: 'Duration of HTTP calls to external systems, by system and operation.',
+    help: 'Duration of calls to external systems, by system and operation.',
     labelNames: ['system', 'operation'] as const,
     buckets: UPSTREAM_BUCKETS,
     registers,

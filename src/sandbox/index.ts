@@ -3,6 +3,7 @@ import { startFakeChatPro, type FakeChatPro } from './chatpro.js';
 import { startFakeDiscordApi, type FakeDiscordApi } from './discord-api.js';
 import { startFakeEad, type FakeEad } from './ead.js';
 import { startFakeKiwifyApi, type FakeKiwifyApi } from './kiwify-api.js';
+import { startFakeSmtp, type FakeSmtp } from './smtp.js';
 
 /** Every external system of the bridge, faked on loopback. */
 export interface Sandbox {
@@ -13,6 +14,8 @@ export interface Sandbox {
   kiwifyApi: FakeKiwifyApi;
   /** Discord's REST API (the bot's alerts, interaction edits): not in `env`, see `discordApiEnv`. */
   discordApi: FakeDiscordApi;
+  /** An SMTP server (the e-mail welcome): not in `env`, so a server sends e-mail only when given `mailEnv`. */
+  mail: FakeSmtp;
   /** Environment variables pointing the server at the fakes. */
   env: Record<string, string>;
   /** KIWIFY_API_URL and the API credentials of the fake. */
@@ -22,16 +25,19 @@ export interface Sandbox {
    * needs DISCORD_PUBLIC_KEY (the caller's key pair), DISCORD_GUILD_ID and DISCORD_SUPPORT_ROLE_ID.
    */
   discordApiEnv: Record<string, string>;
+  /** SMTP_URL (plain SMTP on loopback, with a login) and MAIL_FROM of the fake. */
+  mailEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
 export async function startSandbox(): Promise<Sandbox> {
-  const [ead, chatpro, callmebot, kiwifyApi, discordApi] = await Promise.all([
+  const [ead, chatpro, callmebot, kiwifyApi, discordApi, mail] = await Promise.all([
     startFakeEad(),
     startFakeChatPro(),
     startFakeCallMeBot(),
     startFakeKiwifyApi(),
     startFakeDiscordApi(),
+    startFakeSmtp(),
   ]);
   return {
     ead,
@@ -39,6 +45,8 @@ export async function startSandbox(): Promise<Sandbox> {
     callmebot,
     kiwifyApi,
     discordApi,
+    mail,
+    mailEnv: mail.env,
     kiwifyApiEnv: {
       KIWIFY_API_URL: kiwifyApi.url,
       KIWIFY_CLIENT_ID: kiwifyApi.clientId,
@@ -62,7 +70,7 @@ export async function startSandbox(): Promise<Sandbox> {
       CALLMEBOT_APIKEY: 'sandbox-apikey',
     },
     close: async () => {
-      await Promise.all([ead.close(), chatpro.close(), callmebot.close(), kiwifyApi.close(), discordApi.close()]);
+      await Promise.all([ead.close(), chatpro.close(), callmebot.close(), kiwifyApi.close(), discordApi.close(), mail.close()]);
     },
   };
 }

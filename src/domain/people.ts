@@ -42,6 +42,16 @@ const VARIABLE_WORDS: Readonly<Record<string, string>> = {
   PASSWORD_RETENTION_DAYS: 'o prazo de guarda das senhas',
   REVOKE_MODE: 'a regra de reembolso',
   CANCEL_POLICY: 'a regra de cancelamento',
+  SMTP_URL: 'o servidor de e-mail',
+  SMTP_HOST: 'o servidor de e-mail',
+  SMTP_PORT: 'a porta do servidor de e-mail',
+  SMTP_USER: 'o usuário do servidor de e-mail',
+  SMTP_PASSWORD: 'a senha do servidor de e-mail',
+  MAIL_FROM: 'o remetente dos e-mails',
+  MAIL_REPLY_TO: 'o endereço de resposta dos e-mails',
+  WELCOME_CHANNELS: 'os canais de boas-vindas',
+  WELCOME_EMAIL_TEMPLATE: 'o modelo do e-mail de boas-vindas',
+  WELCOME_WHATSAPP_TEMPLATE: 'o modelo da mensagem de boas-vindas no WhatsApp',
 };
 
 /** The variables `forPeople` knows the words for (a test holds every variable the server's texts name to it). */

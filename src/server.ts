@@ -1,8 +1,8 @@
 import 'dotenv/config';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config/config.js';
 import type { AddressInfo } from 'node:net';
-import { signalListening } from './http/server.js';
-import { createRuntime } from './runtime.js';
+import { signalListening } from './http/http-server.js';
+import { createRuntime } from './app/runtime.js';
 
 /** Reads the configuration, starts the server, stops cleanly on SIGTERM/SIGINT (or when the parent that started it over IPC is gone). Nothing else. */
 async function main(): Promise<void> {

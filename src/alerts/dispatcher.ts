@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, FlowError, isTransient } from '../domain/errors.js';
-import type { Logger } from '../log.js';
-import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
-import type { AlertRow, Store } from '../store/index.js';
+import type { Logger } from '../log/logger.js';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
+import type { AlertRow, Store } from '../store/store.js';
 import type { AlertChannel } from './channels.js';
 import { composeAlert } from './compose.js';
 import { backoffMs } from '../timing/backoff.js';

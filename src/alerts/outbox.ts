@@ -1,6 +1,6 @@
-import type { Logger } from '../log.js';
-import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
-import type { OutboxEntry, Store } from '../store/index.js';
+import type { Logger } from '../log/logger.js';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
+import type { OutboxEntry, Store } from '../store/store.js';
 
 export interface AlertOptions {
   eventId?: number;

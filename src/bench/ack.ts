@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startSandbox } from '../sandbox/index.js';
-import { openStore } from '../store/index.js';
-import type { StorageConfig } from '../store/open.js';
+import { startSandbox } from '../sandbox/sandbox.js';
+import { openStore } from '../store/store.js';
+import type { StorageConfig } from '../store/open-database.js';
 import { deliveriesFor, WEBHOOK_TOKEN, type NextDelivery, type Scenario } from './deliveries.js';
 import { CONNECTIONS, DIST, DURATION, ROUNDS, STEADY_RATE, WARMUP_S } from './options.js';
 import { serverEnv, startChild, type Child } from './processes.js';

@@ -8,9 +8,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { loadConfig } from '../config.js';
-import { signalListening } from '../http/server.js';
-import { createRuntime } from '../runtime.js';
+import { loadConfig } from '../config/config.js';
+import { signalListening } from '../http/http-server.js';
+import { createRuntime } from '../app/runtime.js';
 
 const mode = process.argv[2];
 const port = Number(process.env.PORT ?? 0);

@@ -1,5 +1,5 @@
-import { openStore } from '../store/index.js';
-import type { StorageConfig } from '../store/open.js';
+import { openStore } from '../store/store.js';
+import type { StorageConfig } from '../store/open-database.js';
 import { CLAIM_WARMUP, CLAIMS } from './options.js';
 import type { StoreKind } from './storage.js';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startSandbox } from '../sandbox/index.js';
+import { startSandbox } from '../sandbox/sandbox.js';
 import { sleep, tmp } from './options.js';
 import { peakRssMb, productionEntry, productionNodeFlags, serverEnv, stopProcess } from './processes.js';
 

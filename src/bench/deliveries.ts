@@ -1,6 +1,6 @@
 import { cpfFrom } from '../domain/cpf.js';
-import { signKiwify } from '../kiwify/signature.js';
-import { buildDelivery } from '../kiwify/samples.js';
+import { signKiwify } from '../intake/kiwify-signature.js';
+import { buildDelivery } from '../sandbox/kiwify-samples.js';
 
 /** Signed order_approved deliveries for the ack runs, one new order id each. */
 

@@ -1,4 +1,4 @@
-import { startSandbox } from '../sandbox/index.js';
+import { startSandbox } from '../sandbox/sandbox.js';
 import { queueSales } from './fixtures.js';
 import { CONCURRENCY, LATENCY, sleep } from './options.js';
 import { inboxCounts, productionEntry, serverEnv, startChild, type Child } from './processes.js';

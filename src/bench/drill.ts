@@ -15,8 +15,8 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { postSignedDelivery } from '../kiwify/deliver.js';
-import { startSandbox } from '../sandbox/index.js';
+import { postSignedDelivery } from '../sandbox/kiwify-deliver.js';
+import { startSandbox } from '../sandbox/sandbox.js';
 import { freshPostgresUrl, dropPostgresSchemas, saleFor, seededShuffle } from './fixtures.js';
 import { BENCH_ADMIN_TOKEN, inboxCounts, productionEntry, startChild, type Child } from './processes.js';
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { cpfFrom } from '../domain/cpf.js';
-import { buildDelivery } from '../kiwify/samples.js';
-import { parseDelivery } from '../kiwify/payload.js';
-import { openStore } from '../store/index.js';
-import type { StorageConfig } from '../store/open.js';
+import { buildDelivery } from '../sandbox/kiwify-samples.js';
+import { parseDelivery } from '../intake/kiwify-payload.js';
+import { openStore } from '../store/store.js';
+import type { StorageConfig } from '../store/open-database.js';
 
 /** A valid CPF for sale number n (distinct buyers). */
 export const cpfFor = (n: number) => cpfFrom(String(100_000_000 + n));

@@ -1,10 +1,10 @@
 import { sql, type Insertable } from 'kysely';
 import { cpfFrom } from '../domain/cpf.js';
 import { normalizeText } from '../domain/text.js';
-import { parseDelivery } from '../kiwify/payload.js';
-import { buildDelivery } from '../kiwify/samples.js';
-import { openStore, type NewEvent } from '../store/index.js';
-import { openDatabase, type StorageConfig } from '../store/open.js';
+import { parseDelivery } from '../intake/kiwify-payload.js';
+import { buildDelivery } from '../sandbox/kiwify-samples.js';
+import { openStore, type NewEvent } from '../store/store.js';
+import { openDatabase, type StorageConfig } from '../store/open-database.js';
 import type { EventsTable } from '../store/schema.js';
 import { HISTORY, HISTORY_BUYERS, PENDING } from './options.js';
 import { freshStorage, type StoreKind } from './storage.js';

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { MAX_CONNECTIONS_PER_ADDRESS } from '../http/server.js';
+import { MAX_CONNECTIONS_PER_ADDRESS } from '../http/http-server.js';
 
 export interface SteadyResult {
   sent: number;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { StorageConfig } from '../store/open.js';
+import type { StorageConfig } from '../store/open-database.js';
 import { freshPostgresUrl } from './fixtures.js';
 import { PG, tmp } from './options.js';
 

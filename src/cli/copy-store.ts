@@ -1,4 +1,4 @@
-import { copyStoreCommand } from './commands/copy-store.js';
-import { runCli } from './io.js';
+import { copyStoreCommand } from './commands/copy-store-command.js';
+import { runCli } from './cli-io.js';
 
 await runCli(copyStoreCommand);

@@ -1,4 +1,4 @@
-import { discordCommand } from './commands/discord.js';
-import { runCli } from './io.js';
+import { discordCommand } from './commands/discord-command.js';
+import { runCli } from './cli-io.js';
 
 await runCli(discordCommand);

@@ -1,4 +1,4 @@
-import { eventsCommand } from './commands/events.js';
-import { runCli } from './io.js';
+import { eventsCommand } from './commands/events-command.js';
+import { runCli } from './cli-io.js';
 
 await runCli(eventsCommand);

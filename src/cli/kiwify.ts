@@ -1,4 +1,4 @@
-import { kiwifyCommand } from './commands/kiwify.js';
-import { runCli } from './io.js';
+import { kiwifyCommand } from './commands/kiwify-command.js';
+import { runCli } from './cli-io.js';
 
 await runCli(kiwifyCommand);

@@ -1,4 +1,4 @@
-import { plansCommand } from './commands/plans.js';
-import { runCli } from './io.js';
+import { plansCommand } from './commands/plans-command.js';
+import { runCli } from './cli-io.js';
 
 await runCli(plansCommand);

@@ -1,4 +1,4 @@
-import { reconcileCommand } from './commands/reconcile.js';
-import { runCli } from './io.js';
+import { reconcileCommand } from './commands/reconcile-command.js';
+import { runCli } from './cli-io.js';
 
 await runCli(reconcileCommand);

@@ -1,6 +1,6 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { MAX_SCANNED } from '../domain/upstream-text.js';
-import { bodyText, classifyStatus, createHttp, send, shorten, statusError, type UpstreamObserver } from './http.js';
+import { bodyText, classifyStatus, createHttp, send, shorten, statusError, type UpstreamObserver } from './upstream-http.js';
 
 export interface CallMeBotConfig {
   baseUrl: string;

@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { alternateNinthDigit } from '../domain/phone.js';
 import { textOf } from '../domain/text.js';
-import { bodyText, classifyStatus, createHttp, parseJson, send, shorten, statusError, type UpstreamObserver } from './http.js';
+import { bodyText, classifyStatus, createHttp, parseJson, send, shorten, statusError, type UpstreamObserver } from './upstream-http.js';
 
 export interface ChatProConfig {
   baseUrl: string;

@@ -2,7 +2,16 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { cpfDigits } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { normalizeText, textOf } from '../domain/text.js';
-import { classifyStatus, createHttp, parseJson, send, shorten, statusError, type CallLabel, type UpstreamObserver } from './http.js';
+import {
+  classifyStatus,
+  createHttp,
+  parseJson,
+  send,
+  shorten,
+  statusError,
+  type CallLabel,
+  type UpstreamObserver,
+} from './upstream-http.js';
 
 /**
  * Ouro Moderno EAD API v2 ("Meu App de Cursos"). Quirks handled here, nowhere else:

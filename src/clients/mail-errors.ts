@@ -1,6 +1,6 @@
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { PermanentError, TransientError } from '../domain/errors.js';
-import type { UpstreamOutcome } from './http.js';
+import type { UpstreamOutcome } from './upstream-http.js';
 import type { SmtpSettings } from './smtp-settings.js';
 
 /**

@@ -1,4 +1,4 @@
-import { scrubText } from './privacy.js';
+import { scrubText } from './redaction.js';
 
 /**
  * Every failure that reaches the worker says whether trying again can help.

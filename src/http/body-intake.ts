@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ClientAddresses } from './client-address.js';
-import { sendError } from './errors.js';
+import { sendError } from './http-errors.js';
 
 /**
  * How unauthenticated bodies (webhook deliveries, Discord interactions) are read: counted by the

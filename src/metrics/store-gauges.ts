@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Store } from '../store/index.js';
-import { RETENTION_JOB } from '../store/index.js';
-import { channelLabel } from './labels.js';
+import type { Store } from '../store/store.js';
+import { RETENTION_JOB } from '../store/store.js';
+import { channelLabel } from './metric-labels.js';
 
 /** One read of the store for a scrape: undefined when the store did not answer. */
 interface Snapshot {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { NOTICE_CODES } from '../domain/causes.js';
-import { insertAlert, type OutboxEntry } from './alerts.js';
-import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './heads.js';
+import { insertAlert, type OutboxEntry } from '../alerts/alert-store.js';
+import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './queue-heads.js';
 import type { LeaseClock } from './lease-clock.js';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';

@@ -1,5 +1,5 @@
-import type { Store } from '../store/index.js';
-import type { CourseCatalog } from './catalog.js';
+import type { Store } from '../store/store.js';
+import type { CourseCatalog } from '../plans/course-catalog.js';
 import { detail, type EventDetail } from './present.js';
 
 /**

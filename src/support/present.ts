@@ -1,13 +1,13 @@
 import { eventLabel, formatTime } from '../domain/messages.js';
-import { maskDigits } from '../domain/privacy.js';
-import { buyerOf } from '../flows/buyer.js';
-import { orderSchema } from '../kiwify/payload.js';
-import type { EventRow, EventStatus, HistoryRow } from '../store/index.js';
+import { maskDigits } from '../domain/redaction.js';
+import { buyerOf } from '../sales/buyer.js';
+import { orderSchema } from '../intake/kiwify-payload.js';
+import type { EventRow, EventStatus, HistoryRow } from '../store/store.js';
 import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
 import { causeOf, isNotice, type Cause } from '../domain/causes.js';
-import type { StepResults } from '../flows/steps.js';
+import type { StepResults } from '../sales/steps.js';
 import { describeStep, oneLine, type CourseNames } from './story.js';
-import { canResendWelcome } from './welcome.js';
+import { canResendWelcome } from './welcome-resend.js';
 
 /** How events look to people (admin API, admin page, CLI): pt-BR labels, personal data masked. */
 

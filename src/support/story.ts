@@ -1,6 +1,6 @@
 import { welcomeSkipReason } from '../domain/messages.js';
 import { plainLine } from '../domain/upstream-text.js';
-import { stepLabel, type StepResults } from '../flows/steps.js';
+import { stepLabel, type StepResults } from '../sales/steps.js';
 
 /** Course names by id (from the EAD's catalog); an id without a name is shown as "curso N". */
 export type CourseNames = ReadonlyMap<number, string>;

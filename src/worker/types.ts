@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import type { EventRow, InsertResult, NewEvent } from '../store/index.js';
+import type { Logger } from '../log/logger.js';
+import type { EventRow, InsertResult, NewEvent } from '../store/store.js';
 
 /** What a step gave, and whether it ran in this attempt (false: its journaled result came back). */
 export interface StepOutcome<T> {

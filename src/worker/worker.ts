@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, errorCode, FlowError, isTransient, PermanentError } from '../domain/errors.js';
 import { formatTime, messages, NO_ACTION_OUTCOME } from '../domain/messages.js';
-import type { Logger } from '../log.js';
-import { LeaseLostError, type EventRow, type Store } from '../store/index.js';
+import type { Logger } from '../log/logger.js';
+import { LeaseLostError, type EventRow, type Store } from '../store/store.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
-import { NO_METRICS, type MetricsRecorder } from '../metrics/recorder.js';
+import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
 import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
-import { failureAlertKey, handlerAlertKey } from './alert-keys.js';
+import { failureAlertKey, handlerAlertKey } from '../alerts/alert-keys.js';
 import { IntakeFirst } from './intake-first.js';
 import type { Handler, HandlerContext, HandlerRegistry } from './types.js';
 

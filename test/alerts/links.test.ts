@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { composeAlert } from '../../src/alerts/compose.js';
 import { PermanentError } from '../../src/domain/errors.js';
 import { messages } from '../../src/domain/messages.js';
-import type { Runtime } from '../../src/runtime.js';
-import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callmebot.js';
+import type { Runtime } from '../../src/app/runtime.js';
+import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/fake-callmebot.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { eventsCommand } from '../../src/cli/commands/events.js';
+import { eventsCommand } from '../../src/cli/commands/events-command.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 import { tsProcess } from '../helpers/process.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kiwifyCommand } from '../../src/cli/commands/kiwify.js';
-import { buildDelivery } from '../../src/kiwify/samples.js';
+import { kiwifyCommand } from '../../src/cli/commands/kiwify-command.js';
+import { buildDelivery } from '../../src/sandbox/kiwify-samples.js';
 import { isValidCpf } from '../../src/domain/cpf.js';
-import { parseDelivery } from '../../src/kiwify/payload.js';
-import type { Runtime } from '../../src/runtime.js';
+import { parseDelivery } from '../../src/intake/kiwify-payload.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { runCommand } from '../helpers/cli.js';
 import { TOKEN } from '../helpers/config.js';
 import { startRuntime } from '../helpers/runtime.js';

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plansCommand } from '../../src/cli/commands/plans.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { plansCommand } from '../../src/cli/commands/plans-command.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileCommand } from '../../src/cli/commands/reconcile.js';
-import { startFakeEad, type FakeEad } from '../../src/sandbox/ead.js';
-import { startFakeKiwifyApi, type FakeKiwifyApi } from '../../src/sandbox/kiwify-api.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { reconcileCommand } from '../../src/cli/commands/reconcile-command.js';
+import { startFakeEad, type FakeEad } from '../../src/sandbox/fake-ead.js';
+import { startFakeKiwifyApi, type FakeKiwifyApi } from '../../src/sandbox/fake-kiwify-api.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 import { cpfFor } from '../helpers/kiwify.js';

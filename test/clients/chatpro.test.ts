@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChatProClient, NotOnWhatsAppError } from '../../src/clients/chatpro.js';
 import { TransientError } from '../../src/domain/errors.js';
-import { startFakeChatPro, type FakeChatPro } from '../../src/sandbox/chatpro.js';
+import { startFakeChatPro, type FakeChatPro } from '../../src/sandbox/fake-chatpro.js';
 
 let chatpro: FakeChatPro;
 beforeEach(async () => {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EadClient, StudentAlreadyExistsError } from '../../src/clients/ead.js';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
-import { startFakeEad, type FakeEad } from '../../src/sandbox/ead.js';
+import { startFakeEad, type FakeEad } from '../../src/sandbox/fake-ead.js';
 import { fakeApp, listenFake } from '../../src/sandbox/fake-server.js';
-import { cadastroForm, buyerOf } from '../../src/flows/buyer.js';
-import { orderSchema } from '../../src/kiwify/payload.js';
+import { cadastroForm, buyerOf } from '../../src/sales/buyer.js';
+import { orderSchema } from '../../src/intake/kiwify-payload.js';
 import { fixture } from '../helpers/kiwify.js';
 
 let ead: FakeEad;

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectionOptions, MailClient, type OutgoingMail } from '../../src/clients/mail.js';
-import type { UpstreamCall } from '../../src/clients/http.js';
+import { connectionOptions, MailClient, type OutgoingMail } from '../../src/clients/mail-client.js';
+import type { UpstreamCall } from '../../src/clients/upstream-http.js';
 import { resolveSmtp, type SmtpSettings } from '../../src/clients/smtp-settings.js';
 import { describeError, PermanentError, TransientError } from '../../src/domain/errors.js';
-import { startFakeSmtp, type FakeSmtp } from '../../src/sandbox/smtp.js';
+import { startFakeSmtp, type FakeSmtp } from '../../src/sandbox/fake-smtp.js';
 import { waitFor } from '../helpers/runtime.js';
 
 let fake: FakeSmtp;

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/runtime.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Runtime } from '../../src/app/runtime.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';

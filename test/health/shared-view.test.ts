@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { TransientError } from '../../src/domain/errors.js';
-import { ConnectionChecks } from '../../src/jobs/connection-checks.js';
-import { createLogger } from '../../src/log.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { ConnectionChecks } from '../../src/health/connection-checks.js';
+import { createLogger } from '../../src/log/logger.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { waitFor } from '../helpers/runtime.js';
 

@@ -1,4 +1,4 @@
-import type { Command } from '../../src/cli/io.js';
+import type { Command } from '../../src/cli/cli-io.js';
 
 /** Runs a CLI command in this process with its own environment (never `.env`), collecting its output. */
 export async function runCommand(command: Command, args: string[], env: Record<string, string | undefined> = {}) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { StorageConfig } from '../../src/store/open.js';
+import type { StorageConfig } from '../../src/store/open-database.js';
 import { tempDir } from './config.js';
 
 /** PostgreSQL for tests: `.ci/run` sets it; without it the PostgreSQL half of a suite skips. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpfFrom } from '../../src/domain/cpf.js';
-import { postSignedDelivery } from '../../src/kiwify/deliver.js';
-import { signKiwify } from '../../src/kiwify/signature.js';
+import { postSignedDelivery } from '../../src/sandbox/kiwify-deliver.js';
+import { signKiwify } from '../../src/intake/kiwify-signature.js';
 import { TOKEN } from './config.js';
 
 export type Fixture =

@@ -1,13 +1,13 @@
 import type { ChatProApi } from '../../src/clients/chatpro.js';
 import { StudentAlreadyExistsError, type EadApi, type NewStudent } from '../../src/clients/ead.js';
-import { planLookup, type Plan } from '../../src/domain/plans.js';
+import { planLookup, type Plan } from '../../src/plans/plan-map.js';
 import { SecretBox } from '../../src/domain/secret-box.js';
-import type { FlowDeps, FlowSettings } from '../../src/flows/deps.js';
-import type { StepResults } from '../../src/flows/steps.js';
-import { parseDelivery } from '../../src/kiwify/payload.js';
-import { createLogger } from '../../src/log.js';
-import { SALE_EVENT_TYPES, type EventRow } from '../../src/store/index.js';
-import { saleKeyOf } from '../../src/flows/sales.js';
+import type { FlowDeps, FlowSettings } from '../../src/sales/flow-deps.js';
+import type { StepResults } from '../../src/sales/steps.js';
+import { parseDelivery } from '../../src/intake/kiwify-payload.js';
+import { createLogger } from '../../src/log/logger.js';
+import { SALE_EVENT_TYPES, type EventRow } from '../../src/store/store.js';
+import { saleKeyOf } from '../../src/sales/sale-rules.js';
 import type { Handler, HandlerContext, HandlerResult } from '../../src/worker/types.js';
 
 const isSale = (e: EventRow) => (SALE_EVENT_TYPES as readonly string[]).includes(e.event_type);

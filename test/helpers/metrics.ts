@@ -1,4 +1,4 @@
-import type { Metrics } from '../../src/metrics/registry.js';
+import type { Metrics } from '../../src/metrics/metrics-registry.js';
 
 /**
  * The value of a metric's samples whose labels include `labels`, summed (0 when none). For a

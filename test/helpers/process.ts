@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './config.js';
-import type { ListeningSignal } from '../../src/http/server.js';
+import type { ListeningSignal } from '../../src/http/http-server.js';
 
 /** tsx's loader, by absolute path: processes run from a scratch folder, away from any `.env`. */
 const TSX_LOADER = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));

@@ -1,5 +1,5 @@
 import type { DestinationStream } from 'pino';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import type { AlertChannel } from '../../src/alerts/channels.js';
 import type { HandlerRegistry } from '../../src/worker/types.js';
 import { testConfig } from './config.js';

@@ -1,7 +1,7 @@
 import type { DestinationStream } from 'pino';
-import type { Runtime } from '../../src/runtime.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import type { EventRow, EventStatus } from '../../src/store/index.js';
+import type { Runtime } from '../../src/app/runtime.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import type { EventRow, EventStatus } from '../../src/store/store.js';
 import { deliver } from './kiwify.js';
 import { startRuntime, waitFor } from './runtime.js';
 

@@ -4,9 +4,9 @@
  * kill the process in the middle of it.
  */
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../src/config.js';
-import { signalListening } from '../../src/http/server.js';
-import { createRuntime } from '../../src/runtime.js';
+import { loadConfig } from '../../src/config/config.js';
+import { signalListening } from '../../src/http/http-server.js';
+import { createRuntime } from '../../src/app/runtime.js';
 import type { Handler } from '../../src/worker/types.js';
 
 const recorder = process.env.STEP_RECORDER_URL!;

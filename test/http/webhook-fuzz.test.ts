@@ -2,15 +2,15 @@ import { Agent, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { signKiwify } from '../../src/kiwify/signature.js';
-import { createLogger } from '../../src/log.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { createApp } from '../../src/app/create-app.js';
+import { createHttpServer } from '../../src/http/http-server.js';
+import { signKiwify } from '../../src/intake/kiwify-signature.js';
+import { createLogger } from '../../src/log/logger.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { TOKEN } from '../helpers/config.js';
 import { fixture, type Fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
-import { CustomerKeys } from '../../src/domain/customer-keys.js';
+import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 
 const SEEDS: Fixture[] = [
   'order_approved.one_off',

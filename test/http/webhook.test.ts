@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signKiwify } from '../../src/kiwify/signature.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { signKiwify } from '../../src/intake/kiwify-signature.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { testConfig, TOKEN } from '../helpers/config.js';
 import { bodyOf, fixture, signedPath } from '../helpers/kiwify.js';
 

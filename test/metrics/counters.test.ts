@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signKiwify } from '../../src/kiwify/signature.js';
+import { signKiwify } from '../../src/intake/kiwify-signature.js';
 import { TOKEN } from '../helpers/config.js';
 import { approvedSale, bodyOf } from '../helpers/kiwify.js';
 import { metricValue, parseExposition, sampleValue } from '../helpers/metrics.js';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { testConfig } from '../helpers/config.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { approvedSale, bodyOf, signedPath } from '../helpers/kiwify.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, LeaseLostError, type EventRow, type NewEvent, type Store } from '../../src/store/index.js';
+import { openStore, LeaseLostError, type EventRow, type NewEvent, type Store } from '../../src/store/store.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 
 /** The behaviour every store must have, run against SQLite and PostgreSQL alike. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyStore, TargetNotEmptyError } from '../../src/store/copy.js';
-import { openStore } from '../../src/store/index.js';
-import { openDatabase } from '../../src/store/open.js';
+import { copyStore, TargetNotEmptyError } from '../../src/store/store-copy.js';
+import { openStore } from '../../src/store/store.js';
+import { openDatabase } from '../../src/store/open-database.js';
 import { tempDir } from '../helpers/config.js';
 import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 

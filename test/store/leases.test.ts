@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import type { StorageConfig } from '../../src/store/open.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import type { StorageConfig } from '../../src/store/open-database.js';
 import { PG_URL, STORE_TARGETS } from '../helpers/databases.js';
 import { waitFor } from '../helpers/runtime.js';
 

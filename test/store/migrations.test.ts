@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
-import { openDatabase } from '../../src/store/open.js';
+import { openStore } from '../../src/store/store.js';
+import { openDatabase } from '../../src/store/open-database.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 
 describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {

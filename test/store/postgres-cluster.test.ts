@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededShuffle } from '../../src/bench/fixtures.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import type { EadCall } from '../../src/sandbox/ead.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import type { EadCall } from '../../src/sandbox/fake-ead.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { testEnv } from '../helpers/config.js';
 import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
-import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/runtime.js';
 
 /**
@@ -27,9 +27,7 @@ afterEach(async () => {
 });
 
 async function instances(count: number, env: Record<string, string>) {
-  const started = await Promise.all(
-    Array.from({ length: count }, async () => startServerProcess('src/server.ts', { ...env, PORT: String(await freePort()) })),
-  );
+  const started = await Promise.all(Array.from({ length: count }, async () => startServerProcess('src/server.ts', { ...env, PORT: '0' })));
   processes.push(...started);
   return started;
 }

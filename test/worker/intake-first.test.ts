@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AlertOutbox } from '../../src/alerts/outbox.js';
-import { IntakeActivity } from '../../src/http/intake.js';
-import { createLogger } from '../../src/log.js';
-import type { Store } from '../../src/store/index.js';
+import { IntakeActivity } from '../../src/http/intake-activity.js';
+import { createLogger } from '../../src/log/logger.js';
+import type { Store } from '../../src/store/store.js';
 import { IntakeFirst } from '../../src/worker/intake-first.js';
 import { Worker } from '../../src/worker/worker.js';
 

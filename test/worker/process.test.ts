@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeApp, listenFake, sleep } from '../../src/sandbox/fake-server.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/store/store.js';
 import { tempDir, testEnv } from '../helpers/config.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
-import { freePort, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/runtime.js';
 
 /** Records the steps the server process runs; can hold a step open, or answer slowly. */
@@ -45,7 +45,7 @@ describe.each(STORE_TARGETS)('a real server process on $name', (target) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const recorder = await startRecorder();
     const storage = await target.fresh();
-    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), LEASE_MS: '60000', ...storage });
+    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: '0', LEASE_MS: '60000', ...storage });
     recorder.hold.set('second', 'forever');
 
     const first = await serverProcess(env);
@@ -86,7 +86,7 @@ describe.each(STORE_TARGETS)('a real server process on $name', (target) => {
 describe('a real server process', () => {
   it('on SIGTERM stops taking deliveries, lets the running step finish, and exits 0; the rest runs after restart', async () => {
     const recorder = await startRecorder();
-    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: String(await freePort()), SQLITE_PATH: join(tempDir(), 'drain.db') });
+    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: '0', SQLITE_PATH: join(tempDir(), 'drain.db') });
     recorder.hold.set('first', 800);
 
     const first = await serverProcess(env);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
-import type { Runtime } from '../../src/runtime.js';
-import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/callmebot.js';
+import type { Runtime } from '../../src/app/runtime.js';
+import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/fake-callmebot.js';
 import { sleep } from '../../src/sandbox/fake-server.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../../src/store/store.js';
 import type { Handler, HandlerRegistry } from '../../src/worker/types.js';
 import { tempDir } from '../helpers/config.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';

@@ -1,0 +1,75 @@
+import express, { Router } from 'express';
+import { eventDetail } from '../../support/event-detail.js';
+import { summarize } from '../../support/present.js';
+import { health, resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../support/support-actions.js';
+import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
+import { sendError } from '../../http/http-errors.js';
+import type { AdminDeps } from '../admin-deps.js';
+import { bulkRetrySchema, eventIdSchema, listQuerySchema, phoneBodySchema, problemsOf, resolveBodySchema } from '../admin-inputs.js';
+
+const VIA = 'pela API de administração';
+
+/** /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a welcome. */
+export function eventRoutes({ store, catalog, onRetry, retentionDays }: AdminDeps): Router {
+  const router = Router();
+  const json = express.json({ limit: '16kb' });
+
+  router.get('/events', async (req, res) => {
+    const query = listQuerySchema.safeParse(req.query);
+    if (!query.success) return sendError(res, 400, problemsOf(query.error));
+    const rows = await store.events.list(query.data);
+    res.json({ events: rows.map(summarize), nextBefore: rows.length === query.data.limit ? rows.at(-1)!.id : null });
+  });
+
+  router.get('/health', async (_req, res) => {
+    res.json(await health(store, retentionDays));
+  });
+
+  router.post('/events/retry', json, async (req, res) => {
+    const filter = bulkRetrySchema.safeParse(req.body);
+    if (!filter.success) return sendError(res, 400, problemsOf(filter.error));
+    const queued = await retryFailures(store, filter.data, VIA);
+    if (queued > 0) onRetry?.();
+    res.json({ ok: true, queued });
+  });
+
+  router.get('/events/:id', async (req, res) => {
+    const id = eventIdSchema.safeParse(req.params.id);
+    const event = id.success ? await eventDetail(store, catalog, id.data) : undefined;
+    if (!event) return sendError(res, 404, 'Evento não encontrado.');
+    res.json({ event });
+  });
+
+  router.post('/events/:id/retry', async (req, res) => {
+    const id = eventIdSchema.safeParse(req.params.id);
+    if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
+    const result = await retryEvent(store, id.data, VIA);
+    if (result !== 'queued') return sendError(res, RETRY_MESSAGES[result].status, RETRY_MESSAGES[result].message);
+    onRetry?.();
+    res.status(202).json({ ok: true, eventId: String(id.data), status: 'pending' });
+  });
+
+  router.post('/events/:id/resolve', json, async (req, res) => {
+    const id = eventIdSchema.safeParse(req.params.id);
+    if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
+    const body = resolveBodySchema.safeParse(req.body);
+    if (!body.success) return sendError(res, 400, problemsOf(body.error));
+    const result = await resolveEvent(store, id.data, body.data.note, VIA);
+    if (result === 'no_note') return sendError(res, 400, 'informe uma nota dizendo como foi resolvido');
+    if (result !== 'resolved') return sendError(res, RESOLVE_MESSAGES[result].status, RESOLVE_MESSAGES[result].message);
+    res.json({ ok: true, eventId: String(id.data), status: 'resolved' });
+  });
+
+  router.post('/events/:id/welcome', json, async (req, res) => {
+    const id = eventIdSchema.safeParse(req.params.id);
+    if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
+    const body = phoneBodySchema.safeParse(req.body);
+    if (!body.success) return sendError(res, 400, RESEND_MESSAGES.bad_phone.message);
+    const result = await resendWelcome(store, id.data, body.data.phone, VIA);
+    if (result !== 'queued') return sendError(res, RESEND_MESSAGES[result].status, RESEND_MESSAGES[result].message);
+    onRetry?.();
+    res.status(202).json({ ok: true, eventId: String(id.data), status: 'pending' });
+  });
+
+  return router;
+}

@@ -1,0 +1,189 @@
+import { forPeople, sentence } from '../../support/words-for-people.js';
+import type { CatalogSnapshot } from '../../plans/course-catalog.js';
+import type { PlanChangeRow, PlanRow } from '../../plans/plan-admin.js';
+import { html, type Html } from '../html.js';
+import { coursePicker, tickedCount } from './course-picker.js';
+import { flashBanner, layout, time, type Flash } from './layout.js';
+
+const ACTIONS: Record<string, string> = { set: 'salvo', remove: 'removido', import: 'importado de arquivo' };
+
+/** Who made a change, as support reads it (rows of older releases said it with a variable name). */
+const viaWords = (via: string) => forPeople(via === 'importação inicial de PLANS_FILE' ? 'na primeira inicialização do servidor' : via);
+
+const courseNames = (ids: number[], names: ReadonlyMap<number, string>) => ids.map((id) => names.get(id) ?? `curso ${id}`).join(', ');
+
+const editUrl = (name: string) => `/admin/plans/edit?name=${encodeURIComponent(name)}`;
+
+function catalogLine(catalog: CatalogSnapshot): Html {
+  const state =
+    catalog.readAt === undefined
+      ? html`<span class="error"
+          >Catálogo de cursos do EAD indisponível${catalog.error ? html`: ${forPeople(sentence(catalog.error))}` : '.'}</span
+        >`
+      : html`Catálogo do EAD: ${catalog.courses.length} cursos, lido em
+        ${time(new Date(catalog.readAt).toISOString())}.${
+          catalog.error ? html` <span class="error">A última leitura falhou: ${forPeople(sentence(catalog.error))}</span>` : ''
+        }`;
+  return html`<form method="post" action="/admin/plans/catalog" class="inline">
+    <span>${state}</span><button type="submit" class="secondary">Recarregar catálogo</button>
+  </form>`;
+}
+
+function changesList(changes: PlanChangeRow[]): Html {
+  if (changes.length === 0) return html`<p class="muted">Nenhuma alteração registrada.</p>`;
+  return html`<ol class="story">
+    ${changes.map((c) => html`<li><time>${time(new Date(c.at).toISOString())}</time>“${c.name}” ${ACTIONS[c.action] ?? c.action} ${viaWords(c.via)}</li>`)}
+  </ol>`;
+}
+
+export interface PlansView {
+  rows: PlanRow[];
+  catalog: CatalogSnapshot;
+  changes: PlanChangeRow[];
+  flash?: Flash;
+}
+
+/** Every plan or product name seen in sales and every mapped plan; unmapped ones with waiting sales first. */
+export function plansPage(v: PlansView): Html {
+  const names = new Map(v.catalog.courses.map((c) => [c.id, c.name]));
+  const waiting = v.rows.filter((r) => r.waiting > 0);
+  return layout(
+    'Planos',
+    html`${flashBanner(v.flash)}
+      <h1>Planos</h1>
+      <p class="muted">
+        Que cursos do EAD cada plano (ou produto) da Kiwify dá. Nomes comparados sem maiúsculas, acentos e espaços extras.
+      </p>
+      ${
+        waiting.length > 0
+          ? html`<div class="banner" role="alert">
+              ${waiting.reduce((n, r) => n + r.waiting, 0)} venda(s) aguardam o cadastro de ${waiting.length} plano(s). Ao salvar um plano,
+              as vendas que esperavam por ele são reprocessadas sozinhas.
+            </div>`
+          : ''
+      }
+      ${catalogLine(v.catalog)}
+      <p><a class="button" href="/admin/plans/edit">Novo plano</a></p>
+      <div class="table">
+        <table class="cards">
+          <thead>
+            <tr>
+              <th>Plano</th>
+              <th>Vendas</th>
+              <th>Aguardando</th>
+              <th>Cursos</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${v.rows.map(
+              (r) =>
+                html`<tr>
+                  <td data-label="Plano"><strong>${r.name}</strong></td>
+                  <td data-label="Vendas">${r.sales}</td>
+                  <td data-label="Aguardando">${r.waiting > 0 ? html`<span class="error">${r.waiting}</span>` : ''}</td>
+                  <td data-label="Cursos">
+                    ${r.plan ? courseNames(r.plan.courses, names) : html`<span class="error">sem cursos (não cadastrado)</span>`}
+                  </td>
+                  <td data-label=""><a href="${editUrl(r.name)}">${r.plan ? 'Editar' : 'Cadastrar'}</a></td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <h2>Alterações recentes</h2>
+      ${changesList(v.changes)}`,
+    'plans',
+  );
+}
+
+export interface PlanEditView {
+  /** The plan's name (empty for a new plan), and whether it is mapped now. */
+  name: string;
+  exists: boolean;
+  courses: number[];
+  whatsappGroup?: string;
+  catalog: CatalogSnapshot;
+  /** Sales waiting for this plan (failed as unmapped), and this plan's other failures. */
+  waiting: number;
+  failed: number;
+  changes: PlanChangeRow[];
+  problems?: string[];
+  flash?: Flash;
+  /** The picker's search, as typed. */
+  q?: string;
+}
+
+/** One plan: its courses picked from the EAD's catalog by name, its WhatsApp group, its history. */
+export function planEditPage(v: PlanEditView): Html {
+  const catalogReadable = v.catalog.readAt !== undefined;
+  return layout(
+    v.exists ? `Plano ${v.name}` : 'Novo plano',
+    html`${flashBanner(v.flash)}
+      <p><a href="/admin/plans">← Planos</a></p>
+      <h1>${v.exists ? html`Plano “${v.name}”` : 'Cadastrar plano'}</h1>
+      ${
+        v.problems?.length
+          ? html`<div class="banner bad" role="alert">Não foi salvo: ${v.problems.map((p) => html`<div>${p}</div>`)}</div>`
+          : ''
+      }
+      ${
+        v.waiting > 0
+          ? html`<div class="banner">${v.waiting} venda(s) aguardam este plano: ao salvar, elas são reprocessadas sozinhas.</div>`
+          : ''
+      }
+      ${catalogLine(v.catalog)}
+      <form method="post" action="/admin/plans/save" class="card plan">
+        ${
+          v.exists
+            ? html`<input type="hidden" name="name" value="${v.name}" />`
+            : html`<label class="field" for="name">Nome do plano (como aparece na Kiwify)</label>
+                <div class="inline"><input id="name" name="name" type="text" value="${v.name}" required maxlength="200" /></div>`
+        }
+        ${
+          catalogReadable
+            ? coursePicker({ courses: v.catalog.courses, chosen: [...new Set(v.courses)], q: v.q ?? '' })
+            : html`<label class="field">Cursos</label>
+                <p class="muted">Sem o catálogo, informe os ids dos cursos separados por vírgula (eles não poderão ser conferidos).</p>
+                <div class="inline">
+                  <input name="courseIds" type="text" inputmode="numeric" value="${v.courses.join(', ')}" aria-label="Ids dos cursos" />
+                </div>`
+        }
+        <label class="field" for="whatsappGroup">Link do grupo de WhatsApp (opcional)</label>
+        <div class="inline">
+          <input
+            id="whatsappGroup"
+            name="whatsappGroup"
+            type="url"
+            value="${v.whatsappGroup ?? ''}"
+            placeholder="https://chat.whatsapp.com/…"
+            maxlength="500"
+          />
+        </div>
+        <div class="savebar">
+          <button type="submit">Salvar plano</button>
+          ${catalogReadable ? tickedCount : ''}
+        </div>
+      </form>
+      ${
+        v.failed > 0
+          ? html`<div class="card">
+              ${v.failed} venda(s) deste plano falharam por outro motivo.
+              <a class="button secondary" href="/admin/retry?plan=${encodeURIComponent(v.name)}">Reprocessar todas (${v.failed})</a>
+            </div>`
+          : ''
+      }
+      ${
+        v.exists
+          ? html`<form method="post" action="/admin/plans/remove" class="inline">
+              <input type="hidden" name="name" value="${v.name}" />
+              <button type="submit" class="danger">Remover plano</button>
+              <span class="muted">Novas vendas deste plano passam a falhar até ele ser cadastrado de novo.</span>
+            </form>`
+          : ''
+      }
+      <h2>Alterações deste plano</h2>
+      ${changesList(v.changes)}`,
+    'plans',
+  );
+}

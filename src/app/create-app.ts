@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import { httpSerializers, type Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+import { systemClock, type Clock } from '../timing/clock.js';
+import { errorHandler, notFound } from '../http/http-errors.js';
+import { secureRouter } from '../http/secure-route.js';
+import type { IntakeActivity } from '../http/intake-activity.js';
+import { webhookRouter } from '../http/webhook-route.js';
+import { metricsRouter } from '../http/metrics-route.js';
+import { createMetrics, type Metrics } from '../metrics/metrics-registry.js';
+import { adminRouter } from '../admin/admin-router.js';
+import { CourseCatalog } from '../plans/course-catalog.js';
+import type { CustomerKeys } from '../privacy/customer-keys.js';
+import { discordRouter, type DiscordRouteDeps } from '../discord-console/interaction-route.js';
+
+/** The Discord support console (DISCORD_* variables): what the configuration gives it. */
+export type DiscordConsoleSettings = Pick<
+  DiscordRouteDeps,
+  'publicKey' | 'guildId' | 'supportRoleId' | 'panelUrl' | 'editor' | 'deferAfterMs' | 'onEditError' | 'editRetryBaseMs' | 'readDeadlineMs'
+>;
+
+export interface AppDeps {
+  log: Logger;
+  store: Store;
+  webhookTokens: readonly string[];
+  version: string;
+  startedAt: number;
+  /** Default: the system's. */
+  clock?: Clock;
+  /** Called when a new event is stored or an event is put back in the queue. */
+  onEventStored?: () => void;
+  /** Enables /admin (page and API). */
+  adminToken?: string;
+  /** Finds a person's events after their personal data was removed (erasure on request). */
+  customerKeys: CustomerKeys;
+  /** RETENTION_DAYS, shown in /admin/api/health and on the privacy page. */
+  retentionDays?: number;
+  /** The EAD's course catalog for /admin (default: none, so course ids are not checked). */
+  catalog?: CourseCatalog;
+  /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default false. */
+  trustProxy?: boolean | number | string;
+  /** Wrong webhook signatures one address may send per 10 minutes before it gets 429. */
+  failedSignatureLimit?: number;
+  /** Event types some handler acts on (the others are recorded as ignored at intake). */
+  handledTypes?: ReadonlySet<string>;
+  /** Told of every signed delivery (the worker lets acks go first). */
+  intake?: IntakeActivity;
+  /** This app's metrics (the runtime's, shared with its worker and clients); default: the app's own when /metrics is on. */
+  metrics?: Metrics;
+  /** Enables GET /metrics (METRICS_TOKEN); default: `adminToken`. */
+  metricsToken?: string;
+  /** Enables POST /discord/interactions (slash commands and alert buttons); without it, 404. */
+  discord?: DiscordConsoleSettings;
+}
+
+const NO_CATALOG = { unitCourses: () => Promise.reject(new Error('catálogo do EAD não configurado')) };
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Builds the Express app from its dependencies; listening is the caller's business. */
+export function createApp(deps: AppDeps): Express {
+  const metricsToken = deps.metricsToken ?? deps.adminToken;
+  const metrics = deps.metrics ?? (metricsToken ? createMetrics({ store: deps.store, version: deps.version }) : undefined);
+  metrics?.addEventTypes(deps.handledTypes ?? []);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // JSON answers to machines: no body hashing per response
+  // Which proxies to believe for the client address (rate limiting) and https (Secure cookie).
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      serializers: httpSerializers,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Loggers carry only the request id (binding the whole request per request costs a third
+      // of the webhook's throughput); the completion line adds method, masked URL and status.
+      quietReqLogger: true,
+      quietResLogger: true,
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.url === '/metrics' ? 'debug' : 'info',
+      // Routes may add fields and a message to the request's single completion line.
+      customSuccessObject: (req, res, fields: Record<string, unknown>) => ({
+        ...fields,
+        req: httpSerializers.req(req),
+        ...((res as Response).locals.log as Record<string, unknown> | undefined),
+      }),
+      customErrorObject: (req, _res, _err, fields: Record<string, unknown>) => ({ ...fields, req: httpSerializers.req(req) }),
+      customSuccessMessage: (req, res) => ((res as Response).locals.logMessage as string | undefined) ?? `${req.method} ${res.statusCode}`,
+      customErrorMessage: (req, res) => `${req.method} ${res.statusCode}`,
+    }),
+  );
+  app.use(secureRouter({ ...deps, clock: deps.clock ?? systemClock }));
+  app.use(
+    webhookRouter({
+      store: deps.store,
+      tokens: deps.webhookTokens,
+      onStored: deps.onEventStored,
+      failedSignatureLimit: deps.failedSignatureLimit,
+      handledTypes: deps.handledTypes,
+      intake: deps.intake,
+      metrics: metrics?.recorder,
+    }),
+  );
+  if (metricsToken && metrics) app.use(metricsRouter({ metrics, token: metricsToken }));
+  if (deps.discord) {
+    app.use(
+      discordRouter({
+        ...deps.discord,
+        store: deps.store,
+        customerKeys: deps.customerKeys,
+        catalog: deps.catalog,
+        onRetry: deps.onEventStored,
+        retentionDays: deps.retentionDays,
+        clock: deps.clock,
+      }),
+    );
+  }
+  if (deps.adminToken) {
+    const catalog = deps.catalog ?? new CourseCatalog(NO_CATALOG, deps.clock ?? systemClock);
+    app.use(
+      adminRouter({
+        store: deps.store,
+        token: deps.adminToken,
+        catalog,
+        customerKeys: deps.customerKeys,
+        retentionDays: deps.retentionDays,
+        onRetry: deps.onEventStored,
+      }),
+    );
+  }
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,121 @@
+/**
+ * Kiwify's API against the inbox and the EAD, from the command line (works while the server is down):
+ *
+ *   npm run reconcile -- --since 2026-01-01 [--until 2026-03-31] [--dry-run]
+ *   npm run reconcile -- --audit --since 2026-01-01 [--until …] [--fix]
+ *
+ * Reads the storage and KIWIFY_* variables like the server (.env included); the audit also EAD_*.
+ */
+import { parseArgs } from 'node:util';
+import { EadClient } from '../../clients/ead.js';
+import type { KiwifyApi } from '../../clients/kiwify-api.js';
+import { ConfigError, loadEadConfig, loadKiwifyApiConfig } from '../../config/config.js';
+import { describeError } from '../../domain/errors.js';
+import type { Store } from '../../store/store.js';
+import { auditWindow, FINDING_LABELS } from '../../reconciliation/audit.js';
+import { reconcileWindow } from '../../reconciliation/reconcile-window.js';
+import { systemClock } from '../../timing/clock.js';
+import { kiwifyApiFromConfig } from '../../app/wiring.js';
+import type { CliIo, Command } from '../cli-io.js';
+import { openServerStore } from '../cli-store.js';
+
+const USAGE = `Uso:
+  npm run reconcile -- --since AAAA-MM-DD [--until AAAA-MM-DD] [--dry-run]
+  npm run reconcile -- --audit --since AAAA-MM-DD [--until AAAA-MM-DD] [--fix]`;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function parseDay(value: string | undefined, end: boolean): number | undefined {
+  if (!value || !DATE.test(value)) return undefined;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(ms) ? undefined : ms + (end ? 24 * 60 * 60 * 1000 - 1 : 0);
+}
+
+const line = (label: string, value: number | string) => `  ${label.padEnd(38)} ${value}`;
+
+async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, dryRun: boolean, { out }: CliIo) {
+  const report = await reconcileWindow(store, api, window, { dryRun });
+  out(dryRun ? 'Simulação (--dry-run): nada foi enfileirado.' : 'Conciliação concluída.');
+  out(line('Vendas na API da Kiwify', report.found));
+  out(line('Já na caixa de entrada', report.already));
+  out(line(dryRun ? 'Seriam enfileiradas (o webhook não chegou)' : 'Enfileiradas (o webhook não chegou)', report.queued));
+  for (const [status, n] of Object.entries(report.ignoredByStatus)) out(line(`Ignoradas: status ${status}`, n));
+  for (const [reason, n] of Object.entries(report.invalid)) out(line(`Recusadas: ${reason}`, n));
+  if (report.detailsFailed > 0) out(line('Sem detalhes da assinatura (plano = produto)', report.detailsFailed));
+  if (report.queuedIds.length > 0)
+    out(`Eventos: ${report.queuedIds.map((id) => `#${id}`).join(', ')} (o servidor os processa na próxima verificação).`);
+  return 0;
+}
+
+async function audit(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, fix: boolean, io: CliIo) {
+  let ead: EadClient;
+  try {
+    const c = loadEadConfig(io.env);
+    ead = new EadClient({ baseUrl: c.EAD_BASE_URL, apiKey: c.EAD_API_KEY, unitId: c.EAD_UNIT_ID, timeoutMs: c.HTTP_TIMEOUT_MS });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(err.message);
+    return 2;
+  }
+  const { checked, rows } = await auditWindow(store, api, ead, window, { fix });
+  io.out(`Auditoria: ${checked} venda(s) paga(s), reembolsada(s) ou contestada(s) conferida(s) no EAD; ${rows.length} divergência(s).`);
+  for (const r of rows) {
+    const courses = r.courses.length > 0 ? ` cursos ${r.courses.join(',')}` : '';
+    io.out(
+      `  ${r.orderRef.padEnd(10)} ${r.status.padEnd(11)} ${FINDING_LABELS[r.finding].padEnd(24)} CPF ${r.cpf.padEnd(12)} ${r.plan}${courses}${r.fix ? ` → ${r.fix}` : ''}`,
+    );
+  }
+  if (!fix && rows.some((r) => r.fix?.includes('--fix'))) io.out('Nada foi alterado. Para enfileirar as correções, repita com --fix.');
+  return 0;
+}
+
+/** `npm run reconcile -- …` */
+export const reconcileCommand: Command = async (argv, io) => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        audit: { type: 'boolean' },
+        fix: { type: 'boolean' },
+      },
+    }));
+  } catch {
+    io.err(USAGE);
+    return 2;
+  }
+  const createdFrom = parseDay(values.since, false);
+  const createdTo = values.until ? parseDay(values.until, true) : Date.now();
+  if (createdFrom === undefined || createdTo === undefined || createdTo < createdFrom) {
+    io.err(`Informe as datas como AAAA-MM-DD (--since antes de --until).\n${USAGE}`);
+    return 2;
+  }
+  let api: KiwifyApi | undefined;
+  try {
+    api = kiwifyApiFromConfig(loadKiwifyApiConfig(io.env), systemClock);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(err.message);
+    return 2;
+  }
+  if (!api) {
+    io.err('Defina KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET e KIWIFY_ACCOUNT_ID (Kiwify → Apps → API → "Criar chave de API").');
+    return 2;
+  }
+  const store = await openServerStore(io);
+  if (!store) return 2;
+  try {
+    const window = { createdFrom, createdTo };
+    return values.audit
+      ? await audit(store, api, window, values.fix === true, io)
+      : await backfill(store, api, window, values['dry-run'] === true, io);
+  } catch (err) {
+    io.err(`A conciliação falhou: ${describeError(err)}`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+};

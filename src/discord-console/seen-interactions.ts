@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import { systemClock, type Clock } from '../timing/clock.js';
+import type { Database } from '../store/schema.js';
+
+/** Expired rows are deleted at most this often per instance (one indexed delete). */
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * The signed Discord interactions already received (table seen_interactions), shared by every
+ * instance and kept across restarts, so a captured request replayed within its signature's
+ * window is refused wherever and whenever it lands. One insert per signed interaction; expired
+ * rows go by an indexed delete at most once a minute per instance.
+ */
+export class SeenInteractions {
+  private prunedAt = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /**
+   * Records `key` (a hash of a signed request) until `expiresAt`; false when it was there
+   * already: the same request seen before, by this instance or another, before or after a restart.
+   */
+  async firstTime(key: string, expiresAt: number): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('seen_interactions')
+      .values({ key, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    await this.pruneNowAndThen();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  /** Deletes the rows whose time has passed (a signature that old is refused as stale anyway). */
+  async prune(): Promise<number> {
+    const now = this.clock();
+    this.prunedAt = now;
+    const deleted = await this.db.deleteFrom('seen_interactions').where('expires_at', '<', now).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    if (this.clock() - this.prunedAt >= PRUNE_EVERY_MS) await this.prune();
+  }
+}

@@ -1,0 +1,96 @@
+import type { CustomerKeys } from './customer-keys.js';
+import type { SecretBox } from '../domain/secret-box.js';
+import type { StepName } from '../sales/steps.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+import { removeExpiredPersonalData } from './erasure.js';
+import type { Clock } from '../timing/clock.js';
+import { Poller } from '../timing/poller.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The step whose result holds a new student's sealed password. */
+const CADASTRO: StepName = 'cadastro';
+
+export interface HousekeepingOptions {
+  store: Store;
+  log: Logger;
+  /** How long a sealed password waits for its welcome before it is wiped (PASSWORD_RETENTION_DAYS). */
+  passwordRetentionDays: number;
+  /** Seals what an older release journaled in clear. */
+  secrets: SecretBox;
+  /** How long a finished event keeps its buyer's personal data (RETENTION_DAYS). */
+  retentionDays: number;
+  /** Hashes the customer key of events whose personal data goes. */
+  customerKeys: CustomerKeys;
+  intervalMs?: number;
+  clock: Clock;
+}
+
+/**
+ * Periodic clean-up of what the server must not keep: passwords an older release journaled in
+ * clear (sealed), sealed passwords whose welcome never went out within PASSWORD_RETENTION_DAYS
+ * (wiped), the personal data of events finished more than RETENTION_DAYS ago (removed) and the
+ * Discord interactions past their replay window; then SQLite's WAL is cut, so no older copy of
+ * what went stays in `-wal`. Runs at start and then hourly; idempotent, batched, and safe with several instances (an old
+ * instance still running during a deploy is caught next hour).
+ */
+export class Housekeeping {
+  private readonly loop: Poller;
+
+  constructor(private readonly opts: HousekeepingOptions) {
+    this.loop = new Poller({
+      run: () => this.runOnce(),
+      intervalMs: opts.intervalMs ?? 60 * 60 * 1000,
+      onError: (err) => opts.log.error({ err }, 'falha na limpeza periódica de dados'),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Seals plaintext passwords of an older release; the runtime awaits it before the worker starts. */
+  async sealLegacyPasswords(): Promise<void> {
+    const { store, log, secrets } = this.opts;
+    const sealed = await store.journal.sealLegacyPasswords(CADASTRO, (plaintext) => secrets.seal(plaintext));
+    if (sealed > 0) log.warn({ sealed }, 'senhas gravadas em claro por uma versão anterior foram cifradas');
+  }
+
+  /** One pass; `now` lets a test look at a later day. */
+  async runOnce(now = this.opts.clock()): Promise<void> {
+    const { store, passwordRetentionDays } = this.opts;
+    await this.sealLegacyPasswords();
+    for (;;) {
+      const wiped = await store.journal.wipeSealedPasswords(CADASTRO, now - passwordRetentionDays * DAY_MS);
+      for (const eventId of wiped) {
+        await store.journal.addHistory(
+          eventId,
+          'privacy',
+          `Senha do aluno apagada: as boas-vindas não foram enviadas em ${passwordRetentionDays} dia(s). Se reprocessado, o aluno será orientado a usar "Esqueci minha senha" no portal.`,
+        );
+      }
+      if (wiped.length === 0) break;
+    }
+    const { removed, failed } = await removeExpiredPersonalData(store, this.opts.customerKeys, this.opts.retentionDays, now);
+    if (removed > 0)
+      this.opts.log.info({ removed }, `dados pessoais removidos de eventos encerrados há mais de ${this.opts.retentionDays} dia(s)`);
+    if (failed.length > 0) {
+      this.opts.log.error(
+        { eventIds: failed.slice(0, 20) },
+        'não foi possível remover os dados pessoais de alguns eventos; a limpeza tenta de novo na próxima hora',
+      );
+    }
+    // Discord interactions past their replay window (also pruned as new ones arrive).
+    await store.interactions.prune();
+    // What was wiped or stripped above (or by an erasure whose cut was blocked) leaves SQLite's -wal too.
+    if (!(await store.truncateLog())) {
+      this.opts.log.warn(
+        'o arquivo -wal do SQLite não pôde ser esvaziado (outro processo lendo o banco); cópias antigas de dados apagados ficam nele até a próxima limpeza',
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+}

@@ -1,0 +1,75 @@
+import type { EventRow, SaleEvent } from '../store/store.js';
+import { OPEN_STATUSES } from '../store/schema.js';
+
+/** The internal event that ends a cancelled subscription's access (scheduled by the cancel flow). */
+export const REVOKE_ACCESS = 'revoke_access';
+
+/** Event types that end a sale. */
+const ENDS_SALE = new Set(['order_refunded', 'chargeback']);
+
+/** Ids of the customer's approvals that got as far as a matrícula (a set, or a map by id). */
+export interface Enrolled {
+  has(eventId: number): boolean;
+}
+
+/** A sale is one subscription (all its renewals) or one one-off order. */
+export function saleKeyOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string | undefined {
+  return event.subscription_id ?? event.order_id ?? undefined;
+}
+
+/** The keys under which an event's sale and order are filed: what `saleEvents` looks up. */
+export function saleKeysOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string[] {
+  return [...new Set([event.subscription_id, event.order_id].filter((k): k is string => k !== null))];
+}
+
+export interface ActiveSale {
+  key: string;
+  planName: string | null;
+  eventId: number;
+}
+
+/**
+ * Whether an approval gives (or is about to give) access: processed, still in flight, or it got
+ * as far as the matrícula before failing at a later step (the welcome, say).
+ */
+function grantsAccess(e: SaleEvent, enrolled: Enrolled): boolean {
+  return e.status === 'done' || OPEN_STATUSES.includes(e.status) || enrolled.has(e.id);
+}
+
+/**
+ * The customer's sales that still give access, other than `exceptKey`: a sale is active while its
+ * latest approval that grants access is newer than its latest refund, chargeback or executed
+ * end of access (so a renewal paid after a refunded charge counts again).
+ * `enrolled`: ids of this customer's approvals whose journal holds a matrícula.
+ */
+export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: string | undefined): ActiveSale[] {
+  const lastEnd = new Map<string, number>();
+  const lastStart = new Map<string, SaleEvent>();
+  for (const e of events) {
+    const key = saleKeyOf(e);
+    if (!key || key === exceptKey) continue;
+    if (ENDS_SALE.has(e.event_type) || (e.event_type === REVOKE_ACCESS && e.status === 'done')) {
+      lastEnd.set(key, Math.max(lastEnd.get(key) ?? 0, e.id));
+    } else if (e.event_type === 'order_approved' && grantsAccess(e, enrolled)) {
+      if ((lastStart.get(key)?.id ?? 0) < e.id) lastStart.set(key, e);
+    }
+  }
+  return [...lastStart.entries()]
+    .filter(([key, approval]) => approval.id > (lastEnd.get(key) ?? 0))
+    .map(([key, approval]) => ({ key, planName: approval.plan_name, eventId: approval.id }));
+}
+
+/** An approval must not enrol anyone once its own order was refunded or charged back. */
+export function orderRefunded(events: SaleEvent[], orderId: string | null): boolean {
+  return orderId !== null && events.some((e) => ENDS_SALE.has(e.event_type) && e.order_id === orderId);
+}
+
+/**
+ * A purchase of the same plan after a cancellation (processed or still in flight) keeps access:
+ * the scheduled end of access is skipped.
+ */
+export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
+  return events.find(
+    (e) => e.event_type === 'order_approved' && e.id > after && grantsAccess(e, enrolled) && normalize(e.plan_name ?? '') === plan,
+  );
+}

@@ -1,0 +1,93 @@
+import type { HandlerContext } from '../worker/types.js';
+import type { Revocation } from '../revocation/revocation-rule.js';
+
+/**
+ * Every step the sale flows journal: its name, what its result holds, and what people call it.
+ * A flow writes and reads the journal only through these names (typed), so renaming a step or
+ * changing what it records is a compile error wherever it is used — the refund rule reads the
+ * approval's `matricula`, housekeeping wipes the `cadastro`'s password.
+ */
+
+/** The student an approval found or created. */
+export interface StudentStep {
+  studentId: string;
+  created: boolean;
+  /** The password, sealed (never in clear); kept only until the welcome is sent or skipped, then wiped. */
+  sealedPassword?: string;
+  /** Created by an earlier attempt whose answer was lost: the generated password is unknown. */
+  passwordUnknown?: boolean;
+  /** The welcome never went out within PASSWORD_RETENTION_DAYS: the sealed password was wiped. */
+  passwordExpired?: boolean;
+  /** The EAD answered "já está em uso": the account was found by CPF instead of created. */
+  recovered?: boolean;
+}
+
+/** What an approval's matrícula did. */
+export interface Enrollment {
+  /** The plan's courses the student did not have before this sale (what the sale granted). */
+  enrolled: number[];
+  /** The plan's courses the student already had. */
+  alreadyHad: number[];
+}
+
+export interface WelcomeStep {
+  sent: boolean;
+  /** Why not (a key of WELCOME_SKIP_REASONS). */
+  reason?: string;
+}
+
+/** A revocation's decision, with everything it rested on (a retry carries out the same one). */
+export interface RevocationDecision extends Revocation {
+  studentId: string | null;
+  /** What this sale granted. */
+  granted: number[];
+  /** `journal`: what its approvals enrolled; `plan`: no approval received, the plan's courses. */
+  grantedFrom: 'journal' | 'plan';
+  /** The student's courses when the decision was made. */
+  had: string[];
+}
+
+export type RemoveCourseStep = `remove_course:${number}`;
+
+export interface StepResults {
+  find_student: { studentId: string | null };
+  /** Committed before the cadastro is sent: if its answer is lost, the retry knows it was ours. */
+  cadastro_requested: { at: number; existedBefore?: boolean };
+  cadastro: StudentStep;
+  courses_before: { courses: string[] | null };
+  matricula: Enrollment;
+  welcome: WelcomeStep;
+  /** Support corrected the buyer's mobile (the welcome then runs again with it). */
+  phone_correction: { phone: string };
+  decision: RevocationDecision;
+  courses_before_delete: { courses: string[] | null };
+  delete_student: { deleted: string };
+  [removal: RemoveCourseStep]: { removed: number };
+}
+
+export type StepName = Extract<keyof StepResults, string>;
+
+/** The context the sale flows run in: the worker's, with their steps typed. */
+export type FlowContext = HandlerContext<StepResults>;
+
+export const removeCourseStep = (courseId: number): RemoveCourseStep => `remove_course:${courseId}`;
+
+const STEP_LABELS: Record<Exclude<StepName, RemoveCourseStep>, string> = {
+  find_student: 'Busca do aluno por CPF',
+  cadastro_requested: 'Cadastro solicitado ao EAD',
+  cadastro: 'Cadastro no EAD',
+  courses_before: 'Cursos que o aluno já tinha',
+  matricula: 'Matrícula',
+  welcome: 'Boas-vindas por WhatsApp',
+  phone_correction: 'Celular corrigido pelo suporte',
+  decision: 'Decisão de revogação',
+  courses_before_delete: 'Cursos do aluno conferidos antes da exclusão',
+  delete_student: 'Exclusão do aluno no EAD',
+};
+
+/** How people call a step (admin page, CLI); unknown names are shown as they are. */
+export function stepLabel(step: string): string {
+  const removal = /^remove_course:(\d+)$/.exec(step);
+  if (removal) return `Remoção do curso ${removal[1]}`;
+  return STEP_LABELS[step as keyof typeof STEP_LABELS] ?? step;
+}

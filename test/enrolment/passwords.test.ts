@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/domain/secret-box.js';
 import { openStore } from '../../src/store/store.js';
 import { tempDir } from '../helpers/config.js';
-import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
+import { PG_URL, STORE_ENVS } from '../helpers/databases.js';
 import { fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
@@ -32,13 +32,9 @@ function databaseBytes(server: SandboxedServer): Buffer {
   return Buffer.concat(files.map((f) => readFileSync(join(dirname(file), f))));
 }
 
-const targets = [
-  { name: 'sqlite', env: async () => ({}) },
-  ...(PG_URL ? [{ name: 'postgres', env: async () => ({ DATABASE_URL: await freshPostgresUrl() }) }] : []),
-];
-
-describe.each(targets)("a new student's password at rest ($name)", ({ env }) => {
-  it('is never in the database in clear: neither while the welcome keeps failing nor after it was sent', async () => {
+describe.each(STORE_ENVS)("a new student's password at rest ($name)", ({ env, available }) => {
+  it('is never in the database in clear: neither while the welcome keeps failing nor after it was sent', async ({ skip }) => {
+    if (!available) skip('TEST_DATABASE_URL não definido');
     server = await startSandboxedServer({ ...(await env()), RETRY_BASE_MS: '100', MAX_ATTEMPTS: '50' });
     const { sandbox } = server;
     sandbox.chatpro.faults.failNext('http_500', 1000);

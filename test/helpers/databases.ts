@@ -61,6 +61,15 @@ export const STORE_TARGETS: StoreTarget[] = [
   },
 ];
 
+/** Both stores; PostgreSQL's case skips visibly (with its reason) when TEST_DATABASE_URL is unset. */
+export const STORE_ENVS = STORE_TARGETS.map((target) => ({
+  name: target.name,
+  available: target.available,
+  /** The variables that point a server at a new, empty store of this kind (SQLite: its default path). */
+  env: async (): Promise<Record<string, string>> =>
+    target.name === 'postgres' ? { DATABASE_URL: (await target.fresh()).DATABASE_URL! } : {},
+}));
+
 if (!PG_URL) {
   console.warn('TEST_DATABASE_URL não definido: a metade PostgreSQL dos testes de armazenamento será pulada.');
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
+import { STORE_ENVS } from '../helpers/databases.js';
 import { createApp } from '../../src/app/create-app.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { IN_FLIGHT_BODY_BUDGET, LIMITED_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from '../../src/http/webhook-route.js';
@@ -274,11 +274,9 @@ describe('outbound calls have a hard deadline', () => {
   });
 });
 
-describe.each([
-  { name: 'sqlite', env: async () => ({}) },
-  ...(PG_URL ? [{ name: 'postgres', env: async () => ({ DATABASE_URL: await freshPostgresUrl() }) }] : []),
-])('signed bodies the database could not hold ($name)', ({ env }) => {
-  it('a NUL character is dropped and the sale recorded; an oversized id is a permanent 400, never a 503 loop', async () => {
+describe.each(STORE_ENVS)('signed bodies the database could not hold ($name)', ({ env, available }) => {
+  it('a NUL character is dropped and the sale recorded; an oversized id is a permanent 400, never a 503 loop', async ({ skip }) => {
+    if (!available) skip('TEST_DATABASE_URL não definido');
     runtime = await startRuntime({ env: await env() });
     const sale: Record<string, any> = { ...fixture('order_approved.one_off'), order_id: 'nul-1' };
     sale.Customer = { ...sale.Customer, full_name: 'Beltrana\u0000 Silva' };

@@ -201,10 +201,15 @@ describe('worker', () => {
 
   it('never runs two events of one customer at once, and keeps their arrival order', async () => {
     const log: string[] = [];
+    // A1 runs until B1 has ended: were B1 held back behind A's running event, both would wait for
+    // ever (and the test fail), whatever the machine's speed.
+    let releaseA1!: () => void;
+    const b1Ended = new Promise<void>((resolve) => (releaseA1 = resolve));
     const slow: Handler = async (ctx) => {
       log.push(`start ${ctx.event.order_ref}`);
-      await sleep(ctx.event.order_ref === 'A1' ? 300 : 30);
+      if (ctx.event.order_ref === 'A1') await b1Ended;
       log.push(`end ${ctx.event.order_ref}`);
+      if (ctx.event.order_ref === 'B1') releaseA1();
       return { outcome: 'ok' };
     };
     await start({ order_approved: slow, order_refunded: slow }, { WORKER_CONCURRENCY: '4' });

@@ -87,6 +87,130 @@ export function discordFormProblems(body: Record<string, unknown>): string[] {
   return problems;
 }
 
+type Fake = Omit<FakeDiscordApi, 'url' | 'close' | 'apiUrl'>;
+
+/** What the routes share: the fake's records, how calls are recorded and refused, the ids handed out. */
+interface Routes {
+  fake: Fake;
+  record(kind: string, req: express.Request, status: number): void;
+  isBot(req: express.Request): boolean;
+  refuseUnauthorized(kind: string, req: express.Request, res: express.Response): void;
+  /** A body over Discord's limits: recorded and answered 400, as Discord does (true when refused). */
+  refuseForm(kind: string, req: express.Request, res: express.Response): boolean;
+  nextId(): string;
+  posts: number;
+}
+
+const bodyOf = (req: express.Request) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+
+function routesFor(fake: Fake): Routes {
+  let nextId = 1_000_000_000_000_000;
+  const record = (kind: string, req: express.Request, status: number) => {
+    const call = { kind, path: req.path, body: req.body as unknown, status, at: Date.now() };
+    fake.calls.push(call);
+    fake.onCall?.(call);
+  };
+  return {
+    fake,
+    record,
+    isBot: (req) => req.headers.authorization === `Bot ${fake.botToken}`,
+    refuseUnauthorized: (kind, req, res) => {
+      record(kind, req, 401);
+      res.status(401).json({ message: '401: Unauthorized', code: 0 });
+    },
+    refuseForm: (kind, req, res) => {
+      const problems = discordFormProblems(bodyOf(req));
+      if (problems.length === 0) return false;
+      record(kind, req, 400);
+      res.status(400).json({ message: 'Invalid Form Body', code: 50035, errors: problems });
+      return true;
+    },
+    nextId: () => String((nextId += 1)),
+    posts: 0,
+  };
+}
+
+/** The bot's channel messages: posted (scripted answers, rate limits every Nth) and edited. */
+function channelRoutes(api: express.Router, r: Routes): void {
+  const { fake } = r;
+  api.post('/channels/:channel/messages', (req, res) => {
+    if (!r.isBot(req)) return r.refuseUnauthorized('post_message', req, res);
+    if (r.refuseForm('post_message', req, res)) return;
+    r.posts += 1;
+    const scripted = fake.answers.next();
+    const answer: DiscordApiAnswer =
+      scripted.status === 200 && fake.rateLimitEvery > 0 && r.posts % fake.rateLimitEvery === 0
+        ? { status: 429, retryAfterSeconds: 0.2 }
+        : scripted;
+    r.record('post_message', req, answer.status);
+    if (answer.status === 429) {
+      res.setHeader('retry-after', String(Math.ceil(answer.retryAfterSeconds)));
+      return res.status(429).json({ message: 'You are being rate limited.', retry_after: answer.retryAfterSeconds, global: false });
+    }
+    if (answer.status === 500) return res.status(500).json({ message: 'Internal Server Error' });
+    if (answer.status === 400) return res.status(400).json({ message: 'Invalid Form Body', code: 50035 });
+    const id = r.nextId();
+    fake.messages.push({ id, channelId: req.params.channel, body: bodyOf(req), edits: [] });
+    res.json({ id, channel_id: req.params.channel, ...bodyOf(req) });
+  });
+
+  api.patch('/channels/:channel/messages/:message', (req, res) => {
+    if (!r.isBot(req)) return r.refuseUnauthorized('edit_message', req, res);
+    if (r.refuseForm('edit_message', req, res)) return;
+    const message = fake.messages.find((m) => m.id === req.params.message && m.channelId === req.params.channel);
+    r.record('edit_message', req, message ? 200 : 404);
+    if (!message) return res.status(404).json({ message: 'Unknown Message', code: 10008 });
+    message.edits.push(bodyOf(req));
+    res.json({ id: message.id, ...message.body, ...bodyOf(req) });
+  });
+}
+
+/** Answers to interactions: the original edited, follow-ups posted (by application id and token). */
+function interactionRoutes(api: express.Router, r: Routes): void {
+  const { fake } = r;
+  api.patch('/webhooks/:application/:token/messages/@original', (req, res) => {
+    if (r.refuseForm('edit_original', req, res)) return;
+    const known = req.params.application === fake.applicationId;
+    r.record('edit_original', req, known ? 200 : 404);
+    if (!known) return res.status(404).json({ message: 'Unknown Webhook', code: 10015 });
+    fake.interactionEdits.push({ token: req.params.token, body: bodyOf(req) });
+    res.json({ id: r.nextId(), ...bodyOf(req) });
+  });
+
+  api.post('/webhooks/:application/:token', (req, res) => {
+    if (r.refuseForm('follow_up', req, res)) return;
+    const known = req.params.application === fake.applicationId;
+    r.record('follow_up', req, known ? 200 : 404);
+    if (!known) return res.status(404).json({ message: 'Unknown Webhook', code: 10015 });
+    fake.followUps.push({ token: req.params.token, body: bodyOf(req) });
+    res.json({ id: r.nextId(), ...bodyOf(req) });
+  });
+}
+
+/** Guild commands: read and overwritten in bulk. */
+function commandRoutes(api: express.Router, r: Routes): void {
+  api.get('/applications/:application/guilds/:guild/commands', (req, res) => {
+    if (!r.isBot(req)) return r.refuseUnauthorized('list_commands', req, res);
+    r.record('list_commands', req, 200);
+    res.json(r.fake.commands.get(req.params.guild) ?? []);
+  });
+
+  api.put('/applications/:application/guilds/:guild/commands', (req, res) => {
+    if (!r.isBot(req)) return r.refuseUnauthorized('set_commands', req, res);
+    r.record('set_commands', req, 200);
+    const list = Array.isArray(req.body) ? (req.body as Array<Record<string, unknown>>) : [];
+    const saved = list.map((c, i) => ({
+      id: String(200_000_000_000_000_000 + i),
+      application_id: req.params.application,
+      guild_id: req.params.guild,
+      version: String(Date.now()),
+      ...c,
+    }));
+    r.fake.commands.set(req.params.guild, saved);
+    res.json(saved);
+  });
+}
+
 /**
  * Discord's REST API on loopback, as the bridge uses it: channel messages (posted, edited),
  * interaction answers (edited, followed up) and guild commands (read, overwritten). Records
@@ -94,33 +218,20 @@ export function discordFormProblems(body: Record<string, unknown>): string[] {
  * message over Discord's limits (`discordFormProblems`), as Discord does.
  */
 export async function startFakeDiscordApi(port = 0): Promise<FakeDiscordApi> {
-  const applicationId = '100000000000000001';
-  const botToken = `fake-bot-${randomBytes(6).toString('hex')}`;
-  const calls: DiscordApiCall[] = [];
-  const messages: PostedMessage[] = [];
-  const interactionEdits: FakeDiscordApi['interactionEdits'] = [];
-  const followUps: FakeDiscordApi['followUps'] = [];
-  const commands = new Map<string, Array<Record<string, unknown>>>();
-  const answers = new Script<DiscordApiAnswer>({ status: 200 });
-  let posts = 0;
-  let nextId = 1_000_000_000_000_000;
-  const app = fakeApp();
-  const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
   const faults = new Faults();
-  api.use(faults.middleware());
-
-  const fake: Omit<FakeDiscordApi, 'url' | 'close' | 'apiUrl'> = {
-    applicationId,
-    botToken,
+  const messages: PostedMessage[] = [];
+  const calls: DiscordApiCall[] = [];
+  const fake: Fake = {
+    applicationId: '100000000000000001',
+    botToken: `fake-bot-${randomBytes(6).toString('hex')}`,
     calls,
-    answers,
+    answers: new Script<DiscordApiAnswer>({ status: 200 }),
     faults,
     rateLimitEvery: 0,
     messages,
-    interactionEdits,
-    followUps,
-    commands,
+    interactionEdits: [],
+    followUps: [],
+    commands: new Map(),
     applyUpdate: (messageId, update) => {
       const message = messages.find((m) => m.id === messageId);
       const call = {
@@ -137,96 +248,14 @@ export async function startFakeDiscordApi(port = 0): Promise<FakeDiscordApi> {
       return true;
     },
   };
-  const record = (kind: string, req: express.Request, status: number) => {
-    const call = { kind, path: req.path, body: req.body as unknown, status, at: Date.now() };
-    calls.push(call);
-    fake.onCall?.(call);
-  };
-  const isBot = (req: express.Request) => req.headers.authorization === `Bot ${botToken}`;
-  const refuseUnauthorized = (kind: string, req: express.Request, res: express.Response) => {
-    record(kind, req, 401);
-    res.status(401).json({ message: '401: Unauthorized', code: 0 });
-  };
-  const body = (req: express.Request) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
-  /** A body over Discord's limits: recorded and answered 400, as Discord does. */
-  const refuseForm = (kind: string, req: express.Request, res: express.Response) => {
-    const problems = discordFormProblems(body(req));
-    if (problems.length === 0) return false;
-    record(kind, req, 400);
-    res.status(400).json({ message: 'Invalid Form Body', code: 50035, errors: problems });
-    return true;
-  };
-
-  api.post('/channels/:channel/messages', (req, res) => {
-    if (!isBot(req)) return refuseUnauthorized('post_message', req, res);
-    if (refuseForm('post_message', req, res)) return;
-    posts += 1;
-    const scripted = answers.next();
-    const answer: DiscordApiAnswer =
-      scripted.status === 200 && fake.rateLimitEvery > 0 && posts % fake.rateLimitEvery === 0
-        ? { status: 429, retryAfterSeconds: 0.2 }
-        : scripted;
-    record('post_message', req, answer.status);
-    if (answer.status === 429) {
-      res.setHeader('retry-after', String(Math.ceil(answer.retryAfterSeconds)));
-      return res.status(429).json({ message: 'You are being rate limited.', retry_after: answer.retryAfterSeconds, global: false });
-    }
-    if (answer.status === 500) return res.status(500).json({ message: 'Internal Server Error' });
-    if (answer.status === 400) return res.status(400).json({ message: 'Invalid Form Body', code: 50035 });
-    const id = String((nextId += 1));
-    messages.push({ id, channelId: req.params.channel, body: body(req), edits: [] });
-    res.json({ id, channel_id: req.params.channel, ...body(req) });
-  });
-
-  api.patch('/channels/:channel/messages/:message', (req, res) => {
-    if (!isBot(req)) return refuseUnauthorized('edit_message', req, res);
-    if (refuseForm('edit_message', req, res)) return;
-    const message = messages.find((m) => m.id === req.params.message && m.channelId === req.params.channel);
-    record('edit_message', req, message ? 200 : 404);
-    if (!message) return res.status(404).json({ message: 'Unknown Message', code: 10008 });
-    message.edits.push(body(req));
-    res.json({ id: message.id, ...message.body, ...body(req) });
-  });
-
-  api.patch('/webhooks/:application/:token/messages/@original', (req, res) => {
-    if (refuseForm('edit_original', req, res)) return;
-    const known = req.params.application === applicationId;
-    record('edit_original', req, known ? 200 : 404);
-    if (!known) return res.status(404).json({ message: 'Unknown Webhook', code: 10015 });
-    interactionEdits.push({ token: req.params.token, body: body(req) });
-    res.json({ id: String((nextId += 1)), ...body(req) });
-  });
-
-  api.post('/webhooks/:application/:token', (req, res) => {
-    if (refuseForm('follow_up', req, res)) return;
-    const known = req.params.application === applicationId;
-    record('follow_up', req, known ? 200 : 404);
-    if (!known) return res.status(404).json({ message: 'Unknown Webhook', code: 10015 });
-    followUps.push({ token: req.params.token, body: body(req) });
-    res.json({ id: String((nextId += 1)), ...body(req) });
-  });
-
-  api.get('/applications/:application/guilds/:guild/commands', (req, res) => {
-    if (!isBot(req)) return refuseUnauthorized('list_commands', req, res);
-    record('list_commands', req, 200);
-    res.json(commands.get(req.params.guild) ?? []);
-  });
-
-  api.put('/applications/:application/guilds/:guild/commands', (req, res) => {
-    if (!isBot(req)) return refuseUnauthorized('set_commands', req, res);
-    record('set_commands', req, 200);
-    const list = Array.isArray(req.body) ? (req.body as Array<Record<string, unknown>>) : [];
-    const saved = list.map((c, i) => ({
-      id: String(200_000_000_000_000_000 + i),
-      application_id: req.params.application,
-      guild_id: req.params.guild,
-      version: String(Date.now()),
-      ...c,
-    }));
-    commands.set(req.params.guild, saved);
-    res.json(saved);
-  });
-
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+  api.use(faults.middleware());
+  const routes = routesFor(fake);
+  channelRoutes(api, routes);
+  interactionRoutes(api, routes);
+  commandRoutes(api, routes);
+  const app = fakeApp();
   app.use('/api/v10', api);
   const server = await listenFake(app, port);
   return Object.assign(fake, { url: server.url, close: server.close, apiUrl: `${server.url}/api/v10` });

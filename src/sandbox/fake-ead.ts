@@ -1,5 +1,5 @@
 import catalog from './data/ead-unit-courses.json' with { type: 'json' };
-import express, { type Request, type Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { fakeApp, listenFake, type FakeServer } from './fake-server.js';
 import { Faults } from './fake-faults.js';
 
@@ -65,19 +65,69 @@ const REQUIRED_CADASTRO = ['nome', 'data_nascimento', 'email', 'doc_cpf', 'doc_r
 
 const fail = (res: Response, status: number, info: string) => res.status(status).json({ status: 'false', info });
 
-export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEad> {
-  const apiKey = options.apiKey ?? 'sandbox-ead-key';
-  const unitId = options.unitId ?? '1';
-  const calls: EadCall[] = [];
-  const students = new Map<string, FakeStudent>();
-  const faults = new Faults();
-  let token = 'tok-1';
-  let tokenSeq = 1;
-  let nextStudentId = 294141;
-  let nextContractId = 433915;
-  const basic = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
+/** What the fake's routes share: the students, the unit token, the ids it hands out. */
+interface EadState {
+  apiKey: string;
+  unitId: string;
+  students: Map<string, FakeStudent>;
+  token: string;
+  tokenSeq: number;
+  nextStudentId: number;
+  nextContractId: number;
+  /** The fake itself, once built (its switches: findMode, notFoundAs, rotateOnWrite…). */
+  fake?: FakeEad;
+}
 
-  const app = fakeApp();
+const withToken = (state: EadState, req: Request, res: Response): boolean => {
+  const given = (req.body as Record<string, string> | undefined)?.token;
+  if (given !== state.token) {
+    fail(res, 401, 'Token inválido ou expirado.');
+    return false;
+  }
+  if (state.fake?.rotateOnWrite) state.fake.rotateToken();
+  return true;
+};
+
+const studentOr404 = (state: EadState, req: Request, res: Response): FakeStudent | undefined => {
+  const student = state.students.get(String(req.params.id));
+  if (!student) fail(res, 404, 'Aluno não encontrado.');
+  return student;
+};
+
+const publicStudent = (state: EadState, s: FakeStudent) => ({
+  id: s.id,
+  nome: s.nome,
+  usuario: s.usuario,
+  situacao: 'ativo',
+  email: s.email,
+  cpf: s.cpf,
+  rg: '0',
+  telefone: s.celular,
+  celular: '',
+  unidade: { id: state.unitId, nome: 'Unidade Sandbox' },
+});
+
+function addStudentTo(
+  state: EadState,
+  s: { cpf: string; nome?: string; courses?: number[]; email?: string; celular?: string; senha?: string },
+): FakeStudent {
+  const student: FakeStudent = {
+    id: String(state.nextStudentId++),
+    nome: s.nome ?? 'Aluno Existente',
+    cpf: s.cpf,
+    usuario: s.cpf,
+    email: s.email ?? '',
+    celular: s.celular ?? '',
+    senha: s.senha ?? 'senha-antiga',
+    courses: new Map((s.courses ?? []).map((c) => [String(c), [state.nextContractId++]])),
+  };
+  state.students.set(student.id, student);
+  return student;
+}
+
+/** Records every call (and when its answer left), checks Basic auth and refuses JSON bodies. */
+function recordAndAuthorize(app: Express, state: EadState, calls: EadCall[], faults: Faults): void {
+  const basic = `Basic ${Buffer.from(`${state.apiKey}:`).toString('base64')}`;
   app.use(express.urlencoded({ extended: false }));
   app.use((req, res, next) => {
     const call: EadCall = {
@@ -88,7 +138,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
       at: Date.now(),
     };
     calls.push(call);
-    fake.onCall?.(call);
+    state.fake?.onCall?.(call);
     res.on('close', () => {
       call.doneAt = Date.now();
     });
@@ -100,64 +150,30 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     if (req.is('application/json')) return fail(res, 400, 'Formato de dados inválido.');
     next();
   });
+}
 
-  const withToken = (req: Request, res: Response): boolean => {
-    const given = (req.body as Record<string, string> | undefined)?.token;
-    if (given !== token) {
-      fail(res, 401, 'Token inválido ou expirado.');
-      return false;
-    }
-    if (fake.rotateOnWrite) fake.rotateToken();
-    return true;
-  };
-  const studentOr404 = (req: Request, res: Response): FakeStudent | undefined => {
-    const student = students.get(String(req.params.id));
-    if (!student) fail(res, 404, 'Aluno não encontrado.');
-    return student;
-  };
-  const publicStudent = (s: FakeStudent) => ({
-    id: s.id,
-    nome: s.nome,
-    usuario: s.usuario,
-    situacao: 'ativo',
-    email: s.email,
-    cpf: s.cpf,
-    rg: '0',
-    telefone: s.celular,
-    celular: '',
-    unidade: { id: unitId, nome: 'Unidade Sandbox' },
-  });
-  const addStudent = (s: { cpf: string; nome?: string; courses?: number[]; email?: string; celular?: string; senha?: string }) => {
-    const student: FakeStudent = {
-      id: String(nextStudentId++),
-      nome: s.nome ?? 'Aluno Existente',
-      cpf: s.cpf,
-      usuario: s.cpf,
-      email: s.email ?? '',
-      celular: s.celular ?? '',
-      senha: s.senha ?? 'senha-antiga',
-      courses: new Map((s.courses ?? []).map((c) => [String(c), [nextContractId++]])),
-    };
-    students.set(student.id, student);
-    return student;
-  };
-
+/** The unit: its token, the token check, its course catalog. */
+function unitRoutes(app: Express, state: EadState): void {
   app.get('/unidades/token/check/:token', (req, res) => {
-    if (req.params.token !== token) return fail(res, 200, 'Token inválido.');
-    res.json({ status: 'true', data: token });
+    if (req.params.token !== state.token) return fail(res, 200, 'Token inválido.');
+    res.json({ status: 'true', data: state.token });
   });
   app.get('/unidades/token/:unit', (req, res) => {
-    if (req.params.unit !== unitId) return fail(res, 404, 'Unidade não encontrada.');
-    res.json({ status: 'true', data: { id: unitId, nome: 'Unidade Sandbox', token } });
+    if (req.params.unit !== state.unitId) return fail(res, 404, 'Unidade não encontrada.');
+    res.json({ status: 'true', data: { id: state.unitId, nome: 'Unidade Sandbox', token: state.token } });
   });
   app.get('/unidades/cursos/:unit', (req, res) => {
-    if (req.params.unit !== unitId) return fail(res, 404, 'Unidade não encontrada.');
+    if (req.params.unit !== state.unitId) return fail(res, 404, 'Unidade não encontrada.');
     res.json({ status: 'true', data: CATALOG.data, total: CATALOG.data.length });
   });
+}
 
+/** Finding a student by CPF (with the ignored-filter hazard on demand) and the cadastro. */
+function studentRoutes(app: Express, state: EadState): void {
   app.get('/alunos', (req, res) => {
+    const fake = state.fake!;
     const cpf = typeof req.query.cpf === 'string' ? req.query.cpf : '';
-    const all = [...students.values()];
+    const all = [...state.students.values()];
     let rows = fake.findMode === 'ignore_filter' || !cpf ? all : all.filter((s) => s.cpf.replace(/\D/g, '') === cpf);
     if (fake.missNextFinds > 0) {
       fake.missNextFinds -= 1;
@@ -167,26 +183,40 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
       if (fake.notFoundAs === 'status_false') return fail(res, 200, 'Nenhum aluno encontrado.');
       if (fake.notFoundAs === 'http_404') return fail(res, 404, 'Nenhum aluno encontrado.');
     }
-    res.json({ status: 'true', data: rows.slice(0, 1000).map(publicStudent), pagina: { total: String(rows.length), page: 1, size: 1000 } });
+    res.json({
+      status: 'true',
+      data: rows.slice(0, 1000).map((s) => publicStudent(state, s)),
+      pagina: { total: String(rows.length), page: 1, size: 1000 },
+    });
   });
 
   app.post('/alunos', (req, res) => {
-    if (!withToken(req, res)) return;
+    if (!withToken(state, req, res)) return;
     const form = req.body as Record<string, string>;
     const missing = REQUIRED_CADASTRO.filter((f) => !form[f]);
     if (missing.length) return fail(res, 400, `Campos obrigatórios não informados: ${missing.join(', ')}.`);
     const cpf = form.doc_cpf.replace(/\D/g, '');
-    if ([...students.values()].some((s) => s.cpf === cpf)) return fail(res, 200, `O CPF ${cpf} já está em uso.`);
+    if ([...state.students.values()].some((s) => s.cpf === cpf)) return fail(res, 200, `O CPF ${cpf} já está em uso.`);
     const senha = form.senha || `Gen${Math.random().toString(36).slice(2, 8)}`;
-    const student = addStudent({ cpf, nome: form.nome, email: form.email, celular: form.celular, senha });
+    const student = addStudentTo(state, { cpf, nome: form.nome, email: form.email, celular: form.celular, senha });
     res.json({
       status: 'true',
-      data: { id: student.id, nome: student.nome, usuario: cpf, senha, unidade: { id: unitId, nome: 'Unidade Sandbox' } },
+      data: { id: student.id, nome: student.nome, usuario: cpf, senha, unidade: { id: state.unitId, nome: 'Unidade Sandbox' } },
     });
   });
 
+  app.delete('/alunos/:id', (req, res) => {
+    const student = studentOr404(state, req, res);
+    if (!student) return;
+    state.students.delete(student.id);
+    res.json({ status: 'true', data: { id: student.id } });
+  });
+}
+
+/** A student's courses: the list, the matrícula, the removal of one course. */
+function courseRoutes(app: Express, state: EadState): void {
   app.get('/alunos/cursos/:id', (req, res) => {
-    const student = studentOr404(req, res);
+    const student = studentOr404(state, req, res);
     if (!student) return;
     const data = [...student.courses.entries()].map(([id, contracts]) => ({
       id,
@@ -197,8 +227,8 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
   });
 
   app.post('/alunos/matricula/:id', (req, res) => {
-    if (!withToken(req, res)) return;
-    const student = studentOr404(req, res);
+    if (!withToken(state, req, res)) return;
+    const student = studentOr404(state, req, res);
     if (!student) return;
     const ids = String((req.body as Record<string, string>).cursos ?? '')
       .split(',')
@@ -207,7 +237,7 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
     if (ids.length === 0) return fail(res, 400, 'Informe os cursos.');
     const unknown = ids.filter((id) => !COURSE_IDS.has(id));
     if (unknown.length) return fail(res, 400, `Curso(s) não encontrado(s) na unidade: ${unknown.join(', ')}.`);
-    const contract = nextContractId++;
+    const contract = state.nextContractId++;
     // Enrolling twice in a course is undocumented upstream; here it creates a second contract,
     // which tests look for.
     for (const id of ids) student.courses.set(id, [...(student.courses.get(id) ?? []), contract]);
@@ -215,39 +245,52 @@ export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEa
   });
 
   app.post('/alunos/removercurso/:id/:course', (req, res) => {
-    if (!withToken(req, res)) return;
-    const student = studentOr404(req, res);
+    if (!withToken(state, req, res)) return;
+    const student = studentOr404(state, req, res);
     if (!student) return;
     if (!student.courses.delete(String(req.params.course))) return fail(res, 200, 'O aluno não possui este curso.');
     res.json({ status: 'true', data: { idaluno: student.id, idcurso: String(req.params.course) } });
   });
+}
 
-  app.delete('/alunos/:id', (req, res) => {
-    const student = studentOr404(req, res);
-    if (!student) return;
-    students.delete(student.id);
-    res.json({ status: 'true', data: { id: student.id } });
-  });
+export async function startFakeEad(options: FakeEadOptions = {}): Promise<FakeEad> {
+  const state: EadState = {
+    apiKey: options.apiKey ?? 'sandbox-ead-key',
+    unitId: options.unitId ?? '1',
+    students: new Map(),
+    token: 'tok-1',
+    tokenSeq: 1,
+    nextStudentId: 294141,
+    nextContractId: 433915,
+  };
+  const calls: EadCall[] = [];
+  const faults = new Faults();
+  const app = fakeApp();
+  recordAndAuthorize(app, state, calls, faults);
+  unitRoutes(app, state);
+  studentRoutes(app, state);
+  courseRoutes(app, state);
 
   const server = await listenFake(app, options.port);
   const fake: FakeEad = {
     ...server,
     calls,
-    apiKey,
-    unitId,
-    students,
+    apiKey: state.apiKey,
+    unitId: state.unitId,
+    students: state.students,
     faults,
     findMode: 'exact',
     notFoundAs: 'empty',
     missNextFinds: 0,
     rotateOnWrite: false,
-    addStudent,
+    addStudent: (s) => addStudentTo(state, s),
     rotateToken() {
-      tokenSeq += 1;
-      token = `tok-${tokenSeq}`;
+      state.tokenSeq += 1;
+      state.token = `tok-${state.tokenSeq}`;
     },
     callsTo: (method, prefix) => calls.filter((c) => c.method === method && c.path.startsWith(prefix)),
-    studentByCpf: (cpf) => [...students.values()].find((s) => s.cpf === cpf),
+    studentByCpf: (cpf) => [...state.students.values()].find((s) => s.cpf === cpf),
   };
+  state.fake = fake;
   return fake;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express from 'express';
+import express, { type Express } from 'express';
 import { fakeApp, listenFake, type FakeServer } from './fake-server.js';
 import { Faults } from './fake-faults.js';
 
@@ -75,6 +75,109 @@ function parseDate(value: unknown, end: boolean): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** What the routes share: the fake, its live tokens (token → expiry) and the throttled answers to come. */
+interface ApiState {
+  fake: FakeKiwifyApi;
+  tokens: Map<string, number>;
+  throttled: number[];
+}
+
+/** A sale as listed (the plan hidden when the fake says so) or as detailed. */
+function shown(fake: FakeKiwifyApi, sale: ApiSale, inList: boolean) {
+  if (!inList || !fake.hidePlanInList || !sale.subscription) return sale;
+  const { subscription: _hidden, ...rest } = sale;
+  return rest;
+}
+
+/** OAuth client credentials, and the check every other call goes through (token, account id). */
+function authRoutes(app: Express, state: ApiState): express.RequestHandler {
+  app.post('/v1/oauth/token', (req, res) => {
+    const { fake } = state;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (body.client_id !== fake.clientId || body.client_secret !== fake.clientSecret) {
+      return res.status(401).json({ error: 'invalid_client', message: 'Invalid client credentials' });
+    }
+    const token = randomUUID();
+    state.tokens.set(token, Date.now() + fake.tokenTtlS * 1000);
+    fake.tokensIssued += 1;
+    res.json({ access_token: token, token_type: 'Bearer', expires_in: fake.tokenTtlS, scope: 'sales' });
+  });
+  return (req, res, next) => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const expires = token ? state.tokens.get(token) : undefined;
+    if (!expires || expires <= Date.now()) return res.status(401).json({ message: 'Unauthorized' });
+    if (req.headers['x-kiwify-account-id'] !== state.fake.accountId) return res.status(403).json({ message: 'Invalid account' });
+    next();
+  };
+}
+
+/** One page of `GET /v1/sales`: the sales in the window (and update window, and status), or an endless flood. */
+async function salesPage(fake: FakeKiwifyApi, q: Record<string, unknown>, start: number, end: number) {
+  const size = Math.min(Number(q.page_size ?? 10) || 10, MAX_PAGE_SIZE, fake.pageSizeCap);
+  const page = Math.max(Number(q.page_number ?? 1) || 1, 1);
+  if (fake.endless) {
+    const at = new Date(Math.max(start, Math.min(end, Date.now() - 60_000))).toISOString();
+    const fresh = Array.from({ length: size }, () => fake.addSale({ status: 'paid', created_at: at, product: { name: 'Curso Sem Fim' } }));
+    const data = fresh.map((s) => structuredClone(shown(fake, s, true)));
+    await fake.onPage?.(page, data);
+    return { pagination: { count: 1_000_000_000, page_number: page, page_size: size }, data };
+  }
+  const updatedStart = parseDate(q.updated_at_start_date, false);
+  const updatedEnd = parseDate(q.updated_at_end_date, true);
+  const matching = fake.sales.filter((s) => {
+    const created = Date.parse(s.created_at);
+    const updated = Date.parse(s.updated_at);
+    if (created < start || created > end) return false;
+    if (updatedStart !== undefined && updated < updatedStart) return false;
+    if (updatedEnd !== undefined && updated > updatedEnd) return false;
+    return typeof q.status !== 'string' || q.status === s.status;
+  });
+  const data = matching.slice((page - 1) * size, page * size).map((s) => structuredClone(shown(fake, s, true)));
+  await fake.onPage?.(page, data);
+  return {
+    pagination: fake.hideCount ? { page_number: page, page_size: size } : { count: matching.length, page_number: page, page_size: size },
+    data,
+  };
+}
+
+function salesRoutes(app: Express, state: ApiState, authorized: express.RequestHandler): void {
+  app.get('/v1/sales', authorized, async (req, res) => {
+    const wait = state.throttled.shift();
+    if (wait !== undefined) return res.status(429).set('retry-after', String(wait)).json({ message: 'Too many requests' });
+    const q = req.query as Record<string, unknown>;
+    const start = parseDate(q.start_date, false);
+    const end = parseDate(q.end_date, true);
+    if (start === undefined || end === undefined) return res.status(400).json({ message: 'start_date and end_date are required' });
+    if (end - start > MAX_WINDOW_DAYS * DAY_MS) return res.status(400).json({ message: 'The date range must be at most 90 days' });
+    res.json(await salesPage(state.fake, q, start, end));
+  });
+
+  app.get('/v1/sales/:id', authorized, (req, res) => {
+    const { fake } = state;
+    const sale = fake.sales.find((s) => s.id === req.params.id);
+    if (!sale) return res.status(404).json({ message: 'Sale not found' });
+    res.json({ ...shown(fake, sale, false), ...fake.detailChanges.get(sale.id) });
+  });
+}
+
+/** A sale with sensible defaults (the `n`th added). */
+function newSale(input: Parameters<FakeKiwifyApi['addSale']>[0], n: number): ApiSale {
+  const now = new Date().toISOString();
+  return {
+    id: input.id ?? randomUUID(),
+    reference: input.reference ?? `API${String(n).padStart(4, '0')}`,
+    type: input.type ?? 'product',
+    payment_method: input.payment_method ?? 'credit_card',
+    created_at: input.created_at ?? now,
+    updated_at: input.updated_at ?? input.created_at ?? now,
+    approved_date: input.approved_date ?? (input.status === 'paid' || input.status === 'approved' ? (input.created_at ?? now) : null),
+    refunded_at: input.refunded_at ?? null,
+    ...input,
+    product: { id: input.product.id ?? `prod-${n}`, name: input.product.name },
+    customer: input.customer ?? { name: `Cliente ${n}`, email: `cliente${n}@example.com` },
+  };
+}
+
 /**
  * A loopback fake of Kiwify's public API (https://public-api.kiwify.com): OAuth client
  * credentials with expiring tokens, `x-kiwify-account-id`, `GET /v1/sales` with its required
@@ -84,91 +187,23 @@ function parseDate(value: unknown, end: boolean): number | undefined {
 export async function startFakeKiwifyApi(options: { port?: number } = {}): Promise<FakeKiwifyApi> {
   const calls: KiwifyApiCall[] = [];
   const faults = new Faults();
-  const tokens = new Map<string, number>();
-  let throttled: Array<number> = [];
+  const state = { tokens: new Map<string, number>(), throttled: [] as number[] } as ApiState;
   const app = fakeApp();
   app.use(express.urlencoded({ extended: false }));
   app.use((req, res, next) => {
     res.on('finish', () => {
       const call = { method: req.method, path: req.path, query: req.query as Record<string, string>, status: res.statusCode };
       calls.push(call);
-      fake.onCall?.(call);
+      state.fake.onCall?.(call);
     });
     next();
   });
   app.use(faults.middleware());
-
-  app.post('/v1/oauth/token', (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (body.client_id !== fake.clientId || body.client_secret !== fake.clientSecret) {
-      return res.status(401).json({ error: 'invalid_client', message: 'Invalid client credentials' });
-    }
-    const token = randomUUID();
-    tokens.set(token, Date.now() + fake.tokenTtlS * 1000);
-    fake.tokensIssued += 1;
-    res.json({ access_token: token, token_type: 'Bearer', expires_in: fake.tokenTtlS, scope: 'sales' });
-  });
-
-  const authorized: express.RequestHandler = (req, res, next) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const expires = token ? tokens.get(token) : undefined;
-    if (!expires || expires <= Date.now()) return res.status(401).json({ message: 'Unauthorized' });
-    if (req.headers['x-kiwify-account-id'] !== fake.accountId) return res.status(403).json({ message: 'Invalid account' });
-    next();
-  };
-
-  const shown = (sale: ApiSale, inList: boolean) => {
-    if (!inList || !fake.hidePlanInList || !sale.subscription) return sale;
-    const { subscription: _hidden, ...rest } = sale;
-    return rest;
-  };
-
-  app.get('/v1/sales', authorized, async (req, res) => {
-    const wait = throttled.shift();
-    if (wait !== undefined) return res.status(429).set('retry-after', String(wait)).json({ message: 'Too many requests' });
-    const q = req.query as Record<string, unknown>;
-    const start = parseDate(q.start_date, false);
-    const end = parseDate(q.end_date, true);
-    if (start === undefined || end === undefined) return res.status(400).json({ message: 'start_date and end_date are required' });
-    if (end - start > MAX_WINDOW_DAYS * DAY_MS) return res.status(400).json({ message: 'The date range must be at most 90 days' });
-    const size = Math.min(Number(q.page_size ?? 10) || 10, MAX_PAGE_SIZE, fake.pageSizeCap);
-    const page = Math.max(Number(q.page_number ?? 1) || 1, 1);
-    if (fake.endless) {
-      const at = new Date(Math.max(start, Math.min(end, Date.now() - 60_000))).toISOString();
-      const fresh = Array.from({ length: size }, () =>
-        fake.addSale({ status: 'paid', created_at: at, product: { name: 'Curso Sem Fim' } }),
-      );
-      const data = fresh.map((s) => structuredClone(shown(s, true)));
-      await fake.onPage?.(page, data);
-      return res.json({ pagination: { count: 1_000_000_000, page_number: page, page_size: size }, data });
-    }
-    const updatedStart = parseDate(q.updated_at_start_date, false);
-    const updatedEnd = parseDate(q.updated_at_end_date, true);
-    const matching = fake.sales.filter((s) => {
-      const created = Date.parse(s.created_at);
-      const updated = Date.parse(s.updated_at);
-      if (created < start || created > end) return false;
-      if (updatedStart !== undefined && updated < updatedStart) return false;
-      if (updatedEnd !== undefined && updated > updatedEnd) return false;
-      return typeof q.status !== 'string' || q.status === s.status;
-    });
-    const data = matching.slice((page - 1) * size, page * size).map((s) => structuredClone(shown(s, true)));
-    await fake.onPage?.(page, data);
-    res.json({
-      pagination: fake.hideCount ? { page_number: page, page_size: size } : { count: matching.length, page_number: page, page_size: size },
-      data,
-    });
-  });
-
-  app.get('/v1/sales/:id', authorized, (req, res) => {
-    const sale = fake.sales.find((s) => s.id === req.params.id);
-    if (!sale) return res.status(404).json({ message: 'Sale not found' });
-    res.json({ ...shown(sale, false), ...fake.detailChanges.get(sale.id) });
-  });
+  salesRoutes(app, state, authRoutes(app, state));
 
   const { url, close } = await listenFake(app, options.port);
   let n = 0;
-  const fake: FakeKiwifyApi = {
+  state.fake = {
     url,
     calls,
     close,
@@ -185,30 +220,16 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     endless: false,
     detailChanges: new Map(),
     expireTokens: () => {
-      for (const token of tokens.keys()) tokens.set(token, 0);
+      for (const token of state.tokens.keys()) state.tokens.set(token, 0);
     },
     throttleNext: (count, retryAfterS = 1) => {
-      throttled = [...throttled, ...Array.from({ length: count }, () => retryAfterS)];
+      state.throttled.push(...Array.from({ length: count }, () => retryAfterS));
     },
     addSale: (input) => {
-      n += 1;
-      const now = new Date().toISOString();
-      const sale: ApiSale = {
-        id: input.id ?? randomUUID(),
-        reference: input.reference ?? `API${String(n).padStart(4, '0')}`,
-        type: input.type ?? 'product',
-        payment_method: input.payment_method ?? 'credit_card',
-        created_at: input.created_at ?? now,
-        updated_at: input.updated_at ?? input.created_at ?? now,
-        approved_date: input.approved_date ?? (input.status === 'paid' || input.status === 'approved' ? (input.created_at ?? now) : null),
-        refunded_at: input.refunded_at ?? null,
-        ...input,
-        product: { id: input.product.id ?? `prod-${n}`, name: input.product.name },
-        customer: input.customer ?? { name: `Cliente ${n}`, email: `cliente${n}@example.com` },
-      };
-      fake.sales.push(sale);
+      const sale = newSale(input, (n += 1));
+      state.fake.sales.push(sale);
       return sale;
     },
   };
-  return fake;
+  return state.fake;
 }

@@ -37,6 +37,7 @@ const JOURNAL_SECRETS = 'journal-secrets';
 import type { HandlerRegistry } from '../worker/types.js';
 import { Housekeeping } from '../privacy/housekeeping.js';
 import { Worker } from '../worker/worker.js';
+import { Scheduler } from '../timing/scheduler.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
 
@@ -177,6 +178,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         onQueued: () => worker.wake(),
       })
     : undefined;
+  const scheduler = new Scheduler({
+    owner: worker.owner,
+    leases: store.leases,
+    onError: (job, err) => log.error({ err, job: job.name }, job.failureMessage),
+  });
+  scheduler.add(housekeeping.job);
+  for (const job of checks?.jobs ?? []) scheduler.add(job);
+  if (reconciler) scheduler.add(reconciler.job);
+  const discord = discordConsoleFromConfig(config, metrics.recorder);
+  if (discord) scheduler.add(store.interactions.pruneJob);
   const app = createApp({
     log,
     store,
@@ -194,7 +205,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     trustProxy: config.TRUST_PROXY,
     handledTypes: new Set(Object.keys(handlers)),
     intake,
-    discord: discordConsoleFromConfig(config, metrics.recorder),
+    discord,
   });
 
   let server: Server | undefined;
@@ -247,9 +258,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await dispatcher.start();
       await housekeeping.sealLegacyPasswords(); // before any welcome can read an old journal
       await worker.start();
-      housekeeping.start();
-      checks?.start();
-      reconciler?.start();
+      scheduler.start();
       if (!reconciler && !options.handlers) {
         log.info(
           'conciliação com a API da Kiwify desligada: defina KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET e KIWIFY_ACCOUNT_ID para ligá-la',
@@ -274,8 +283,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           closeServer(),
           worker.stop(config.SHUTDOWN_TIMEOUT_MS),
           dispatcher.stop(),
-          housekeeping.stop(),
-          checks?.stop(),
+          scheduler.stop(),
           reconciler?.stop(),
         ]);
         await store.close();

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { ReconciliationRow } from './checkpoint-store.js';
 import { reconcileWindow, type ReconcileReport } from './reconcile-window.js';
 import type { Clock } from '../timing/clock.js';
-import { Poller } from '../timing/poller.js';
+import type { Job } from '../timing/scheduler.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -85,37 +85,49 @@ export interface ReconcilerOptions {
  * support in one summary per run, however the run ended.
  */
 export class Reconciler {
-  private readonly loop: Poller;
   private readonly owner = `reconciler-${randomUUID()}`;
   /** The run under way in this instance (the loop's or one asked for), and how to abort it. */
   private current: { done: Promise<unknown>; abort: AbortController } | undefined;
   private stopped = false;
 
-  constructor(private readonly opts: ReconcilerOptions) {
-    this.loop = new Poller({
-      run: async () => {
-        await this.runOnce();
-      },
-      intervalMs: opts.intervalMs,
-      onError: (err) => opts.log.error({ err }, 'falha na conciliação com a Kiwify'),
-    });
-  }
+  constructor(private readonly opts: ReconcilerOptions) {}
 
-  start(): void {
-    this.loop.start();
+  /**
+   * Its periodic job (first run at once). The reconciliation takes its lease itself
+   * (`reconciliation:kiwify`, leases.ts), not the scheduler: a run support asks for (runNow) takes
+   * it too, it is renewed after each page, and the checkpoint is written only under it.
+   */
+  get job(): Job {
+    return {
+      name: 'reconciliation',
+      intervalMs: this.opts.intervalMs,
+      lease: 'own',
+      run: (signal) => this.runOnce(signal),
+      failureMessage: 'falha na conciliação com a Kiwify',
+    };
   }
 
   /** No more runs; the run under way is aborted (its lease given back) rather than waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.abort.abort(new ShuttingDown());
-    await Promise.all([this.loop.stop(), this.current?.done]);
+    await this.current?.done;
   }
 
-  /** One run, unless another instance holds the lease or just ran; returns its report, if it ran. */
-  async runOnce(): Promise<ReconcileReport | undefined> {
-    // A bit less than the interval: the instance that ran last does not hold every later run back.
-    return this.run(this.opts.intervalMs / 2);
+  /**
+   * One run, unless another instance holds the lease or just ran; returns its report, if it ran.
+   * An abort of `signal` (the scheduler stopping) stops it as stop() does.
+   */
+  async runOnce(signal?: AbortSignal): Promise<ReconcileReport | undefined> {
+    if (signal?.aborted) return undefined;
+    const onAbort = () => void this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // A bit less than the interval: the instance that ran last does not hold every later run back.
+      return await this.run(this.opts.intervalMs / 2);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** A run now, however recent the last one (still one instance at a time): support asked for it. */

@@ -13,7 +13,7 @@ import { interactionKey, MAX_AGE_SECONDS, MAX_SKEW_SECONDS, verifyInteraction } 
 import { FlowError, isTransient } from '../domain/errors.js';
 import type { SeenInteractions } from './seen-interactions.js';
 import { systemClock, type Clock } from '../timing/clock.js';
-import { retry } from '../timing/retry.js';
+import { retry, type RetryOptions } from '../timing/retry.js';
 import { sendError } from '../http/http-errors.js';
 import { BodyIntake, type BodyLimits } from '../http/body-intake.js';
 import { parseUntrustedJson } from '../domain/untrusted-json.js';
@@ -136,6 +136,17 @@ async function finish(editor: InteractionEditor, interactionType: InteractionTyp
   await editor.followUp(token, { content, embeds, components, allowed_mentions, flags });
 }
 
+/** A late answer is tried again while Discord refuses it for a while (429 after its retry_after, 5xx, network). */
+function editRetries(baseMs: number): RetryOptions {
+  return {
+    attempts: EDIT_ATTEMPTS,
+    baseMs,
+    hintMs: (err) => (err instanceof FlowError ? err.retryAfterMs : undefined),
+    maxWaitMs: MAX_EDIT_WAIT_MS,
+    retryable: isTransient,
+  };
+}
+
 /**
  * POST /discord/interactions: Discord's HTTP interactions (slash commands, buttons, modals).
  * The Ed25519 signature over timestamp + raw body is checked before anything is parsed (401
@@ -209,14 +220,7 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
       const done = await work;
       if (!token) return;
       try {
-        // Tried again while Discord refuses it for a while (429 after its retry_after, 5xx, network).
-        await retry(() => finish(deps.editor, interaction.type, token, done), {
-          attempts: EDIT_ATTEMPTS,
-          baseMs: editRetryBaseMs,
-          hintMs: (err) => (err instanceof FlowError ? err.retryAfterMs : undefined),
-          maxWaitMs: MAX_EDIT_WAIT_MS,
-          retryable: isTransient,
-        });
+        await retry(() => finish(deps.editor, interaction.type, token, done), editRetries(editRetryBaseMs));
       } catch (err) {
         (deps.onEditError ?? ((e: unknown) => req.log.error({ err: e }, 'não foi possível editar a resposta no Discord')))(err);
       }

@@ -21,8 +21,12 @@ export const CREATED_HORIZON_DAYS = 180;
 const LEASE_MS = 10 * 60 * 1000;
 /** A run gives up after this long, less than the lease: it cannot outlive it even without a renewal. */
 const RUN_DEADLINE_MS = 8 * 60 * 1000;
-/** RECONCILE_MAX_RECOVERED's default: far above the sales a lost hour of webhooks holds, far below a flood. */
+/** Most sales one run queues: far above the sales a lost hour of webhooks holds, far below a flood. */
 export const DEFAULT_MAX_RECOVERED = 300;
+/** A run every 15 minutes: a lost webhook's sale is found within that, at a few API calls per run. */
+export const INTERVAL_MS = 15 * 60 * 1000;
+/** The first run (no checkpoint yet) looks this far back: three days of webhooks an installation may have missed. */
+export const LOOKBACK_HOURS = 72;
 
 /** What an alert names of a sale a run queued. */
 function factsOf(id: number, d: Delivery): EventFacts {
@@ -56,10 +60,10 @@ export interface ReconcilerOptions {
   alerts: AlertOutbox;
   log: Logger;
   clock: Clock;
-  /** RECONCILE_INTERVAL_MS (15 min). */
-  intervalMs: number;
-  /** RECONCILE_LOOKBACK_HOURS (72): the first run's window. */
-  lookbackHours: number;
+  /** Between runs (default INTERVAL_MS, 15 min). */
+  intervalMs?: number;
+  /** The first run's window (default LOOKBACK_HOURS, 72). */
+  lookbackHours?: number;
   /** Wakes the worker when sales were queued. */
   onQueued?: () => void;
   /** How long a run holds the lease past its last page (10 min; tests shorten it). */
@@ -67,8 +71,8 @@ export interface ReconcilerOptions {
   /** A run is aborted after this long (8 min, less than the lease; tests shorten it). */
   runDeadlineMs?: number;
   /**
-   * RECONCILE_MAX_RECOVERED: most sales one run queues. Past it the run stops, the checkpoint
-   * stays (the next run reads on from there) and support is told in the run's summary.
+   * Most sales one run queues (default DEFAULT_MAX_RECOVERED). Past it the run stops, the
+   * checkpoint stays (the next run reads on from there) and support is told in the run's summary.
    */
   maxRecovered?: number;
 }
@@ -100,7 +104,7 @@ export class Reconciler {
   get job(): Job {
     return {
       name: 'reconciliation',
-      intervalMs: this.opts.intervalMs,
+      intervalMs: this.opts.intervalMs ?? INTERVAL_MS,
       lease: 'own',
       run: (signal) => this.runOnce(signal),
       failureMessage: 'falha na conciliação com a Kiwify',
@@ -124,7 +128,7 @@ export class Reconciler {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       // A bit less than the interval: the instance that ran last does not hold every later run back.
-      return await this.run(this.opts.intervalMs / 2);
+      return await this.run((this.opts.intervalMs ?? INTERVAL_MS) / 2);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -162,7 +166,7 @@ export class Reconciler {
     const from =
       before?.checkpoint != null
         ? Math.min(before.checkpoint, to) - OVERLAP_MS
-        : Math.min(before?.last_from ?? to - this.opts.lookbackHours * HOUR_MS, to);
+        : Math.min(before?.last_from ?? to - (this.opts.lookbackHours ?? LOOKBACK_HOURS) * HOUR_MS, to);
     // No upper bound on updates while reading (see WindowQuery); `to`, taken before, is the checkpoint.
     const window = { createdFrom: Math.min(from, to - CREATED_HORIZON_DAYS * DAY_MS), createdTo: to, updatedFrom: from };
     const deadline = setTimeout(() => {

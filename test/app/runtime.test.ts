@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { testConfig } from '../helpers/config.js';
+import { captureLogs } from '../helpers/logs.js';
 
 /** What a runtime runs is said by its options, never guessed from whether a test built it. */
 
@@ -40,6 +41,17 @@ describe('the runtime', () => {
       'reconciliation',
       'discord-interactions',
     ]);
+  });
+
+  it('names, once listening, the variables of earlier releases still set (now constants): remove them', async () => {
+    const logs = captureLogs();
+    runtime = await createRuntime(testConfig({ LOG_LEVEL: 'warn', LEASE_MS: '2000', HTTP_TIMEOUT_MS: '400' }), {
+      logDestination: logs.stream,
+      connectionChecks: false,
+    });
+    await runtime.listen(0);
+    const said = logs.entries().find((e) => String(e.msg).startsWith('variáveis de ambiente que esta versão não lê mais'));
+    expect(said).toMatchObject({ level: 'warn', variables: ['LEASE_MS', 'HTTP_TIMEOUT_MS'] });
   });
 
   it('connection checks and the reconciliation are turned off by explicit options', async () => {

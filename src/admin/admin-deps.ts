@@ -7,8 +7,8 @@ import type { CustomerKeys } from '../privacy/customer-keys.js';
 export interface AdminDeps {
   store: Store;
   token: string;
-  /** The EAD's course catalog (names in stories, the course picker, ids a plan may use). */
-  catalog: CourseCatalog;
+  /** The EAD's course catalog (names in stories, the course picker, ids a plan may use); none: ids unchecked, and said. */
+  catalog?: CourseCatalog;
   /** Finds a person's events for an erasure, also after retention hashed their key. */
   customerKeys: CustomerKeys;
   /** RETENTION_DAYS (shown); unset in tools that build the app without it. */

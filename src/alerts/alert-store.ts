@@ -1,10 +1,15 @@
 import { systemClock, type Clock } from '../timing/clock.js';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { LeaseClock } from '../store/lease-clock.js';
+import { Leases } from '../store/leases.js';
 import type { AlertChannelsTable, AlertsTable, Database } from '../store/schema.js';
 
 export type AlertRow = Selectable<AlertsTable>;
-export type ChannelRow = Selectable<AlertChannelsTable>;
+/** A channel's pacing and last send, with its sender's lease (`alerts:<channel>`). */
+export type ChannelRow = Selectable<AlertChannelsTable> & { lease_owner: string | null; lease_until: number | null };
+
+/** The lease of a channel's sender. */
+const leaseOf = (channel: string) => `alerts:${channel}`;
 
 export interface NewAlert {
   text: string;
@@ -51,12 +56,16 @@ export interface SendFailure {
 
 /** The alert outbox: alerts survive restarts and leave one channel at a time, paced. */
 export class AlertStore {
+  private readonly leases: Leases;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock = systemClock,
     /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
-    private readonly leaseClock: LeaseClock = () => Promise.resolve(clock()),
-  ) {}
+    leaseClock: LeaseClock = () => Promise.resolve(clock()),
+  ) {
+    this.leases = new Leases(db, leaseClock);
+  }
 
   async ensureChannels(channels: string[]): Promise<void> {
     for (const channel of channels) {
@@ -73,30 +82,27 @@ export class AlertStore {
   }
 
   /**
-   * Takes the channel for `owner` if it is due and nobody else holds it: a lease that ran out
-   * (its sender died) is taken over in the same statement that checks it ran out, so of two
-   * instances taking it at once one gets it.
+   * Takes the channel for `owner` if it is due and nobody else holds it (its lease ran out: its
+   * sender died, or is free). Due is read again under the lease: pacing is written only by a
+   * lease holder (markSent, markFailed), so a send that just ended elsewhere is seen.
    */
   async acquireChannel(channel: string, owner: string, leaseMs: number): Promise<boolean> {
-    const now = await this.leaseClock(this.db);
-    const result = await this.db
-      .updateTable('alert_channels')
-      .set({ lease_owner: owner, lease_until: now + leaseMs })
-      .where('channel', '=', channel)
-      // next_send_at is the dispatchers' pacing, written by the instances' clocks: compared with this one's.
-      .where('next_send_at', '<=', this.clock())
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    // Read first: a channel waiting for its pacing costs no write per tick.
+    if (!(await this.isDue(channel))) return false;
+    if (!(await this.leases.acquire(leaseOf(channel), owner, leaseMs))) return false;
+    if (await this.isDue(channel)) return true;
+    await this.leases.release(leaseOf(channel), owner);
+    return false;
+  }
+
+  /** next_send_at is the dispatchers' pacing, written by the instances' clocks: compared with this one's. */
+  private async isDue(channel: string): Promise<boolean> {
+    const row = await this.db.selectFrom('alert_channels').select('next_send_at').where('channel', '=', channel).executeTakeFirst();
+    return row !== undefined && row.next_send_at <= this.clock();
   }
 
   async releaseChannel(channel: string, owner: string): Promise<void> {
-    await this.db
-      .updateTable('alert_channels')
-      .set({ lease_owner: null, lease_until: null })
-      .where('channel', '=', channel)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await this.leases.release(leaseOf(channel), owner);
   }
 
   async due(channel: string, limit: number): Promise<AlertRow[]> {
@@ -115,12 +121,9 @@ export class AlertStore {
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('alerts').set({ status: 'sent', sent_at: now }).where('id', 'in', ids).execute();
-      await trx
-        .updateTable('alert_channels')
-        .set({ last_ok_at: now, next_send_at: nextSendAt, lease_owner: null, lease_until: null })
-        .where('channel', '=', channel)
-        .where('lease_owner', '=', owner)
-        .execute();
+      // The channel's pacing only from its lease holder, who gives the lease back with it.
+      if (!(await this.leases.release(leaseOf(channel), owner, trx))) return;
+      await trx.updateTable('alert_channels').set({ last_ok_at: now, next_send_at: nextSendAt }).where('channel', '=', channel).execute();
     });
   }
 
@@ -144,23 +147,30 @@ export class AlertStore {
         }))
         .where('id', 'in', ids)
         .execute();
+      if (!(await this.leases.release(leaseOf(channel), owner, trx))) return;
       await trx
         .updateTable('alert_channels')
-        .set({
-          last_error_at: now,
-          last_error: failure.error,
-          next_send_at: failure.retryAt,
-          lease_owner: null,
-          lease_until: null,
-        })
+        .set({ last_error_at: now, last_error: failure.error, next_send_at: failure.retryAt })
         .where('channel', '=', channel)
-        .where('lease_owner', '=', owner)
         .execute();
     });
   }
 
   async channels(): Promise<ChannelRow[]> {
-    return this.db.selectFrom('alert_channels').selectAll().orderBy('channel').execute();
+    return this.db
+      .selectFrom('alert_channels as c')
+      .leftJoin('leases as l', (join) => join.on('l.name', '=', sql<string>`${'alerts:'} || c.channel`))
+      .select([
+        'c.channel',
+        'c.next_send_at',
+        'c.last_ok_at',
+        'c.last_error_at',
+        'c.last_error',
+        'l.owner as lease_owner',
+        'l.until as lease_until',
+      ])
+      .orderBy('c.channel')
+      .execute();
   }
 
   async countByStatus(): Promise<Record<'pending' | 'sent' | 'failed', number>> {

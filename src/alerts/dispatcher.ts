@@ -13,8 +13,8 @@ export interface DispatcherOptions {
   store: Store;
   channels: AlertChannel[];
   log: Logger;
-  /** Minimum time between two messages on one channel. */
-  intervalMs: number;
+  /** Minimum time between two messages on one channel (default ALERT_INTERVAL_MS). */
+  intervalMs?: number;
   tickMs?: number;
   maxAttempts?: number;
   /** First wait after a failed send; doubles per attempt up to 15 min. */
@@ -28,6 +28,11 @@ export interface DispatcherOptions {
   clock: Clock;
 }
 
+/**
+ * At most one message per channel this often: what piles up in between goes merged. CallMeBot
+ * and Discord throttle senders far below a message a second, and one summary reads better.
+ */
+export const ALERT_INTERVAL_MS = 10_000;
 const MAX_MERGED = 50;
 /** Codes of a refusal of the message itself (its form or size), not of the channel: the alerts may go one by one. */
 const REFUSED_FOR_FORM = new Set(['http_400', 'http_413']);
@@ -94,7 +99,7 @@ export class AlertDispatcher {
             ),
           );
         const ids = due.slice(0, Math.max(1, sent)).map((a) => a.id);
-        await store.alerts.markSent(channel.name, this.owner, ids, this.opts.clock() + this.opts.intervalMs);
+        await store.alerts.markSent(channel.name, this.owner, ids, this.opts.clock() + (this.opts.intervalMs ?? ALERT_INTERVAL_MS));
         this.metrics.alertsSent(channel.name, ids.length);
         log.info({ channel: channel.name, alerts: ids.length }, 'alerta enviado');
       } catch (err) {
@@ -120,7 +125,7 @@ export class AlertDispatcher {
     const hinted = Math.min(err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0, MAX_CHANNEL_BACKOFF_MS);
     const attempts = Math.max(...due.map((a) => a.attempts));
     const backoff = split ? 0 : backoffMs(attempts + 1, this.opts.retryBaseMs ?? 30_000, Math.random, MAX_CHANNEL_BACKOFF_MS);
-    const retryAt = this.opts.clock() + Math.max(hinted, backoff, this.opts.intervalMs);
+    const retryAt = this.opts.clock() + Math.max(hinted, backoff, this.opts.intervalMs ?? ALERT_INTERVAL_MS);
     const maxAttempts = this.opts.maxAttempts ?? 20;
     await store.alerts.markFailed(channel.name, this.owner, ids, { error: describeError(err), permanent, retryAt, maxAttempts });
     this.metrics.alertSendFailed(channel.name);

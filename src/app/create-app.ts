@@ -11,7 +11,7 @@ import { webhookRouter } from '../http/webhook-route.js';
 import { metricsRouter } from '../http/metrics-route.js';
 import { createMetrics, type Metrics } from '../metrics/metrics-registry.js';
 import { adminRouter } from '../admin/admin-router.js';
-import { CourseCatalog } from '../plans/course-catalog.js';
+import type { CourseCatalog } from '../plans/course-catalog.js';
 import type { CustomerKeys } from '../privacy/customer-keys.js';
 import { discordRouter, type DiscordRouteDeps } from '../discord-console/interaction-route.js';
 
@@ -37,7 +37,7 @@ export interface AppDeps {
   customerKeys: CustomerKeys;
   /** RETENTION_DAYS, shown in /admin/api/health and on the privacy page. */
   retentionDays?: number;
-  /** The EAD's course catalog for /admin (default: none, so course ids are not checked). */
+  /** The EAD's course catalog for /admin and the Discord console; without it, course ids are saved unchecked (and said) and stories show course numbers. */
   catalog?: CourseCatalog;
   /** Express `trust proxy` (TRUST_PROXY): hops, true/false, or addresses. Default false. */
   trustProxy?: boolean | number | string;
@@ -54,8 +54,6 @@ export interface AppDeps {
   /** Enables POST /discord/interactions (slash commands and alert buttons); without it, 404. */
   discord?: DiscordConsoleSettings;
 }
-
-const NO_CATALOG = { unitCourses: () => Promise.reject(new Error('catálogo do EAD não configurado')) };
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -123,12 +121,11 @@ export function createApp(deps: AppDeps): Express {
     );
   }
   if (deps.adminToken) {
-    const catalog = deps.catalog ?? new CourseCatalog(NO_CATALOG, deps.clock ?? systemClock);
     app.use(
       adminRouter({
         store: deps.store,
         token: deps.adminToken,
-        catalog,
+        catalog: deps.catalog,
         customerKeys: deps.customerKeys,
         retentionDays: deps.retentionDays,
         onRetry: deps.onEventStored,

@@ -6,7 +6,7 @@ import { discordBotChannel } from '../discord-console/bot-channel.js';
 import { alertTextForDiscord } from '../discord-console/discord-markdown.js';
 import type { DiscordConsoleSettings } from './create-app.js';
 import { EadClient } from '../clients/ead.js';
-import type { UpstreamObserver } from '../clients/upstream-http.js';
+import { UPSTREAM_TIMEOUT_MS, type UpstreamObserver } from '../clients/upstream-http.js';
 import { KiwifyApiClient } from '../clients/kiwify-api.js';
 import { MailClient } from '../clients/mail-client.js';
 import type { AlertChannel } from '../alerts/channels.js';
@@ -38,38 +38,30 @@ export interface FlowClients {
   mail?: MailClient;
 }
 
-/** `observer` is told of every call the clients make (the metrics). */
-export function clientsFromConfig(config: Config, observer?: UpstreamObserver): FlowClients {
-  const timeoutMs = config.HTTP_TIMEOUT_MS;
+/** `observer` is told of every call the clients make (the metrics); `timeoutMs`: every call's deadline. */
+export function clientsFromConfig(
+  config: Pick<Config, 'ead' | 'chatpro' | 'mail'>,
+  observer?: UpstreamObserver,
+  timeoutMs = UPSTREAM_TIMEOUT_MS,
+): FlowClients {
+  const { ead, chatpro } = config;
   return {
-    ead: new EadClient({ baseUrl: config.EAD_BASE_URL, apiKey: config.EAD_API_KEY, unitId: config.EAD_UNIT_ID, timeoutMs, observer }),
-    chatpro:
-      config.CHATPRO_INSTANCE_ID && config.CHATPRO_TOKEN
-        ? new ChatProClient({
-            baseUrl: config.CHATPRO_BASE_URL,
-            instanceId: config.CHATPRO_INSTANCE_ID,
-            token: config.CHATPRO_TOKEN,
-            timeoutMs,
-            observer,
-          })
-        : undefined,
-    mail: mailClientFromConfig(config, observer),
+    ead: new EadClient({ ...ead, timeoutMs, observer }),
+    chatpro: chatpro.instance
+      ? new ChatProClient({ baseUrl: chatpro.baseUrl, instanceId: chatpro.instance.id, token: chatpro.instance.token, timeoutMs, observer })
+      : undefined,
+    mail: mailClientFromConfig(config.mail, observer, timeoutMs),
   };
 }
 
 /** The SMTP client, when a server and a sender are configured (the configuration checks they come together). */
 export function mailClientFromConfig(
-  config: Pick<Config, 'smtp' | 'MAIL_FROM' | 'MAIL_REPLY_TO' | 'HTTP_TIMEOUT_MS'>,
+  mail: Config['mail'],
   observer?: UpstreamObserver,
+  timeoutMs = UPSTREAM_TIMEOUT_MS,
 ): MailClient | undefined {
-  if (!config.smtp || !config.MAIL_FROM) return undefined;
-  return new MailClient({
-    smtp: config.smtp,
-    from: config.MAIL_FROM,
-    replyTo: config.MAIL_REPLY_TO,
-    timeoutMs: config.HTTP_TIMEOUT_MS,
-    observer,
-  });
+  if (!mail.smtp || !mail.from) return undefined;
+  return new MailClient({ smtp: mail.smtp, from: mail.from, replyTo: mail.replyTo, timeoutMs, observer });
 }
 
 export interface HandlerServices {
@@ -98,18 +90,12 @@ export function flowDepsFromConfig(config: Config, { store, clients, secrets, cu
     clock,
     secrets,
     settings: {
-      defaultPassword: config.STUDENT_DEFAULT_PASSWORD,
-      alertOnSuccess: config.ALERT_ON_SUCCESS,
-      revokeMode: config.REVOKE_MODE,
-      cancelPolicy: config.CANCEL_POLICY,
+      defaultPassword: config.sales.defaultPassword,
+      alertOnSuccess: config.alerts.onSuccess,
+      revokeMode: config.sales.revokeMode,
+      cancelPolicy: config.sales.cancelPolicy,
       panelUrl: panelUrlOf(config),
-      welcome: {
-        schoolName: config.SCHOOL_NAME,
-        portalUrl: config.PORTAL_URL,
-        androidAppUrl: config.ANDROID_APP_URL,
-        iosAppUrl: config.IOS_APP_URL,
-        supportWhatsapp: config.SUPPORT_WHATSAPP,
-      },
+      welcome: config.welcome.school,
     },
   };
 }
@@ -119,23 +105,23 @@ export function buildHandlers(config: Config, services: HandlerServices): Handle
 }
 
 /** `store`: the Discord bot's alerts read their events (without it, Discord gets the webhook's text). */
-export function alertChannelsFromConfig(config: Config, observer?: UpstreamObserver, store?: Store): AlertChannel[] {
-  const callMeBot = new CallMeBotClient({
-    baseUrl: config.CALLMEBOT_BASE_URL,
-    phone: config.CALLMEBOT_PHONE,
-    apiKey: config.CALLMEBOT_APIKEY,
-    timeoutMs: config.HTTP_TIMEOUT_MS,
-    observer,
-  });
+export function alertChannelsFromConfig(
+  config: Config,
+  observer?: UpstreamObserver,
+  store?: Store,
+  timeoutMs = UPSTREAM_TIMEOUT_MS,
+): AlertChannel[] {
+  const callMeBot = new CallMeBotClient({ ...config.alerts.callmebot, timeoutMs, observer });
   const channels: AlertChannel[] = [
     // Community practice keeps CallMeBot messages under ~1,200 characters.
     { name: 'callmebot', limit: 1200, send: (text) => callMeBot.sendWhatsApp(text) },
   ];
-  const bot = discordApiFromConfig(config, observer);
-  if (bot && store && config.DISCORD_ALERT_CHANNEL_ID) {
-    channels.push(discordBotChannel({ api: bot, channelId: config.DISCORD_ALERT_CHANNEL_ID, store, panelUrl: panelUrlOf(config) }));
-  } else if (config.DISCORD_WEBHOOK_URL) {
-    const discord = new DiscordClient(config.DISCORD_WEBHOOK_URL, config.HTTP_TIMEOUT_MS, observer);
+  const bot = discordApiFromConfig(config.discord, observer, timeoutMs);
+  const { alertChannelId } = config.discord;
+  if (bot && store && alertChannelId) {
+    channels.push(discordBotChannel({ api: bot, channelId: alertChannelId, store, panelUrl: panelUrlOf(config) }));
+  } else if (config.alerts.discordWebhookUrl) {
+    const discord = new DiscordClient(config.alerts.discordWebhookUrl, timeoutMs, observer);
     // Buyer and upstream text shown literally (no masked links, headings or mentions from a name).
     channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text), format: alertTextForDiscord });
   }
@@ -143,27 +129,26 @@ export function alertChannelsFromConfig(config: Config, observer?: UpstreamObser
 }
 
 /** Discord's REST API as the bot, when the Discord console is configured (DISCORD_*). */
-export function discordApiFromConfig(config: Config, observer?: UpstreamObserver): DiscordApi | undefined {
-  if (!config.DISCORD_APPLICATION_ID || !config.DISCORD_BOT_TOKEN) return undefined;
-  return new DiscordApi({
-    baseUrl: config.DISCORD_API_URL,
-    applicationId: config.DISCORD_APPLICATION_ID,
-    botToken: config.DISCORD_BOT_TOKEN,
-    timeoutMs: config.HTTP_TIMEOUT_MS,
-    observer,
-  });
+export function discordApiFromConfig(discord: Config['discord'], observer?: UpstreamObserver, timeoutMs = UPSTREAM_TIMEOUT_MS) {
+  if (!discord.console) return undefined;
+  const { applicationId, botToken } = discord.console;
+  return new DiscordApi({ baseUrl: discord.apiUrl, applicationId, botToken, timeoutMs, observer });
 }
 
 /** The admin page's public address, for "Abrir no painel" links: only when the page is on and the address known. */
-export function panelUrlOf(config: Config): string | undefined {
-  return config.ADMIN_TOKEN ? (config.PUBLIC_URL ?? config.RENDER_EXTERNAL_URL) : undefined;
+export function panelUrlOf(config: Pick<Config, 'admin' | 'server'>): string | undefined {
+  return config.admin.token ? config.server.publicUrl : undefined;
 }
 
 /** POST /discord/interactions, when all five DISCORD_* console variables are set. */
-export function discordConsoleFromConfig(config: Config, observer?: UpstreamObserver): DiscordConsoleSettings | undefined {
-  const api = discordApiFromConfig(config, observer);
-  const { DISCORD_PUBLIC_KEY: publicKey, DISCORD_GUILD_ID: guildId, DISCORD_SUPPORT_ROLE_ID: supportRoleId } = config;
-  if (!api || !publicKey || !guildId || !supportRoleId) return undefined;
+export function discordConsoleFromConfig(
+  config: Config,
+  observer?: UpstreamObserver,
+  timeoutMs = UPSTREAM_TIMEOUT_MS,
+): DiscordConsoleSettings | undefined {
+  const api = discordApiFromConfig(config.discord, observer, timeoutMs);
+  if (!api || !config.discord.console) return undefined;
+  const { publicKey, guildId, supportRoleId } = config.discord.console;
   return { publicKey, guildId, supportRoleId, panelUrl: panelUrlOf(config), editor: api };
 }
 
@@ -172,21 +157,13 @@ export function discordConsoleFromConfig(config: Config, observer?: UpstreamObse
  * (KIWIFY_CLIENT_ID, KIWIFY_CLIENT_SECRET, KIWIFY_ACCOUNT_ID); the CLI passes just these.
  */
 export function kiwifyApiFromConfig(
-  config: Pick<Config, 'KIWIFY_API_URL' | 'KIWIFY_CLIENT_ID' | 'KIWIFY_CLIENT_SECRET' | 'KIWIFY_ACCOUNT_ID' | 'HTTP_TIMEOUT_MS'>,
+  kiwifyApi: Config['kiwifyApi'],
   clock: Clock,
   observer?: UpstreamObserver,
+  timeoutMs = UPSTREAM_TIMEOUT_MS,
 ): KiwifyApiClient | undefined {
-  const { KIWIFY_CLIENT_ID: clientId, KIWIFY_CLIENT_SECRET: clientSecret, KIWIFY_ACCOUNT_ID: accountId } = config;
-  if (!clientId || !clientSecret || !accountId) return undefined;
-  return new KiwifyApiClient({
-    baseUrl: config.KIWIFY_API_URL,
-    clientId,
-    clientSecret,
-    accountId,
-    timeoutMs: config.HTTP_TIMEOUT_MS,
-    clock,
-    observer,
-  });
+  if (!kiwifyApi.credentials) return undefined;
+  return new KiwifyApiClient({ baseUrl: kiwifyApi.baseUrl, ...kiwifyApi.credentials, timeoutMs, clock, observer });
 }
 
 /** The connection checks of the systems the flows use. */

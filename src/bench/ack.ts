@@ -77,7 +77,7 @@ export async function ackRun(scenario: Scenario, store: StoreKind, bare: Child, 
   const child = await startChild(
     join(DIST, 'bench/child.js'),
     ['ack'],
-    serverEnv(WEBHOOK_TOKEN, { ...sandbox.env, ...storageEnv(storage), PORT: '0', SHUTDOWN_TIMEOUT_MS: '1000' }),
+    serverEnv(WEBHOOK_TOKEN, { ...sandbox.env, ...storageEnv(storage), PORT: '0' }),
   );
   try {
     const next = deliveriesFor(scenario);

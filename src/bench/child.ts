@@ -1,18 +1,37 @@
 /**
- * Server processes for the benchmark (run compiled: node dist/bench/child.js <mode>):
- * - `bare`: a bare Express 5 route that answers `200 {}` after parsing a JSON body — the baseline;
- * - `ack`:  the bridge as in production — its HTTP server (runtime.listen: createHttpServer), its
- *           real store (SQLite or DATABASE_URL) and the sale flows with the worker running against
- *           the EAD/ChatPro the environment names (the parent's loopback fakes).
+ * Server processes for the benchmark and the drill (run compiled: node dist/bench/child.js <mode>):
+ * - `bare`:  a bare Express 5 route that answers `200 {}` after parsing a JSON body — the baseline;
+ * - `ack`, `drain`, `drill`: the bridge as `npm start` runs it (app/serve.ts: its HTTP server, its
+ *   real store — SQLite or DATABASE_URL — the sale flows and the worker against the EAD/ChatPro the
+ *   environment names, the parent's loopback fakes), with the mode's timings below, passed
+ *   explicitly (tuning.ts): production's, except what the run cannot wait for.
  * Signals its parent over IPC once listening (signalListening).
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { Tuning } from '../app/tuning.js';
 import { loadConfig } from '../config/config.js';
 import { signalListening } from '../http/http-server.js';
-import { createRuntime } from '../app/runtime.js';
+import { serve } from '../app/serve.js';
 
-const mode = process.argv[2];
+const TUNINGS: Record<string, Partial<Tuning>> = {
+  // Production's, but a stop at the end of a run does not wait 20 s for running steps.
+  ack: { shutdownTimeoutMs: 1_000 },
+  // Sales queued by the bench (another process) wake no worker: found on the next poll, 100 ms not 1 s.
+  drain: { pollMs: 100 },
+  // Faults on every few calls: short deadlines, retries and leases, so 1,000 deliveries end in minutes.
+  drill: {
+    upstreamTimeoutMs: 400,
+    retryBaseMs: 100,
+    retryMaxMs: 2_000,
+    maxAttempts: 40,
+    leaseMs: 2_000,
+    pollMs: 100,
+    alertIntervalMs: 200,
+  },
+};
+
+const mode = process.argv[2] ?? '';
 const port = Number(process.env.PORT ?? 0);
 
 if (mode === 'bare') {
@@ -24,19 +43,9 @@ if (mode === 'bare') {
   await new Promise<void>((resolve) => server.once('listening', resolve));
   signalListening((server.address() as AddressInfo).port);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));
-} else if (mode === 'ack') {
-  const runtime = await createRuntime(loadConfig());
-  const server = await runtime.listen(port);
-  signalListening((server.address() as AddressInfo).port);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      runtime.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+} else if (mode in TUNINGS) {
+  await serve(loadConfig(), { tuning: TUNINGS[mode] });
 } else {
-  console.error('uso: node dist/bench/child.js <bare|ack>');
+  console.error(`uso: node dist/bench/child.js <bare|${Object.keys(TUNINGS).join('|')}>`);
   process.exit(2);
 }

@@ -1,7 +1,7 @@
 import { startSandbox } from '../sandbox/sandbox.js';
 import { queueSales } from './fixtures.js';
 import { CONCURRENCY, LATENCY, sleep } from './options.js';
-import { inboxCounts, productionEntry, serverEnv, startChild, type Child } from './processes.js';
+import { benchChild, inboxCounts, serverEnv, startChild, type Child } from './processes.js';
 import { freshStorage, storageEnv, type StoreKind } from './storage.js';
 
 /**
@@ -56,8 +56,6 @@ export async function drain(kind: StoreKind, steps: number[], sales: number): Pr
     ...sandbox.env,
     ...storageEnv(storage),
     WORKER_CONCURRENCY: String(CONCURRENCY),
-    // Sales queued by another process wake no worker: they are found on the next poll.
-    POLL_INTERVAL_MS: '100',
     PORT: '0',
   });
   const servers: Child[] = [];
@@ -67,7 +65,8 @@ export async function drain(kind: StoreKind, steps: number[], sales: number): Pr
       // The sales are queued once every instance listens (its worker started): start-up (several
       // processes on few cores) neither counts nor hands the first instance a head start.
       const spawned = Date.now();
-      const added = await Promise.all(Array.from({ length: instances - servers.length }, () => startChild(productionEntry(), [], env)));
+      // child.js drain: sales queued by another process wake no worker, so they are found on the next poll (100 ms).
+      const added = await Promise.all(Array.from({ length: instances - servers.length }, () => startChild(benchChild(), ['drain'], env)));
       servers.push(...added);
       const started = Date.now();
       await queueSales(storage, sales, 1 + rows.length * sales);

@@ -2,7 +2,8 @@
  * npm run drill — a fault drill that exits non-zero on any loss or duplicate.
  *
  * 1,000 deliveries (30 % of them duplicates, some sent concurrently with their original) to the
- * real server (what npm start runs: node dist/server.mjs, with its flags). The fake EAD fails 20 % of calls (500s,
+ * real server (what npm start runs — app/serve.ts, with its Node flags — as dist/bench/child.js
+ * drill: short deadlines, retries and leases, passed explicitly, so a run ends in minutes). The fake EAD fails 20 % of calls (500s,
  * Cloudflare HTML pages, timeouts — some after the write happened); the fake ChatPro fails 10 %
  * (500s, timeouts). The server is killed with SIGKILL twice and restarted. At the end: every sale
  * has exactly one student (created once or reused), one enrolment per course of its plan and one
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { postSignedDelivery } from '../sandbox/kiwify-deliver.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { freshPostgresUrl, dropPostgresSchemas, saleFor, seededShuffle } from './fixtures.js';
-import { BENCH_ADMIN_TOKEN, inboxCounts, productionEntry, startChild, type Child } from './processes.js';
+import { BENCH_ADMIN_TOKEN, benchChild, inboxCounts, startChild, type Child } from './processes.js';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string' }, 'database-url': { type: 'string' } } });
 const DELIVERIES = Number(values.deliveries ?? 1000);
@@ -49,24 +50,17 @@ const env: Record<string, string> = {
   KIWIFY_WEBHOOK_TOKEN: TOKEN,
   PORT: '0',
   LOG_LEVEL: 'info',
-  HTTP_TIMEOUT_MS: '400',
-  RETRY_BASE_MS: '100',
-  RETRY_MAX_MS: '2000', // a drill run stays short even for an event that draws many faults
-  MAX_ATTEMPTS: '40',
-  LEASE_MS: '2000',
-  POLL_INTERVAL_MS: '100',
-  ALERT_INTERVAL_MS: '200',
   ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
 };
 
-let server: Child = await startChild(productionEntry(), [], env, log);
+let server: Child = await startChild(benchChild(), ['drill'], env, log);
 const kills: number[] = [];
 
 async function restart(): Promise<void> {
   kills.push(Date.now());
   server.child.kill('SIGKILL');
   await new Promise((r) => server.child.once('exit', r));
-  server = await startChild(productionEntry(), [], env, log);
+  server = await startChild(benchChild(), ['drill'], env, log);
 }
 
 // ---- deliveries --------------------------------------------------------------------------------
@@ -162,7 +156,7 @@ for (let i = 1; i <= SALES; i += 1) {
   }
 }
 const counts = await (async () => {
-  const s = await startChild(productionEntry(), [], { ...env, PORT: '0' });
+  const s = await startChild(benchChild(), ['drill'], { ...env, PORT: '0' });
   const h = (await inboxCounts(s.url))!;
   await s.stop();
   return h;

@@ -20,6 +20,14 @@ export function productionEntry(): string {
   return new URL(`../../${file}`, import.meta.url).pathname;
 }
 
+/**
+ * The bench's server process (child.ts: the bridge as npm start runs it, with a mode's timings),
+ * as an absolute path; run with productionNodeFlags like the real server.
+ */
+export function benchChild(): string {
+  return new URL('./child.js', import.meta.url).pathname;
+}
+
 export interface Child {
   child: ChildProcess;
   url: string;

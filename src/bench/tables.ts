@@ -74,7 +74,7 @@ export function printDrain(rows: DrainRow[], skipped?: string): void {
   }
   if (skipped) say(skipped);
   say(
-    `(one database per store, instances added run after run; start = spawning the added ones → all listening; drain = new sales queued then (POLL_INTERVAL_MS=100) → all done, the ratios on it; bound = sales × 4 calls × ${LATENCY} ms ÷ (${CONCURRENCY} × instances); EAD in flight = most calls the fake EAD held at once; calls/sale counts EAD + ChatPro calls)`,
+    `(one database per store, instances added run after run; start = spawning the added ones → all listening; drain = new sales queued then (child.js drain: a poll every 100 ms) → all done, the ratios on it; bound = sales × 4 calls × ${LATENCY} ms ÷ (${CONCURRENCY} × instances); EAD in flight = most calls the fake EAD held at once; calls/sale counts EAD + ChatPro calls)`,
   );
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadStorageConfig } from '../config/config.js';
+import { ConfigError, loadConfig } from '../config/config.js';
 import { openStore, type Store } from '../store/store.js';
 import type { CliIo } from './cli-io.js';
 
@@ -12,7 +12,7 @@ import type { CliIo } from './cli-io.js';
 export async function openServerStore(io: CliIo): Promise<Store | undefined> {
   let storage;
   try {
-    storage = loadStorageConfig(io.env);
+    storage = loadConfig(io.env, ['storage']).storage;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(err.message);

@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { PermanentError, TransientError } from '../domain/errors.js';
+import { FlowError, PermanentError, TransientError } from '../domain/errors.js';
 import type { Clock } from '../timing/clock.js';
+import { abortableSleep, retry, type Sleep } from '../timing/retry.js';
 import { createHttp, parseJson, retryAfterOf, send, shorten, statusError, type UpstreamObserver } from './upstream-http.js';
 
 export interface KiwifyApiConfig {
@@ -13,7 +14,7 @@ export interface KiwifyApiConfig {
   /** Told of every call (the metrics). */
   observer?: UpstreamObserver;
   /** Waits between throttled attempts (tests shorten it); an abort of `signal` ends the wait. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
 }
 
 /** A sale as the API returns it; nothing in it is trusted (parsed again like a webhook body). */
@@ -58,6 +59,8 @@ const MAX_THROTTLED = 3;
 const MAX_WAIT_MS = 60_000;
 /** Most pages one query may have (50,000 sales at 100 a page): a broken `pagination` cannot loop for ever. */
 const MAX_PAGES = 500;
+/** The code of a throttled answer (429). */
+const THROTTLED = 'kiwify_throttled';
 
 const credentialsError = (detail: string) =>
   new PermanentError(
@@ -74,27 +77,6 @@ function countOf(value: unknown): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-/** Why `signal` was aborted, as an Error (what `throwIfAborted` would throw). */
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
-
-/** Waits `ms`, or until `signal` aborts (then rejects with its reason, the timer cleared). */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      if (signal) reject(abortReason(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Kiwify's public API: OAuth client credentials (the token is cached until shortly before it
  * expires, never asked for per call; a 401 asks for a new one once), `x-kiwify-account-id` on
@@ -104,7 +86,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class KiwifyApiClient implements KiwifyApi {
   private readonly http: AxiosInstance;
   private token?: { value: string; expiresAt: number };
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly sleep: Sleep;
 
   constructor(private readonly config: KiwifyApiConfig) {
     this.http = createHttp(config.baseUrl, config.timeoutMs);
@@ -145,22 +127,6 @@ export class KiwifyApiClient implements KiwifyApi {
   async sale(id: string, options: CallOptions = {}): Promise<ApiSale | undefined> {
     const body = await this.get(`/v1/sales/${encodeURIComponent(id)}`, {}, 'get_sale', options.signal, true);
     return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as ApiSale) : undefined;
-  }
-
-  /** Sleeps `ms`; an abort of `signal` ends the wait at once, whatever sleep was injected. */
-  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
-    if (!signal) return this.sleep(ms);
-    signal.throwIfAborted();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(abortReason(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      await Promise.race([this.sleep(ms, signal), aborted]);
-    } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort);
-    }
   }
 
   /** The call's signal: the caller's abort or the shared hard deadline, whichever comes first. */
@@ -214,6 +180,10 @@ export class KiwifyApiClient implements KiwifyApi {
     return this.token.value;
   }
 
+  /**
+   * One GET, with a throttled (429) or unavailable (5xx) answer tried again in place a few times
+   * (after Kiwify's Retry-After, or 1 s, 2 s, 4 s), unless Kiwify asks for longer than MAX_WAIT_MS.
+   */
   private async get(
     path: string,
     params: Record<string, string | number | boolean>,
@@ -221,56 +191,72 @@ export class KiwifyApiClient implements KiwifyApi {
     signal?: AbortSignal,
     missingOk = false,
   ): Promise<unknown> {
-    let refreshed = false;
-    for (let attempt = 0; ; attempt += 1) {
-      signal?.throwIfAborted();
-      const token = await this.accessToken(signal);
-      const response = await this.sendAbortable(
-        () =>
-          send(
-            'Kiwify',
-            () =>
-              this.http.get<string>(path, {
-                params,
-                headers: { authorization: `Bearer ${token}`, 'x-kiwify-account-id': this.config.accountId },
-                signal: this.signalFor(signal),
-              }),
-            'KIWIFY_API_URL',
-            { observer: this.config.observer, system: 'kiwify', operation },
-          ),
-        signal,
-      );
-      if (response.status === 401 && !refreshed) {
-        // Expired or revoked early: one new token, then the call again.
-        this.token = undefined;
-        refreshed = true;
-        continue;
-      }
+    return retry(() => this.getOnce(path, params, operation, signal, missingOk), {
+      attempts: 1 + MAX_THROTTLED,
+      baseMs: 1_000,
+      hintMs: (err) => (err instanceof FlowError && err.code === THROTTLED ? err.retryAfterMs : undefined),
+      maxWaitMs: MAX_WAIT_MS,
+      retryable: (err) => err instanceof FlowError && (err.code === THROTTLED || /^http_5\d\d$/.test(err.code)),
+      signal,
+      sleep: this.sleep,
+    });
+  }
+
+  private async getOnce(
+    path: string,
+    params: Record<string, string | number | boolean>,
+    operation: string,
+    signal: AbortSignal | undefined,
+    missingOk: boolean,
+  ): Promise<unknown> {
+    let response = await this.request(path, params, operation, signal);
+    if (response.status === 401) {
+      // Expired or revoked early: one new token, then the call again.
+      this.token = undefined;
+      response = await this.request(path, params, operation, signal);
       if (response.status === 401) throw credentialsError('o token novo também foi recusado');
-      if (response.status === 403) {
-        throw new PermanentError(
-          'Kiwify recusou a conta (KIWIFY_ACCOUNT_ID): confira o id da conta ao lado da chave da API.',
-          'kiwify_account',
-        );
-      }
-      if (response.status === 404 && missingOk) return undefined;
-      if ((response.status === 429 || response.status >= 500) && attempt < MAX_THROTTLED) {
-        const wait = response.status === 429 ? retryAfterMs(response, this.config.clock()) : 1_000 * 2 ** attempt;
-        if (wait <= MAX_WAIT_MS) {
-          await this.wait(wait, signal);
-          continue;
-        }
-      }
-      const json = parseJson(response, 'Kiwify');
-      if (response.status >= 300 || json === undefined) {
-        const retryAfter = response.status === 429 ? retryAfterMs(response, this.config.clock()) : undefined;
-        throw statusError(`Kiwify recusou ${operation} (HTTP ${response.status}): ${shorten(String(response.data))}`, response.status, {
-          code: response.status === 429 ? 'kiwify_throttled' : undefined,
-          retryAfterMs: retryAfter,
-          overrides: { 200: 'transient' },
-        });
-      }
-      return json;
     }
+    if (response.status === 403) {
+      throw new PermanentError(
+        'Kiwify recusou a conta (KIWIFY_ACCOUNT_ID): confira o id da conta ao lado da chave da API.',
+        'kiwify_account',
+      );
+    }
+    if (response.status === 404 && missingOk) return undefined;
+    const throttled = response.status === 429;
+    // A throttled or unavailable answer is judged by its status alone (the retry above decides).
+    const json = throttled || response.status >= 500 ? undefined : parseJson(response, 'Kiwify');
+    if (response.status >= 300 || json === undefined) {
+      throw statusError(`Kiwify recusou ${operation} (HTTP ${response.status}): ${shorten(String(response.data))}`, response.status, {
+        code: throttled ? THROTTLED : undefined,
+        retryAfterMs: throttled ? retryAfterMs(response, this.config.clock()) : undefined,
+        overrides: { 200: 'transient' },
+      });
+    }
+    return json;
+  }
+
+  private async request(
+    path: string,
+    params: Record<string, string | number | boolean>,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<AxiosResponse<string>> {
+    const token = await this.accessToken(signal);
+    return this.sendAbortable(
+      () =>
+        send(
+          'Kiwify',
+          () =>
+            this.http.get<string>(path, {
+              params,
+              headers: { authorization: `Bearer ${token}`, 'x-kiwify-account-id': this.config.accountId },
+              signal: this.signalFor(signal),
+            }),
+          'KIWIFY_API_URL',
+          { observer: this.config.observer, system: 'kiwify', operation },
+        ),
+      signal,
+    );
   }
 }

@@ -12,7 +12,7 @@ export interface MailConfig {
   from: string;
   /** Where the student's answers go (MAIL_REPLY_TO), e.g. support's address. */
   replyTo?: string;
-  /** Hard deadline of one send or check, from the first byte to the last (HTTP_TIMEOUT_MS). */
+  /** Hard deadline of one send or check, from the first byte to the last (UPSTREAM_TIMEOUT_MS). */
   timeoutMs: number;
   /** Told of every call (the metrics). */
   observer?: UpstreamObserver;

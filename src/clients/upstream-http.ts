@@ -3,6 +3,13 @@ import { PermanentError, TransientError } from '../domain/errors.js';
 import { MAX_DEPTH, parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
 import { upstreamLine } from '../domain/upstream-text.js';
 
+/**
+ * The hard deadline of every outbound call (EAD, ChatPro, CallMeBot, Discord, Kiwify's API, SMTP):
+ * an upstream slower than this is abandoned and the work retried later. Well above their slowest
+ * normal answers, and short enough that a hung call never outlives the leases around it.
+ */
+export const UPSTREAM_TIMEOUT_MS = 15_000;
+
 /** Largest answer any upstream gets to send (the EAD's biggest page, 1,000 students, is ~300 KB). */
 export const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 

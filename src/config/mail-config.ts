@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { parseMailbox, resolveSmtp } from '../clients/smtp-settings.js';
+import { packageFile } from '../domain/package-root.js';
 import type { WelcomeChannel } from '../enrolment/welcome-templates.js';
 import { loadWelcomeTemplates } from '../enrolment/welcome-template-files.js';
+import { group, optionalText, optionalUrl, type Payload } from './variables.js';
 
 /**
- * The e-mail group of the configuration: the SMTP server (SMTP_URL, or SMTP_HOST, SMTP_PORT,
- * SMTP_USER, SMTP_PASSWORD), the sender (MAIL_FROM, MAIL_REPLY_TO), the welcome's channels
- * (WELCOME_CHANNELS) and its templates (WELCOME_EMAIL_TEMPLATE, WELCOME_WHATSAPP_TEMPLATE).
- * config.ts holds the variables; these are the rules between them.
+ * The e-mail and welcome groups of the configuration: the SMTP server (SMTP_URL, or SMTP_HOST,
+ * SMTP_PORT, SMTP_USER, SMTP_PASSWORD), the sender (MAIL_FROM, MAIL_REPLY_TO), the welcome's
+ * channels (WELCOME_CHANNELS), its templates (WELCOME_EMAIL_TEMPLATE, WELCOME_WHATSAPP_TEMPLATE)
+ * and the school's lines; and the rules between them.
  */
+
+/** The welcome templates shipped in the repository (the WhatsApp one is the text the bridge always sent). */
+export const DEFAULT_WELCOME_EMAIL_TEMPLATE = packageFile('src/enrolment/templates/welcome-email.txt');
+export const DEFAULT_WELCOME_WHATSAPP_TEMPLATE = packageFile('src/enrolment/templates/welcome-whatsapp.txt');
 
 const CHANNELS: readonly WelcomeChannel[] = ['whatsapp', 'email'];
 
@@ -38,8 +44,6 @@ const PARTS = ['SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD'] as const;
 /** What SMTP_URL replaces (SMTP_PASSWORD may go with a URL that names the user only). */
 const URL_REPLACES = ['SMTP_HOST', 'SMTP_PORT', 'SMTP_USER'] as const;
 const SERVER_HINT = 'SMTP_URL (ou SMTP_HOST, SMTP_PORT, SMTP_USER e SMTP_PASSWORD)';
-
-type Payload = z.core.ParsePayload<Record<string, unknown>>;
 
 /**
  * The server is SMTP_URL (its password inside, or in SMTP_PASSWORD) or the four parts, not both;
@@ -88,3 +92,51 @@ export function checkWelcomeTemplates(ctx: Payload): void {
     ctx.issues.push({ code: 'custom', input: ctx.value, path: [problem.variable], message: problem.message });
   }
 }
+
+/** E-mail: the SMTP server and the sender (rules between them: mail-config.ts). */
+export const mail = group({
+  shape: {
+    SMTP_URL: optionalText,
+    SMTP_HOST: optionalText,
+    SMTP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+    SMTP_USER: optionalText,
+    SMTP_PASSWORD: optionalText,
+    MAIL_FROM: optionalText.pipe(mailbox.optional()),
+    MAIL_REPLY_TO: optionalText.pipe(mailbox.optional()),
+  },
+  checks: [checkMail],
+  /** `smtp`: the server, when one is configured (SMTP_URL or SMTP_HOST…); then `from` is set too. */
+  build: (v) => ({ smtp: resolveSmtp(v).settings, from: v.MAIL_FROM, replyTo: v.MAIL_REPLY_TO }),
+});
+
+/** The welcome to a new student: its channels, its templates (checked at start-up) and the school's lines. */
+export const welcome = group({
+  shape: {
+    WELCOME_CHANNELS: welcomeChannels,
+    WELCOME_EMAIL_TEMPLATE: z.string().trim().min(1).default(DEFAULT_WELCOME_EMAIL_TEMPLATE),
+    WELCOME_WHATSAPP_TEMPLATE: z.string().trim().min(1).default(DEFAULT_WELCOME_WHATSAPP_TEMPLATE),
+    SCHOOL_NAME: optionalText,
+    PORTAL_URL: optionalUrl,
+    ANDROID_APP_URL: optionalUrl,
+    IOS_APP_URL: optionalUrl,
+    SUPPORT_WHATSAPP: optionalText,
+  },
+  checks: [checkWelcomeTemplates],
+  build: (v, ctx) => {
+    // Read again for use (the check found them sound): the compiled templates.
+    const { templates } = loadWelcomeTemplates({ email: v.WELCOME_EMAIL_TEMPLATE, whatsapp: v.WELCOME_WHATSAPP_TEMPLATE });
+    if (!templates)
+      ctx.issues.push({ code: 'custom', input: v, path: ['WELCOME_EMAIL_TEMPLATE'], message: 'os modelos mudaram durante a leitura' });
+    return {
+      channels: v.WELCOME_CHANNELS,
+      templates: templates!,
+      school: {
+        schoolName: v.SCHOOL_NAME,
+        portalUrl: v.PORTAL_URL,
+        androidAppUrl: v.ANDROID_APP_URL,
+        iosAppUrl: v.IOS_APP_URL,
+        supportWhatsapp: v.SUPPORT_WHATSAPP,
+      },
+    };
+  },
+});

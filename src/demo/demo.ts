@@ -39,16 +39,13 @@ const config = loadConfig({
   SQLITE_PATH: join(dataDir, 'bridge.db'),
   ADMIN_TOKEN: adminToken,
   LOG_LEVEL: 'silent',
-  ALERT_INTERVAL_MS: '300',
-  RETRY_BASE_MS: '1000',
-  HTTP_TIMEOUT_MS: '5000',
-  POLL_INTERVAL_MS: '200',
   SCHOOL_NAME: 'Escola Demonstração',
   PORTAL_URL: 'https://portal.exemplo.com.br',
   ANDROID_APP_URL: 'https://play.google.com/store/apps/details?id=br.exemplo.ead',
   SUPPORT_WHATSAPP: '(61) 99999-0000',
 });
-const runtime = await createRuntime(config);
+// The story in seconds, not production's pace: alerts every 0.3 s, retries after 1 s, deadlines of 5 s.
+const runtime = await createRuntime(config, { tuning: { alertIntervalMs: 300, retryBaseMs: 1000, upstreamTimeoutMs: 5000, pollMs: 200 } });
 /** The demo's database is temporary: gone when the demo ends. */
 const cleanUp = async () => {
   await runtime.stop();
@@ -64,7 +61,7 @@ try {
 }
 
 say('Ponte Kiwify → EAD — demonstração (tudo local: EAD, ChatPro, CallMeBot, a API da Kiwify e o Discord são simulados)');
-say(`Servidor em ${runtime.url()} · banco SQLite temporário em ${config.SQLITE_PATH}`);
+say(`Servidor em ${runtime.url()} · banco SQLite temporário em ${config.storage.SQLITE_PATH}`);
 narrate(sandbox, say);
 
 const problems = await runScenarios({ runtime, sandbox, webhookToken, discordKeys, say });
@@ -86,7 +83,7 @@ say(`Painel:  ${runtime.url()}/admin   (token: ${adminToken})`);
 say(`API:     curl -H 'Authorization: Bearer ${adminToken}' ${runtime.url()}/admin/api/events`);
 say(`Vivo?:   curl ${runtime.url()}/secure`);
 say(`Mais vendas: npm run kiwify -- order_approved --plan "Inglês Fluente" --url ${runtime.url()}/webhook --token ${webhookToken}`);
-say(`Eventos: SQLITE_PATH=${config.SQLITE_PATH} npm run events -- list   (noutro terminal, enquanto a demonstração roda)`);
+say(`Eventos: SQLITE_PATH=${config.storage.SQLITE_PATH} npm run events -- list   (noutro terminal, enquanto a demonstração roda)`);
 say('Ctrl+C para sair (o banco temporário é apagado).');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -13,6 +13,7 @@ import { interactionKey, MAX_AGE_SECONDS, MAX_SKEW_SECONDS, verifyInteraction } 
 import { FlowError, isTransient } from '../domain/errors.js';
 import type { SeenInteractions } from './seen-interactions.js';
 import { systemClock, type Clock } from '../timing/clock.js';
+import { retry, type RetryOptions } from '../timing/retry.js';
 import { sendError } from '../http/http-errors.js';
 import { BodyIntake, type BodyLimits } from '../http/body-intake.js';
 import { parseUntrustedJson } from '../domain/untrusted-json.js';
@@ -135,18 +136,15 @@ async function finish(editor: InteractionEditor, interactionType: InteractionTyp
   await editor.followUp(token, { content, embeds, components, allowed_mentions, flags });
 }
 
-/** Runs `send` again while Discord refuses it for a while (429 after its retry_after, 5xx, network), at most EDIT_ATTEMPTS times. */
-async function withRetries(send: () => Promise<void>, baseMs: number): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await send();
-    } catch (err) {
-      const hinted = err instanceof FlowError ? err.retryAfterMs : undefined;
-      const waitMs = hinted ?? baseMs * 2 ** (attempt - 1);
-      if (attempt >= EDIT_ATTEMPTS || !isTransient(err) || waitMs > MAX_EDIT_WAIT_MS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
-  }
+/** A late answer is tried again while Discord refuses it for a while (429 after its retry_after, 5xx, network). */
+function editRetries(baseMs: number): RetryOptions {
+  return {
+    attempts: EDIT_ATTEMPTS,
+    baseMs,
+    hintMs: (err) => (err instanceof FlowError ? err.retryAfterMs : undefined),
+    maxWaitMs: MAX_EDIT_WAIT_MS,
+    retryable: isTransient,
+  };
 }
 
 /**
@@ -222,7 +220,7 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
       const done = await work;
       if (!token) return;
       try {
-        await withRetries(() => finish(deps.editor, interaction.type, token, done), editRetryBaseMs);
+        await retry(() => finish(deps.editor, interaction.type, token, done), editRetries(editRetryBaseMs));
       } catch (err) {
         (deps.onEditError ?? ((e: unknown) => req.log.error({ err: e }, 'não foi possível editar a resposta no Discord')))(err);
       }

@@ -1,19 +1,18 @@
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
+import type { Job } from '../timing/scheduler.js';
 import type { Database } from '../store/schema.js';
 
-/** Expired rows are deleted at most this often per instance (one indexed delete). */
-const PRUNE_EVERY_MS = 60_000;
+/** Expired rows are deleted this often (one indexed delete; a row kept longer is refused as stale anyway). */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * The signed Discord interactions already received (table seen_interactions), shared by every
  * instance and kept across restarts, so a captured request replayed within its signature's
  * window is refused wherever and whenever it lands. One insert per signed interaction; expired
- * rows go by an indexed delete at most once a minute per instance.
+ * rows go by an indexed delete, a job of the runtime's scheduler.
  */
 export class SeenInteractions {
-  private prunedAt = 0;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock = systemClock,
@@ -29,19 +28,23 @@ export class SeenInteractions {
       .values({ key, expires_at: expiresAt })
       .onConflict((oc) => oc.column('key').doNothing())
       .executeTakeFirst();
-    await this.pruneNowAndThen();
     return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
   /** Deletes the rows whose time has passed (a signature that old is refused as stale anyway). */
   async prune(): Promise<number> {
-    const now = this.clock();
-    this.prunedAt = now;
-    const deleted = await this.db.deleteFrom('seen_interactions').where('expires_at', '<', now).executeTakeFirst();
+    const deleted = await this.db.deleteFrom('seen_interactions').where('expires_at', '<', this.clock()).executeTakeFirst();
     return Number(deleted.numDeletedRows);
   }
 
-  private async pruneNowAndThen(): Promise<void> {
-    if (this.clock() - this.prunedAt >= PRUNE_EVERY_MS) await this.prune();
+  /** Its periodic job: every instance may prune (the same indexed delete; nothing to share). */
+  get pruneJob(): Job {
+    return {
+      name: 'discord-interactions',
+      intervalMs: PRUNE_EVERY_MS,
+      lease: 'none',
+      run: () => this.prune(),
+      failureMessage: 'falha ao apagar interações do Discord vencidas',
+    };
   }
 }

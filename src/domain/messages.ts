@@ -125,12 +125,12 @@ export const messages = {
   /**
    * The sales one reconciliation run queued, in one alert: one sale as before; several listed
    * without the buyers' names (the list may be long and a channel may be shared), the first
-   * RECOVERED_LISTED of them; `limit` when the run stopped at RECONCILE_MAX_RECOVERED.
+   * RECOVERED_LISTED of them; `limit` when the run stopped at its bound (a run's most).
    */
   recoveredByReconciliation: (events: EventFacts[], limit?: number) => {
     const stopped = limit
       ? [
-          `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada (limite RECONCILE_MAX_RECOVERED): as demais ficam para a próxima conciliação, que continua de onde esta parou.`,
+          `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada, o limite de uma rodada: as demais ficam para a próxima conciliação, que continua de onde esta parou.`,
           'Tantas vendas sem webhook de uma vez não é normal: confira na Kiwify o webhook e, se as vendas parecerem estranhas, chame um desenvolvedor.',
         ]
       : ['Se isso se repetir, confira na Kiwify a URL e o token do webhook.'];

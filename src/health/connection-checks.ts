@@ -3,7 +3,7 @@ import { messages } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { Store } from '../store/store.js';
-import { Poller } from '../timing/poller.js';
+import type { Job } from '../timing/scheduler.js';
 
 /** One external system to check: `run` resolves when it answers as it should, else throws why. */
 export interface ConnectionCheck {
@@ -18,10 +18,10 @@ export interface ConnectionChecksOptions {
   store: Store;
   alerts: AlertOutbox;
   log: Logger;
-  /** Between checks while everything answers (HEALTH_CHECK_INTERVAL_MS, 10 min). */
-  healthyIntervalMs: number;
-  /** Between checks while something fails (HEALTH_RECHECK_INTERVAL_MS, 15 s): paused work resumes soon after. */
-  failingIntervalMs: number;
+  /** Between checks while everything answers (default HEALTHY_INTERVAL_MS, 10 min). */
+  healthyIntervalMs?: number;
+  /** Between checks while something fails (default FAILING_INTERVAL_MS, 15 s): paused work resumes soon after. */
+  failingIntervalMs?: number;
   /** The admin page's public address, linked from the alerts. */
   panelUrl?: string;
   /**
@@ -35,9 +35,14 @@ export interface ConnectionChecksOptions {
 
 /** Default of `shareIntervalMs`. */
 export const SHARE_INTERVAL_MS = 2_000;
+/** Between checks while every system answers: often enough to tell support within minutes, rare enough to cost the upstreams nothing. */
+export const HEALTHY_INTERVAL_MS = 10 * 60_000;
+/** Between checks while one fails: the work it paused resumes within seconds of its return. */
+export const FAILING_INTERVAL_MS = 15_000;
 
 /**
- * Checks the upstreams at start-up (without holding it up) and then periodically. A failing
+ * Checks the upstreams at start-up (without holding it up) and then periodically (two jobs of
+ * the runtime's scheduler: the checks, and the read of the shared view). A failing
  * check is logged, shown on the admin page, and told to support once per change of state (the
  * store decides which instance tells). While the EAD fails, the worker leaves EAD-bound events
  * waiting instead of spending their attempts.
@@ -49,33 +54,41 @@ export const SHARE_INTERVAL_MS = 2_000;
 export class ConnectionChecks {
   /** The shared view: systems whose last check, by any instance, failed. */
   private readonly failing = new Set<string>();
-  private readonly loop: Poller;
-  private readonly share: Poller;
   /** Checks this instance has finished (a shared read that overlaps one is dropped). */
   private ownChecks = 0;
 
-  constructor(private readonly opts: ConnectionChecksOptions) {
-    this.loop = new Poller({
-      run: () => this.runOnce(),
-      intervalMs: () => (this.failing.size > 0 ? opts.failingIntervalMs : opts.healthyIntervalMs),
-      onError: (err) => opts.log.error({ err }, 'falha nas verificações de conexão'),
-    });
-    this.share = new Poller({
-      run: () => this.readSharedView(),
-      intervalMs: opts.shareIntervalMs ?? SHARE_INTERVAL_MS,
-      onError: (err) => opts.log.error({ err }, 'falha ao ler o estado das conexões no banco'),
-    });
+  constructor(private readonly opts: ConnectionChecksOptions) {}
+
+  /**
+   * Its periodic jobs: the checks (first at once: start-up is not held up, nothing waits for
+   * them) and the read of the view the instances share. Each instance runs both: every instance
+   * needs the view, and a check is cheap (the store tells support once per change of state).
+   */
+  get jobs(): Job[] {
+    const { opts } = this;
+    const healthy = opts.healthyIntervalMs ?? HEALTHY_INTERVAL_MS;
+    const failing = opts.failingIntervalMs ?? FAILING_INTERVAL_MS;
+    return [
+      {
+        name: 'connection-checks',
+        intervalMs: () => (this.failing.size > 0 ? failing : healthy),
+        lease: 'none',
+        run: () => this.runOnce(),
+        failureMessage: 'falha nas verificações de conexão',
+      },
+      {
+        name: 'connection-view',
+        intervalMs: opts.shareIntervalMs ?? SHARE_INTERVAL_MS,
+        lease: 'none',
+        run: () => this.readSharedView(),
+        failureMessage: 'falha ao ler o estado das conexões no banco',
+      },
+    ];
   }
 
   /** Whether the last check of `name`, by this instance or another, failed. */
   isFailing(name: ConnectionCheck['name']): boolean {
     return this.failing.has(name);
-  }
-
-  /** First check at once (start-up is not held up: nothing waits for it). */
-  start(): void {
-    this.loop.start();
-    this.share.start();
   }
 
   /** Takes up what the other instances saw (the rows this instance's checks also write). */
@@ -126,9 +139,5 @@ export class ConnectionChecks {
         error ? messages.connectionFailing(check.label, error, this.opts.panelUrl) : messages.connectionRestored(check.label),
       );
     }
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all([this.loop.stop(), this.share.stop()]);
   }
 }

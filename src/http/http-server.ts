@@ -5,6 +5,8 @@ import type { Socket } from 'node:net';
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 /** Headers must arrive within this (and within the request timeout): a real client sends them at once. */
 export const HEADERS_TIMEOUT_MS = 10_000;
+/** A whole request (headers and body) must arrive within this: Kiwify gives up after ~5 s; an admin form is small. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 /** Connections open at once. */
 export const MAX_CONNECTIONS = 512;
 /** Connections one client address may hold (exposed directly; behind a proxy all share its address). */
@@ -32,8 +34,8 @@ export function signalListening(port: number): void {
 }
 
 export interface ServerLimits {
-  /** A whole request (headers and body) must arrive within this (HTTP_REQUEST_TIMEOUT_MS). */
-  requestTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
   /** Per-address cap; undefined behind a trusted proxy (every connection then comes from it). */
   maxConnectionsPerAddress?: number;
   /** Connections in all (MAX_CONNECTIONS; tests lower it). */
@@ -52,7 +54,7 @@ export interface ServerLimits {
  * lock out one that sends its request at once.
  */
 export function createHttpServer(app: RequestListener, limits: ServerLimits): Server {
-  const { requestTimeoutMs } = limits;
+  const { requestTimeoutMs = REQUEST_TIMEOUT_MS } = limits;
   const server = createServer(
     {
       requestTimeout: requestTimeoutMs,
@@ -141,6 +143,38 @@ function guardConnections(server: Server, caps: { max: number; perAddress?: numb
     res.once('close', () => {
       t.request = undefined;
       t.waitingSince = performance.now();
+    });
+  });
+}
+
+/** The HTTP server around `app`, listening on `port` (0: any free one); a port in use is named with its fix. */
+export async function listenHttp(app: RequestListener, port: number, limits: ServerLimits): Promise<Server> {
+  const server = createHttpServer(app, limits);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`A porta ${port} já está em uso por outro processo: pare-o, ou defina outra porta em PORT (ex.: PORT=3001).`)
+          : err,
+      ),
+    );
+    server.listen(port);
+  });
+  return server;
+}
+
+/** Stops accepting connections; those still open after 5 s are closed. */
+export function closeHttpServer(server: Server | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server?.listening) return resolve();
+    const force = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, 5_000).unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
     });
   });
 }

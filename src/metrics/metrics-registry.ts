@@ -31,7 +31,7 @@ export interface MetricsOptions {
 
 /** Answers the webhook gives: from a millisecond to Kiwify's ~5 s patience. */
 const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-/** Upstream calls: tens of milliseconds to HTTP_TIMEOUT_MS (15 s by default). */
+/** Upstream calls: tens of milliseconds to UPSTREAM_TIMEOUT_MS (15 s). */
 const UPSTREAM_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
 let processRegistry: Registry | undefined;

@@ -20,6 +20,15 @@ export interface CatalogSnapshot {
   error?: string;
 }
 
+/** What support sees of an app built without the EAD's catalog: no courses, and why. */
+export const NO_CATALOG: CatalogSnapshot = { courses: [], error: 'catálogo do EAD não configurado' };
+
+/** The catalog as it stands (read again at once with `reload`), or NO_CATALOG when there is none. */
+export function catalogSnapshot(catalog: CourseCatalog | undefined, reload = false): Promise<CatalogSnapshot> {
+  if (!catalog) return Promise.resolve(NO_CATALOG);
+  return reload ? catalog.reload() : catalog.get();
+}
+
 /** Portuguese order: "Inglês" next to "Inglês Intermediário", "Módulo 2" before "Módulo 10". */
 const COLLATOR = new Intl.Collator('pt-BR', { numeric: true });
 

@@ -4,7 +4,7 @@ import { normalizeText } from '../domain/text.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { PlanChangeRow, StoredPlan } from './plan-store.js';
-import type { CourseCatalog } from './course-catalog.js';
+import { catalogSnapshot, type CourseCatalog } from './course-catalog.js';
 import { retryEvent } from '../support/support-actions.js';
 
 /** Where a change came from, as the history shows it. */
@@ -52,7 +52,7 @@ export type SavePlanResult =
  * (names compared without case and accents). Then every sale that failed because this plan was
  * not mapped runs again, by itself.
  */
-export async function savePlan(store: Store, catalog: CourseCatalog, input: unknown, via: Via): Promise<SavePlanResult> {
+export async function savePlan(store: Store, catalog: CourseCatalog | undefined, input: unknown, via: Via): Promise<SavePlanResult> {
   const valid = validatePlan(input);
   if (!valid.ok) return { ok: false, status: 400, problems: valid.problems };
   const { plan } = valid;
@@ -64,7 +64,7 @@ export async function savePlan(store: Store, catalog: CourseCatalog, input: unkn
       problems: [`Já existe o plano "${existing.name}" (nomes comparados sem maiúsculas, acentos e espaços extras): edite aquele.`],
     };
   }
-  const snapshot = await catalog.get();
+  const snapshot = await catalogSnapshot(catalog);
   let unchecked: string | undefined;
   if (snapshot.readAt === undefined) {
     unchecked = `Catálogo do EAD indisponível (${snapshot.error ?? 'sem resposta'}): os ids dos cursos não foram conferidos.`;

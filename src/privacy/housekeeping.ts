@@ -5,17 +5,27 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { removeExpiredPersonalData } from './erasure.js';
 import type { Clock } from '../timing/clock.js';
-import { Poller } from '../timing/poller.js';
+import type { Job } from '../timing/scheduler.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A pass every hour: what it removes is due by the day, and an old instance still running during a deploy is caught within the hour. */
+const INTERVAL_MS = 60 * 60 * 1000;
+/** How long a pass holds its lease without a renewal (renewed while it runs). */
+const LEASE_MS = 5 * 60 * 1000;
+/**
+ * Days a sealed password waits for a welcome that keeps failing before it is wiped. Long enough
+ * for support to fix a ChatPro or e-mail outage and resend; after it, the student is told to use
+ * "Esqueci minha senha" — nothing a school needs to tune.
+ */
+export const PASSWORD_RETENTION_DAYS = 7;
 /** The step whose result holds a new student's sealed password. */
 const CADASTRO: StepName = 'cadastro';
 
 export interface HousekeepingOptions {
   store: Store;
   log: Logger;
-  /** How long a sealed password waits for its welcome before it is wiped (PASSWORD_RETENTION_DAYS). */
-  passwordRetentionDays: number;
+  /** How long a sealed password waits for its welcome before it is wiped (default PASSWORD_RETENTION_DAYS). */
+  passwordRetentionDays?: number;
   /** Seals what an older release journaled in clear. */
   secrets: SecretBox;
   /** How long a finished event keeps its buyer's personal data (RETENTION_DAYS). */
@@ -29,24 +39,23 @@ export interface HousekeepingOptions {
 /**
  * Periodic clean-up of what the server must not keep: passwords an older release journaled in
  * clear (sealed), sealed passwords whose welcome never went out within PASSWORD_RETENTION_DAYS
- * (wiped), the personal data of events finished more than RETENTION_DAYS ago (removed) and the
- * Discord interactions past their replay window; then SQLite's WAL is cut, so no older copy of
- * what went stays in `-wal`. Runs at start and then hourly; idempotent, batched, and safe with several instances (an old
- * instance still running during a deploy is caught next hour).
+ * (wiped) and the personal data of events finished more than RETENTION_DAYS ago (removed); then
+ * SQLite's WAL is cut, so no older copy of what went stays in `-wal`. A job of the runtime's
+ * scheduler: at start and then hourly, on one instance at a time (its lease); idempotent and
+ * batched.
  */
 export class Housekeeping {
-  private readonly loop: Poller;
+  constructor(private readonly opts: HousekeepingOptions) {}
 
-  constructor(private readonly opts: HousekeepingOptions) {
-    this.loop = new Poller({
+  /** Its periodic job: one pass at a time across the instances (they share what it removes). */
+  get job(): Job {
+    return {
+      name: 'housekeeping',
+      intervalMs: this.opts.intervalMs ?? INTERVAL_MS,
+      lease: { leaseMs: LEASE_MS },
       run: () => this.runOnce(),
-      intervalMs: opts.intervalMs ?? 60 * 60 * 1000,
-      onError: (err) => opts.log.error({ err }, 'falha na limpeza periódica de dados'),
-    });
-  }
-
-  start(): void {
-    this.loop.start();
+      failureMessage: 'falha na limpeza periódica de dados',
+    };
   }
 
   /** Seals plaintext passwords of an older release; the runtime awaits it before the worker starts. */
@@ -58,7 +67,8 @@ export class Housekeeping {
 
   /** One pass; `now` lets a test look at a later day. */
   async runOnce(now = this.opts.clock()): Promise<void> {
-    const { store, passwordRetentionDays } = this.opts;
+    const { store } = this.opts;
+    const passwordRetentionDays = this.opts.passwordRetentionDays ?? PASSWORD_RETENTION_DAYS;
     await this.sealLegacyPasswords();
     for (;;) {
       const wiped = await store.journal.wipeSealedPasswords(CADASTRO, now - passwordRetentionDays * DAY_MS);
@@ -80,17 +90,11 @@ export class Housekeeping {
         'não foi possível remover os dados pessoais de alguns eventos; a limpeza tenta de novo na próxima hora',
       );
     }
-    // Discord interactions past their replay window (also pruned as new ones arrive).
-    await store.interactions.prune();
     // What was wiped or stripped above (or by an erasure whose cut was blocked) leaves SQLite's -wal too.
     if (!(await store.truncateLog())) {
       this.opts.log.warn(
         'o arquivo -wal do SQLite não pôde ser esvaziado (outro processo lendo o banco); cópias antigas de dados apagados ficam nele até a próxima limpeza',
       );
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
   }
 }

@@ -1,12 +1,16 @@
 import type { Kysely, Selectable } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
 import type { LeaseClock } from '../store/lease-clock.js';
+import { Leases } from '../store/leases.js';
 import type { Database, ReconciliationTable } from '../store/schema.js';
 
-export type ReconciliationRow = Selectable<ReconciliationTable>;
+/** The checkpoint and last run, with the lease of the run under way (`reconciliation:kiwify`). */
+export type ReconciliationRow = Selectable<ReconciliationTable> & { lease_owner: string | null; lease_until: number | null };
 
 /** The one reconciliation there is (Kiwify's API); the table could hold others. */
 const NAME = 'kiwify';
+/** Its lease: one instance runs it at a time. */
+const LEASE = `reconciliation:${NAME}`;
 
 export interface RunRecord {
   from: number;
@@ -19,19 +23,39 @@ export interface RunRecord {
 }
 
 /**
- * The reconciliation's checkpoint and lease: one instance runs it at a time (compare-and-set on
- * the lease, on SQLite and PostgreSQL alike), and only the lease holder moves the checkpoint.
+ * The reconciliation's checkpoint and lease (leases.ts): one instance runs it at a time, and only
+ * the lease holder moves the checkpoint (each write checks the lease in its own transaction).
  */
 export class ReconciliationStore {
+  private readonly leases: Leases;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock = systemClock,
     /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
-    private readonly leaseClock: LeaseClock = () => Promise.resolve(clock()),
-  ) {}
+    leaseClock: LeaseClock = () => Promise.resolve(clock()),
+  ) {
+    this.leases = new Leases(db, leaseClock);
+  }
 
   async state(): Promise<ReconciliationRow | undefined> {
-    return this.db.selectFrom('reconciliation').selectAll().where('name', '=', NAME).executeTakeFirst();
+    return this.db
+      .selectFrom('reconciliation as r')
+      .leftJoin('leases as l', (join) => join.on('l.name', '=', LEASE))
+      .select([
+        'r.name',
+        'r.checkpoint',
+        'r.last_run_at',
+        'r.last_from',
+        'r.last_to',
+        'r.last_found',
+        'r.last_recovered',
+        'r.last_error',
+        'l.owner as lease_owner',
+        'l.until as lease_until',
+      ])
+      .where('r.name', '=', NAME)
+      .executeTakeFirst();
   }
 
   /**
@@ -39,22 +63,23 @@ export class ReconciliationStore {
    * less than `minIntervalMs` ago (another instance just did this window). True when taken.
    */
   async acquire(owner: string, leaseMs: number, minIntervalMs: number): Promise<boolean> {
-    const now = await this.leaseClock(this.db);
-    const ranAt = this.clock();
     await this.db
       .insertInto('reconciliation')
       .values({ name: NAME })
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
-    const taken = await this.db
-      .updateTable('reconciliation')
-      .set({ lease_owner: owner, lease_until: now + leaseMs })
-      .where('name', '=', NAME)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]))
-      // last_run_at is written by the instances' clocks (finish): compared with this one's.
-      .where((eb) => eb.or([eb('last_run_at', 'is', null), eb('last_run_at', '<=', ranAt - minIntervalMs)]))
-      .executeTakeFirst();
-    return Number(taken.numUpdatedRows) === 1;
+    if (!(await this.ranLongAgo(minIntervalMs))) return false;
+    if (!(await this.leases.acquire(LEASE, owner, leaseMs))) return false;
+    // Read again under the lease: a run that finished meanwhile (and let go of it) is seen.
+    if (await this.ranLongAgo(minIntervalMs)) return true;
+    await this.leases.release(LEASE, owner);
+    return false;
+  }
+
+  /** No run finished in the last `minIntervalMs` (last_run_at is written by the instances' clocks: compared with this one's). */
+  private async ranLongAgo(minIntervalMs: number): Promise<boolean> {
+    const row = await this.db.selectFrom('reconciliation').select('last_run_at').where('name', '=', NAME).executeTakeFirst();
+    return row?.last_run_at == null || row.last_run_at <= this.clock() - minIntervalMs;
   }
 
   /**
@@ -62,14 +87,7 @@ export class ReconciliationStore {
    * it after each page). False when another instance took it: the run must stop.
    */
   async renew(owner: string, leaseMs: number): Promise<boolean> {
-    const until = (await this.leaseClock(this.db)) + leaseMs;
-    const renewed = await this.db
-      .updateTable('reconciliation')
-      .set({ lease_until: until })
-      .where('name', '=', NAME)
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(renewed.numUpdatedRows) === 1;
+    return this.leases.renew(LEASE, owner, leaseMs);
   }
 
   /**
@@ -78,44 +96,40 @@ export class ReconciliationStore {
    * does not slide forward. Only the lease holder writes it, and only once.
    */
   async anchor(owner: string, from: number): Promise<void> {
-    await this.db
-      .updateTable('reconciliation')
-      .set({ last_from: from })
-      .where('name', '=', NAME)
-      .where('lease_owner', '=', owner)
-      .where('checkpoint', 'is', null)
-      .where('last_from', 'is', null)
-      .execute();
+    await this.leases.whileHeld(LEASE, owner, async (trx) => {
+      await trx
+        .updateTable('reconciliation')
+        .set({ last_from: from })
+        .where('name', '=', NAME)
+        .where('checkpoint', 'is', null)
+        .where('last_from', 'is', null)
+        .execute();
+    });
   }
 
   /** Gives the lease back without recording a run (a run interrupted by shutdown): the next one may start at once. */
   async release(owner: string): Promise<void> {
-    await this.db
-      .updateTable('reconciliation')
-      .set({ lease_owner: null, lease_until: null })
-      .where('name', '=', NAME)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await this.leases.release(LEASE, owner);
   }
 
   /** Records the run and gives the lease back (only the holder's record counts). */
   async finish(owner: string, run: RunRecord): Promise<boolean> {
-    const done = await this.db
-      .updateTable('reconciliation')
-      .set({
-        ...(run.checkpoint !== undefined ? { checkpoint: run.checkpoint } : {}),
-        last_run_at: this.clock(),
-        last_from: run.from,
-        last_to: run.to,
-        last_found: run.found,
-        last_recovered: run.recovered,
-        last_error: run.error ?? null,
-        lease_owner: null,
-        lease_until: null,
-      })
-      .where('name', '=', NAME)
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(done.numUpdatedRows) === 1;
+    const update = {
+      ...(run.checkpoint !== undefined ? { checkpoint: run.checkpoint } : {}),
+      last_run_at: this.clock(),
+      last_from: run.from,
+      last_to: run.to,
+      last_found: run.found,
+      last_recovered: run.recovered,
+      last_error: run.error ?? null,
+    };
+    return this.leases.whileHeld(
+      LEASE,
+      owner,
+      async (trx) => {
+        await trx.updateTable('reconciliation').set(update).where('name', '=', NAME).execute();
+      },
+      { release: true },
+    );
   }
 }

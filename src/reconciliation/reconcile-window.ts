@@ -87,7 +87,7 @@ export interface ReconcileOptions {
   /** Called after each page (the job renews its lease; throwing stops the run). */
   onPage?: () => Promise<void>;
   /**
-   * Most sales one run queues (RECONCILE_MAX_RECOVERED): past it the run stops reading, with
+   * Most sales one run queues (the reconciler's DEFAULT_MAX_RECOVERED): past it the run stops reading, with
    * `limitReached` (a list that pages for ever must not fill the inbox). Unset: no bound.
    */
   maxRecovered?: number;

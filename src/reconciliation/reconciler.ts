@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { ReconciliationRow } from './checkpoint-store.js';
 import { reconcileWindow, type ReconcileReport } from './reconcile-window.js';
 import type { Clock } from '../timing/clock.js';
-import { Poller } from '../timing/poller.js';
+import type { Job } from '../timing/scheduler.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -21,8 +21,12 @@ export const CREATED_HORIZON_DAYS = 180;
 const LEASE_MS = 10 * 60 * 1000;
 /** A run gives up after this long, less than the lease: it cannot outlive it even without a renewal. */
 const RUN_DEADLINE_MS = 8 * 60 * 1000;
-/** RECONCILE_MAX_RECOVERED's default: far above the sales a lost hour of webhooks holds, far below a flood. */
+/** Most sales one run queues: far above the sales a lost hour of webhooks holds, far below a flood. */
 export const DEFAULT_MAX_RECOVERED = 300;
+/** A run every 15 minutes: a lost webhook's sale is found within that, at a few API calls per run. */
+export const INTERVAL_MS = 15 * 60 * 1000;
+/** The first run (no checkpoint yet) looks this far back: three days of webhooks an installation may have missed. */
+export const LOOKBACK_HOURS = 72;
 
 /** What an alert names of a sale a run queued. */
 function factsOf(id: number, d: Delivery): EventFacts {
@@ -56,10 +60,10 @@ export interface ReconcilerOptions {
   alerts: AlertOutbox;
   log: Logger;
   clock: Clock;
-  /** RECONCILE_INTERVAL_MS (15 min). */
-  intervalMs: number;
-  /** RECONCILE_LOOKBACK_HOURS (72): the first run's window. */
-  lookbackHours: number;
+  /** Between runs (default INTERVAL_MS, 15 min). */
+  intervalMs?: number;
+  /** The first run's window (default LOOKBACK_HOURS, 72). */
+  lookbackHours?: number;
   /** Wakes the worker when sales were queued. */
   onQueued?: () => void;
   /** How long a run holds the lease past its last page (10 min; tests shorten it). */
@@ -67,8 +71,8 @@ export interface ReconcilerOptions {
   /** A run is aborted after this long (8 min, less than the lease; tests shorten it). */
   runDeadlineMs?: number;
   /**
-   * RECONCILE_MAX_RECOVERED: most sales one run queues. Past it the run stops, the checkpoint
-   * stays (the next run reads on from there) and support is told in the run's summary.
+   * Most sales one run queues (default DEFAULT_MAX_RECOVERED). Past it the run stops, the
+   * checkpoint stays (the next run reads on from there) and support is told in the run's summary.
    */
   maxRecovered?: number;
 }
@@ -85,37 +89,49 @@ export interface ReconcilerOptions {
  * support in one summary per run, however the run ended.
  */
 export class Reconciler {
-  private readonly loop: Poller;
   private readonly owner = `reconciler-${randomUUID()}`;
   /** The run under way in this instance (the loop's or one asked for), and how to abort it. */
   private current: { done: Promise<unknown>; abort: AbortController } | undefined;
   private stopped = false;
 
-  constructor(private readonly opts: ReconcilerOptions) {
-    this.loop = new Poller({
-      run: async () => {
-        await this.runOnce();
-      },
-      intervalMs: opts.intervalMs,
-      onError: (err) => opts.log.error({ err }, 'falha na conciliação com a Kiwify'),
-    });
-  }
+  constructor(private readonly opts: ReconcilerOptions) {}
 
-  start(): void {
-    this.loop.start();
+  /**
+   * Its periodic job (first run at once). The reconciliation takes its lease itself
+   * (`reconciliation:kiwify`, leases.ts), not the scheduler: a run support asks for (runNow) takes
+   * it too, it is renewed after each page, and the checkpoint is written only under it.
+   */
+  get job(): Job {
+    return {
+      name: 'reconciliation',
+      intervalMs: this.opts.intervalMs ?? INTERVAL_MS,
+      lease: 'own',
+      run: (signal) => this.runOnce(signal),
+      failureMessage: 'falha na conciliação com a Kiwify',
+    };
   }
 
   /** No more runs; the run under way is aborted (its lease given back) rather than waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.abort.abort(new ShuttingDown());
-    await Promise.all([this.loop.stop(), this.current?.done]);
+    await this.current?.done;
   }
 
-  /** One run, unless another instance holds the lease or just ran; returns its report, if it ran. */
-  async runOnce(): Promise<ReconcileReport | undefined> {
-    // A bit less than the interval: the instance that ran last does not hold every later run back.
-    return this.run(this.opts.intervalMs / 2);
+  /**
+   * One run, unless another instance holds the lease or just ran; returns its report, if it ran.
+   * An abort of `signal` (the scheduler stopping) stops it as stop() does.
+   */
+  async runOnce(signal?: AbortSignal): Promise<ReconcileReport | undefined> {
+    if (signal?.aborted) return undefined;
+    const onAbort = () => void this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // A bit less than the interval: the instance that ran last does not hold every later run back.
+      return await this.run((this.opts.intervalMs ?? INTERVAL_MS) / 2);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** A run now, however recent the last one (still one instance at a time): support asked for it. */
@@ -150,7 +166,7 @@ export class Reconciler {
     const from =
       before?.checkpoint != null
         ? Math.min(before.checkpoint, to) - OVERLAP_MS
-        : Math.min(before?.last_from ?? to - this.opts.lookbackHours * HOUR_MS, to);
+        : Math.min(before?.last_from ?? to - (this.opts.lookbackHours ?? LOOKBACK_HOURS) * HOUR_MS, to);
     // No upper bound on updates while reading (see WindowQuery); `to`, taken before, is the checkpoint.
     const window = { createdFrom: Math.min(from, to - CREATED_HORIZON_DAYS * DAY_MS), createdTo: to, updatedFrom: from };
     const deadline = setTimeout(() => {

@@ -4,8 +4,9 @@ import type { Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
 /**
- * The time leases are written and compared in (the queue's, the alert channels', the
- * reconciliation's), read inside the statement's transaction (`db` may be one).
+ * The time leases are written and compared in (the queue's per-event leases, and every lease of
+ * leases.ts: alert channels, the reconciliation, singleton jobs), read inside the statement's
+ * transaction (`db` may be one).
  *
  * Instances compare each other's leases, so on PostgreSQL that time is the database's: one clock
  * for every instance, whatever each machine's says (an instance whose clock runs ahead would

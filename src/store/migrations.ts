@@ -275,5 +275,22 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
             and id in (select event_id from event_steps where step = 'welcome' and result like '%"sent":false%')`.execute(db);
       },
     },
+    '013_leases': {
+      // Every singleton lease (an alert channel's sender, the reconciliation, singleton jobs) in
+      // one table, taken and given back by one module (leases.ts). A lease lives seconds to
+      // minutes: the table starts empty, and a run under way elsewhere is at worst run twice
+      // (its writes are idempotent). The old columns alert_channels.lease_owner/lease_until and
+      // reconciliation.lease_owner/lease_until stay, unread by this release: an older instance
+      // still running during a deploy keeps working on them until it stops; a later release may
+      // drop them.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', 'text', (col) => col.primaryKey())
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('until', 'bigint', (col) => col.notNull())
+          .execute();
+      },
+    },
   };
 }

@@ -30,7 +30,7 @@ export class Queue {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock = systemClock,
-    /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
+    /** Lease times: the database's on PostgreSQL (see lease-clock.ts). Its leases are the claims, on the events row (leases.ts says why). */
     private readonly leaseClock: LeaseClock = () => Promise.resolve(clock()),
   ) {}
 

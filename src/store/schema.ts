@@ -58,15 +58,14 @@ export const EVENT_SOURCES = ['webhook', 'kiwify-api'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /**
- * The reconciliation with Kiwify's API: its checkpoint (sales updated up to here were seen), a
- * lease so one instance runs it at a time, and its last run for people.
+ * The reconciliation with Kiwify's API: its checkpoint (sales updated up to here were seen) and
+ * its last run for people (one instance runs it at a time: the lease `reconciliation:kiwify`).
+ * Its columns lease_owner and lease_until of before 013_leases stay in the table, unread.
  */
 export interface ReconciliationTable {
   name: string;
   /** Sales updated before this time (ms) were all seen; null before the first run. */
   checkpoint: number | null;
-  lease_owner: string | null;
-  lease_until: number | null;
   last_run_at: number | null;
   /** The update window of the last run (ms). */
   last_from: number | null;
@@ -113,12 +112,14 @@ export interface AlertsTable {
   last_error: string | null;
 }
 
-/** Per-channel pacing and a short lease so only one sender talks to a channel at a time. */
+/**
+ * Per-channel pacing and how the last send went (one sender talks to a channel at a time: the
+ * lease `alerts:<channel>`). Its columns lease_owner and lease_until of before 013_leases stay in
+ * the table, unread.
+ */
 export interface AlertChannelsTable {
   channel: string;
   next_send_at: number;
-  lease_owner: string | null;
-  lease_until: number | null;
   last_ok_at: number | null;
   last_error_at: number | null;
   last_error: string | null;
@@ -204,6 +205,15 @@ export interface SeenInteractionsTable {
   expires_at: number;
 }
 
+/** Leases: one holder at a time of a shared piece of work (leases.ts). */
+export interface LeasesTable {
+  /** `alerts:<channel>`, `reconciliation:kiwify`, `job:<name>`. */
+  name: string;
+  owner: string;
+  /** Until when it is held (epoch ms, in lease time: the database's on PostgreSQL). */
+  until: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_steps: EventStepsTable;
@@ -219,4 +229,5 @@ export interface Database {
   job_runs: JobRunsTable;
   reconciliation: ReconciliationTable;
   seen_interactions: SeenInteractionsTable;
+  leases: LeasesTable;
 }

@@ -5,6 +5,7 @@ import { CheckStore } from '../health/check-store.js';
 import { Inbox } from './inbox.js';
 import { SeenInteractions } from '../discord-console/seen-interactions.js';
 import { leaseClockFor } from './lease-clock.js';
+import { Leases } from './leases.js';
 import { Journal } from './journal.js';
 import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open-database.js';
@@ -45,6 +46,8 @@ export interface Store {
   reconciliation: ReconciliationStore;
   /** Signed Discord interactions already received (the console's replay guard, shared by instances). */
   interactions: SeenInteractions;
+  /** One holder at a time of shared work: singleton jobs (alert channels and the reconciliation hold theirs through their stores). */
+  leases: Leases;
   /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
   ownerLocks?: OwnerLocks;
   /** One trivial query: the database answers. */
@@ -81,6 +84,7 @@ export async function openStore(config: StorageConfig, clock?: Clock, onConnecti
     privacy: new PrivacyStore(db, time),
     reconciliation: new ReconciliationStore(db, time, leases),
     interactions: new SeenInteractions(db, time),
+    leases: new Leases(db, leases),
     ownerLocks,
     ping: async () => {
       await sql`select 1`.execute(db);

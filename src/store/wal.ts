@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { retry } from '../timing/retry.js';
 import type { Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -8,6 +9,9 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const MAX_WAIT_MS = 10_000;
 const FIRST_WAIT_MS = 50;
 const LONGEST_WAIT_MS = 1_000;
+
+/** A try that found the WAL held by another process. */
+const WAL_BUSY = new Error('WAL busy');
 
 export interface TruncateOptions {
   /** Bound of the wait for other processes (default 10 s). */
@@ -31,12 +35,22 @@ export interface TruncateOptions {
  */
 export async function truncateWal(db: Kysely<Database>, dialect: Dialect, options: TruncateOptions = {}): Promise<boolean> {
   if (dialect !== 'sqlite') return true;
-  const deadline = Date.now() + (options.maxWaitMs ?? MAX_WAIT_MS);
-  for (let wait = FIRST_WAIT_MS; ; wait = Math.min(wait * 2, LONGEST_WAIT_MS)) {
-    if (await checkpointOnce(db)) return true;
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
+  try {
+    await retry(
+      async () => {
+        if (!(await checkpointOnce(db))) throw WAL_BUSY;
+      },
+      {
+        baseMs: FIRST_WAIT_MS,
+        maxDelayMs: LONGEST_WAIT_MS,
+        budgetMs: options.maxWaitMs ?? MAX_WAIT_MS,
+        retryable: (err) => err === WAL_BUSY,
+      },
+    );
+    return true;
+  } catch (err) {
+    if (err === WAL_BUSY) return false;
+    throw err;
   }
 }
 

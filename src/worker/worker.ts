@@ -237,6 +237,7 @@ export class Worker {
     const reason = describeError(err);
     const attempts = event.attempts;
     if (isTransient(err) && attempts < maxAttempts) {
+      // A new run scheduled in the database, not a wait in place (timing/retry.ts): it survives restarts.
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
       const at = this.opts.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
       if (await store.queue.retryAt(event, at, { message: reason, code: errorCode(err) })) {

@@ -138,7 +138,7 @@ describe('admin API — events', () => {
   });
 
   it('retry runs a failed event again, resuming its journal', async () => {
-    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, MAX_ATTEMPTS: '2' });
+    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN }, undefined, { tuning: { maxAttempts: 2 } });
     const { deliver, settled, sandbox, runtime: rt } = server;
     sandbox.chatpro.faults.failNext('http_500', 2);
     const { eventId } = (await deliver(fixture('order_approved.one_off'))).body;

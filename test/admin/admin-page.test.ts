@@ -76,7 +76,9 @@ describe('admin page', () => {
     const forged = `bridge_admin=${'A'.repeat(43)}`;
     expect((await request(runtime.app).get(`/admin/events/${id}`).set('cookie', forged)).status).toBe(401);
     const cookie = await signIn();
-    const rotated = await createRuntime(testConfig({ ADMIN_TOKEN: 'another-admin-token-0000', SQLITE_PATH: runtime.config.SQLITE_PATH }));
+    const rotated = await createRuntime(
+      testConfig({ ADMIN_TOKEN: 'another-admin-token-0000', SQLITE_PATH: runtime.config.storage.SQLITE_PATH }),
+    );
     try {
       expect((await request(rotated.app).get(`/admin/events/${id}`).set('cookie', cookie)).status).toBe(401);
     } finally {

@@ -173,7 +173,7 @@ describe('a 2 MB JSON a million levels deep from each upstream: a permanent erro
   });
 
   it('the worker: a sale whose EAD answers a deep JSON fails with its cause, one alert, and the server keeps serving', async () => {
-    server = await startSandboxedServer({ ALERT_INTERVAL_MS: '10' });
+    server = await startSandboxedServer({}, undefined, { tuning: { alertIntervalMs: 10 } });
     const { ead, callmebot } = server.sandbox;
     ead.faults.failNext('deep_json', 1, (req) => req.method === 'GET' && req.path === '/alunos');
     const { body } = await server.deliver({ ...fixture('order_approved.one_off'), order_id: 'deep-1' });

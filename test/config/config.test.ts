@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, DEFAULT_PLANS_FILE, EXAMPLE_VALUES, loadConfig } from '../../src/config/config.js';
 import { createRuntime } from '../../src/app/runtime.js';
+import { PRODUCTION_TUNING } from '../../src/app/tuning.js';
+import { PASSWORD_RETENTION_DAYS } from '../../src/privacy/housekeeping.js';
+import { z } from 'zod';
 import { testConfig, testEnv } from '../helpers/config.js';
 import { tsProcess } from '../helpers/process.js';
 
@@ -29,23 +32,21 @@ describe('configuration', () => {
       EAD_UNIT_ID: '1',
     });
     expect(config).toMatchObject({
-      PORT: 3000,
-      SQLITE_PATH: './data/bridge.db',
-      WORKER_CONCURRENCY: 4,
-      MAX_ATTEMPTS: 10,
-      RETRY_BASE_MS: 30_000,
-      CALLMEBOT_BASE_URL: 'https://api.callmebot.com',
-      TRUST_PROXY: false,
-      HTTP_REQUEST_TIMEOUT_MS: 30_000,
-      PASSWORD_RETENTION_DAYS: 7,
-      RETENTION_DAYS: 180,
+      server: { port: 3000, trustProxy: false },
+      storage: { SQLITE_PATH: './data/bridge.db' },
+      worker: { concurrency: 4 },
+      alerts: { callmebot: { baseUrl: 'https://api.callmebot.com' } },
+      privacy: { retentionDays: 180 },
     });
-    expect(config.DATABASE_URL ?? config.DISCORD_WEBHOOK_URL ?? config.ADMIN_TOKEN).toBeUndefined();
+    // Once variables, now the modules' constants (tuning.ts).
+    expect(PRODUCTION_TUNING).toMatchObject({ maxAttempts: 10, retryBaseMs: 30_000, requestTimeoutMs: 30_000 });
+    expect(PASSWORD_RETENTION_DAYS).toBe(7);
+    expect(config.storage.DATABASE_URL ?? config.alerts.discordWebhookUrl ?? config.admin.token).toBeUndefined();
   });
 
   it('reads several comma-separated Kiwify tokens', () => {
     const config = loadConfig(testEnv({ KIWIFY_WEBHOOK_TOKEN: ' old-token , new-token ,' }));
-    expect(config.KIWIFY_WEBHOOK_TOKEN).toEqual(['old-token', 'new-token']);
+    expect(config.kiwify.webhookTokens).toEqual(['old-token', 'new-token']);
   });
 
   it('names every missing or malformed variable', () => {
@@ -108,17 +109,17 @@ describe('configuration', () => {
   });
 
   it("trusts no proxy by default, and Render's one proxy when RENDER is set", () => {
-    expect(loadConfig(testEnv()).TRUST_PROXY).toBe(false);
-    expect(loadConfig(testEnv({ RENDER: 'true' })).TRUST_PROXY).toBe(1);
-    expect(loadConfig(testEnv({ RENDER: 'true', TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);
+    expect(loadConfig(testEnv()).server.trustProxy).toBe(false);
+    expect(loadConfig(testEnv({ RENDER: 'true' })).server.trustProxy).toBe(1);
+    expect(loadConfig(testEnv({ RENDER: 'true', TRUST_PROXY: 'false' })).server.trustProxy).toBe(false);
   });
 
   it('reads TRUST_PROXY as hops, a boolean or addresses, and bounds PORT', () => {
-    expect(loadConfig(testEnv({ TRUST_PROXY: '2' })).TRUST_PROXY).toBe(2);
-    expect(loadConfig(testEnv({ TRUST_PROXY: 'false' })).TRUST_PROXY).toBe(false);
-    expect(loadConfig(testEnv({ TRUST_PROXY: 'loopback' })).TRUST_PROXY).toBe('loopback');
-    expect(loadConfig(testEnv({ TRUST_PROXY: 'True' })).TRUST_PROXY).toBe(true);
-    expect(loadConfig(testEnv({ TRUST_PROXY: '10.0.0.0/8, ::1' })).TRUST_PROXY).toBe('10.0.0.0/8, ::1');
+    expect(loadConfig(testEnv({ TRUST_PROXY: '2' })).server.trustProxy).toBe(2);
+    expect(loadConfig(testEnv({ TRUST_PROXY: 'false' })).server.trustProxy).toBe(false);
+    expect(loadConfig(testEnv({ TRUST_PROXY: 'loopback' })).server.trustProxy).toBe('loopback');
+    expect(loadConfig(testEnv({ TRUST_PROXY: 'True' })).server.trustProxy).toBe(true);
+    expect(loadConfig(testEnv({ TRUST_PROXY: '10.0.0.0/8, ::1' })).server.trustProxy).toBe('10.0.0.0/8, ::1');
     expect(problems({ ...testEnv(), TRUST_PROXY: 'sim' })).toEqual([expect.stringMatching(/^TRUST_PROXY: use o número de proxies/)]);
     expect(problems({ ...testEnv(), TRUST_PROXY: '10.0.0.0/99' })).toHaveLength(1);
     expect(problems({ ...testEnv(), PORT: '70000' })).toEqual([expect.stringMatching(/^PORT: /)]);
@@ -126,11 +127,33 @@ describe('configuration', () => {
 
   it('treats empty optional variables as unset (as .env files often leave them)', () => {
     const config = loadConfig(testEnv({ DISCORD_WEBHOOK_URL: '', ADMIN_TOKEN: '', DATABASE_URL: '', PLANS_FILE: ' ', PORT: '' }));
-    expect(config.PORT).toBe(3000);
-    expect(config.PLANS_FILE).toBe(DEFAULT_PLANS_FILE);
-    expect(config.DISCORD_WEBHOOK_URL).toBeUndefined();
-    expect(config.ADMIN_TOKEN).toBeUndefined();
-    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.server.port).toBe(3000);
+    expect(config.sales.plansFile).toBe(DEFAULT_PLANS_FILE);
+    expect(config.alerts.discordWebhookUrl).toBeUndefined();
+    expect(config.admin.token).toBeUndefined();
+    expect(config.storage.DATABASE_URL).toBeUndefined();
+  });
+
+  it('a tool asks for the groups it needs: only their variables are read and required', () => {
+    expect(loadConfig({ SQLITE_PATH: '/tmp/x.db' }, ['storage'])).toEqual({ storage: { SQLITE_PATH: '/tmp/x.db' } });
+    expect(loadConfig({ SECRET_KEY: 'a-secret-of-16-chars' }, ['privacy']).privacy.keySecret).toBe('a-secret-of-16-chars');
+    expect(loadConfig({ EAD_API_KEY: 'chave' }, ['privacy']).privacy.keySecret).toBe('chave');
+    expect(() => loadConfig({}, ['privacy'])).toThrow(/EAD_API_KEY: obrigatório quando SECRET_KEY não está definido/);
+    expect(() => loadConfig({ EAD_API_KEY: 'change-me' }, ['ead'])).toThrow(/EAD_API_KEY: troque o valor de exemplo/);
+    expect(() => loadConfig({ EAD_API_KEY: 'change-me', SQLITE_PATH: 'x' }, ['storage'])).not.toThrow();
+  });
+
+  it('variables of earlier releases (now constants) are ignored and named for removal, never an error', () => {
+    const config = loadConfig(testEnv({ LEASE_MS: '2000', MAX_ATTEMPTS: 'muitas', WORKER_CONCURRENCY: '2' }));
+    expect(config.server.retired).toEqual(['MAX_ATTEMPTS', 'LEASE_MS']);
+    expect(config.worker.concurrency).toBe(2);
+    expect(loadConfig(testEnv()).server.retired).toEqual([]);
+  });
+
+  it("its Portuguese messages are the configuration's alone: other schemas keep zod's own (no global locale)", () => {
+    expect(problems({ ...testEnv(), REVOKE_MODE: 'erase' })).toEqual([expect.stringMatching(/^REVOKE_MODE: Opção inválida/)]);
+    const elsewhere = z.enum(['a', 'b']).safeParse('c');
+    expect(elsewhere.error?.issues[0].message).toMatch(/^Invalid option/);
   });
 
   it('stops the server at start-up with a message naming the variable', () => {

@@ -24,10 +24,10 @@ const SECRET = 'app-password-s3cr3t';
 describe('e-mail configuration', () => {
   it('defaults: WhatsApp welcome only, no SMTP server, the shipped templates', () => {
     const config = loadConfig(testEnv());
-    expect(config.WELCOME_CHANNELS).toEqual(['whatsapp']);
-    expect(config.smtp).toBeUndefined();
-    expect(config.welcomeTemplates.email.subject).toBeDefined();
-    expect(config.welcomeTemplates.whatsapp).toBeDefined();
+    expect(config.welcome.channels).toEqual(['whatsapp']);
+    expect(config.mail.smtp).toBeUndefined();
+    expect(config.welcome.templates.email.subject).toBeDefined();
+    expect(config.welcome.templates.whatsapp).toBeDefined();
   });
 
   it('SMTP_URL with MAIL_FROM: the server, TLS as the scheme says, the channels in a fixed order', () => {
@@ -38,9 +38,15 @@ describe('e-mail configuration', () => {
         WELCOME_CHANNELS: ' email , WhatsApp ',
       }),
     );
-    expect(config.smtp).toMatchObject({ host: 'smtp.gmail.com', port: 465, tls: 'implicit', user: 'escola@gmail.com', password: SECRET });
-    expect(config.WELCOME_CHANNELS).toEqual(['whatsapp', 'email']);
-    expect(config.MAIL_FROM).toBe(FROM);
+    expect(config.mail.smtp).toMatchObject({
+      host: 'smtp.gmail.com',
+      port: 465,
+      tls: 'implicit',
+      user: 'escola@gmail.com',
+      password: SECRET,
+    });
+    expect(config.welcome.channels).toEqual(['whatsapp', 'email']);
+    expect(config.mail.from).toBe(FROM);
     const parts = loadConfig(
       testEnv({
         SMTP_HOST: 'smtp-relay.brevo.com',
@@ -50,8 +56,8 @@ describe('e-mail configuration', () => {
         WELCOME_CHANNELS: 'email',
       }),
     );
-    expect(parts.smtp).toMatchObject({ host: 'smtp-relay.brevo.com', port: 587, tls: 'starttls' });
-    expect(parts.WELCOME_CHANNELS).toEqual(['email']);
+    expect(parts.mail.smtp).toMatchObject({ host: 'smtp-relay.brevo.com', port: 587, tls: 'starttls' });
+    expect(parts.welcome.channels).toEqual(['email']);
   });
 
   it('the password may go apart, in SMTP_PASSWORD, as it is (no percent-encoding), with the user in SMTP_URL', () => {
@@ -59,8 +65,8 @@ describe('e-mail configuration', () => {
     const config = loadConfig(
       testEnv({ SMTP_URL: 'smtp://AKIAEXAMPLE@email-smtp.sa-east-1.amazonaws.com:587', SMTP_PASSWORD: raw, MAIL_FROM: FROM }),
     );
-    expect(config.smtp).toMatchObject({ user: 'AKIAEXAMPLE', password: raw, tls: 'starttls' });
-    expect(config.smtp?.variables.credentials).toBe('o usuário de SMTP_URL e SMTP_PASSWORD');
+    expect(config.mail.smtp).toMatchObject({ user: 'AKIAEXAMPLE', password: raw, tls: 'starttls' });
+    expect(config.mail.smtp?.variables.credentials).toBe('o usuário de SMTP_URL e SMTP_PASSWORD');
     expect(problems({ SMTP_URL: `smtps://u:${SECRET}@smtp.gmail.com`, SMTP_PASSWORD: raw, MAIL_FROM: FROM })).toEqual([
       'SMTP_PASSWORD: a senha já está em SMTP_URL: deixe-a só em um dos dois',
     ]);
@@ -72,9 +78,14 @@ describe('e-mail configuration', () => {
   it('the SMTP password never reaches a log line, whether in SMTP_URL, SMTP_PASSWORD or the resolved settings', () => {
     const logs = captureLogs();
     const log = createLogger('info', logs.stream);
-    const inUrl = loadConfig(testEnv({ SMTP_URL: `smtps://u:${SECRET}@smtp.gmail.com`, MAIL_FROM: FROM }));
-    const apart = loadConfig(testEnv({ SMTP_URL: 'smtps://u@smtp.gmail.com', SMTP_PASSWORD: SECRET, MAIL_FROM: FROM }));
-    log.info({ SMTP_URL: inUrl.SMTP_URL, SMTP_PASSWORD: apart.SMTP_PASSWORD, smtp: inUrl.smtp }, 'configuração');
+    const inUrlEnv = testEnv({ SMTP_URL: `smtps://u:${SECRET}@smtp.gmail.com`, MAIL_FROM: FROM });
+    const apartEnv = testEnv({ SMTP_URL: 'smtps://u@smtp.gmail.com', SMTP_PASSWORD: SECRET, MAIL_FROM: FROM });
+    const inUrl = loadConfig(inUrlEnv);
+    const apart = loadConfig(apartEnv);
+    log.info(
+      { SMTP_URL: inUrlEnv.SMTP_URL, SMTP_PASSWORD: apartEnv.SMTP_PASSWORD, smtp: inUrl.mail.smtp, apart: apart.mail.smtp },
+      'configuração',
+    );
     expect(logs.text()).toContain('configuração');
     expect(logs.text()).not.toContain(SECRET);
   });
@@ -86,12 +97,12 @@ describe('e-mail configuration', () => {
       'smtp://mail.example.com:2525',
       'smtp://u:p@[2001:db8::1]:587',
     ]) {
-      expect(loadConfig(testEnv({ SMTP_URL: url, MAIL_FROM: FROM })).smtp?.tls).toBe('starttls');
+      expect(loadConfig(testEnv({ SMTP_URL: url, MAIL_FROM: FROM })).mail.smtp?.tls).toBe('starttls');
     }
     for (const port of ['25', '587', '2525']) {
-      expect(loadConfig(testEnv({ SMTP_HOST: 'mail.example.com', SMTP_PORT: port, MAIL_FROM: FROM })).smtp?.tls).toBe('starttls');
+      expect(loadConfig(testEnv({ SMTP_HOST: 'mail.example.com', SMTP_PORT: port, MAIL_FROM: FROM })).mail.smtp?.tls).toBe('starttls');
     }
-    expect(loadConfig(testEnv({ SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: FROM })).smtp?.tls).toBe('none');
+    expect(loadConfig(testEnv({ SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: FROM })).mail.smtp?.tls).toBe('none');
   });
 
   it('e-mail welcomes without a server, and a server without a sender, are named with the fix', () => {

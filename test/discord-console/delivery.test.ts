@@ -120,7 +120,7 @@ describe('deferred answers', () => {
 
 describe('npm run discord -- register', () => {
   it('creates /ponte, then says nothing changed; refuses without the variables', async () => {
-    const env = discordEnv(keys, api, { HTTP_TIMEOUT_MS: '2000' });
+    const env = discordEnv(keys, api);
     const first = await runCommand(discordCommand, ['register'], env);
     expect(first.code).toBe(0);
     expect(first.out).toContain('+ /ponte: criado');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadDiscordConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { testEnv } from '../helpers/config.js';
 
 const FIVE = {
@@ -24,7 +24,7 @@ describe('Discord configuration', () => {
   it('takes all five or none, and names what is missing or malformed in Portuguese', () => {
     expect(problems({})).toEqual([]);
     expect(problems(FIVE)).toEqual([]);
-    expect(loadConfig(testEnv(FIVE)).DISCORD_API_URL).toBe('https://discord.com/api/v10');
+    expect(loadConfig(testEnv(FIVE)).discord.apiUrl).toBe('https://discord.com/api/v10');
     const missing = problems({ ...FIVE, DISCORD_BOT_TOKEN: undefined, DISCORD_GUILD_ID: '' });
     expect(missing).toHaveLength(2);
     expect(missing[0]).toMatch(/^DISCORD_BOT_TOKEN: defina DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY/);
@@ -32,6 +32,6 @@ describe('Discord configuration', () => {
     expect(problems({ DISCORD_ALERT_CHANNEL_ID: '600000000000000001' })).toHaveLength(5);
     expect(problems({ ...FIVE, DISCORD_PUBLIC_KEY: 'xyz' })[0]).toMatch(/^DISCORD_PUBLIC_KEY: deve ser a "Public Key"/);
     expect(problems({ ...FIVE, DISCORD_GUILD_ID: 'escola' })[0]).toMatch(/^DISCORD_GUILD_ID: deve ser o id numérico do servidor/);
-    expect(() => loadDiscordConfig({ DISCORD_GUILD_ID: FIVE.DISCORD_GUILD_ID })).toThrow(ConfigError);
+    expect(() => loadConfig({ DISCORD_GUILD_ID: FIVE.DISCORD_GUILD_ID }, ['discord'])).toThrow(ConfigError);
   });
 });

@@ -37,7 +37,9 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
       ],
     });
     // Retries an hour apart: an event that failed once stays "aguardando nova tentativa".
-    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, MAX_ATTEMPTS: '3', RETRY_BASE_MS: '3600000', RETRY_MAX_MS: '3600000' });
+    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN }, undefined, {
+      tuning: { maxAttempts: 3, retryBaseMs: 3_600_000, retryMaxMs: 3_600_000 },
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

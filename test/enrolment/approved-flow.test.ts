@@ -4,6 +4,7 @@ import { approvedSale, fixture } from '../helpers/kiwify.js';
 import { captureLogs } from '../helpers/logs.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import type { Tuning } from '../../src/app/tuning.js';
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {
@@ -11,8 +12,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(env: Record<string, string | undefined> = {}, logs?: ReturnType<typeof captureLogs>) {
-  server = await startSandboxedServer(env, logs?.stream);
+async function start(env: Record<string, string | undefined> = {}, logs?: ReturnType<typeof captureLogs>, tuning: Partial<Tuning> = {}) {
+  server = await startSandboxedServer(env, logs?.stream, { tuning });
   return server;
 }
 
@@ -150,7 +151,7 @@ describe('order_approved', () => {
   });
 
   it('EAD down for several attempts: completes when it is back, with no repeated cadastro or matrícula', async () => {
-    const { sandbox, deliver, settled } = await start({ MAX_ATTEMPTS: '20' });
+    const { sandbox, deliver, settled } = await start({}, undefined, { maxAttempts: 20 });
     const ead = sandbox.ead;
     ead.faults.failNext('http_500', 2, (r) => r.path === '/alunos' && r.method === 'GET');
     ead.faults.failNext('html_502', 2, (r) => r.path === '/alunos' && r.method === 'POST');

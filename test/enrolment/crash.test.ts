@@ -21,7 +21,6 @@ describe('the real server (src/server.ts) killed mid-sale', () => {
       ...sandbox.env,
       PORT: '0',
       SQLITE_PATH: join(tempDir(), 'crash.db'),
-      HTTP_TIMEOUT_MS: '30000',
       LOG_LEVEL: 'info',
     });
     sandbox.ead.faults.failNext('timeout', 1, (r) => r.path.startsWith('/alunos/matricula/'));

@@ -21,12 +21,12 @@ afterEach(async () => {
 
 /** Every byte the database holds: the SQLite file with its -wal and -shm, or a pg_dump of the schema. */
 function databaseBytes(server: SandboxedServer): Buffer {
-  const url = server.runtime.config.DATABASE_URL;
+  const url = server.runtime.config.storage.DATABASE_URL;
   if (url) {
     const schema = /search_path=(\w+)/.exec(decodeURIComponent(url))![1];
     return execFileSync('pg_dump', ['--data-only', '-n', schema, PG_URL!], { maxBuffer: 64 * 1024 * 1024 });
   }
-  const file = server.runtime.config.SQLITE_PATH;
+  const file = server.runtime.config.storage.SQLITE_PATH;
   const files = readdirSync(dirname(file)).filter((f) => f.startsWith(basename(file)));
   expect(files).toEqual(expect.arrayContaining([basename(file), `${basename(file)}-wal`]));
   return Buffer.concat(files.map((f) => readFileSync(join(dirname(file), f))));
@@ -35,7 +35,7 @@ function databaseBytes(server: SandboxedServer): Buffer {
 describe.each(STORE_ENVS)("a new student's password at rest ($name)", ({ env, available }) => {
   it('is never in the database in clear: neither while the welcome keeps failing nor after it was sent', async ({ skip }) => {
     if (!available) skip('TEST_DATABASE_URL não definido');
-    server = await startSandboxedServer({ ...(await env()), RETRY_BASE_MS: '100', MAX_ATTEMPTS: '50' });
+    server = await startSandboxedServer(await env(), undefined, { tuning: { retryBaseMs: 100, maxAttempts: 50 } });
     const { sandbox } = server;
     sandbox.chatpro.faults.failNext('http_500', 1000);
     const { eventId } = (await server.deliver(fixture('order_approved.one_off'))).body;
@@ -57,8 +57,8 @@ describe.each(STORE_ENVS)("a new student's password at rest ($name)", ({ env, av
 });
 
 describe('a welcome that never went out', () => {
-  it('keeps the sealed password PASSWORD_RETENTION_DAYS, then wipes it; a later replay sends "Esqueci minha senha"', async () => {
-    server = await startSandboxedServer({ MAX_ATTEMPTS: '1', PASSWORD_RETENTION_DAYS: '7' });
+  it('keeps the sealed password PASSWORD_RETENTION_DAYS (7), then wipes it; a later replay sends "Esqueci minha senha"', async () => {
+    server = await startSandboxedServer({}, undefined, { tuning: { maxAttempts: 1 } });
     const { sandbox, runtime } = server;
     sandbox.chatpro.faults.failNext('http_500', 5);
     const { eventId } = (await server.deliver(fixture('order_approved.one_off'))).body;
@@ -112,7 +112,7 @@ describe('passwords an older release journaled in clear', () => {
     server = await startSandboxedServer({ SQLITE_PATH: file });
     const cadastro = (await server.runtime.store.journal.loadSteps(id)).get('cadastro') as { sealedPassword?: string; password?: string };
     expect(cadastro.password).toBeUndefined();
-    expect(SecretBox.derive(server.runtime.config.EAD_API_KEY, 'journal-secrets').open(cadastro.sealedPassword!)).toBe('Legado@4321');
+    expect(SecretBox.derive(server.runtime.config.ead.apiKey, 'journal-secrets').open(cadastro.sealedPassword!)).toBe('Legado@4321');
     expect(bytes().includes('Legado@4321')).toBe(false);
   });
 });

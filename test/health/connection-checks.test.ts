@@ -93,11 +93,10 @@ describe('connection checks in the running server', () => {
 
   it('an EAD outage pauses sales without spending attempts, tells support once, shows a banner; they complete after it', async () => {
     // The first check may run before the outage starts: a short healthy interval catches it soon.
-    server = await startSandboxedServer(
-      { HEALTH_CHECK_INTERVAL_MS: '1000', HEALTH_RECHECK_INTERVAL_MS: '100', ADMIN_TOKEN: ADMIN },
-      undefined,
-      { connectionChecks: true },
-    );
+    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN }, undefined, {
+      connectionChecks: true,
+      tuning: { checkIntervalMs: 1_000, recheckIntervalMs: 100 },
+    });
     const { runtime, sandbox: live } = server;
     live.ead.faults.rate = 1;
     live.ead.faults.kinds = ['html_502'];

@@ -33,8 +33,9 @@ describe('the SMTP connection check', () => {
     sandbox = await startSandbox();
     const url = sandbox.mailEnv.SMTP_URL.replace(`:${sandbox.mail.password}@`, `:${wrong}@`);
     runtime = await startRuntime({
-      env: { ...sandbox.env, SMTP_URL: url, MAIL_FROM: sandbox.mailEnv.MAIL_FROM, HEALTH_RECHECK_INTERVAL_MS: '100', ADMIN_TOKEN: ADMIN },
+      env: { ...sandbox.env, SMTP_URL: url, MAIL_FROM: sandbox.mailEnv.MAIL_FROM, ADMIN_TOKEN: ADMIN },
       connectionChecks: true,
+      tuning: { recheckIntervalMs: 100 },
     });
     const server = runtime;
     const live = sandbox;

@@ -4,6 +4,7 @@ import { TransientError } from '../../src/domain/errors.js';
 import { ConnectionChecks } from '../../src/health/connection-checks.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { Scheduler } from '../../src/timing/scheduler.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { waitFor } from '../helpers/runtime.js';
 
@@ -41,13 +42,16 @@ describe.each(STORE_TARGETS)('connection checks of two instances on $name', (tar
         shareIntervalMs: 100,
         onChange: () => (changes += 1),
       });
-      cleanups.push(() => checks.stop());
-      return { checks, changes: () => changes };
+      // Its jobs on a scheduler of their own, as the runtime runs them.
+      const scheduler = new Scheduler({ owner: 'test', onError: () => undefined });
+      for (const job of checks.jobs) scheduler.add(job);
+      cleanups.push(() => scheduler.stop());
+      return { checks, scheduler, changes: () => changes };
     };
     const a = await instance();
     const b = await instance();
-    a.checks.start();
-    b.checks.start();
+    a.scheduler.start();
+    b.scheduler.start();
     await waitFor(() => a.checks.isFailing('ead') && b.checks.isFailing('ead'), 5_000, 'both see the EAD down');
 
     eadUp = true;

@@ -1,5 +1,6 @@
 import type { DestinationStream } from 'pino';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import type { Tuning } from '../../src/app/tuning.js';
 import type { AlertChannel } from '../../src/alerts/channels.js';
 import type { HandlerRegistry } from '../../src/worker/types.js';
 import { testConfig } from './config.js';
@@ -11,7 +12,12 @@ export interface TestRuntimeOptions {
   logDestination?: DestinationStream;
   /** EAD/ChatPro connection checks (default: off, so flow tests see only the flows' own calls). */
   connectionChecks?: boolean;
+  /** Timings on top of TEST_TUNING. */
+  tuning?: Partial<Tuning>;
 }
+
+/** A test server's pace: alerts at once, retries and polls every 50 ms (tests are about what happens, not when). */
+export const TEST_TUNING: Partial<Tuning> = { alertIntervalMs: 0, retryBaseMs: 50, pollMs: 50 };
 
 /** A whole server (HTTP, worker, alerts) on a free loopback port with a temporary SQLite file. */
 export async function startRuntime(options: TestRuntimeOptions = {}): Promise<Runtime> {
@@ -20,6 +26,7 @@ export async function startRuntime(options: TestRuntimeOptions = {}): Promise<Ru
     alertChannels: options.alertChannels,
     logDestination: options.logDestination,
     connectionChecks: options.connectionChecks ?? false,
+    tuning: { ...TEST_TUNING, ...options.tuning },
   });
   await runtime.listen(0);
   return runtime;

@@ -1,4 +1,5 @@
 import type { DestinationStream } from 'pino';
+import type { Tuning } from '../../src/app/tuning.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import type { EventRow, EventStatus } from '../../src/store/store.js';
@@ -27,22 +28,18 @@ export async function startSandboxedServer(
     kiwifyApi?: boolean;
     /** Runs on the fakes before the server starts (e.g. sales only Kiwify's API knows of). */
     beforeStart?: (sandbox: Sandbox) => void;
+    /** Timings on top of the sandbox's (and TEST_TUNING). */
+    tuning?: Partial<Tuning>;
   } = {},
 ): Promise<SandboxedServer> {
   const sandbox = await startSandbox();
   options.beforeStart?.(sandbox);
   const runtime = await startRuntime({
-    // Quick retries, capped: flow tests are about what happens, not how long the backoff waits.
-    env: {
-      ...sandbox.env,
-      ...(options.kiwifyApi ? sandbox.kiwifyApiEnv : {}),
-      RETRY_BASE_MS: '20',
-      RETRY_MAX_MS: '200',
-      HTTP_TIMEOUT_MS: '400',
-      ...env,
-    },
+    env: { ...sandbox.env, ...(options.kiwifyApi ? sandbox.kiwifyApiEnv : {}), ...env },
     logDestination,
     connectionChecks: options.connectionChecks,
+    // Quick retries, capped, short deadlines: flow tests are about what happens, not how long the backoff waits.
+    tuning: { retryBaseMs: 20, retryMaxMs: 200, upstreamTimeoutMs: 400, ...options.tuning },
   });
   const settled = (eventId: string | number, status: EventStatus = 'done') =>
     waitFor(

@@ -23,7 +23,13 @@ const twoSteps: Handler = async (ctx) => {
   return { outcome: 'duas etapas concluídas' };
 };
 
-const runtime = await createRuntime(loadConfig(), { handlers: { order_approved: twoSteps } });
+// No connection checks: the EAD of these tests is nowhere (its check failing would hold the sale back).
+// A lease of a minute: a restart that takes the event up within seconds did not wait for it to run out.
+const runtime = await createRuntime(loadConfig(), {
+  handlers: { order_approved: twoSteps },
+  connectionChecks: false,
+  tuning: { leaseMs: 60_000 },
+});
 const server = await runtime.listen();
 process.once('SIGTERM', () => {
   runtime.stop().then(

@@ -207,8 +207,8 @@ describe('HTTP server limits', () => {
     }
   });
 
-  it('cuts a request whose body trickles in (HTTP_REQUEST_TIMEOUT_MS)', async () => {
-    runtime = await startRuntime({ env: { HTTP_REQUEST_TIMEOUT_MS: '800' } });
+  it('cuts a request whose body trickles in (the request deadline)', async () => {
+    runtime = await startRuntime({ tuning: { requestTimeoutMs: 800 } });
     const { port } = new URL(runtime.url());
     const socket = connect(Number(port), '127.0.0.1');
     let answer = '';
@@ -232,7 +232,7 @@ describe('HTTP server limits', () => {
 
 describe('outbound calls have a hard deadline', () => {
   it("a dripping EAD is abandoned at the deadline; the sale completes on retry while other customers' sales flow", async () => {
-    server = await startSandboxedServer({ HTTP_TIMEOUT_MS: '500', WORKER_CONCURRENCY: '2' });
+    server = await startSandboxedServer({ WORKER_CONCURRENCY: '2' }, undefined, { tuning: { upstreamTimeoutMs: 500 } });
     const { ead } = server.sandbox;
     // Both worker slots hit an EAD that answers a byte at a time, for ever.
     ead.faults.failNext('drip', 2, (req) => req.method === 'GET' && req.path === '/alunos');
@@ -297,7 +297,7 @@ describe.each(STORE_ENVS)('signed bodies the database could not hold ($name)', (
 
 describe('EAD unit token under constant rotation', () => {
   it('concurrent writes while every write rotates the token all complete, each once', async () => {
-    server = await startSandboxedServer({ WORKER_CONCURRENCY: '4', MAX_ATTEMPTS: '30' });
+    server = await startSandboxedServer({ WORKER_CONCURRENCY: '4' }, undefined, { tuning: { maxAttempts: 30 } });
     const { ead } = server.sandbox;
     ead.rotateOnWrite = true;
     const cpfs = ['11144477735', '52998224725', '39053344705', '87748248800', '71428793860', '24843803480'];

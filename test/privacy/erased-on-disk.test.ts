@@ -56,7 +56,7 @@ function left(bytes: Buffer, values: string[]): string[] {
 async function start() {
   server = await startSandboxedServer({ SQLITE_PATH: join(tempDir(), 'bridge.db'), ADMIN_TOKEN, RETENTION_DAYS: '180' });
   const { runtime } = server;
-  return { ...server, file: runtime.config.SQLITE_PATH };
+  return { ...server, file: runtime.config.storage.SQLITE_PATH };
 }
 
 describe('erased data on disk (SQLite)', () => {

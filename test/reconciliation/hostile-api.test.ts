@@ -33,7 +33,6 @@ describe("Kiwify's API answering a 2 MB JSON a million levels deep", () => {
       PORT: '0',
       ADMIN_TOKEN,
       LOG_LEVEL: 'info',
-      RECONCILE_INTERVAL_MS: '10000',
     });
     server = await startServerProcess('src/server.ts', env, START_FLAGS);
     const health = async () =>

@@ -397,10 +397,11 @@ describe.each(STORE_TARGETS)('reconciliation under stress ($name)', (target) => 
     fake.throttleNext(1, 60);
     const alerts: string[] = [];
     const reconciler = reconcilerOf(store, fake, alerts, { api: waitingClient(fake) });
-    reconciler.start();
+    const running = reconciler.runOnce();
     await waitFor(() => fake.calls.some((c) => c.status === 429), 10_000, 'the 429');
     const started = Date.now();
     await reconciler.stop();
+    expect(await running).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await store.reconciliation.state()).toMatchObject({ checkpoint: null, lease_owner: null, last_error: null });
     expect(alerts).toHaveLength(0); // a shutdown is no failure

@@ -3,6 +3,7 @@ import { decideRevocation } from '../../src/revocation/revocation-rule.js';
 import { fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import type { Tuning } from '../../src/app/tuning.js';
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {
@@ -13,8 +14,8 @@ afterEach(async () => {
 const ONE_OFF_CPF = '11144477735'; // order_refunded / one-off fixtures: "Design Gráfico" (254, 751, 169)
 const SUB_CPF = '52998224725'; // subscription / chargeback fixtures: "Excel PRO" (161, 197, 201)
 
-async function start(env: Record<string, string> = {}) {
-  server = await startSandboxedServer({ ALERT_ON_SUCCESS: 'false', ...env });
+async function start(env: Record<string, string> = {}, tuning: Partial<Tuning> = {}) {
+  server = await startSandboxedServer({ ALERT_ON_SUCCESS: 'false', ...env }, undefined, { tuning });
   return server;
 }
 
@@ -111,7 +112,7 @@ describe('refunds revoke only what the sale granted', () => {
   });
 
   it('a course list that never loads: the refund fails for a person, nothing deleted', async () => {
-    const { sandbox, deliver, settled } = await start({ MAX_ATTEMPTS: '2' });
+    const { sandbox, deliver, settled } = await start({}, { maxAttempts: 2 });
     const student = sandbox.ead.addStudent({ cpf: ONE_OFF_CPF, courses: [254, 751, 169] });
     sandbox.ead.faults.failNext('http_500', 10, (req) => req.path.startsWith('/alunos/cursos/'));
     await settled((await deliver(fixture('order_refunded'))).body.eventId, 'failed');

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import type { Tuning } from '../../src/app/tuning.js';
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {
@@ -9,8 +10,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(env: Record<string, string | undefined> = {}) {
-  server = await startSandboxedServer({ ALERT_ON_SUCCESS: 'false', ...env });
+async function start(env: Record<string, string | undefined> = {}, tuning: Partial<Tuning> = {}) {
+  server = await startSandboxedServer({ ALERT_ON_SUCCESS: 'false', ...env }, undefined, { tuning });
   return server;
 }
 
@@ -97,7 +98,7 @@ describe('order_refunded / chargeback', () => {
   });
 
   it('an approval that enrolled but failed at the welcome still counts as an active sale', async () => {
-    const { sandbox, deliver, settled } = await start({ MAX_ATTEMPTS: '1' });
+    const { sandbox, deliver, settled } = await start({}, { maxAttempts: 1 });
     sandbox.chatpro.faults.failNext('http_500', 1);
     const a = await settled((await deliver(fixture('order_approved.subscription'))).body.eventId, 'failed'); // Excel PRO
     expect(a.last_error).toMatch(/ChatPro falhou/);

@@ -1,14 +1,15 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import type { StorageConfig } from '../../src/store/open-database.js';
+import { openDatabase, type StorageConfig } from '../../src/store/open-database.js';
 import { PG_URL, STORE_TARGETS } from '../helpers/databases.js';
 import { waitFor } from '../helpers/runtime.js';
 
 /**
- * Leases shared by instances on PostgreSQL: owned (ending one checks who holds it, in the same
- * statement), timed by the database's clock (not each machine's), and a schema migrated by any
- * number of instances starting at once.
+ * Leases shared by instances: one module for every singleton (leases.ts), owned (ending one
+ * checks who holds it, in the same statement), timed on PostgreSQL by the database's clock (not
+ * each machine's); and a schema migrated by any number of instances starting at once.
  */
 
 const postgres = STORE_TARGETS.filter((t) => t.name === 'postgres');
@@ -108,6 +109,69 @@ describe.each(postgres)('leases between instances ($name)', (target) => {
     expect(await ahead.reconciliation.acquire('B', MINUTE, 0)).toBe(false);
     await ahead.queue.extendLeases([claim], MINUTE);
     expect((await ahead.events.get(id))?.lease_until).toBeLessThanOrEqual((await databaseNow(db)) + MINUTE);
+  });
+});
+
+describe.each(STORE_TARGETS)('one lease module for every singleton ($name)', (target) => {
+  it('one holder at a time: taken, extended by its owner, free once run out, never renewed or written under by a loser', async ({
+    skip,
+  }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    let now = 1_000_000;
+    const store = await openStore(await target.fresh(), () => now);
+    opened.push(store);
+    const { leases } = store;
+    expect(await leases.acquire('job:teste', 'A', MINUTE)).toBe(true);
+    expect(await leases.acquire('job:teste', 'B', MINUTE)).toBe(false);
+    expect(await leases.holder('job:teste')).toEqual({ owner: 'A', until: now + MINUTE });
+    now += 30_000;
+    expect(await leases.acquire('job:teste', 'A', MINUTE)).toBe(true); // its own: extended
+    expect(await leases.renew('job:teste', 'A', MINUTE)).toBe(true);
+    expect(await leases.holder('job:teste')).toEqual({ owner: 'A', until: now + MINUTE });
+
+    now += MINUTE + 1; // A's time has run out (it died, or is slow): B takes it over
+    expect(await leases.acquire('job:teste', 'B', MINUTE)).toBe(true);
+    expect(await leases.renew('job:teste', 'A', MINUTE)).toBe(false);
+    expect(await leases.release('job:teste', 'A')).toBe(false);
+    let wrote = false;
+    expect(await leases.whileHeld('job:teste', 'A', () => Promise.resolve(void (wrote = true)))).toBe(false);
+    expect(wrote).toBe(false);
+    expect(await leases.holder('job:teste')).toMatchObject({ owner: 'B' });
+
+    // The holder writes and lets go in one transaction; then anyone may take it.
+    expect(await leases.whileHeld('job:teste', 'B', () => Promise.resolve(void (wrote = true)), { release: true })).toBe(true);
+    expect(wrote).toBe(true);
+    expect(await leases.holder('job:teste')).toBeUndefined();
+    expect(await leases.acquire('job:teste', 'C', MINUTE)).toBe(true);
+    expect(await leases.acquire('job:outro', 'A', MINUTE)).toBe(true); // names are independent
+  });
+
+  it('of instances racing for a free lease exactly one gets it', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const stores = [await open(config), await open(config), await open(config)];
+    const taken = await Promise.all(stores.map((s, i) => s.leases.acquire('job:corrida', `instancia-${i}`, MINUTE)));
+    expect(taken.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('an installation of before 013_leases upgrades: the old lease columns are left unread', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const old = await openDatabase(config, undefined, '012_welcome_not_sent');
+    await sql`insert into alert_channels (channel, next_send_at, lease_owner, lease_until) values ('callmebot', 0, 'antiga', ${Date.now() + MINUTE})`.execute(
+      old.db,
+    );
+    await sql`insert into reconciliation (name, lease_owner, lease_until) values ('kiwify', 'antiga', ${Date.now() + MINUTE})`.execute(
+      old.db,
+    );
+    await old.db.destroy();
+
+    const store = await open(config);
+    expect(await store.alerts.channels()).toMatchObject([{ channel: 'callmebot', lease_owner: null }]);
+    expect(await store.alerts.acquireChannel('callmebot', 'nova', MINUTE)).toBe(true);
+    expect(await store.reconciliation.state()).toMatchObject({ name: 'kiwify', lease_owner: null });
+    expect(await store.reconciliation.acquire('nova', MINUTE, 0)).toBe(true);
+    expect(await store.reconciliation.state()).toMatchObject({ lease_owner: 'nova' });
   });
 });
 

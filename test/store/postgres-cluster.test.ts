@@ -51,9 +51,6 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
       ...sandbox.env,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'info',
-      LEASE_MS: '2000',
-      RETRY_BASE_MS: '200',
-      HTTP_TIMEOUT_MS: '3000',
       WORKER_CONCURRENCY: '4',
       ALERT_ON_SUCCESS: 'false',
     });

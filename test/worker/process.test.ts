@@ -45,7 +45,7 @@ describe.each(STORE_TARGETS)('a real server process on $name', (target) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const recorder = await startRecorder();
     const storage = await target.fresh();
-    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: '0', LEASE_MS: '60000', ...storage });
+    const env = testEnv({ STEP_RECORDER_URL: recorder.url, PORT: '0', ...storage });
     recorder.hold.set('second', 'forever');
 
     const first = await serverProcess(env);

@@ -9,6 +9,7 @@ import type { Handler, HandlerRegistry } from '../../src/worker/types.js';
 import { tempDir } from '../helpers/config.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
+import type { Tuning } from '../../src/app/tuning.js';
 
 let runtime: Runtime | undefined;
 let callmebot: FakeCallMeBot | undefined;
@@ -20,9 +21,9 @@ afterEach(async () => {
   callmebot = undefined;
 });
 
-async function start(handlers: HandlerRegistry, env: Record<string, string> = {}) {
+async function start(handlers: HandlerRegistry, env: Record<string, string> = {}, tuning: Partial<Tuning> = {}) {
   callmebot = await startFakeCallMeBot();
-  runtime = await startRuntime({ handlers, env: { CALLMEBOT_BASE_URL: callmebot.url, ...env } });
+  runtime = await startRuntime({ handlers, env: { CALLMEBOT_BASE_URL: callmebot.url, ...env }, tuning });
   return runtime;
 }
 
@@ -93,7 +94,8 @@ describe('worker', () => {
           return { outcome: 'ok' };
         },
       },
-      { RETRY_BASE_MS: '200' },
+      {},
+      { retryBaseMs: 200 },
     );
     const res = await deliver(runtime!.url(), approvedSale(1));
     const event = await settled(res.body.eventId);
@@ -142,7 +144,8 @@ describe('worker', () => {
           throw new TransientError('ChatPro não respondeu a tempo.', 'network');
         },
       },
-      { MAX_ATTEMPTS: '3', RETRY_BASE_MS: '20' },
+      {},
+      { maxAttempts: 3, retryBaseMs: 20 },
     );
     const res = await deliver(runtime!.url(), approvedSale(1));
     const event = await settled(res.body.eventId, 'failed');
@@ -163,7 +166,7 @@ describe('worker', () => {
     }
     await prep.close();
     let runs = 0;
-    await start({ order_approved: async () => ((runs += 1), { outcome: 'ok' }) }, { MAX_ATTEMPTS: '2', SQLITE_PATH: sqlitePath });
+    await start({ order_approved: async () => ((runs += 1), { outcome: 'ok' }) }, { SQLITE_PATH: sqlitePath }, { maxAttempts: 2 });
     const event = await settled(String(id), 'failed');
     expect(runs).toBe(0);
     expect(event.last_error).toMatch(/O processo parou repetidamente durante este evento/);
@@ -240,7 +243,8 @@ describe('worker', () => {
           return { outcome: 'ok' };
         },
       },
-      { RETRY_BASE_MS: '100' },
+      {},
+      { retryBaseMs: 100 },
     );
     const sale = approvedSale(1);
     await deliver(runtime!.url(), sale);

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { catalogSnapshot } from '../../plans/course-catalog.js';
 import { planOverview, removePlan, savePlan } from '../../plans/plan-admin.js';
 import { sendError } from '../../http/http-errors.js';
 import type { AdminDeps } from '../admin-deps.js';
@@ -47,7 +48,7 @@ export function planRoutes({ store, catalog, onRetry }: AdminDeps): Router {
   });
 
   router.get('/courses', async (req, res) => {
-    const snapshot = req.query.reload === '1' ? await catalog.reload() : await catalog.get();
+    const snapshot = await catalogSnapshot(catalog, req.query.reload === '1');
     if (snapshot.readAt === undefined) {
       return sendError(res, 502, `Não foi possível ler o catálogo de cursos do EAD: ${snapshot.error ?? 'sem resposta'}`);
     }

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { failuresMatching } from '../../support/support-actions.js';
+import { catalogSnapshot } from '../../plans/course-catalog.js';
 import { planOverview, removePlan, savePlan } from '../../plans/plan-admin.js';
 import { sameOrigin } from '../auth.js';
 import type { AdminDeps } from '../admin-deps.js';
@@ -37,7 +38,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
   const editView = async (name: string): Promise<PlanEditView> => {
     const [plan, snapshot, changes, waiting, failed] = await Promise.all([
       name ? store.plans.resolve(name) : undefined,
-      catalog.get(),
+      catalogSnapshot(catalog),
       name ? store.plans.changes(20, name) : [],
       name ? failuresMatching(store, { code: 'unmapped_plan', plan: name }) : [],
       name ? failuresMatching(store, { plan: name }) : [],
@@ -55,7 +56,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
   };
 
   router.get('/admin/plans', signedIn, async (req, res) => {
-    const [rows, snapshot, changes] = await Promise.all([planOverview(store), catalog.get(), store.plans.changes(20)]);
+    const [rows, snapshot, changes] = await Promise.all([planOverview(store), catalogSnapshot(catalog), store.plans.changes(20)]);
     page(res, plansPage({ rows, catalog: snapshot, changes, flash: flashFrom(req.query, PLANS_FLASH) }));
   });
 
@@ -109,7 +110,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
   });
 
   router.post('/admin/plans/catalog', signedIn, sameOrigin, async (_req, res) => {
-    const snapshot = await catalog.reload();
+    const snapshot = await catalogSnapshot(catalog, true);
     res.redirect(303, `/admin/plans?msg=${snapshot.error ? 'catalogo-falhou' : 'catalogo'}`);
   });
 

@@ -6,7 +6,8 @@
  * Reads the DISCORD_* variables like the server (.env included).
  */
 import { DiscordApi } from '../../clients/discord-rest.js';
-import { ConfigError, loadDiscordConfig } from '../../config/config.js';
+import { UPSTREAM_TIMEOUT_MS } from '../../clients/upstream-http.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
 import { describeError } from '../../domain/errors.js';
 import { GUILD_COMMANDS } from '../../discord-console/commands.js';
 import type { CliIo, Command } from '../cli-io.js';
@@ -34,20 +35,20 @@ function comparable(value: unknown): unknown {
 async function register(io: CliIo): Promise<number> {
   let config;
   try {
-    config = loadDiscordConfig(io.env);
+    config = loadConfig(io.env, ['discord']).discord;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(err.message);
     return 1;
   }
-  const { DISCORD_APPLICATION_ID: applicationId, DISCORD_BOT_TOKEN: botToken, DISCORD_GUILD_ID: guildId } = config;
-  if (!applicationId || !botToken || !guildId) {
+  if (!config.console) {
     io.err(
       'Defina DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN, DISCORD_GUILD_ID e DISCORD_SUPPORT_ROLE_ID (veja a seção Discord do README).',
     );
     return 1;
   }
-  const api = new DiscordApi({ baseUrl: config.DISCORD_API_URL, applicationId, botToken, timeoutMs: config.HTTP_TIMEOUT_MS });
+  const { applicationId, botToken, guildId } = config.console;
+  const api = new DiscordApi({ baseUrl: config.apiUrl, applicationId, botToken, timeoutMs: UPSTREAM_TIMEOUT_MS });
   try {
     const current = await api.guildCommands(guildId);
     const wanted = new Map(GUILD_COMMANDS.map((c) => [c.name, c]));

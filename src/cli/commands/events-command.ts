@@ -18,7 +18,7 @@ import { formatTime } from '../../domain/messages.js';
 import type { Store } from '../../store/store.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { openServerStore } from '../cli-store.js';
-import { ConfigError, loadKeySecret } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
 import { CustomerKeys } from '../../privacy/customer-keys.js';
 import { eraseHolder, erasureSummary, previewErasure } from '../../privacy/erasure.js';
 import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
@@ -133,7 +133,7 @@ async function erase(store: Store, args: string[], { out, err, env }: CliIo): Pr
   }
   let keys: CustomerKeys;
   try {
-    keys = new CustomerKeys(loadKeySecret(env));
+    keys = new CustomerKeys(loadConfig(env, ['privacy']).privacy.keySecret);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     err(e.message);

@@ -11,7 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { EadClient } from '../../clients/ead.js';
-import { ConfigError, EXAMPLE_VALUES, loadEadConfig } from '../../config/config.js';
+import { UPSTREAM_TIMEOUT_MS } from '../../clients/upstream-http.js';
+import { ConfigError, EXAMPLE_VALUES, loadConfig } from '../../config/config.js';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { PlanMapError } from '../../plans/plan-map.js';
 import type { Store } from '../../store/store.js';
@@ -39,13 +40,8 @@ function catalogFor(io: CliIo): CourseCatalog {
   if (!io.env.EAD_API_KEY?.trim()) return none('EAD_API_KEY/EAD_UNIT_ID não definidos neste ambiente');
   if (io.env.EAD_API_KEY.trim() === EXAMPLE_VALUES.EAD_API_KEY) return none('EAD_API_KEY ainda tem o valor de exemplo neste ambiente');
   try {
-    const ead = loadEadConfig(io.env);
-    const client = new EadClient({
-      baseUrl: ead.EAD_BASE_URL,
-      apiKey: ead.EAD_API_KEY,
-      unitId: ead.EAD_UNIT_ID,
-      timeoutMs: ead.HTTP_TIMEOUT_MS,
-    });
+    const { ead } = loadConfig(io.env, ['ead']);
+    const client = new EadClient({ ...ead, timeoutMs: UPSTREAM_TIMEOUT_MS });
     return new CourseCatalog(client, systemClock);
   } catch (err) {
     // Incomplete or example EAD variables (a .env copied from .env.example): the map does not need them.

@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import { EadClient } from '../../clients/ead.js';
 import type { KiwifyApi } from '../../clients/kiwify-api.js';
-import { ConfigError, loadEadConfig, loadKiwifyApiConfig } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
+import { UPSTREAM_TIMEOUT_MS } from '../../clients/upstream-http.js';
 import { describeError } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
 import { auditWindow, FINDING_LABELS } from '../../reconciliation/audit.js';
@@ -50,8 +51,7 @@ async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: num
 async function audit(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, fix: boolean, io: CliIo) {
   let ead: EadClient;
   try {
-    const c = loadEadConfig(io.env);
-    ead = new EadClient({ baseUrl: c.EAD_BASE_URL, apiKey: c.EAD_API_KEY, unitId: c.EAD_UNIT_ID, timeoutMs: c.HTTP_TIMEOUT_MS });
+    ead = new EadClient({ ...loadConfig(io.env, ['ead']).ead, timeoutMs: UPSTREAM_TIMEOUT_MS });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(err.message);
@@ -95,7 +95,7 @@ export const reconcileCommand: Command = async (argv, io) => {
   }
   let api: KiwifyApi | undefined;
   try {
-    api = kiwifyApiFromConfig(loadKiwifyApiConfig(io.env), systemClock);
+    api = kiwifyApiFromConfig(loadConfig(io.env, ['kiwifyApi']).kiwifyApi, systemClock);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(err.message);

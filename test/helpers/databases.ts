@@ -7,7 +7,7 @@ import { tempDir } from './config.js';
 /** PostgreSQL for tests: `.ci/run` sets it; without it the PostgreSQL half of a suite skips. */
 export const PG_URL = process.env.TEST_DATABASE_URL;
 
-/** The prefix of every schema this test run creates (see global-setup.ts, which drops them at the end). */
+/** The prefix of every schema this test run creates (in the run's own database: see global-setup.ts). */
 export const runSchemaPrefix = (run = process.env.BRIDGE_TEST_RUN ?? 'local') => `t_${run}_`;
 
 /**
@@ -30,20 +30,39 @@ export async function freshPostgresUrl(): Promise<string> {
   return url.toString();
 }
 
-/** Drops every schema a test run created (global teardown). */
-export async function dropRunSchemas(run: string): Promise<void> {
-  if (!PG_URL) return;
+/**
+ * A database of its own for one test run, on the server TEST_DATABASE_URL names: Kysely's
+ * introspection reads every schema of a database, so two runs sharing one (two checkouts, two
+ * developers) would see each other's schemas come and go. Returns its URL, or undefined without
+ * TEST_DATABASE_URL (global setup).
+ */
+export async function createRunDatabase(run: string): Promise<string | undefined> {
+  if (!PG_URL) return undefined;
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>('select nspname as name from pg_namespace where nspname like $1', [
-      `${runSchemaPrefix(run)}%`,
-    ]);
-    for (const { name } of rows) await client.query(`drop schema if exists ${name} cascade`);
+    await client.query(`create database ${runDatabase(run)}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(PG_URL);
+  url.pathname = `/${runDatabase(run)}`;
+  return url.toString();
+}
+
+/** Drops the run's database, and with it every schema the run created (global teardown). */
+export async function dropRunDatabase(run: string, serverUrl: string | undefined): Promise<void> {
+  if (!serverUrl) return;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${runDatabase(run)} with (force)`);
   } finally {
     await client.end();
   }
 }
+
+const runDatabase = (run: string) => `bridge_test_${run}`;
 
 export interface StoreTarget {
   name: 'sqlite' | 'postgres';

@@ -191,10 +191,10 @@ export function kiwifyApiFromConfig(
 
 /** The connection checks of the systems the flows use. */
 export function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
-  const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
+  const checks: ConnectionCheck[] = [{ name: 'ead', run: () => clients.ead.checkConnection() }];
   const { chatpro } = clients;
-  if (chatpro) checks.push({ name: 'chatpro', label: 'ChatPro', run: () => chatpro.checkConnection() });
+  if (chatpro) checks.push({ name: 'chatpro', run: () => chatpro.checkConnection() });
   const { mail } = clients;
-  if (mail) checks.push({ name: 'mail', label: 'e-mail (SMTP)', run: () => mail.checkConnection() });
+  if (mail) checks.push({ name: 'mail', run: () => mail.checkConnection() });
   return checks;
 }

@@ -1,10 +1,11 @@
+import { ORDER_APPROVED, ORDER_REFUNDED } from '../domain/event-types.js';
 import { postSignedDelivery } from '../sandbox/kiwify-deliver.js';
 import { buildDelivery } from '../sandbox/kiwify-samples.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { EventRow } from '../store/store.js';
 import { buttonId, buttonInteraction, buttonLabels, demoDiscordKeys, postInteraction, type DemoDiscordKeys } from './demo-discord.js';
-import { FINISHED_STATUSES } from '../store/schema.js';
+import { FINISHED_STATUSES } from '../domain/inbox-event.js';
 import { savePlan } from '../plans/plan-admin.js';
 
 interface Context {
@@ -89,7 +90,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys
   const countCadastros = (cpf: string) =>
     sandbox.ead.callsTo('POST', '/alunos').filter((c) => c.path === '/alunos' && c.form.doc_cpf === cpf).length;
 
-  const firstSale = Buffer.from(JSON.stringify(buildDelivery('order_approved', BELTRANA)));
+  const firstSale = Buffer.from(JSON.stringify(buildDelivery(ORDER_APPROVED, BELTRANA)));
   let firstId: string | undefined;
 
   await step('1. Nova compra: Beltrana compra "Design Gráfico" (aluna nova)', async () => {
@@ -118,7 +119,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys
 
   await step('3. Fulano, que já é aluno (tem o curso 161), compra "Excel PRO"', async () => {
     const fulano = sandbox.ead.addStudent({ cpf: FULANO.cpf, nome: FULANO.name, courses: [161] });
-    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery('order_approved', FULANO))))).eventId);
+    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery(ORDER_APPROVED, FULANO))))).eventId);
     expect(event?.status === 'done', 'a venda do Fulano deveria terminar concluída');
     expect(countCadastros(FULANO.cpf) === 0, 'um aluno existente não deveria ser cadastrado de novo');
     const enrolled = sandbox.ead.callsTo('POST', `/alunos/matricula/${fulano.id}`).map((c) => c.form.cursos);
@@ -126,7 +127,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys
   });
 
   await step('4. Uma venda de um plano que não está no mapa de planos; o suporte o cadastra em Planos', async () => {
-    const sale = buildDelivery('order_approved', { plan: 'Photoshop Avançado', name: 'Ciclana Souza', phone: '+5561988887777' });
+    const sale = buildDelivery(ORDER_APPROVED, { plan: 'Photoshop Avançado', name: 'Ciclana Souza', phone: '+5561988887777' });
     const event = await settle((await post(Buffer.from(JSON.stringify(sale)))).eventId);
     expect(
       event?.status === 'failed' && /Photoshop Avançado/.test(event.last_error ?? ''),
@@ -141,7 +142,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys
   });
 
   await step('5. Beltrana pede reembolso', async () => {
-    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery('order_refunded', BELTRANA))))).eventId);
+    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery(ORDER_REFUNDED, BELTRANA))))).eventId);
     expect(event?.status === 'done', 'o reembolso deveria terminar concluído');
     expect(sandbox.ead.studentByCpf(BELTRANA.cpf) === undefined, 'a Beltrana deveria ter sido excluída do EAD');
   });
@@ -160,7 +161,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys
     expect(event?.status === 'done' && event.source === 'kiwify-api', 'a venda recuperada pela conciliação deveria terminar concluída');
     expect(sandbox.ead.studentByCpf('39053344705') !== undefined, 'a Joana deveria estar cadastrada no EAD');
     const late = Buffer.from(
-      JSON.stringify(buildDelivery('order_approved', { cpf: '39053344705', plan: 'Excel PRO', orderId: sale.id, oneOff: true })),
+      JSON.stringify(buildDelivery(ORDER_APPROVED, { cpf: '39053344705', plan: 'Excel PRO', orderId: sale.id, oneOff: true })),
     );
     say('   📨 Horas depois o webhook atrasado chega:');
     const answer = await post(late);
@@ -170,7 +171,7 @@ export async function runScenarios({ runtime, sandbox, webhookToken, discordKeys
   await step('7. No Discord: o alerta de uma venda com falha traz botões, e o suporte aperta "Reprocessar"', async () => {
     const discord = sandbox.discordApi;
     const before = discord.messages.length;
-    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery('order_approved', ROSA))))).eventId);
+    const event = await settle((await post(Buffer.from(JSON.stringify(buildDelivery(ORDER_APPROVED, ROSA))))).eventId);
     expect(
       event?.status === 'failed' && event.last_error_code === 'unmapped_plan',
       'a venda de "Liderança e Gestão" deveria falhar: plano fora do mapa',

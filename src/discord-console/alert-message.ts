@@ -1,7 +1,8 @@
 import { cut } from '../domain/text.js';
 import type { APIEmbed, APIMessageTopLevelComponent, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
 import { causeOf } from '../domain/causes.js';
-import { eventLabel, messages, type EventFacts } from '../domain/messages.js';
+import { eventLabel } from '../domain/event-types.js';
+import { messages, type EventFacts } from '../domain/messages.js';
 import { STATUS_LABELS } from '../support/present.js';
 import { scrubText } from '../domain/redaction.js';
 import { eventButtons, MAX_ROWS, panelLink, retryMayHelp } from './components.js';

@@ -10,6 +10,7 @@ import {
 } from 'discord-api-types/v10';
 import { z } from 'zod';
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
+import { connectionLabel } from '../domain/connections.js';
 import { cpfDigits } from '../domain/cpf.js';
 import type { CustomerKeys } from '../privacy/customer-keys.js';
 import { formatTime } from '../domain/messages.js';
@@ -205,7 +206,7 @@ async function status(deps: ConsoleDeps): Promise<ConsoleAnswer> {
   if (h.connections.length > 0) {
     lines.push('**Conexões**');
     for (const check of h.connections) {
-      const label = check.name === 'ead' ? 'EAD' : check.name === 'chatpro' ? 'ChatPro' : check.name;
+      const label = connectionLabel(check.name);
       lines.push(
         check.ok
           ? `✅ ${label}: ok (verificada em ${formatTime(Date.parse(check.checkedAt))})`

@@ -4,6 +4,8 @@
  * src/http/errors.ts.
  */
 import { causeOf } from './causes.js';
+import { connectionLabel, type ConnectionName } from './connections.js';
+import { eventLabel } from './event-types.js';
 
 /** What a message names of an event (the inbox row has these, and more). */
 export interface EventFacts {
@@ -26,29 +28,11 @@ export interface WelcomeSettings {
   supportEmail?: string;
 }
 
-const EVENT_LABELS: Record<string, string> = {
-  order_approved: 'venda aprovada',
-  order_refunded: 'reembolso',
-  chargeback: 'chargeback',
-  subscription_canceled: 'assinatura cancelada',
-  subscription_renewed: 'assinatura renovada',
-  subscription_late: 'assinatura atrasada',
-  billet_created: 'boleto gerado',
-  pix_created: 'PIX gerado',
-  order_rejected: 'compra recusada',
-  abandoned_cart: 'carrinho abandonado',
-  revoke_access: 'fim do acesso agendado',
-};
-
 /** Sales a reconciliation summary lists one by one (the rest are counted). */
 const RECOVERED_LISTED = 10;
 
 /** The outcome of an event no flow acts on (boleto/PIX gerado, carrinho abandonado, …). */
 export const NO_ACTION_OUTCOME = 'Evento registrado; nenhuma ação para este tipo.';
-
-export function eventLabel(type: string): string {
-  return EVENT_LABELS[type] ?? type;
-}
 
 /** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano de Tal" */
 export function eventLine(event: EventFacts): string {
@@ -110,17 +94,18 @@ export const messages = {
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
 
-  connectionFailing: (system: string, reason: string, panelUrl?: string) =>
+  connectionFailing: (system: ConnectionName, reason: string, panelUrl?: string) =>
     [
-      `🔌 *Conexão com o ${system} falhando*`,
+      `🔌 *Conexão com o ${connectionLabel(system)} falhando*`,
       `Motivo: ${reason}`,
-      system === 'EAD'
+      system === 'ead'
         ? 'As vendas ficam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar.'
         : 'As boas-vindas ficam aguardando nova tentativa até a conexão voltar.',
       `Painel: ${panelPlace(panelUrl)}`,
     ].join('\n'),
 
-  connectionRestored: (system: string) => `✅ *Conexão com o ${system} restabelecida*: o processamento segue normalmente.`,
+  connectionRestored: (system: ConnectionName) =>
+    `✅ *Conexão com o ${connectionLabel(system)} restabelecida*: o processamento segue normalmente.`,
 
   /**
    * The sales one reconciliation run queued, in one alert: one sale as before; several listed

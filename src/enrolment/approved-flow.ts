@@ -2,6 +2,7 @@ import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
 import { WELCOME_NOT_SENT } from '../domain/causes.js';
 import { TransientError } from '../domain/errors.js';
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../plans/plan-map.js';
@@ -166,7 +167,7 @@ async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
   const earlier = (await deps.saleEvents(ctx.event.customer_key, [key])).filter(
-    (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key,
+    (e) => e.event_type === ORDER_APPROVED && e.id < ctx.event.id && saleKeyOf(e) === key,
   );
   if (earlier.some((e) => e.status === 'done')) return true;
   // An earlier approval that failed after its matrícula (at the welcome, say) gave access too.

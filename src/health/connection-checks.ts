@@ -1,3 +1,4 @@
+import type { ConnectionName } from '../domain/connections.js';
 import { describeError } from '../domain/errors.js';
 import { messages } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
@@ -7,9 +8,8 @@ import { Poller } from '../timing/poller.js';
 
 /** One external system to check: `run` resolves when it answers as it should, else throws why. */
 export interface ConnectionCheck {
-  name: 'ead' | 'chatpro' | 'mail';
-  /** How support calls it ("EAD", "ChatPro", "e-mail (SMTP)"). */
-  label: string;
+  /** Which system (support's name for it: CONNECTION_LABELS). */
+  name: ConnectionName;
   run(): Promise<void>;
 }
 
@@ -123,7 +123,7 @@ export class ConnectionChecks {
     this.see(check.name, error !== null, error);
     if (changed) {
       await alerts.enqueue(
-        error ? messages.connectionFailing(check.label, error, this.opts.panelUrl) : messages.connectionRestored(check.label),
+        error ? messages.connectionFailing(check.name, error, this.opts.panelUrl) : messages.connectionRestored(check.name),
       );
     }
   }

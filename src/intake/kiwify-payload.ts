@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
+import { ABANDONED_CART, SUBSCRIPTION_LATE } from '../domain/event-types.js';
 import { parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
 
 /**
@@ -104,8 +105,6 @@ const intakeSchema = z.object({
 
 export type KiwifyOrder = z.infer<typeof orderSchema>;
 export type AbandonedCart = z.infer<typeof abandonedCartSchema>;
-
-export const ABANDONED_CART = 'abandoned_cart';
 
 /** What the inbox stores about a delivery, besides the body itself. */
 export interface Delivery {
@@ -225,7 +224,7 @@ type OrderKeys = Pick<KiwifyOrder, 'webhook_event_type' | 'order_id' | 'updated_
 export function dedupeKeyOf(order: OrderKeys, rawHash: () => string): string {
   const type = order.webhook_event_type;
   if (!order.order_id) return `${type}:body:${rawHash()}`;
-  if (type === 'subscription_late') return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
+  if (type === SUBSCRIPTION_LATE) return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
   return `${type}:${order.order_id}`;
 }
 

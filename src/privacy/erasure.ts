@@ -4,7 +4,7 @@ import type { CustomerKeys } from './customer-keys.js';
 import { personalValuesOf, scrubberFor, scrubJson, strippedBody } from './personal-data.js';
 import { normalizeText } from '../domain/text.js';
 import { RETENTION_JOB, type PersonalRecord, type Store, type StrippedRecord } from '../store/store.js';
-import { OPEN_STATUSES } from '../store/schema.js';
+import { OPEN_STATUSES } from '../domain/inbox-event.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Events stripped per query of the retention pass. */

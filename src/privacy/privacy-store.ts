@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
-import type { Database, EventStatus } from '../store/schema.js';
+import type { EventStatus } from '../domain/inbox-event.js';
+import type { Database } from '../store/schema.js';
 
 /** The retention pass's name in `job_runs` (shown in /admin/api/health and /metrics). */
 export const RETENTION_JOB = 'retention';

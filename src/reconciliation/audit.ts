@@ -2,10 +2,11 @@ import type { EadApi } from '../clients/ead.js';
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { cpfDigits } from '../domain/cpf.js';
 import { maskDigits } from '../domain/redaction.js';
-import { deliveryOfSale, EVENT_OF_STATUS } from './api-sale.js';
+import { ORDER_APPROVED, eventTypeOfApiStatus } from '../domain/event-types.js';
+import { deliveryOfSale } from './api-sale.js';
 import type { Delivery } from '../intake/kiwify-payload.js';
 import type { Store } from '../store/store.js';
-import { RETRYABLE_STATUSES } from '../store/schema.js';
+import { RETRYABLE_STATUSES } from '../domain/inbox-event.js';
 import { retryEvent } from '../support/support-actions.js';
 import { chunks, withPlan, type WindowQuery } from './reconcile-window.js';
 
@@ -55,7 +56,7 @@ export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, win
   for (const chunk of chunks(window.createdFrom, window.createdTo)) {
     for await (const listed of api.listSales(chunk)) {
       const status = typeof listed.status === 'string' ? listed.status : '';
-      const eventType = EVENT_OF_STATUS[status];
+      const eventType = eventTypeOfApiStatus(status);
       if (!eventType) continue;
       // The listed id and status are kept; details that cannot be had leave the product's name as the plan.
       const { sale } = await withPlan(api, listed);
@@ -76,7 +77,7 @@ export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, win
       }
       const student = await ead.findStudentByCpf(cpf);
       const has = new Set(student ? await ead.studentCourses(student.id) : []);
-      const paid = eventType === 'order_approved';
+      const paid = eventType === ORDER_APPROVED;
       const wrong = paid ? plan.courses.filter((id) => !has.has(String(id))) : plan.courses.filter((id) => has.has(String(id)));
       if (wrong.length === 0) continue;
       const row: AuditRow = {

@@ -2,7 +2,8 @@ import { formatTime } from '../domain/messages.js';
 import { orderSchema, type KiwifyOrder } from '../intake/kiwify-payload.js';
 import type { Handler } from '../worker/types.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
-import { REVOKE_ACCESS, saleKeyOf } from '../sales/sale-rules.js';
+import { REVOKE_ACCESS } from '../domain/event-types.js';
+import { saleKeyOf } from '../sales/sale-rules.js';
 
 const BRASILIA_OFFSET = '-03:00';
 

@@ -1,4 +1,5 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { messages } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
 import { normalizeText } from '../domain/text.js';
@@ -20,7 +21,7 @@ interface Grant {
 }
 
 /** The approvals among a customer's sale events: whose matrículas the rule weighs. */
-const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.event_type === 'order_approved').map((e) => e.id);
+const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.event_type === ORDER_APPROVED).map((e) => e.id);
 
 /**
  * order_refunded, chargeback, and the end of a cancelled subscription — the story of taking a
@@ -91,7 +92,7 @@ async function grantOf(
   deps: FlowDeps,
 ): Promise<Grant | undefined> {
   const key = saleKeyOf(event);
-  const approvals = events.filter((e) => e.event_type === 'order_approved' && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
+  const approvals = events.filter((e) => e.event_type === ORDER_APPROVED && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
   if (approvals.length > 0) {
     const courses = new Set(approvals.flatMap((a) => enrollments.get(a.id)?.enrolled ?? []));
     return { courses: [...courses], from: 'journal' };

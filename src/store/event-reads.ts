@@ -2,17 +2,22 @@ import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import { isNotice } from '../domain/causes.js';
 import { normalizeText } from '../domain/text.js';
+import { ORDER_APPROVED, SALE_EVENT_TYPES } from '../domain/event-types.js';
 import type { EventRow, ListFilter, SaleEvent } from './rows.js';
-import { SALE_EVENT_TYPES } from './rows.js';
-import type { Database, EventStatus } from './schema.js';
+import type { EventStatus } from '../domain/inbox-event.js';
+import type { Database } from './schema.js';
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 const SALE_COLUMNS = ['id', 'event_type', 'status', 'order_id', 'subscription_id', 'plan_name'] as const;
-/** A literal, so both databases use the partial index events_customer_sales. */
-const SALE_TYPES = sql<boolean>`event_type in (${sql.raw(SALE_EVENT_TYPES.map((t) => `'${t}'`).join(', '))})`;
+/**
+ * Literals written as the partial indexes write them (migration 007: events_customer_sales,
+ * events_sales_by_plan), so both databases use those indexes.
+ */
+export const SALE_TYPES = sql<boolean>`event_type in (${sql.join(SALE_EVENT_TYPES.map((t) => sql.lit(t)))})`;
+export const APPROVALS = sql<boolean>`event_type = ${sql.lit(ORDER_APPROVED)}`;
 
 /** Reads of the inbox for people and flows: one event, lists and searches, counts, a customer's events. */
 export class EventQueries {
@@ -54,8 +59,7 @@ export class EventQueries {
     const rows = await this.db
       .selectFrom('events')
       .select(['plan_name', (eb) => eb.fn.countAll<number>().as('n')])
-      // A literal, so both databases use the partial index events_sales_by_plan.
-      .where(sql<boolean>`event_type = 'order_approved'`)
+      .where(APPROVALS)
       .where('plan_name', 'is not', null)
       .groupBy('plan_name')
       .execute();

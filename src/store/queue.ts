@@ -6,7 +6,8 @@ import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } f
 import type { LeaseClock } from './lease-clock.js';
 import type { Dialect } from './migrations.js';
 import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
-import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, type Database, type EventStatus } from './schema.js';
+import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, type EventStatus } from '../domain/inbox-event.js';
+import type { Database } from './schema.js';
 
 /** Journal steps set or removed together with a requeue (support corrected something). */
 export interface JournalChange {

@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
-import type { Database, EventHistoryTable, EventSource, EventStatus, EventsTable } from './schema.js';
+import type { EventSource, EventStatus } from '../domain/inbox-event.js';
+import type { Database, EventHistoryTable, EventsTable } from './schema.js';
 
 /** The shapes the store's modules share: rows, new events, claims. */
 
@@ -8,9 +9,6 @@ export type HistoryRow = Selectable<EventHistoryTable>;
 
 /** What the sale rules read of a customer's events (no body, no personal data). */
 export type SaleEvent = Pick<EventRow, 'id' | 'event_type' | 'status' | 'order_id' | 'subscription_id' | 'plan_name'>;
-
-/** The event types that start or end a sale (the rules never look at billets, pix, carts…). */
-export const SALE_EVENT_TYPES = ['order_approved', 'order_refunded', 'chargeback', 'revoke_access'] as const;
 
 export interface NewEvent {
   eventType: string;

@@ -95,9 +95,8 @@ export async function openStore(config: StorageConfig, clock?: Clock, onConnecti
 
 export { LeaseLostError } from './rows.js';
 export type { Claim, EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult, SaleEvent } from './rows.js';
-export { SALE_EVENT_TYPES } from './rows.js';
 export type { AlertRow, NewAlert, OutboxEntry } from '../alerts/alert-store.js';
-export type { EventStatus } from './schema.js';
+export type { EventStatus } from '../domain/inbox-event.js';
 export type { CheckRow } from '../health/check-store.js';
 export type { ErasureRow, PersonalRecord, StrippedRecord } from '../privacy/privacy-store.js';
 export { PURGEABLE_STATUSES, RETENTION_JOB } from '../privacy/privacy-store.js';

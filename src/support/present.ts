@@ -1,9 +1,10 @@
-import { eventLabel, formatTime } from '../domain/messages.js';
+import { eventLabel } from '../domain/event-types.js';
+import { formatTime } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
 import { buyerOf } from '../sales/buyer.js';
 import { orderSchema } from '../intake/kiwify-payload.js';
-import type { EventRow, EventStatus, HistoryRow } from '../store/store.js';
-import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
+import type { EventRow, HistoryRow } from '../store/store.js';
+import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES, type EventStatus } from '../domain/inbox-event.js';
 import { causeOf, isNotice, type Cause } from '../domain/causes.js';
 import type { StepResults } from '../sales/steps.js';
 import { describeStep, oneLine, type CourseNames } from './story.js';

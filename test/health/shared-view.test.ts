@@ -28,7 +28,6 @@ describe.each(STORE_TARGETS)('connection checks of two instances on $name', (tar
         checks: [
           {
             name: 'ead',
-            label: 'EAD',
             run: () => (eadUp ? Promise.resolve() : Promise.reject(new TransientError('EAD: não respondeu a tempo.', 'timeout'))),
           },
         ],

@@ -6,7 +6,8 @@ import type { FlowDeps, FlowSettings } from '../../src/sales/flow-deps.js';
 import type { StepResults } from '../../src/sales/steps.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
-import { SALE_EVENT_TYPES, type EventRow } from '../../src/store/store.js';
+import { SALE_EVENT_TYPES } from '../../src/domain/event-types.js';
+import type { EventRow } from '../../src/store/store.js';
 import { saleKeyOf } from '../../src/sales/sale-rules.js';
 import type { Handler, HandlerContext, HandlerResult } from '../../src/worker/types.js';
 

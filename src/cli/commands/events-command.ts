@@ -21,7 +21,7 @@ import { openServerStore } from '../cli-store.js';
 import { ConfigError, loadKeySecret } from '../../config/config.js';
 import { CustomerKeys } from '../../privacy/customer-keys.js';
 import { eraseHolder, erasureSummary, previewErasure } from '../../privacy/erasure.js';
-import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
+import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
 
 const USAGE = `Uso:
   npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--cause motivo] [--q texto] [--limit 20]

@@ -11,7 +11,7 @@ import { AlertOutbox } from '../alerts/outbox.js';
 import type { Config } from '../config/config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/metrics-registry.js';
-import { openStore, type Store } from '../store/store.js';
+import { openStores, type Stores } from './feature-stores.js';
 import { EAD_BOUND_EVENTS } from './sale-handlers.js';
 import {
   alertChannelsFromConfig,
@@ -58,7 +58,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: Config;
   log: Logger;
-  store: Store;
+  store: Stores;
   worker: Worker;
   housekeeping: Housekeeping;
   /** Absent when the runtime runs test handlers. */
@@ -83,7 +83,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
   // Given no clock, leases on PostgreSQL follow the database's (every instance agrees); a given one is used as is.
-  const store = await openStore(config, options.clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
+  const store = await openStores(config, options.clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
   const metrics = createMetrics({ store, version: VERSION });
   const channels = options.alertChannels ?? alertChannelsFromConfig(config, metrics.recorder, store);
   const dispatcher = new AlertDispatcher({

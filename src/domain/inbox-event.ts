@@ -54,6 +54,9 @@ export interface InboxEvent {
 export type EventNaming = Pick<InboxEvent, 'id' | 'eventType'> &
   Partial<Pick<InboxEvent, 'orderRef' | 'orderId' | 'planName' | 'customerName'>>;
 
+/** What the sale rules read of a customer's events (no body, no personal data). */
+export type SaleEvent = Pick<InboxEvent, 'id' | 'eventType' | 'status' | 'orderId' | 'subscriptionId' | 'planName'>;
+
 /** What goes into the inbox: a delivery (webhook, reconciliation) or work a flow schedules. */
 export type NewEvent = Pick<InboxEvent, 'eventType' | 'dedupeKey' | 'customerKey'> &
   Partial<Pick<InboxEvent, 'orderId' | 'orderRef' | 'subscriptionId' | 'planName' | 'customerName' | 'customerEmail'>> & {

@@ -6,16 +6,7 @@
 import { causeOf } from './causes.js';
 import { connectionLabel, type ConnectionName } from './connections.js';
 import { eventLabel } from './event-types.js';
-
-/** What a message names of an event (the inbox row has these, and more). */
-export interface EventFacts {
-  id: number;
-  event_type: string;
-  order_ref: string | null;
-  order_id: string | null;
-  plan_name: string | null;
-  customer_name: string | null;
-}
+import type { EventNaming } from './inbox-event.js';
 
 /** The school's details the welcome message carries (each line left out when unset). */
 export interface WelcomeSettings {
@@ -35,12 +26,12 @@ const RECOVERED_LISTED = 10;
 export const NO_ACTION_OUTCOME = 'Evento registrado; nenhuma ação para este tipo.';
 
 /** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano de Tal" */
-export function eventLine(event: EventFacts): string {
-  const parts = [`#${event.id} ${eventLabel(event.event_type)}`];
-  const ref = event.order_ref ?? event.order_id;
+export function eventLine(event: EventNaming): string {
+  const parts = [`#${event.id} ${eventLabel(event.eventType)}`];
+  const ref = event.orderRef ?? event.orderId;
   if (ref) parts.push(`pedido ${ref}`);
-  if (event.plan_name) parts.push(event.plan_name);
-  if (event.customer_name) parts.push(event.customer_name);
+  if (event.planName) parts.push(event.planName);
+  if (event.customerName) parts.push(event.customerName);
   return parts.join(' · ');
 }
 
@@ -63,7 +54,7 @@ function whereToAct(eventId: number, retryHelps: boolean, panelUrl: string | und
 }
 
 export const messages = {
-  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean, code?: string, panelUrl?: string) => {
+  eventFailed: (event: EventNaming, reason: string, attempts: number, exhausted: boolean, code?: string, panelUrl?: string) => {
     const cause = causeOf(code);
     return [
       `🚨 *Falha:* ${eventLine(event)}`,
@@ -74,10 +65,10 @@ export const messages = {
     ].join('\n');
   },
 
-  enrolled: (event: EventFacts, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
+  enrolled: (event: EventNaming, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
     `✅ *Matrícula:* ${eventLine(event)}\nAluno ${o.created ? 'novo' : 'já existente'} (id ${o.studentId}); ${o.courses.length} curso(s): ${o.courses.join(', ')}.\nBoas-vindas: ${o.welcome}.`,
 
-  welcomeSkipped: (event: EventFacts, reason: string, panelUrl?: string) =>
+  welcomeSkipped: (event: EventNaming, reason: string, panelUrl?: string) =>
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
@@ -85,11 +76,11 @@ export const messages = {
       `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
     ].join('\n'),
 
-  revoked: (event: EventFacts, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
+  revoked: (event: EventNaming, what: string) => `↩️ *${capitalize(eventLabel(event.eventType))}:* ${eventLine(event)}\n${what}`,
 
-  revokeUnmapped: (event: EventFacts, product: string, maskedCpf: string) =>
+  revokeUnmapped: (event: EventNaming, product: string, maskedCpf: string) =>
     [
-      `⚠️ *${capitalize(eventLabel(event.event_type))} sem mapa:* ${eventLine(event)}`,
+      `⚠️ *${capitalize(eventLabel(event.eventType))} sem mapa:* ${eventLine(event)}`,
       `O produto "${product}" não está no mapa de planos e nenhuma aprovação desta venda foi registrada: nada foi revogado.`,
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
@@ -112,7 +103,7 @@ export const messages = {
    * without the buyers' names (the list may be long and a channel may be shared), the first
    * RECOVERED_LISTED of them; `limit` when the run stopped at RECONCILE_MAX_RECOVERED.
    */
-  recoveredByReconciliation: (events: EventFacts[], limit?: number) => {
+  recoveredByReconciliation: (events: EventNaming[], limit?: number) => {
     const stopped = limit
       ? [
           `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada (limite RECONCILE_MAX_RECOVERED): as demais ficam para a próxima conciliação, que continua de onde esta parou.`,
@@ -126,7 +117,7 @@ export const messages = {
         ...stopped,
       ].join('\n');
     }
-    const listed = events.slice(0, RECOVERED_LISTED).map((e) => `• ${eventLine({ ...e, customer_name: null })}`);
+    const listed = events.slice(0, RECOVERED_LISTED).map((e) => `• ${eventLine({ ...e, customerName: null })}`);
     const more =
       events.length > listed.length ? [`… e mais ${events.length - listed.length}: veja no painel /admin (origem: API da Kiwify).`] : [];
     return [

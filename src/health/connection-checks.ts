@@ -3,7 +3,7 @@ import { describeError } from '../domain/errors.js';
 import { messages } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
-import type { Store } from '../store/store.js';
+import type { CheckStore } from './check-store.js';
 import { Poller } from '../timing/poller.js';
 
 /** One external system to check: `run` resolves when it answers as it should, else throws why. */
@@ -15,7 +15,7 @@ export interface ConnectionCheck {
 
 export interface ConnectionChecksOptions {
   checks: ConnectionCheck[];
-  store: Store;
+  store: { checks: Pick<CheckStore, 'all' | 'record'> };
   alerts: AlertOutbox;
   log: Logger;
   /** Between checks while everything answers (HEALTH_CHECK_INTERVAL_MS, 10 min). */

@@ -4,11 +4,14 @@ import { cpfDigits } from '../domain/cpf.js';
 import { maskDigits } from '../domain/redaction.js';
 import { ORDER_APPROVED, eventTypeOfApiStatus } from '../domain/event-types.js';
 import { deliveryOfSale } from './api-sale.js';
-import type { Delivery } from '../intake/kiwify-payload.js';
-import type { Store } from '../store/store.js';
+import type { NewEvent } from '../domain/inbox-event.js';
+import type { PlanStore } from '../plans/plan-store.js';
 import { RETRYABLE_STATUSES } from '../domain/inbox-event.js';
-import { retryEvent } from '../support/support-actions.js';
-import { chunks, withPlan, type WindowQuery } from './reconcile-window.js';
+import { retryEvent, type EventMoves } from '../support/support-actions.js';
+import { chunks, withPlan, type WindowQuery, type WindowStore } from './reconcile-window.js';
+
+/** What the audit reads (the plan map, the inbox) and, with --fix, writes (the inbox, a replay). */
+export type AuditStore = WindowStore & EventMoves & { plans: Pick<PlanStore, 'resolve'> };
 
 export type Finding =
   /** Kiwify says paid; the student is missing from the EAD or lacks some of the plan's courses. */
@@ -50,7 +53,7 @@ export interface AuditOptions {
  * plan's courses, refunded or charged-back sales whose student still has them. Read-only unless
  * `fix`; one EAD call at a time (the EAD's pace).
  */
-export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, window: WindowQuery, options: AuditOptions = {}) {
+export async function auditWindow(store: AuditStore, api: KiwifyApi, ead: EadApi, window: WindowQuery, options: AuditOptions = {}) {
   const rows: AuditRow[] = [];
   let checked = 0;
   for (const chunk of chunks(window.createdFrom, window.createdTo)) {
@@ -94,7 +97,7 @@ export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, win
 }
 
 /** What fixing one finding takes: the sale's event queued, or replayed; a processed one is for a person. */
-async function fixFor(store: Store, d: Delivery, apply: boolean): Promise<string> {
+async function fixFor(store: AuditStore, d: NewEvent, apply: boolean): Promise<string> {
   const existing = await store.events.byDedupeKey(d.dedupeKey);
   if (!existing) {
     if (!apply) return 'fila: a venda não está na caixa de entrada (use --fix)';

@@ -3,8 +3,9 @@ import { sql, type Kysely } from 'kysely';
 import { isNotice } from '../domain/causes.js';
 import { normalizeText } from '../domain/text.js';
 import { ORDER_APPROVED, SALE_EVENT_TYPES } from '../domain/event-types.js';
-import type { EventRow, ListFilter, SaleEvent } from './rows.js';
-import type { EventStatus } from '../domain/inbox-event.js';
+import type { ListFilter, StoredEvent } from './rows.js';
+import type { EventStatus, InboxEvent, SaleEvent } from '../domain/inbox-event.js';
+import { EVENT_COLUMNS, fromEventRow, toInboxEvent } from './event-row.js';
 import type { Database } from './schema.js';
 
 function escapeLike(value: string): string {
@@ -26,19 +27,31 @@ export class EventQueries {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async get(eventId: number): Promise<EventRow | undefined> {
-    return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  async get(eventId: number): Promise<InboxEvent | undefined> {
+    const row = await this.db.selectFrom('events').select(EVENT_COLUMNS).where('id', '=', eventId).executeTakeFirst();
+    return row && toInboxEvent(row);
+  }
+
+  /** One event and the order it carries (an event's page shows the buyer from it). */
+  async getWithBody(eventId: number): Promise<StoredEvent | undefined> {
+    const row = await this.db
+      .selectFrom('events')
+      .select([...EVENT_COLUMNS, 'body'])
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    return row && { event: toInboxEvent(row), bodyText: row.body };
   }
 
   /** The event filed under a dedupe key (type + order id), if any: by its unique index. */
-  async byDedupeKey(dedupeKey: string): Promise<Pick<EventRow, 'id' | 'status' | 'source'> | undefined> {
+  async byDedupeKey(dedupeKey: string): Promise<Pick<InboxEvent, 'id' | 'status' | 'source'> | undefined> {
     return this.db.selectFrom('events').select(['id', 'status', 'source']).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
   }
 
-  async list(filter: ListFilter = {}): Promise<EventRow[]> {
+  /** Events newest first, without their bodies (a list never reads them). */
+  async list(filter: ListFilter = {}): Promise<InboxEvent[]> {
     let query = this.db
       .selectFrom('events')
-      .selectAll()
+      .select(EVENT_COLUMNS)
       .orderBy('id', 'desc')
       .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
     if (filter.status) query = query.where('status', '=', filter.status);
@@ -51,7 +64,7 @@ export class EventQueries {
     if (filter.before) query = query.where('id', '<', filter.before);
     const q = filter.q ? normalizeText(filter.q) : '';
     if (q) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
-    return query.execute();
+    return (await query.execute()).map(toInboxEvent);
   }
 
   /** How many sales (approvals) each plan or product name had, as Kiwify spelled it. */
@@ -90,14 +103,15 @@ export class EventQueries {
   }
 
   /** Failed events (of one cause, when given), with their plan names: the failures needing attention. */
-  async failedOfCause(code?: string): Promise<Array<Pick<EventRow, 'id' | 'plan_name' | 'last_error_code'>>> {
-    return this.db
+  async failedOfCause(code?: string): Promise<Array<Pick<InboxEvent, 'id' | 'planName' | 'lastErrorCode'>>> {
+    const rows = await this.db
       .selectFrom('events')
       .select(['id', 'plan_name', 'last_error_code'])
       .where(sql<boolean>`status = 'failed'`)
       .$if(code !== undefined, (qb) => qb.where('last_error_code', '=', code!))
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 
   async countByStatus(): Promise<Record<EventStatus, number>> {
@@ -132,13 +146,14 @@ export class EventQueries {
    * customer's billets and pix never count.
    */
   async salesOf(customerKeys: string[]): Promise<SaleEvent[]> {
-    return this.db
+    const rows = await this.db
       .selectFrom('events')
       .select(SALE_COLUMNS)
       .where('customer_key', 'in', customerKeys)
       .where(SALE_TYPES)
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 
   /**
@@ -148,7 +163,7 @@ export class EventQueries {
    */
   async saleEvents(customerKeys: string[], keys: string[]): Promise<SaleEvent[]> {
     if (keys.length === 0) return [];
-    return this.db
+    const rows = await this.db
       .selectFrom('events')
       .select(SALE_COLUMNS)
       .where('customer_key', 'in', customerKeys)
@@ -156,5 +171,6 @@ export class EventQueries {
       .where(SALE_TYPES)
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 }

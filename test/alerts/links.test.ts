@@ -60,11 +60,11 @@ describe("a failure's WhatsApp alert", () => {
 describe('the other alerts that point to the panel', () => {
   const event = {
     id: 14,
-    event_type: 'order_approved',
-    order_ref: 'AbC1',
-    order_id: 'o-1',
-    plan_name: 'Excel PRO',
-    customer_name: 'Maria',
+    eventType: 'order_approved',
+    orderRef: 'AbC1',
+    orderId: 'o-1',
+    planName: 'Excel PRO',
+    customerName: 'Maria',
   };
   const base = 'https://ponte.escola.com.br';
 

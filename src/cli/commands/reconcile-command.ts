@@ -11,7 +11,8 @@ import { EadClient } from '../../clients/ead.js';
 import type { KiwifyApi } from '../../clients/kiwify-api.js';
 import { ConfigError, loadEadConfig, loadKiwifyApiConfig } from '../../config/config.js';
 import { describeError } from '../../domain/errors.js';
-import type { Store } from '../../store/store.js';
+import type { AuditStore } from '../../reconciliation/audit.js';
+import type { WindowStore } from '../../reconciliation/reconcile-window.js';
 import { auditWindow, FINDING_LABELS } from '../../reconciliation/audit.js';
 import { reconcileWindow } from '../../reconciliation/reconcile-window.js';
 import { systemClock } from '../../timing/clock.js';
@@ -33,7 +34,13 @@ function parseDay(value: string | undefined, end: boolean): number | undefined {
 
 const line = (label: string, value: number | string) => `  ${label.padEnd(38)} ${value}`;
 
-async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, dryRun: boolean, { out }: CliIo) {
+async function backfill(
+  store: WindowStore,
+  api: KiwifyApi,
+  window: { createdFrom: number; createdTo: number },
+  dryRun: boolean,
+  { out }: CliIo,
+) {
   const report = await reconcileWindow(store, api, window, { dryRun });
   out(dryRun ? 'Simulação (--dry-run): nada foi enfileirado.' : 'Conciliação concluída.');
   out(line('Vendas na API da Kiwify', report.found));
@@ -47,7 +54,7 @@ async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: num
   return 0;
 }
 
-async function audit(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, fix: boolean, io: CliIo) {
+async function audit(store: AuditStore, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, fix: boolean, io: CliIo) {
   let ead: EadClient;
   try {
     const c = loadEadConfig(io.env);

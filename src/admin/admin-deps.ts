@@ -1,11 +1,35 @@
 import type { RequestHandler } from 'express';
-import type { Store } from '../store/store.js';
 import type { CourseCatalog } from '../plans/course-catalog.js';
+import type { PlanOverviewReads, PlanSaveStore } from '../plans/plan-admin.js';
 import type { CustomerKeys } from '../privacy/customer-keys.js';
+import type { ErasureStore } from '../privacy/erasure.js';
+import type { PrivacyStore } from '../privacy/privacy-store.js';
+import type { EventQueries } from '../store/event-reads.js';
+import type { DetailReads } from '../support/event-detail.js';
+import type { FailureReplay, HealthReads } from '../support/support-actions.js';
+import type { ResendStore } from '../support/welcome-resend.js';
+import type { SessionStore } from './session-store.js';
+
+/**
+ * What the admin page and API read and write: the support use cases' ports (health, an event's
+ * page, retries and resolutions, welcome resends, the plan map, erasures), the lists, and the
+ * page's sessions.
+ */
+export type AdminStore = HealthReads &
+  DetailReads &
+  FailureReplay &
+  ResendStore &
+  PlanOverviewReads &
+  PlanSaveStore &
+  ErasureStore & {
+    events: Pick<EventQueries, 'list' | 'failuresByCause' | 'noticesByCause'>;
+    privacy: Pick<PrivacyStore, 'erasures'>;
+    sessions: SessionStore;
+  };
 
 /** What the admin page and API are built from. */
 export interface AdminDeps {
-  store: Store;
+  store: AdminStore;
   token: string;
   /** The EAD's course catalog (names in stories, the course picker, ids a plan may use); none: ids unchecked, and said. */
   catalog?: CourseCatalog;

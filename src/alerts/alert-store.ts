@@ -3,6 +3,9 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { LeaseClock } from '../store/lease-clock.js';
 import { Leases } from '../store/leases.js';
 import type { AlertChannelsTable, AlertsTable, Database } from '../store/schema.js';
+import { insertAlert, type NewAlert } from '../store/outbox-rows.js';
+
+export type { NewAlert, OutboxEntry } from '../store/outbox-rows.js';
 
 export type AlertRow = Selectable<AlertsTable>;
 /** A channel's pacing and last send, with its sender's lease (`alerts:<channel>`). */
@@ -10,40 +13,6 @@ export type ChannelRow = Selectable<AlertChannelsTable> & { lease_owner: string 
 
 /** The lease of a channel's sender. */
 const leaseOf = (channel: string) => `alerts:${channel}`;
-
-export interface NewAlert {
-  text: string;
-  eventId?: number;
-  /** Same key, same alert: enqueuing it again (a retried step, a restart) adds nothing. */
-  dedupeKey?: string;
-}
-
-/** An alert for the outbox, ready to go in with another change (a run's failure) in one transaction. */
-export interface OutboxEntry {
-  channels: string[];
-  alert: NewAlert;
-}
-
-/** Writes an alert for each channel (a dedupe key already there adds nothing); `db` may be a transaction. */
-export async function insertAlert(db: Kysely<Database>, { channels, alert }: OutboxEntry, now: number): Promise<void> {
-  if (channels.length === 0) return;
-  await db
-    .insertInto('alerts')
-    .values(
-      channels.map((channel) => ({
-        channel,
-        dedupe_key: alert.dedupeKey ? `${channel}:${alert.dedupeKey}` : null,
-        event_id: alert.eventId ?? null,
-        text: alert.text,
-        status: 'pending' as const,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-      })),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
-}
 
 export interface SendFailure {
   error: string;

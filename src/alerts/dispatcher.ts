@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeError, FlowError, isTransient } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
-import type { AlertRow, Store } from '../store/store.js';
+import type { AlertRow, AlertStore } from './alert-store.js';
 import type { AlertChannel } from './channels.js';
 import { composeAlert } from './compose.js';
 import { backoffMs } from '../timing/backoff.js';
@@ -10,7 +10,7 @@ import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
 
 export interface DispatcherOptions {
-  store: Store;
+  store: { alerts: AlertStore };
   channels: AlertChannel[];
   log: Logger;
   /** Minimum time between two messages on one channel (default ALERT_INTERVAL_MS). */

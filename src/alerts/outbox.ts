@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
-import type { OutboxEntry, Store } from '../store/store.js';
+import type { OutboxEntry } from '../store/store.js';
+import type { AlertStore } from './alert-store.js';
 
 export interface AlertOptions {
   eventId?: number;
@@ -15,7 +16,7 @@ export interface AlertOptions {
  */
 export class AlertOutbox {
   constructor(
-    private readonly store: Store,
+    private readonly store: { alerts: Pick<AlertStore, 'enqueue'> },
     private readonly channels: string[],
     private readonly log: Logger,
     private readonly onQueued: () => void = () => {},

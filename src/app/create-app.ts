@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { httpSerializers, type Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
+import type { Stores } from './feature-stores.js';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { errorHandler, notFound } from '../http/http-errors.js';
 import { secureRouter } from '../http/secure-route.js';
@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics-registry.js';
 import { adminRouter } from '../admin/admin-router.js';
 import type { CourseCatalog } from '../plans/course-catalog.js';
 import type { CustomerKeys } from '../privacy/customer-keys.js';
+import { consolePort } from '../discord-console/console-port.js';
 import { discordRouter, type DiscordRouteDeps } from '../discord-console/interaction-route.js';
 
 /** The Discord support console (DISCORD_* variables): what the configuration gives it. */
@@ -23,7 +24,7 @@ export type DiscordConsoleSettings = Pick<
 
 export interface AppDeps {
   log: Logger;
-  store: Store;
+  store: Stores;
   webhookTokens: readonly string[];
   version: string;
   startedAt: number;
@@ -111,11 +112,9 @@ export function createApp(deps: AppDeps): Express {
     app.use(
       discordRouter({
         ...deps.discord,
-        store: deps.store,
-        customerKeys: deps.customerKeys,
-        catalog: deps.catalog,
+        desk: consolePort(deps.store, { customerKeys: deps.customerKeys, catalog: deps.catalog, retentionDays: deps.retentionDays }),
+        interactions: deps.store.interactions,
         onRetry: deps.onEventStored,
-        retentionDays: deps.retentionDays,
         clock: deps.clock,
       }),
     );

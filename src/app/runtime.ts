@@ -18,12 +18,12 @@ import { seedPlanMap } from '../plans/plan-admin.js';
 import { CustomerKeys } from '../privacy/customer-keys.js';
 import { Housekeeping } from '../privacy/housekeeping.js';
 import { Reconciler } from '../reconciliation/reconciler.js';
-import { openStore, type Store } from '../store/store.js';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { Scheduler } from '../timing/scheduler.js';
 import type { HandlerRegistry } from '../worker/types.js';
 import { Worker } from '../worker/worker.js';
 import { createApp } from './create-app.js';
+import { openStores, type Stores } from './feature-stores.js';
 import { EAD_BOUND_EVENTS } from './sale-handlers.js';
 import { PRODUCTION_TUNING, type Tuning } from './tuning.js';
 import {
@@ -63,7 +63,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: Config;
   log: Logger;
-  store: Store;
+  store: Stores;
   worker: Worker;
   housekeeping: Housekeeping;
   /** Absent when turned off (`connectionChecks: false`). */
@@ -93,7 +93,7 @@ interface Base {
   tuning: Tuning;
   clock: Clock;
   log: Logger;
-  store: Store;
+  store: Stores;
   metrics: Metrics;
 }
 
@@ -105,7 +105,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const log = createLogger(config.server.logLevel, options.logDestination);
   // Given no clock, leases on PostgreSQL follow the database's (every instance agrees); a given one is used as is.
-  const store = await openStore(config.storage, options.clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
+  const store = await openStores(config.storage, options.clock, (err) => log.warn({ err }, 'conexão ociosa com o PostgreSQL perdida'));
   try {
     const base: Base = { config, options, tuning, clock, log, store, metrics: createMetrics({ store, version: VERSION }) };
     await seedPlanMap(store, config.sales.plansFile, log);

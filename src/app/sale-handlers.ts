@@ -1,24 +1,41 @@
-import type { HandlerRegistry } from '../worker/types.js';
+import type { Handler } from '../worker/types.js';
 import { approvedFlow } from '../enrolment/approved-flow.js';
 import { cancelFlow } from '../revocation/cancel-flow.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { revokeFlow, scheduledRevokeFlow } from '../revocation/revoke-flow.js';
-import { REVOKE_ACCESS } from '../sales/sale-rules.js';
+import {
+  CHARGEBACK,
+  EAD_BOUND_EVENT_TYPES,
+  ORDER_APPROVED,
+  ORDER_REFUNDED,
+  REVOKE_ACCESS,
+  SUBSCRIPTION_CANCELED,
+  type HandledEventType,
+} from '../domain/event-types.js';
 
-/** Event types whose handlers need the EAD: they wait while the EAD's connection check fails. */
-export const EAD_BOUND_EVENTS: readonly string[] = ['order_approved', 'order_refunded', 'chargeback', REVOKE_ACCESS];
+/** Event types whose handlers need the EAD: they wait while the EAD's connection check fails (the registry's `needsEad`). */
+export const EAD_BOUND_EVENTS: readonly string[] = EAD_BOUND_EVENT_TYPES;
+
+/**
+ * One handler per type the registry (domain/event-types.ts) marks `handled`, and none for any
+ * other: a missing or extra key does not compile. The map lives here rather than in the registry
+ * because the handlers import the flows, and the flows (and the presenters, for the labels)
+ * import the registry: the registry stays at the bottom, the map at the top, and the type ties them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler types its own steps
+export type SaleHandlers = { readonly [T in HandledEventType]: Handler<any> };
 
 /**
  * The handler of each event type. Types without one (billet_created, pix_created,
  * order_rejected, subscription_late, subscription_renewed, abandoned_cart, …) are recorded as
  * `ignored`.
  */
-export function handlersFor(deps: FlowDeps): HandlerRegistry {
+export function handlersFor(deps: FlowDeps): SaleHandlers {
   return {
-    order_approved: approvedFlow(deps),
-    order_refunded: revokeFlow(deps),
-    chargeback: revokeFlow(deps),
-    subscription_canceled: cancelFlow(deps),
+    [ORDER_APPROVED]: approvedFlow(deps),
+    [ORDER_REFUNDED]: revokeFlow(deps),
+    [CHARGEBACK]: revokeFlow(deps),
+    [SUBSCRIPTION_CANCELED]: cancelFlow(deps),
     [REVOKE_ACCESS]: scheduledRevokeFlow(deps),
   };
 }

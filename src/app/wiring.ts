@@ -2,7 +2,7 @@ import { CallMeBotClient } from '../clients/callmebot.js';
 import { ChatProClient } from '../clients/chatpro.js';
 import { DiscordClient } from '../clients/discord-webhook.js';
 import { DiscordApi } from '../clients/discord-rest.js';
-import { discordBotChannel } from '../discord-console/bot-channel.js';
+import { discordBotChannel, type DiscordBotChannelOptions } from '../discord-console/bot-channel.js';
 import { alertTextForDiscord } from '../discord-console/discord-markdown.js';
 import type { DiscordConsoleSettings } from './create-app.js';
 import { EadClient } from '../clients/ead.js';
@@ -16,10 +16,10 @@ import type { CustomerKeys } from '../privacy/customer-keys.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { handlersFor } from './sale-handlers.js';
-import type { StepResults } from '../sales/steps.js';
+import { salesLedger, type LedgerReads } from './sales-ledger.js';
 import type { ConnectionCheck } from '../health/connection-checks.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
+import type { PlanStore } from '../plans/plan-store.js';
 import type { Clock } from '../timing/clock.js';
 import type { HandlerRegistry } from '../worker/types.js';
 
@@ -65,7 +65,8 @@ export function mailClientFromConfig(
 }
 
 export interface HandlerServices {
-  store: Store;
+  /** What the flows read of the store: the plan map and the sales ledger. */
+  store: LedgerReads & { plans: PlanStore };
   alerts: AlertOutbox;
   log: Logger;
   clients: FlowClients;
@@ -82,11 +83,7 @@ export function flowDepsFromConfig(config: Config, { store, clients, secrets, cu
     ead: clients.ead,
     chatpro: clients.chatpro,
     plans: store.plans,
-    // A customer's sales past RETENTION_DAYS are filed under the hashed key: they still count.
-    customerSales: (customerKey) => store.events.salesOf(customerKeys.lookup(customerKey)),
-    saleEvents: (customerKey, saleKeys) => store.events.saleEvents(customerKeys.lookup(customerKey), saleKeys),
-    journaled: async <N extends keyof StepResults>(eventIds: number[], step: N) =>
-      (await store.journal.stepResults(eventIds, step)) as Map<number, StepResults[N]>,
+    ...salesLedger(store, customerKeys),
     clock,
     secrets,
     settings: {
@@ -108,7 +105,7 @@ export function buildHandlers(config: Config, services: HandlerServices): Handle
 export function alertChannelsFromConfig(
   config: Config,
   observer?: UpstreamObserver,
-  store?: Store,
+  store?: DiscordBotChannelOptions['store'],
   timeoutMs = UPSTREAM_TIMEOUT_MS,
 ): AlertChannel[] {
   const callMeBot = new CallMeBotClient({ ...config.alerts.callmebot, timeoutMs, observer });
@@ -168,10 +165,10 @@ export function kiwifyApiFromConfig(
 
 /** The connection checks of the systems the flows use. */
 export function connectionChecksFor(clients: FlowClients): ConnectionCheck[] {
-  const checks: ConnectionCheck[] = [{ name: 'ead', label: 'EAD', run: () => clients.ead.checkConnection() }];
+  const checks: ConnectionCheck[] = [{ name: 'ead', run: () => clients.ead.checkConnection() }];
   const { chatpro } = clients;
-  if (chatpro) checks.push({ name: 'chatpro', label: 'ChatPro', run: () => chatpro.checkConnection() });
+  if (chatpro) checks.push({ name: 'chatpro', run: () => chatpro.checkConnection() });
   const { mail } = clients;
-  if (mail) checks.push({ name: 'mail', label: 'e-mail (SMTP)', run: () => mail.checkConnection() });
+  if (mail) checks.push({ name: 'mail', run: () => mail.checkConnection() });
   return checks;
 }

@@ -1,3 +1,4 @@
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { cpfFrom } from '../domain/cpf.js';
 import { signKiwify } from '../intake/kiwify-signature.js';
 import { buildDelivery } from '../sandbox/kiwify-samples.js';
@@ -15,7 +16,7 @@ export const SCENARIO_LABEL: Record<Scenario, string> = {
 export const WEBHOOK_TOKEN = 'bench-token';
 
 const TEMPLATE_CPF = '52998224725';
-const sample = buildDelivery('order_approved', {
+const sample = buildDelivery(ORDER_APPROVED, {
   plan: 'Excel PRO',
   cpf: TEMPLATE_CPF,
   orderId: '__ORDER__',

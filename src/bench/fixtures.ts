@@ -1,3 +1,4 @@
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { cpfFrom } from '../domain/cpf.js';
@@ -22,7 +23,7 @@ export function seededShuffle<T>(items: T[], seed: number): T[] {
 
 /** The n-th distinct approved sale (own buyer, a mapped plan). */
 export function saleFor(n: number): Record<string, unknown> {
-  return buildDelivery('order_approved', {
+  return buildDelivery(ORDER_APPROVED, {
     plan: 'Design Gráfico',
     oneOff: true,
     cpf: cpfFor(n),

@@ -1,9 +1,11 @@
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { sql, type Insertable } from 'kysely';
 import { cpfFrom } from '../domain/cpf.js';
 import { normalizeText } from '../domain/text.js';
 import { parseDelivery } from '../intake/kiwify-payload.js';
 import { buildDelivery } from '../sandbox/kiwify-samples.js';
-import { openStore, type NewEvent } from '../store/store.js';
+import type { NewEvent } from '../domain/inbox-event.js';
+import { openStore } from '../store/store.js';
 import { openDatabase, type StorageConfig } from '../store/open-database.js';
 import type { EventsTable } from '../store/schema.js';
 import { HISTORY, HISTORY_BUYERS, PENDING } from './options.js';
@@ -27,7 +29,7 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
   const { db } = await openDatabase(storage);
   const templates = Array.from({ length: buyers }, (_, b) =>
     JSON.stringify(
-      buildDelivery('order_approved', {
+      buildDelivery(ORDER_APPROVED, {
         plan: 'Excel PRO',
         cpf: historyCpf(b),
         orderId: '__ORDER__',
@@ -44,8 +46,8 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
     const orderId = `hist-${i}`;
     const at = Math.round(start + i * step);
     return {
-      dedupe_key: `order_approved:${orderId}`,
-      event_type: 'order_approved',
+      dedupe_key: `${ORDER_APPROVED}:${orderId}`,
+      event_type: ORDER_APPROVED,
       customer_key: `cpf:${historyCpf(buyer)}`,
       order_id: orderId,
       order_ref: `h${i}`,
@@ -53,7 +55,9 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
       plan_name: 'Excel PRO',
       customer_name: `Aluno ${buyer} Histórico`,
       customer_email: `aluno${buyer}@example.com`,
-      search_text: normalizeText(`h${i} | ${orderId} | Excel PRO | Aluno ${buyer} Histórico | aluno${buyer}@example.com | order_approved`),
+      search_text: normalizeText(
+        `h${i} | ${orderId} | Excel PRO | Aluno ${buyer} Histórico | aluno${buyer}@example.com | ${ORDER_APPROVED}`,
+      ),
       body: templates[buyer].replace('__ORDER__', orderId),
       status: 'done',
       attempts: 1,
@@ -85,7 +89,7 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
 function pendingDeliveries(): (n: number, buyer: number) => NewEvent {
   const templateCpf = pendingCpf(0);
   const template = JSON.stringify(
-    buildDelivery('order_approved', {
+    buildDelivery(ORDER_APPROVED, {
       plan: 'Excel PRO',
       cpf: templateCpf,
       orderId: '__ORDER__',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { openStore, type Store } from '../store/store.js';
+import { openStores, type Stores } from '../app/feature-stores.js';
 import type { CliIo } from './cli-io.js';
 
 /**
@@ -9,7 +9,7 @@ import type { CliIo } from './cli-io.js';
  * while the server is down. A SQLite file that does not exist is refused, never created: a command
  * looking at the wrong file would otherwise answer "não encontrado" for everything.
  */
-export async function openServerStore(io: CliIo): Promise<Store | undefined> {
+export async function openServerStore(io: CliIo): Promise<Stores | undefined> {
   let storage;
   try {
     storage = loadConfig(io.env, ['storage']).storage;
@@ -25,5 +25,5 @@ export async function openServerStore(io: CliIo): Promise<Store | undefined> {
     );
     return undefined;
   }
-  return openStore(storage);
+  return openStores(storage);
 }

@@ -5,6 +5,7 @@
  * application's); a few signed sample sales; the story printed as it happens. Then it keeps serving (admin page and
  * token printed). `npm run demo -- --once` exits after the story, non-zero if anything went wrong.
  */
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,7 @@ say();
 say(`Painel:  ${runtime.url()}/admin   (token: ${adminToken})`);
 say(`API:     curl -H 'Authorization: Bearer ${adminToken}' ${runtime.url()}/admin/api/events`);
 say(`Vivo?:   curl ${runtime.url()}/secure`);
-say(`Mais vendas: npm run kiwify -- order_approved --plan "Inglês Fluente" --url ${runtime.url()}/webhook --token ${webhookToken}`);
+say(`Mais vendas: npm run kiwify -- ${ORDER_APPROVED} --plan "Inglês Fluente" --url ${runtime.url()}/webhook --token ${webhookToken}`);
 say(`Eventos: SQLITE_PATH=${config.storage.SQLITE_PATH} npm run events -- list   (noutro terminal, enquanto a demonstração roda)`);
 say('Ctrl+C para sair (o banco temporário é apagado).');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

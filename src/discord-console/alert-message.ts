@@ -1,7 +1,9 @@
 import { cut } from '../domain/text.js';
 import type { APIEmbed, APIMessageTopLevelComponent, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
 import { causeOf } from '../domain/causes.js';
-import { eventLabel, messages, type EventFacts } from '../domain/messages.js';
+import { eventLabel } from '../domain/event-types.js';
+import { isFailing, isResolvable, type InboxEvent } from '../domain/inbox-event.js';
+import { messages } from '../domain/messages.js';
 import { STATUS_LABELS } from '../support/present.js';
 import { scrubText } from '../domain/redaction.js';
 import { eventButtons, MAX_ROWS, panelLink, retryMayHelp } from './components.js';
@@ -19,10 +21,10 @@ import { escapeMarkdown } from './discord-markdown.js';
  */
 
 /** What an alert's embed shows of its event (read from the inbox when the alert goes out). */
-export interface AlertEventFacts extends EventFacts {
-  status: string;
-  last_error_code: string | null;
-}
+export type AlertEventFacts = Pick<
+  InboxEvent,
+  'id' | 'eventType' | 'orderRef' | 'orderId' | 'planName' | 'customerName' | 'status' | 'lastErrorCode'
+>;
 
 export interface AlertItem {
   text: string;
@@ -44,9 +46,6 @@ const STATUS_WORDS: Readonly<Record<string, string>> = STATUS_LABELS;
 const COLORS: Record<string, number> = { failed: 0xd83c3e, retrying: 0xf0b232, done: 0x23a55a, resolved: 0x23a55a };
 const NEUTRAL = 0x5865f2;
 
-/** Statuses where a person's "Reprocessar"/"Resolver" helps (the alert's buttons). */
-const NEEDS_A_PERSON = new Set(['failed', 'retrying']);
-
 /** The buyer's first name only: the one personal datum a channel message may carry. */
 export function firstName(name: string | null | undefined): string | undefined {
   const first = name?.trim().split(/\s+/)[0];
@@ -66,11 +65,11 @@ export function alertHeading(text: string): string {
 
 /** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Maria" (first name only). */
 export function eventFactsLine(e: AlertEventFacts): string {
-  const parts = [`#${e.id} ${eventLabel(e.event_type)}`];
-  const ref = e.order_ref ?? e.order_id;
+  const parts = [`#${e.id} ${eventLabel(e.eventType)}`];
+  const ref = e.orderRef ?? e.orderId;
   if (ref) parts.push(`pedido ${shown(ref, SHOWN.ref)}`);
-  if (e.plan_name) parts.push(shown(e.plan_name, SHOWN.plan));
-  const first = firstName(e.customer_name);
+  if (e.planName) parts.push(shown(e.planName, SHOWN.plan));
+  const first = firstName(e.customerName);
   if (first) parts.push(shown(first, SHOWN.firstName));
   return parts.join(' · ');
 }
@@ -95,8 +94,9 @@ function embedOf(alert: AlertItem): APIEmbed {
     return { title, description: cut(description || '—', DESCRIPTION_LIMIT), color: NEUTRAL };
   }
   const lines = [eventFactsLine(e)];
-  if (NEEDS_A_PERSON.has(e.status)) {
-    const cause = causeOf(e.last_error_code);
+  // A person must act (a failure, or a welcome not sent): what happened and what to do.
+  if (isResolvable(e)) {
+    const cause = causeOf(e.lastErrorCode);
     lines.push(`**Motivo:** ${cause.reason}`, `**O que fazer:** ${cause.todo}`);
   } else {
     lines.push(`**Situação:** ${STATUS_WORDS[e.status] ?? e.status}`);
@@ -128,9 +128,14 @@ export function alertMessage(alerts: AlertItem[], panelUrl?: string): { message:
   const components: APIMessageTopLevelComponent[] = [];
   for (const e of events) {
     if (components.length >= MAX_ROWS) break;
-    const acts = NEEDS_A_PERSON.has(e.status);
-    const retry = acts && retryMayHelp(e.last_error_code);
-    const row = eventButtons({ eventId: e.id, retry, resolve: acts, link: panelLink(panelUrl, e.id), numbered: events.length > 1 });
+    const retry = isFailing(e) && retryMayHelp(e.lastErrorCode);
+    const row = eventButtons({
+      eventId: e.id,
+      retry,
+      resolve: isResolvable(e),
+      link: panelLink(panelUrl, e.id),
+      numbered: events.length > 1,
+    });
     if (row) components.push(row);
   }
   const message = fitMessage({

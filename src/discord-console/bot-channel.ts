@@ -1,7 +1,7 @@
 import type { DiscordApi } from '../clients/discord-rest.js';
 import { FlowError } from '../domain/errors.js';
 import { alertMessage, plainAlertMessage, type AlertItem } from './alert-message.js';
-import type { Store } from '../store/store.js';
+import type { EventQueries } from '../store/event-reads.js';
 import type { AlertChannel, OutgoingAlert } from '../alerts/channels.js';
 
 export interface DiscordBotChannelOptions {
@@ -9,7 +9,7 @@ export interface DiscordBotChannelOptions {
   /** DISCORD_ALERT_CHANNEL_ID. */
   channelId: string;
   /** Reads each alert's event when it goes out (its status decides the buttons). */
-  store: Store;
+  store: { events: Pick<EventQueries, 'get'> };
   /** The server's public address, for "Abrir no painel". */
   panelUrl?: string;
 }

@@ -27,6 +27,8 @@ export interface InteractionEditor {
 }
 
 export interface DiscordRouteDeps extends ConsoleDeps {
+  /** Signed interactions already received (the replay guard, shared by instances). */
+  interactions: Pick<SeenInteractions, 'firstTime'>;
   /** DISCORD_PUBLIC_KEY (hex). */
   publicKey: string;
   editor: InteractionEditor;
@@ -158,7 +160,7 @@ export function discordRouter(deps: DiscordRouteDeps): Router {
   const key = interactionKey(deps.publicKey);
   const clock = deps.clock ?? systemClock;
   const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
-  const replays = new ReplayGuard(deps.store.interactions);
+  const replays = new ReplayGuard(deps.interactions);
   const editRetryBaseMs = deps.editRetryBaseMs ?? 500;
   const bodies = new BodyIntake(interactionBodyLimits(deps.readDeadlineMs));
 

@@ -4,16 +4,9 @@
  * src/http/errors.ts.
  */
 import { causeOf } from './causes.js';
-
-/** What a message names of an event (the inbox row has these, and more). */
-export interface EventFacts {
-  id: number;
-  event_type: string;
-  order_ref: string | null;
-  order_id: string | null;
-  plan_name: string | null;
-  customer_name: string | null;
-}
+import { connectionLabel, type ConnectionName } from './connections.js';
+import { eventLabel } from './event-types.js';
+import type { EventNaming } from './inbox-event.js';
 
 /** The school's details the welcome message carries (each line left out when unset). */
 export interface WelcomeSettings {
@@ -26,37 +19,19 @@ export interface WelcomeSettings {
   supportEmail?: string;
 }
 
-const EVENT_LABELS: Record<string, string> = {
-  order_approved: 'venda aprovada',
-  order_refunded: 'reembolso',
-  chargeback: 'chargeback',
-  subscription_canceled: 'assinatura cancelada',
-  subscription_renewed: 'assinatura renovada',
-  subscription_late: 'assinatura atrasada',
-  billet_created: 'boleto gerado',
-  pix_created: 'PIX gerado',
-  order_rejected: 'compra recusada',
-  abandoned_cart: 'carrinho abandonado',
-  revoke_access: 'fim do acesso agendado',
-};
-
 /** Sales a reconciliation summary lists one by one (the rest are counted). */
 const RECOVERED_LISTED = 10;
 
 /** The outcome of an event no flow acts on (boleto/PIX gerado, carrinho abandonado, …). */
 export const NO_ACTION_OUTCOME = 'Evento registrado; nenhuma ação para este tipo.';
 
-export function eventLabel(type: string): string {
-  return EVENT_LABELS[type] ?? type;
-}
-
 /** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano de Tal" */
-export function eventLine(event: EventFacts): string {
-  const parts = [`#${event.id} ${eventLabel(event.event_type)}`];
-  const ref = event.order_ref ?? event.order_id;
+export function eventLine(event: EventNaming): string {
+  const parts = [`#${event.id} ${eventLabel(event.eventType)}`];
+  const ref = event.orderRef ?? event.orderId;
   if (ref) parts.push(`pedido ${ref}`);
-  if (event.plan_name) parts.push(event.plan_name);
-  if (event.customer_name) parts.push(event.customer_name);
+  if (event.planName) parts.push(event.planName);
+  if (event.customerName) parts.push(event.customerName);
   return parts.join(' · ');
 }
 
@@ -79,7 +54,7 @@ function whereToAct(eventId: number, retryHelps: boolean, panelUrl: string | und
 }
 
 export const messages = {
-  eventFailed: (event: EventFacts, reason: string, attempts: number, exhausted: boolean, code?: string, panelUrl?: string) => {
+  eventFailed: (event: EventNaming, reason: string, attempts: number, exhausted: boolean, code?: string, panelUrl?: string) => {
     const cause = causeOf(code);
     return [
       `🚨 *Falha:* ${eventLine(event)}`,
@@ -90,10 +65,10 @@ export const messages = {
     ].join('\n');
   },
 
-  enrolled: (event: EventFacts, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
+  enrolled: (event: EventNaming, o: { studentId: string; created: boolean; courses: number[]; welcome: string }) =>
     `✅ *Matrícula:* ${eventLine(event)}\nAluno ${o.created ? 'novo' : 'já existente'} (id ${o.studentId}); ${o.courses.length} curso(s): ${o.courses.join(', ')}.\nBoas-vindas: ${o.welcome}.`,
 
-  welcomeSkipped: (event: EventFacts, reason: string, panelUrl?: string) =>
+  welcomeSkipped: (event: EventNaming, reason: string, panelUrl?: string) =>
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
@@ -101,33 +76,34 @@ export const messages = {
       `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
     ].join('\n'),
 
-  revoked: (event: EventFacts, what: string) => `↩️ *${capitalize(eventLabel(event.event_type))}:* ${eventLine(event)}\n${what}`,
+  revoked: (event: EventNaming, what: string) => `↩️ *${capitalize(eventLabel(event.eventType))}:* ${eventLine(event)}\n${what}`,
 
-  revokeUnmapped: (event: EventFacts, product: string, maskedCpf: string) =>
+  revokeUnmapped: (event: EventNaming, product: string, maskedCpf: string) =>
     [
-      `⚠️ *${capitalize(eventLabel(event.event_type))} sem mapa:* ${eventLine(event)}`,
+      `⚠️ *${capitalize(eventLabel(event.eventType))} sem mapa:* ${eventLine(event)}`,
       `O produto "${product}" não está no mapa de planos e nenhuma aprovação desta venda foi registrada: nada foi revogado.`,
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
 
-  connectionFailing: (system: string, reason: string, panelUrl?: string) =>
+  connectionFailing: (system: ConnectionName, reason: string, panelUrl?: string) =>
     [
-      `🔌 *Conexão com o ${system} falhando*`,
+      `🔌 *Conexão com o ${connectionLabel(system)} falhando*`,
       `Motivo: ${reason}`,
-      system === 'EAD'
+      system === 'ead'
         ? 'As vendas ficam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar.'
         : 'As boas-vindas ficam aguardando nova tentativa até a conexão voltar.',
       `Painel: ${panelPlace(panelUrl)}`,
     ].join('\n'),
 
-  connectionRestored: (system: string) => `✅ *Conexão com o ${system} restabelecida*: o processamento segue normalmente.`,
+  connectionRestored: (system: ConnectionName) =>
+    `✅ *Conexão com o ${connectionLabel(system)} restabelecida*: o processamento segue normalmente.`,
 
   /**
    * The sales one reconciliation run queued, in one alert: one sale as before; several listed
    * without the buyers' names (the list may be long and a channel may be shared), the first
    * RECOVERED_LISTED of them; `limit` when the run stopped at its bound (a run's most).
    */
-  recoveredByReconciliation: (events: EventFacts[], limit?: number) => {
+  recoveredByReconciliation: (events: EventNaming[], limit?: number) => {
     const stopped = limit
       ? [
           `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada, o limite de uma rodada: as demais ficam para a próxima conciliação, que continua de onde esta parou.`,
@@ -141,7 +117,7 @@ export const messages = {
         ...stopped,
       ].join('\n');
     }
-    const listed = events.slice(0, RECOVERED_LISTED).map((e) => `• ${eventLine({ ...e, customer_name: null })}`);
+    const listed = events.slice(0, RECOVERED_LISTED).map((e) => `• ${eventLine({ ...e, customerName: null })}`);
     const more =
       events.length > listed.length ? [`… e mais ${events.length - listed.length}: veja no painel /admin (origem: API da Kiwify).`] : [];
     return [

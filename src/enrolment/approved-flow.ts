@@ -2,6 +2,7 @@ import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead.js';
 import { WELCOME_NOT_SENT } from '../domain/causes.js';
 import { TransientError } from '../domain/errors.js';
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../plans/plan-map.js';
@@ -26,7 +27,7 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
     // Refunded or charged back before this approval ran (a retry after an outage, a replay).
-    if (orderRefunded(await deps.saleEvents(ctx.event.customer_key, saleKeysOf(ctx.event)), ctx.event.order_id)) {
+    if (orderRefunded(await deps.saleEvents(ctx.event.customerKey, saleKeysOf(ctx.event)), ctx.event.orderId)) {
       return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
     }
     const plan = await planOf(order, deps);
@@ -165,8 +166,8 @@ async function enroll(ctx: FlowContext, deps: FlowDeps, student: StudentStep, cr
 async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
-  const earlier = (await deps.saleEvents(ctx.event.customer_key, [key])).filter(
-    (e) => e.event_type === 'order_approved' && e.id < ctx.event.id && saleKeyOf(e) === key,
+  const earlier = (await deps.saleEvents(ctx.event.customerKey, [key])).filter(
+    (e) => e.eventType === ORDER_APPROVED && e.id < ctx.event.id && saleKeyOf(e) === key,
   );
   if (earlier.some((e) => e.status === 'done')) return true;
   // An earlier approval that failed after its matrícula (at the welcome, say) gave access too.

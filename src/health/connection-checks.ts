@@ -1,21 +1,21 @@
+import type { ConnectionName } from '../domain/connections.js';
 import { describeError } from '../domain/errors.js';
 import { messages } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
-import type { Store } from '../store/store.js';
+import type { CheckStore } from './check-store.js';
 import type { Job } from '../timing/scheduler.js';
 
 /** One external system to check: `run` resolves when it answers as it should, else throws why. */
 export interface ConnectionCheck {
-  name: 'ead' | 'chatpro' | 'mail';
-  /** How support calls it ("EAD", "ChatPro", "e-mail (SMTP)"). */
-  label: string;
+  /** Which system (support's name for it: CONNECTION_LABELS). */
+  name: ConnectionName;
   run(): Promise<void>;
 }
 
 export interface ConnectionChecksOptions {
   checks: ConnectionCheck[];
-  store: Store;
+  store: { checks: Pick<CheckStore, 'all' | 'record'> };
   alerts: AlertOutbox;
   log: Logger;
   /** Between checks while everything answers (default HEALTHY_INTERVAL_MS, 10 min). */
@@ -136,7 +136,7 @@ export class ConnectionChecks {
     this.see(check.name, error !== null, error);
     if (changed) {
       await alerts.enqueue(
-        error ? messages.connectionFailing(check.label, error, this.opts.panelUrl) : messages.connectionRestored(check.label),
+        error ? messages.connectionFailing(check.name, error, this.opts.panelUrl) : messages.connectionRestored(check.name),
       );
     }
   }

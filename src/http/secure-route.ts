@@ -4,7 +4,7 @@ import type { Clock } from '../timing/clock.js';
 import { sendError } from './http-errors.js';
 
 export interface SecureDeps {
-  store: Store;
+  store: Pick<Store, 'ping' | 'dialect'>;
   version: string;
   startedAt: number;
   clock: Clock;

@@ -3,14 +3,14 @@ import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import { parseDelivery } from '../intake/kiwify-payload.js';
 import { looksLikeSignature, verifyKiwifySignature } from '../intake/kiwify-signature.js';
 import type { DeliveryOutcome, MetricsRecorder } from '../metrics/metrics-recorder.js';
-import type { Store } from '../store/store.js';
+import type { Inbox } from '../store/inbox.js';
 import { sendError } from './http-errors.js';
 import { FailedSignatures } from './failed-signatures.js';
 import type { IntakeActivity } from './intake-activity.js';
 import { BodyIntake, type BodyLimits } from './body-intake.js';
 
 export interface WebhookDeps {
-  store: Store;
+  store: { inbox: Pick<Inbox, 'insert'> };
   /** Every token configured in Kiwify for this URL (KIWIFY_WEBHOOK_TOKEN). */
   tokens: readonly string[];
   /** Called once a new event is committed (wakes the worker). */

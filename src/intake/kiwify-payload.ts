@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
+import { ABANDONED_CART, SUBSCRIPTION_LATE } from '../domain/event-types.js';
+import type { NewEvent } from '../domain/inbox-event.js';
 import { parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
 
 /**
@@ -105,26 +107,8 @@ const intakeSchema = z.object({
 export type KiwifyOrder = z.infer<typeof orderSchema>;
 export type AbandonedCart = z.infer<typeof abandonedCartSchema>;
 
-export const ABANDONED_CART = 'abandoned_cart';
-
-/** What the inbox stores about a delivery, besides the body itself. */
-export interface Delivery {
-  eventType: string;
-  dedupeKey: string;
-  customerKey: string;
-  orderId?: string;
-  orderRef?: string;
-  subscriptionId?: string;
-  planName?: string;
-  customerName?: string;
-  customerEmail?: string;
-  /** The order object (unwrapped). */
-  body: Record<string, unknown>;
-  /** Its JSON text as received, when the order was the whole body (stored as is). */
-  bodyText?: string;
-}
-
-export type ParseResult = { ok: true; delivery: Delivery } | { ok: false; message: string };
+/** A delivery ready for the inbox (a NewEvent), or why it was refused. */
+export type ParseResult = { ok: true; delivery: NewEvent } | { ok: false; message: string };
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -225,7 +209,7 @@ type OrderKeys = Pick<KiwifyOrder, 'webhook_event_type' | 'order_id' | 'updated_
 export function dedupeKeyOf(order: OrderKeys, rawHash: () => string): string {
   const type = order.webhook_event_type;
   if (!order.order_id) return `${type}:body:${rawHash()}`;
-  if (type === 'subscription_late') return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
+  if (type === SUBSCRIPTION_LATE) return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
   return `${type}:${order.order_id}`;
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database, EventStatus } from '../store/schema.js';
+import type { EventStatus } from '../domain/inbox-event.js';
+import type { Database } from '../store/schema.js';
 
 /** The statuses the metrics count: open work and failures waiting for a person. */
 export type GaugedStatus = Extract<EventStatus, 'pending' | 'processing' | 'retrying' | 'failed'>;

@@ -1,24 +1,10 @@
 import type { UpstreamSystem } from '../clients/upstream-http.js';
-import { ABANDONED_CART } from '../intake/kiwify-payload.js';
+import { KIWIFY_EVENT_TYPES } from '../domain/event-types.js';
 
 /**
  * Label values are bounded sets: whatever a delivery carries, a metric gains at most one series
  * per value listed here (and per configured alert channel).
  */
-
-/** The event types Kiwify sends (its webhook documentation), each its own `type` label. */
-export const KIWIFY_EVENT_TYPES: readonly string[] = [
-  'order_approved',
-  'order_refunded',
-  'chargeback',
-  'billet_created',
-  'pix_created',
-  'order_rejected',
-  'subscription_canceled',
-  'subscription_late',
-  'subscription_renewed',
-  ABANDONED_CART,
-];
 
 /** Any other event type. */
 export const OTHER = 'outro';
@@ -32,9 +18,9 @@ const OPERATION = /^[a-z][a-z_]{0,31}$/;
 /** Channel names come from the configuration (callmebot, discord). */
 const CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
 
-/** The `type` label of events: Kiwify's types and the handlers' own; `outro` otherwise. */
+/** The `type` label of events: the types Kiwify sends (each its own label) and the handlers' own; `outro` otherwise. */
 export class EventTypeLabels {
-  private readonly known = new Set(KIWIFY_EVENT_TYPES);
+  private readonly known = new Set<string>(KIWIFY_EVENT_TYPES);
 
   /** Types some handler acts on (e.g. `revoke_access`): a fixed list written in code. */
   add(types: Iterable<string>): void {

@@ -1,9 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamCall } from '../clients/upstream-http.js';
-import type { Store } from '../store/store.js';
 import { channelLabel, EventTypeLabels, operationLabel, systemLabel } from './metric-labels.js';
 import type { AlertDropReason, DeliveryOutcome, FinalStatus, MetricsRecorder } from './metrics-recorder.js';
-import { registerStoreGauges } from './store-gauges.js';
+import { registerStoreGauges, type GaugeReads } from './store-gauges.js';
 
 /**
  * The metrics of one app: its own registry (never prom-client's global one, so a process may
@@ -22,7 +21,7 @@ export interface Metrics {
 
 export interface MetricsOptions {
   /** Its gauges (events by status, oldest waiting event, alerts waiting, failures) are read at each scrape. */
-  store?: Store;
+  store?: GaugeReads;
   /** Shown as `bridge_build_info{version}`. */
   version?: string;
   /** prom-client's process metrics (CPU, memory, event loop, GC). Default true. */
@@ -49,11 +48,13 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const own = new Registry();
-  const registers = [own];
-  const types = new EventTypeLabels();
+type Registers = Registry[];
 
+/** Deliveries answered and runs of events, by event type (a bounded label: EventTypeLabels). */
+function eventMetrics(
+  registers: Registers,
+  types: EventTypeLabels,
+): Pick<MetricsRecorder, 'webhookDelivery' | 'eventAttempt' | 'eventRetry' | 'eventFinished'> {
   const deliveries = new Counter({
     name: 'bridge_webhook_deliveries_total',
     help: 'Webhook deliveries answered by this instance, by event type and outcome.',
@@ -85,6 +86,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['type', 'status'] as const,
     registers,
   });
+  return {
+    webhookDelivery(eventType: string | undefined, outcome: DeliveryOutcome, seconds: number) {
+      deliveries.inc({ type: types.of(eventType), outcome });
+      ackDuration.observe({ outcome }, seconds);
+    },
+    eventAttempt(eventType: string) {
+      attempts.inc({ type: types.of(eventType) });
+    },
+    eventRetry(eventType: string) {
+      retries.inc({ type: types.of(eventType) });
+    },
+    eventFinished(eventType: string, status: FinalStatus) {
+      finished.inc({ type: types.of(eventType), status });
+    },
+  };
+}
+
+/** Calls to external systems, by system and operation. */
+function upstreamMetrics(registers: Registers): Pick<MetricsRecorder, 'upstreamCall'> {
   const upstreamCalls = new Counter({
     name: 'bridge_upstream_requests_total',
     help: 'Calls to external systems (HTTP; SMTP for mail), by system, operation and outcome (ok, http_4xx, http_5xx, smtp_4xx, smtp_5xx, timeout, network).',
@@ -98,6 +118,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: UPSTREAM_BUCKETS,
     registers,
   });
+  return {
+    upstreamCall(call: UpstreamCall) {
+      const system = systemLabel(call.system);
+      const operation = operationLabel(call.operation);
+      upstreamCalls.inc({ system, operation, outcome: call.outcome });
+      upstreamDuration.observe({ system, operation }, call.seconds);
+    },
+  };
+}
+
+/** Support alerts sent, failed and dropped, by channel. */
+function alertMetrics(registers: Registers): Pick<MetricsRecorder, 'alertsSent' | 'alertSendFailed' | 'alertsDropped'> {
   const alertsSent = new Counter({
     name: 'bridge_alerts_sent_total',
     help: 'Support alerts delivered, by channel (merged alerts count one each).',
@@ -116,6 +148,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['channel', 'reason'] as const,
     registers,
   });
+  return {
+    alertsSent(channel: string, count: number) {
+      alertsSent.inc({ channel: channelLabel(channel) }, count);
+    },
+    alertSendFailed(channel: string) {
+      alertFailures.inc({ channel: channelLabel(channel) });
+    },
+    alertsDropped(channel: string, count: number, reason: AlertDropReason) {
+      alertsDropped.inc({ channel: channelLabel(channel), reason }, count);
+    },
+  };
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const own = new Registry();
+  const registers = [own];
+  const types = new EventTypeLabels();
+  const recorder: MetricsRecorder = {
+    ...eventMetrics(registers, types),
+    ...upstreamMetrics(registers),
+    ...alertMetrics(registers),
+  };
   const buildInfo = new Gauge({
     name: 'bridge_build_info',
     help: 'Always 1; the version of the running bridge.',
@@ -127,37 +181,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (options.store) registerStoreGauges(own, options.store);
   // Last: merging copies the metrics registered so far.
   const registry = (options.processMetrics ?? true) ? Registry.merge([own, processMetrics()]) : own;
-
-  const recorder: MetricsRecorder = {
-    webhookDelivery(eventType: string | undefined, outcome: DeliveryOutcome, seconds: number) {
-      deliveries.inc({ type: types.of(eventType), outcome });
-      ackDuration.observe({ outcome }, seconds);
-    },
-    eventAttempt(eventType: string) {
-      attempts.inc({ type: types.of(eventType) });
-    },
-    eventRetry(eventType: string) {
-      retries.inc({ type: types.of(eventType) });
-    },
-    eventFinished(eventType: string, status: FinalStatus) {
-      finished.inc({ type: types.of(eventType), status });
-    },
-    upstreamCall(call: UpstreamCall) {
-      const system = systemLabel(call.system);
-      const operation = operationLabel(call.operation);
-      upstreamCalls.inc({ system, operation, outcome: call.outcome });
-      upstreamDuration.observe({ system, operation }, call.seconds);
-    },
-    alertsSent(channel: string, count: number) {
-      alertsSent.inc({ channel: channelLabel(channel) }, count);
-    },
-    alertSendFailed(channel: string) {
-      alertFailures.inc({ channel: channelLabel(channel) });
-    },
-    alertsDropped(channel: string, count: number, reason: AlertDropReason) {
-      alertsDropped.inc({ channel: channelLabel(channel), reason }, count);
-    },
-  };
 
   return {
     registry,

@@ -1,18 +1,26 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Store } from '../store/store.js';
-import { RETENTION_JOB } from '../store/store.js';
+import { RETENTION_JOB, type PrivacyStore } from '../privacy/privacy-store.js';
+import type { EventQueries } from '../store/event-reads.js';
+import type { GaugeQueries } from './gauge-queries.js';
 import { channelLabel } from './metric-labels.js';
+
+/** What the gauges read at a scrape: indexed counts, the queue's oldest due event, the retention pass's last run. */
+export interface GaugeReads {
+  gauges: Pick<GaugeQueries, 'eventsByStatus' | 'waitingAlerts'>;
+  events: Pick<EventQueries, 'oldestDueWaitMs'>;
+  privacy: Pick<PrivacyStore, 'lastRun'>;
+}
 
 /** One read of the store for a scrape: undefined when the store did not answer. */
 interface Snapshot {
-  events: Awaited<ReturnType<Store['gauges']['eventsByStatus']>>;
+  events: Awaited<ReturnType<GaugeQueries['eventsByStatus']>>;
   oldestDueWaitMs: number;
-  alerts: Awaited<ReturnType<Store['gauges']['waitingAlerts']>>;
+  alerts: Awaited<ReturnType<GaugeQueries['waitingAlerts']>>;
   /** The LGPD retention pass's last run (any instance). */
   retention: { at: number; count: number } | undefined;
 }
 
-async function read(store: Store): Promise<Snapshot | undefined> {
+async function read(store: GaugeReads): Promise<Snapshot | undefined> {
   try {
     const [events, oldestDueWaitMs, alerts, retention] = await Promise.all([
       store.gauges.eventsByStatus(),
@@ -26,16 +34,10 @@ async function read(store: Store): Promise<Snapshot | undefined> {
   }
 }
 
-/**
- * Gauges read from the shared store when Prometheus scrapes: the same for every instance (take
- * `max` across instances, never `sum`). One read serves every gauge of a scrape; it runs only
- * indexed queries (open events, failures, queue heads, each channel's pending alerts), so its
- * cost follows the open work, not the history.
- */
-export function registerStoreGauges(registry: Registry, store: Store): void {
-  const registers = [registry];
+/** One read at a time, shared by every gauge that asks while it is under way. */
+function sharedRead(store: GaugeReads): () => Promise<Snapshot | undefined> {
   let reading: Promise<Snapshot | undefined> | undefined;
-  const snapshot = () => {
+  return () => {
     if (!reading) {
       reading = read(store);
       void reading.finally(() => {
@@ -44,6 +46,17 @@ export function registerStoreGauges(registry: Registry, store: Store): void {
     }
     return reading;
   };
+}
+
+/**
+ * Gauges read from the shared store when Prometheus scrapes: the same for every instance (take
+ * `max` across instances, never `sum`). One read serves every gauge of a scrape; it runs only
+ * indexed queries (open events, failures, queue heads, each channel's pending alerts), so its
+ * cost follows the open work, not the history.
+ */
+export function registerStoreGauges(registry: Registry, store: GaugeReads): void {
+  const registers = [registry];
+  const snapshot = sharedRead(store);
 
   new Gauge({
     name: 'bridge_store_up',

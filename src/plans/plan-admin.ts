@@ -2,10 +2,23 @@ import { isCleanText } from '../domain/clean-text.js';
 import { readPlanFile, validatePlan, type Plan } from './plan-map.js';
 import { normalizeText } from '../domain/text.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
-import type { PlanChangeRow, StoredPlan } from './plan-store.js';
+import type { EventQueries } from '../store/event-reads.js';
+import type { PlanChangeRow, PlanStore, StoredPlan } from './plan-store.js';
 import { catalogSnapshot, type CourseCatalog } from './course-catalog.js';
-import { retryEvent } from '../support/support-actions.js';
+import { retryEvent, type FailureReplay } from '../support/support-actions.js';
+
+/** The plan map, for what only reads or writes the map. */
+export interface PlanMapStore {
+  plans: PlanStore;
+}
+
+/** The plans page's overview: the map, and the names sales used. */
+export interface PlanOverviewReads extends PlanMapStore {
+  events: Pick<EventQueries, 'salesByPlanName' | 'failedOfCause'>;
+}
+
+/** Saving a plan: the map, and the failed sales it unblocks (run again). */
+export type PlanSaveStore = PlanMapStore & FailureReplay;
 
 /** Where a change came from, as the history shows it. */
 export type Via = string;
@@ -23,7 +36,7 @@ export interface PlanRow {
  * Every name seen in sales and every mapped plan, unmapped ones with waiting sales first, then
  * the other unmapped ones, then the mapped ones — by name.
  */
-export async function planOverview(store: Store): Promise<PlanRow[]> {
+export async function planOverview(store: PlanOverviewReads): Promise<PlanRow[]> {
   const [plans, sales, waiting] = await Promise.all([
     store.plans.all(),
     store.events.salesByPlanName(),
@@ -38,7 +51,7 @@ export async function planOverview(store: Store): Promise<PlanRow[]> {
   };
   for (const plan of plans) Object.assign(row(plan.name), { name: plan.name, plan });
   for (const s of sales) row(s.name).sales += s.sales;
-  for (const w of waiting) if (w.plan_name) row(w.plan_name).waiting += 1;
+  for (const w of waiting) if (w.planName) row(w.planName).waiting += 1;
   const rank = (r: PlanRow) => (r.plan ? 2 : r.waiting > 0 ? 0 : 1);
   return [...rows.values()].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'pt-BR'));
 }
@@ -52,7 +65,12 @@ export type SavePlanResult =
  * (names compared without case and accents). Then every sale that failed because this plan was
  * not mapped runs again, by itself.
  */
-export async function savePlan(store: Store, catalog: CourseCatalog | undefined, input: unknown, via: Via): Promise<SavePlanResult> {
+export async function savePlan(
+  store: PlanSaveStore,
+  catalog: CourseCatalog | undefined,
+  input: unknown,
+  via: Via,
+): Promise<SavePlanResult> {
   const valid = validatePlan(input);
   if (!valid.ok) return { ok: false, status: 400, problems: valid.problems };
   const { plan } = valid;
@@ -81,24 +99,24 @@ export async function savePlan(store: Store, catalog: CourseCatalog | undefined,
 }
 
 /** The failed sales that were waiting for `planName` to be mapped run again; returns how many. */
-export async function retryUnmappedSales(store: Store, planName: string, via: Via): Promise<number> {
+export async function retryUnmappedSales(store: FailureReplay, planName: string, via: Via): Promise<number> {
   const key = normalizeText(planName);
   let queued = 0;
   for (const failed of await store.events.failedOfCause('unmapped_plan')) {
-    if (!failed.plan_name || normalizeText(failed.plan_name) !== key) continue;
+    if (!failed.planName || normalizeText(failed.planName) !== key) continue;
     if ((await retryEvent(store, failed.id, via)) === 'queued') queued += 1;
   }
   return queued;
 }
 
-export async function removePlan(store: Store, name: string, via: Via): Promise<boolean> {
+export async function removePlan(store: PlanMapStore, name: string, via: Via): Promise<boolean> {
   // A name with control characters names no plan (none can be saved with one).
   if (!isCleanText(name)) return false;
   return store.plans.remove(name, via);
 }
 
 /** The map as a file (the format of PLANS_FILE), for `npm run plans -- export`. */
-export async function exportPlans(store: Store): Promise<string> {
+export async function exportPlans(store: PlanMapStore): Promise<string> {
   const entries = (await store.plans.all()).map((p) => [
     p.name,
     p.whatsappGroup ? { courses: p.courses, whatsappGroup: p.whatsappGroup } : p.courses,
@@ -107,7 +125,7 @@ export async function exportPlans(store: Store): Promise<string> {
 }
 
 /** Replaces the map with a file's (validated; PlanMapError lists its problems). */
-export async function importPlans(store: Store, file: string, via: Via): Promise<number> {
+export async function importPlans(store: PlanMapStore, file: string, via: Via): Promise<number> {
   return store.plans.replaceAll(readPlanFile(file), via);
 }
 
@@ -115,7 +133,7 @@ export async function importPlans(store: Store, file: string, via: Via): Promise
  * The first start with an empty map imports PLANS_FILE (or the school's map shipped in the
  * repository); from then on the database is the map, and the file is read only on request.
  */
-export async function seedPlanMap(store: Store, file: string, log: Logger): Promise<void> {
+export async function seedPlanMap(store: PlanMapStore, file: string, log: Logger): Promise<void> {
   if (!(await store.plans.isEmpty())) return;
   const imported = await store.plans.replaceAll(readPlanFile(file), 'na primeira inicialização do servidor (PLANS_FILE)', {
     onlyIfEmpty: true,

@@ -3,8 +3,11 @@ import { cpfDigits, isValidCpf } from '../domain/cpf.js';
 import type { CustomerKeys } from './customer-keys.js';
 import { personalValuesOf, scrubberFor, scrubJson, strippedBody } from './personal-data.js';
 import { normalizeText } from '../domain/text.js';
-import { RETENTION_JOB, type PersonalRecord, type Store, type StrippedRecord } from '../store/store.js';
-import { OPEN_STATUSES } from '../store/schema.js';
+import type { Journal } from '../store/journal.js';
+import type { Queue } from '../store/queue.js';
+import type { Store } from '../store/store.js';
+import { RETENTION_JOB, type PersonalRecord, type PrivacyStore, type StrippedRecord } from './privacy-store.js';
+import { OPEN_STATUSES } from '../domain/inbox-event.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Events stripped per query of the retention pass. */
@@ -56,14 +59,32 @@ export function stripRecord(record: PersonalRecord, customerKeys: CustomerKeys):
   };
 }
 
-async function stripEvent(store: Store, customerKeys: CustomerKeys, eventId: number): Promise<boolean> {
+/** What the retention pass reads and writes: the privacy queries, and the event's story. */
+export interface RetentionStore {
+  privacy: Pick<PrivacyStore, 'expired' | 'read' | 'strip' | 'recordRun'>;
+  journal: Pick<Journal, 'addHistory'>;
+}
+
+/** What an erasure on request reads and writes: also the holder's events, the failures it closes, the database's log. */
+export interface ErasureStore extends RetentionStore {
+  privacy: Pick<PrivacyStore, 'expired' | 'read' | 'strip' | 'recordRun' | 'eventsOf' | 'recordErasure'>;
+  queue: Pick<Queue, 'resolve'>;
+  truncateLog: Store['truncateLog'];
+}
+
+async function stripEvent(store: Pick<RetentionStore, 'privacy'>, customerKeys: CustomerKeys, eventId: number): Promise<boolean> {
   const record = await store.privacy.read(eventId);
   if (!record) return false;
   return store.privacy.strip(record, stripRecord(record, customerKeys));
 }
 
 /** One event that cannot be stripped (a database error, a body like no other) never stops the rest. */
-async function tryStrip(store: Store, customerKeys: CustomerKeys, eventId: number, failed: number[]): Promise<boolean> {
+async function tryStrip(
+  store: Pick<RetentionStore, 'privacy'>,
+  customerKeys: CustomerKeys,
+  eventId: number,
+  failed: number[],
+): Promise<boolean> {
   try {
     return await stripEvent(store, customerKeys, eventId);
   } catch {
@@ -78,7 +99,7 @@ async function tryStrip(store: Store, customerKeys: CustomerKeys, eventId: numbe
  * safe with several instances; records its run. Returns how many events it stripped.
  */
 export async function removeExpiredPersonalData(
-  store: Store,
+  store: RetentionStore,
   customerKeys: CustomerKeys,
   retentionDays: number,
   now: number,
@@ -128,15 +149,15 @@ export type ErasurePreview =
  * e-mail their events carry (an abandoned cart may have no CPF) when they bear the holder's name —
  * a family's shared e-mail must not erase someone else. The others under that e-mail are `shared`.
  */
-async function holderEvents(store: Store, customerKeys: CustomerKeys, cpf: string) {
+async function holderEvents(store: { privacy: Pick<PrivacyStore, 'eventsOf'> }, customerKeys: CustomerKeys, cpf: string) {
   const byCpf = await store.privacy.eventsOf(customerKeys.lookup(`cpf:${cpf}`));
-  const emails = [...new Set(byCpf.map((e) => e.customer_email?.toLowerCase()).filter((e): e is string => !!e))];
-  const names = new Set(byCpf.map((e) => normalizeText(e.customer_name ?? '')).filter(Boolean));
+  const emails = [...new Set(byCpf.map((e) => e.customerEmail?.toLowerCase()).filter((e): e is string => !!e))];
+  const names = new Set(byCpf.map((e) => normalizeText(e.customerName ?? '')).filter(Boolean));
   const byEmail = (await store.privacy.eventsOf(emails.flatMap((email) => customerKeys.lookup(`email:${email}`)))).filter(
     (e) => !byCpf.some((c) => c.id === e.id),
   );
   // A failure under an e-mail alone stays for a person: it is someone's sale still to fix.
-  const sameName = byEmail.filter((e) => e.status !== 'failed' && names.has(normalizeText(e.customer_name ?? '')));
+  const sameName = byEmail.filter((e) => e.status !== 'failed' && names.has(normalizeText(e.customerName ?? '')));
   const events = [...byCpf, ...sameName].sort((a, b) => a.id - b.id);
   return { events, shared: byEmail.length - sameName.length, emails, names: [...names] };
 }
@@ -150,7 +171,11 @@ function holderCpf(request: ErasureRequest): string | undefined {
 const INVALID_CPF = 'CPF inválido: confira os 11 dígitos.';
 
 /** What an erasure would do, before anyone confirms it. */
-export async function previewErasure(store: Store, customerKeys: CustomerKeys, request: ErasureRequest): Promise<ErasurePreview> {
+export async function previewErasure(
+  store: { privacy: Pick<PrivacyStore, 'eventsOf'> },
+  customerKeys: CustomerKeys,
+  request: ErasureRequest,
+): Promise<ErasurePreview> {
   const cpf = holderCpf(request);
   if (!cpf) return { ok: false, message: INVALID_CPF };
   const { events, shared } = await holderEvents(store, customerKeys, cpf);
@@ -179,7 +204,7 @@ export type ErasureResult =
  * The EAD account is not touched.
  */
 export async function eraseHolder(
-  store: Store,
+  store: ErasureStore,
   customerKeys: CustomerKeys,
   request: ErasureRequest,
   via: string,

@@ -2,8 +2,9 @@ import type { CustomerKeys } from './customer-keys.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName } from '../sales/steps.js';
 import type { Logger } from '../log/logger.js';
+import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
-import { removeExpiredPersonalData } from './erasure.js';
+import { removeExpiredPersonalData, type RetentionStore } from './erasure.js';
 import type { Clock } from '../timing/clock.js';
 import type { Job } from '../timing/scheduler.js';
 
@@ -21,8 +22,16 @@ export const PASSWORD_RETENTION_DAYS = 7;
 /** The step whose result holds a new student's sealed password. */
 const CADASTRO: StepName = 'cadastro';
 
+/** What the clean-up reads and writes: the journal's passwords, the retention pass, the replay guard, the database's log. */
+export interface HousekeepingStore extends RetentionStore {
+  journal: Pick<Journal, 'addHistory' | 'sealLegacyPasswords' | 'wipeSealedPasswords'>;
+  /** The Discord console's replay guard: its expired entries go. */
+  interactions: { prune(): Promise<number> };
+  truncateLog: Store['truncateLog'];
+}
+
 export interface HousekeepingOptions {
-  store: Store;
+  store: HousekeepingStore;
   log: Logger;
   /** How long a sealed password waits for its welcome before it is wiped (default PASSWORD_RETENTION_DAYS). */
   passwordRetentionDays?: number;

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
-import type { Database, EventStatus } from '../store/schema.js';
+import type { EventStatus, InboxEvent } from '../domain/inbox-event.js';
+import { fromEventRow } from '../store/event-row.js';
+import type { Database } from '../store/schema.js';
 
 /** The retention pass's name in `job_runs` (shown in /admin/api/health and /metrics). */
 export const RETENTION_JOB = 'retention';
@@ -74,17 +76,16 @@ export class PrivacyStore {
   }
 
   /** Events filed under any of `customerKeys` that still hold personal data. */
-  async eventsOf(
-    customerKeys: string[],
-  ): Promise<Array<{ id: number; status: EventStatus; customer_email: string | null; customer_name: string | null }>> {
+  async eventsOf(customerKeys: string[]): Promise<Array<Pick<InboxEvent, 'id' | 'status' | 'customerEmail' | 'customerName'>>> {
     if (customerKeys.length === 0) return [];
-    return this.db
+    const rows = await this.db
       .selectFrom('events')
       .select(['id', 'status', 'customer_email', 'customer_name'])
       .where('customer_key', 'in', customerKeys)
       .where('personal_data_removed_at', 'is', null)
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 
   async read(eventId: number): Promise<PersonalRecord | undefined> {

@@ -1,12 +1,5 @@
+import { eventTypeOfApiStatus } from '../domain/event-types.js';
 import { parseDelivery, type ParseResult } from '../intake/kiwify-payload.js';
-
-/** What the reconciler makes of each status Kiwify's API reports; any other status is left alone. */
-export const EVENT_OF_STATUS: Readonly<Record<string, string>> = {
-  paid: 'order_approved',
-  approved: 'order_approved',
-  refunded: 'order_refunded',
-  chargedback: 'chargeback',
-};
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -56,7 +49,8 @@ export function isSubscriptionSale(sale: Record<string, unknown>): boolean {
  */
 export function webhookBodyOf(sale: Record<string, unknown>): Record<string, unknown> | undefined {
   const status = text(sale.status);
-  const eventType = status ? EVENT_OF_STATUS[status] : undefined;
+  // What the reconciler makes of each status (the registry's apiStatuses); any other is left alone.
+  const eventType = status ? eventTypeOfApiStatus(status) : undefined;
   if (!eventType) return undefined;
   const product = isObject(sale.product) ? sale.product : {};
   const customer = isObject(sale.customer) ? sale.customer : {};

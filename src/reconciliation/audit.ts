@@ -2,12 +2,16 @@ import type { EadApi } from '../clients/ead.js';
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { cpfDigits } from '../domain/cpf.js';
 import { maskDigits } from '../domain/redaction.js';
-import { deliveryOfSale, EVENT_OF_STATUS } from './api-sale.js';
-import type { Delivery } from '../intake/kiwify-payload.js';
-import type { Store } from '../store/store.js';
-import { RETRYABLE_STATUSES } from '../store/schema.js';
-import { retryEvent } from '../support/support-actions.js';
-import { chunks, withPlan, type WindowQuery } from './reconcile-window.js';
+import { ORDER_APPROVED, eventTypeOfApiStatus } from '../domain/event-types.js';
+import { deliveryOfSale } from './api-sale.js';
+import type { NewEvent } from '../domain/inbox-event.js';
+import type { PlanStore } from '../plans/plan-store.js';
+import { RETRYABLE_STATUSES } from '../domain/inbox-event.js';
+import { retryEvent, type EventMoves } from '../support/support-actions.js';
+import { chunks, withPlan, type WindowQuery, type WindowStore } from './reconcile-window.js';
+
+/** What the audit reads (the plan map, the inbox) and, with --fix, writes (the inbox, a replay). */
+export type AuditStore = WindowStore & EventMoves & { plans: Pick<PlanStore, 'resolve'> };
 
 export type Finding =
   /** Kiwify says paid; the student is missing from the EAD or lacks some of the plan's courses. */
@@ -49,13 +53,13 @@ export interface AuditOptions {
  * plan's courses, refunded or charged-back sales whose student still has them. Read-only unless
  * `fix`; one EAD call at a time (the EAD's pace).
  */
-export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, window: WindowQuery, options: AuditOptions = {}) {
+export async function auditWindow(store: AuditStore, api: KiwifyApi, ead: EadApi, window: WindowQuery, options: AuditOptions = {}) {
   const rows: AuditRow[] = [];
   let checked = 0;
   for (const chunk of chunks(window.createdFrom, window.createdTo)) {
     for await (const listed of api.listSales(chunk)) {
       const status = typeof listed.status === 'string' ? listed.status : '';
-      const eventType = EVENT_OF_STATUS[status];
+      const eventType = eventTypeOfApiStatus(status);
       if (!eventType) continue;
       // The listed id and status are kept; details that cannot be had leave the product's name as the plan.
       const { sale } = await withPlan(api, listed);
@@ -76,7 +80,7 @@ export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, win
       }
       const student = await ead.findStudentByCpf(cpf);
       const has = new Set(student ? await ead.studentCourses(student.id) : []);
-      const paid = eventType === 'order_approved';
+      const paid = eventType === ORDER_APPROVED;
       const wrong = paid ? plan.courses.filter((id) => !has.has(String(id))) : plan.courses.filter((id) => has.has(String(id)));
       if (wrong.length === 0) continue;
       const row: AuditRow = {
@@ -93,7 +97,7 @@ export async function auditWindow(store: Store, api: KiwifyApi, ead: EadApi, win
 }
 
 /** What fixing one finding takes: the sale's event queued, or replayed; a processed one is for a person. */
-async function fixFor(store: Store, d: Delivery, apply: boolean): Promise<string> {
+async function fixFor(store: AuditStore, d: NewEvent, apply: boolean): Promise<string> {
   const existing = await store.events.byDedupeKey(d.dedupeKey);
   if (!existing) {
     if (!apply) return 'fila: a venda não está na caixa de entrada (use --fix)';

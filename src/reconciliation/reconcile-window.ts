@@ -1,7 +1,8 @@
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { apiPlanName, deliveryOfSale, isSubscriptionSale } from './api-sale.js';
-import type { Delivery } from '../intake/kiwify-payload.js';
-import type { Store } from '../store/store.js';
+import type { NewEvent } from '../domain/inbox-event.js';
+import type { EventQueries } from '../store/event-reads.js';
+import type { Inbox } from '../store/inbox.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kiwify answers at most 90 days between start_date and end_date (unverified: one day of margin). */
@@ -78,10 +79,16 @@ export async function withPlan(
   return { sale: { ...sale, ...detail, id: sale.id, status: sale.status }, detailFailed: false };
 }
 
+/** What a window's reconciliation reads and writes: whether a sale is in the inbox, and the inbox's door. */
+export interface WindowStore {
+  events: Pick<EventQueries, 'byDedupeKey'>;
+  inbox: Pick<Inbox, 'insert'>;
+}
+
 export interface ReconcileOptions {
   dryRun?: boolean;
   /** Told of each event queued (the job alerts support, the CLI prints). */
-  onQueued?: (eventId: number, delivery: Delivery) => Promise<void>;
+  onQueued?: (eventId: number, delivery: NewEvent) => Promise<void>;
   /** Ends the run at once with its reason (shutdown, deadline): checked between pages and during waits. */
   signal?: AbortSignal;
   /** Called after each page (the job renews its lease; throwing stops the run). */
@@ -99,7 +106,7 @@ export interface ReconcileOptions {
  * first wins and the other is a duplicate. Nothing the API returns is trusted more than a
  * webhook: each sale becomes the body Kiwify would have posted and goes through the same parser.
  */
-export async function reconcileWindow(store: Store, api: KiwifyApi, window: WindowQuery, options: ReconcileOptions = {}) {
+export async function reconcileWindow(store: WindowStore, api: KiwifyApi, window: WindowQuery, options: ReconcileOptions = {}) {
   const report: ReconcileReport = {
     found: 0,
     already: 0,

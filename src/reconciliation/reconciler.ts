@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { describeError, TransientError } from '../domain/errors.js';
-import { messages, type EventFacts } from '../domain/messages.js';
-import type { Delivery } from '../intake/kiwify-payload.js';
+import type { EventNaming } from '../domain/inbox-event.js';
+import { messages } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
-import type { ReconciliationRow } from './checkpoint-store.js';
-import { reconcileWindow, type ReconcileReport } from './reconcile-window.js';
+import type { ReconciliationRow, ReconciliationStore } from './checkpoint-store.js';
+import { reconcileWindow, type ReconcileReport, type WindowStore } from './reconcile-window.js';
 import type { Clock } from '../timing/clock.js';
 import type { Job } from '../timing/scheduler.js';
 
@@ -28,18 +27,6 @@ export const INTERVAL_MS = 15 * 60 * 1000;
 /** The first run (no checkpoint yet) looks this far back: three days of webhooks an installation may have missed. */
 export const LOOKBACK_HOURS = 72;
 
-/** What an alert names of a sale a run queued. */
-function factsOf(id: number, d: Delivery): EventFacts {
-  return {
-    id,
-    event_type: d.eventType,
-    order_ref: d.orderRef ?? null,
-    order_id: d.orderId ?? null,
-    plan_name: d.planName ?? null,
-    customer_name: d.customerName ?? null,
-  };
-}
-
 /** Why a run stopped on its own: this instance is shutting down. */
 class ShuttingDown extends Error {
   constructor() {
@@ -55,7 +42,7 @@ class LeaseLost extends Error {
 }
 
 export interface ReconcilerOptions {
-  store: Store;
+  store: WindowStore & { reconciliation: ReconciliationStore };
   api: KiwifyApi;
   alerts: AlertOutbox;
   log: Logger;
@@ -179,7 +166,7 @@ export class Reconciler {
       );
     }, deadlineMs);
     deadline.unref();
-    const recovered: EventFacts[] = [];
+    const recovered: EventNaming[] = [];
     let limitReached = false;
     try {
       if (before?.checkpoint == null) await store.reconciliation.anchor(this.owner, from);
@@ -190,7 +177,7 @@ export class Reconciler {
           if (!(await store.reconciliation.renew(this.owner, leaseMs))) throw new LeaseLost();
         },
         onQueued: (eventId, d) => {
-          recovered.push(factsOf(eventId, d));
+          recovered.push({ ...d, id: eventId });
           return Promise.resolve();
         },
       });
@@ -234,7 +221,7 @@ export class Reconciler {
   }
 
   /** One alert for the sales a run queued (a single one keeps its event, for its buttons). */
-  private async tellRecovered(recovered: EventFacts[], limitReached: boolean, to: number): Promise<void> {
+  private async tellRecovered(recovered: EventNaming[], limitReached: boolean, to: number): Promise<void> {
     if (recovered.length === 0) return;
     const limit = limitReached ? (this.opts.maxRecovered ?? DEFAULT_MAX_RECOVERED) : undefined;
     const eventId = recovered.length === 1 ? recovered[0].id : undefined;

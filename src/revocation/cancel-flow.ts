@@ -2,7 +2,8 @@ import { formatTime } from '../domain/messages.js';
 import { orderSchema, type KiwifyOrder } from '../intake/kiwify-payload.js';
 import type { Handler } from '../worker/types.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
-import { REVOKE_ACCESS, saleKeyOf } from '../sales/sale-rules.js';
+import { REVOKE_ACCESS } from '../domain/event-types.js';
+import { saleKeyOf } from '../sales/sale-rules.js';
 
 const BRASILIA_OFFSET = '-03:00';
 
@@ -45,13 +46,13 @@ export function cancelFlow(deps: FlowDeps): Handler {
     const { id } = await ctx.schedule({
       eventType: REVOKE_ACCESS,
       dedupeKey: `${REVOKE_ACCESS}:${saleKeyOf(e) ?? e.id}:${e.id}`,
-      customerKey: e.customer_key,
-      orderId: e.order_id ?? undefined,
-      orderRef: e.order_ref ?? undefined,
-      subscriptionId: e.subscription_id ?? undefined,
-      planName: e.plan_name ?? undefined,
-      customerName: e.customer_name ?? undefined,
-      customerEmail: e.customer_email ?? undefined,
+      customerKey: e.customerKey,
+      orderId: e.orderId,
+      orderRef: e.orderRef,
+      subscriptionId: e.subscriptionId,
+      planName: e.planName,
+      customerName: e.customerName,
+      customerEmail: e.customerEmail,
       body: ctx.body,
       availableAt: at,
     });

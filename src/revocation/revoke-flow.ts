@@ -1,9 +1,10 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { messages } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
 import { normalizeText } from '../domain/text.js';
 import { orderSchema, planNameOf, type KiwifyOrder } from '../intake/kiwify-payload.js';
-import type { EventRow, SaleEvent } from '../store/store.js';
+import type { InboxEvent, SaleEvent } from '../domain/inbox-event.js';
 import type { Handler, HandlerResult } from '../worker/types.js';
 import { buyerOf, requireCpf } from '../sales/buyer.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
@@ -20,7 +21,7 @@ interface Grant {
 }
 
 /** The approvals among a customer's sale events: whose matrículas the rule weighs. */
-const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.event_type === 'order_approved').map((e) => e.id);
+const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.eventType === ORDER_APPROVED).map((e) => e.id);
 
 /**
  * order_refunded, chargeback, and the end of a cancelled subscription — the story of taking a
@@ -38,7 +39,7 @@ export function revokeFlow(deps: FlowDeps): Handler<StepResults> {
 export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<HandlerResult> {
   const order = orderSchema.parse(ctx.body);
   const cpf = requireCpf(buyerOf(order), 'revoke');
-  const events = await deps.customerSales(ctx.event.customer_key);
+  const events = await deps.customerSales(ctx.event.customerKey);
   const enrollments = await deps.journaled(approvalIds(events), 'matricula');
 
   const grant = await grantOf(ctx.event, order, events, enrollments, deps);
@@ -84,14 +85,14 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
  * when that plan is not mapped either.
  */
 async function grantOf(
-  event: EventRow,
+  event: InboxEvent,
   order: KiwifyOrder,
   events: SaleEvent[],
   enrollments: Map<number, Enrollment>,
   deps: FlowDeps,
 ): Promise<Grant | undefined> {
   const key = saleKeyOf(event);
-  const approvals = events.filter((e) => e.event_type === 'order_approved' && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
+  const approvals = events.filter((e) => e.eventType === ORDER_APPROVED && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
   if (approvals.length > 0) {
     const courses = new Set(approvals.flatMap((a) => enrollments.get(a.id)?.enrolled ?? []));
     return { courses: [...courses], from: 'journal' };
@@ -168,14 +169,14 @@ async function carryOut(ctx: FlowContext, deps: FlowDeps, d: RevocationDecision,
  */
 export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
-    const key = ctx.event.customer_key;
+    const key = ctx.event.customerKey;
     const events = await deps.customerSales(key);
     const enrolled = await deps.journaled(approvalIds(events), 'matricula');
     const newer = newerPurchase(
       events,
       enrolled,
-      ctx.event.parent_id ?? ctx.event.id,
-      normalizeText(ctx.event.plan_name ?? ''),
+      ctx.event.parentId ?? ctx.event.id,
+      normalizeText(ctx.event.planName ?? ''),
       normalizeText,
     );
     if (newer) {

@@ -4,7 +4,7 @@ import type { WelcomeSettings } from '../domain/messages.js';
 import type { PlanLookup } from '../plans/plan-map.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName, StepResults } from './steps.js';
-import type { SaleEvent } from '../store/store.js';
+import type { SaleEvent } from '../domain/inbox-event.js';
 
 export interface FlowSettings {
   /** Password given to new students; unset → the EAD generates one. */
@@ -17,12 +17,11 @@ export interface FlowSettings {
   panelUrl?: string;
 }
 
-/** What the flows use of the world: external systems behind interfaces, never HTTP or the store. */
-export interface FlowDeps {
-  ead: EadApi;
-  /** Absent when ChatPro is not configured: welcomes are skipped and support is told. */
-  chatpro?: ChatProApi;
-  plans: PlanLookup;
+/**
+ * What the sale rules read of the inbox (their port on the store): a customer's sale events and
+ * what those events journaled — never a customer's whole history, never a row.
+ */
+export interface SalesLedger {
   /** One customer's sale events (approvals, refunds, chargebacks, ends of access), oldest first. */
   customerSales(customerKey: string): Promise<SaleEvent[]>;
   /** The customer's sale events of the sales with these keys (`saleKeyOf`), oldest first. */
@@ -32,6 +31,14 @@ export interface FlowDeps {
    * approvals). Asked for the events a rule weighs, never a customer's whole history.
    */
   journaled<N extends StepName>(eventIds: number[], step: N): Promise<Map<number, StepResults[N]>>;
+}
+
+/** What the flows use of the world: external systems behind interfaces, the ledger, never HTTP or the store. */
+export interface FlowDeps extends SalesLedger {
+  ead: EadApi;
+  /** Absent when ChatPro is not configured: welcomes are skipped and support is told. */
+  chatpro?: ChatProApi;
+  plans: PlanLookup;
   /** The time (epoch ms); injected so tests can move it. */
   clock(): number;
   settings: FlowSettings;

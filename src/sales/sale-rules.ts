@@ -1,11 +1,14 @@
-import type { EventRow, SaleEvent } from '../store/store.js';
-import { OPEN_STATUSES } from '../store/schema.js';
+import { ORDER_APPROVED, saleRoleOf } from '../domain/event-types.js';
+import { OPEN_STATUSES, type InboxEvent, type SaleEvent } from '../domain/inbox-event.js';
 
-/** The internal event that ends a cancelled subscription's access (scheduled by the cancel flow). */
-export const REVOKE_ACCESS = 'revoke_access';
+/** A refund or a chargeback: the sale (or its order) is over. */
+const refundOrChargeback = (e: SaleEvent) => saleRoleOf(e.eventType) === 'ends';
 
-/** Event types that end a sale. */
-const ENDS_SALE = new Set(['order_refunded', 'chargeback']);
+/** Whether `e` ended its sale: a refund or chargeback, or a scheduled end of access that ran. */
+function endsSale(e: SaleEvent): boolean {
+  const role = saleRoleOf(e.eventType);
+  return role === 'ends' || (role === 'endsOnceDone' && e.status === 'done');
+}
 
 /** Ids of the customer's approvals that got as far as a matrícula (a set, or a map by id). */
 export interface Enrolled {
@@ -13,13 +16,13 @@ export interface Enrolled {
 }
 
 /** A sale is one subscription (all its renewals) or one one-off order. */
-export function saleKeyOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string | undefined {
-  return event.subscription_id ?? event.order_id ?? undefined;
+export function saleKeyOf(event: Pick<InboxEvent, 'subscriptionId' | 'orderId'>): string | undefined {
+  return event.subscriptionId ?? event.orderId ?? undefined;
 }
 
 /** The keys under which an event's sale and order are filed: what `saleEvents` looks up. */
-export function saleKeysOf(event: Pick<EventRow, 'subscription_id' | 'order_id'>): string[] {
-  return [...new Set([event.subscription_id, event.order_id].filter((k): k is string => k !== null))];
+export function saleKeysOf(event: Pick<InboxEvent, 'subscriptionId' | 'orderId'>): string[] {
+  return [...new Set([event.subscriptionId, event.orderId].filter((k): k is string => k !== null))];
 }
 
 export interface ActiveSale {
@@ -48,20 +51,20 @@ export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: 
   for (const e of events) {
     const key = saleKeyOf(e);
     if (!key || key === exceptKey) continue;
-    if (ENDS_SALE.has(e.event_type) || (e.event_type === REVOKE_ACCESS && e.status === 'done')) {
+    if (endsSale(e)) {
       lastEnd.set(key, Math.max(lastEnd.get(key) ?? 0, e.id));
-    } else if (e.event_type === 'order_approved' && grantsAccess(e, enrolled)) {
+    } else if (e.eventType === ORDER_APPROVED && grantsAccess(e, enrolled)) {
       if ((lastStart.get(key)?.id ?? 0) < e.id) lastStart.set(key, e);
     }
   }
   return [...lastStart.entries()]
     .filter(([key, approval]) => approval.id > (lastEnd.get(key) ?? 0))
-    .map(([key, approval]) => ({ key, planName: approval.plan_name, eventId: approval.id }));
+    .map(([key, approval]) => ({ key, planName: approval.planName, eventId: approval.id }));
 }
 
 /** An approval must not enrol anyone once its own order was refunded or charged back. */
 export function orderRefunded(events: SaleEvent[], orderId: string | null): boolean {
-  return orderId !== null && events.some((e) => ENDS_SALE.has(e.event_type) && e.order_id === orderId);
+  return orderId !== null && events.some((e) => refundOrChargeback(e) && e.orderId === orderId);
 }
 
 /**
@@ -70,6 +73,6 @@ export function orderRefunded(events: SaleEvent[], orderId: string | null): bool
  */
 export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
   return events.find(
-    (e) => e.event_type === 'order_approved' && e.id > after && grantsAccess(e, enrolled) && normalize(e.plan_name ?? '') === plan,
+    (e) => e.eventType === ORDER_APPROVED && e.id > after && grantsAccess(e, enrolled) && normalize(e.planName ?? '') === plan,
   );
 }

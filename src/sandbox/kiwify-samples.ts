@@ -1,6 +1,15 @@
 import { normalizeText } from '../domain/text.js';
 import { createHash, randomInt } from 'node:crypto';
 import { cpfFrom } from '../domain/cpf.js';
+import {
+  CHARGEBACK,
+  eventTypesWhere,
+  ORDER_APPROVED,
+  ORDER_REFUNDED,
+  SUBSCRIPTION_CANCELED,
+  type HandledEventType,
+  type REVOKE_ACCESS,
+} from '../domain/event-types.js';
 
 /**
  * Realistic Kiwify deliveries with fake people, for the simulator and the demo. Same shape and
@@ -8,8 +17,9 @@ import { cpfFrom } from '../domain/cpf.js';
  * approval and a later refund built with the same options refer to the same sale.
  */
 
-export const SIMULATED_EVENTS = ['order_approved', 'order_refunded', 'chargeback', 'subscription_canceled'] as const;
-export type SimulatedEvent = (typeof SIMULATED_EVENTS)[number];
+/** The types a flow acts on that Kiwify sends (the registry's handled Kiwify types). */
+export const SIMULATED_EVENTS = eventTypesWhere((t) => t.handled && t.origin === 'kiwify') as readonly SimulatedEvent[];
+export type SimulatedEvent = Exclude<HandledEventType, typeof REVOKE_ACCESS>;
 
 export interface SampleOptions {
   plan?: string;
@@ -25,11 +35,12 @@ export interface SampleOptions {
   accessUntil?: string;
 }
 
+/** The `order_status` each delivery carries (a cancellation is of a paid subscription). */
 const STATUS: Record<SimulatedEvent, string> = {
-  order_approved: 'paid',
-  order_refunded: 'refunded',
-  chargeback: 'chargedback',
-  subscription_canceled: 'paid',
+  [ORDER_APPROVED]: 'paid',
+  [ORDER_REFUNDED]: 'refunded',
+  [CHARGEBACK]: 'chargedback',
+  [SUBSCRIPTION_CANCELED]: 'paid',
 };
 
 /** A valid random CPF (not all digits equal). */
@@ -61,7 +72,7 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
   const subscriptionId = options.oneOff ? undefined : uuidFrom(`subscription:${cpf}:${plan}`);
   const ref = createHash('sha1').update(orderId).digest('base64url').slice(0, 7);
   const inAMonth = new Date(now + 30 * 86_400_000).toISOString();
-  const approved = kiwifyDate(now - (event === 'order_approved' ? 0 : 5 * 86_400_000));
+  const approved = kiwifyDate(now - (event === ORDER_APPROVED ? 0 : 5 * 86_400_000));
   return {
     order_id: orderId,
     order_ref: ref,
@@ -83,7 +94,7 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
     created_at: approved,
     updated_at: kiwifyDate(now),
     approved_date: approved,
-    refunded_at: event === 'order_refunded' ? kiwifyDate(now) : null,
+    refunded_at: event === ORDER_REFUNDED ? kiwifyDate(now) : null,
     webhook_event_type: event,
     Product: { product_id: uuidFrom(`product:${plan}`), product_name: plan },
     Customer: {
@@ -111,7 +122,7 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
           Subscription: {
             start_date: new Date(now - 5 * 86_400_000).toISOString(),
             next_payment: inAMonth,
-            status: event === 'subscription_canceled' ? 'canceled' : 'active',
+            status: event === SUBSCRIPTION_CANCELED ? 'canceled' : 'active',
             customer_access: { has_access: true, active_period: true, access_until: options.accessUntil ?? inAMonth },
             plan: { id: uuidFrom(`plan:${plan}`), name: plan, frequency: 'monthly', qty_charges: 0 },
           },

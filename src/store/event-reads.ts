@@ -2,17 +2,23 @@ import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import { isNotice } from '../domain/causes.js';
 import { normalizeText } from '../domain/text.js';
-import type { EventRow, ListFilter, SaleEvent } from './rows.js';
-import { SALE_EVENT_TYPES } from './rows.js';
-import type { Database, EventStatus } from './schema.js';
+import { ORDER_APPROVED, SALE_EVENT_TYPES } from '../domain/event-types.js';
+import type { ListFilter, StoredEvent } from './rows.js';
+import type { EventStatus, InboxEvent, SaleEvent } from '../domain/inbox-event.js';
+import { EVENT_COLUMNS, fromEventRow, toInboxEvent } from './event-row.js';
+import type { Database } from './schema.js';
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 const SALE_COLUMNS = ['id', 'event_type', 'status', 'order_id', 'subscription_id', 'plan_name'] as const;
-/** A literal, so both databases use the partial index events_customer_sales. */
-const SALE_TYPES = sql<boolean>`event_type in (${sql.raw(SALE_EVENT_TYPES.map((t) => `'${t}'`).join(', '))})`;
+/**
+ * Literals written as the partial indexes write them (migration 007: events_customer_sales,
+ * events_sales_by_plan), so both databases use those indexes.
+ */
+export const SALE_TYPES = sql<boolean>`event_type in (${sql.join(SALE_EVENT_TYPES.map((t) => sql.lit(t)))})`;
+export const APPROVALS = sql<boolean>`event_type = ${sql.lit(ORDER_APPROVED)}`;
 
 /** Reads of the inbox for people and flows: one event, lists and searches, counts, a customer's events. */
 export class EventQueries {
@@ -21,19 +27,31 @@ export class EventQueries {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async get(eventId: number): Promise<EventRow | undefined> {
-    return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  async get(eventId: number): Promise<InboxEvent | undefined> {
+    const row = await this.db.selectFrom('events').select(EVENT_COLUMNS).where('id', '=', eventId).executeTakeFirst();
+    return row && toInboxEvent(row);
+  }
+
+  /** One event and the order it carries (an event's page shows the buyer from it). */
+  async getWithBody(eventId: number): Promise<StoredEvent | undefined> {
+    const row = await this.db
+      .selectFrom('events')
+      .select([...EVENT_COLUMNS, 'body'])
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    return row && { event: toInboxEvent(row), bodyText: row.body };
   }
 
   /** The event filed under a dedupe key (type + order id), if any: by its unique index. */
-  async byDedupeKey(dedupeKey: string): Promise<Pick<EventRow, 'id' | 'status' | 'source'> | undefined> {
+  async byDedupeKey(dedupeKey: string): Promise<Pick<InboxEvent, 'id' | 'status' | 'source'> | undefined> {
     return this.db.selectFrom('events').select(['id', 'status', 'source']).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
   }
 
-  async list(filter: ListFilter = {}): Promise<EventRow[]> {
+  /** Events newest first, without their bodies (a list never reads them). */
+  async list(filter: ListFilter = {}): Promise<InboxEvent[]> {
     let query = this.db
       .selectFrom('events')
-      .selectAll()
+      .select(EVENT_COLUMNS)
       .orderBy('id', 'desc')
       .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
     if (filter.status) query = query.where('status', '=', filter.status);
@@ -46,7 +64,7 @@ export class EventQueries {
     if (filter.before) query = query.where('id', '<', filter.before);
     const q = filter.q ? normalizeText(filter.q) : '';
     if (q) query = query.where(sql<boolean>`search_text like ${`%${escapeLike(q)}%`} escape '\\'`);
-    return query.execute();
+    return (await query.execute()).map(toInboxEvent);
   }
 
   /** How many sales (approvals) each plan or product name had, as Kiwify spelled it. */
@@ -54,8 +72,7 @@ export class EventQueries {
     const rows = await this.db
       .selectFrom('events')
       .select(['plan_name', (eb) => eb.fn.countAll<number>().as('n')])
-      // A literal, so both databases use the partial index events_sales_by_plan.
-      .where(sql<boolean>`event_type = 'order_approved'`)
+      .where(APPROVALS)
       .where('plan_name', 'is not', null)
       .groupBy('plan_name')
       .execute();
@@ -86,14 +103,15 @@ export class EventQueries {
   }
 
   /** Failed events (of one cause, when given), with their plan names: the failures needing attention. */
-  async failedOfCause(code?: string): Promise<Array<Pick<EventRow, 'id' | 'plan_name' | 'last_error_code'>>> {
-    return this.db
+  async failedOfCause(code?: string): Promise<Array<Pick<InboxEvent, 'id' | 'planName' | 'lastErrorCode'>>> {
+    const rows = await this.db
       .selectFrom('events')
       .select(['id', 'plan_name', 'last_error_code'])
       .where(sql<boolean>`status = 'failed'`)
       .$if(code !== undefined, (qb) => qb.where('last_error_code', '=', code!))
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 
   async countByStatus(): Promise<Record<EventStatus, number>> {
@@ -128,13 +146,14 @@ export class EventQueries {
    * customer's billets and pix never count.
    */
   async salesOf(customerKeys: string[]): Promise<SaleEvent[]> {
-    return this.db
+    const rows = await this.db
       .selectFrom('events')
       .select(SALE_COLUMNS)
       .where('customer_key', 'in', customerKeys)
       .where(SALE_TYPES)
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 
   /**
@@ -144,7 +163,7 @@ export class EventQueries {
    */
   async saleEvents(customerKeys: string[], keys: string[]): Promise<SaleEvent[]> {
     if (keys.length === 0) return [];
-    return this.db
+    const rows = await this.db
       .selectFrom('events')
       .select(SALE_COLUMNS)
       .where('customer_key', 'in', customerKeys)
@@ -152,5 +171,6 @@ export class EventQueries {
       .where(SALE_TYPES)
       .orderBy('id')
       .execute();
+    return rows.map(fromEventRow);
   }
 }

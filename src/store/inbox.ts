@@ -3,7 +3,8 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
 import type { Dialect } from './migrations.js';
-import type { InsertResult, NewEvent } from './rows.js';
+import type { NewEvent } from '../domain/inbox-event.js';
+import type { InsertResult } from './rows.js';
 import type { Database, EventsTable } from './schema.js';
 
 /**

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './migrations.js';
-import { held, LeaseLostError, type Claim, type HistoryRow } from './rows.js';
+import { held, LeaseLostError, type Claim, type HistoryEntry } from './rows.js';
 import type { Database } from './schema.js';
 import { truncateWal } from './wal.js';
 
@@ -87,8 +87,13 @@ export class Journal {
     await this.db.insertInto('event_history').values({ event_id: eventId, at: this.clock(), kind, message }).execute();
   }
 
-  async history(eventId: number): Promise<HistoryRow[]> {
-    return this.db.selectFrom('event_history').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+  async history(eventId: number): Promise<HistoryEntry[]> {
+    return this.db
+      .selectFrom('event_history')
+      .select(['id', 'at', 'kind', 'message'])
+      .where('event_id', '=', eventId)
+      .orderBy('id')
+      .execute();
   }
 
   /**

@@ -1,17 +1,22 @@
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
-import { NOTICE_CODES } from '../domain/causes.js';
-import { insertAlert, type OutboxEntry } from '../alerts/alert-store.js';
+import { insertAlert, type OutboxEntry } from './outbox-rows.js';
 import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './queue-heads.js';
 import type { LeaseClock } from './lease-clock.js';
 import type { Dialect } from './migrations.js';
-import { held, type Claim, type EventRow, type RequeueResult } from './rows.js';
-import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, type Database, type EventStatus } from './schema.js';
+import { EVENT_COLUMNS, toInboxEvent, type EventRow } from './event-row.js';
+import { requeueEvent, resolveEvent, type JournalChange, type ResolveResult } from './queue-moves.js';
+import { held, type Claim, type ClaimedEvent, type RequeueResult } from './rows.js';
+import { RETRYABLE_STATUSES, type EventStatus } from '../domain/inbox-event.js';
+import type { Database } from './schema.js';
 
-/** Journal steps set or removed together with a requeue (support corrected something). */
-export interface JournalChange {
-  put?: Record<string, unknown>;
-  remove?: string[];
+export type { JournalChange, ResolveResult } from './queue-moves.js';
+
+/** A claimed row as the worker gets it: the event, its order as received, the claim that fences the run. */
+function claimedEvent(row: Pick<EventRow, (typeof EVENT_COLUMNS)[number] | 'body' | 'lease_until'>, owner: string): ClaimedEvent {
+  const event = toInboxEvent(row);
+  const { id, attempts, customerKey } = event;
+  return { id, leaseOwner: owner, leaseUntil: row.lease_until!, attempts, customerKey, event, bodyText: row.body };
 }
 
 /**
@@ -39,7 +44,7 @@ export class Queue {
    * has come, or the lease of its crashed run has ended). Events of `pausedTypes` (their
    * upstream is down) are left waiting, their attempts untouched.
    */
-  async claimDue(owner: string, limit: number, leaseMs: number, pausedTypes: readonly string[] = []): Promise<EventRow[]> {
+  async claimDue(owner: string, limit: number, leaseMs: number, pausedTypes: readonly string[] = []): Promise<ClaimedEvent[]> {
     if (limit <= 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const now = await this.leaseClock(trx);
@@ -74,7 +79,7 @@ export class Queue {
           heads.map((h) => h.event_id),
         )
         .where((eb) => eb.or([WAITING, eb.and([PROCESSING, eb('lease_until', '<', now)])]))
-        .returningAll()
+        .returning([...EVENT_COLUMNS, 'body', 'lease_until'])
         .execute();
       const taken = new Set(claimed.map((e) => e.customer_key));
       if (taken.size > 0) {
@@ -91,7 +96,7 @@ export class Queue {
         heads.filter((h) => !taken.has(h.customer_key)).map((h) => h.customer_key),
         now,
       );
-      return claimed.sort((a, b) => a.id - b.id);
+      return claimed.sort((a, b) => a.id - b.id).map((row) => claimedEvent(row, owner));
     });
   }
 
@@ -123,7 +128,7 @@ export class Queue {
       await lockHead(
         trx,
         this.dialect,
-        claims.map((c) => c.customer_key),
+        claims.map((c) => c.customerKey),
       );
       const renewed = await trx
         .updateTable('events')
@@ -223,7 +228,7 @@ export class Queue {
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
-      await lockHead(trx, this.dialect, [claim.customer_key]);
+      await lockHead(trx, this.dialect, [claim.customerKey]);
       const result = await trx
         .updateTable('events')
         .set({ ...changes, lease_owner: null, lease_until: null, updated_at: now })
@@ -231,7 +236,7 @@ export class Queue {
         .where((eb) => held(eb, claim))
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
-      await refreshHead(trx, this.dialect, claim.customer_key, now);
+      await refreshHead(trx, this.dialect, claim.customerKey, now);
       if (alert) await insertAlert(trx, alert, now);
       return true;
     });
@@ -276,27 +281,8 @@ export class Queue {
    * and the count of failures needing attention. A sale done with a notice (a welcome not sent,
    * the student told another way) is closed the same way.
    */
-  async resolve(eventId: number, outcome: string): Promise<'resolved' | 'running' | 'not_resolvable' | 'not_found'> {
-    return this.db.transaction().execute(async (trx) => {
-      const now = this.clock();
-      const found = await trx.selectFrom('events').select('customer_key').where('id', '=', eventId).executeTakeFirst();
-      if (!found) return 'not_found';
-      await lockHead(trx, this.dialect, [found.customer_key]);
-      const updated = await trx
-        .updateTable('events')
-        .set({ status: 'resolved', outcome, finished_at: now, updated_at: now })
-        .where('id', '=', eventId)
-        .where((eb) =>
-          eb.or([eb('status', 'in', RESOLVABLE_STATUSES), eb.and([eb('status', '=', 'done'), eb('last_error_code', 'in', NOTICE_CODES)])]),
-        )
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) {
-        const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();
-        return row.status === 'processing' ? 'running' : 'not_resolvable';
-      }
-      await refreshHead(trx, this.dialect, found.customer_key, now);
-      return 'resolved';
-    });
+  resolve(eventId: number, outcome: string): Promise<ResolveResult> {
+    return resolveEvent(this.db, this.dialect, this.clock, eventId, outcome);
   }
 
   /**
@@ -304,49 +290,7 @@ export class Queue {
    * with a fresh budget of attempts (a person fixed the cause). `from` widens what may be put
    * back (a done sale whose welcome support resends).
    */
-  async requeue(eventId: number, from: readonly EventStatus[] = RETRYABLE_STATUSES, journal: JournalChange = {}): Promise<RequeueResult> {
-    return this.db.transaction().execute(async (trx) => {
-      const now = this.clock();
-      const found = await trx.selectFrom('events').select('customer_key').where('id', '=', eventId).executeTakeFirst();
-      if (!found) return 'not_found';
-      await lockHead(trx, this.dialect, [found.customer_key]);
-      const updated = await trx
-        .updateTable('events')
-        .set((eb) => ({
-          status: 'pending',
-          attempts: 0,
-          next_run_at: now,
-          available_at: eb.case().when('available_at', '>', now).then(now).else(eb.ref('available_at')).end(),
-          updated_at: now,
-          finished_at: null,
-        }))
-        .where('id', '=', eventId)
-        .where('status', 'in', from)
-        // Without its personal data (retention, erasure) it cannot run again.
-        .where('personal_data_removed_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) {
-        const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();
-        return row.status === 'processing' ? 'running' : 'not_retryable';
-      }
-      // What support changed in the journal goes in with the requeue, or not at all.
-      for (const step of journal.remove ?? [])
-        await trx.deleteFrom('event_steps').where('event_id', '=', eventId).where('step', '=', step).execute();
-      for (const [step, result] of Object.entries(journal.put ?? {})) {
-        const text = JSON.stringify(result ?? null);
-        const last = await trx
-          .selectFrom('event_steps')
-          .select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('seq'))
-          .where('event_id', '=', eventId)
-          .executeTakeFirst();
-        await trx
-          .insertInto('event_steps')
-          .values({ event_id: eventId, step, result: text, done_at: now, seq: Number(last?.seq ?? 0) + 1 })
-          .onConflict((oc) => oc.columns(['event_id', 'step']).doUpdateSet({ result: text }))
-          .execute();
-      }
-      await refreshHead(trx, this.dialect, found.customer_key, now);
-      return 'queued';
-    });
+  requeue(eventId: number, from: readonly EventStatus[] = RETRYABLE_STATUSES, journal: JournalChange = {}): Promise<RequeueResult> {
+    return requeueEvent(this.db, this.dialect, this.clock, { eventId, from, journal });
   }
 }

@@ -1,37 +1,15 @@
-import type { ExpressionBuilder, Selectable } from 'kysely';
-import type { Database, EventHistoryTable, EventSource, EventStatus, EventsTable } from './schema.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { EventStatus, InboxEvent } from '../domain/inbox-event.js';
+import type { Database } from './schema.js';
 
-/** The shapes the store's modules share: rows, new events, claims. */
+/** The shapes the store's modules share with their callers: results, filters, claims. */
 
-export type EventRow = Selectable<EventsTable>;
-export type HistoryRow = Selectable<EventHistoryTable>;
-
-/** What the sale rules read of a customer's events (no body, no personal data). */
-export type SaleEvent = Pick<EventRow, 'id' | 'event_type' | 'status' | 'order_id' | 'subscription_id' | 'plan_name'>;
-
-/** The event types that start or end a sale (the rules never look at billets, pix, carts…). */
-export const SALE_EVENT_TYPES = ['order_approved', 'order_refunded', 'chargeback', 'revoke_access'] as const;
-
-export interface NewEvent {
-  eventType: string;
-  dedupeKey: string;
-  customerKey: string;
-  orderId?: string;
-  orderRef?: string;
-  subscriptionId?: string;
-  planName?: string;
-  customerName?: string;
-  customerEmail?: string;
-  body: Record<string, unknown>;
-  /** The body's JSON text as received, stored as is when given. */
-  bodyText?: string;
-  /** A future time for scheduled work; default: now. */
-  availableAt?: number;
-  /** Recorded as already `ignored` with this outcome (a type no flow handles): it never enters the queue. */
-  ignored?: { outcome: string };
-  parentId?: number;
-  /** Default `webhook`. */
-  source?: EventSource;
+/** One entry of an event's story for people (attempts, errors, manual actions). */
+export interface HistoryEntry {
+  id: number;
+  at: number;
+  kind: string;
+  message: string;
 }
 
 export interface InsertResult {
@@ -56,7 +34,23 @@ export type RequeueResult = 'queued' | 'running' | 'not_found' | 'not_retryable'
  * Every write of a run is fenced by both, so a run whose lease was taken over — by another
  * instance, or by its own worker after an expired lease — can no longer write.
  */
-export type Claim = Pick<EventRow, 'id' | 'lease_owner' | 'attempts' | 'customer_key'>;
+export interface Claim {
+  id: number;
+  leaseOwner: string;
+  /** When the lease ends unless renewed (in the lease clock's time). */
+  leaseUntil: number;
+  attempts: number;
+  customerKey: string;
+}
+
+/** An event and the order it carries, as received (JSON text): what a worker runs, what an event's page shows. */
+export interface StoredEvent {
+  event: InboxEvent;
+  bodyText: string;
+}
+
+/** An event a worker claimed: the claim that fences the run's writes, with the event and its order. */
+export interface ClaimedEvent extends Claim, StoredEvent {}
 
 /** Thrown when a worker writes to an event it no longer holds (its lease expired and another took it). */
 export class LeaseLostError extends Error {
@@ -68,5 +62,5 @@ export class LeaseLostError extends Error {
 
 /** The event is still held by this claim: same owner, same attempt. */
 export function held(eb: ExpressionBuilder<Database, 'events'>, claim: Claim) {
-  return eb.and([eb('id', '=', claim.id), eb('lease_owner', '=', claim.lease_owner), eb('attempts', '=', claim.attempts)]);
+  return eb.and([eb('id', '=', claim.id), eb('lease_owner', '=', claim.leaseOwner), eb('attempts', '=', claim.attempts)]);
 }

@@ -1,19 +1,7 @@
 import type { Generated } from 'kysely';
+import type { EventSource, EventStatus } from '../domain/inbox-event.js';
 
 /** Table shapes shared by the SQLite and PostgreSQL stores. Times are epoch milliseconds. */
-
-export const EVENT_STATUSES = ['pending', 'processing', 'retrying', 'done', 'ignored', 'failed', 'resolved'] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
-/** Waiting to run: claimable once due. */
-export const WAITING_STATUSES: readonly EventStatus[] = ['pending', 'retrying'];
-/** Work still ahead: waiting or running. */
-export const OPEN_STATUSES: readonly EventStatus[] = [...WAITING_STATUSES, 'processing'];
-/** Nothing more happens unless a person acts. `resolved`: a failure support settled by hand. */
-export const FINISHED_STATUSES: readonly EventStatus[] = ['done', 'ignored', 'failed', 'resolved'];
-/** Failures support may close by hand ("Marcar como resolvido"). */
-export const RESOLVABLE_STATUSES: readonly EventStatus[] = ['failed', 'retrying'];
-/** Statuses a person may send back to the queue (admin retry). */
-export const RETRYABLE_STATUSES: readonly EventStatus[] = ['failed', 'retrying', 'ignored'];
 
 export interface EventsTable {
   id: Generated<number>;
@@ -53,9 +41,6 @@ export interface EventsTable {
   /** Where it came from: `webhook` (Kiwify's delivery) or `kiwify-api` (found by the reconciliation). */
   source: Generated<EventSource>;
 }
-
-export const EVENT_SOURCES = ['webhook', 'kiwify-api'] as const;
-export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /**
  * The reconciliation with Kiwify's API: its checkpoint (sales updated up to here were seen) and

@@ -1,25 +1,31 @@
 import { systemClock, type Clock } from '../timing/clock.js';
-import { sql } from 'kysely';
-import { AlertStore } from '../alerts/alert-store.js';
-import { CheckStore } from '../health/check-store.js';
+import { sql, type Kysely } from 'kysely';
 import { Inbox } from './inbox.js';
-import { SeenInteractions } from '../discord-console/seen-interactions.js';
-import { leaseClockFor } from './lease-clock.js';
+import { leaseClockFor, type LeaseClock } from './lease-clock.js';
 import { Leases } from './leases.js';
 import { Journal } from './journal.js';
 import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open-database.js';
 import { EventQueries } from './event-reads.js';
-import { GaugeQueries } from '../metrics/gauge-queries.js';
 import { Queue } from './queue.js';
 import { OwnerLocks } from './owner-locks.js';
-import { PlanStore } from '../plans/plan-store.js';
-import { PrivacyStore } from '../privacy/privacy-store.js';
-import { ReconciliationStore } from '../reconciliation/checkpoint-store.js';
-import { SessionStore } from '../admin/session-store.js';
+import type { Database } from './schema.js';
 import { truncateWal, type TruncateOptions } from './wal.js';
 
-/** The database behind the server, one module per concern. */
+/**
+ * The opened database, for the feature stores built over it (plans, privacy, alerts, sessions…:
+ * each feature owns its tables' queries and is wired where the feature is, src/app).
+ */
+export interface StoreDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The time everything reads (the system's, unless one was handed to openStore). */
+  clock: Clock;
+  /** Lease times: the database's on PostgreSQL (see lease-clock.ts). */
+  leases: LeaseClock;
+}
+
+/** The core of the database behind the server: the inbox, the queue, the journal and the reads of events. */
 export interface Store {
   dialect: Dialect;
   /** Deliveries in (dedupe, group commit). */
@@ -30,26 +36,12 @@ export interface Store {
   journal: Journal;
   /** Reads for people and flows. */
   events: EventQueries;
-  /** The alert outbox and its channels. */
-  alerts: AlertStore;
-  /** Admin page sessions. */
-  sessions: SessionStore;
-  /** Connection check results. */
-  checks: CheckStore;
-  /** The plan map and its changes. */
-  plans: PlanStore;
-  /** What the metrics read at each scrape (indexed counts only). */
-  gauges: GaugeQueries;
-  /** Removal of personal data (retention, erasure on request) and its records. */
-  privacy: PrivacyStore;
-  /** The reconciliation with Kiwify's API: checkpoint, lease, last run. */
-  reconciliation: ReconciliationStore;
-  /** Signed Discord interactions already received (the console's replay guard, shared by instances). */
-  interactions: SeenInteractions;
   /** One holder at a time of shared work: singleton jobs (alert channels and the reconciliation hold theirs through their stores). */
   leases: Leases;
   /** PostgreSQL only: proof that a worker is alive (its advisory lock), to take up a dead one's work at once. */
   ownerLocks?: OwnerLocks;
+  /** The database itself, for the feature stores. */
+  database: StoreDatabase;
   /** One trivial query: the database answers. */
   ping(): Promise<void>;
   /**
@@ -76,16 +68,9 @@ export async function openStore(config: StorageConfig, clock?: Clock, onConnecti
     queue: new Queue(db, dialect, time, leases),
     journal: new Journal(db, dialect, time),
     events: new EventQueries(db, time),
-    alerts: new AlertStore(db, time, leases),
-    sessions: new SessionStore(db, time),
-    checks: new CheckStore(db, time),
-    plans: new PlanStore(db, dialect, time),
-    gauges: new GaugeQueries(db),
-    privacy: new PrivacyStore(db, time),
-    reconciliation: new ReconciliationStore(db, time, leases),
-    interactions: new SeenInteractions(db, time),
     leases: new Leases(db, leases),
     ownerLocks,
+    database: { db, dialect, clock: time, leases },
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -98,11 +83,5 @@ export async function openStore(config: StorageConfig, clock?: Clock, onConnecti
 }
 
 export { LeaseLostError } from './rows.js';
-export type { Claim, EventRow, HistoryRow, NewEvent, InsertResult, ListFilter, RequeueResult, SaleEvent } from './rows.js';
-export { SALE_EVENT_TYPES } from './rows.js';
-export type { AlertRow, NewAlert, OutboxEntry } from '../alerts/alert-store.js';
-export type { EventStatus } from './schema.js';
-export type { CheckRow } from '../health/check-store.js';
-export type { ErasureRow, PersonalRecord, StrippedRecord } from '../privacy/privacy-store.js';
-export { PURGEABLE_STATUSES, RETENTION_JOB } from '../privacy/privacy-store.js';
-export type { ReconciliationRow, RunRecord } from '../reconciliation/checkpoint-store.js';
+export type { Claim, ClaimedEvent, HistoryEntry, InsertResult, ListFilter, RequeueResult, StoredEvent } from './rows.js';
+export type { NewAlert, OutboxEntry } from './outbox-rows.js';

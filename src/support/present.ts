@@ -1,10 +1,19 @@
-import { eventLabel, formatTime } from '../domain/messages.js';
+import { eventLabel } from '../domain/event-types.js';
+import { formatTime } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
 import { buyerOf } from '../sales/buyer.js';
 import { orderSchema } from '../intake/kiwify-payload.js';
-import type { EventRow, EventStatus, HistoryRow } from '../store/store.js';
-import { RESOLVABLE_STATUSES, RETRYABLE_STATUSES, WAITING_STATUSES } from '../store/schema.js';
-import { causeOf, isNotice, type Cause } from '../domain/causes.js';
+import type { HistoryEntry, StoredEvent } from '../store/store.js';
+import {
+  hasNotice,
+  isFailing,
+  isResolvable,
+  RETRYABLE_STATUSES,
+  WAITING_STATUSES,
+  type EventStatus,
+  type InboxEvent,
+} from '../domain/inbox-event.js';
+import { causeOf, type Cause } from '../domain/causes.js';
 import type { StepResults } from '../sales/steps.js';
 import { describeStep, oneLine, type CourseNames } from './story.js';
 import { canResendWelcome } from './welcome-resend.js';
@@ -91,33 +100,27 @@ export interface EventDetail extends EventSummary {
 
 const iso = (ms: number | null) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-/** A failure, or a sale done that still needs a person (a welcome not sent): it has a motivo. */
-function needsAPerson(e: EventRow): { failing: boolean; noticed: boolean } {
-  const failing = e.status === 'failed' || e.status === 'retrying';
-  return { failing, noticed: e.status === 'done' && isNotice(e.last_error_code) };
-}
-
-export function summarize(e: EventRow): EventSummary {
-  const { failing, noticed } = needsAPerson(e);
-  const told = failing || noticed;
+export function summarize(e: InboxEvent): EventSummary {
+  // A failure, or a sale done that still needs a person (a welcome not sent): it has a motivo.
+  const told = isResolvable(e);
   return {
     id: e.id,
-    type: e.event_type,
-    label: eventLabel(e.event_type),
+    type: e.eventType,
+    label: eventLabel(e.eventType),
     status: e.status,
     statusLabel: STATUS_LABELS[e.status],
     attempts: e.attempts,
     runs: e.runs,
-    orderRef: e.order_ref,
-    orderId: e.order_id,
-    plan: e.plan_name,
-    customerName: e.customer_name,
-    customerEmail: e.customer_email,
-    receivedAt: iso(e.received_at)!,
-    nextRunAt: WAITING_STATUSES.includes(e.status) ? iso(e.next_run_at) : null,
-    lastError: told && e.last_error ? oneLine(e.last_error) : null,
-    cause: told ? e.last_error_code : null,
-    reason: told ? causeOf(e.last_error_code).reason : null,
+    orderRef: e.orderRef,
+    orderId: e.orderId,
+    plan: e.planName,
+    customerName: e.customerName,
+    customerEmail: e.customerEmail,
+    receivedAt: iso(e.receivedAt)!,
+    nextRunAt: WAITING_STATUSES.includes(e.status) ? iso(e.nextRunAt) : null,
+    lastError: told && e.lastError ? oneLine(e.lastError) : null,
+    cause: told ? e.lastErrorCode : null,
+    reason: told ? causeOf(e.lastErrorCode).reason : null,
     outcome: e.outcome,
     source: e.source,
     sourceLabel: SOURCE_LABELS[e.source] ?? e.source,
@@ -125,26 +128,27 @@ export function summarize(e: EventRow): EventSummary {
 }
 
 /** What to do: for a failure, the cause's remedy; while retries remain, when the next one runs. */
-function todoFor(e: EventRow, cause: Cause): string {
+function todoFor(e: InboxEvent, cause: Cause): string {
   if (e.status !== 'retrying') return cause.todo;
-  const next = `Nova tentativa automática em ${formatTime(e.next_run_at)}.`;
+  const next = `Nova tentativa automática em ${formatTime(e.nextRunAt)}.`;
   return cause.retryHelps ? `${next} Para não esperar, use "Reprocessar".` : `${next} ${cause.todo}`;
 }
 
 /** A failure's remedy: whether running it again helps (an unmapped plan helps once it is mapped). */
-function actionsFor(e: EventRow, steps: ReadonlyMap<string, unknown>, planMapped: boolean): EventActions {
-  const cause = causeOf(e.last_error_code);
-  const { failing, noticed } = needsAPerson(e);
-  const helps = !failing || cause.retryHelps || (e.last_error_code === 'unmapped_plan' && planMapped);
-  const resendWelcome = e.status !== 'processing' && e.personal_data_removed_at === null && canResendWelcome(e.event_type, steps);
-  let todo: string | null = !failing || (e.last_error_code === 'unmapped_plan' && planMapped) ? null : todoFor(e, cause);
+function actionsFor(e: InboxEvent, steps: ReadonlyMap<string, unknown>, planMapped: boolean): EventActions {
+  const cause = causeOf(e.lastErrorCode);
+  const failing = isFailing(e);
+  const noticed = hasNotice(e);
+  const helps = !failing || cause.retryHelps || (e.lastErrorCode === 'unmapped_plan' && planMapped);
+  const resendWelcome = e.status !== 'processing' && e.personalDataRemovedAt === null && canResendWelcome(e.eventType, steps);
+  let todo: string | null = !failing || (e.lastErrorCode === 'unmapped_plan' && planMapped) ? null : todoFor(e, cause);
   if (noticed)
     todo = resendWelcome
       ? cause.todo
       : 'Os dados pessoais desta venda já foram apagados: avise o aluno por outro canal e marque como resolvido.';
   return {
-    retry: RETRYABLE_STATUSES.includes(e.status) && helps && e.personal_data_removed_at === null,
-    resolve: RESOLVABLE_STATUSES.includes(e.status) || noticed,
+    retry: RETRYABLE_STATUSES.includes(e.status) && helps && e.personalDataRemovedAt === null,
+    resolve: isResolvable(e),
     resendWelcome,
     todo,
   };
@@ -172,18 +176,18 @@ export interface DetailContext {
 }
 
 export function detail(
-  e: EventRow,
+  { event: e, bodyText }: StoredEvent,
   steps: Array<{ step: string; doneAt: number; result: unknown }>,
-  history: HistoryRow[],
+  history: HistoryEntry[],
   context: DetailContext = { names: new Map(), planMapped: false },
 ): EventDetail {
-  let customer: EventDetail['customer'] = { name: e.customer_name, email: e.customer_email, phone: null, cpf: null, cnpj: null };
+  let customer: EventDetail['customer'] = { name: e.customerName, email: e.customerEmail, phone: null, cpf: null, cnpj: null };
   try {
-    const buyer = buyerOf(orderSchema.parse(JSON.parse(e.body)));
+    const buyer = buyerOf(orderSchema.parse(JSON.parse(bodyText)));
     // Support contacts the buyer (name, e-mail, phone); the CPF is shown masked.
     customer = {
-      name: buyer.name || e.customer_name,
-      email: buyer.email ?? e.customer_email,
+      name: buyer.name || e.customerName,
+      email: buyer.email ?? e.customerEmail,
       phone: buyer.phone ?? null,
       cpf: buyer.cpf ? maskDigits(buyer.cpf) : null,
       cnpj: buyer.cnpj || null,
@@ -192,7 +196,7 @@ export function detail(
     // not an order (abandoned cart): keep the stored columns
   }
   const story: StoryEntry[] = [
-    { at: iso(e.received_at)!, kind: 'received', text: `Recebido da Kiwify (${eventLabel(e.event_type)}).` },
+    { at: iso(e.receivedAt)!, kind: 'received', text: `Recebido da Kiwify (${eventLabel(e.eventType)}).` },
     ...steps.flatMap((s) => {
       const text = describeStep(s.step, s.result, context.names);
       return text === null ? [] : [{ at: iso(s.doneAt)!, kind: 'step', text }];
@@ -206,11 +210,11 @@ export function detail(
   if (welcome?.correctedPhone) customer = { ...customer, phone: welcome.correctedPhone };
   return {
     ...summarize(e),
-    subscriptionId: e.subscription_id,
+    subscriptionId: e.subscriptionId,
     customer,
-    availableAt: iso(e.available_at)!,
-    finishedAt: iso(e.finished_at),
-    parentId: e.parent_id,
+    availableAt: iso(e.availableAt)!,
+    finishedAt: iso(e.finishedAt),
+    parentId: e.parentId,
     story,
     welcome,
     retryable: actions.retry,

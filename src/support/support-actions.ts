@@ -1,15 +1,41 @@
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { normalizeText } from '../domain/text.js';
-import type { Store } from '../store/store.js';
+import type { AlertStore } from '../alerts/alert-store.js';
+import type { EventStatus } from '../domain/inbox-event.js';
+import type { CheckStore } from '../health/check-store.js';
+import { RETENTION_JOB, type PrivacyStore } from '../privacy/privacy-store.js';
+import type { ReconciliationStore } from '../reconciliation/checkpoint-store.js';
+import type { EventQueries } from '../store/event-reads.js';
+import type { Journal } from '../store/journal.js';
+import type { Queue, ResolveResult } from '../store/queue.js';
 import type { RequeueResult } from '../store/store.js';
-import { RETENTION_JOB } from '../store/store.js';
+
+/** What support's summary of the bridge reads (the admin page's banners, /ponte status, the health API). */
+export interface HealthReads {
+  events: Pick<EventQueries, 'countByStatus' | 'oldestDueWaitMs'>;
+  alerts: Pick<AlertStore, 'countByStatus' | 'channels'>;
+  checks: Pick<CheckStore, 'all'>;
+  reconciliation: Pick<ReconciliationStore, 'state'>;
+  privacy: Pick<PrivacyStore, 'lastRun'>;
+}
+
+/** What support's moves on one event write: the queue (retry, resolve) and the event's story. */
+export interface EventMoves {
+  queue: Pick<Queue, 'requeue' | 'resolve'>;
+  journal: Pick<Journal, 'addHistory'>;
+}
+
+/** A bulk replay: the failures it picks from, and the moves. */
+export interface FailureReplay extends EventMoves {
+  events: Pick<EventQueries, 'failedOfCause'>;
+}
 
 export interface Health {
-  counts: Awaited<ReturnType<Store['events']['countByStatus']>>;
+  counts: Record<EventStatus, number>;
   /** How long the oldest due event has waited to be picked up (ms). */
   oldestDueWaitMs: number;
   workerBehind: boolean;
-  alerts: Awaited<ReturnType<Store['alerts']['countByStatus']>>;
+  alerts: Awaited<ReturnType<AlertStore['countByStatus']>>;
   /** Channels whose last send failed (name → error). */
   failingChannels: Array<{ channel: string; error: string | null; since: string }>;
   /** The last connection check of each upstream (EAD, ChatPro). */
@@ -31,12 +57,12 @@ export interface Health {
 export const WORKER_BEHIND_MS = 5 * 60 * 1000;
 
 /** LGPD retention: RETENTION_DAYS and the last pass of any instance. */
-export async function retentionStatus(store: Store, retentionDays?: number): Promise<Health['retention']> {
+export async function retentionStatus(store: Pick<HealthReads, 'privacy'>, retentionDays?: number): Promise<Health['retention']> {
   const last = await store.privacy.lastRun(RETENTION_JOB);
   return { days: retentionDays ?? null, lastRunAt: last ? new Date(last.at).toISOString() : null, removed: last?.count ?? null };
 }
 
-export async function health(store: Store, retentionDays?: number): Promise<Health> {
+export async function health(store: HealthReads, retentionDays?: number): Promise<Health> {
   const [counts, oldestDueWaitMs, alerts, channels, checks, retention] = await Promise.all([
     store.events.countByStatus(),
     store.events.oldestDueWaitMs(),
@@ -84,13 +110,13 @@ export const RETRY_MESSAGES: Record<Exclude<RequeueResult, 'queued'>, { status: 
 };
 
 /** Runs an event again now, resuming its journal, and records who asked. */
-export async function retryEvent(store: Store, eventId: number, via: string): Promise<RequeueResult> {
+export async function retryEvent(store: EventMoves, eventId: number, via: string): Promise<RequeueResult> {
   const result = await store.queue.requeue(eventId);
   if (result === 'queued') await store.journal.addHistory(eventId, 'manual', `Reprocessamento pedido ${via}.`);
   return result;
 }
 
-export type ResolveResult = Awaited<ReturnType<Store['queue']['resolve']>>;
+export type { ResolveResult };
 
 export const RESOLVE_MESSAGES: Record<Exclude<ResolveResult, 'resolved'> | 'bad_note', { status: number; message: string }> = {
   bad_note: { status: 400, message: controlCharactersMessage('A nota') },
@@ -110,7 +136,7 @@ export const MAX_NOTE = 500;
  * needing attention, and the note and the time go into its story.
  */
 export async function resolveEvent(
-  store: Store,
+  store: EventMoves,
   eventId: number,
   note: string,
   via: string,
@@ -130,16 +156,16 @@ export interface FailureFilter {
 }
 
 /** The failed events a bulk replay would take (the page shows how many before confirming). */
-export async function failuresMatching(store: Store, filter: FailureFilter): Promise<number[]> {
+export async function failuresMatching(store: Pick<FailureReplay, 'events'>, filter: FailureFilter): Promise<number[]> {
   if (filter.plan !== undefined && !isCleanText(filter.plan)) return [];
   const plan = filter.plan ? normalizeText(filter.plan) : undefined;
   return (await store.events.failedOfCause(filter.code))
-    .filter((e) => plan === undefined || normalizeText(e.plan_name ?? '') === plan)
+    .filter((e) => plan === undefined || normalizeText(e.planName ?? '') === plan)
     .map((e) => e.id);
 }
 
 /** "Reprocessar todos": every failure of one cause (or plan) runs again; returns how many did. */
-export async function retryFailures(store: Store, filter: FailureFilter, via: string): Promise<number> {
+export async function retryFailures(store: FailureReplay, filter: FailureFilter, via: string): Promise<number> {
   if (!filter.code && !filter.plan) return 0;
   let queued = 0;
   for (const id of await failuresMatching(store, filter)) {

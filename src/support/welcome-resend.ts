@@ -1,8 +1,11 @@
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
+import { ORDER_APPROVED } from '../domain/event-types.js';
 import { maskDigits } from '../domain/redaction.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { StepResults } from '../sales/steps.js';
-import type { Store } from '../store/store.js';
+import type { EventQueries } from '../store/event-reads.js';
+import type { Journal } from '../store/journal.js';
+import type { Queue } from '../store/queue.js';
 
 export type ResendResult =
   'queued' | 'not_found' | 'not_a_sale' | 'running' | 'not_enrolled' | 'already_sent' | 'bad_phone' | 'bad_characters' | 'data_removed';
@@ -27,7 +30,7 @@ export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: 
 /** Whether an event's welcome can be sent again with a corrected mobile (it was not sent). */
 export function canResendWelcome(eventType: string, steps: ReadonlyMap<string, unknown>): boolean {
   const welcome = steps.get('welcome') as StepResults['welcome'] | undefined;
-  return eventType === 'order_approved' && steps.has('matricula') && welcome?.sent !== true;
+  return eventType === ORDER_APPROVED && steps.has('matricula') && welcome?.sent !== true;
 }
 
 /**
@@ -36,16 +39,23 @@ export function canResendWelcome(eventType: string, steps: ReadonlyMap<string, u
  * sent, with the password if it is still sealed (else "Esqueci minha senha"). The correction is
  * recorded in the story (the number masked).
  */
-export async function resendWelcome(store: Store, eventId: number, phone: string, via: string): Promise<ResendResult> {
+/** What a resend reads and writes: the event, its journal and story, and the requeue that carries the correction. */
+export interface ResendStore {
+  events: Pick<EventQueries, 'get'>;
+  journal: Pick<Journal, 'loadSteps' | 'addHistory'>;
+  queue: Pick<Queue, 'requeue'>;
+}
+
+export async function resendWelcome(store: ResendStore, eventId: number, phone: string, via: string): Promise<ResendResult> {
   if (!isCleanText(phone)) return 'bad_characters';
   const event = await store.events.get(eventId);
   if (!event) return 'not_found';
-  if (event.event_type !== 'order_approved') return 'not_a_sale';
-  if (event.personal_data_removed_at !== null) return 'data_removed';
+  if (event.eventType !== ORDER_APPROVED) return 'not_a_sale';
+  if (event.personalDataRemovedAt !== null) return 'data_removed';
   if (event.status === 'processing') return 'running';
   const steps = await store.journal.loadSteps(eventId);
   if (!steps.has('matricula')) return 'not_enrolled';
-  if (!canResendWelcome(event.event_type, steps)) return 'already_sent';
+  if (!canResendWelcome(event.eventType, steps)) return 'already_sent';
   const mobile = normalizeBrazilianMobile(phone);
   if (!mobile.ok) return 'bad_phone';
 
@@ -56,8 +66,7 @@ export async function resendWelcome(store: Store, eventId: number, phone: string
     put: { phone_correction: correction },
     remove: ['welcome'],
   });
-  if (result === 'not_retryable')
-    return (await store.events.get(eventId))?.personal_data_removed_at != null ? 'data_removed' : 'already_sent';
+  if (result === 'not_retryable') return (await store.events.get(eventId))?.personalDataRemovedAt != null ? 'data_removed' : 'already_sent';
   if (result !== 'queued') return result;
   await store.journal.addHistory(eventId, 'manual', `Celular corrigido ${via} (${maskDigits(mobile.number)}): reenviando as boas-vindas.`);
   return 'queued';

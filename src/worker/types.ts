@@ -1,5 +1,10 @@
 import type { Logger } from '../log/logger.js';
-import type { EventRow, InsertResult, NewEvent } from '../store/store.js';
+import type { InboxEvent, NewEvent } from '../domain/inbox-event.js';
+import type { Inbox } from '../store/inbox.js';
+import type { Journal } from '../store/journal.js';
+import type { OwnerLocks } from '../store/owner-locks.js';
+import type { Queue } from '../store/queue.js';
+import type { InsertResult } from '../store/store.js';
 
 /** What a step gave, and whether it ran in this attempt (false: its journaled result came back). */
 export interface StepOutcome<T> {
@@ -13,8 +18,8 @@ export interface StepOutcome<T> {
  * apart (the sale flows use `StepResults` from flows/steps.ts).
  */
 export interface HandlerContext<Steps extends object = Record<string, unknown>> {
-  event: EventRow;
-  /** The order object as received. */
+  event: InboxEvent;
+  /** The order object as received, parsed once for the run. */
   body: Record<string, unknown>;
   /**
    * Runs `run` once per event: if a previous attempt completed this step, its journaled result
@@ -48,3 +53,14 @@ export interface HandlerResult {
 export type Handler<Steps extends object = Record<string, unknown>> = (ctx: HandlerContext<Steps>) => Promise<HandlerResult>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler types its own steps
 export type HandlerRegistry = Readonly<Record<string, Handler<any>>>;
+
+/** What the worker uses of the store: the queue's claims and outcomes, the journal, the inbox (scheduled work). */
+export interface WorkerStore {
+  queue: Pick<
+    Queue,
+    'recoverAfterRestart' | 'claimDue' | 'extendLeases' | 'otherLeaseOwners' | 'expireLeases' | 'finish' | 'retryAt' | 'release'
+  >;
+  journal: Pick<Journal, 'loadSteps' | 'saveStep' | 'rewriteStep' | 'addHistory'>;
+  inbox: Pick<Inbox, 'insert'>;
+  ownerLocks?: Pick<OwnerLocks, 'hold' | 'isGone'>;
+}

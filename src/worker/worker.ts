@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { describeError, errorCode, FlowError, isTransient, PermanentError } from '../domain/errors.js';
 import { formatTime, messages, NO_ACTION_OUTCOME } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
-import { LeaseLostError, type EventRow, type Store } from '../store/store.js';
+import { LeaseLostError, type Claim, type ClaimedEvent } from '../store/store.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
 import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
-import { failureAlertKey, handlerAlertKey } from '../alerts/alert-keys.js';
+import { failureAlertKey } from '../alerts/alert-keys.js';
+import { handlerContext, ShuttingDown } from './handler-context.js';
 import { IntakeFirst } from './intake-first.js';
-import type { Handler, HandlerContext, HandlerRegistry } from './types.js';
+import type { Handler, HandlerRegistry, WorkerStore } from './types.js';
 
 export interface WorkerOptions {
-  store: Store;
+  store: WorkerStore;
   handlers: HandlerRegistry;
   alerts: AlertOutbox;
   log: Logger;
@@ -41,9 +42,6 @@ export interface WorkerOptions {
 export const MAX_INTAKE_DEFERRAL_MS = 1_000;
 const INTAKE_RECHECK_MS = 50;
 
-/** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
-class ShuttingDown extends Error {}
-
 /**
  * Claims due events from the inbox and runs their handlers, WORKER_CONCURRENCY at a time.
  * Transient failures come back later with exponential backoff; permanent ones, and those that
@@ -51,7 +49,7 @@ class ShuttingDown extends Error {}
  */
 export class Worker {
   readonly owner: string;
-  private readonly running = new Map<number, { claim: EventRow; done: Promise<void> }>();
+  private readonly running = new Map<number, { claim: Claim; done: Promise<void> }>();
   /** Claims due events: every POLL_INTERVAL_MS, and at once when woken. */
   private readonly claims: Poller;
   /** Renews the leases of the events running here, three times per lease. */
@@ -116,15 +114,15 @@ export class Worker {
     const free = this.opts.concurrency - this.running.size;
     if (this.stopping || free <= 0 || this.yieldToIntake()) return;
     const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
-    for (const event of claimed) {
+    for (const next of claimed) {
       // Shutdown began while claiming: give the event straight back.
-      if (this.stopping) await this.opts.store.queue.release(event);
-      else this.launch(event);
+      if (this.stopping) await this.opts.store.queue.release(next);
+      else this.launch(next);
     }
     return claimed.length === free ? 'again' : undefined;
   }
 
-  private launch(claim: EventRow): void {
+  private launch(claim: ClaimedEvent): void {
     const done = this.process(claim)
       .catch((err) => this.opts.log.error({ err, eventId: claim.id }, 'erro inesperado no worker'))
       .finally(() => {
@@ -160,62 +158,48 @@ export class Worker {
     }
   }
 
-  /** Runs one claimed event. `event` is the claim: every write below is fenced by it. */
-  private async process(event: EventRow): Promise<void> {
+  /** Runs one claimed event. Every write below is fenced by its claim. */
+  private async process(claimed: ClaimedEvent): Promise<void> {
     const { store, handlers, log: baseLog, maxAttempts } = this.opts;
-    const log = baseLog.child({ eventId: event.id, eventType: event.event_type, attempt: event.attempts });
-    const handler = handlers[event.event_type];
+    const { event } = claimed;
+    const log = baseLog.child({ eventId: event.id, eventType: event.eventType, attempt: event.attempts });
+    const handler = Object.hasOwn(handlers, event.eventType) ? handlers[event.eventType] : undefined;
     if (!handler) {
-      if (await store.queue.finish(event, 'ignored', NO_ACTION_OUTCOME)) this.metrics.eventFinished(event.event_type, 'ignored');
+      if (await store.queue.finish(claimed, 'ignored', NO_ACTION_OUTCOME)) this.metrics.eventFinished(event.eventType, 'ignored');
       log.info('evento ignorado (sem tratamento para este tipo)');
       return;
     }
     if (event.attempts > maxAttempts) {
       // Attempts count crashes too: an event that keeps killing the process must stop somewhere.
       await this.fail(
-        event,
+        claimed,
         new PermanentError('O processo parou repetidamente durante este evento (possível erro fatal): verifique os logs.', 'crash_loop'),
         log,
       );
       return;
     }
-    this.metrics.eventAttempt(event.event_type);
+    this.metrics.eventAttempt(event.eventType);
     try {
-      await this.run(event, handler, log);
+      await this.run(claimed, handler, log);
     } catch (err) {
-      await this.onFailure(event, err, log);
+      await this.onFailure(claimed, err, log);
     }
   }
 
-  private async run(event: EventRow, handler: Handler, log: Logger): Promise<void> {
+  private async run(claimed: ClaimedEvent, handler: Handler, log: Logger): Promise<void> {
     const { store } = this.opts;
+    const { event } = claimed;
     const journal = await store.journal.loadSteps(event.id);
-    const ctx: HandlerContext = {
-      event,
-      body: JSON.parse(event.body) as Record<string, unknown>,
-      log,
-      journal: (name) => journal.get(name),
-      step: async (name, run) => {
-        if (journal.has(name)) return { value: journal.get(name), ranNow: false };
-        if (this.stopping) throw new ShuttingDown();
-        const value = await run();
-        await store.journal.saveStep(event, name, value);
-        journal.set(name, value);
-        log.debug({ step: name }, 'etapa concluída');
-        return { value, ranNow: true };
-      },
-      rewriteStep: async (name, result) => {
-        await store.journal.rewriteStep(event.id, name, result);
-        journal.set(name, result);
-      },
-      alert: (text, key) => this.opts.alerts.enqueue(text, { eventId: event.id, key: key && handlerAlertKey(event, key) }),
-      schedule: (next) => store.inbox.insert({ ...next, parentId: event.id }),
-    };
+    const ctx = handlerContext(claimed, journal, log, {
+      store,
+      alerts: this.opts.alerts,
+      stopping: () => this.stopping,
+    });
 
     const result = await handler(ctx);
     const status = result.status ?? 'done';
-    if (await store.queue.finish(event, status, result.outcome, result.notice)) {
-      this.metrics.eventFinished(event.event_type, status);
+    if (await store.queue.finish(claimed, status, result.outcome, result.notice)) {
+      this.metrics.eventFinished(event.eventType, status);
       await store.journal.addHistory(event.id, status, result.outcome);
       log.info({ status }, 'evento concluído');
     } else {
@@ -223,10 +207,11 @@ export class Worker {
     }
   }
 
-  private async onFailure(event: EventRow, err: unknown, log: Logger): Promise<void> {
+  private async onFailure(claimed: ClaimedEvent, err: unknown, log: Logger): Promise<void> {
     const { store, maxAttempts, retryBaseMs, retryMaxMs } = this.opts;
+    const { event } = claimed;
     if (err instanceof ShuttingDown) {
-      await store.queue.release(event);
+      await store.queue.release(claimed);
       log.info('evento devolvido à fila (desligamento)');
       return;
     }
@@ -240,8 +225,8 @@ export class Worker {
       // A new run scheduled in the database, not a wait in place (timing/retry.ts): it survives restarts.
       const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
       const at = this.opts.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
-      if (await store.queue.retryAt(event, at, { message: reason, code: errorCode(err) })) {
-        this.metrics.eventRetry(event.event_type);
+      if (await store.queue.retryAt(claimed, at, { message: reason, code: errorCode(err) })) {
+        this.metrics.eventRetry(event.eventType);
         await store.journal.addHistory(
           event.id,
           'retry',
@@ -251,12 +236,13 @@ export class Worker {
       log.warn({ err, nextRunAt: at }, 'falha temporária; nova tentativa agendada');
       return;
     }
-    await this.fail(event, err, log);
+    await this.fail(claimed, err, log);
   }
 
   /** failed + an alert, in one transaction: never seen before the failure, never lost; one per run. */
-  private async fail(event: EventRow, err: unknown, log: Logger): Promise<void> {
+  private async fail(claimed: ClaimedEvent, err: unknown, log: Logger): Promise<void> {
     const { store, alerts } = this.opts;
+    const { event } = claimed;
     const reason = describeError(err);
     const exhausted = isTransient(err);
     const code = errorCode(err);
@@ -264,9 +250,9 @@ export class Worker {
       eventId: event.id,
       key: failureAlertKey(event),
     });
-    if (!(await store.queue.finish(event, 'failed', 'Falhou: precisa de atenção.', { message: reason, code }, alert))) return;
+    if (!(await store.queue.finish(claimed, 'failed', 'Falhou: precisa de atenção.', { message: reason, code }, alert))) return;
     alerts.queued();
-    this.metrics.eventFinished(event.event_type, 'failed');
+    this.metrics.eventFinished(event.eventType, 'failed');
     await store.journal.addHistory(
       event.id,
       'failed',

@@ -143,7 +143,7 @@ describe('admin API — events', () => {
     sandbox.chatpro.faults.failNext('http_500', 2);
     const { eventId } = (await deliver(fixture('order_approved.one_off'))).body;
     const failed = await settled(eventId, 'failed');
-    expect(failed.last_error).toMatch(/ChatPro falhou \(HTTP 500\)/);
+    expect(failed.lastError).toMatch(/ChatPro falhou \(HTTP 500\)/);
     const res = await request(rt.app).post(`/admin/api/events/${eventId}/retry`).set(auth);
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, eventId: String(eventId), status: 'pending' });

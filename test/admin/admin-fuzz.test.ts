@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app/create-app.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { CourseCatalog } from '../../src/plans/course-catalog.js';
 import { TOKEN } from '../helpers/config.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
@@ -68,12 +68,12 @@ const body = fc.oneof(
 );
 
 describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target) => {
-  let store: Store;
+  let store: Stores;
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
     if (!target.available) return;
-    store = await openStore(await target.fresh());
+    store = await openStores(await target.fresh());
     await store.inbox.insert({
       eventType: 'order_approved',
       dedupeKey: 'order_approved:x',

@@ -117,7 +117,7 @@ describe('a welcome that was not sent', () => {
     expect(resent.headers.location).toBe(`/admin/events/${id}?msg=boas-vindas`);
     expect((await get(resent.headers.location)).text).toContain('Celular corrigido: as boas-vindas serão reenviadas.');
     server.runtime.worker.wake();
-    await waitFor(async () => (await server.runtime.store.events.get(id))?.last_error_code === null, 10_000, 'welcome resent');
+    await waitFor(async () => (await server.runtime.store.events.get(id))?.lastErrorCode === null, 10_000, 'welcome resent');
     // …and, once sent, the page says so, to which number.
     const after = await get(`/admin/events/${id}`);
     expect(after.text.replace(/<[^>]+>/g, '')).toContain('Boas-vindas reenviadas por WhatsApp para o celular corrigido (61) 99999-8202.');
@@ -184,7 +184,7 @@ describe('pages speak to people', () => {
     await server.runtime.store.plans.set({ name: 'Plano Antigo', courses: [99999] }, 'no teste');
     const { body } = await server.deliver(approvedSale(205, { Product: { product_id: 'p-205', product_name: 'Plano Antigo' } }));
     const failed = await server.settled(body.eventId, 'failed');
-    expect(failed.last_error_code).toBe('ead_refused');
+    expect(failed.lastErrorCode).toBe('ead_refused');
     const page = await get('/admin?cause=ead_refused');
     expect(page.text).toContain('Leia o erro abaixo');
     expect(page.text).toContain('Curso(s) não encontrado(s) na unidade: 99999.');

@@ -5,7 +5,7 @@ import { eventsCommand } from '../../src/cli/commands/events-command.js';
 import { plansCommand } from '../../src/cli/commands/plans-command.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { CourseCatalog } from '../../src/plans/course-catalog.js';
 import { runCommand } from '../helpers/cli.js';
 import { TOKEN } from '../helpers/config.js';
@@ -31,7 +31,7 @@ const CATALOG = new CourseCatalog({ unitCourses: () => Promise.resolve([{ id: '3
 const keys = discordKeys();
 
 describe.each(STORE_TARGETS)('support input ($name)', (target) => {
-  let store: Store;
+  let store: Stores;
   let app: ReturnType<typeof createApp>;
   let server: Server;
   let url: string;
@@ -43,7 +43,7 @@ describe.each(STORE_TARGETS)('support input ($name)', (target) => {
     if (!target.available) return;
     const config = await target.fresh();
     env = { SQLITE_PATH: config.SQLITE_PATH || undefined, DATABASE_URL: config.DATABASE_URL };
-    store = await openStore(config);
+    store = await openStores(config);
     failedId = (
       await store.inbox.insert({
         eventType: 'order_approved',

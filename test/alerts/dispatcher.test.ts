@@ -9,14 +9,14 @@ import { DiscordClient } from '../../src/clients/discord-webhook.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/fake-callmebot.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sandbox/fake-discord-webhook.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { tempDir } from '../helpers/config.js';
 import { captureLogs } from '../helpers/logs.js';
 import { waitFor } from '../helpers/runtime.js';
 
 let callmebot: FakeCallMeBot;
 let discord: FakeDiscord;
-let store: Store;
+let store: Stores;
 let dbPath: string;
 let dispatcher: AlertDispatcher | undefined;
 let logs: ReturnType<typeof captureLogs>;
@@ -47,7 +47,7 @@ beforeEach(async () => {
   callmebot = await startFakeCallMeBot();
   discord = await startFakeDiscord();
   dbPath = join(tempDir(), 'alerts.db');
-  store = await openStore({ SQLITE_PATH: dbPath });
+  store = await openStores({ SQLITE_PATH: dbPath });
   logs = captureLogs();
 });
 afterEach(async () => {
@@ -175,7 +175,7 @@ describe('alert dispatcher', () => {
     await store.alerts.ensureChannels(['callmebot', 'discord']);
     await new AlertOutbox(store, ['callmebot', 'discord'], log).enqueue('antes do reinício');
     await store.close();
-    store = await openStore({ SQLITE_PATH: dbPath });
+    store = await openStores({ SQLITE_PATH: dbPath });
     await startDispatcher(0);
     await waitFor(() => callmebot.calls.length === 1, 5_000, 'delivered after restart');
     expect(callmebot.calls[0].text).toBe('antes do reinício');

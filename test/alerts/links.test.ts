@@ -60,24 +60,24 @@ describe("a failure's WhatsApp alert", () => {
 describe('the other alerts that point to the panel', () => {
   const event = {
     id: 14,
-    event_type: 'order_approved',
-    order_ref: 'AbC1',
-    order_id: 'o-1',
-    plan_name: 'Excel PRO',
-    customer_name: 'Maria',
+    eventType: 'order_approved',
+    orderRef: 'AbC1',
+    orderId: 'o-1',
+    planName: 'Excel PRO',
+    customerName: 'Maria',
   };
   const base = 'https://ponte.escola.com.br';
 
   it('a welcome not sent, a connection failing and a merged summary link with the public address, else name the place', () => {
     expect(messages.welcomeSkipped(event, 'o celular do aluno não tem WhatsApp', base)).toContain(`Evento: ${base}/admin/events/14`);
-    expect(messages.connectionFailing('EAD', 'EAD: não respondeu a tempo.', base)).toContain(`Painel: ${base}/admin`);
+    expect(messages.connectionFailing('ead', 'EAD: não respondeu a tempo.', base)).toContain(`Painel: ${base}/admin`);
     expect(composeAlert(['a'.repeat(700), 'b'.repeat(700)], 1200, base)).toMatch(
       new RegExp(`veja ${base.replace(/[./]/g, '\\$&')}/admin$`),
     );
 
     const texts = [
       messages.welcomeSkipped(event, 'o celular do aluno não tem WhatsApp'),
-      messages.connectionFailing('EAD', 'EAD: não respondeu a tempo.'),
+      messages.connectionFailing('ead', 'EAD: não respondeu a tempo.'),
       composeAlert(['a'.repeat(700), 'b'.repeat(700)], 1200),
     ];
     for (const text of texts) expect(text).not.toContain('/admin');

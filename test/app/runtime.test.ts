@@ -4,7 +4,7 @@ import { createApp } from '../../src/app/create-app.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { testConfig } from '../helpers/config.js';
 import { captureLogs } from '../helpers/logs.js';
 
@@ -21,7 +21,7 @@ const DISCORD = {
 };
 
 let runtime: Runtime | undefined;
-let store: Store | undefined;
+let store: Stores | undefined;
 afterEach(async () => {
   await runtime?.stop();
   await store?.close();
@@ -64,7 +64,7 @@ describe('the runtime', () => {
 
 describe('an app built without the EAD catalog', () => {
   it('says the catalog is missing and saves plans unchecked, saying so', async () => {
-    store = await openStore({ SQLITE_PATH: ':memory:' });
+    store = await openStores({ SQLITE_PATH: ':memory:' });
     const app = createApp({
       log: createLogger('silent'),
       store,

@@ -2,20 +2,20 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { eventsCommand } from '../../src/cli/commands/events-command.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 import { tsProcess } from '../helpers/process.js';
 
 const dbPath = join(tempDir(), 'cli.db');
-let store: Store;
+let store: Stores;
 let failedId: number;
 let doneId: number;
 
 const cli = (...args: string[]) => runCommand(eventsCommand, args, { SQLITE_PATH: dbPath });
 
 beforeAll(async () => {
-  store = await openStore({ SQLITE_PATH: dbPath });
+  store = await openStores({ SQLITE_PATH: dbPath });
   const base = {
     eventType: 'order_approved',
     customerKey: 'cpf:11144477735',
@@ -108,7 +108,7 @@ describe('npm run events', () => {
   it('piped into a reader that stops early (| head), ends quietly', async () => {
     // More output than a pipe holds (64 KB), so writes go on after the reader has left.
     const bigPath = join(tempDir(), 'big.db');
-    const big = await openStore({ SQLITE_PATH: bigPath });
+    const big = await openStores({ SQLITE_PATH: bigPath });
     for (let i = 0; i < 400; i += 1) {
       await big.inbox.insert({
         eventType: 'order_approved',
@@ -172,7 +172,7 @@ describe('npm run events', () => {
     expect(preview).toMatchObject({ code: 0 });
     expect(preview.out).toContain('1 evento(s) deste titular');
     expect(preview.out).toContain('Nada foi apagado');
-    expect((await store.events.get(id))!.customer_email).toBe(holder.email);
+    expect((await store.events.get(id))!.customerEmail).toBe(holder.email);
 
     const done = await runCommand(eventsCommand, ['erase', '--cpf', holder.CPF, '--yes', '--note', 'chamado 7'], env);
     expect(done.code).toBe(0);

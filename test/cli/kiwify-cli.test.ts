@@ -37,15 +37,15 @@ describe('npm run kiwify (delivery simulator)', () => {
     expect(approved.out).toMatch(/← HTTP 200 \{"ok":true,"eventId":"\d+","duplicate":false\}/);
     // The order is named by its reference, as alerts and the admin page name it.
     const [stored] = await runtime.store.events.list();
-    expect(approved.out).toContain(`pedido ${stored.order_ref} (${stored.order_id})`);
+    expect(approved.out).toContain(`pedido ${stored.orderRef} (${stored.orderId})`);
     const refunded = await simulate('order_refunded', '--plan', 'Inglês Fluente', '--cpf', '52998224725', '--url', url, '--token', TOKEN);
     expect(refunded.code).toBe(0);
     const [refund, approval] = await runtime.store.events.list();
-    expect(approval).toMatchObject({ event_type: 'order_approved', plan_name: 'Inglês Fluente', customer_key: 'cpf:52998224725' });
+    expect(approval).toMatchObject({ eventType: 'order_approved', planName: 'Inglês Fluente', customerKey: 'cpf:52998224725' });
     expect(refund).toMatchObject({
-      event_type: 'order_refunded',
-      order_id: approval.order_id,
-      subscription_id: approval.subscription_id,
+      eventType: 'order_refunded',
+      orderId: approval.orderId,
+      subscriptionId: approval.subscriptionId,
     });
   });
 

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plansCommand } from '../../src/cli/commands/plans-command.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 
 const dbPath = join(tempDir(), 'plans-cli.db');
-let store: Store;
+let store: Stores;
 let sandbox: Sandbox;
 
 /** The CLI on the server's database, with (or without) the EAD to check course ids against. */
@@ -22,7 +22,7 @@ const plans = (args: string[], withEad = true) =>
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  store = await openStore({ SQLITE_PATH: dbPath });
+  store = await openStores({ SQLITE_PATH: dbPath });
   // A sale that failed because its plan was not mapped.
   const { id } = await store.inbox.insert({
     eventType: 'order_approved',

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCommand } from '../../src/cli/commands/reconcile-command.js';
 import { startFakeEad, type FakeEad } from '../../src/sandbox/fake-ead.js';
 import { startFakeKiwifyApi, type FakeKiwifyApi } from '../../src/sandbox/fake-kiwify-api.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { runCommand } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 import { cpfFor } from '../helpers/kiwify.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const dbPath = join(tempDir(), 'reconcile.db');
-let store: Store;
+let store: Stores;
 let kiwify: FakeKiwifyApi;
 let ead: FakeEad;
 let env: Record<string, string>;
@@ -19,7 +19,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const since = day(Date.now() - 120 * DAY_MS);
 
 beforeAll(async () => {
-  store = await openStore({ SQLITE_PATH: dbPath });
+  store = await openStores({ SQLITE_PATH: dbPath });
   await store.plans.set({ name: 'Excel PRO', courses: [161, 197, 201] }, 'teste');
   [kiwify, ead] = await Promise.all([startFakeKiwifyApi(), startFakeEad()]);
   env = {

@@ -178,7 +178,7 @@ describe('a 2 MB JSON a million levels deep from each upstream: a permanent erro
     ead.faults.failNext('deep_json', 1, (req) => req.method === 'GET' && req.path === '/alunos');
     const { body } = await server.deliver({ ...fixture('order_approved.one_off'), order_id: 'deep-1' });
     const event = await server.settled(body.eventId, 'failed');
-    expect(event.last_error_code).toBe('upstream_bad_json');
+    expect(event.lastErrorCode).toBe('upstream_bad_json');
     expect(event.attempts).toBe(1);
     await waitFor(() => callmebot.calls.some((c) => c.text.includes('aninhado demais')), 10_000, 'the alert');
     expect(callmebot.calls.filter((c) => c.text.includes(`#${event.id}`))).toHaveLength(1);

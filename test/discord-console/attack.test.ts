@@ -12,7 +12,7 @@ import { slowSenders } from '../helpers/slow-clients.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
 import { fakeApp, listenFake } from '../../src/sandbox/fake-server.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { approvedSale, bodyOf } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import {
@@ -39,7 +39,7 @@ import {
 
 const EPHEMERAL = 64;
 let keys: DiscordKeys;
-let store: Store;
+let store: Stores;
 let baseUrl: string;
 let sale = 0;
 
@@ -95,7 +95,7 @@ let lateUrl: string;
 
 beforeAll(async () => {
   keys = discordKeys();
-  store = await openStore({ SQLITE_PATH: ':memory:' });
+  store = await openStores({ SQLITE_PATH: ':memory:' });
   const now = await serve(2_000);
   const slow = await serve(0);
   servers = [now.server, slow.server];

@@ -342,6 +342,22 @@ describe('alerts posted by the bot', () => {
 
     for (const secret of [sale.Customer.email, 'Quitéria', 'Albuquerque']) expect(publicTexts([submitted.body])).not.toContain(secret);
   });
+
+  it('"Resolver" closes a sale whose welcome did not go out, as the admin page does (the one rule of what may be resolved)', async () => {
+    const { post, deliver, settled, runtime } = await withServer();
+    const sale = approvedSale(9);
+    delete sale.Customer.mobile;
+    const { eventId } = (await deliver(sale)).body;
+    expect((await settled(eventId, 'done')).lastErrorCode).toBe('welcome_not_sent');
+    const message = { content: '', components: [] };
+
+    const modal = await post(pressButton(`ponte:resolve:${eventId}`, message));
+    expect(modal.body.type).toBe(9);
+    expect(modal.body.data.custom_id).toBe(`ponte:note:${eventId}`);
+    const submitted = await post(submitNote(`ponte:note:${eventId}`, 'avisado por e-mail', message));
+    expect(submitted.body.type).toBe(7);
+    expect((await runtime.store.events.get(Number(eventId)))?.status).toBe('resolved');
+  });
 });
 
 export { supportMember };

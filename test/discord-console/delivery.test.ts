@@ -11,7 +11,7 @@ import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import { TransientError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startFakeDiscordApi, type FakeDiscordApi } from '../../src/sandbox/fake-discord-rest.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { systemClock } from '../../src/timing/clock.js';
 import { runCommand } from '../helpers/cli.js';
 import { waitFor } from '../helpers/runtime.js';
@@ -21,7 +21,7 @@ import { CHANNEL, discordEnv, discordKeys, GUILD, postInteraction, pressButton, 
 
 let api: FakeDiscordApi;
 let keys: DiscordKeys;
-let store: Store;
+let store: Stores;
 const log = createLogger('silent');
 
 beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('bot alerts through the outbox', () => {
   });
 
   it("a 429 is retried after Discord's retry_after, and the alert is posted once", async () => {
-    store = await openStore({ SQLITE_PATH: ':memory:' });
+    store = await openStores({ SQLITE_PATH: ':memory:' });
     const channel = discordBotChannel({ api: client(), channelId: CHANNEL, store });
     dispatcher = new AlertDispatcher({ store, channels: [channel], log, intervalMs: 0, tickMs: 20, retryBaseMs: 10, clock: systemClock });
     await dispatcher.start();
@@ -80,7 +80,7 @@ describe('deferred answers', () => {
   let server: Server;
   let url: string;
   beforeAll(async () => {
-    store = await openStore({ SQLITE_PATH: ':memory:' });
+    store = await openStores({ SQLITE_PATH: ':memory:' });
     const app = createApp({
       log,
       store,

@@ -8,7 +8,7 @@ import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { bodyOf, fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
@@ -33,7 +33,7 @@ import {
  */
 
 let keys: DiscordKeys;
-let store: Store;
+let store: Stores;
 let server: Server;
 let baseUrl: string;
 let eventId = 0;
@@ -161,7 +161,7 @@ describe.each(STORE_TARGETS)('POST /discord/interactions — fuzz ($name)', (tar
   beforeAll(async () => {
     if (!target.available) return;
     keys = discordKeys();
-    store = await openStore(await target.fresh());
+    store = await openStores(await target.fresh());
     const parsed = parseDelivery(bodyOf(fixture('order_approved.one_off')));
     if (!parsed.ok) throw new Error(parsed.message);
     // An ignored event: "Reprocessar" would act on it.

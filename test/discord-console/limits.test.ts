@@ -12,7 +12,7 @@ import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sandbox/fake-discord-webhook.js';
 import { discordFormProblems, startFakeDiscordApi, type FakeDiscordApi } from '../../src/sandbox/fake-discord-rest.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { systemClock } from '../../src/timing/clock.js';
 import { alertChannelsFromConfig } from '../../src/app/wiring.js';
 import { testConfig } from '../helpers/config.js';
@@ -28,12 +28,12 @@ const HOSTILE_FULL = `${HOSTILE_NAME} @everyone <@500000000000000001> # Título`
 
 let api: FakeDiscordApi;
 let webhook: FakeDiscord;
-let store: Store;
+let store: Stores;
 let dispatcher: AlertDispatcher | undefined;
 beforeEach(async () => {
   api = await startFakeDiscordApi();
   webhook = await startFakeDiscord();
-  store = await openStore({ SQLITE_PATH: ':memory:' });
+  store = await openStores({ SQLITE_PATH: ':memory:' });
 });
 afterEach(async () => {
   await dispatcher?.stop();

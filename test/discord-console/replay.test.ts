@@ -6,7 +6,7 @@ import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import type { StorageConfig } from '../../src/store/open-database.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { approvedSale, bodyOf } from '../helpers/kiwify.js';
@@ -22,7 +22,7 @@ const keys = discordKeys();
 const REFUSED = { status: 401, body: { ok: false, error: 'Interação já recebida: repetições são recusadas.' } };
 
 interface Instance {
-  store: Store;
+  store: Stores;
   server: Server;
   url: string;
 }
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 async function start(config: StorageConfig): Promise<Instance> {
-  const store = await openStore(config);
+  const store = await openStores(config);
   const app = createApp({
     log: createLogger('silent'),
     store,
@@ -62,7 +62,7 @@ async function stop(instance: Instance): Promise<void> {
 }
 
 /** A failed sale, as the worker leaves one. */
-async function failed(store: Store, n: number): Promise<number> {
+async function failed(store: Stores, n: number): Promise<number> {
   const parsed = parseDelivery(bodyOf(approvedSale(n)));
   if (!parsed.ok) throw new Error(parsed.message);
   const { id } = await store.inbox.insert(parsed.delivery);
@@ -71,12 +71,12 @@ async function failed(store: Store, n: number): Promise<number> {
 }
 
 /** The worker runs it (after a retry) and it fails again. */
-async function failAgain(store: Store, id: number): Promise<void> {
+async function failAgain(store: Stores, id: number): Promise<void> {
   const [claim] = (await store.queue.claimDue('worker', 50, 60_000)).filter((c) => c.id === id);
   await store.queue.finish(claim, 'failed', 'Plano sem mapa', { message: 'Plano sem mapa', code: 'unmapped_plan' });
 }
 
-const retriesAsked = async (store: Store, id: number) => (await store.journal.history(id)).filter((h) => h.kind === 'manual').length;
+const retriesAsked = async (store: Stores, id: number) => (await store.journal.history(id)).filter((h) => h.kind === 'manual').length;
 
 /** One signed `/ponte reprocessar`, captured: the same bytes, timestamp and signature every time. */
 function captured(id: number) {
@@ -111,7 +111,7 @@ describe.each(STORE_TARGETS)('Discord replays ($name)', (target) => {
   it('the set of interactions seen forgets what expired, in one indexed delete', async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     let now = 1_700_000_000_000;
-    const store = await openStore(await target.fresh(), () => now);
+    const store = await openStores(await target.fresh(), () => now);
     try {
       expect(await store.interactions.firstTime('a', now + 60_000)).toBe(true);
       expect(await store.interactions.firstTime('a', now + 60_000)).toBe(false);

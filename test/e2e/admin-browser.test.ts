@@ -247,11 +247,11 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     await page.waitForSelector('h1:has-text("Confirmar exclusão")');
     expect(await page.textContent('main')).toContain('1 evento(s)');
     expect(await overflow(page)).toBeLessThanOrEqual(0);
-    expect((await runtime.store.events.get(Number(eventId)))!.customer_email).toBe(sale.Customer.email);
+    expect((await runtime.store.events.get(Number(eventId)))!.customerEmail).toBe(sale.Customer.email);
     await page.click('button:has-text("Apagar definitivamente")');
     await page.waitForSelector('h1:has-text("Dados apagados")');
     expect(await page.textContent('main')).toContain('Dados pessoais apagados de 1 evento(s)');
-    expect((await runtime.store.events.get(Number(eventId)))!.customer_email).toBeNull();
+    expect((await runtime.store.events.get(Number(eventId)))!.customerEmail).toBeNull();
     await page.goto(`${runtime.url()}/admin/privacy`);
     expect(await page.textContent('main')).toContain('chamado 99');
   });

@@ -204,7 +204,7 @@ describe('order_approved', () => {
     const { sandbox, deliver, settled, runtime } = await start({ CHATPRO_TOKEN: 'wrong' });
     const { eventId } = (await deliver(fixture('order_approved.one_off'))).body;
     const failed = await settled(eventId, 'failed');
-    expect(failed.last_error).toMatch(/ChatPro recusou o token/);
+    expect(failed.lastError).toMatch(/ChatPro recusou o token/);
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('ChatPro recusou o token')), 5_000, 'alert');
     expect(sandbox.chatpro.delivered).toHaveLength(0);
     expect(sandbox.ead.students.size).toBe(1);
@@ -220,10 +220,10 @@ describe('order_approved', () => {
     sale.Product.product_name = 'Curso Novo de Photoshop';
     const { eventId } = (await deliver(sale)).body;
     const failed = await settled(eventId, 'failed');
-    expect(failed.last_error).toBe(
+    expect(failed.lastError).toBe(
       'O plano "Curso Novo de Photoshop" não está no mapa de planos. Cadastre-o em Planos (/admin/plans): a venda é reprocessada sozinha.',
     );
-    expect(failed.last_error_code).toBe('unmapped_plan');
+    expect(failed.lastErrorCode).toBe('unmapped_plan');
     await waitFor(() => sandbox.callmebot.calls.length === 1, 5_000, 'alert');
     expect(sandbox.callmebot.calls[0].text).toContain('Curso Novo de Photoshop');
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(0);
@@ -247,7 +247,7 @@ describe('order_approved', () => {
     delete sale.Customer.CPF;
     sale.Customer.cnpj = '11222333000181';
     const failed = await settled((await deliver(sale)).body.eventId, 'failed');
-    expect(failed.last_error).toMatch(/^Compra feita com CNPJ/);
+    expect(failed.lastError).toMatch(/^Compra feita com CNPJ/);
     expect(sandbox.ead.calls).toHaveLength(0);
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('CNPJ')), 5_000, 'alert');
   });
@@ -258,7 +258,7 @@ describe('order_approved', () => {
       (await deliver(approvedSale(3, { Customer: { ...approvedSale(3).Customer, CPF: '12345678900' } }))).body.eventId,
       'failed',
     );
-    expect(failed.last_error).toMatch(/CPF do comprador ausente ou inválido/);
+    expect(failed.lastError).toMatch(/CPF do comprador ausente ou inválido/);
   });
 
   it('a foreign phone: enrolled, no WhatsApp, support told', async () => {
@@ -327,7 +327,7 @@ describe('order_approved', () => {
     zero.Customer.CPF = 1234567890; // "01234567890" lost its zero
     await settled((await deliver(sale)).body.eventId);
     const event = await settled((await deliver(zero)).body.eventId);
-    expect(event.customer_key).toBe('cpf:01234567890');
+    expect(event.customerKey).toBe('cpf:01234567890');
     expect(sandbox.ead.studentByCpf('01234567890')).toBeDefined();
   });
 

@@ -51,6 +51,10 @@ describe('the SMTP connection check', () => {
     expect(JSON.stringify(health.body)).not.toContain(wrong);
     await waitFor(() => live.callmebot.calls.some((c) => c.text.includes('Conexão com o e-mail (SMTP) falhando')), 5_000, 'the alert');
     expect(live.callmebot.calls.map((c) => c.text).join('\n')).not.toContain(wrong);
+    // The admin page names the system as the alert does (one map of the checked systems' names).
+    const login = await request(server.app).post('/admin/login').type('form').send({ token: ADMIN });
+    const page = await request(server.app).get('/admin').set('cookie', login.headers['set-cookie'][0].split(';')[0]);
+    expect(page.text).toContain('Sem conexão com o e-mail (SMTP)');
     expect(server.checks!.isFailing('ead')).toBe(false);
   });
 });

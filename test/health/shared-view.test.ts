@@ -3,7 +3,7 @@ import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { TransientError } from '../../src/domain/errors.js';
 import { ConnectionChecks } from '../../src/health/connection-checks.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { Scheduler } from '../../src/timing/scheduler.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { waitFor } from '../helpers/runtime.js';
@@ -22,14 +22,13 @@ describe.each(STORE_TARGETS)('connection checks of two instances on $name', (tar
     const storage = await target.fresh();
     let eadUp = false;
     const instance = async () => {
-      const store: Store = await openStore(storage);
+      const store: Stores = await openStores(storage);
       cleanups.push(() => store.close());
       let changes = 0;
       const checks = new ConnectionChecks({
         checks: [
           {
             name: 'ead',
-            label: 'EAD',
             run: () => (eadUp ? Promise.resolve() : Promise.reject(new TransientError('EAD: não respondeu a tempo.', 'timeout'))),
           },
         ],

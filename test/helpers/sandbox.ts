@@ -2,7 +2,7 @@ import type { DestinationStream } from 'pino';
 import type { Tuning } from '../../src/app/tuning.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import type { EventRow, EventStatus } from '../../src/store/store.js';
+import type { EventStatus, InboxEvent } from '../../src/domain/inbox-event.js';
 import { deliver } from './kiwify.js';
 import { startRuntime, waitFor } from './runtime.js';
 
@@ -12,7 +12,7 @@ export interface SandboxedServer {
   // Properties, not methods: tests take them apart (`const { deliver, settled } = …`).
   deliver: (payload: unknown) => Promise<{ status: number; body: Record<string, any> }>;
   /** Waits until the event reaches `status` (default done) and returns it. */
-  settled: (eventId: string | number, status?: EventStatus) => Promise<EventRow>;
+  settled: (eventId: string | number, status?: EventStatus) => Promise<InboxEvent>;
   /** Waits until no event is pending, retrying or processing (scheduled ones excepted). */
   idle: () => Promise<void>;
   close: () => Promise<void>;
@@ -46,7 +46,7 @@ export async function startSandboxedServer(
       async () => {
         const e = await runtime.store.events.get(Number(eventId));
         if (e && e.status !== status && (e.status === 'failed' || e.status === 'done' || e.status === 'ignored')) {
-          throw new Error(`event ${eventId} ended ${e.status} (wanted ${status}): ${e.last_error ?? e.outcome}`);
+          throw new Error(`event ${eventId} ended ${e.status} (wanted ${status}): ${e.lastError ?? e.outcome}`);
         }
         return e?.status === status ? e : undefined;
       },

@@ -9,7 +9,7 @@ import { createHttpServer } from '../../src/http/http-server.js';
 import { IN_FLIGHT_BODY_BUDGET, LIMITED_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from '../../src/http/webhook-route.js';
 import { createLogger } from '../../src/log/logger.js';
 import { signKiwify } from '../../src/intake/kiwify-signature.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { tempDir, TOKEN } from '../helpers/config.js';
 import { bodyOf, fixture, signedPath } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
@@ -22,7 +22,7 @@ const ATTACKER = { CPF: '52998224725', mobile: '+5561912340000', full_name: 'Ata
 
 let server: SandboxedServer | undefined;
 let runtime: Runtime | undefined;
-let store: Store | undefined;
+let store: Stores | undefined;
 afterEach(async () => {
   await server?.close();
   await runtime?.stop();
@@ -60,7 +60,7 @@ describe('POST /webhook — forgery with duplicate keys (captured delivery + a s
     expect(server.sandbox.ead.students.size).toBe(before.students);
     expect(server.sandbox.ead.studentByCpf(ATTACKER.CPF)).toBeUndefined();
     expect(server.sandbox.chatpro.calls).toHaveLength(before.messages);
-    expect((await server.runtime.store.events.list()).filter((e) => e.order_id === 'forjado-1')).toHaveLength(0);
+    expect((await server.runtime.store.events.list()).filter((e) => e.orderId === 'forjado-1')).toHaveLength(0);
     expect((await server.runtime.store.events.countByStatus()).done).toBe(eventsBefore);
   });
 
@@ -100,7 +100,7 @@ describe('POST /webhook — forgery with duplicate keys (captured delivery + a s
     // Equal keys in different objects are fine.
     const distinct = '{"webhook_event_type":"order_approved","order_id":"d-6","Customer":{"email":"a@x.com"},"Product":{"email":"b"}}';
     expect((await postRaw(runtime.url(), distinct, signKiwify(distinct, TOKEN))).status).toBe(200);
-    expect((await runtime.store.events.list()).map((e) => e.order_id)).toEqual(['d-6']);
+    expect((await runtime.store.events.list()).map((e) => e.orderId)).toEqual(['d-6']);
   });
 });
 
@@ -121,7 +121,7 @@ describe('POST /webhook — bounded work before and after the signature', () => 
   });
 
   it('repeated wrong signatures from one address get 429, big bodies before a byte is read; a valid delivery still gets through', async () => {
-    store = await openStore({ SQLITE_PATH: `${tempDir()}/bridge.db` });
+    store = await openStores({ SQLITE_PATH: `${tempDir()}/bridge.db` });
     const app = createApp({
       log: createLogger('silent'),
       store,
@@ -282,7 +282,7 @@ describe.each(STORE_ENVS)('signed bodies the database could not hold ($name)', (
     sale.Customer = { ...sale.Customer, full_name: 'Beltrana\u0000 Silva' };
     const ok = await postRaw(runtime.url(), JSON.stringify(sale), signKiwify(JSON.stringify(sale), TOKEN));
     expect(ok.status).toBe(200);
-    expect((await runtime.store.events.get(Number(ok.body.eventId)))!.customer_name).toBe('Beltrana Silva');
+    expect((await runtime.store.events.get(Number(ok.body.eventId)))!.customerName).toBe('Beltrana Silva');
     for (const field of ['order_id', 'subscription_id', 'order_ref']) {
       const long = JSON.stringify({ ...fixture('order_approved.one_off'), [field]: 'x'.repeat(8_000) });
       const res = await postRaw(runtime.url(), long, signKiwify(long, TOKEN));

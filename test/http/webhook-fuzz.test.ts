@@ -6,7 +6,7 @@ import { createApp } from '../../src/app/create-app.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { signKiwify } from '../../src/intake/kiwify-signature.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { TOKEN } from '../helpers/config.js';
 import { fixture, type Fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
@@ -89,12 +89,12 @@ const bodies = fc.oneof(
   { weight: 1, arbitrary: nested },
 );
 
-let store: Store;
+let store: Stores;
 let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
-  store = await openStore({ SQLITE_PATH: ':memory:' }); // the HTTP boundary is under test, not durability
+  store = await openStores({ SQLITE_PATH: ':memory:' }); // the HTTP boundary is under test, not durability
   const app = createApp({
     log: createLogger('silent'),
     store,

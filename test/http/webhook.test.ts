@@ -21,6 +21,11 @@ async function stored() {
   return runtime.store.events.list({ limit: 500 });
 }
 
+/** The order an event carries, as stored. */
+async function storedBody(eventId: number): Promise<unknown> {
+  return JSON.parse((await runtime.store.events.getWithBody(eventId))!.bodyText);
+}
+
 describe('POST /webhook — signature', () => {
   it('stores a correctly signed delivery and answers with its event id', async () => {
     const body = bodyOf(fixture('order_approved.subscription'));
@@ -30,13 +35,13 @@ describe('POST /webhook — signature', () => {
     const [event] = await stored();
     expect(event).toMatchObject({
       id: Number(res.body.eventId),
-      event_type: 'order_approved',
-      order_id: '0b7c6f1e-1111-4a2b-9c3d-000000000001',
-      plan_name: 'Excel PRO',
-      customer_key: 'cpf:52998224725',
+      eventType: 'order_approved',
+      orderId: '0b7c6f1e-1111-4a2b-9c3d-000000000001',
+      planName: 'Excel PRO',
+      customerKey: 'cpf:52998224725',
       status: 'pending',
     });
-    expect(JSON.parse(event.body)).toEqual(fixture('order_approved.subscription'));
+    expect(await storedBody(event.id)).toEqual(fixture('order_approved.subscription'));
   });
 
   it('accepts any configured token (two webhooks, one URL)', async () => {
@@ -81,7 +86,7 @@ describe('POST /webhook — signature', () => {
     expect(body.toString()).toContain('Balneário Camboriú');
     expect((await post(signedPath(body), body)).status).toBe(200);
     const [event] = await stored();
-    expect(JSON.parse(event.body).Customer.city).toBe('Balneário Camboriú');
+    expect(((await storedBody(event.id)) as { Customer: { city: string } }).Customer.city).toBe('Balneário Camboriú');
   });
 });
 
@@ -91,8 +96,8 @@ describe('POST /webhook — body shapes', () => {
     const res = await post(signedPath(body), body);
     expect(res.status).toBe(200);
     const [event] = await stored();
-    expect(event).toMatchObject({ event_type: 'order_approved', plan_name: 'Excel PRO', customer_key: 'cpf:52998224725' });
-    expect(JSON.parse(event.body)).toEqual(fixture('order_approved.wrapped').order);
+    expect(event).toMatchObject({ eventType: 'order_approved', planName: 'Excel PRO', customerKey: 'cpf:52998224725' });
+    expect(await storedBody(event.id)).toEqual(fixture('order_approved.wrapped').order);
   });
 
   it('refuses a wrapped body signed over its order alone: the signature must cover the bytes received', async () => {
@@ -148,7 +153,7 @@ describe('POST /webhook — body shapes', () => {
     const body = bodyOf(sale);
     expect((await post(signedPath(body), body)).status).toBe(200);
     const [event] = await stored();
-    expect(event).toMatchObject({ customer_key: 'cpf:11144477735', plan_name: null });
+    expect(event).toMatchObject({ customerKey: 'cpf:11144477735', planName: null });
   });
 
   it('accepts any content type (the raw bytes are what is signed)', async () => {
@@ -223,8 +228,8 @@ describe('POST /webhook — deduplication', () => {
     expect((await post(signedPath(bodyOf(noId)), bodyOf(noId))).body.duplicate).toBe(false);
     expect((await post(signedPath(bodyOf(noId)), bodyOf(noId))).body.duplicate).toBe(true);
     const events = await stored();
-    expect(events.map((e) => e.event_type)).toEqual(['abandoned_cart', 'abandoned_cart', 'abandoned_cart']);
-    expect(events[0].customer_key).toBe('cpf:52998224725');
+    expect(events.map((e) => e.eventType)).toEqual(['abandoned_cart', 'abandoned_cart', 'abandoned_cart']);
+    expect(events[0].customerKey).toBe('cpf:52998224725');
   });
 
   it('a signed order re-wrapped with other content is refused, not a new event', async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signKiwify } from '../../src/intake/kiwify-signature.js';
-import { KIWIFY_EVENT_TYPES } from '../../src/metrics/metric-labels.js';
+import { KIWIFY_EVENT_TYPES } from '../../src/domain/event-types.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { testConfig, TOKEN } from '../helpers/config.js';
 import { approvedSale, bodyOf } from '../helpers/kiwify.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shorten } from '../../src/clients/upstream-http.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { CourseCatalog } from '../../src/plans/course-catalog.js';
 import { savePlan } from '../../src/plans/plan-admin.js';
 import { oneLine } from '../../src/support/story.js';
@@ -8,11 +8,11 @@ import { STORE_TARGETS } from '../helpers/databases.js';
 
 /** Saving a plan when the EAD's catalog can and cannot be read; upstream HTML told in one line. */
 describe('saving a plan against the EAD catalog', () => {
-  let store: Store;
+  let store: Stores;
   let now = 0;
   const clock = () => now;
   beforeEach(async () => {
-    store = await openStore(await STORE_TARGETS[0].fresh(), clock);
+    store = await openStores(await STORE_TARGETS[0].fresh(), clock);
   });
   afterEach(async () => {
     await store?.close();

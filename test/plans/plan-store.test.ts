@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 
 /** The plan map and its history, on SQLite and PostgreSQL alike. */
 describe.each(STORE_TARGETS)('plan store: $name', (target) => {
   let now = 1_000_000;
-  let store: Store;
+  let store: Stores;
 
   beforeEach(async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     now = 1_000_000;
-    store = await openStore(await target.fresh(), () => now);
+    store = await openStores(await target.fresh(), () => now);
   });
   afterEach(async () => {
     await store?.close();

@@ -84,9 +84,13 @@ describe.each(STORE_TARGETS)('LGPD: retention and erasure ($name)', (target) => 
     const purged = await rowsOf(storage, approval.id);
     expectNone(purged, personalValues(sale));
     const row = (await runtime.store.events.get(approval.id))!;
-    expect(row.customer_key).toMatch(/^k:/);
-    expect(row.personal_data_removed_at).not.toBeNull();
-    expect(JSON.parse(row.body)).toMatchObject({ order_id: sale.order_id, order_ref: sale.order_ref, Product: sale.Product });
+    expect(row.customerKey).toMatch(/^k:/);
+    expect(row.personalDataRemovedAt).not.toBeNull();
+    expect(JSON.parse((await runtime.store.events.getWithBody(approval.id))!.bodyText)).toMatchObject({
+      order_id: sale.order_id,
+      order_ref: sale.order_ref,
+      Product: sale.Product,
+    });
     expect((await runtime.store.journal.listSteps(approval.id)).find((s) => s.step === 'matricula')?.result).toMatchObject({
       enrolled: [254, 751, 169],
     });

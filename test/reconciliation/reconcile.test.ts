@@ -4,7 +4,7 @@ import { KiwifyApiClient } from '../../src/clients/kiwify-api.js';
 import { Reconciler } from '../../src/reconciliation/reconciler.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startFakeKiwifyApi, type ApiSale, type FakeKiwifyApi } from '../../src/sandbox/fake-kiwify-api.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { cpfFor, fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
@@ -70,7 +70,7 @@ describe('reconciliation with the server', () => {
     const { sandbox, runtime, deliver, settled } = server;
     const recovered = await waitFor(async () => (await runtime.store.events.byDedupeKey(`order_approved:${ONE_OFF.order_id}`))?.id);
     const event = await settled(recovered);
-    expect(event).toMatchObject({ source: 'kiwify-api', plan_name: 'Design Gráfico' });
+    expect(event).toMatchObject({ source: 'kiwify-api', planName: 'Design Gráfico' });
     expect(sandbox.ead.studentByCpf(ONE_OFF.Customer.CPF)?.courses.size).toBe(3);
     await waitFor(() => sandbox.callmebot.calls.some((c) => c.text.includes('Venda recuperada pela conciliação')), 5_000, 'alert');
 
@@ -114,7 +114,7 @@ describe('reconciliation with the server', () => {
 /** A new store on `target` (read through `clock`) and a fake Kiwify API, both closed after the test. */
 async function freshStoreAndFake(target: (typeof STORE_TARGETS)[number], clock: () => number) {
   const fake = await startFakeKiwifyApi();
-  const store = await openStore(await target.fresh(), clock);
+  const store = await openStores(await target.fresh(), clock);
   cleanup.push(
     () => fake.close(),
     () => store.close(),
@@ -129,7 +129,7 @@ describe.each(STORE_TARGETS)('reconciliation ($name)', (target) => {
     now = Date.now();
     return freshStoreAndFake(target, clock);
   }
-  const reconcilerOf = (store: Store, fake: FakeKiwifyApi, alerts: string[] = [], secret = fake.clientSecret) =>
+  const reconcilerOf = (store: Stores, fake: FakeKiwifyApi, alerts: string[] = [], secret = fake.clientSecret) =>
     new Reconciler({
       store,
       api: clientFor(fake, clock, [], secret),
@@ -240,7 +240,7 @@ describe.each(STORE_TARGETS)('reconciliation under stress ($name)', (target) => 
     return freshStoreAndFake(target, clock);
   }
   const reconcilerOf = (
-    store: Store,
+    store: Stores,
     fake: FakeKiwifyApi,
     alerts: string[] = [],
     options: Partial<ConstructorParameters<typeof Reconciler>[0]> = {},
@@ -325,9 +325,9 @@ describe.each(STORE_TARGETS)('reconciliation under stress ($name)', (target) => 
     const report = await reconcilerOf(store, fake).runOnce();
     expect(report).toMatchObject({ found: 2, queued: 2, detailsFailed: 1 });
     const down = await store.events.get((await store.events.byDedupeKey('order_approved:sale-down'))!.id);
-    expect(down?.plan_name).toBe('Excel PRO'); // the product's name stands in for the plan
+    expect(down?.planName).toBe('Excel PRO'); // the product's name stands in for the plan
     const odd = await store.events.get((await store.events.byDedupeKey('order_approved:sale-odd'))!.id);
-    expect(odd?.plan_name).toBe('Plano Mensal'); // the plan comes from the details…
+    expect(odd?.planName).toBe('Plano Mensal'); // the plan comes from the details…
     expect(await store.events.byDedupeKey('order_refunded:outro-id')).toBeUndefined(); // …the id and status do not
     expect(await store.reconciliation.state()).toMatchObject({ checkpoint: now, last_error: null });
   });

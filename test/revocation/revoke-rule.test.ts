@@ -139,7 +139,7 @@ describe('refunds revoke only what the sale granted', () => {
     await idle();
     expect(sandbox.ead.students.has(student.id)).toBe(true);
     expect([...student.courses.keys()]).toEqual(['35']);
-    const revoked = (await server!.runtime.store.events.list()).find((e) => e.event_type === 'revoke_access')!;
+    const revoked = (await server!.runtime.store.events.list()).find((e) => e.eventType === 'revoke_access')!;
     expect(revoked.outcome).toContain('aluno mantido: tem outros cursos (ids 35)');
     const decision = (await server!.runtime.store.journal.loadSteps(revoked.id)).get('decision');
     expect(decision).toMatchObject({

@@ -73,7 +73,7 @@ describe('order_refunded / chargeback', () => {
     sandbox.ead.addStudent({ cpf: ONE_OFF_CPF });
     sandbox.ead.addStudent({ cpf: ONE_OFF_CPF });
     const failed = await settled((await deliver(fixture('order_refunded'))).body.eventId, 'failed');
-    expect(failed.last_error).toMatch(/encontrou 2 alunos com este CPF/);
+    expect(failed.lastError).toMatch(/encontrou 2 alunos com este CPF/);
     expect(sandbox.ead.callsTo('DELETE', '/alunos/')).toHaveLength(0);
   });
 
@@ -101,7 +101,7 @@ describe('order_refunded / chargeback', () => {
     const { sandbox, deliver, settled } = await start({}, { maxAttempts: 1 });
     sandbox.chatpro.faults.failNext('http_500', 1);
     const a = await settled((await deliver(fixture('order_approved.subscription'))).body.eventId, 'failed'); // Excel PRO
-    expect(a.last_error).toMatch(/ChatPro falhou/);
+    expect(a.lastError).toMatch(/ChatPro falhou/);
     await settled((await deliver(secondPlanSale())).body.eventId); // Informática Essencial
     const student = sandbox.ead.studentByCpf(SUB_CPF)!;
     const refund = { ...secondPlanSale(), webhook_event_type: 'order_refunded', order_status: 'refunded' };
@@ -126,7 +126,7 @@ describe('order_refunded / chargeback', () => {
     const refund = fixture('order_refunded');
     refund.Customer.CPF = '12345678900';
     const failed = await settled((await deliver(refund)).body.eventId, 'failed');
-    expect(failed.last_error).toBe('CPF do comprador ausente ou inválido. Encontre o aluno no EAD e remova o acesso manualmente.');
+    expect(failed.lastError).toBe('CPF do comprador ausente ou inválido. Encontre o aluno no EAD e remova o acesso manualmente.');
   });
 
   it("REVOKE_MODE=courses removes the sale's courses and keeps the account", async () => {
@@ -174,7 +174,7 @@ describe('order_refunded / chargeback', () => {
     await idle();
     const approved = await server!.runtime.store.events.get(Number(approval.body.eventId));
     const refunded = await server!.runtime.store.events.get(Number(refund.body.eventId));
-    expect(approved!.finished_at!).toBeLessThanOrEqual(refunded!.finished_at!);
+    expect(approved!.finishedAt!).toBeLessThanOrEqual(refunded!.finishedAt!);
     expect(approved!.outcome).toBe('Pedido já reembolsado ou estornado: nada a matricular.');
     expect(sandbox.ead.students.size).toBe(0);
     expect(sandbox.chatpro.delivered).toHaveLength(0);
@@ -192,7 +192,7 @@ describe('subscription_canceled', () => {
     const cancelled = await settled((await deliver(cancel)).body.eventId);
     const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
     const scheduled = await runtime.store.events.get(scheduledId);
-    expect(scheduled).toMatchObject({ event_type: 'revoke_access', status: 'pending', available_at: until, parent_id: cancelled.id });
+    expect(scheduled).toMatchObject({ eventType: 'revoke_access', status: 'pending', availableAt: until, parentId: cancelled.id });
     expect(sandbox.ead.students.has(student.id)).toBe(true);
     await settled(scheduledId);
     expect(Date.now()).toBeGreaterThanOrEqual(until);
@@ -206,7 +206,7 @@ describe('subscription_canceled', () => {
     cancel.Subscription.next_payment = '2030-01-01T00:00:00.000Z';
     const cancelled = await settled((await deliver(cancel)).body.eventId);
     const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
-    expect((await runtime.store.events.get(scheduledId))!.available_at).toBe(Date.parse('2030-01-01T00:00:00.000Z'));
+    expect((await runtime.store.events.get(scheduledId))!.availableAt).toBe(Date.parse('2030-01-01T00:00:00.000Z'));
   });
 
   it('the scheduled revocation is skipped when the customer bought the same plan again', async () => {
@@ -238,7 +238,7 @@ describe('subscription_canceled', () => {
     const event = await settled((await deliver(fixture('subscription_canceled'))).body.eventId, 'ignored');
     expect(event.outcome).toContain('CANCEL_POLICY=ignore');
     // Nothing was scheduled to take the access away.
-    expect((await server!.runtime.store.events.list()).map((e) => e.event_type)).not.toContain('revoke_access');
+    expect((await server!.runtime.store.events.list()).map((e) => e.eventType)).not.toContain('revoke_access');
     expect(sandbox.ead.studentByCpf(SUB_CPF)).toBeDefined();
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, LeaseLostError, type EventRow, type NewEvent, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
+import type { NewEvent } from '../../src/domain/inbox-event.js';
+import { LeaseLostError, type ClaimedEvent } from '../../src/store/store.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 
 /** The behaviour every store must have, run against SQLite and PostgreSQL alike. */
@@ -24,12 +26,15 @@ function event(customer: string, overrides: Partial<NewEvent> = {}): NewEvent {
 describe.each(STORE_TARGETS)('store contract: $name', (target) => {
   let now = 1_000_000;
   const clock = () => now;
-  let store: Store;
+  let store: Stores;
   let config: Awaited<ReturnType<typeof target.fresh>>;
   /** The latest claim of each event: writes of a run are fenced by it. */
-  const claims = new Map<number, EventRow>();
+  const claims = new Map<number, ClaimedEvent>();
   const claimOf = (id: number) => claims.get(id)!;
-  async function claim(owner: string, limit: number, leaseMs: number): Promise<EventRow[]> {
+  /** Who holds an event's lease, as the database has it (leases are the store's own business). */
+  const leaseOwnerOf = async (id: number) =>
+    (await store.database.db.selectFrom('events').select('lease_owner').where('id', '=', id).executeTakeFirstOrThrow()).lease_owner;
+  async function claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedEvent[]> {
     const rows = await store.queue.claimDue(owner, limit, leaseMs);
     for (const row of rows) claims.set(row.id, row);
     return rows;
@@ -39,7 +44,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     now = 1_000_000;
     config = await target.fresh();
-    store = await openStore(config, clock);
+    store = await openStores(config, clock);
   });
   afterEach(async () => {
     await store?.close();
@@ -84,7 +89,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       // SQLite is one process by design; two synchronous connections in one thread would
       // only deadlock each other on the busy timeout.
       if (target.name === 'sqlite') skip('SQLite: um processo por arquivo');
-      const other = await openStore(config, clock);
+      const other = await openStores(config, clock);
       try {
         const e = event('1');
         const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).inbox.insert(e)));
@@ -97,7 +102,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
 
     it('migrating an up-to-date database again is a no-op', async () => {
       const { id } = await store.inbox.insert(event('1'));
-      const again = await openStore(config, clock);
+      const again = await openStores(config, clock);
       try {
         expect((await again.events.get(id))?.id).toBe(id);
       } finally {
@@ -113,7 +118,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       await store.inbox.insert(event('3'));
       const claimed = await claim('w1', 2, 60_000);
       expect(claimed.map((e) => e.id)).toEqual([a.id, b.id]);
-      expect(claimed[0]).toMatchObject({ status: 'processing', attempts: 1, lease_owner: 'w1', lease_until: now + 60_000 });
+      expect(claimed[0]).toMatchObject({ event: { status: 'processing', attempts: 1 }, leaseOwner: 'w1', leaseUntil: now + 60_000 });
       expect(await claim('w2', 10, 60_000)).toHaveLength(1);
       expect(await claim('w2', 10, 60_000)).toHaveLength(0);
     });
@@ -202,7 +207,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
 
     it('a type no flow acts on is stored ignored and never claimed', async () => {
       const { id } = await store.inbox.insert(event('A', { eventType: 'pix_created', ignored: { outcome: 'nada a fazer' } }));
-      expect(await store.events.get(id)).toMatchObject({ status: 'ignored', outcome: 'nada a fazer', finished_at: now });
+      expect(await store.events.get(id)).toMatchObject({ status: 'ignored', outcome: 'nada a fazer', finishedAt: now });
       const next = await store.inbox.insert(event('A'));
       expect((await claim('w', 10, 60_000)).map((e) => e.id)).toEqual([next.id]);
     });
@@ -216,7 +221,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await store.queue.expireLeases(['dead'])).toBe(1);
       const retaken = await claim('alive', 10, 60_000);
       expect(retaken.map((e) => [e.id, e.attempts])).toEqual([[a.id, 2]]);
-      expect(claimOf(b.id).lease_owner).toBe('alive');
+      expect(claimOf(b.id).leaseOwner).toBe('alive');
     });
 
     it('gives an expired lease to another worker and stops the old owner from writing', async () => {
@@ -226,7 +231,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await claim('alive', 1, 1_000)).toEqual([]);
       now += 1_001;
       const [taken] = await claim('alive', 1, 60_000);
-      expect(taken).toMatchObject({ id, lease_owner: 'alive', attempts: 2 });
+      expect(taken).toMatchObject({ id, leaseOwner: 'alive', attempts: 2 });
       await expect(store.journal.saveStep(dead, 'second', {})).rejects.toBeInstanceOf(LeaseLostError);
       expect(await store.queue.finish(dead, 'done', 'ok')).toBe(false);
       expect([...(await store.journal.loadSteps(id)).keys()]).toEqual(['first']);
@@ -238,7 +243,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const [first] = await claim('w', 1, 1_000);
       now += 1_001;
       const [again] = await claim('w', 1, 60_000);
-      expect(again).toMatchObject({ id, lease_owner: 'w', attempts: 2 });
+      expect(again).toMatchObject({ id, leaseOwner: 'w', attempts: 2 });
       await expect(store.journal.saveStep(first, 'late', {})).rejects.toBeInstanceOf(LeaseLostError);
       expect(await store.queue.finish(first, 'done', 'ok')).toBe(false);
       await store.journal.saveStep(again, 'step', {});
@@ -258,7 +263,8 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       const { id } = await store.inbox.insert(event('A'));
       await claim('w', 1, 60_000);
       expect(await store.queue.release(claimOf(id))).toBe(true);
-      expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0, lease_owner: null });
+      expect(await store.events.get(id)).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(await leaseOwnerOf(id)).toBeNull();
     });
   });
 
@@ -295,7 +301,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await store.queue.requeue(id)).toBe('running');
       await store.queue.finish(claimOf(id), 'failed', 'falhou', { message: 'erro', code: 'test' });
       expect(await store.queue.requeue(id)).toBe('queued');
-      expect(await store.events.get(id)).toMatchObject({ status: 'pending', next_run_at: now, finished_at: null });
+      expect(await store.events.get(id)).toMatchObject({ status: 'pending', nextRunAt: now, finishedAt: null });
       await claim('w', 1, 60_000);
       await store.queue.finish(claimOf(id), 'done', 'ok');
       expect(await store.queue.requeue(id)).toBe('not_retryable');
@@ -312,7 +318,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await store.events.get(id)).toMatchObject({
         status: 'resolved',
         outcome: 'Resolvido manualmente: cadastrado à mão',
-        finished_at: now,
+        finishedAt: now,
       });
       expect(await store.queue.resolve(id, 'de novo')).toBe('not_resolvable');
       expect(await store.queue.requeue(id)).toBe('not_retryable');
@@ -333,7 +339,7 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       await store.queue.finish(claimOf(a.id), 'failed', 'falhou', { message: 'sem plano', code: 'unmapped_plan' });
       await store.queue.finish(claimOf(b.id), 'failed', 'falhou', { message: 'sem plano', code: 'unmapped_plan' });
       await store.queue.finish(claimOf(c.id), 'failed', 'falhou', { message: 'CPF inválido', code: 'invalid_cpf' });
-      expect(await store.events.get(a.id)).toMatchObject({ runs: 2, attempts: 2, last_error_code: 'unmapped_plan' });
+      expect(await store.events.get(a.id)).toMatchObject({ runs: 2, attempts: 2, lastErrorCode: 'unmapped_plan' });
       expect(await store.events.failuresByCause()).toEqual(
         expect.arrayContaining([
           { code: 'unmapped_plan', count: 2 },
@@ -399,11 +405,11 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect((await store.events.salesOf(['cpf:A'])).map((e) => e.id)).toEqual([a1.id, a2.id, a3.id, a4.id]);
       expect(await store.events.salesOf(['cpf:A'])).toContainEqual({
         id: a2.id,
-        event_type: 'order_refunded',
+        eventType: 'order_refunded',
         status: 'pending',
-        order_id: 'o1',
-        subscription_id: 's1',
-        plan_name: 'Inglês Fluente',
+        orderId: 'o1',
+        subscriptionId: 's1',
+        planName: 'Inglês Fluente',
       });
       expect((await store.events.saleEvents(['cpf:A'], ['s1'])).map((e) => e.id)).toEqual([a1.id, a2.id]);
       expect((await store.events.saleEvents(['cpf:A'], ['o3', 'nope'])).map((e) => e.id)).toEqual([a3.id, a4.id]);
@@ -460,7 +466,7 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
   it('two instances migrating a new database at once both come up', async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const config = await target.fresh();
-    const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+    const stores = await Promise.all([openStores(config), openStores(config), openStores(config)]);
     try {
       const { id } = await stores[0].inbox.insert(event('A'));
       expect((await stores[2].events.get(id))?.id).toBe(id);
@@ -472,7 +478,7 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
   it("a worker's advisory lock proves it alive; once its session ends, it is known to be gone", async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const config = await target.fresh();
-    const [alive, observer] = await Promise.all([openStore(config), openStore(config)]);
+    const [alive, observer] = await Promise.all([openStores(config), openStores(config)]);
     try {
       await alive.ownerLocks!.hold('worker-a');
       expect(await observer.ownerLocks!.isGone('worker-a')).toBe(false);
@@ -487,12 +493,12 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
   it('instances claiming at the same time never take one customer twice, nor the same event', async ({ skip }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const config = await target.fresh();
-    const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+    const stores = await Promise.all([openStores(config), openStores(config), openStores(config)]);
     try {
       for (let i = 0; i < 60; i += 1) await stores[0].inbox.insert(event(String(i % 20)));
       const claimed = (await Promise.all(stores.map((s, n) => s.queue.claimDue(`w${n}`, 30, 60_000)))).flat();
       expect(claimed).toHaveLength(20); // one per customer
-      expect(new Set(claimed.map((e) => e.customer_key)).size).toBe(20);
+      expect(new Set(claimed.map((e) => e.customerKey)).size).toBe(20);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -502,11 +508,11 @@ describe.each(STORE_TARGETS.filter((t) => t.name === 'postgres'))('store: $name 
 describe('store: sqlite only', () => {
   it('after a restart, events left processing are taken up at once', async () => {
     const config = await STORE_TARGETS[0].fresh();
-    const first = await openStore(config);
+    const first = await openStores(config);
     const { id } = await first.inbox.insert(event('A'));
     await first.queue.claimDue('crashed', 1, 3_600_000);
     await first.close();
-    const second = await openStore(config);
+    const second = await openStores(config);
     try {
       expect(await second.queue.claimDue('new', 1, 60_000)).toEqual([]);
       expect(await second.queue.recoverAfterRestart()).toBe(1);

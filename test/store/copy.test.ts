@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyStore, TargetNotEmptyError } from '../../src/store/store-copy.js';
-import { openStore } from '../../src/store/store.js';
+import { openStores } from '../../src/app/feature-stores.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { tempDir } from '../helpers/config.js';
 import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
@@ -9,7 +9,7 @@ import { freshPostgresUrl, PG_URL } from '../helpers/databases.js';
 describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
   it('copies events, journal, history and alerts with their ids; new events continue after them', async () => {
     const sqlitePath = join(tempDir(), 'source.db');
-    const source = await openStore({ SQLITE_PATH: sqlitePath });
+    const source = await openStores({ SQLITE_PATH: sqlitePath });
     const ids: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       ids.push((await source.inbox.insert({ eventType: 'order_approved', dedupeKey: `k${i}`, customerKey: `cpf:${i}`, body: { i } })).id);
@@ -40,7 +40,7 @@ describe.skipIf(!PG_URL)('moving the inbox from SQLite to PostgreSQL', () => {
     await from.db.destroy();
     await to.db.destroy();
 
-    const target = await openStore({ SQLITE_PATH: '', DATABASE_URL: url });
+    const target = await openStores({ SQLITE_PATH: '', DATABASE_URL: url });
     try {
       expect(await target.events.get(ids[0])).toMatchObject({ status: 'done', outcome: 'ok' });
       expect(Object.fromEntries(await target.journal.loadSteps(ids[0]))).toEqual({ find_student: { studentId: '7' } });

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/store.js';
+import { openStores } from '../../src/app/feature-stores.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 
@@ -25,11 +25,11 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
     await sale('d', null);
     await old.db.destroy();
 
-    const store = await openStore(config);
+    const store = await openStores(config);
     try {
       expect(await store.events.noticesByCause()).toEqual([{ code: 'welcome_not_sent', count: 1 }]);
       expect((await store.events.list({ cause: 'welcome_not_sent' })).map((e) => e.id)).toEqual([notSent]);
-      expect((await store.events.get(sent))?.last_error_code).toBeNull();
+      expect((await store.events.get(sent))?.lastErrorCode).toBeNull();
     } finally {
       await store.close();
     }
@@ -54,7 +54,7 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
     }
     await old.db.destroy();
 
-    const store = await openStore(config);
+    const store = await openStores(config);
     try {
       expect((await store.journal.listSteps(id)).map((s) => s.step)).toEqual(['zeta', 'matricula', 'cadastro', 'lookup']);
     } finally {
@@ -80,7 +80,7 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
     const scheduled = await insert('s', 'C', 'pending', { available: now + 3_600_000 });
     await old.db.destroy();
 
-    const store = await openStore(config);
+    const store = await openStores(config);
     try {
       const claimed = await store.queue.claimDue('new-worker', 10, 60_000);
       expect(claimed.map((e) => e.id).sort()).toEqual([running, waiting].sort());
@@ -105,11 +105,11 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
       values ('k', 'order_approved', 'c', '', '{}', 'failed', 3, 1, 1, 1, 1) returning id`.execute(old.db);
     await old.db.destroy();
 
-    const store = await openStore(config);
+    const store = await openStores(config);
     try {
-      expect(await store.events.get(rows[0].id)).toMatchObject({ runs: 3, last_error_code: null });
+      expect(await store.events.get(rows[0].id)).toMatchObject({ runs: 3, lastErrorCode: null });
       expect(await store.plans.isEmpty()).toBe(true);
-      expect(await store.events.failedOfCause()).toEqual([{ id: rows[0].id, plan_name: null, last_error_code: null }]);
+      expect(await store.events.failedOfCause()).toEqual([{ id: rows[0].id, planName: null, lastErrorCode: null }]);
     } finally {
       await store.close();
     }

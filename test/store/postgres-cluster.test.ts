@@ -96,7 +96,14 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
     // Kill instance A with SIGKILL while it holds leased events.
     const victim = ownerOf(a);
     const leasedBy = async (owner: string) =>
-      (await store!.events.list({ status: 'processing', limit: 200 })).filter((r) => r.lease_owner === owner).map((r) => r.id);
+      (
+        await store!.database.db
+          .selectFrom('events')
+          .select('id')
+          .where('status', '=', 'processing')
+          .where('lease_owner', '=', owner)
+          .execute()
+      ).map((r) => r.id);
     await waitFor(
       async () => (await store!.events.countByStatus()).done > 30 && (await leasedBy(victim)).length > 0,
       30_000,

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/fake-callmebot.js';
 import { startFakeDiscordApi, type FakeDiscordApi } from '../../src/sandbox/fake-discord-rest.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { retryEvent } from '../../src/support/support-actions.js';
 import { systemClock } from '../../src/timing/clock.js';
 import type { HandlerRegistry } from '../../src/worker/types.js';
@@ -78,7 +78,7 @@ describe.each(STORE_TARGETS)('failure alerts on $name', (target) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const api: FakeDiscordApi = await startFakeDiscordApi();
     cleanups.push(() => api.close());
-    const store: Store = await openStore(await target.fresh());
+    const store: Stores = await openStores(await target.fresh());
     cleanups.push(() => store.close());
     const bot = new DiscordApi({ baseUrl: api.apiUrl, applicationId: api.applicationId, botToken: api.botToken, timeoutMs: 2_000 });
     const channel = discordBotChannel({ api: bot, channelId: '200000000000000001', store });

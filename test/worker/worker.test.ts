@@ -53,7 +53,9 @@ describe('worker', () => {
     });
     const res = await deliver(runtime!.url(), approvedSale(1));
     const event = await settled(res.body.eventId);
-    expect(event).toMatchObject({ outcome: 'Matriculado.', attempts: 1, lease_owner: null });
+    expect(event).toMatchObject({ outcome: 'Matriculado.', attempts: 1 });
+    const lease = await runtime!.store.database.db.selectFrom('events').select('lease_owner').where('id', '=', event.id).executeTakeFirst();
+    expect(lease).toEqual({ lease_owner: null });
     expect(seen).toEqual([approvedSale(1).order_id]);
   });
 
@@ -121,7 +123,7 @@ describe('worker', () => {
     const res = await deliver(runtime!.url(), approvedSale(1));
     const event = await settled(res.body.eventId, 'failed');
     expect(runs).toBe(1);
-    expect(event.last_error).toBe('Plano "Plano X" não está no mapa de planos.');
+    expect(event.lastError).toBe('Plano "Plano X" não está no mapa de planos.');
     // The outbox holds exactly one alert, already sent: no second one can follow.
     await waitFor(async () => (await runtime!.store.alerts.countByStatus()).sent === 1, 5_000, 'alert sent');
     expect(await runtime!.store.alerts.countByStatus()).toEqual({ pending: 0, sent: 1, failed: 0 });
@@ -169,7 +171,7 @@ describe('worker', () => {
     await start({ order_approved: async () => ((runs += 1), { outcome: 'ok' }) }, { SQLITE_PATH: sqlitePath }, { maxAttempts: 2 });
     const event = await settled(String(id), 'failed');
     expect(runs).toBe(0);
-    expect(event.last_error).toMatch(/O processo parou repetidamente durante este evento/);
+    expect(event.lastError).toMatch(/O processo parou repetidamente durante este evento/);
     await waitFor(() => callmebot!.calls.length === 1, 5_000, 'alert');
   });
 
@@ -209,10 +211,10 @@ describe('worker', () => {
     let releaseA1!: () => void;
     const b1Ended = new Promise<void>((resolve) => (releaseA1 = resolve));
     const slow: Handler = async (ctx) => {
-      log.push(`start ${ctx.event.order_ref}`);
-      if (ctx.event.order_ref === 'A1') await b1Ended;
-      log.push(`end ${ctx.event.order_ref}`);
-      if (ctx.event.order_ref === 'B1') releaseA1();
+      log.push(`start ${ctx.event.orderRef}`);
+      if (ctx.event.orderRef === 'A1') await b1Ended;
+      log.push(`end ${ctx.event.orderRef}`);
+      if (ctx.event.orderRef === 'B1') releaseA1();
       return { outcome: 'ok' };
     };
     await start({ order_approved: slow, order_refunded: slow }, { WORKER_CONCURRENCY: '4' });
@@ -258,14 +260,14 @@ describe('worker', () => {
     let scheduledId = 0;
     await start({
       order_approved: async (ctx) => {
-        ran.push({ ref: String(ctx.event.order_ref), at: Date.now() });
+        ran.push({ ref: String(ctx.event.orderRef), at: Date.now() });
         return { outcome: 'ok' };
       },
       subscription_canceled: async (ctx) => {
         const { id } = await ctx.schedule({
           eventType: 'order_approved',
           dedupeKey: 'scheduled:1',
-          customerKey: ctx.event.customer_key,
+          customerKey: ctx.event.customerKey,
           orderRef: 'LATER',
           body: ctx.body,
           availableAt: Date.now() + 400,
@@ -282,6 +284,6 @@ describe('worker', () => {
     await settled(String(scheduledId));
     expect(ran.map((r) => r.ref)).toEqual(['NOW', 'LATER']);
     expect(ran[1].at - t0).toBeGreaterThanOrEqual(400);
-    expect((await runtime!.store.events.get(scheduledId))?.parent_id).toBeGreaterThan(0);
+    expect((await runtime!.store.events.get(scheduledId))?.parentId).toBeGreaterThan(0);
   });
 });

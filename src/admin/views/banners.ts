@@ -1,9 +1,9 @@
+import { connectionLabel } from '../../domain/connections.js';
 import { forPeople, sentence } from '../../support/words-for-people.js';
 import type { Health } from '../../support/support-actions.js';
 import { html, type Html } from '../html.js';
 import { time } from './layout.js';
 
-const SYSTEM_LABELS: Record<string, string> = { ead: 'EAD', chatpro: 'ChatPro' };
 /** The alert channels as support knows them. */
 const CHANNEL_LABELS: Record<string, string> = { callmebot: 'WhatsApp (CallMeBot)', discord: 'Discord' };
 /** An upstream's error as support reads it: one sentence, no variable names (logs keep them). */
@@ -20,7 +20,7 @@ export function banners(h: Health): Html {
     .map(
       (c) =>
         html`<div class="banner bad" role="alert">
-          🔌 Sem conexão com o ${SYSTEM_LABELS[c.name] ?? c.name} desde ${time(c.since)}: ${said(c.detail)} ${WHILE_DOWN[c.name] ?? ''}
+          🔌 Sem conexão com o ${connectionLabel(c.name)} desde ${time(c.since)}: ${said(c.detail)} ${WHILE_DOWN[c.name] ?? ''}
         </div>`,
     )}${
     h.workerBehind

@@ -1,5 +1,5 @@
 import { formatTime } from '../../domain/messages.js';
-import type { EventStatus } from '../../store/schema.js';
+import type { EventStatus } from '../../domain/inbox-event.js';
 import { html, trusted, type Html } from '../html.js';
 
 /** The frame of every admin page (pt-BR, server-rendered, no scripts, usable on a 390 px phone). */

@@ -3,7 +3,7 @@ import { forPeople } from '../../support/words-for-people.js';
 import { cut } from '../../domain/text.js';
 import type { Health } from '../../support/support-actions.js';
 import { STATUS_LABELS, type EventSummary } from '../../support/present.js';
-import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
+import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
 import { html, type Html } from '../html.js';
 import { banners } from './banners.js';
 import { flashBanner, layout, statusBadge, time, type Flash } from './layout.js';

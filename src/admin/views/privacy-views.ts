@@ -1,4 +1,4 @@
-import type { ErasureRow } from '../../store/store.js';
+import type { ErasureRow } from '../../privacy/privacy-store.js';
 import type { Health } from '../../support/support-actions.js';
 import { html, type Html } from '../html.js';
 import { flashBanner, layout, time, type Flash } from './layout.js';

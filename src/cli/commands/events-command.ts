@@ -15,13 +15,16 @@ import { summarize, type EventSummary } from '../../support/present.js';
 import { resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../support/support-actions.js';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { formatTime } from '../../domain/messages.js';
-import type { Store } from '../../store/store.js';
+import type { ErasureStore } from '../../privacy/erasure.js';
+import type { EventQueries } from '../../store/event-reads.js';
+import type { DetailReads } from '../../support/event-detail.js';
+import type { EventMoves } from '../../support/support-actions.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { openServerStore } from '../cli-store.js';
 import { ConfigError, loadConfig } from '../../config/config.js';
 import { CustomerKeys } from '../../privacy/customer-keys.js';
 import { eraseHolder, erasureSummary, previewErasure } from '../../privacy/erasure.js';
-import { EVENT_STATUSES, type EventStatus } from '../../store/schema.js';
+import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
 
 const USAGE = `Uso:
   npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--cause motivo] [--q texto] [--limit 20]
@@ -42,7 +45,7 @@ function row(e: EventSummary): string {
   ].join(' ');
 }
 
-async function list(store: Store, args: string[], { out, err }: CliIo): Promise<number> {
+async function list(store: { events: Pick<EventQueries, 'list'> }, args: string[], { out, err }: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { status: { type: 'string' }, cause: { type: 'string' }, q: { type: 'string' }, limit: { type: 'string' } },
@@ -70,7 +73,7 @@ async function list(store: Store, args: string[], { out, err }: CliIo): Promise<
   return 0;
 }
 
-async function show(store: Store, id: number, { out, err }: CliIo): Promise<number> {
+async function show(store: DetailReads, id: number, { out, err }: CliIo): Promise<number> {
   const d = await eventDetail(store, undefined, id);
   if (!d) {
     err(RETRY_MESSAGES.not_found.message);
@@ -92,7 +95,7 @@ async function show(store: Store, id: number, { out, err }: CliIo): Promise<numb
   return 0;
 }
 
-async function retry(store: Store, id: number, { out, err }: CliIo): Promise<number> {
+async function retry(store: EventMoves, id: number, { out, err }: CliIo): Promise<number> {
   const result = await retryEvent(store, id, 'pela linha de comando');
   if (result !== 'queued') {
     err(RETRY_MESSAGES[result].message);
@@ -102,7 +105,7 @@ async function retry(store: Store, id: number, { out, err }: CliIo): Promise<num
   return 0;
 }
 
-async function resolve(store: Store, id: number, args: string[], { out, err }: CliIo): Promise<number> {
+async function resolve(store: EventMoves, id: number, args: string[], { out, err }: CliIo): Promise<number> {
   const { values } = parseArgs({ args, allowPositionals: true, options: { note: { type: 'string' } } });
   const result = await resolveEvent(store, id, values.note ?? '', 'pela linha de comando');
   if (result === 'no_note') {
@@ -125,7 +128,7 @@ async function resolve(store: Store, id: number, args: string[], { out, err }: C
  * LGPD erasure on the holder's request: without --yes it only says what would be erased; with
  * it, strips that person's data from every finished event and records the erasure.
  */
-async function erase(store: Store, args: string[], { out, err, env }: CliIo): Promise<number> {
+async function erase(store: ErasureStore, args: string[], { out, err, env }: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { cpf: { type: 'string' }, note: { type: 'string' }, yes: { type: 'boolean' } } });
   if (!values.cpf) {
     err('Informe o CPF do titular: npm run events -- erase --cpf 123.456.789-09');

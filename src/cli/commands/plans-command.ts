@@ -15,7 +15,7 @@ import { UPSTREAM_TIMEOUT_MS } from '../../clients/upstream-http.js';
 import { ConfigError, EXAMPLE_VALUES, loadConfig } from '../../config/config.js';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { PlanMapError } from '../../plans/plan-map.js';
-import type { Store } from '../../store/store.js';
+import type { PlanOverviewReads, PlanSaveStore } from '../../plans/plan-admin.js';
 import { systemClock } from '../../timing/clock.js';
 import { CourseCatalog } from '../../plans/course-catalog.js';
 import { exportPlans, importPlans, planOverview, removePlan, savePlan } from '../../plans/plan-admin.js';
@@ -50,7 +50,7 @@ function catalogFor(io: CliIo): CourseCatalog {
   }
 }
 
-async function list(store: Store, { out }: CliIo): Promise<number> {
+async function list(store: PlanOverviewReads, { out }: CliIo): Promise<number> {
   const rows = await planOverview(store);
   if (rows.length === 0) out('Nenhum plano.');
   for (const r of rows) {
@@ -61,7 +61,7 @@ async function list(store: Store, { out }: CliIo): Promise<number> {
   return 0;
 }
 
-async function set(store: Store, args: string[], io: CliIo): Promise<number> {
+async function set(store: PlanSaveStore, args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { whatsapp: { type: 'string' } } });
   const [name, ids] = positionals;
   if (!name || !ids || positionals.length > 2) {
@@ -85,7 +85,7 @@ async function set(store: Store, args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function run(store: Store, command: string, rest: string[], io: CliIo): Promise<number> {
+async function run(store: PlanOverviewReads & PlanSaveStore, command: string, rest: string[], io: CliIo): Promise<number> {
   switch (command) {
     case 'list':
       return list(store, io);

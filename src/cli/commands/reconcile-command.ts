@@ -12,7 +12,8 @@ import type { KiwifyApi } from '../../clients/kiwify-api.js';
 import { ConfigError, loadConfig } from '../../config/config.js';
 import { UPSTREAM_TIMEOUT_MS } from '../../clients/upstream-http.js';
 import { describeError } from '../../domain/errors.js';
-import type { Store } from '../../store/store.js';
+import type { AuditStore } from '../../reconciliation/audit.js';
+import type { WindowStore } from '../../reconciliation/reconcile-window.js';
 import { auditWindow, FINDING_LABELS } from '../../reconciliation/audit.js';
 import { reconcileWindow } from '../../reconciliation/reconcile-window.js';
 import { systemClock } from '../../timing/clock.js';
@@ -34,7 +35,13 @@ function parseDay(value: string | undefined, end: boolean): number | undefined {
 
 const line = (label: string, value: number | string) => `  ${label.padEnd(38)} ${value}`;
 
-async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, dryRun: boolean, { out }: CliIo) {
+async function backfill(
+  store: WindowStore,
+  api: KiwifyApi,
+  window: { createdFrom: number; createdTo: number },
+  dryRun: boolean,
+  { out }: CliIo,
+) {
   const report = await reconcileWindow(store, api, window, { dryRun });
   out(dryRun ? 'Simulação (--dry-run): nada foi enfileirado.' : 'Conciliação concluída.');
   out(line('Vendas na API da Kiwify', report.found));
@@ -48,7 +55,7 @@ async function backfill(store: Store, api: KiwifyApi, window: { createdFrom: num
   return 0;
 }
 
-async function audit(store: Store, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, fix: boolean, io: CliIo) {
+async function audit(store: AuditStore, api: KiwifyApi, window: { createdFrom: number; createdTo: number }, fix: boolean, io: CliIo) {
   let ead: EadClient;
   try {
     ead = new EadClient({ ...loadConfig(io.env, ['ead']).ead, timeoutMs: UPSTREAM_TIMEOUT_MS });

@@ -1,0 +1,123 @@
+/**
+ * Every event type the bridge knows, in one place: Kiwify's webhook types and the bridge's own
+ * scheduled work. Each says how support calls it (pt-BR), what it does to a sale, whether a
+ * flow acts on it and whether that flow needs the EAD. Every list of event types in the code is
+ * derived from this registry; the names are written out only here (and in shipped SQL
+ * migrations, which never change).
+ *
+ * The handlers live higher up (src/app/sale-handlers.ts): they import the flows, which import
+ * this file, so the registry cannot hold them. The handler map is typed by `HandledEventType`
+ * instead: a type marked `handled` without a handler, or a handler for any other type, does not
+ * compile.
+ */
+
+export const ORDER_APPROVED = 'order_approved';
+export const ORDER_REFUNDED = 'order_refunded';
+export const CHARGEBACK = 'chargeback';
+export const SUBSCRIPTION_CANCELED = 'subscription_canceled';
+export const SUBSCRIPTION_RENEWED = 'subscription_renewed';
+export const SUBSCRIPTION_LATE = 'subscription_late';
+export const BILLET_CREATED = 'billet_created';
+export const PIX_CREATED = 'pix_created';
+export const ORDER_REJECTED = 'order_rejected';
+export const ABANDONED_CART = 'abandoned_cart';
+/** The end of a cancelled subscription's access, scheduled by the cancel flow. */
+export const REVOKE_ACCESS = 'revoke_access';
+
+/**
+ * What an event does to a sale, as the refund rule weighs it: `starts` (an approval), `ends` (a
+ * refund, a chargeback), `endsOnceDone` (a scheduled end of access: once it ran), `other`.
+ */
+export type SaleRole = 'starts' | 'ends' | 'endsOnceDone' | 'other';
+
+export interface EventTypeInfo {
+  /** How support calls it. */
+  label: string;
+  /** Who sends it: Kiwify's webhook, or the bridge itself (scheduled work). */
+  origin: 'kiwify' | 'bridge';
+  role: SaleRole;
+  /** A flow acts on it; the others are recorded as ignored. */
+  handled: boolean;
+  /** Its flow calls the EAD: it waits, attempts untouched, while the EAD's connection check fails. */
+  needsEad: boolean;
+  /** The statuses of Kiwify's sales API that stand for it (the reconciliation queues those sales as this type). */
+  apiStatuses: readonly string[];
+}
+
+const KIWIFY_DEFAULTS = { origin: 'kiwify', role: 'other', handled: false, needsEad: false, apiStatuses: [] } as const;
+
+/** A Kiwify type: nothing but a label unless said otherwise (literal types kept, so `handled` types the handler map). */
+const kiwify = <const M extends Partial<EventTypeInfo>>(label: string, more?: M) => ({ ...KIWIFY_DEFAULTS, label, ...(more as M) });
+
+/**
+ * The registry. The order of the sale types (approved, refunded, chargeback, then the scheduled
+ * end of access) is the order of migration 007's partial index events_customer_sales, which the
+ * store's queries must write exactly as the index does.
+ */
+export const EVENT_TYPES = {
+  [ORDER_APPROVED]: kiwify('venda aprovada', { role: 'starts', handled: true, needsEad: true, apiStatuses: ['paid', 'approved'] }),
+  [ORDER_REFUNDED]: kiwify('reembolso', { role: 'ends', handled: true, needsEad: true, apiStatuses: ['refunded'] }),
+  [CHARGEBACK]: kiwify('chargeback', { role: 'ends', handled: true, needsEad: true, apiStatuses: ['chargedback'] }),
+  [BILLET_CREATED]: kiwify('boleto gerado'),
+  [PIX_CREATED]: kiwify('PIX gerado'),
+  [ORDER_REJECTED]: kiwify('compra recusada'),
+  [SUBSCRIPTION_CANCELED]: kiwify('assinatura cancelada', { handled: true }),
+  [SUBSCRIPTION_LATE]: kiwify('assinatura atrasada'),
+  [SUBSCRIPTION_RENEWED]: kiwify('assinatura renovada'),
+  [ABANDONED_CART]: kiwify('carrinho abandonado'),
+  [REVOKE_ACCESS]: {
+    label: 'fim do acesso agendado',
+    origin: 'bridge',
+    role: 'endsOnceDone',
+    handled: true,
+    needsEad: true,
+    apiStatuses: [],
+  },
+} as const satisfies Record<string, EventTypeInfo>;
+
+export type EventType = keyof typeof EVENT_TYPES;
+
+/** The types a flow acts on: the keys of the handler map, exactly. */
+export type HandledEventType = {
+  [T in EventType]: (typeof EVENT_TYPES)[T]['handled'] extends true ? T : never;
+}[EventType];
+
+const ALL = Object.keys(EVENT_TYPES) as EventType[];
+
+/** The registry's types that `test` says yes to, in the registry's order. */
+export function eventTypesWhere(test: (info: EventTypeInfo) => boolean): readonly EventType[] {
+  return ALL.filter((type) => test(EVENT_TYPES[type]));
+}
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_TYPES, type);
+}
+
+/** What the registry says of `type`; undefined for a type it does not know (Kiwify may add some). */
+export function eventTypeInfo(type: string): EventTypeInfo | undefined {
+  return isEventType(type) ? EVENT_TYPES[type] : undefined;
+}
+
+/** How support calls an event type; an unknown one is shown as it came. */
+export function eventLabel(type: string): string {
+  return eventTypeInfo(type)?.label ?? type;
+}
+
+/** What an event of `type` does to a sale (`other` for an unknown type). */
+export function saleRoleOf(type: string): SaleRole {
+  return eventTypeInfo(type)?.role ?? 'other';
+}
+
+/** The types Kiwify sends (its webhook documentation). */
+export const KIWIFY_EVENT_TYPES = eventTypesWhere((t) => t.origin === 'kiwify');
+/** The types that start or end a sale: all the refund rule ever reads of a customer's history. */
+export const SALE_EVENT_TYPES = eventTypesWhere((t) => t.role !== 'other');
+/** The types a flow acts on. */
+export const HANDLED_EVENT_TYPES = eventTypesWhere((t) => t.handled) as readonly HandledEventType[];
+/** The types whose flows need the EAD: they wait while its connection check fails. */
+export const EAD_BOUND_EVENT_TYPES = eventTypesWhere((t) => t.needsEad);
+
+/** The event type a status of Kiwify's sales API stands for; undefined when it starts or ends nothing. */
+export function eventTypeOfApiStatus(status: string): EventType | undefined {
+  return ALL.find((type) => (EVENT_TYPES[type].apiStatuses as readonly string[]).includes(status));
+}

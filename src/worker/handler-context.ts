@@ -1,0 +1,50 @@
+import { handlerAlertKey } from '../alerts/alert-keys.js';
+import type { AlertOutbox } from '../alerts/outbox.js';
+import type { Logger } from '../log/logger.js';
+import type { ClaimedEvent } from '../store/store.js';
+import type { HandlerContext, WorkerStore } from './types.js';
+
+/** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
+export class ShuttingDown extends Error {}
+
+export interface ContextServices {
+  store: Pick<WorkerStore, 'journal' | 'inbox'>;
+  alerts: Pick<AlertOutbox, 'enqueue'>;
+  /** Whether shutdown has begun: no step starts after it. */
+  stopping: () => boolean;
+}
+
+/**
+ * What a handler sees of its run: the event and its order (parsed once), and the journal — a
+ * step done in an earlier attempt gives back its result without running again; a step done now
+ * is committed, fenced by the claim, before the next one starts.
+ */
+export function handlerContext(
+  claim: ClaimedEvent,
+  journal: Map<string, unknown>,
+  log: Logger,
+  { store, alerts, stopping }: ContextServices,
+): HandlerContext {
+  const { event, bodyText } = claim;
+  return {
+    event,
+    body: JSON.parse(bodyText) as Record<string, unknown>,
+    log,
+    journal: (name) => journal.get(name),
+    step: async (name, run) => {
+      if (journal.has(name)) return { value: journal.get(name), ranNow: false };
+      if (stopping()) throw new ShuttingDown();
+      const value = await run();
+      await store.journal.saveStep(claim, name, value);
+      journal.set(name, value);
+      log.debug({ step: name }, 'etapa concluída');
+      return { value, ranNow: true };
+    },
+    rewriteStep: async (name, result) => {
+      await store.journal.rewriteStep(event.id, name, result);
+      journal.set(name, result);
+    },
+    alert: (text, key) => alerts.enqueue(text, { eventId: event.id, key: key && handlerAlertKey(event, key) }),
+    schedule: (next) => store.inbox.insert({ ...next, parentId: event.id }),
+  };
+}

@@ -6,7 +6,8 @@ import type { ErasureStore } from '../privacy/erasure.js';
 import type { PrivacyStore } from '../privacy/privacy-store.js';
 import type { EventQueries } from '../store/event-reads.js';
 import type { DetailReads } from '../support/event-detail.js';
-import type { FailureReplay, HealthReads } from '../support/support-actions.js';
+import type { HealthReads } from '../support/health-report.js';
+import type { FailureReplay } from '../replay/event-replay.js';
 import type { ResendStore } from '../support/welcome-resend.js';
 import type { SessionStore } from './session-store.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cleanText } from '../domain/clean-text.js';
 import { MAX_PLAN_NAME } from '../plans/plan-map.js';
 import { EVENT_STATUSES } from '../domain/inbox-event.js';
-import { MAX_NOTE } from '../support/support-actions.js';
+import { MAX_NOTE } from '../replay/event-replay.js';
 
 const optionalText = (max: number, field: string) =>
   z

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { AdminDeps } from './admin-deps.js';
 import { sendError } from '../http/http-errors.js';
 import { adminApiRouter } from './api/api-router.js';
-import { AdminSessions, failedAuthLimiter } from './auth.js';
+import { AdminSessions } from './auth.js';
+import { failedAuthLimiter } from '../http/token-auth.js';
 import { adminPagesRouter } from './pages/pages-router.js';
 import { loginPage } from './views/layout.js';
 

@@ -1,25 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { SessionStore } from './session-store.js';
 import { sendError } from '../http/http-errors.js';
 
 export const SESSION_COOKIE = 'bridge_admin';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-
-/** Constant-time comparison of a presented token with the configured one (any lengths). */
-export function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-/** The token of `Authorization: Bearer <token>`, if any. */
-export function bearerToken(req: Request): string | undefined {
-  return /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-}
 
 /**
  * Sessions of the admin page. The cookie is 32 random bytes; the database keeps only its HMAC
@@ -59,41 +45,6 @@ export class AdminSessions {
     else if (cookie) await this.store.end(this.hash(cookie));
     res.clearCookie(SESSION_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'strict' });
   }
-}
-
-/** The `token` field of a posted login form, if any. */
-export function formToken(req: Request): string | undefined {
-  const body: unknown = req.body;
-  const token = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).token : undefined;
-  return typeof token === 'string' ? token : undefined;
-}
-
-/** `Authorization: Bearer <ADMIN_TOKEN>` for the JSON API. */
-export function bearerAuth(token: string): RequestHandler {
-  return (req, res, next) => {
-    if (!tokenMatches(bearerToken(req), token)) return sendError(res, 401, 'Token de administração ausente ou inválido.');
-    next();
-  };
-}
-
-/**
- * Wrong tokens are rate limited per client address (only answers 401 count). A request that
- * presents the right token — as a bearer or in the login form — is never held back by it, so
- * whoever shares an address with a guesser cannot lock support out.
- */
-export function failedAuthLimiter(token: string, onLimited: RequestHandler): RequestHandler {
-  return rateLimit({
-    windowMs: 15 * 60 * 1000,
-    limit: 10,
-    skip: (req) => tokenMatches(bearerToken(req) ?? formToken(req), token),
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    // The client address comes from TRUST_PROXY; a forwarded header we do not trust is ignored.
-    validate: { xForwardedForHeader: false },
-    handler: onLimited,
-  });
 }
 
 /** Refuses a state-changing form post coming from another site (defence in depth over SameSite). */

@@ -4,7 +4,7 @@ import { SeenInteractions } from '../discord-console/seen-interactions.js';
 import { CheckStore } from '../health/check-store.js';
 import { GaugeQueries } from '../metrics/gauge-queries.js';
 import { PlanStore } from '../plans/plan-store.js';
-import { PrivacyStore } from '../privacy/privacy-store.js';
+import { PrivacyStore, RETENTION_JOB } from '../privacy/privacy-store.js';
 import { ReconciliationStore } from '../reconciliation/checkpoint-store.js';
 import type { StorageConfig } from '../store/open-database.js';
 import { openStore, type Store, type StoreDatabase } from '../store/store.js';
@@ -32,18 +32,22 @@ export interface FeatureStores {
   reconciliation: ReconciliationStore;
   /** Signed Discord interactions already received (the console's replay guard, shared by instances). */
   interactions: SeenInteractions;
+  /** The LGPD retention pass's last run, by any instance (what the metrics show of it). */
+  retentionLastRun(): Promise<{ at: number; count: number } | undefined>;
 }
 
 export function featureStores({ db, dialect, clock, leases }: StoreDatabase): FeatureStores {
+  const privacy = new PrivacyStore(db, clock);
   return {
     alerts: new AlertStore(db, clock, leases),
     sessions: new SessionStore(db, clock),
     checks: new CheckStore(db, clock),
     plans: new PlanStore(db, dialect, clock),
     gauges: new GaugeQueries(db),
-    privacy: new PrivacyStore(db, clock),
+    privacy,
     reconciliation: new ReconciliationStore(db, clock, leases),
     interactions: new SeenInteractions(db, clock),
+    retentionLastRun: () => privacy.lastRun(RETENTION_JOB),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type CallLabel,
   type UpstreamObserver,
 } from './upstream-http.js';
+import { StudentAlreadyExistsError, type CreatedStudent, type EadApi, type EadStudent, type NewStudent } from './ead-api.js';
 
 /**
  * Ouro Moderno EAD API v2 ("Meu App de Cursos"). Quirks handled here, nowhere else:
@@ -33,52 +34,6 @@ export interface EadConfig {
 /** The client's operations, as the metrics name them. */
 type EadOperation =
   'token' | 'find_student' | 'create_student' | 'student_courses' | 'enroll' | 'remove_course' | 'delete_student' | 'unit_courses';
-
-export interface EadStudent {
-  id: string;
-}
-
-export interface NewStudent {
-  nome: string;
-  data_nascimento: string;
-  email: string;
-  fone: string;
-  celular: string;
-  doc_cpf: string;
-  doc_rg: string;
-  pais: string;
-  uf: string;
-  cidade: string;
-  endereco: string;
-  complemento: string;
-  bairro: string;
-  cep: string;
-  senha?: string;
-}
-
-export interface CreatedStudent {
-  id: string;
-  /** The password set, or the one the platform generated. */
-  password?: string;
-}
-
-/** The EAD refused the cadastro because something is "já está em uso" (its words are kept). */
-export class StudentAlreadyExistsError extends PermanentError {
-  constructor(info: string) {
-    super(`O EAD recusou o cadastro: ${shorten(info, 160)}`, 'student_exists');
-  }
-}
-
-/** The operations the flows need; the real client and test doubles implement it. */
-export interface EadApi {
-  findStudentByCpf(cpf: string): Promise<EadStudent | null>;
-  createStudent(student: NewStudent): Promise<CreatedStudent>;
-  studentCourses(studentId: string): Promise<string[]>;
-  enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }>;
-  removeCourse(studentId: string, courseId: number): Promise<void>;
-  deleteStudent(studentId: string): Promise<void>;
-  unitCourses(): Promise<Array<{ id: string; nome: string }>>;
-}
 
 interface Envelope {
   ok: boolean;

@@ -2,7 +2,7 @@ import { ComponentType, MessageFlags, TextInputStyle } from 'discord-api-types/v
 import { isResolvable } from '../domain/inbox-event.js';
 import { scrubText } from '../domain/redaction.js';
 import { cut } from '../domain/text.js';
-import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../support/support-actions.js';
+import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
 import {
   ANSWERS,
   componentDataSchema,

@@ -3,7 +3,7 @@ import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { formatTime } from '../domain/messages.js';
 import { cut } from '../domain/text.js';
 import type { APIMessageTopLevelComponent } from 'discord-api-types/v10';
-import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../support/support-actions.js';
+import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
 import { summarize } from '../support/present.js';
 import {
   ANSWERS,

@@ -6,15 +6,8 @@ import type { RequeueResult } from '../store/store.js';
 import { eventDetail, type DetailReads } from '../support/event-detail.js';
 import { searchEvents, type SearchReads } from '../support/event-search.js';
 import type { EventDetail } from '../support/present.js';
-import {
-  health,
-  resolveEvent,
-  retryEvent,
-  type EventMoves,
-  type Health,
-  type HealthReads,
-  type ResolveResult,
-} from '../support/support-actions.js';
+import { health, type Health, type HealthReads } from '../support/health-report.js';
+import { resolveEvent, retryEvent, type EventMoves, type ResolveResult } from '../replay/event-replay.js';
 
 /**
  * What the Discord console may do with the bridge: look events up, run one again, close one —

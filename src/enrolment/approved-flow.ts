@@ -1,5 +1,5 @@
 import { NotOnWhatsAppError } from '../clients/chatpro.js';
-import { StudentAlreadyExistsError } from '../clients/ead.js';
+import { StudentAlreadyExistsError } from '../clients/ead-api.js';
 import { WELCOME_NOT_SENT } from '../domain/causes.js';
 import { TransientError } from '../domain/errors.js';
 import { ORDER_APPROVED } from '../domain/event-types.js';

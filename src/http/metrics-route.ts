@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Metrics } from '../metrics/metrics-registry.js';
-import { bearerToken, failedAuthLimiter, tokenMatches } from '../admin/auth.js';
+import { bearerToken, failedAuthLimiter, tokenMatches } from './token-auth.js';
 import { sendError } from './http-errors.js';
 
 export interface MetricsRouteDeps {

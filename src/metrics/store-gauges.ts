@@ -1,5 +1,4 @@
 import { Gauge, type Registry } from 'prom-client';
-import { RETENTION_JOB, type PrivacyStore } from '../privacy/privacy-store.js';
 import type { EventQueries } from '../store/event-reads.js';
 import type { GaugeQueries } from './gauge-queries.js';
 import { channelLabel } from './metric-labels.js';
@@ -8,7 +7,8 @@ import { channelLabel } from './metric-labels.js';
 export interface GaugeReads {
   gauges: Pick<GaugeQueries, 'eventsByStatus' | 'waitingAlerts'>;
   events: Pick<EventQueries, 'oldestDueWaitMs'>;
-  privacy: Pick<PrivacyStore, 'lastRun'>;
+  /** The LGPD retention pass's last run, by any instance (the privacy feature's record). */
+  retentionLastRun(): Promise<{ at: number; count: number } | undefined>;
 }
 
 /** One read of the store for a scrape: undefined when the store did not answer. */
@@ -26,7 +26,7 @@ async function read(store: GaugeReads): Promise<Snapshot | undefined> {
       store.gauges.eventsByStatus(),
       store.events.oldestDueWaitMs(),
       store.gauges.waitingAlerts(),
-      store.privacy.lastRun(RETENTION_JOB),
+      store.retentionLastRun(),
     ]);
     return { events, oldestDueWaitMs, alerts, retention };
   } catch {

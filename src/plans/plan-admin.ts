@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { EventQueries } from '../store/event-reads.js';
 import type { PlanChangeRow, PlanStore, StoredPlan } from './plan-store.js';
 import { catalogSnapshot, type CourseCatalog } from './course-catalog.js';
-import { retryEvent, type FailureReplay } from '../support/support-actions.js';
+import { retryEvent, type FailureReplay } from '../replay/event-replay.js';
 
 /** The plan map, for what only reads or writes the map. */
 export interface PlanMapStore {

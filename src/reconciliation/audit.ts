@@ -1,4 +1,4 @@
-import type { EadApi } from '../clients/ead.js';
+import type { EadApi } from '../clients/ead-api.js';
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { cpfDigits } from '../domain/cpf.js';
 import { maskDigits } from '../domain/redaction.js';
@@ -7,7 +7,7 @@ import { deliveryOfSale } from './api-sale.js';
 import type { NewEvent } from '../domain/inbox-event.js';
 import type { PlanStore } from '../plans/plan-store.js';
 import { RETRYABLE_STATUSES } from '../domain/inbox-event.js';
-import { retryEvent, type EventMoves } from '../support/support-actions.js';
+import { retryEvent, type EventMoves } from '../replay/event-replay.js';
 import { chunks, withPlan, type WindowQuery, type WindowStore } from './reconcile-window.js';
 
 /** What the audit reads (the plan map, the inbox) and, with --fix, writes (the inbox, a replay). */

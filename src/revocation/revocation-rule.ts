@@ -1,3 +1,5 @@
+import type { Revocation } from '../sales/steps.js';
+
 /**
  * The refund rule, as a pure function: take away only what this sale granted, keep everything
  * else the student has, and delete the account only when nothing of theirs would be left.
@@ -11,18 +13,6 @@ export interface RevocationInput {
   /** Courses another active sale of this customer needs. */
   neededByOtherSales: ReadonlySet<number>;
   mode: 'delete' | 'courses';
-}
-
-export interface Revocation {
-  action: 'delete' | 'remove_courses' | 'nothing';
-  /** This sale's courses the student still has and no other sale needs. */
-  remove: number[];
-  /** The student's courses that stay: not granted by this sale, or needed by another one. */
-  keep: string[];
-  /** Of those, the ones another active sale needs. */
-  keptForOtherSales: number[];
-  /** Why, in support's words (pt-BR). */
-  reason: string;
 }
 
 const list = (ids: Array<string | number>) => ids.join(', ');

@@ -1,4 +1,4 @@
-import type { NewStudent } from '../clients/ead.js';
+import type { NewStudent } from '../clients/ead-api.js';
 import { cpfDigits, isValidCpf } from '../domain/cpf.js';
 import { PermanentError } from '../domain/errors.js';
 import { onlyDigits, type KiwifyOrder } from '../intake/kiwify-payload.js';

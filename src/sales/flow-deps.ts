@@ -1,5 +1,5 @@
 import type { ChatProApi } from '../clients/chatpro.js';
-import type { EadApi } from '../clients/ead.js';
+import type { EadApi } from '../clients/ead-api.js';
 import type { WelcomeSettings } from '../domain/messages.js';
 import type { PlanLookup } from '../plans/plan-map.js';
 import type { SecretBox } from '../domain/secret-box.js';

@@ -1,5 +1,4 @@
 import type { HandlerContext } from '../worker/types.js';
-import type { Revocation } from '../revocation/revocation-rule.js';
 
 /**
  * Every step the sale flows journal: its name, what its result holds, and what people call it.
@@ -34,6 +33,19 @@ export interface WelcomeStep {
   sent: boolean;
   /** Why not (a key of WELCOME_SKIP_REASONS). */
   reason?: string;
+}
+
+/** What the refund rule (revocation/revocation-rule.ts) decides for a sale's courses. */
+export interface Revocation {
+  action: 'delete' | 'remove_courses' | 'nothing';
+  /** This sale's courses the student still has and no other sale needs. */
+  remove: number[];
+  /** The student's courses that stay: not granted by this sale, or needed by another one. */
+  keep: string[];
+  /** Of those, the ones another active sale needs. */
+  keptForOtherSales: number[];
+  /** Why, in support's words (pt-BR). */
+  reason: string;
 }
 
 /** A revocation's decision, with everything it rested on (a retry carries out the same one). */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EadClient, StudentAlreadyExistsError } from '../../src/clients/ead.js';
+import { EadClient } from '../../src/clients/ead.js';
+import { StudentAlreadyExistsError } from '../../src/clients/ead-api.js';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import { startFakeEad, type FakeEad } from '../../src/sandbox/fake-ead.js';
 import { fakeApp, listenFake } from '../../src/sandbox/fake-server.js';

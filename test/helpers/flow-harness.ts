@@ -1,5 +1,5 @@
 import type { ChatProApi } from '../../src/clients/chatpro.js';
-import { StudentAlreadyExistsError, type EadApi, type NewStudent } from '../../src/clients/ead.js';
+import { StudentAlreadyExistsError, type EadApi, type NewStudent } from '../../src/clients/ead-api.js';
 import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { handlersFor } from '../../src/app/sale-handlers.js';

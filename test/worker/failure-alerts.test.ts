@@ -10,7 +10,7 @@ import type { Runtime } from '../../src/app/runtime.js';
 import { startFakeCallMeBot, type FakeCallMeBot } from '../../src/sandbox/fake-callmebot.js';
 import { startFakeDiscordApi, type FakeDiscordApi } from '../../src/sandbox/fake-discord-rest.js';
 import { openStores, type Stores } from '../../src/app/feature-stores.js';
-import { retryEvent } from '../../src/support/support-actions.js';
+import { retryEvent } from '../../src/replay/event-replay.js';
 import { systemClock } from '../../src/timing/clock.js';
 import type { HandlerRegistry } from '../../src/worker/types.js';
 import { Worker } from '../../src/worker/worker.js';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { sendError } from '../../http/http-errors.js';
-import { bearerAuth } from '../auth.js';
+import { bearerAuth } from '../../http/token-auth.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { eventRoutes } from './event-routes.js';
 import { planRoutes } from './plan-routes.js';

@@ -1,7 +1,8 @@
 import express, { Router } from 'express';
 import { eventDetail } from '../../support/event-detail.js';
 import { summarize } from '../../support/present.js';
-import { health, resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../support/support-actions.js';
+import { health } from '../../support/health-report.js';
+import { resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../replay/event-replay.js';
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
 import { sendError } from '../../http/http-errors.js';
 import type { AdminDeps } from '../admin-deps.js';

@@ -1,15 +1,8 @@
 import express, { Router } from 'express';
 import type { z } from 'zod';
 import { eventDetail } from '../../support/event-detail.js';
-import {
-  failuresMatching,
-  health,
-  resolveEvent,
-  retryEvent,
-  retryFailures,
-  RESOLVE_MESSAGES,
-  RETRY_MESSAGES,
-} from '../../support/support-actions.js';
+import { health } from '../../support/health-report.js';
+import { failuresMatching, resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../replay/event-replay.js';
 import { summarize } from '../../support/present.js';
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
 import { sameOrigin } from '../auth.js';
@@ -65,10 +58,18 @@ const RESULT_FLASH: Record<string, string> = {
   data_removed: 'dados-apagados',
 };
 
+const form = express.urlencoded({ extended: false, limit: '4kb' });
+
 /** The events list, an event, and what support does to events from the page. */
-export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: express.RequestHandler): Router {
+export function eventPages(deps: AdminDeps, signedIn: express.RequestHandler): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '4kb' });
+  oneEventRoutes(router, deps, signedIn);
+  listRoutes(router, deps, signedIn);
+  return router;
+}
+
+/** One event: its page, and "Reprocessar", "Marcar como resolvido", "Reenviar boas-vindas". */
+function oneEventRoutes(router: Router, { store, catalog, onRetry }: AdminDeps, signedIn: express.RequestHandler): void {
   const notFound = (res: express.Response) => page(res, messagePage('Evento não encontrado', 'Evento não encontrado.'), 404);
   const backToEvent = (res: express.Response, id: number, result: string) =>
     res.redirect(303, `/admin/events/${id}?msg=${RESULT_FLASH[result] ?? ''}`);
@@ -114,7 +115,10 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
     if (INPUT_PROBLEMS.has(result)) return refuse(res, id.data, result);
     backToEvent(res, id.data, result);
   });
+}
 
+/** The list of events (filters, paging) and "Reprocessar todos". */
+function listRoutes(router: Router, { store, onRetry }: AdminDeps, signedIn: express.RequestHandler): void {
   /** "Reprocessar todos": the count first, then the confirmation posts. */
   router.get('/admin/retry', signedIn, async (req, res) => {
     const filter = bulkRetrySchema.safeParse({ code: req.query.code, plan: req.query.plan });
@@ -159,6 +163,4 @@ export function eventPages({ store, catalog, onRetry }: AdminDeps, signedIn: exp
       problem === undefined ? 200 : 400,
     );
   });
-
-  return router;
 }

@@ -1,6 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Response } from 'express';
 import type { AdminDeps } from '../admin-deps.js';
-import { formToken, SESSION_COOKIE, sameOrigin, tokenMatches, type AdminSessions } from '../auth.js';
+import { SESSION_COOKIE, sameOrigin, type AdminSessions } from '../auth.js';
+import { formToken, tokenMatches } from '../../http/token-auth.js';
 import { errorPage, loginPage, notFoundPage } from '../views/layout.js';
 import { eventPages } from './event-pages.js';
 import { planPages } from './plan-pages.js';

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
-import { failuresMatching } from '../../support/support-actions.js';
+import { failuresMatching } from '../../replay/event-replay.js';
 import { catalogSnapshot } from '../../plans/course-catalog.js';
 import { planOverview, removePlan, savePlan } from '../../plans/plan-admin.js';
 import { sameOrigin } from '../auth.js';
@@ -30,30 +30,33 @@ function chosenCourses(body: unknown): number[] {
   return [...fieldValues(body, 'courses'), ...typed].filter((v) => v !== '').map((v) => (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN));
 }
 
+/** What the edit page shows of a plan (by name; a new one when empty): its courses, the catalog, the sales waiting for it, its history. */
+async function planEditView({ store, catalog }: Pick<AdminDeps, 'store' | 'catalog'>, name: string): Promise<PlanEditView> {
+  const [plan, snapshot, changes, waiting, failed] = await Promise.all([
+    name ? store.plans.resolve(name) : undefined,
+    catalogSnapshot(catalog),
+    name ? store.plans.changes(20, name) : [],
+    name ? failuresMatching(store, { code: 'unmapped_plan', plan: name }) : [],
+    name ? failuresMatching(store, { plan: name }) : [],
+  ]);
+  return {
+    name: plan?.name ?? name,
+    exists: plan !== undefined,
+    courses: plan?.courses ?? [],
+    whatsappGroup: plan?.whatsappGroup,
+    catalog: snapshot,
+    waiting: waiting.length,
+    failed: failed.length - waiting.length,
+    changes,
+  };
+}
+
 /** The Planos page: the map of plans to courses, edited by support. */
 export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: express.RequestHandler): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 1000 });
 
-  const editView = async (name: string): Promise<PlanEditView> => {
-    const [plan, snapshot, changes, waiting, failed] = await Promise.all([
-      name ? store.plans.resolve(name) : undefined,
-      catalogSnapshot(catalog),
-      name ? store.plans.changes(20, name) : [],
-      name ? failuresMatching(store, { code: 'unmapped_plan', plan: name }) : [],
-      name ? failuresMatching(store, { plan: name }) : [],
-    ]);
-    return {
-      name: plan?.name ?? name,
-      exists: plan !== undefined,
-      courses: plan?.courses ?? [],
-      whatsappGroup: plan?.whatsappGroup,
-      catalog: snapshot,
-      waiting: waiting.length,
-      failed: failed.length - waiting.length,
-      changes,
-    };
-  };
+  const editView = (name: string) => planEditView({ store, catalog }, name);
 
   router.get('/admin/plans', signedIn, async (req, res) => {
     const [rows, snapshot, changes] = await Promise.all([planOverview(store), catalogSnapshot(catalog), store.plans.changes(20)]);

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { maskDigits } from '../../domain/redaction.js';
-import { retentionStatus } from '../../support/support-actions.js';
+import { retentionStatus } from '../../support/health-report.js';
 import { eraseHolder, erasureSummary, previewErasure } from '../../privacy/erasure.js';
 import { sameOrigin } from '../auth.js';
 import type { AdminDeps } from '../admin-deps.js';

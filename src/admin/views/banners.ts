@@ -1,6 +1,6 @@
 import { connectionLabel } from '../../domain/connections.js';
 import { forPeople, sentence } from '../../support/words-for-people.js';
-import type { Health } from '../../support/support-actions.js';
+import type { Health } from '../../support/health-report.js';
 import { html, type Html } from '../html.js';
 import { time } from './layout.js';
 

@@ -1,8 +1,8 @@
 import { forPeople } from '../../support/words-for-people.js';
 import { formatBrazilianMobile } from '../../domain/phone.js';
-import { MAX_NOTE } from '../../support/support-actions.js';
+import { MAX_NOTE } from '../../replay/event-replay.js';
 import type { EventDetail } from '../../support/present.js';
-import type { Health } from '../../support/support-actions.js';
+import type { Health } from '../../support/health-report.js';
 import { html, type Html } from '../html.js';
 import { banners } from './banners.js';
 import { flashBanner, layout, statusBadge, time, type Flash } from './layout.js';

@@ -1,7 +1,7 @@
 import { causeOf } from '../../domain/causes.js';
 import { forPeople } from '../../support/words-for-people.js';
 import { cut } from '../../domain/text.js';
-import type { Health } from '../../support/support-actions.js';
+import type { Health } from '../../support/health-report.js';
 import { STATUS_LABELS, type EventSummary } from '../../support/present.js';
 import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
 import { html, type Html } from '../html.js';

@@ -1,5 +1,5 @@
 import type { ErasureRow } from '../../privacy/privacy-store.js';
-import type { Health } from '../../support/support-actions.js';
+import type { Health } from '../../support/health-report.js';
 import { html, type Html } from '../html.js';
 import { flashBanner, layout, time, type Flash } from './layout.js';
 

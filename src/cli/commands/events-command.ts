@@ -12,13 +12,13 @@
 import { parseArgs } from 'node:util';
 import { eventDetail } from '../../support/event-detail.js';
 import { summarize, type EventSummary } from '../../support/present.js';
-import { resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../support/support-actions.js';
+import { resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../replay/event-replay.js';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { formatTime } from '../../domain/messages.js';
 import type { ErasureStore } from '../../privacy/erasure.js';
 import type { EventQueries } from '../../store/event-reads.js';
 import type { DetailReads } from '../../support/event-detail.js';
-import type { EventMoves } from '../../support/support-actions.js';
+import type { EventMoves } from '../../replay/event-replay.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { openServerStore } from '../cli-store.js';
 import { ConfigError, loadConfig } from '../../config/config.js';

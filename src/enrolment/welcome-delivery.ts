@@ -103,7 +103,7 @@ function welcomeText(deps: EnrolmentDeps, { buyer, plan, student, passwordSentWi
 }
 
 /** The upstream's refusal as the journal keeps it: one short line (FlowError already masked personal data). */
-const detailOf = (err: unknown) => (err instanceof Error ? err.message.replace(/\s+/g, ' ').slice(0, 200) : undefined);
+const detailOf = (err: unknown) => (err instanceof Error ? err.message.replace(/\s+/g, ' ').slice(0, 200).replace(/[.\s]+$/, '') : undefined);
 
 async function whatsappWelcome(
   ctx: FlowContext,

@@ -114,12 +114,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(
       discordRouter({
         ...deps.discord,
-        desk: consolePort(deps.store, {
-          customerKeys: deps.customerKeys,
-          catalog: deps.catalog,
-          retentionDays: deps.retentionDays,
-          emailWelcomes: deps.emailWelcomes,
-        }),
+        desk: consolePort(deps.store, deps), // its options: customerKeys, catalog, retentionDays, emailWelcomes
         interactions: deps.store.interactions,
         onRetry: deps.onEventStored,
         clock: deps.clock,

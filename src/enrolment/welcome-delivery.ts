@@ -67,19 +67,19 @@ export async function deliverWelcome(ctx: FlowContext, deps: EnrolmentDeps, subj
   const text = welcomeText(deps, subject);
   const results: WelcomeReport['results'] = {};
   const emailWanted = deps.welcomeChannels.includes('email') || ctx.journal('email_correction') !== undefined;
-  let retryLater: unknown;
+  let retryLater: Error | undefined;
   if (deps.welcomeChannels.includes('whatsapp') || ctx.journal('phone_correction') !== undefined) {
     try {
       results.whatsapp = await whatsappWelcome(ctx, deps, subject.buyer, text, emailWanted);
     } catch (err) {
       // Transient, and e-mail is due anyway: the e-mail goes now, WhatsApp on the next attempt.
       if (!emailWanted || !isTransient(err)) throw err;
-      retryLater = err;
+      retryLater = err instanceof Error ? err : new Error(String(err));
     }
   }
   const fallback = results.whatsapp?.sent === false && !emailWanted && deps.mail !== undefined;
   if (emailWanted || fallback) results.email = await emailWelcome(ctx, deps, subject.buyer, text, fallback);
-  if (retryLater !== undefined) throw retryLater;
+  if (retryLater) throw retryLater;
 
   const delivered = WELCOME_CHANNELS.filter((channel) => results[channel]?.sent);
   await afterWelcome(ctx, deps, results, delivered);
@@ -103,7 +103,13 @@ function welcomeText(deps: EnrolmentDeps, { buyer, plan, student, passwordSentWi
 }
 
 /** The upstream's refusal as the journal keeps it: one short line (FlowError already masked personal data). */
-const detailOf = (err: unknown) => (err instanceof Error ? err.message.replace(/\s+/g, ' ').slice(0, 200).replace(/[.\s]+$/, '') : undefined);
+const detailOf = (err: unknown) =>
+  err instanceof Error
+    ? err.message
+        .replace(/\s+/g, ' ')
+        .slice(0, 200)
+        .replace(/[.\s]+$/, '')
+    : undefined;
 
 async function whatsappWelcome(
   ctx: FlowContext,

@@ -2,7 +2,7 @@ import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { FlowError, isTransient } from '../domain/errors.js';
 import { messages, welcomeSkipReason, type WelcomeText } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
-import { maskDigits, maskEmail } from '../domain/redaction.js';
+import { maskEmail } from '../domain/redaction.js';
 import type { Plan } from '../plans/plan-map.js';
 import type { Buyer } from '../sales/buyer.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
@@ -125,8 +125,8 @@ async function whatsappWelcome(
     const phone = normalizeBrazilianMobile(buyer.phone);
     if (!phone.ok) return { sent: false, reason: phone.reason };
     try {
-      const { number } = await deps.chatpro.sendMessage(phone.number, renderWelcomeWhatsapp(deps.welcomeTemplates.whatsapp, text));
-      return { sent: true, to: maskDigits(number) };
+      await deps.chatpro.sendMessage(phone.number, renderWelcomeWhatsapp(deps.welcomeTemplates.whatsapp, text));
+      return { sent: true };
     } catch (err) {
       if (err instanceof NotOnWhatsAppError) return { sent: false, reason: 'not_on_whatsapp' };
       return whatsappFailure(ctx, deps, err, emailWanted);

@@ -38,7 +38,7 @@ export interface WelcomeStep {
   sent: boolean;
   /** Why not (a key of WELCOME_SKIP_REASONS, or the upstream's error code). */
   reason?: string;
-  /** Where it went, masked ("b***@example.com", "*********78"). */
+  /** The address it went (or was refused) to, masked: "b***@example.com" (e-mail only: the page shows the mobile). */
   to?: string;
   /** Sent by e-mail because WhatsApp could not take it. */
   fallback?: boolean;

@@ -40,6 +40,8 @@ export interface AdminDeps {
   retentionDays?: number;
   /** Wakes the worker after events were put back in the queue. */
   onRetry?: () => void;
+  /** An SMTP server is configured: "Reenviar boas-vindas" may choose e-mail. */
+  emailWelcomes?: boolean;
   /** Counts wrong tokens, shared by the page and the API. */
   limiter: RequestHandler;
 }

@@ -63,8 +63,14 @@ export const bulkRetrySchema = z
   })
   .refine((f) => f.code !== undefined || f.plan !== undefined, 'informe "code" (motivo) ou "plan" (plano)');
 
-/** `{"phone": "…"}` of "Corrigir celular e reenviar boas-vindas". */
-export const phoneBodySchema = z.strictObject({ phone: z.string({ error: 'informe o celular' }).trim().min(8).max(40) });
+/**
+ * "Reenviar boas-vindas": `{"phone": "…"}` (WhatsApp, the corrected mobile; `"channel": "whatsapp"`
+ * optional) or `{"channel": "email", "email": "…"}` (the corrected address).
+ */
+export const welcomeBodySchema = z.union([
+  z.strictObject({ channel: z.literal('whatsapp').optional(), phone: z.string({ error: 'informe o celular' }).trim().min(8).max(40) }),
+  z.strictObject({ channel: z.literal('email'), email: z.string({ error: 'informe o e-mail' }).trim().min(3).max(320) }),
+]);
 
 /** An erasure on the holder's request: the CPF, a note for the record, and `confirm` to carry it out. */
 export const eraseBodySchema = z.strictObject({

@@ -54,6 +54,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** Enables POST /discord/interactions (slash commands and alert buttons); without it, 404. */
   discord?: DiscordConsoleSettings;
+  /** An SMTP server is configured: support may resend a welcome by e-mail (page, API, Discord). */
+  emailWelcomes?: boolean;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -112,7 +114,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(
       discordRouter({
         ...deps.discord,
-        desk: consolePort(deps.store, { customerKeys: deps.customerKeys, catalog: deps.catalog, retentionDays: deps.retentionDays }),
+        desk: consolePort(deps.store, deps), // its options: customerKeys, catalog, retentionDays, emailWelcomes
         interactions: deps.store.interactions,
         onRetry: deps.onEventStored,
         clock: deps.clock,
@@ -128,6 +130,7 @@ export function createApp(deps: AppDeps): Express {
         customerKeys: deps.customerKeys,
         retentionDays: deps.retentionDays,
         onRetry: deps.onEventStored,
+        emailWelcomes: deps.emailWelcomes,
       }),
     );
   }

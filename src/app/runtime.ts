@@ -163,6 +163,7 @@ function assemble(base: Base): Parts {
     handledTypes: new Set(Object.keys(handlers)),
     intake,
     discord,
+    emailWelcomes: clients.mail !== undefined,
   });
   return { worker, housekeeping, checks, reconciler, scheduler, alerts, dispatcher, catalog, app };
 }

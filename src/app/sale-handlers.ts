@@ -1,7 +1,7 @@
 import type { Handler } from '../worker/types.js';
 import { approvedFlow } from '../enrolment/approved-flow.js';
 import { cancelFlow } from '../revocation/cancel-flow.js';
-import type { FlowDeps } from '../sales/flow-deps.js';
+import type { EnrolmentDeps } from '../enrolment/welcome-delivery.js';
 import { revokeFlow, scheduledRevokeFlow } from '../revocation/revoke-flow.js';
 import {
   CHARGEBACK,
@@ -30,7 +30,7 @@ export type SaleHandlers = { readonly [T in HandledEventType]: Handler<any> };
  * order_rejected, subscription_late, subscription_renewed, abandoned_cart, …) are recorded as
  * `ignored`.
  */
-export function handlersFor(deps: FlowDeps): SaleHandlers {
+export function handlersFor(deps: EnrolmentDeps): SaleHandlers {
   return {
     [ORDER_APPROVED]: approvedFlow(deps),
     [ORDER_REFUNDED]: revokeFlow(deps),

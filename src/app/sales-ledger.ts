@@ -6,7 +6,7 @@ import type { Journal } from '../store/journal.js';
 
 /** What the ledger reads of the store. */
 export interface LedgerReads {
-  events: Pick<EventQueries, 'salesOf' | 'saleEvents'>;
+  events: Pick<EventQueries, 'salesOf' | 'saleEvents' | 'approvalsNear'>;
   journal: Pick<Journal, 'stepResults'>;
 }
 
@@ -20,5 +20,7 @@ export function salesLedger(store: LedgerReads, customerKeys: Pick<CustomerKeys,
     saleEvents: (customerKey, saleKeys) => store.events.saleEvents(customerKeys.lookup(customerKey), saleKeys),
     journaled: async <N extends keyof StepResults>(eventIds: number[], step: N) =>
       (await store.journal.stepResults(eventIds, step)) as Map<number, StepResults[N]>,
+    approvalsNear: (customerKey, { at, windowMs, orderIds }) =>
+      store.events.approvalsNear(customerKeys.lookup(customerKey), at - windowMs, at + windowMs, orderIds),
   };
 }

@@ -14,7 +14,7 @@ import type { AlertOutbox } from '../alerts/outbox.js';
 import type { Config } from '../config/config.js';
 import type { CustomerKeys } from '../privacy/customer-keys.js';
 import type { SecretBox } from '../domain/secret-box.js';
-import type { FlowDeps } from '../sales/flow-deps.js';
+import type { EnrolmentDeps } from '../enrolment/welcome-delivery.js';
 import { handlersFor } from './sale-handlers.js';
 import { salesLedger, type LedgerReads } from './sales-ledger.js';
 import type { ConnectionCheck } from '../health/connection-checks.js';
@@ -78,10 +78,13 @@ export interface HandlerServices {
 }
 
 /** What the flows need, from the configuration, the clients and the store (the plan map is the store's). */
-export function flowDepsFromConfig(config: Config, { store, clients, secrets, customerKeys, clock }: HandlerServices): FlowDeps {
+export function flowDepsFromConfig(config: Config, { store, clients, secrets, customerKeys, clock }: HandlerServices): EnrolmentDeps {
   return {
     ead: clients.ead,
     chatpro: clients.chatpro,
+    mail: clients.mail,
+    welcomeChannels: config.welcome.channels,
+    welcomeTemplates: config.welcome.templates,
     plans: store.plans,
     ...salesLedger(store, customerKeys),
     clock,
@@ -92,7 +95,8 @@ export function flowDepsFromConfig(config: Config, { store, clients, secrets, cu
       revokeMode: config.sales.revokeMode,
       cancelPolicy: config.sales.cancelPolicy,
       panelUrl: panelUrlOf(config),
-      welcome: config.welcome.school,
+      // Answers to the e-mail go to MAIL_REPLY_TO: the welcome names it as support's address.
+      welcome: { ...config.welcome.school, supportEmail: config.mail.replyTo },
     },
   };
 }

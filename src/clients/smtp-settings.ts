@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
 import addressparser from 'nodemailer/lib/addressparser';
+import { isEmailAddress } from '../domain/email-address.js';
+
+export { isEmailAddress };
 
 /**
  * How the connection to the SMTP server is protected:
@@ -154,15 +157,4 @@ export function parseMailbox(value: string): { name: string; address: string } |
   if (list.length !== 1) return undefined;
   const [{ name, address }] = list;
   return isEmailAddress(address) ? { name, address } : undefined;
-}
-
-// One address and nothing else: no list ("a@x, b@y" would send the password to both), no
-// display name, no comments. Bounded parts (RFC 5321: 64 and 255), so linear time.
-const ADDRESS = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,255}$/u;
-
-/** Whether `value` is one bare e-mail address whose domain has a dot. */
-export function isEmailAddress(value: string): boolean {
-  if (!ADDRESS.test(value)) return false;
-  const domain = value.slice(value.indexOf('@') + 1);
-  return domain.includes('.') && !domain.startsWith('.') && !domain.endsWith('.') && !domain.includes('..');
 }

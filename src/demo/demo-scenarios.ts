@@ -6,6 +6,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { buttonId, buttonInteraction, buttonLabels, demoDiscordKeys, postInteraction, type DemoDiscordKeys } from './demo-discord.js';
 import { FINISHED_STATUSES, type InboxEvent } from '../domain/inbox-event.js';
 import { savePlan } from '../plans/plan-admin.js';
+import { welcomeChapters } from './demo-welcomes.js';
 
 interface Context {
   runtime: Runtime;
@@ -274,6 +275,7 @@ export async function runScenarios(ctx: Context): Promise<string[]> {
   await firstSales(ctx, kit);
   await fixesAndRefunds(ctx, kit);
   await discordButtons(ctx, kit);
+  await welcomeChapters(ctx, kit);
 
   const counts = await runtime.store.events.countByStatus();
   expect(counts.pending + counts.retrying + counts.processing === 0, 'nenhum evento deveria ficar pendente');

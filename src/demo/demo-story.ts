@@ -22,6 +22,13 @@ export function narrate(sandbox: Sandbox, say: (line: string) => void): void {
     say(`   💬 ChatPro   WhatsApp para ${call.number} → HTTP ${call.status}`);
     if (call.status < 300) say(indent(call.message));
   };
+  sandbox.mail.onMail = (mail) => {
+    const { subject, text } = mail.parsed;
+    say(`   📧 E-mail    para ${mail.envelope.to.join(', ')} (SMTP aceitou: texto e HTML)`);
+    say(indent(`Assunto: ${subject ?? ''}`));
+    const lines = (text ?? '').split('\n').filter((line) => line.trim() !== '');
+    say(indent([...lines.slice(0, 6), '…'].join('\n')));
+  };
   sandbox.callmebot.onCall = (call) => {
     say(`   📣 Suporte   (CallMeBot)`);
     say(indent(call.text));

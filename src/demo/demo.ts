@@ -1,7 +1,7 @@
 /**
  * npm run demo — the whole bridge on this machine, no credentials needed:
- * the server on a temporary SQLite file plus loopback fakes of EAD, ChatPro, CallMeBot, Kiwify's
- * public API and Discord's REST API (an Ed25519 key pair made here stands in for the Discord
+ * the server on a temporary SQLite file plus loopback fakes of EAD, ChatPro, an SMTP server,
+ * CallMeBot, Kiwify's public API and Discord's REST API (an Ed25519 key pair made here stands in for the Discord
  * application's); a few signed sample sales; the story printed as it happens. Then it keeps serving (admin page and
  * token printed). `npm run demo -- --once` exits after the story, non-zero if anything went wrong.
  */
@@ -22,7 +22,8 @@ const { values } = parseArgs({ options: { once: { type: 'boolean' }, port: { typ
 const once = Boolean(values.once);
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-const sandbox = await startSandbox();
+// The SMTP server too: a welcome WhatsApp cannot take goes by e-mail (step 8).
+const sandbox = await startSandbox({ mail: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'bridge-demo-'));
 const adminToken = randomBytes(18).toString('base64url');
 const webhookToken = 'demo-kiwify-token';
@@ -44,6 +45,7 @@ const config = loadConfig({
   PORTAL_URL: 'https://portal.exemplo.com.br',
   ANDROID_APP_URL: 'https://play.google.com/store/apps/details?id=br.exemplo.ead',
   SUPPORT_WHATSAPP: '(61) 99999-0000',
+  MAIL_REPLY_TO: 'suporte@escola-demonstracao.example',
 });
 // The story in seconds, not production's pace: alerts every 0.3 s, retries after 1 s, deadlines of 5 s.
 const runtime = await createRuntime(config, { tuning: { alertIntervalMs: 300, retryBaseMs: 1000, upstreamTimeoutMs: 5000, pollMs: 200 } });
@@ -61,7 +63,9 @@ try {
   process.exit(1);
 }
 
-say('Ponte Kiwify → EAD — demonstração (tudo local: EAD, ChatPro, CallMeBot, a API da Kiwify e o Discord são simulados)');
+say(
+  'Ponte Kiwify → EAD — demonstração (tudo local: EAD, ChatPro, o servidor de e-mail, CallMeBot, a API da Kiwify e o Discord são simulados)',
+);
 say(`Servidor em ${runtime.url()} · banco SQLite temporário em ${config.storage.SQLITE_PATH}`);
 narrate(sandbox, say);
 
@@ -84,6 +88,9 @@ say(`Painel:  ${runtime.url()}/admin   (token: ${adminToken})`);
 say(`API:     curl -H 'Authorization: Bearer ${adminToken}' ${runtime.url()}/admin/api/events`);
 say(`Vivo?:   curl ${runtime.url()}/secure`);
 say(`Mais vendas: npm run kiwify -- ${ORDER_APPROVED} --plan "Inglês Fluente" --url ${runtime.url()}/webhook --token ${webhookToken}`);
+say(
+  `Sem WhatsApp: npm run kiwify -- ${ORDER_APPROVED} --no-whatsapp --email aluna@example.com --url ${runtime.url()}/webhook --token ${webhookToken}`,
+);
 say(`Eventos: SQLITE_PATH=${config.storage.SQLITE_PATH} npm run events -- list   (noutro terminal, enquanto a demonstração roda)`);
 say('Ctrl+C para sair (o banco temporário é apagado).');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -13,7 +13,14 @@ export const SUBCOMMANDS = {
   event: 'evento',
   retry: 'reprocessar',
   resolve: 'resolver',
+  welcome: 'boas-vindas',
 } as const;
+
+/** The channels of `/ponte boas-vindas` (the option's values are WELCOME_CHANNELS' names). */
+export const WELCOME_CHOICES = [
+  { name: 'WhatsApp (celular corrigido)', value: 'whatsapp' },
+  { name: 'E-mail', value: 'email' },
+] as const;
 
 /** What `npm run discord -- register` puts in the school's server (a bulk overwrite: idempotent). */
 export const GUILD_COMMANDS: RESTPutAPIApplicationGuildCommandsJSONBody = [
@@ -62,6 +69,28 @@ export const GUILD_COMMANDS: RESTPutAPIApplicationGuildCommandsJSONBody = [
             description: 'Como foi resolvido (ex.: cadastrado à mão no EAD)',
             required: true,
             max_length: 500,
+          },
+        ],
+      },
+      {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: SUBCOMMANDS.welcome,
+        description: 'Reenvia as boas-vindas (login e senha) que não chegaram, por WhatsApp ou por e-mail',
+        options: [
+          { type: ApplicationCommandOptionType.Integer, name: 'id', description: 'Número do evento', required: true, min_value: 1 },
+          {
+            type: ApplicationCommandOptionType.String,
+            name: 'canal',
+            description: 'Por onde reenviar',
+            required: true,
+            choices: [...WELCOME_CHOICES],
+          },
+          {
+            type: ApplicationCommandOptionType.String,
+            name: 'contato',
+            description: 'O celular corrigido (WhatsApp) ou o e-mail do aluno',
+            required: true,
+            max_length: 320,
           },
         ],
       },

@@ -77,7 +77,7 @@ export interface Actor {
 export const ANSWERS = {
   noPermission:
     '🚫 Sem permissão: só quem tem o cargo de suporte no servidor da escola pode usar a ponte. Peça o cargo a quem administra o servidor.',
-  unknownCommand: 'Comando desconhecido. Use /ponte status, falhas, evento, reprocessar ou resolver.',
+  unknownCommand: 'Comando desconhecido. Use /ponte status, falhas, evento, reprocessar, resolver ou boas-vindas.',
   badId: 'Informe o número do evento (ex.: 42), como aparece no alerta ou no painel.',
   noSearch: 'Informe o que buscar: #número do evento, código do pedido, CPF ou e-mail do comprador.',
   notFound: 'Nenhum evento encontrado para essa busca.',

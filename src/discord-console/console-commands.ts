@@ -4,6 +4,7 @@ import { formatTime } from '../domain/messages.js';
 import { cut } from '../domain/text.js';
 import type { APIMessageTopLevelComponent } from 'discord-api-types/v10';
 import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
+import { RESEND_MESSAGES } from '../support/welcome-resend.js';
 import { summarize } from '../support/present.js';
 import {
   ANSWERS,
@@ -20,12 +21,12 @@ import { eventButtons, MAX_ROWS, panelLink, retryMayHelp } from './components.js
 import { escapeMarkdown as md } from './discord-markdown.js';
 import { eventEmbed } from './event-embed.js';
 
-/** The slash commands of the support console: `/ponte status`, `falhas`, `evento`, `reprocessar`, `resolver`. */
+/** The slash commands of the support console: `/ponte status`, `falhas`, `evento`, `reprocessar`, `resolver`, `boas-vindas`. */
 
 /** Longest `busca` searched (the command's max_length). */
 const MAX_SEARCH = 200;
 
-/** A slash command: `/ponte status|falhas|evento|reprocessar|resolver`. */
+/** A slash command: `/ponte status|falhas|evento|reprocessar|resolver|boas-vindas`. */
 export async function command(deps: ConsoleDeps, interaction: Interaction, actor: Actor): Promise<ConsoleAnswer> {
   const data = commandDataSchema.safeParse(interaction.data);
   if (!data.success || data.data.name !== COMMAND_NAME) return reply(ANSWERS.unknownCommand);
@@ -48,6 +49,12 @@ export async function command(deps: ConsoleDeps, interaction: Interaction, actor
       if (id === undefined) return reply(ANSWERS.badId);
       const note = option('nota');
       return resolve(deps, id, typeof note === 'string' ? note : '', actor);
+    }
+    case SUBCOMMANDS.welcome: {
+      const id = eventIdOf(option('id'));
+      if (id === undefined) return reply(ANSWERS.badId);
+      const contact = option('contato');
+      return resendWelcome(deps, id, option('canal') === 'email' ? 'email' : 'whatsapp', typeof contact === 'string' ? contact : '', actor);
     }
     default:
       return reply(ANSWERS.unknownCommand);
@@ -162,4 +169,22 @@ async function resolve(deps: ConsoleDeps, eventId: number, note: string, actor: 
   if (result === 'no_note') return reply(ANSWERS.noNote);
   if (result !== 'resolved') return reply(RESOLVE_MESSAGES[result].message);
   return reply(`✅ Evento #${eventId} marcado como resolvido: ${md(cut(note.replace(/\s+/g, ' ').trim(), MAX_NOTE))}`);
+}
+
+/** Longest contact looked at (the command's max_length). */
+const MAX_CONTACT = 320;
+
+async function resendWelcome(
+  deps: ConsoleDeps,
+  eventId: number,
+  channel: 'whatsapp' | 'email',
+  contact: string,
+  actor: Actor,
+): Promise<ConsoleAnswer> {
+  const result = await deps.desk.resendWelcome(eventId, { channel, contact: contact.slice(0, MAX_CONTACT) }, viaOf(actor));
+  if (result !== 'queued') return reply(RESEND_MESSAGES[result].message);
+  deps.onRetry?.();
+  return reply(
+    `📨 Evento #${eventId}: as boas-vindas serão reenviadas por ${channel === 'email' ? 'e-mail' : 'WhatsApp'} (a correção fica na história do evento).`,
+  );
 }

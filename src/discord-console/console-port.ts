@@ -8,6 +8,7 @@ import { searchEvents, type SearchReads } from '../support/event-search.js';
 import type { EventDetail } from '../support/present.js';
 import { health, type Health, type HealthReads } from '../support/health-report.js';
 import { resolveEvent, retryEvent, type EventMoves, type ResolveResult } from '../replay/event-replay.js';
+import { resendWelcome, type ResendRequest, type ResendResult, type ResendStore } from '../support/welcome-resend.js';
 
 /**
  * What the Discord console may do with the bridge: look events up, run one again, close one —
@@ -22,6 +23,8 @@ export interface ConsolePort {
   search(text: string): Promise<number[]>;
   retry(eventId: number, via: string): Promise<RequeueResult>;
   resolve(eventId: number, note: string, via: string): Promise<ResolveResult | 'no_note' | 'bad_note'>;
+  /** "Reenviar boas-vindas": by WhatsApp to a corrected mobile, or by e-mail to an address. */
+  resendWelcome(eventId: number, request: ResendRequest, via: string): Promise<ResendResult>;
   /** The newest failures needing attention (at most `limit`) and how many there are in all. */
   failures(limit: number): Promise<{ events: InboxEvent[]; total: number }>;
   /** The bridge's state for `/ponte status`. */
@@ -32,7 +35,8 @@ export interface ConsolePort {
 export type ConsoleStore = HealthReads &
   DetailReads &
   EventMoves &
-  SearchReads & {
+  SearchReads &
+  ResendStore & {
     events: Pick<EventQueries, 'list' | 'countByStatus'>;
   };
 
@@ -43,15 +47,18 @@ export interface ConsolePortOptions {
   catalog?: CourseCatalog;
   /** RETENTION_DAYS, in the status. */
   retentionDays?: number;
+  /** An SMTP server is configured: a welcome may be resent by e-mail. */
+  emailWelcomes?: boolean;
 }
 
-export function consolePort(store: ConsoleStore, { customerKeys, catalog, retentionDays }: ConsolePortOptions): ConsolePort {
+export function consolePort(store: ConsoleStore, { customerKeys, catalog, retentionDays, emailWelcomes }: ConsolePortOptions): ConsolePort {
   return {
     get: (eventId) => store.events.get(eventId),
     detail: (eventId) => eventDetail(store, catalog, eventId),
     search: (text) => searchEvents(store, customerKeys, text),
     retry: (eventId, via) => retryEvent(store, eventId, via),
     resolve: (eventId, note, via) => resolveEvent(store, eventId, note, via),
+    resendWelcome: (eventId, request, via) => resendWelcome(store, eventId, request, via, { emailEnabled: emailWelcomes === true }),
     failures: async (limit) => {
       const events = await store.events.list({ status: 'failed', limit });
       return { events, total: events.length === 0 ? 0 : (await store.events.countByStatus()).failed };

@@ -80,7 +80,7 @@ const CAUSES: Record<string, Cause> = {
   not_on_whatsapp: {
     reason: 'Celular sem WhatsApp',
     retryHelps: false,
-    todo: 'Corrija o celular abaixo para reenviar as boas-vindas, ou avise o aluno por outro canal e marque como resolvido.',
+    todo: 'Corrija o celular abaixo para reenviar as boas-vindas (ou reenvie por e-mail, se configurado), ou avise o aluno por outro canal e marque como resolvido.',
   },
   mail_rejected: {
     reason: 'E-mail do aluno recusado',
@@ -122,7 +122,7 @@ const CAUSES: Record<string, Cause> = {
     reason: 'Boas-vindas não enviadas',
     retryHelps: false,
     notice: true,
-    todo: 'O aluno está matriculado, mas não recebeu o login. Corrija o celular abaixo para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal) e marque como resolvido.',
+    todo: 'O aluno está matriculado, mas não recebeu o login por nenhum canal. Reenvie as boas-vindas abaixo, pelo WhatsApp com o celular corrigido ou por e-mail (se configurado) com o endereço corrigido, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal) e marque como resolvido.',
   },
 };
 

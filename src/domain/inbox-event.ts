@@ -57,6 +57,9 @@ export type EventNaming = Pick<InboxEvent, 'id' | 'eventType'> &
 /** What the sale rules read of a customer's events (no body, no personal data). */
 export type SaleEvent = Pick<InboxEvent, 'id' | 'eventType' | 'status' | 'orderId' | 'subscriptionId' | 'planName'>;
 
+/** An approval of the same buyer near another one (an order bump and its main order arrive together). */
+export type NearbyApproval = SaleEvent & Pick<InboxEvent, 'orderRef' | 'receivedAt'>;
+
 /** What goes into the inbox: a delivery (webhook, reconciliation) or work a flow schedules. */
 export type NewEvent = Pick<InboxEvent, 'eventType' | 'dedupeKey' | 'customerKey'> &
   Partial<Pick<InboxEvent, 'orderId' | 'orderRef' | 'subscriptionId' | 'planName' | 'customerName' | 'customerEmail'>> & {

@@ -72,7 +72,16 @@ export const messages = {
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
       `Motivo: ${reason}`,
-      'O aluno está matriculado. Corrija o celular no painel para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal).',
+      'O aluno está matriculado. Corrija o celular ou o e-mail no painel para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal).',
+      `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
+    ].join('\n'),
+
+  /** The e-mail's server refused the student's address, but the welcome reached them by WhatsApp. */
+  mailRejected: (event: EventNaming, detail: string, panelUrl?: string) =>
+    [
+      `⚠️ *E-mail do aluno recusado:* ${eventLine(event)}`,
+      `O servidor de e-mail diz que o endereço não existe ou não é válido${detail ? ` (${detail})` : ''}.`,
+      'As boas-vindas chegaram pelo WhatsApp: o aluno tem o login. Confirme o e-mail com ele quando puder.',
       `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
     ].join('\n'),
 
@@ -158,10 +167,17 @@ export const WELCOME_SKIP_REASONS: Record<string, string> = {
   not_brazilian: 'o celular informado não é brasileiro',
   not_mobile: 'o número informado não é de celular',
   not_on_whatsapp: 'o celular do aluno não tem WhatsApp',
+  whatsapp_failing: 'o WhatsApp continuou falhando depois das novas tentativas',
+  chatpro_unauthorized: 'o ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID)',
+  chatpro_disconnected: 'o WhatsApp da escola está desconectado do ChatPro',
+  mail_not_configured: 'e-mail não configurado: defina SMTP_URL e MAIL_FROM',
+  no_email: 'o comprador não informou e-mail',
+  mail_rejected: 'e-mail do aluno recusado: o servidor de e-mail diz que o endereço não existe ou não é válido',
 };
 
+/** Why a welcome did not go out, in support's words (an unknown code is the upstream's refusal). */
 export function welcomeSkipReason(reason: string | undefined): string {
-  return WELCOME_SKIP_REASONS[reason ?? ''] ?? String(reason);
+  return WELCOME_SKIP_REASONS[reason ?? ''] ?? `o envio foi recusado (${String(reason)})`;
 }
 
 export interface WelcomeText {
@@ -172,35 +188,11 @@ export interface WelcomeText {
   password?: string;
   /** A new account whose generated password never reached us: the student sets one. */
   passwordUnknown?: boolean;
+  /**
+   * Bought together with this plan (an order bump, or the main order of one): the plan whose
+   * welcome told the password of the account its approval created — this welcome points there.
+   */
+  passwordSentWith?: string;
   whatsappGroup?: string;
   settings: WelcomeSettings;
-}
-
-/** The WhatsApp welcome to a new student (ChatPro). */
-export function welcomeMessage(w: WelcomeText): string {
-  const s = w.settings;
-  const lines = [
-    `Olá, ${w.firstName || 'aluno(a)'}! 🎉`,
-    '',
-    `Sua matrícula no plano *${w.planName}* está confirmada.`,
-    '',
-    '🔐 *Seus dados de acesso*',
-    `Login: ${w.login}`,
-    w.password
-      ? `Senha: ${w.password}`
-      : w.passwordUnknown
-        ? 'Senha: crie a sua em "Esqueci minha senha" no portal.'
-        : 'Senha: a mesma que você já usa na plataforma (esqueceu? clique em "Esqueci minha senha" no portal).',
-  ];
-  const links = [
-    s.portalUrl && `💻 Portal: ${s.portalUrl}`,
-    s.androidAppUrl && `📱 App Android: ${s.androidAppUrl}`,
-    s.iosAppUrl && `🍎 App iPhone: ${s.iosAppUrl}`,
-    w.whatsappGroup && `👥 Grupo da turma no WhatsApp: ${w.whatsappGroup}`,
-  ].filter(Boolean) as string[];
-  if (links.length) lines.push('', ...links);
-  if (s.supportWhatsapp) lines.push('', `Dúvidas? Fale com o suporte: ${s.supportWhatsapp}`);
-  lines.push('', 'Bons estudos! 📚');
-  if (s.schoolName) lines.push(`Equipe ${s.schoolName}`);
-  return lines.join('\n');
 }

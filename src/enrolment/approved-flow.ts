@@ -1,9 +1,8 @@
-import { NotOnWhatsAppError } from '../clients/chatpro.js';
 import { StudentAlreadyExistsError } from '../clients/ead-api.js';
 import { WELCOME_NOT_SENT } from '../domain/causes.js';
 import { TransientError } from '../domain/errors.js';
 import { ORDER_APPROVED } from '../domain/event-types.js';
-import { messages, welcomeMessage, welcomeSkipReason } from '../domain/messages.js';
+import { messages } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../plans/plan-map.js';
 import { orderSchema } from '../intake/kiwify-payload.js';
@@ -12,28 +11,31 @@ import { buyerOf, cadastroForm, requireCpf, type Buyer } from '../sales/buyer.js
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { planOf } from '../sales/plan-of-sale.js';
 import { orderRefunded, saleKeyOf, saleKeysOf } from '../sales/sale-rules.js';
-import type { Enrollment, FlowContext, StepResults, StudentStep, WelcomeStep } from '../sales/steps.js';
+import type { Enrollment, FlowContext, StepResults, StudentStep } from '../sales/steps.js';
+import { passwordSentWith, withBumpHint } from './order-bumps.js';
+import { deliverWelcome, welcomeSummary, whyNotSent, type EnrolmentDeps } from './welcome-delivery.js';
 
 const seal = (deps: FlowDeps, password: string | undefined) => (password === undefined ? undefined : deps.secrets.seal(password));
 
 /**
  * order_approved — the story of a sale:
  * the plan's courses → the buyer's CPF → the student (found, or created) → enrolment in the
- * courses they do not have yet → a WhatsApp welcome when something new happened → a note to
- * support. Every step is journaled, so a retry resumes where the last attempt stopped; a renewal
- * (everything already in place) creates nothing and sends nothing.
+ * courses they do not have yet → a welcome (WhatsApp, e-mail: welcome-delivery.ts) when something
+ * new happened → a note to support. Every step is journaled, so a retry resumes where the last
+ * attempt stopped; a renewal (everything already in place) creates nothing and sends nothing.
  */
-export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
+export function approvedFlow(deps: EnrolmentDeps): Handler<StepResults> {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
     // Refunded or charged back before this approval ran (a retry after an outage, a replay).
     if (orderRefunded(await deps.saleEvents(ctx.event.customerKey, saleKeysOf(ctx.event)), ctx.event.orderId)) {
       return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
     }
-    const plan = await planOf(order, deps);
+    const plan = await planOf(order, deps).catch((err: unknown) => withBumpHint(err, ctx, deps, order));
     const buyer = buyerOf(order);
-    // Support may have corrected the mobile (a welcome that could not be sent is then sent again).
+    // Support may have corrected the mobile or the e-mail (a welcome that could not be sent is then sent again).
     buyer.phone = ctx.journal('phone_correction')?.phone ?? buyer.phone;
+    buyer.email = ctx.journal('email_correction')?.email ?? buyer.email;
     const cpf = requireCpf(buyer, 'enrol');
 
     const { value: found } = await ctx.step('find_student', async () => ({
@@ -48,8 +50,10 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
       return { outcome: `Aluno ${student.studentId} já tinha todos os cursos do plano: nada novo (renovação ou repetição).` };
     }
 
-    const welcome = await sendWelcome(ctx, deps, buyer, plan, student);
-    const welcomeText = welcome.sent ? 'enviadas' : `não enviadas (${welcomeSkipReason(welcome.reason)})`;
+    // Bought together with another plan whose approval created the account: its welcome told the password.
+    const sentWith = student.created ? undefined : await passwordSentWith(ctx, deps, order, student.studentId);
+    const welcome = await deliverWelcome(ctx, deps, { buyer, plan, student, passwordSentWith: sentWith });
+    const welcomeText = welcomeSummary(welcome);
     if (deps.settings.alertOnSuccess) {
       await ctx.alert(
         messages.enrolled(ctx.event, {
@@ -63,10 +67,11 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
     }
     const who = student.created ? `Aluno criado (id ${student.studentId})` : `Aluno ${student.studentId}`;
     const outcome = `${who} matriculado em ${enrollment.enrolled.join(', ') || 'nenhum curso novo'}; boas-vindas ${welcomeText}.`;
-    // A welcome that did not go out is support's to fix (a corrected number): its own motivo.
-    const notice = welcome.sent
-      ? undefined
-      : { code: WELCOME_NOT_SENT, message: `Boas-vindas não enviadas: ${welcomeSkipReason(welcome.reason)}.` };
+    // A welcome that reached the student by no channel is support's to fix (a corrected number or address): its own motivo.
+    const notice =
+      welcome.delivered.length > 0
+        ? undefined
+        : { code: WELCOME_NOT_SENT, message: `Boas-vindas não enviadas: ${whyNotSent(welcome.results)}.` };
     return { outcome, notice };
   };
 }
@@ -173,40 +178,4 @@ async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   // An earlier approval that failed after its matrícula (at the welcome, say) gave access too.
   const pending = earlier.map((e) => e.id);
   return pending.length > 0 && (await deps.journaled(pending, 'matricula')).size > 0;
-}
-
-async function sendWelcome(ctx: FlowContext, deps: FlowDeps, buyer: Buyer, plan: Plan, student: StudentStep): Promise<WelcomeStep> {
-  const { value: welcome } = await ctx.step('welcome', async (): Promise<WelcomeStep> => {
-    if (!deps.chatpro) return { sent: false, reason: 'chatpro_not_configured' };
-    const phone = normalizeBrazilianMobile(buyer.phone);
-    if (!phone.ok) return { sent: false, reason: phone.reason };
-    const password = student.created && student.sealedPassword ? deps.secrets.open(student.sealedPassword) : undefined;
-    const text = welcomeMessage({
-      firstName: buyer.firstName,
-      planName: plan.name,
-      login: buyer.cpf,
-      password,
-      // A new account whose password we cannot tell: never received, wiped after
-      // PASSWORD_RETENTION_DAYS, or sealed under a key that changed since.
-      passwordUnknown: student.created && password === undefined,
-      whatsappGroup: plan.whatsappGroup,
-      settings: deps.settings.welcome,
-    });
-    try {
-      await deps.chatpro.sendMessage(phone.number, text);
-      return { sent: true };
-    } catch (err) {
-      if (err instanceof NotOnWhatsAppError) return { sent: false, reason: 'not_on_whatsapp' };
-      throw err;
-    }
-  });
-  // Delivered: the password has done its job and leaves the database now. Not delivered (no
-  // WhatsApp, a wrong number): it stays sealed, for a corrected number, until housekeeping wipes
-  // it after PASSWORD_RETENTION_DAYS.
-  const cadastro = ctx.journal('cadastro');
-  if (welcome.sent && cadastro?.sealedPassword !== undefined) await ctx.rewriteStep('cadastro', { ...cadastro, sealedPassword: undefined });
-  if (!welcome.sent) {
-    await ctx.alert(messages.welcomeSkipped(ctx.event, welcomeSkipReason(welcome.reason), deps.settings.panelUrl), 'welcome-skipped');
-  }
-  return welcome;
 }

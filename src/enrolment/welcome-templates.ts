@@ -9,8 +9,8 @@ import { compileTemplate, type Template, type TemplateView } from '../domain/mus
  * bridge always sent).
  */
 
-/** The channels a welcome goes by (WELCOME_CHANNELS). */
-export type WelcomeChannel = 'whatsapp' | 'email';
+/** The channels a welcome goes by (WELCOME_CHANNELS): named with the journal's steps. */
+export type { WelcomeChannel } from '../sales/steps.js';
 
 /** What a welcome template may say, and what each placeholder holds. */
 export const WELCOME_PLACEHOLDERS = [
@@ -20,6 +20,8 @@ export const WELCOME_PLACEHOLDERS = [
   'senha', // the password, when the welcome tells it
   'criar_senha', // set: a new account whose password is gone (never received or wiped): "Esqueci minha senha"
   'senha_atual', // set: the student already had an account and keeps their password
+  'senha_enviada', // set: bought together with another plan (an order bump) whose welcome told the password
+  'plano_junto', // that other plan
   'escola', // SCHOOL_NAME
   'portal', // PORTAL_URL
   'app_android', // ANDROID_APP_URL
@@ -164,8 +166,11 @@ export function welcomeView(w: WelcomeText): TemplateView {
     plano: w.planName,
     login: w.login,
     senha: w.password ?? '',
-    criar_senha: !w.password && w.passwordUnknown === true,
-    senha_atual: !w.password && w.passwordUnknown !== true,
+    // Bought together with another plan: the password is the one that plan's welcome told.
+    criar_senha: !w.password && !w.passwordSentWith && w.passwordUnknown === true,
+    senha_atual: !w.password && !w.passwordSentWith && w.passwordUnknown !== true,
+    senha_enviada: !w.password && Boolean(w.passwordSentWith),
+    plano_junto: w.passwordSentWith ?? '',
     escola: s.schoolName ?? '',
     portal: s.portalUrl ?? '',
     app_android: s.androidAppUrl ?? '',

@@ -68,6 +68,8 @@ export const orderSchema = z.looseObject({
   updated_at: text,
   approved_date: text,
   refunded_at: text,
+  /** An order bump's main order (the API says it; webhooks do not). */
+  parent_order_id: text,
   Product: loose({ product_id: text, product_name: text }),
   Customer: customerSchema,
   Subscription: loose({

@@ -69,6 +69,7 @@ export function webhookBodyOf(sale: Record<string, unknown>): Record<string, unk
     updated_at: webhookDate(sale.updated_at),
     approved_date: webhookDate(sale.approved_date),
     refunded_at: webhookDate(sale.refunded_at) ?? null,
+    parent_order_id: text(sale.parent_order_id),
     Product: { product_id: text(product.id), product_name: text(product.name) },
     Customer: {
       full_name: name,

@@ -4,7 +4,8 @@ import type { WelcomeSettings } from '../domain/messages.js';
 import type { PlanLookup } from '../plans/plan-map.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName, StepResults } from './steps.js';
-import type { SaleEvent } from '../domain/inbox-event.js';
+import type { NearbyApproval, SaleEvent } from '../domain/inbox-event.js';
+import type { MailApi } from '../clients/mail-client.js';
 
 export interface FlowSettings {
   /** Password given to new students; unset → the EAD generates one. */
@@ -31,6 +32,11 @@ export interface SalesLedger {
    * approvals). Asked for the events a rule weighs, never a customer's whole history.
    */
   journaled<N extends StepName>(eventIds: number[], step: N): Promise<Map<number, StepResults[N]>>;
+  /**
+   * The customer's approvals received within `windowMs` of `at`, or of one of `orderIds`: the
+   * ones that read as one purchase with another (an order bump and its main order).
+   */
+  approvalsNear(customerKey: string, around: { at: number; windowMs: number; orderIds?: string[] }): Promise<NearbyApproval[]>;
 }
 
 /** What the flows use of the world: external systems behind interfaces, the ledger, never HTTP or the store. */
@@ -38,6 +44,8 @@ export interface FlowDeps extends SalesLedger {
   ead: EadApi;
   /** Absent when ChatPro is not configured: welcomes are skipped and support is told. */
   chatpro?: ChatProApi;
+  /** Absent when no SMTP server is configured: no welcome goes by e-mail. */
+  mail?: MailApi;
   plans: PlanLookup;
   /** The time (epoch ms); injected so tests can move it. */
   clock(): number;

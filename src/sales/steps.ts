@@ -29,10 +29,40 @@ export interface Enrollment {
   alreadyHad: number[];
 }
 
+/** The channels a welcome goes by (WELCOME_CHANNELS), in the order they are tried. */
+export type WelcomeChannel = 'whatsapp' | 'email';
+export const WELCOME_CHANNELS: readonly WelcomeChannel[] = ['whatsapp', 'email'];
+
+/** One channel's welcome: sent, or not for good (a retry would not change it). */
 export interface WelcomeStep {
   sent: boolean;
-  /** Why not (a key of WELCOME_SKIP_REASONS). */
+  /** Why not (a key of WELCOME_SKIP_REASONS, or the upstream's error code). */
   reason?: string;
+  /** The address it went (or was refused) to, masked: "b***@example.com" (e-mail only: the page shows the mobile). */
+  to?: string;
+  /** Sent by e-mail because WhatsApp could not take it. */
+  fallback?: boolean;
+  /** The upstream's refusal in one short line, personal data masked. */
+  detail?: string;
+}
+
+/** The journal step of each channel's welcome. */
+export const WELCOME_STEP = { whatsapp: 'welcome_whatsapp', email: 'welcome_email' } as const satisfies Record<WelcomeChannel, string>;
+
+/**
+ * Each channel's welcome as journaled: `welcome_whatsapp`, `welcome_email`; a journal of a
+ * release before e-mail welcomes has `welcome` (WhatsApp's).
+ */
+export function welcomeResults(steps: { get(step: string): unknown }): Partial<Record<WelcomeChannel, WelcomeStep>> {
+  const whatsapp = (steps.get(WELCOME_STEP.whatsapp) ?? steps.get('welcome')) as WelcomeStep | undefined;
+  const email = steps.get(WELCOME_STEP.email) as WelcomeStep | undefined;
+  return { ...(whatsapp && { whatsapp }), ...(email && { email }) };
+}
+
+/** The channels that delivered the welcome. */
+export function welcomeDelivered(steps: { get(step: string): unknown }): WelcomeChannel[] {
+  const results = welcomeResults(steps);
+  return WELCOME_CHANNELS.filter((channel) => results[channel]?.sent === true);
 }
 
 /** What the refund rule (revocation/revocation-rule.ts) decides for a sale's courses. */
@@ -68,9 +98,16 @@ export interface StepResults {
   cadastro: StudentStep;
   courses_before: { courses: string[] | null };
   matricula: Enrollment;
+  /** WhatsApp's welcome, as a release before e-mail welcomes journaled it (read as `welcome_whatsapp`). */
   welcome: WelcomeStep;
-  /** Support corrected the buyer's mobile (the welcome then runs again with it). */
+  welcome_whatsapp: WelcomeStep;
+  welcome_email: WelcomeStep;
+  /** WhatsApp's transient failures so far: after a few, with e-mail configured, the welcome goes by e-mail. */
+  whatsapp_failures: { count: number };
+  /** Support corrected the buyer's mobile (the welcome then goes by WhatsApp to it). */
   phone_correction: { phone: string };
+  /** Support corrected the buyer's e-mail, or asked for the welcome by e-mail (it then goes to it). */
+  email_correction: { email: string };
   decision: RevocationDecision;
   courses_before_delete: { courses: string[] | null };
   delete_student: { deleted: string };
@@ -91,7 +128,11 @@ const STEP_LABELS: Record<Exclude<StepName, RemoveCourseStep>, string> = {
   courses_before: 'Cursos que o aluno já tinha',
   matricula: 'Matrícula',
   welcome: 'Boas-vindas por WhatsApp',
+  welcome_whatsapp: 'Boas-vindas por WhatsApp',
+  welcome_email: 'Boas-vindas por e-mail',
+  whatsapp_failures: 'Falhas do WhatsApp nas boas-vindas',
   phone_correction: 'Celular corrigido pelo suporte',
+  email_correction: 'E-mail corrigido pelo suporte',
   decision: 'Decisão de revogação',
   courses_before_delete: 'Cursos do aluno conferidos antes da exclusão',
   delete_student: 'Exclusão do aluno no EAD',

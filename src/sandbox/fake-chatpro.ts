@@ -1,6 +1,7 @@
 import express from 'express';
 import { fakeApp, listenFake, type FakeServer } from './fake-server.js';
 import { Faults } from './fake-faults.js';
+import { NO_WHATSAPP_NUMBER } from './kiwify-samples.js';
 
 export interface ChatProCall {
   number: string;
@@ -57,7 +58,7 @@ export async function startFakeChatPro(options: { instanceId?: string; token?: s
       record(400);
       return res.status(400).json({ statusCode: 400, message: `error: Invalid WID value for ${number}` });
     }
-    if (unregistered.has(number)) {
+    if (unregistered.has(number) || NO_WHATSAPP_NUMBER.test(number)) {
       record(400);
       return res
         .status(400)

@@ -16,6 +16,8 @@ export interface ApiSale {
   refunded_at: string | null;
   product: { id: string; name: string };
   customer: { name: string; email: string; cpf?: string; cnpj?: string; mobile?: string };
+  /** An order bump's main order (documented; null for a main order). */
+  parent_order_id?: string | null;
   /** Not in the documented example: present here only when a test sets it (a subscription's plan). */
   subscription?: { id: string; plan?: { name: string } };
 }

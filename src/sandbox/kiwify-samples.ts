@@ -57,6 +57,18 @@ function uuidFrom(seed: string): string {
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
+/**
+ * Mobiles the fake says have no WhatsApp, whatever `unregistered` holds: DDD + 9 0000-XXXX (and
+ * the same without the ninth digit), a range no real test number uses — what
+ * `npm run kiwify -- --no-whatsapp` gives a buyer, so a running demo refuses it.
+ */
+export const NO_WHATSAPP_NUMBER = /^55\d{2}9?0000\d{4}$/;
+
+/** A mobile of that range for a buyer (`+55 11 9 0000-XXXX`). */
+export function noWhatsappPhone(suffix: number): string {
+  return `+551190000${String(suffix % 10_000).padStart(4, '0')}`;
+}
+
 /** "YYYY-MM-DD HH:mm" in Brasília time, as Kiwify writes dates. */
 function kiwifyDate(ms: number): string {
   const d = new Date(ms - 3 * 3600_000);

@@ -14,7 +14,7 @@ export interface Sandbox {
   kiwifyApi: FakeKiwifyApi;
   /** Discord's REST API (the bot's alerts, interaction edits): not in `env`, see `discordApiEnv`. */
   discordApi: FakeDiscordApi;
-  /** An SMTP server (the e-mail welcome): not in `env`, so a server sends e-mail only when given `mailEnv`. */
+  /** An SMTP server (the e-mail welcome): in `env` only when asked (`startSandbox({ mail: true })`), else see `mailEnv`. */
   mail: FakeSmtp;
   /** Environment variables pointing the server at the fakes. */
   env: Record<string, string>;
@@ -30,7 +30,12 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(): Promise<Sandbox> {
+export interface SandboxOptions {
+  /** `env` points the server at the SMTP server too (`mailEnv`): welcomes may go by e-mail. */
+  mail?: boolean;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const [ead, chatpro, callmebot, kiwifyApi, discordApi, mail] = await Promise.all([
     startFakeEad(),
     startFakeChatPro(),
@@ -68,6 +73,7 @@ export async function startSandbox(): Promise<Sandbox> {
       CALLMEBOT_BASE_URL: callmebot.url,
       CALLMEBOT_PHONE: '5561988880000',
       CALLMEBOT_APIKEY: 'sandbox-apikey',
+      ...(options.mail ? mail.env : {}),
     },
     close: async () => {
       await Promise.all([ead.close(), chatpro.close(), callmebot.close(), kiwifyApi.close(), discordApi.close(), mail.close()]);

@@ -4,7 +4,7 @@ import { isNotice } from '../domain/causes.js';
 import { normalizeText } from '../domain/text.js';
 import { ORDER_APPROVED, SALE_EVENT_TYPES } from '../domain/event-types.js';
 import type { ListFilter, StoredEvent } from './rows.js';
-import type { EventStatus, InboxEvent, SaleEvent } from '../domain/inbox-event.js';
+import type { EventStatus, InboxEvent, NearbyApproval, SaleEvent } from '../domain/inbox-event.js';
 import { EVENT_COLUMNS, fromEventRow, toInboxEvent } from './event-row.js';
 import type { Database } from './schema.js';
 
@@ -170,6 +170,30 @@ export class EventQueries {
       .where(sql<string>`coalesce(subscription_id, order_id)`, 'in', keys)
       .where(SALE_TYPES)
       .orderBy('id')
+      .execute();
+    return rows.map(fromEventRow);
+  }
+
+  /**
+   * One customer's approvals received between `from` and `to` (ms), or of one of `orderIds`:
+   * the approvals that read as one purchase with another (an order bump and its main order).
+   * By the partial index events_customer_sales (a customer's sales, few).
+   */
+  async approvalsNear(customerKeys: string[], from: number, to: number, orderIds: string[] = []): Promise<NearbyApproval[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select([...SALE_COLUMNS, 'order_ref', 'received_at'])
+      .where('customer_key', 'in', customerKeys)
+      .where(SALE_TYPES)
+      .where(APPROVALS)
+      .where((w) =>
+        w.or([
+          w.and([w('received_at', '>=', from), w('received_at', '<=', to)]),
+          ...(orderIds.length > 0 ? [w('order_id', 'in', orderIds)] : []),
+        ]),
+      )
+      .orderBy('id')
+      .limit(50)
       .execute();
     return rows.map(fromEventRow);
   }

@@ -14,7 +14,7 @@ import {
   type InboxEvent,
 } from '../domain/inbox-event.js';
 import { causeOf, type Cause } from '../domain/causes.js';
-import type { StepResults } from '../sales/steps.js';
+import { welcomeDelivered, welcomeResults, type StepResults, type WelcomeChannel } from '../sales/steps.js';
 import { describeStep, oneLine, type CourseNames } from './story.js';
 import { canResendWelcome } from './welcome-resend.js';
 
@@ -154,18 +154,24 @@ function actionsFor(e: InboxEvent, steps: ReadonlyMap<string, unknown>, planMapp
   };
 }
 
-/** The welcome of a sale: whether it went out, and to which number after support corrected it. */
+/** The welcome of a sale: whether it went out and by which channels, and where to after support corrected it. */
 export interface WelcomeState {
   sent: boolean;
-  /** The mobile support corrected (the welcome goes, or went, to it). */
+  /** The channels that delivered it. */
+  channels: WelcomeChannel[];
+  /** The mobile support corrected (the WhatsApp welcome goes, or went, to it). */
   correctedPhone: string | null;
+  /** The address support gave (the e-mail welcome goes, or went, to it). */
+  correctedEmail: string | null;
 }
 
 function welcomeOf(steps: ReadonlyMap<string, unknown>): WelcomeState | null {
-  const welcome = steps.get('welcome') as StepResults['welcome'] | undefined;
-  const correction = steps.get('phone_correction') as StepResults['phone_correction'] | undefined;
-  if (!welcome && !correction) return null;
-  return { sent: welcome?.sent === true, correctedPhone: correction?.phone ?? null };
+  const results = welcomeResults(steps);
+  const phone = steps.get('phone_correction') as StepResults['phone_correction'] | undefined;
+  const email = steps.get('email_correction') as StepResults['email_correction'] | undefined;
+  if (!results.whatsapp && !results.email && !phone && !email) return null;
+  const channels = welcomeDelivered(steps);
+  return { sent: channels.length > 0, channels, correctedPhone: phone?.phone ?? null, correctedEmail: email?.email ?? null };
 }
 
 export interface DetailContext {
@@ -206,8 +212,9 @@ export function detail(
   const journal = new Map(steps.map((s) => [s.step, s.result]));
   const actions = actionsFor(e, journal, context.planMapped);
   const welcome = welcomeOf(journal);
-  // After a correction the page shows the number the welcome goes to, not the one Kiwify sent.
+  // After a correction the page shows where the welcome goes, not what Kiwify sent.
   if (welcome?.correctedPhone) customer = { ...customer, phone: welcome.correctedPhone };
+  if (welcome?.correctedEmail) customer = { ...customer, email: welcome.correctedEmail };
   return {
     ...summarize(e),
     subscriptionId: e.subscriptionId,

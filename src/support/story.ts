@@ -1,6 +1,6 @@
 import { welcomeSkipReason } from '../domain/messages.js';
 import { plainLine } from '../domain/upstream-text.js';
-import { stepLabel, type StepResults } from '../sales/steps.js';
+import { stepLabel, type StepResults, type WelcomeStep } from '../sales/steps.js';
 
 /** Course names by id (from the EAD's catalog); an id without a name is shown as "curso N". */
 export type CourseNames = ReadonlyMap<number, string>;
@@ -49,11 +49,14 @@ export function describeStep(step: string, result: unknown, names: CourseNames):
         ? `Matriculado em ${courseList(m.enrolled, names)}${had}.`
         : `Nenhuma matrícula nova: já tinha todos os cursos do plano.`;
     }
-    case 'welcome': {
-      const w = r as unknown as StepResults['welcome'];
-      return w.sent ? 'Boas-vindas enviadas por WhatsApp.' : `Boas-vindas não enviadas: ${welcomeSkipReason(w.reason)}.`;
-    }
+    case 'welcome': // WhatsApp's, journaled by a release before e-mail welcomes
+    case 'welcome_whatsapp':
+      return describeWelcome('WhatsApp', r as unknown as WelcomeStep);
+    case 'welcome_email':
+      return describeWelcome('e-mail', r as unknown as WelcomeStep);
+    case 'whatsapp_failures': // each failure is a retry in the history
     case 'phone_correction':
+    case 'email_correction':
       return null; // told by the history entry of the correction, with who made it
     case 'decision': {
       const d = r as unknown as StepResults['decision'];
@@ -75,6 +78,14 @@ export function describeStep(step: string, result: unknown, names: CourseNames):
     default:
       return `Etapa concluída: ${stepLabel(step)}.`;
   }
+}
+
+/** "Boas-vindas enviadas por e-mail para b***@example.com (o WhatsApp não pôde recebê-las)." */
+function describeWelcome(channel: string, w: WelcomeStep): string {
+  const to = w.to ? ` para ${w.to}` : '';
+  if (w.sent) return `Boas-vindas enviadas por ${channel}${to}${w.fallback ? ' (o WhatsApp não pôde recebê-las)' : ''}.`;
+  const detail = w.detail ? ` — ${w.detail}` : '';
+  return `Boas-vindas não enviadas por ${channel}${to}: ${welcomeSkipReason(w.reason)}${detail}.`;
 }
 
 /**

@@ -1,14 +1,25 @@
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
+import { isEmailAddress } from '../domain/email-address.js';
 import { ORDER_APPROVED } from '../domain/event-types.js';
-import { maskDigits } from '../domain/redaction.js';
+import { maskDigits, maskEmail } from '../domain/redaction.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
-import type { StepResults } from '../sales/steps.js';
+import { WELCOME_STEP, welcomeDelivered, type StepResults, type WelcomeChannel } from '../sales/steps.js';
 import type { EventQueries } from '../store/event-reads.js';
 import type { Journal } from '../store/journal.js';
 import type { Queue } from '../store/queue.js';
 
 export type ResendResult =
-  'queued' | 'not_found' | 'not_a_sale' | 'running' | 'not_enrolled' | 'already_sent' | 'bad_phone' | 'bad_characters' | 'data_removed';
+  | 'queued'
+  | 'not_found'
+  | 'not_a_sale'
+  | 'running'
+  | 'not_enrolled'
+  | 'already_sent'
+  | 'bad_phone'
+  | 'bad_email'
+  | 'email_off'
+  | 'bad_characters'
+  | 'data_removed';
 
 export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: number; message: string }> = {
   not_found: { status: 404, message: 'Evento não encontrado.' },
@@ -24,21 +35,27 @@ export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: 
     status: 400,
     message: 'Celular inválido: use um celular brasileiro com DDD, ex.: (61) 99999-8888.',
   },
-  bad_characters: { status: 400, message: controlCharactersMessage('O celular') },
+  bad_email: { status: 400, message: 'E-mail inválido: use um endereço só, ex.: aluna@exemplo.com.' },
+  email_off: {
+    status: 409,
+    message:
+      'O envio por e-mail não está configurado nesta ponte: um desenvolvedor deve definir o servidor de e-mail (veja "Boas-vindas por e-mail" no README).',
+  },
+  bad_characters: { status: 400, message: controlCharactersMessage('O contato') },
 };
 
-/** Whether an event's welcome can be sent again with a corrected mobile (it was not sent). */
+/** Whether an event's welcome can be sent again (a sale enrolled whose welcome reached the student by no channel). */
 export function canResendWelcome(eventType: string, steps: ReadonlyMap<string, unknown>): boolean {
-  const welcome = steps.get('welcome') as StepResults['welcome'] | undefined;
-  return eventType === ORDER_APPROVED && steps.has('matricula') && welcome?.sent !== true;
+  return eventType === ORDER_APPROVED && steps.has('matricula') && welcomeDelivered(steps).length === 0;
 }
 
-/**
- * A welcome that could not be sent (no WhatsApp on that number, a number that is not a mobile):
- * support corrects the mobile and the sale runs again from its journal — only the welcome is
- * sent, with the password if it is still sealed (else "Esqueci minha senha"). The correction is
- * recorded in the story (the number masked).
- */
+/** What support asks for: the welcome by WhatsApp to a (corrected) mobile, or by e-mail to a (corrected) address. */
+export interface ResendRequest {
+  channel: WelcomeChannel;
+  /** The mobile (WhatsApp) or the address (e-mail). */
+  contact: string;
+}
+
 /** What a resend reads and writes: the event, its journal and story, and the requeue that carries the correction. */
 export interface ResendStore {
   events: Pick<EventQueries, 'get'>;
@@ -46,8 +63,49 @@ export interface ResendStore {
   queue: Pick<Queue, 'requeue'>;
 }
 
-export async function resendWelcome(store: ResendStore, eventId: number, phone: string, via: string): Promise<ResendResult> {
-  if (!isCleanText(phone)) return 'bad_characters';
+export interface ResendOptions {
+  /** An SMTP server is configured: the welcome may go by e-mail. */
+  emailEnabled: boolean;
+}
+
+/** The correction to journal and how the story tells it, or why the contact cannot be taken. */
+function correctionOf(
+  request: ResendRequest,
+  via: string,
+  options: ResendOptions,
+): { put: Partial<StepResults>; said: string } | Exclude<ResendResult, 'queued'> {
+  const contact = request.contact.trim();
+  if (request.channel === 'email') {
+    if (!options.emailEnabled) return 'email_off';
+    if (!isEmailAddress(contact)) return 'bad_email';
+    return {
+      put: { email_correction: { email: contact } },
+      said: `E-mail informado ${via} (${maskEmail(contact)}): reenviando as boas-vindas por e-mail.`,
+    };
+  }
+  const mobile = normalizeBrazilianMobile(contact);
+  if (!mobile.ok) return 'bad_phone';
+  return {
+    put: { phone_correction: { phone: mobile.number } },
+    said: `Celular corrigido ${via} (${maskDigits(mobile.number)}): reenviando as boas-vindas.`,
+  };
+}
+
+/**
+ * A welcome that reached the student by no channel (no WhatsApp on that number, an address the
+ * server refused, a number that is not a mobile): support gives a corrected mobile (WhatsApp) or
+ * address (e-mail) and the sale runs again from its journal — only that channel's welcome is
+ * sent, with the password if it is still sealed (else "Esqueci minha senha"). The correction is
+ * recorded in the story (masked).
+ */
+export async function resendWelcome(
+  store: ResendStore,
+  eventId: number,
+  request: ResendRequest,
+  via: string,
+  options: ResendOptions,
+): Promise<ResendResult> {
+  if (!isCleanText(request.contact)) return 'bad_characters';
   const event = await store.events.get(eventId);
   if (!event) return 'not_found';
   if (event.eventType !== ORDER_APPROVED) return 'not_a_sale';
@@ -56,18 +114,15 @@ export async function resendWelcome(store: ResendStore, eventId: number, phone: 
   const steps = await store.journal.loadSteps(eventId);
   if (!steps.has('matricula')) return 'not_enrolled';
   if (!canResendWelcome(event.eventType, steps)) return 'already_sent';
-  const mobile = normalizeBrazilianMobile(phone);
-  if (!mobile.ok) return 'bad_phone';
+  const correction = correctionOf(request, via, options);
+  if (typeof correction === 'string') return correction;
 
-  const correction: StepResults['phone_correction'] = { phone: mobile.number };
-  // The corrected number and the welcome to redo go in with the requeue, atomically: never into
-  // an event whose personal data was removed meanwhile, nor one a worker holds.
-  const result = await store.queue.requeue(eventId, ['done', 'failed', 'retrying', 'ignored'], {
-    put: { phone_correction: correction },
-    remove: ['welcome'],
-  });
+  // The correction and the channel's welcome to redo go in with the requeue, atomically: never
+  // into an event whose personal data was removed meanwhile, nor one a worker holds.
+  const redo = request.channel === 'email' ? [WELCOME_STEP.email] : [WELCOME_STEP.whatsapp, 'welcome', 'whatsapp_failures'];
+  const result = await store.queue.requeue(eventId, ['done', 'failed', 'retrying', 'ignored'], { put: correction.put, remove: redo });
   if (result === 'not_retryable') return (await store.events.get(eventId))?.personalDataRemovedAt != null ? 'data_removed' : 'already_sent';
   if (result !== 'queued') return result;
-  await store.journal.addHistory(eventId, 'manual', `Celular corrigido ${via} (${maskDigits(mobile.number)}): reenviando as boas-vindas.`);
+  await store.journal.addHistory(eventId, 'manual', correction.said);
   return 'queued';
 }

@@ -12,6 +12,8 @@ export interface ContextServices {
   alerts: Pick<AlertOutbox, 'enqueue'>;
   /** Whether shutdown has begun: no step starts after it. */
   stopping: () => boolean;
+  /** Attempts before a transient failure ends the event `failed` (MAX_ATTEMPTS). */
+  maxAttempts: number;
 }
 
 /**
@@ -23,11 +25,12 @@ export function handlerContext(
   claim: ClaimedEvent,
   journal: Map<string, unknown>,
   log: Logger,
-  { store, alerts, stopping }: ContextServices,
+  { store, alerts, stopping, maxAttempts }: ContextServices,
 ): HandlerContext {
   const { event, bodyText } = claim;
   return {
     event,
+    lastAttempt: event.attempts >= maxAttempts,
     body: JSON.parse(bodyText) as Record<string, unknown>,
     log,
     journal: (name) => journal.get(name),

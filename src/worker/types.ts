@@ -19,6 +19,11 @@ export interface StepOutcome<T> {
  */
 export interface HandlerContext<Steps extends object = Record<string, unknown>> {
   event: InboxEvent;
+  /**
+   * This is the round's last attempt: a transient failure now ends the event `failed`. A flow
+   * with another way to reach its goal (the welcome by e-mail) takes it now.
+   */
+  lastAttempt: boolean;
   /** The order object as received, parsed once for the run. */
   body: Record<string, unknown>;
   /**

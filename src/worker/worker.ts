@@ -194,6 +194,7 @@ export class Worker {
       store,
       alerts: this.opts.alerts,
       stopping: () => this.stopping,
+      maxAttempts: this.opts.maxAttempts,
     });
 
     const result = await handler(ctx);

@@ -59,6 +59,14 @@ const body = fc.oneof(
   fc.record({ phone: fc.oneof(text, json) }),
   fc.record(
     {
+      channel: fc.oneof(fc.constantFrom('email', 'whatsapp'), json),
+      email: fc.oneof(text, json, fc.constant('a@example.com')),
+      phone: text,
+    },
+    { requiredKeys: ['channel'] },
+  ),
+  fc.record(
+    {
       cpf: fc.oneof(text, json, fc.constantFrom('390.533.447-05', '39053344705', '1')),
       note: fc.oneof(text, json),
       confirm: fc.oneof(fc.boolean(), json),
@@ -135,7 +143,7 @@ describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target)
     const login = await request(app).post('/admin/login').type('form').send({ token: ADMIN });
     const cookie = login.headers['set-cookie'][0].split(';')[0];
     const form = fc.dictionary(
-      fc.constantFrom('name', 'courses', 'courseIds', 'whatsappGroup', 'note', 'phone', 'cpf', 'code', 'plan'),
+      fc.constantFrom('name', 'courses', 'courseIds', 'whatsappGroup', 'note', 'phone', 'email', 'channel', 'cpf', 'code', 'plan'),
       text,
       {
         maxKeys: 4,

@@ -43,13 +43,17 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function withServer(extra: Record<string, string> = {}) {
-  server = await startSandboxedServer({
-    ADMIN_TOKEN: ADMIN,
-    PUBLIC_URL: 'https://ponte.example.com',
-    ...discordEnv(keys, api),
-    ...extra,
-  });
+async function withServer(extra: Record<string, string> = {}, options: { mail?: boolean } = {}) {
+  server = await startSandboxedServer(
+    {
+      ADMIN_TOKEN: ADMIN,
+      PUBLIC_URL: 'https://ponte.example.com',
+      ...discordEnv(keys, api),
+      ...extra,
+    },
+    undefined,
+    { mail: options.mail, tuning: options.mail ? { upstreamTimeoutMs: 5_000 } : {} },
+  );
   const url = server.runtime.url();
   return { ...server, url, post: (interaction: unknown) => postInteraction(url, keys, interaction) };
 }
@@ -229,6 +233,44 @@ describe('/ponte — subcommands for support', () => {
     );
     expect((await post(slash('reprocessar', { id: 999_999 }))).body.data.content).toBe('Evento não encontrado.');
     expect((await post(slash('reprocessar', { id: 'abc' }))).body.data.content).toMatch(/^Informe o número do evento/);
+  });
+
+  it('boas-vindas: resends a welcome that reached no one, by e-mail to the address given or by WhatsApp to a corrected mobile', async () => {
+    const { post, deliver, settled, runtime, sandbox } = await withServer({}, { mail: true });
+    const sale = approvedSale(12);
+    delete sale.Customer.mobile;
+    sandbox.mail.refused.add(sale.Customer.email);
+    const { eventId } = (await deliver(sale)).body;
+    expect((await settled(eventId, 'done')).lastErrorCode).toBe('welcome_not_sent');
+    const id = Number(eventId);
+    const ask = (canal: string, contato: string) => post(slash('boas-vindas', { id, canal, contato }));
+
+    expect((await ask('whatsapp', '123')).body.data.content).toBe(
+      'Celular inválido: use um celular brasileiro com DDD, ex.: (61) 99999-8888.',
+    );
+    expect((await ask('email', 'sem arroba')).body.data.content).toMatch(/^E-mail inválido/);
+    const res = await ask('email', 'certo@example.com');
+    expect(res.body.data).toMatchObject({ flags: EPHEMERAL });
+    expect(res.body.data.content).toBe(
+      `📨 Evento #${id}: as boas-vindas serão reenviadas por e-mail (a correção fica na história do evento).`,
+    );
+    await waitFor(() => sandbox.mail.received.length === 1, 10_000, 'the e-mail');
+    expect(sandbox.mail.received[0].envelope.to).toEqual(['certo@example.com']);
+    expect(sandbox.mail.received[0].parsed.text).toContain(`Senha: ${sandbox.ead.studentByCpf(sale.Customer.CPF)!.senha}`);
+    expect((await settled(eventId, 'done')).lastErrorCode).toBeNull();
+    const history = (await runtime.store.journal.history(id)).map((h) => h.message);
+    expect(history).toContain(`E-mail informado pelo Discord (@ana, ${ANA.id}) (c***@example.com): reenviando as boas-vindas por e-mail.`);
+    expect((await ask('whatsapp', '(21) 98765-4321')).body.data.content).toBe('As boas-vindas desta venda já foram enviadas.');
+  });
+
+  it('boas-vindas by e-mail without an SMTP server: refused with what to do', async () => {
+    const { post, deliver, settled } = await withServer();
+    const sale = approvedSale(13);
+    delete sale.Customer.mobile;
+    const { eventId } = (await deliver(sale)).body;
+    await settled(eventId, 'done');
+    const res = await post(slash('boas-vindas', { id: Number(eventId), canal: 'email', contato: 'a@example.com' }));
+    expect(res.body.data.content).toMatch(/^O envio por e-mail não está configurado/);
   });
 
   it('resolver: closes a failure with the note; refuses without a note or on a finished event', async () => {

@@ -132,6 +132,7 @@ describe('npm run discord -- register', () => {
       'evento',
       'reprocessar',
       'resolver',
+      'boas-vindas',
     ]);
 
     const puts = api.calls.filter((c) => c.kind === 'set_commands').length;

@@ -73,6 +73,8 @@ const templates = () =>
     slash('evento', { busca: `Maria\u0000 \u202E` }, who),
     slash('reprocessar', { id: eventId }, who),
     slash('resolver', { id: eventId, nota: 'nota' }, who),
+    slash('boas-vindas', { id: eventId, canal: 'email', contato: 'a@example.com' }, who),
+    slash('boas-vindas', { id: eventId, canal: 'whatsapp', contato: '(61) 99999-8888' }, who),
     pressButton(`ponte:retry:${eventId}`, { content: 'x', components: [] }, who),
     pressButton(`ponte:resolve:${eventId}`, { content: 'x' }, who),
     submitNote(`ponte:note:${eventId}`, 'nota', { content: 'x' }, who),
@@ -114,7 +116,19 @@ const shaped = fc
         options: fc.array(
           fc.record({
             type: fc.integer({ min: 0, max: 12 }),
-            name: fc.constantFrom('status', 'falhas', 'evento', 'reprocessar', 'resolver', 'id', 'busca', 'nota'),
+            name: fc.constantFrom(
+              'status',
+              'falhas',
+              'evento',
+              'reprocessar',
+              'resolver',
+              'boas-vindas',
+              'id',
+              'busca',
+              'nota',
+              'canal',
+              'contato',
+            ),
             value: fc.oneof(value, fc.integer(), fc.double(), fc.boolean()),
             options: fc.jsonValue(),
           }),
@@ -216,6 +230,8 @@ describe.each(STORE_TARGETS)('POST /discord/interactions — fuzz ($name)', (tar
     const interaction = fc.oneof(
       typed.map((busca) => slash('evento', { busca })),
       typed.map((nota) => slash('resolver', { id: eventId, nota })),
+      typed.map((contato) => slash('boas-vindas', { id: eventId, canal: 'email', contato })),
+      typed.map((contato) => slash('boas-vindas', { id: eventId, canal: 'whatsapp', contato })),
       typed.map((nota) => submitNote(`ponte:note:${eventId}`, nota, { content: 'x' })),
     );
     await fc.assert(

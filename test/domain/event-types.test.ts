@@ -14,7 +14,7 @@ import {
 import { openDatabase } from '../../src/store/open-database.js';
 import { APPROVALS, SALE_TYPES } from '../../src/store/event-reads.js';
 import { SIMULATED_EVENTS } from '../../src/sandbox/kiwify-samples.js';
-import type { FlowDeps } from '../../src/sales/flow-deps.js';
+import type { EnrolmentDeps } from '../../src/enrolment/welcome-delivery.js';
 import { tempDir } from '../helpers/config.js';
 
 describe('the event-type registry', () => {
@@ -64,7 +64,7 @@ describe('the event-type registry', () => {
   });
 
   it('has a handler for exactly the handled types (the type checks it; this shows it)', () => {
-    const handlers = handlersFor({} as FlowDeps);
+    const handlers = handlersFor({} as EnrolmentDeps);
     expect(Object.keys(handlers).sort()).toEqual([...HANDLED_EVENT_TYPES].sort());
   });
 

@@ -68,7 +68,7 @@ describe('order_approved', () => {
     expect(welcome.message).toContain('https://portal.example.com');
     expect(welcome.message).toContain('(61) 3333-0000');
 
-    expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas.`);
+    expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas por WhatsApp.`);
     // The generated password left the database once delivered.
     const journal = await server!.runtime.store.journal.loadSteps(event.id);
     expect(journal.get('cadastro')).toEqual({ studentId: student.id, created: true });
@@ -169,7 +169,7 @@ describe('order_approved', () => {
     // The cadastro that timed out after committing was recovered by "já está em uso" → find again:
     // the account is ours, but its generated password never reached us.
     expect(sandbox.chatpro.delivered[0].message).toContain('Senha: crie a sua em "Esqueci minha senha" no portal.');
-    expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas.`);
+    expect(event.outcome).toBe(`Aluno criado (id ${student.id}) matriculado em 254, 751, 169; boas-vindas enviadas por WhatsApp.`);
   });
 
   it('a matrícula whose answer was lost is not repeated, even when the course list cannot be read on the retry', async () => {

@@ -56,6 +56,32 @@ describe.each(STORE_ENVS)("a new student's password at rest ($name)", ({ env, av
   });
 });
 
+describe.each(STORE_ENVS)("a new student's password and the e-mail welcome ($name)", ({ env, available }) => {
+  it('stays sealed while the e-mail keeps failing, goes out by e-mail, and then is in no database file', async ({ skip }) => {
+    if (!available) skip('TEST_DATABASE_URL não definido');
+    server = await startSandboxedServer({ ...(await env()), WELCOME_CHANNELS: 'email' }, undefined, {
+      mail: true,
+      tuning: { retryBaseMs: 100, maxAttempts: 50, upstreamTimeoutMs: 5_000 },
+    });
+    const { sandbox } = server;
+    sandbox.mail.faults.failNext('defer', 1000); // 451 at the end of DATA: try later
+    const { eventId } = (await server.deliver(fixture('order_approved.one_off'))).body;
+    await waitFor(async () => ((await server!.runtime.store.events.get(Number(eventId)))?.attempts ?? 0) >= 2, 10_000, 'a retried e-mail');
+    const password = sandbox.ead.studentByCpf(CPF)!.senha;
+    expect(databaseBytes(server).includes(password)).toBe(false);
+    const sealed = (await server.runtime.store.journal.loadSteps(Number(eventId))).get('cadastro') as { sealedPassword?: string };
+    expect(sealed.sealedPassword).toMatch(/^v1\./);
+
+    sandbox.mail.faults.clear();
+    await server.settled(eventId);
+    expect(sandbox.mail.received).toHaveLength(1);
+    expect(sandbox.mail.received[0].parsed.text).toContain(`Senha: ${password}`);
+    expect(sandbox.mail.received[0].raw).toContain(password);
+    expect(databaseBytes(server).includes(password)).toBe(false);
+    expect((await server.runtime.store.journal.loadSteps(Number(eventId))).get('cadastro')).not.toHaveProperty('sealedPassword');
+  });
+});
+
 describe('a welcome that never went out', () => {
   it('keeps the sealed password PASSWORD_RETENTION_DAYS (7), then wipes it; a later replay sends "Esqueci minha senha"', async () => {
     server = await startSandboxedServer({}, undefined, { tuning: { maxAttempts: 1 } });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WELCOME_EMAIL_TEMPLATE, DEFAULT_WELCOME_WHATSAPP_TEMPLATE } from '../../src/config/config.js';
-import { welcomeMessage, type WelcomeText } from '../../src/domain/messages.js';
+import type { WelcomeText } from '../../src/domain/messages.js';
 import {
   compileWelcomeEmail,
   compileWelcomeWhatsapp,
@@ -40,6 +40,38 @@ const student = (over: Partial<WelcomeText> = {}): WelcomeText => ({
   settings: FULL,
   ...over,
 });
+
+/**
+ * The WhatsApp welcome as the bridge built it in code before templates (src/domain/messages.ts
+ * until issue 23), frozen here: the shipped template must keep rendering exactly this text.
+ */
+function welcomeMessage(w: WelcomeText): string {
+  const s = w.settings;
+  const lines = [
+    `Olá, ${w.firstName || 'aluno(a)'}! 🎉`,
+    '',
+    `Sua matrícula no plano *${w.planName}* está confirmada.`,
+    '',
+    '🔐 *Seus dados de acesso*',
+    `Login: ${w.login}`,
+    w.password
+      ? `Senha: ${w.password}`
+      : w.passwordUnknown
+        ? 'Senha: crie a sua em "Esqueci minha senha" no portal.'
+        : 'Senha: a mesma que você já usa na plataforma (esqueceu? clique em "Esqueci minha senha" no portal).',
+  ];
+  const links = [
+    s.portalUrl && `💻 Portal: ${s.portalUrl}`,
+    s.androidAppUrl && `📱 App Android: ${s.androidAppUrl}`,
+    s.iosAppUrl && `🍎 App iPhone: ${s.iosAppUrl}`,
+    w.whatsappGroup && `👥 Grupo da turma no WhatsApp: ${w.whatsappGroup}`,
+  ].filter(Boolean) as string[];
+  if (links.length) lines.push('', ...links);
+  if (s.supportWhatsapp) lines.push('', `Dúvidas? Fale com o suporte: ${s.supportWhatsapp}`);
+  lines.push('', 'Bons estudos! 📚');
+  if (s.schoolName) lines.push(`Equipe ${s.schoolName}`);
+  return lines.join('\n');
+}
 
 /** Every shape the WhatsApp welcome took: password told, unknown or kept; each line set or not. */
 function cases(): WelcomeText[] {

@@ -1,4 +1,8 @@
 import type { ChatProApi } from '../../src/clients/chatpro.js';
+import type { MailApi, OutgoingMail } from '../../src/clients/mail-client.js';
+import { DEFAULT_WELCOME_EMAIL_TEMPLATE, DEFAULT_WELCOME_WHATSAPP_TEMPLATE } from '../../src/config/config.js';
+import type { WelcomeDeps } from '../../src/enrolment/welcome-delivery.js';
+import { loadWelcomeTemplates } from '../../src/enrolment/welcome-template-files.js';
 import { StudentAlreadyExistsError, type EadApi, type NewStudent } from '../../src/clients/ead-api.js';
 import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { openStores, type Stores } from '../../src/app/feature-stores.js';
@@ -87,10 +91,37 @@ export class MemoryEad implements EadApi {
 
 export class MemoryChatPro implements ChatProApi {
   readonly sent: Array<{ number: string; message: string }> = [];
+  /** Makes the next sends throw these errors, one each. */
+  readonly failures: Error[] = [];
   sendMessage(number: string, message: string) {
+    const failure = this.failures.shift();
+    if (failure) return Promise.reject(failure);
     this.sent.push({ number, message });
     return Promise.resolve({ number });
   }
+}
+
+/** An SMTP server in memory (the loopback one, src/sandbox/fake-smtp.ts, speaks SMTP for real). */
+export class MemoryMail implements MailApi {
+  readonly sent: OutgoingMail[] = [];
+  /** Makes the next sends throw these errors, one each. */
+  readonly failures: Error[] = [];
+  send(mail: OutgoingMail) {
+    const failure = this.failures.shift();
+    if (failure) return Promise.reject(failure);
+    this.sent.push(mail);
+    return Promise.resolve({ messageId: `<${this.sent.length}@memoria>` });
+  }
+}
+
+/** The shipped welcome templates. */
+export function defaultWelcomeTemplates(): WelcomeDeps['welcomeTemplates'] {
+  const { templates, problems } = loadWelcomeTemplates({
+    email: DEFAULT_WELCOME_EMAIL_TEMPLATE,
+    whatsapp: DEFAULT_WELCOME_WHATSAPP_TEMPLATE,
+  });
+  if (!templates) throw new Error(problems.map((p) => p.message).join('; '));
+  return templates;
 }
 
 const SETTINGS: FlowSettings = { alertOnSuccess: false, revokeMode: 'delete', cancelPolicy: 'at_period_end', welcome: {} };
@@ -99,21 +130,32 @@ const CHANNEL = 'teste';
 export class FlowHarness {
   readonly ead = new MemoryEad();
   readonly chatpro = new MemoryChatPro();
+  readonly mail = new MemoryMail();
   now = Date.parse('2026-11-29T12:00:00Z');
   private worker!: Worker;
 
   private constructor(readonly store: Stores) {}
 
-  /** A store with `plans` mapped and a worker running the sale flows on it. */
-  static async start(plans: Plan[], settings: Partial<FlowSettings> = {}): Promise<FlowHarness> {
+  /**
+   * A store with `plans` mapped and a worker running the sale flows on it. `welcome.mail`: an SMTP
+   * server is configured (the in-memory one); `welcome.channels`: WELCOME_CHANNELS (default whatsapp).
+   */
+  static async start(
+    plans: Plan[],
+    settings: Partial<FlowSettings> = {},
+    welcome: { mail?: boolean; channels?: WelcomeDeps['welcomeChannels'] } = {},
+  ): Promise<FlowHarness> {
     const clock = () => harness.now;
     const harness: FlowHarness = new FlowHarness(await openStores({ SQLITE_PATH: ':memory:' }, clock));
-    const { store, ead, chatpro } = harness;
+    const { store, ead, chatpro, mail } = harness;
     await store.plans.replaceAll(plans, 'teste');
     const log = createLogger('silent');
     const handlers = handlersFor({
       ead,
       chatpro,
+      mail: welcome.mail ? mail : undefined,
+      welcomeChannels: welcome.channels ?? ['whatsapp'],
+      welcomeTemplates: defaultWelcomeTemplates(),
       plans: store.plans,
       ...salesLedger(store, new CustomerKeys('memory-tests-secret')),
       clock,

@@ -30,9 +30,11 @@ export async function startSandboxedServer(
     beforeStart?: (sandbox: Sandbox) => void;
     /** Timings on top of the sandbox's (and TEST_TUNING). */
     tuning?: Partial<Tuning>;
+    /** The sandbox's SMTP server in the environment (SMTP_URL, MAIL_FROM): welcomes may go by e-mail. */
+    mail?: boolean;
   } = {},
 ): Promise<SandboxedServer> {
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ mail: options.mail });
   options.beforeStart?.(sandbox);
   const runtime = await startRuntime({
     env: { ...sandbox.env, ...(options.kiwifyApi ? sandbox.kiwifyApiEnv : {}), ...env },

@@ -30,7 +30,7 @@ describe('the sale flows on the real worker and store, with an in-memory EAD and
     // The retry did not look the student up or create them again: the journal had both.
     expect(flows.ead.calls).toEqual(['find', 'create', 'enroll', 'courses', 'enroll']);
     expect(result.status).toBe('done');
-    expect(result.outcome).toMatch(/^Aluno criado \(id 1000\) matriculado em 254, 751, 169; boas-vindas enviadas\.$/);
+    expect(result.outcome).toMatch(/^Aluno criado \(id 1000\) matriculado em 254, 751, 169; boas-vindas enviadas por WhatsApp\.$/);
     expect(flows.chatpro.sent).toHaveLength(1);
     expect(flows.chatpro.sent[0].message).toContain('Senha: Gerada@1');
     expect((await flows.journal(id)).get('cadastro')).not.toHaveProperty('sealedPassword');

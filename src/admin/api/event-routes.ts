@@ -6,12 +6,12 @@ import { resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAG
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
 import { sendError } from '../../http/http-errors.js';
 import type { AdminDeps } from '../admin-deps.js';
-import { bulkRetrySchema, eventIdSchema, listQuerySchema, phoneBodySchema, problemsOf, resolveBodySchema } from '../admin-inputs.js';
+import { bulkRetrySchema, eventIdSchema, listQuerySchema, problemsOf, resolveBodySchema, welcomeBodySchema } from '../admin-inputs.js';
 
 const VIA = 'pela API de administração';
 
 /** /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a welcome. */
-export function eventRoutes({ store, catalog, onRetry, retentionDays }: AdminDeps): Router {
+export function eventRoutes({ store, catalog, onRetry, retentionDays, emailWelcomes }: AdminDeps): Router {
   const router = Router();
   const json = express.json({ limit: '16kb' });
 
@@ -64,9 +64,16 @@ export function eventRoutes({ store, catalog, onRetry, retentionDays }: AdminDep
   router.post('/events/:id/welcome', json, async (req, res) => {
     const id = eventIdSchema.safeParse(req.params.id);
     if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
-    const body = phoneBodySchema.safeParse(req.body);
-    if (!body.success) return sendError(res, 400, RESEND_MESSAGES.bad_phone.message);
-    const result = await resendWelcome(store, id.data, body.data.phone, VIA);
+    const body = welcomeBodySchema.safeParse(req.body);
+    if (!body.success) {
+      const email = (req.body as { channel?: unknown } | undefined)?.channel === 'email';
+      return sendError(res, 400, RESEND_MESSAGES[email ? 'bad_email' : 'bad_phone'].message);
+    }
+    const request =
+      'email' in body.data
+        ? { channel: 'email' as const, contact: body.data.email }
+        : { channel: 'whatsapp' as const, contact: body.data.phone };
+    const result = await resendWelcome(store, id.data, request, VIA, { emailEnabled: emailWelcomes === true });
     if (result !== 'queued') return sendError(res, RESEND_MESSAGES[result].status, RESEND_MESSAGES[result].message);
     onRetry?.();
     res.status(202).json({ ok: true, eventId: String(id.data), status: 'pending' });

@@ -20,6 +20,7 @@ const EVENT_FLASH: Record<string, (n: number) => Flash> = {
   reprocessando: () => ({ text: 'Evento enviado para reprocessamento. Atualize a página para acompanhar.' }),
   resolvido: () => ({ text: 'Evento marcado como resolvido.' }),
   'boas-vindas': () => ({ text: 'Celular corrigido: as boas-vindas serão reenviadas. Atualize a página para acompanhar.' }),
+  'boas-vindas-email': () => ({ text: 'As boas-vindas serão reenviadas por e-mail. Atualize a página para acompanhar.' }),
   'em-andamento': () => ({ text: RETRY_MESSAGES.running.message, bad: true }),
   'nao-reprocessavel': () => ({ text: RETRY_MESSAGES.not_retryable.message, bad: true }),
   'nao-resolvivel': () => ({ text: RESOLVE_MESSAGES.not_resolvable.message, bad: true }),
@@ -27,6 +28,8 @@ const EVENT_FLASH: Record<string, (n: number) => Flash> = {
   'nota-invalida': () => ({ text: RESOLVE_MESSAGES.bad_note.message, bad: true }),
   'celular-invalido': () => ({ text: RESEND_MESSAGES.bad_phone.message, bad: true }),
   'celular-com-controle': () => ({ text: RESEND_MESSAGES.bad_characters.message, bad: true }),
+  'email-invalido': () => ({ text: RESEND_MESSAGES.bad_email.message, bad: true }),
+  'email-desligado': () => ({ text: RESEND_MESSAGES.email_off.message, bad: true }),
   'sem-matricula': () => ({ text: RESEND_MESSAGES.not_enrolled.message, bad: true }),
   'ja-enviadas': () => ({ text: RESEND_MESSAGES.already_sent.message, bad: true }),
   'dados-apagados': () => ({ text: RESEND_MESSAGES.data_removed.message, bad: true }),
@@ -44,6 +47,7 @@ const LIST_FLASH: Record<string, (n: number) => Flash> = {
 const RESULT_FLASH: Record<string, string> = {
   queued: 'reprocessando',
   welcome_queued: 'boas-vindas',
+  welcome_email_queued: 'boas-vindas-email',
   resolved: 'resolvido',
   running: 'em-andamento',
   not_retryable: 'nao-reprocessavel',
@@ -52,6 +56,8 @@ const RESULT_FLASH: Record<string, string> = {
   bad_note: 'nota-invalida',
   bad_phone: 'celular-invalido',
   bad_characters: 'celular-com-controle',
+  bad_email: 'email-invalido',
+  email_off: 'email-desligado',
   not_enrolled: 'sem-matricula',
   already_sent: 'ja-enviadas',
   not_a_sale: 'ja-enviadas',
@@ -69,7 +75,7 @@ export function eventPages(deps: AdminDeps, signedIn: express.RequestHandler): R
 }
 
 /** One event: its page, and "Reprocessar", "Marcar como resolvido", "Reenviar boas-vindas". */
-function oneEventRoutes(router: Router, { store, catalog, onRetry }: AdminDeps, signedIn: express.RequestHandler): void {
+function oneEventRoutes(router: Router, { store, catalog, onRetry, emailWelcomes }: AdminDeps, signedIn: express.RequestHandler): void {
   const notFound = (res: express.Response) => page(res, messagePage('Evento não encontrado', 'Evento não encontrado.'), 404);
   const backToEvent = (res: express.Response, id: number, result: string) =>
     res.redirect(303, `/admin/events/${id}?msg=${RESULT_FLASH[result] ?? ''}`);
@@ -77,15 +83,15 @@ function oneEventRoutes(router: Router, { store, catalog, onRetry }: AdminDeps, 
   const refuse = async (res: express.Response, id: number, result: string) => {
     const event = await eventDetail(store, catalog, id);
     if (!event) return notFound(res);
-    page(res, eventPage(event, await health(store), flashFrom({ msg: RESULT_FLASH[result] }, EVENT_FLASH)), 400);
+    page(res, eventPage(event, await health(store), flashFrom({ msg: RESULT_FLASH[result] }, EVENT_FLASH), emailWelcomes), 400);
   };
-  const INPUT_PROBLEMS = new Set(['no_note', 'bad_note', 'bad_phone', 'bad_characters']);
+  const INPUT_PROBLEMS = new Set(['no_note', 'bad_note', 'bad_phone', 'bad_email', 'bad_characters']);
 
   router.get('/admin/events/:id', signedIn, async (req, res) => {
     const id = eventIdSchema.safeParse(req.params.id);
     const event = id.success ? await eventDetail(store, catalog, id.data) : undefined;
     if (!event) return notFound(res);
-    page(res, eventPage(event, await health(store), flashFrom(req.query, EVENT_FLASH)));
+    page(res, eventPage(event, await health(store), flashFrom(req.query, EVENT_FLASH), emailWelcomes));
   });
 
   router.post('/admin/events/:id/retry', signedIn, sameOrigin, async (req, res) => {
@@ -106,11 +112,16 @@ function oneEventRoutes(router: Router, { store, catalog, onRetry }: AdminDeps, 
 
   router.post('/admin/events/:id/welcome', signedIn, sameOrigin, form, async (req, res) => {
     const id = eventIdSchema.safeParse(req.params.id);
-    const result = id.success ? await resendWelcome(store, id.data, (field(req.body, 'phone') ?? '').slice(0, 40), VIA) : 'not_found';
+    // The form's channel: WhatsApp with a corrected mobile (`phone`), or e-mail with an address (`email`).
+    const email = field(req.body, 'channel') === 'email';
+    const request = email
+      ? { channel: 'email' as const, contact: (field(req.body, 'email') ?? '').slice(0, 320) }
+      : { channel: 'whatsapp' as const, contact: (field(req.body, 'phone') ?? '').slice(0, 40) };
+    const result = id.success ? await resendWelcome(store, id.data, request, VIA, { emailEnabled: emailWelcomes === true }) : 'not_found';
     if (result === 'not_found' || !id.success) return notFound(res);
     if (result === 'queued') {
       onRetry?.();
-      return backToEvent(res, id.data, 'welcome_queued');
+      return backToEvent(res, id.data, email ? 'welcome_email_queued' : 'welcome_queued');
     }
     if (INPUT_PROBLEMS.has(result)) return refuse(res, id.data, result);
     backToEvent(res, id.data, result);

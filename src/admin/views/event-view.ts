@@ -5,6 +5,7 @@ import type { EventDetail } from '../../support/present.js';
 import type { Health } from '../../support/health-report.js';
 import { html, type Html } from '../html.js';
 import { banners } from './banners.js';
+import { resending, welcomeResendBanner, welcomeResendForms } from './welcome-view.js';
 import { flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
 
 const row = (label: string, value: unknown) =>
@@ -13,28 +14,10 @@ const row = (label: string, value: unknown) =>
     : html`<dt>${label}</dt>
         <dd>${value}</dd>`;
 
-/** After support corrected the mobile: the welcome on its way, then sent (or not, again). */
-/** The welcome is being resent now (the page says that instead of "sendo processado"). */
-const resending = (e: EventDetail) =>
-  Boolean(e.welcome?.correctedPhone) && !e.welcome?.sent && ['pending', 'processing', 'retrying'].includes(e.status);
-
-function welcomeResend(e: EventDetail): Html | string {
-  const phone = e.welcome?.correctedPhone;
-  if (!phone) return '';
-  const to = html`<span class="nowrap">${formatBrazilianMobile(phone)}</span>`;
-  if (e.welcome?.sent) {
-    return html`<div class="banner flash" role="status">✓ Boas-vindas reenviadas por WhatsApp para o celular corrigido ${to}.</div>`;
-  }
-  if (resending(e)) {
-    return html`<div class="banner info" role="status">Reenviando as boas-vindas para ${to}. Atualize a página em alguns segundos.</div>`;
-  }
-  return html`<div class="banner bad" role="status">As boas-vindas também não foram enviadas para ${to} (veja o motivo abaixo).</div>`;
-}
-
 /** What support can do about this event: why it failed, what to do, and the buttons that help. */
-function actions(e: EventDetail): Html {
+function actions(e: EventDetail, emailWelcomes: boolean): Html {
   const a = e.actions;
-  return html`${welcomeResend(e)}${
+  return html`${welcomeResendBanner(e)}${
       e.status === 'processing' && !resending(e)
         ? html`<div class="banner info" role="status">Este evento está sendo processado agora. Atualize a página em alguns segundos.</div>`
         : ''
@@ -63,18 +46,7 @@ function actions(e: EventDetail): Html {
             </form>`
           : ''
       }
-      ${
-        a.resendWelcome
-          ? html`<form method="post" action="/admin/events/${e.id}/welcome" class="card">
-              <label class="field" for="phone">Corrigir celular e reenviar boas-vindas</label>
-              <div class="inline">
-                <input id="phone" name="phone" type="tel" inputmode="tel" placeholder="(61) 99999-8888" required maxlength="40" />
-                <button type="submit">Reenviar boas-vindas</button>
-              </div>
-              <p class="muted">Envia só a mensagem de boas-vindas para o número corrigido (a correção fica na história).</p>
-            </form>`
-          : ''
-      }
+      ${a.resendWelcome ? welcomeResendForms(e, emailWelcomes) : ''}
       ${
         a.resolve
           ? html`<form method="post" action="/admin/events/${e.id}/resolve" class="card">
@@ -97,14 +69,14 @@ function actions(e: EventDetail): Html {
     </div>`;
 }
 
-export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
+export function eventPage(e: EventDetail, health: Health, flash?: Flash, emailWelcomes = false): Html {
   const c = e.customer;
   return layout(
     `Evento #${e.id}`,
     html`${flashBanner(flash)}${banners(health)}
       <p><a href="/admin">← Eventos</a></p>
       <h1>#${e.id} ${e.label} — ${statusBadge(e.status, e.statusLabel)}</h1>
-      ${actions(e)}
+      ${actions(e, emailWelcomes)}
       <dl>
         <dt>Pedido</dt>
         <dd>${e.orderRef ?? '—'} <span class="muted">${e.orderId ?? ''}</span></dd>
@@ -114,7 +86,7 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash): Html {
         <dt>Cliente</dt>
         <dd>${c.name ?? '—'}</dd>
         <dt>E-mail</dt>
-        <dd>${c.email ?? '—'}</dd>
+        <dd>${c.email ?? '—'}${e.welcome?.correctedEmail ? html` <span class="muted">(informado pelo suporte)</span>` : ''}</dd>
         <dt>Celular</dt>
         <dd>
           ${c.phone ? (e.welcome?.correctedPhone ? formatBrazilianMobile(c.phone) : c.phone) : '—'}${

@@ -14,7 +14,7 @@ main{padding:1rem;max-width:1100px;margin:0 auto}h1{font-size:1.35rem;margin:.6r
 .chips{display:flex;flex-wrap:wrap;gap:.4rem;margin:.6rem 0}.chip{padding:.3rem .7rem;border-radius:999px;background:#fff;border:1px solid #d5dbe5;text-decoration:none;color:inherit}
 .chip.on{background:#1d2433;color:#fff}form.inline,div.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0}
 input,select,button,textarea{font:inherit;padding:.45rem .6rem;border:1px solid #c4ccd8;border-radius:6px;background:#fff;max-width:100%}
-input[type=search],input[type=text],input[type=url],input[type=tel]{flex:1 1 12rem;min-width:0}textarea{width:100%;min-height:4.5rem}
+input[type=search],input[type=text],input[type=url],input[type=tel],input[type=email]{flex:1 1 12rem;min-width:0}textarea{width:100%;min-height:4.5rem}
 button,.button{background:#2456d6;color:#fff;border:1px solid #2456d6;border-radius:6px;padding:.45rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary,.button.secondary{background:#fff;color:#1d2433;border-color:#c4ccd8}button.danger{background:#c62828;border-color:#c62828}
 .table{background:#fff;border-radius:8px;border:1px solid #dde3ec}table{border-collapse:collapse;width:100%}

@@ -2,23 +2,27 @@
  * Kiwify delivery simulator: builds a realistic delivery, signs it like Kiwify and posts it.
  *
  *   npm run kiwify -- <order_approved|order_refunded|chargeback|subscription_canceled>
- *     [--plan NAME] [--cpf DIGITS] [--phone +55...] [--name "..."] [--email ...]
+ *     [--plan NAME] [--cpf DIGITS] [--phone +55...] [--no-whatsapp] [--name "..."] [--email ...]
  *     [--order ID] [--one-off] [--access-until ISO] [--url URL] [--token T] [--print]
  */
 import { parseArgs } from 'node:util';
 import { postSignedDelivery } from '../../sandbox/kiwify-deliver.js';
-import { buildDelivery, SIMULATED_EVENTS, type SimulatedEvent } from '../../sandbox/kiwify-samples.js';
+import { randomInt } from 'node:crypto';
+import { buildDelivery, noWhatsappPhone, SIMULATED_EVENTS, type SimulatedEvent } from '../../sandbox/kiwify-samples.js';
 import type { Command } from '../cli-io.js';
 
 const USAGE = `Uso: npm run kiwify -- <${SIMULATED_EVENTS.join('|')}> [--plan NOME] [--cpf CPF] [--phone +55...]
-       [--name "Nome"] [--email e@x.com] [--order ID] [--one-off] [--access-until ISO]
+       [--no-whatsapp] [--name "Nome"] [--email e@x.com] [--order ID] [--one-off] [--access-until ISO]
        [--url http://127.0.0.1:3000/webhook] [--token TOKEN] [--print]
-Mesmo --cpf e --plan = mesma venda (o reembolso encontra a aprovação). --order gera outro pedido (ex.: renovação).`;
+Mesmo --cpf e --plan = mesma venda (o reembolso encontra a aprovação). --order gera outro pedido (ex.: renovação).
+--no-whatsapp: um celular sem WhatsApp (+55 11 9 0000-XXXX, que o ChatPro simulado do npm run demo recusa):
+as boas-vindas vão por e-mail, para --email, quando o servidor tem e-mail configurado.`;
 
 const OPTIONS = {
   plan: { type: 'string' },
   cpf: { type: 'string' },
   phone: { type: 'string' },
+  'no-whatsapp': { type: 'boolean' },
   name: { type: 'string' },
   email: { type: 'string' },
   order: { type: 'string' },
@@ -62,10 +66,11 @@ export const kiwifyCommand: Command = async (argv, io) => {
   const token = values.token ?? io.env.KIWIFY_WEBHOOK_TOKEN?.split(',')[0]?.trim();
   if (!token) return fail('Informe --token (ou defina KIWIFY_WEBHOOK_TOKEN).');
 
+  if (values['no-whatsapp'] && values.phone) return fail('Use --phone ou --no-whatsapp, não os dois.');
   const delivery = buildDelivery(event, {
     plan: values.plan,
     cpf: values.cpf,
-    phone: values.phone,
+    phone: values['no-whatsapp'] ? noWhatsappPhone(randomInt(10_000)) : values.phone,
     name: values.name,
     email: values.email,
     orderId: values.order,

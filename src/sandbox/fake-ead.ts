@@ -30,6 +30,8 @@ export interface FakeStudent {
   senha: string;
   /** course id → contract ids (more than one = enrolled twice). */
   courses: Map<string, number[]>;
+  /** contract id → the `dias` its matrícula sent (time-limited access). */
+  days: Map<number, number>;
 }
 
 export interface FakeEadOptions {
@@ -120,6 +122,7 @@ function addStudentTo(
     celular: s.celular ?? '',
     senha: s.senha ?? 'senha-antiga',
     courses: new Map((s.courses ?? []).map((c) => [String(c), [state.nextContractId++]])),
+    days: new Map(),
   };
   state.students.set(student.id, student);
   return student;
@@ -237,11 +240,17 @@ function courseRoutes(app: Express, state: EadState): void {
     if (ids.length === 0) return fail(res, 400, 'Informe os cursos.');
     const unknown = ids.filter((id) => !COURSE_IDS.has(id));
     if (unknown.length) return fail(res, 400, `Curso(s) não encontrado(s) na unidade: ${unknown.join(', ')}.`);
+    const daysText = (req.body as Record<string, string>).dias;
+    const days = daysText === undefined ? undefined : Number(daysText);
+    if (days !== undefined && !(Number.isInteger(days) && days > 0)) return fail(res, 400, 'Informe os dias do contrato.');
     const contract = state.nextContractId++;
     // Enrolling twice in a course is undocumented upstream; here it creates a second contract,
     // which tests look for.
     for (const id of ids) student.courses.set(id, [...(student.courses.get(id) ?? []), contract]);
-    res.json({ status: 'true', data: { id: contract, data_fim: '2027-12-31' } });
+    if (days !== undefined) student.days.set(contract, days);
+    // The contract's end: `dias` from today, else the platform's default.
+    const end = days === undefined ? '2027-12-31' : new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    res.json({ status: 'true', data: { id: contract, data_fim: end } });
   });
 
   app.post('/alunos/removercurso/:id/:course', (req, res) => {

@@ -62,10 +62,14 @@ export class MemoryEad implements EadApi {
     return Promise.resolve([...(this.students.get(studentId)?.courses ?? [])]);
   }
 
-  enroll(studentId: string, courseIds: number[]) {
+  /** The `dias` each matrícula sent (undefined: none), in order. */
+  readonly enrolDays: Array<number | undefined> = [];
+
+  enroll(studentId: string, courseIds: number[], days?: number) {
     this.call('enroll');
+    this.enrolDays.push(days);
     for (const id of courseIds) this.students.get(studentId)!.courses.add(String(id));
-    return Promise.resolve({ contractId: '1' });
+    return Promise.resolve({ contractId: '1', endsOn: days === undefined ? undefined : '2027-11-29' });
   }
 
   removeCourse(studentId: string, courseId: number) {

@@ -9,7 +9,8 @@ import { SecretBox } from '../../src/domain/secret-box.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
-import type { Plan } from '../../src/plans/plan-map.js';
+import { planLookup, type Plan } from '../../src/plans/plan-map.js';
+import type { StorageConfig } from '../../src/store/open-database.js';
 import type { FlowSettings } from '../../src/sales/flow-deps.js';
 import { Worker } from '../../src/worker/worker.js';
 import { waitFor } from './runtime.js';
@@ -108,17 +109,25 @@ export class FlowHarness {
 
   private constructor(readonly store: Stores) {}
 
-  /** A store with `plans` mapped and a worker running the sale flows on it. */
-  static async start(plans: Plan[], settings: Partial<FlowSettings> = {}): Promise<FlowHarness> {
+  /**
+   * A store with `plans` mapped and a worker running the sale flows on it. `storage`: another
+   * store than SQLite in memory (a STORE_TARGETS one); `plansInMemory`: the flows read `plans`
+   * as given (fields the stored map does not keep, such as `accessDays`).
+   */
+  static async start(
+    plans: Plan[],
+    settings: Partial<FlowSettings> = {},
+    options: { storage?: StorageConfig; plansInMemory?: boolean } = {},
+  ): Promise<FlowHarness> {
     const clock = () => harness.now;
-    const harness: FlowHarness = new FlowHarness(await openStores({ SQLITE_PATH: ':memory:' }, clock));
+    const harness: FlowHarness = new FlowHarness(await openStores(options.storage ?? { SQLITE_PATH: ':memory:' }, clock));
     const { store, ead, chatpro } = harness;
     await store.plans.replaceAll(plans, 'teste');
     const log = createLogger('silent');
     const handlers = handlersFor({
       ead,
       chatpro,
-      plans: store.plans,
+      plans: options.plansInMemory ? planLookup(plans) : store.plans,
       ...salesLedger(store, new CustomerKeys('memory-tests-secret')),
       clock,
       settings: { ...SETTINGS, ...settings },
@@ -170,6 +179,30 @@ export class FlowHarness {
     this.worker.wake();
     await waitFor(async () => ((await this.store.events.get(eventId))?.runs ?? 0) > runs, 10_000, `event ${eventId} to run again`);
     return this.settled(eventId);
+  }
+
+  /** Time moves to `at` (never back); the worker looks at once for what became due. */
+  moveTo(at: number): void {
+    this.now = Math.max(this.now, at);
+    this.worker.wake();
+  }
+
+  /** Wakes the worker (work was queued outside `receive`, e.g. by support). */
+  wake(): void {
+    this.worker.wake();
+  }
+
+  /** The event once it reaches `status` (a scheduled one runs when the clock reaches it). */
+  async reached(eventId: number, status: InboxEvent['status']): Promise<InboxEvent> {
+    return waitFor(
+      async () => {
+        this.worker.wake();
+        const event = await this.store.events.get(eventId);
+        return event?.status === status ? event : undefined;
+      },
+      10_000,
+      `event ${eventId} to be ${status}`,
+    );
   }
 
   /** What the event's steps journaled, as the store keeps it. */

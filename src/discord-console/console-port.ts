@@ -8,9 +8,11 @@ import { searchEvents, type SearchReads } from '../support/event-search.js';
 import type { EventDetail } from '../support/present.js';
 import { health, type Health, type HealthReads } from '../support/health-report.js';
 import { resolveEvent, retryEvent, type EventMoves, type ResolveResult } from '../replay/event-replay.js';
+import { changeAccess, type AccessChange, type AccessChangeResult, type AccessChangeStore } from '../support/access-actions.js';
 
 /**
- * What the Discord console may do with the bridge: look events up, run one again, close one —
+ * What the Discord console may do with the bridge: look events up, run one again, close one,
+ * remove or give back a sale's access —
  * the support use cases the admin page uses too, and nothing else of the store.
  */
 export interface ConsolePort {
@@ -22,6 +24,8 @@ export interface ConsolePort {
   search(text: string): Promise<number[]>;
   retry(eventId: number, via: string): Promise<RequeueResult>;
   resolve(eventId: number, note: string, via: string): Promise<ResolveResult | 'no_note' | 'bad_note'>;
+  /** "Remover acesso" / "Devolver acesso" of the event's sale, with a note: the new event's id. */
+  changeAccess(eventId: number, change: AccessChange, note: string, via: string): Promise<{ result: AccessChangeResult; eventId?: number }>;
   /** The newest failures needing attention (at most `limit`) and how many there are in all. */
   failures(limit: number): Promise<{ events: InboxEvent[]; total: number }>;
   /** The bridge's state for `/ponte status`. */
@@ -32,6 +36,7 @@ export interface ConsolePort {
 export type ConsoleStore = HealthReads &
   DetailReads &
   EventMoves &
+  AccessChangeStore &
   SearchReads & {
     events: Pick<EventQueries, 'list' | 'countByStatus'>;
   };
@@ -52,6 +57,7 @@ export function consolePort(store: ConsoleStore, { customerKeys, catalog, retent
     search: (text) => searchEvents(store, customerKeys, text),
     retry: (eventId, via) => retryEvent(store, eventId, via),
     resolve: (eventId, note, via) => resolveEvent(store, eventId, note, via),
+    changeAccess: (eventId, change, note, via) => changeAccess(store, eventId, change, note, via),
     failures: async (limit) => {
       const events = await store.events.list({ status: 'failed', limit });
       return { events, total: events.length === 0 ? 0 : (await store.events.countByStatus()).failed };

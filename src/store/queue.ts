@@ -247,8 +247,7 @@ export class Queue {
   /**
    * Ends a run for good; a failure keeps its message and the code of its cause. `alert` goes
    * into the outbox in the same transaction: it is never seen before the status it tells of,
-   * and never lost if the process dies in between. `accessUntil`: when the access the event gave
-   * ends (a time-limited plan, a trial), kept on the event for the list and its page.
+   * and never lost if the process dies in between. `accessUntil`: when the access it gave ends.
    */
   finish(
     claim: Claim,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/domain/errors.js';
 import { formatDay } from '../../src/domain/messages.js';
+import type { Plan } from '../../src/plans/plan-map.js';
 import { DAY_MS, TRIAL_GRACE_DAYS } from '../../src/sales/access-end.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { FlowHarness } from '../helpers/flow-harness.js';
@@ -15,7 +16,6 @@ import { fixture } from '../helpers/kiwify.js';
 
 const EXCEL = { name: 'Excel PRO', courses: [161, 197, 201] };
 const DESIGN = { name: 'Design Gráfico', courses: [254, 751, 169] };
-const CPF = '52998224725';
 
 let harness: FlowHarness | undefined;
 afterEach(async () => {
@@ -47,13 +47,11 @@ function charge(type: 'order_approved' | 'subscription_renewed', orderId: string
   return sale;
 }
 
-const refundOf = (sale: Record<string, any>) => ({ ...sale, webhook_event_type: 'order_refunded', order_status: 'refunded' });
-
 /** The revoke_access event an outcome names ("… evento #12 …"). */
 const scheduledIn = (outcome: string | null) => Number(/evento #(\d+)\)/.exec(outcome ?? '')?.[1]);
 
 describe.each(STORE_TARGETS)('free trials: $name', (target) => {
-  const start = async (plans = [EXCEL], plansInMemory = false) => {
+  const start = async (plans: Plan[] = [EXCEL], plansInMemory = false) => {
     return (harness = await FlowHarness.start(plans, {}, { storage: await target.fresh(), plansInMemory }));
   };
 
@@ -153,7 +151,7 @@ describe.each(STORE_TARGETS)('free trials: $name', (target) => {
 });
 
 describe.each(STORE_TARGETS)('renewals and time-limited access: $name', (target) => {
-  const start = async (plans = [EXCEL], plansInMemory = false) => {
+  const start = async (plans: Plan[] = [EXCEL], plansInMemory = false) => {
     return (harness = await FlowHarness.start(plans, {}, { storage: await target.fresh(), plansInMemory }));
   };
 

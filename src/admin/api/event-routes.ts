@@ -6,11 +6,23 @@ import { resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAG
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
 import { sendError } from '../../http/http-errors.js';
 import type { AdminDeps } from '../admin-deps.js';
-import { bulkRetrySchema, eventIdSchema, listQuerySchema, phoneBodySchema, problemsOf, resolveBodySchema } from '../admin-inputs.js';
+import { ACCESS_MESSAGES, changeAccess, type AccessChange } from '../../support/access-actions.js';
+import {
+  accessBodySchema,
+  bulkRetrySchema,
+  eventIdSchema,
+  listQuerySchema,
+  phoneBodySchema,
+  problemsOf,
+  resolveBodySchema,
+} from '../admin-inputs.js';
 
 const VIA = 'pela API de administração';
 
-/** /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a welcome. */
+/**
+ * /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a
+ * welcome, remove or give back a sale's access.
+ */
 export function eventRoutes({ store, catalog, onRetry, retentionDays }: AdminDeps): Router {
   const router = Router();
   const json = express.json({ limit: '16kb' });
@@ -71,6 +83,20 @@ export function eventRoutes({ store, catalog, onRetry, retentionDays }: AdminDep
     onRetry?.();
     res.status(202).json({ ok: true, eventId: String(id.data), status: 'pending' });
   });
+
+  const accessRoute = (path: string, change: AccessChange) =>
+    router.post(`/events/:id/${path}`, json, async (req, res) => {
+      const id = eventIdSchema.safeParse(req.params.id);
+      if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
+      const body = accessBodySchema.safeParse(req.body);
+      if (!body.success) return sendError(res, 400, problemsOf(body.error));
+      const { result, eventId } = await changeAccess(store, id.data, change, body.data.note, VIA);
+      if (result !== 'queued') return sendError(res, ACCESS_MESSAGES[result].status, ACCESS_MESSAGES[result].message);
+      onRetry?.();
+      res.status(202).json({ ok: true, eventId: String(eventId), status: 'pending' });
+    });
+  accessRoute('remove-access', 'remove');
+  accessRoute('restore-access', 'restore');
 
   return router;
 }

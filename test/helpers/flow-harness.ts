@@ -50,12 +50,30 @@ export class MemoryEad implements EadApi {
     return Promise.resolve(found ? { id: found[0] } : null);
   }
 
-  createStudent(student: NewStudent) {
+  private readonly held = new Map<string, Promise<void>>();
+
+  /** Calls to `operation` wait (once called, recorded) until the returned function is called. */
+  hold(operation: string): () => void {
+    let release!: () => void;
+    this.held.set(
+      operation,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    return () => {
+      this.held.delete(operation);
+      release();
+    };
+  }
+
+  async createStudent(student: NewStudent) {
     this.call('create');
+    await this.held.get('create');
     if ([...this.students.values()].some((s) => s.cpf === student.doc_cpf)) {
-      return Promise.reject(new StudentAlreadyExistsError(`O CPF ${student.doc_cpf} já está em uso.`));
+      throw new StudentAlreadyExistsError(`O CPF ${student.doc_cpf} já está em uso.`);
     }
-    return Promise.resolve({ id: this.addStudent(student.doc_cpf), password: 'Gerada@1' });
+    return { id: this.addStudent(student.doc_cpf), password: 'Gerada@1' };
   }
 
   studentCourses(studentId: string) {

@@ -6,6 +6,7 @@ import { DAY_MS, TRIAL_GRACE_DAYS } from '../../src/sales/access-end.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { FlowHarness } from '../helpers/flow-harness.js';
 import { fixture } from '../helpers/kiwify.js';
+import { waitFor } from '../helpers/runtime.js';
 
 /**
  * What schools sell on Kiwify besides one approval and its refund — free trials, renewals by
@@ -147,6 +148,24 @@ describe.each(STORE_TARGETS)('free trials: $name', (target) => {
     expect(flows.ead.calls).toEqual(['find', 'create', 'enroll', 'find', 'courses', 'delete']);
     expect(flows.ead.students.size).toBe(0);
     expect((await flows.journal(refund.id)).get('decision')).toMatchObject({ action: 'delete', accountCreatedBySale: true, granted: [] });
+  });
+
+  it('a refund that lands while its approval runs is seen before the matrícula: nobody is enrolled', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const flows = await start([DESIGN]);
+    const release = flows.ead.hold('create');
+    const approval = await flows.receive(fixture('order_approved.one_off'));
+    await waitFor(() => flows.ead.calls.includes('create'), 10_000, 'the cadastro to be under way');
+    const refund = await flows.receive(fixture('order_refunded'));
+    expect((await flows.store.events.get(approval))!.status).toBe('processing');
+    release();
+    const stopped = await flows.settled(approval);
+    expect(stopped).toMatchObject({ status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' });
+    expect((await flows.settled(refund)).outcome).toBe(
+      'Aluno 1000 excluído do EAD: a conta foi criada por esta venda e o aluno não tem nenhum curso.',
+    );
+    expect(flows.ead.calls).not.toContain('enroll');
+    expect(flows.ead.students.size).toBe(0);
   });
 });
 

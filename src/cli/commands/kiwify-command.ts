@@ -1,9 +1,10 @@
 /**
  * Kiwify delivery simulator: builds a realistic delivery, signs it like Kiwify and posts it.
  *
- *   npm run kiwify -- <order_approved|order_refunded|chargeback|subscription_canceled>
+ *   npm run kiwify -- <order_approved|order_refunded|chargeback|subscription_canceled|subscription_renewed|
+ *                      subscription_trial_started|subscription_trial_canceled>
  *     [--plan NAME] [--cpf DIGITS] [--phone +55...] [--name "..."] [--email ...]
- *     [--order ID] [--one-off] [--access-until ISO] [--url URL] [--token T] [--print]
+ *     [--order ID] [--one-off] [--access-until ISO] [--trial-end ISO] [--url URL] [--token T] [--print]
  */
 import { parseArgs } from 'node:util';
 import { postSignedDelivery } from '../../sandbox/kiwify-deliver.js';
@@ -11,9 +12,11 @@ import { buildDelivery, SIMULATED_EVENTS, type SimulatedEvent } from '../../sand
 import type { Command } from '../cli-io.js';
 
 const USAGE = `Uso: npm run kiwify -- <${SIMULATED_EVENTS.join('|')}> [--plan NOME] [--cpf CPF] [--phone +55...]
-       [--name "Nome"] [--email e@x.com] [--order ID] [--one-off] [--access-until ISO]
+       [--name "Nome"] [--email e@x.com] [--order ID] [--one-off] [--access-until ISO] [--trial-end ISO]
        [--url http://127.0.0.1:3000/webhook] [--token TOKEN] [--print]
-Mesmo --cpf e --plan = mesma venda (o reembolso encontra a aprovação). --order gera outro pedido (ex.: renovação).`;
+Mesmo --cpf e --plan = mesma venda (o reembolso encontra a aprovação; a primeira cobrança, o teste grátis).
+--order gera outro pedido (ex.: renovação, com order_approved ou subscription_renewed). O teste grátis não tem
+pedido: --trial-end diz até quando vai (padrão: daqui a 7 dias).`;
 
 const OPTIONS = {
   plan: { type: 'string' },
@@ -24,6 +27,7 @@ const OPTIONS = {
   order: { type: 'string' },
   'one-off': { type: 'boolean' },
   'access-until': { type: 'string' },
+  'trial-end': { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
   print: { type: 'boolean' },
@@ -71,15 +75,17 @@ export const kiwifyCommand: Command = async (argv, io) => {
     orderId: values.order,
     oneOff: values['one-off'],
     accessUntil: values['access-until'],
+    trialEnd: values['trial-end'],
   });
   const body = Buffer.from(JSON.stringify(delivery), 'utf8');
   const url = new URL(values.url ?? `http://127.0.0.1:${io.env.PORT || 3000}/webhook`);
   if (values.print) io.out(JSON.stringify(delivery, null, 2));
   const customer = delivery.Customer as Record<string, string>;
   // The order's reference, as alerts and the admin page show it (its id follows).
-  io.out(
-    `→ ${event} · pedido ${String(delivery.order_ref)} (${String(delivery.order_id)}) · plano ${values.plan ?? 'Excel PRO'} · CPF ${customer.CPF}`,
-  );
+  const sale = delivery.order_id
+    ? `pedido ${String(delivery.order_ref)} (${String(delivery.order_id)})`
+    : `assinatura ${String(delivery.subscription_id)} (sem pedido)`;
+  io.out(`→ ${event} · ${sale} · plano ${values.plan ?? 'Excel PRO'} · CPF ${customer.CPF}`);
   try {
     const res = await postSignedDelivery(url.toString(), body, token);
     io.out(`← HTTP ${res.status} ${await res.text()}`);

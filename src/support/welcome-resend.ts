@@ -1,5 +1,5 @@
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
-import { ORDER_APPROVED } from '../domain/event-types.js';
+import { startsSale } from '../domain/event-types.js';
 import { maskDigits } from '../domain/redaction.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { StepResults } from '../sales/steps.js';
@@ -30,7 +30,7 @@ export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: 
 /** Whether an event's welcome can be sent again with a corrected mobile (it was not sent). */
 export function canResendWelcome(eventType: string, steps: ReadonlyMap<string, unknown>): boolean {
   const welcome = steps.get('welcome') as StepResults['welcome'] | undefined;
-  return eventType === ORDER_APPROVED && steps.has('matricula') && welcome?.sent !== true;
+  return startsSale(eventType) && steps.has('matricula') && welcome?.sent !== true;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function resendWelcome(store: ResendStore, eventId: number, phone: 
   if (!isCleanText(phone)) return 'bad_characters';
   const event = await store.events.get(eventId);
   if (!event) return 'not_found';
-  if (event.eventType !== ORDER_APPROVED) return 'not_a_sale';
+  if (!startsSale(event.eventType)) return 'not_a_sale';
   if (event.personalDataRemovedAt !== null) return 'data_removed';
   if (event.status === 'processing') return 'running';
   const steps = await store.journal.loadSteps(eventId);

@@ -35,7 +35,7 @@ afterEach(async () => {
 describe.each(STORE_TARGETS)("support's hands on a sale's access ($name)", (target) => {
   async function withServer(env: Record<string, string> = {}) {
     const storage = await target.fresh();
-    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, ...storage, ...env } as Record<string, string>);
+    server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, ...storage, ...env });
     return { ...server, api: request(server.runtime.app) };
   }
 

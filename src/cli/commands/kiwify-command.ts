@@ -82,9 +82,8 @@ export const kiwifyCommand: Command = async (argv, io) => {
   if (values.print) io.out(JSON.stringify(delivery, null, 2));
   const customer = delivery.Customer as Record<string, string>;
   // The order's reference, as alerts and the admin page show it (its id follows).
-  const sale = delivery.order_id
-    ? `pedido ${String(delivery.order_ref)} (${String(delivery.order_id)})`
-    : `assinatura ${String(delivery.subscription_id)} (sem pedido)`;
+  const ids = delivery as { order_id: string | null; order_ref: string | null; subscription_id?: string };
+  const sale = ids.order_id ? `pedido ${ids.order_ref} (${ids.order_id})` : `assinatura ${ids.subscription_id} (sem pedido)`;
   io.out(`→ ${event} · ${sale} · plano ${values.plan ?? 'Excel PRO'} · CPF ${customer.CPF}`);
   try {
     const res = await postSignedDelivery(url.toString(), body, token);

@@ -9,17 +9,19 @@ import type { DetailReads } from '../support/event-detail.js';
 import type { HealthReads } from '../support/health-report.js';
 import type { FailureReplay } from '../replay/event-replay.js';
 import type { ResendStore } from '../support/welcome-resend.js';
+import type { AccessChangeStore } from '../support/access-actions.js';
 import type { SessionStore } from './session-store.js';
 
 /**
  * What the admin page and API read and write: the support use cases' ports (health, an event's
- * page, retries and resolutions, welcome resends, the plan map, erasures), the lists, and the
+ * page, retries and resolutions, welcome resends, support's access changes, the plan map, erasures), the lists, and the
  * page's sessions.
  */
 export type AdminStore = HealthReads &
   DetailReads &
   FailureReplay &
   ResendStore &
+  AccessChangeStore &
   PlanOverviewReads &
   PlanSaveStore &
   ErasureStore & {

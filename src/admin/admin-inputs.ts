@@ -49,6 +49,16 @@ export const resolveBodySchema = z.strictObject({
     .refine(...cleanText('A nota', { multiline: true })),
 });
 
+/** `{"note": "…"}` of "Remover acesso" and "Devolver acesso": why. */
+export const accessBodySchema = z.strictObject({
+  note: z
+    .string({ error: 'informe uma nota dizendo por que' })
+    .trim()
+    .min(1, 'informe uma nota dizendo por que')
+    .max(MAX_NOTE, `nota longa demais (máx. ${MAX_NOTE} caracteres)`)
+    .refine(...cleanText('A nota', { multiline: true })),
+});
+
 /** `{"code": "…"}` or `{"plan": "…"}` of "Reprocessar todos". */
 export const bulkRetrySchema = z
   .strictObject({

@@ -47,7 +47,8 @@ export interface EadApi {
   findStudentByCpf(cpf: string): Promise<EadStudent | null>;
   createStudent(student: NewStudent): Promise<CreatedStudent>;
   studentCourses(studentId: string): Promise<string[]>;
-  enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }>;
+  /** `days`: the contract's length (`dias`), for a plan with time-limited access; the answer's `data_fim` as `endsOn`. */
+  enroll(studentId: string, courseIds: number[], days?: number): Promise<{ contractId?: string; endsOn?: string }>;
   removeCourse(studentId: string, courseId: number): Promise<void>;
   deleteStudent(studentId: string): Promise<void>;
   unitCourses(): Promise<Array<{ id: string; nome: string }>>;

@@ -218,11 +218,17 @@ export class EadClient implements EadApi {
     return rows.map((row) => textOf(row.id ?? row.id_curso)).filter(Boolean);
   }
 
-  async enroll(studentId: string, courseIds: number[]): Promise<{ contractId?: string }> {
-    const env = await this.write('enroll', `/alunos/matricula/${encodeURIComponent(studentId)}`, { cursos: courseIds.join(',') });
+  async enroll(studentId: string, courseIds: number[], days?: number): Promise<{ contractId?: string; endsOn?: string }> {
+    const form: Record<string, string> = { cursos: courseIds.join(',') };
+    if (days !== undefined) form.dias = String(days);
+    const env = await this.write('enroll', `/alunos/matricula/${encodeURIComponent(studentId)}`, form);
     if (!env.ok) this.failure('a matrícula', env);
-    const id = (env.data as { id?: unknown } | undefined)?.id;
-    return { contractId: id === undefined ? undefined : textOf(id) };
+    const data = env.data as { id?: unknown; data_fim?: unknown } | undefined;
+    const endsOn = textOf(data?.data_fim);
+    return {
+      contractId: data?.id === undefined ? undefined : textOf(data.id),
+      endsOn: /^\d{4}-\d{2}-\d{2}$/.test(endsOn) ? endsOn : undefined,
+    };
   }
 
   /** Idempotent: a course the student no longer has counts as removed (a retry after a lost answer). */

@@ -10,11 +10,13 @@ import { causeOf } from '../domain/causes.js';
 
 /**
  * The buttons and modal the console puts on messages, and the ids Discord sends back when one is
- * pressed: `ponte:retry:42`, `ponte:resolve:42` (opens the note modal), `ponte:note:42` (the modal).
+ * pressed: `ponte:retry:42`, `ponte:resolve:42` (opens the note modal), `ponte:note:42` (the modal);
+ * `ponte:remove:42` and `ponte:restore:42` (a sale's access: each opens its confirmation modal,
+ * `ponte:removenote:42`, `ponte:restorenote:42`).
  */
-export type ComponentAction = 'retry' | 'resolve' | 'note';
+export type ComponentAction = 'retry' | 'resolve' | 'note' | 'remove' | 'restore' | 'removenote' | 'restorenote';
 
-const CUSTOM_ID = /^ponte:(retry|resolve|note):(\d{1,15})$/;
+const CUSTOM_ID = /^ponte:(retry|resolve|note|remove|restore|removenote|restorenote):(\d{1,15})$/;
 
 export function customId(action: ComponentAction, eventId: number): string {
   return `ponte:${action}:${eventId}`;
@@ -36,13 +38,15 @@ export interface ButtonChoice {
   eventId: number;
   retry: boolean;
   resolve: boolean;
+  /** "Remover acesso" and "Devolver acesso" of the event's sale. */
+  access?: boolean;
   /** The event's admin page ("Abrir no painel"). */
   link?: string;
   /** Several events on one message: the labels say which ("Reprocessar #42"). */
   numbered?: boolean;
 }
 
-/** One row of buttons for an event: "Reprocessar", "Resolver", "Abrir no painel" (only those that apply). */
+/** One row of buttons for an event: "Reprocessar", "Resolver", "Remover/Devolver acesso", "Abrir no painel" (only those that apply). */
 export function eventButtons(choice: ButtonChoice): APIActionRowComponent<APIComponentInMessageActionRow> | undefined {
   const suffix = choice.numbered ? ` #${choice.eventId}` : '';
   const buttons: APIButtonComponent[] = [];
@@ -61,6 +65,22 @@ export function eventButtons(choice: ButtonChoice): APIActionRowComponent<APICom
       label: `Resolver${suffix}`,
       custom_id: customId('resolve', choice.eventId),
     });
+  }
+  if (choice.access) {
+    buttons.push(
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Danger,
+        label: `Remover acesso${suffix}`,
+        custom_id: customId('remove', choice.eventId),
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: `Devolver acesso${suffix}`,
+        custom_id: customId('restore', choice.eventId),
+      },
+    );
   }
   if (choice.link)
     buttons.push({ type: ComponentType.Button, style: ButtonStyle.Link, label: `Abrir no painel${suffix}`, url: choice.link });

@@ -82,6 +82,7 @@ export const ANSWERS = {
   noSearch: 'Informe o que buscar: #número do evento, código do pedido, CPF ou e-mail do comprador.',
   notFound: 'Nenhum evento encontrado para essa busca.',
   noNote: 'Informe uma nota dizendo como foi resolvido.',
+  noAccessNote: 'Informe uma nota dizendo por que (ex.: disputa do chargeback ganha pela escola).',
   unknownButton: 'Este botão não é mais reconhecido. Use /ponte evento para ver o evento.',
   unavailable: 'Não foi possível consultar a ponte agora. Tente de novo em instantes.',
 } as const;

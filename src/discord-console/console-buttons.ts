@@ -14,6 +14,7 @@ import {
   type Interaction,
 } from './console-answers.js';
 import { customId, parseCustomId, withoutActions } from './components.js';
+import { accessButton, accessChangeOf, accessModal } from './console-access.js';
 import { fitMessage } from './discord-limits.js';
 import { escapeMarkdown as md } from './discord-markdown.js';
 
@@ -36,12 +37,17 @@ function updated(interaction: Interaction, eventId: number, line: string): Conso
   };
 }
 
-/** A button pressed on a message: "Reprocessar", "Resolver" (which opens the note modal). */
+/**
+ * A button pressed on a message: "Reprocessar", "Resolver" (which opens the note modal),
+ * "Remover acesso" / "Devolver acesso" (which open their confirmation modal).
+ */
 export async function button(deps: ConsoleDeps, interaction: Interaction, actor: Actor): Promise<ConsoleAnswer> {
   const data = componentDataSchema.safeParse(interaction.data);
   const target = data.success ? parseCustomId(data.data.custom_id) : undefined;
   if (!target) return reply(ANSWERS.unknownButton);
   const { eventId } = target;
+  const access = accessChangeOf(target.action);
+  if (access && !access.modal) return accessButton(deps, eventId, access.change);
   if (target.action === 'retry') {
     const result = await deps.desk.retry(eventId, viaOf(actor));
     if (result !== 'queued') return reply(RETRY_MESSAGES[result].message);
@@ -98,13 +104,15 @@ function inputValue(node: unknown, id: string, depth = 0): string | undefined {
   return inputValue(record.components, id, depth + 1) ?? inputValue(record.component, id, depth + 1);
 }
 
-/** The note modal submitted: the event is resolved with it. */
+/** A modal submitted: the note of "Resolver" (the event is resolved with it), or an access change's confirmation. */
 export async function modal(deps: ConsoleDeps, interaction: Interaction, actor: Actor): Promise<ConsoleAnswer> {
   const data = componentDataSchema.safeParse(interaction.data);
   const target = data.success ? parseCustomId(data.data.custom_id) : undefined;
-  if (!target || target.action !== 'note') return reply(ANSWERS.unknownButton);
+  const access = target && accessChangeOf(target.action);
+  if (!target || (target.action !== 'note' && !access?.modal)) return reply(ANSWERS.unknownButton);
   // Discord's text input takes MAX_NOTE characters; nothing beyond a few times that is even looked at.
   const note = (inputValue((interaction.data as { components?: unknown }).components, NOTE_INPUT) ?? '').slice(0, MAX_NOTE * 4);
+  if (access) return accessModal(deps, target.eventId, access.change, note, actor);
   const result = await deps.desk.resolve(target.eventId, note, viaOf(actor));
   if (result === 'no_note') return reply(ANSWERS.noNote);
   if (result !== 'resolved') return reply(RESOLVE_MESSAGES[result].message);

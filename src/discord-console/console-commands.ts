@@ -150,7 +150,13 @@ async function findEvent(deps: ConsoleDeps, value: unknown): Promise<ConsoleAnsw
   const d = await deps.desk.detail(ids[0]);
   if (!d) return reply(ANSWERS.notFound);
   const others = ids.slice(1, 11);
-  const row = eventButtons({ eventId: d.id, retry: d.actions.retry, resolve: d.actions.resolve, link: panelLink(deps.panelUrl, d.id) });
+  const row = eventButtons({
+    eventId: d.id,
+    retry: d.actions.retry,
+    resolve: d.actions.resolve,
+    access: d.actions.changeAccess,
+    link: panelLink(deps.panelUrl, d.id),
+  });
   return reply(others.length > 0 ? `Outros eventos encontrados: ${others.map((id) => `#${id}`).join(', ')}` : '', {
     embeds: [eventEmbed(d)],
     components: row ? [row] : [],

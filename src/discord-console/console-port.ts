@@ -9,9 +9,11 @@ import type { EventDetail } from '../support/present.js';
 import { health, type Health, type HealthReads } from '../support/health-report.js';
 import { resolveEvent, retryEvent, type EventMoves, type ResolveResult } from '../replay/event-replay.js';
 import { resendWelcome, type ResendRequest, type ResendResult, type ResendStore } from '../support/welcome-resend.js';
+import { changeAccess, type AccessChange, type AccessChangeResult, type AccessChangeStore } from '../support/access-actions.js';
 
 /**
- * What the Discord console may do with the bridge: look events up, run one again, close one —
+ * What the Discord console may do with the bridge: look events up, run one again, close one,
+ * remove or give back a sale's access —
  * the support use cases the admin page uses too, and nothing else of the store.
  */
 export interface ConsolePort {
@@ -25,6 +27,8 @@ export interface ConsolePort {
   resolve(eventId: number, note: string, via: string): Promise<ResolveResult | 'no_note' | 'bad_note'>;
   /** "Reenviar boas-vindas": by WhatsApp to a corrected mobile, or by e-mail to an address. */
   resendWelcome(eventId: number, request: ResendRequest, via: string): Promise<ResendResult>;
+  /** "Remover acesso" / "Devolver acesso" of the event's sale, with a note: the new event's id. */
+  changeAccess(eventId: number, change: AccessChange, note: string, via: string): Promise<{ result: AccessChangeResult; eventId?: number }>;
   /** The newest failures needing attention (at most `limit`) and how many there are in all. */
   failures(limit: number): Promise<{ events: InboxEvent[]; total: number }>;
   /** The bridge's state for `/ponte status`. */
@@ -36,6 +40,7 @@ export type ConsoleStore = HealthReads &
   DetailReads &
   EventMoves &
   SearchReads &
+  AccessChangeStore &
   ResendStore & {
     events: Pick<EventQueries, 'list' | 'countByStatus'>;
   };
@@ -59,6 +64,7 @@ export function consolePort(store: ConsoleStore, { customerKeys, catalog, retent
     retry: (eventId, via) => retryEvent(store, eventId, via),
     resolve: (eventId, note, via) => resolveEvent(store, eventId, note, via),
     resendWelcome: (eventId, request, via) => resendWelcome(store, eventId, request, via, { emailEnabled: emailWelcomes === true }),
+    changeAccess: (eventId, change, note, via) => changeAccess(store, eventId, change, note, via),
     failures: async (limit) => {
       const events = await store.events.list({ status: 'failed', limit });
       return { events, total: events.length === 0 ? 0 : (await store.events.countByStatus()).failed };

@@ -1,5 +1,5 @@
 import type { APIEmbed } from 'discord-api-types/v10';
-import { formatTime } from '../domain/messages.js';
+import { formatDay, formatTime } from '../domain/messages.js';
 import { cut } from '../domain/text.js';
 import { STATUS_LABELS, type EventDetail } from '../support/present.js';
 import { DISCORD_LIMITS } from './discord-limits.js';
@@ -17,7 +17,7 @@ export function eventEmbed(d: EventDetail): APIEmbed {
   const value = (text: string | null | undefined, max = 200) => (text ? md(cut(text, max)) : '—');
   const head = [
     `**Situação:** ${d.statusLabel} (${d.runs} tentativa(s))`,
-    `**Pedido:** ${value(d.orderRef ?? d.orderId, 100)} · **Plano:** ${value(d.plan)}`,
+    `**Pedido:** ${value(d.orderRef ?? d.orderId, 100)} · **Plano:** ${value(d.plan)}${d.accessUntil ? ` · acesso até ${formatDay(Date.parse(d.accessUntil))}` : ''}`,
     `**Cliente:** ${value(d.customer.name)} · ${value(d.customer.email)} · CPF ${value(d.customer.cpf, 20)}`,
   ];
   if (d.reason) head.push(`**Motivo:** ${d.reason}${d.actions.todo ? ` — ${d.actions.todo}` : ''}`);

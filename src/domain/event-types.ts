@@ -21,12 +21,22 @@ export const BILLET_CREATED = 'billet_created';
 export const PIX_CREATED = 'pix_created';
 export const ORDER_REJECTED = 'order_rejected';
 export const ABANDONED_CART = 'abandoned_cart';
-/** The end of a cancelled subscription's access, scheduled by the cancel flow. */
+export const SUBSCRIPTION_TRIAL_STARTED = 'subscription_trial_started';
+export const SUBSCRIPTION_TRIAL_CANCELED = 'subscription_trial_canceled';
+/**
+ * A scheduled end of access: of a cancelled subscription (cancel flow), of a free trial that
+ * lapsed with no charge, of a plan's time-limited access (`accessDays`).
+ */
 export const REVOKE_ACCESS = 'revoke_access';
+/** Support took a sale's access away by hand (page, API, CLI, Discord). */
+export const ACCESS_REMOVED_BY_SUPPORT = 'access_removed_by_support';
+/** Support gave a sale's access back by hand. */
+export const ACCESS_RESTORED_BY_SUPPORT = 'access_restored_by_support';
 
 /**
- * What an event does to a sale, as the refund rule weighs it: `starts` (an approval), `ends` (a
- * refund, a chargeback), `endsOnceDone` (a scheduled end of access: once it ran), `other`.
+ * What an event does to a sale, as the refund rule weighs it: `starts` (an approval, a renewal, a
+ * free trial, access given back by support), `ends` (a refund, a chargeback, a cancelled trial),
+ * `endsOnceDone` (a scheduled end of access, access removed by support: once it ran), `other`.
  */
 export type SaleRole = 'starts' | 'ends' | 'endsOnceDone' | 'other';
 
@@ -49,10 +59,15 @@ const KIWIFY_DEFAULTS = { origin: 'kiwify', role: 'other', handled: false, needs
 /** A Kiwify type: nothing but a label unless said otherwise (literal types kept, so `handled` types the handler map). */
 const kiwify = <const M extends Partial<EventTypeInfo>>(label: string, more?: M) => ({ ...KIWIFY_DEFAULTS, label, ...(more as M) });
 
+/** A type of the bridge's own work (scheduled, or asked by support): never taken from a webhook. */
+const bridge = <const R extends SaleRole>(label: string, role: R) =>
+  ({ label, origin: 'bridge', role, handled: true, needsEad: true, apiStatuses: [] }) as const;
+
 /**
- * The registry. The order of the sale types (approved, refunded, chargeback, then the scheduled
- * end of access) is the order of migration 007's partial index events_customer_sales, which the
- * store's queries must write exactly as the index does.
+ * The registry. The order of the sale types (approved, refunded, chargeback, renewed, the trial's
+ * start and cancel, the scheduled end of access, support's removal and restoration) is the order
+ * of migration 015's partial indexes events_customer_sales and events_customer_sale_key, which
+ * the store's queries must write exactly as the indexes do.
  */
 export const EVENT_TYPES = {
   [ORDER_APPROVED]: kiwify('venda aprovada', { role: 'starts', handled: true, needsEad: true, apiStatuses: ['paid', 'approved'] }),
@@ -63,16 +78,13 @@ export const EVENT_TYPES = {
   [ORDER_REJECTED]: kiwify('compra recusada'),
   [SUBSCRIPTION_CANCELED]: kiwify('assinatura cancelada', { handled: true }),
   [SUBSCRIPTION_LATE]: kiwify('assinatura atrasada'),
-  [SUBSCRIPTION_RENEWED]: kiwify('assinatura renovada'),
+  [SUBSCRIPTION_RENEWED]: kiwify('assinatura renovada', { role: 'starts', handled: true, needsEad: true }),
   [ABANDONED_CART]: kiwify('carrinho abandonado'),
-  [REVOKE_ACCESS]: {
-    label: 'fim do acesso agendado',
-    origin: 'bridge',
-    role: 'endsOnceDone',
-    handled: true,
-    needsEad: true,
-    apiStatuses: [],
-  },
+  [SUBSCRIPTION_TRIAL_STARTED]: kiwify('teste grátis iniciado', { role: 'starts', handled: true, needsEad: true }),
+  [SUBSCRIPTION_TRIAL_CANCELED]: kiwify('teste grátis cancelado', { role: 'ends', handled: true, needsEad: true }),
+  [REVOKE_ACCESS]: bridge('fim do acesso agendado', 'endsOnceDone'),
+  [ACCESS_REMOVED_BY_SUPPORT]: bridge('acesso removido pelo suporte', 'endsOnceDone'),
+  [ACCESS_RESTORED_BY_SUPPORT]: bridge('acesso devolvido pelo suporte', 'starts'),
 } as const satisfies Record<string, EventTypeInfo>;
 
 export type EventType = keyof typeof EVENT_TYPES;
@@ -106,6 +118,16 @@ export function eventLabel(type: string): string {
 /** What an event of `type` does to a sale (`other` for an unknown type). */
 export function saleRoleOf(type: string): SaleRole {
   return eventTypeInfo(type)?.role ?? 'other';
+}
+
+/** Whether an event of `type` starts (or renews, or gives back) a sale's access. */
+export function startsSale(type: string): boolean {
+  return saleRoleOf(type) === 'starts';
+}
+
+/** A purchase by the buyer (an approval, a renewal, a trial), not access support gave back by hand. */
+export function isPurchase(type: string): boolean {
+  return startsSale(type) && eventTypeInfo(type)?.origin === 'kiwify';
 }
 
 /** The types Kiwify sends (its webhook documentation). */

@@ -48,6 +48,8 @@ export interface InboxEvent {
   /** When its personal data was removed (retention or erasure). */
   personalDataRemovedAt: number | null;
   source: EventSource;
+  /** The access this event gave ends then (a plan's time-limited access, a free trial); null: no end known. */
+  accessUntil: number | null;
 }
 
 /** What a message to support names of an event: `#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano`. */

@@ -85,6 +85,20 @@ export const messages = {
       `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
     ].join('\n'),
 
+  trialWithoutEnd: (event: EventNaming) =>
+    [
+      `⚠️ *Teste grátis sem data de fim:* ${eventLine(event)}`,
+      'A Kiwify não informou até quando vai o teste (Subscription.trial_end): o aluno foi matriculado, mas o acesso não será retirado sozinho se o teste acabar sem cobrança.',
+      'Confira a assinatura na Kiwify; se o teste acabar sem pagamento, use "Remover acesso" no evento.',
+    ].join('\n'),
+
+  accessMoved: (event: EventNaming, until: string) =>
+    [
+      `🔁 *Acesso prorrogado:* ${eventLine(event)}`,
+      `O aluno já tinha os cursos do plano; o fim do acesso passou para ${until}.`,
+      'Se o contrato do aluno no EAD termina antes dessa data, prorrogue-o no EAD (a API do EAD não prorroga matrículas).',
+    ].join('\n'),
+
   revoked: (event: EventNaming, what: string) => `↩️ *${capitalize(eventLabel(event.eventType))}:* ${eventLine(event)}\n${what}`,
 
   revokeUnmapped: (event: EventNaming, product: string, maskedCpf: string) =>
@@ -156,6 +170,11 @@ export function formatTime(ms: number): string {
   return new Date(ms).toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo' });
 }
 
+/** A day as people write it, in São Paulo time: "06/12/2026". */
+export function formatDay(ms: number): string {
+  return new Date(ms).toLocaleDateString('pt-BR', { timeZone: 'America/Sao_Paulo' });
+}
+
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -194,5 +213,7 @@ export interface WelcomeText {
    */
   passwordSentWith?: string;
   whatsappGroup?: string;
+  /** A free trial: the day it ends ("06/12/2026"), told in the welcome. */
+  trialUntil?: string;
   settings: WelcomeSettings;
 }

@@ -1,36 +1,46 @@
 import { StudentAlreadyExistsError } from '../clients/ead-api.js';
 import { WELCOME_NOT_SENT } from '../domain/causes.js';
 import { TransientError } from '../domain/errors.js';
-import { ORDER_APPROVED } from '../domain/event-types.js';
-import { messages } from '../domain/messages.js';
+import { ACCESS_RESTORED_BY_SUPPORT, startsSale } from '../domain/event-types.js';
+import { formatDay, messages } from '../domain/messages.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import type { Plan } from '../plans/plan-map.js';
 import { orderSchema } from '../intake/kiwify-payload.js';
-import type { Handler } from '../worker/types.js';
+import type { Handler, HandlerResult } from '../worker/types.js';
 import { buyerOf, cadastroForm, requireCpf, type Buyer } from '../sales/buyer.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { planOf } from '../sales/plan-of-sale.js';
 import { orderRefunded, saleKeyOf, saleKeysOf } from '../sales/sale-rules.js';
 import type { Enrollment, FlowContext, StepResults, StudentStep } from '../sales/steps.js';
+import { accessPeriod, periodText, scheduleAccessEnd, tellAccessMoved } from './access-period.js';
 import { passwordSentWith, withBumpHint } from './order-bumps.js';
 import { deliverWelcome, welcomeSummary, whyNotSent, type EnrolmentDeps } from './welcome-delivery.js';
 
 const seal = (deps: FlowDeps, password: string | undefined) => (password === undefined ? undefined : deps.secrets.seal(password));
 
+const REFUNDED: HandlerResult = { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
+
+/** Refunded or charged back (a retry after an outage, a replay; or while this approval waited for the EAD). */
+async function refunded(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
+  // Access support gives back by hand overrides the refund (a chargeback dispute the school won).
+  if (ctx.event.eventType === ACCESS_RESTORED_BY_SUPPORT) return false;
+  return orderRefunded(await deps.saleEvents(ctx.event.customerKey, saleKeysOf(ctx.event)), ctx.event.orderId);
+}
+
 /**
- * order_approved — the story of a sale:
+ * order_approved (and the starts handled like it: subscription_renewed, a free trial's start,
+ * access support gives back) — the story of a sale:
  * the plan's courses → the buyer's CPF → the student (found, or created) → enrolment in the
- * courses they do not have yet → a welcome (WhatsApp, e-mail: welcome-delivery.ts) when something
- * new happened → a note to support. Every step is journaled, so a retry resumes where the last
- * attempt stopped; a renewal (everything already in place) creates nothing and sends nothing.
+ * courses they do not have yet (with `dias` where the plan's access is time-limited) → the end of
+ * that access scheduled (a trial, `accessDays`) → a welcome (WhatsApp, e-mail: welcome-delivery.ts)
+ * when something new happened → a note to support. Every step is journaled, so a retry resumes
+ * where the last attempt stopped; a renewal (everything already in place) creates nothing and
+ * sends nothing, but moves a time-limited access's end.
  */
 export function approvedFlow(deps: EnrolmentDeps): Handler<StepResults> {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
-    // Refunded or charged back before this approval ran (a retry after an outage, a replay).
-    if (orderRefunded(await deps.saleEvents(ctx.event.customerKey, saleKeysOf(ctx.event)), ctx.event.orderId)) {
-      return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
-    }
+    if (await refunded(ctx, deps)) return REFUNDED;
     const plan = await planOf(order, deps).catch((err: unknown) => withBumpHint(err, ctx, deps, order));
     const buyer = buyerOf(order);
     // Support may have corrected the mobile or the e-mail (a welcome that could not be sent is then sent again).
@@ -44,15 +54,25 @@ export function approvedFlow(deps: EnrolmentDeps): Handler<StepResults> {
     const { student, createdNow } = found.studentId
       ? { student: { studentId: found.studentId, created: false }, createdNow: false }
       : await registerStudent(ctx, deps, buyer, cpf);
-    const enrollment = await enroll(ctx, deps, student, createdNow, plan);
+    // A refund that came while this approval waited or ran stops it before it enrols anyone.
+    if (!ctx.journal('matricula') && (await refunded(ctx, deps))) return REFUNDED;
+    const period = accessPeriod(ctx.event.eventType, order, plan, deps.clock());
+    const enrollment = await enroll(ctx, deps, student, createdNow, plan, period.days);
+    const end = await scheduleAccessEnd(ctx, period);
+    const until = periodText(period, end);
     const somethingNew = student.created || enrollment.enrolled.length > 0;
+    await tellAccessMoved(ctx, period, end, somethingNew);
     if (!somethingNew) {
-      return { outcome: `Aluno ${student.studentId} já tinha todos os cursos do plano: nada novo (renovação ou repetição).` };
+      return {
+        outcome: `Aluno ${student.studentId} já tinha todos os cursos do plano: nada novo (renovação ou repetição)${until}.`,
+        accessUntil: end?.at,
+      };
     }
 
     // Bought together with another plan whose approval created the account: its welcome told the password.
     const sentWith = student.created ? undefined : await passwordSentWith(ctx, deps, order, student.studentId);
-    const welcome = await deliverWelcome(ctx, deps, { buyer, plan, student, passwordSentWith: sentWith });
+    const trialUntil = period.trialEnd === undefined ? undefined : formatDay(period.trialEnd);
+    const welcome = await deliverWelcome(ctx, deps, { buyer, plan, student, passwordSentWith: sentWith, trialUntil });
     const welcomeText = welcomeSummary(welcome);
     if (deps.settings.alertOnSuccess) {
       await ctx.alert(
@@ -65,14 +85,18 @@ export function approvedFlow(deps: EnrolmentDeps): Handler<StepResults> {
         'enrolled',
       );
     }
-    const who = student.created ? `Aluno criado (id ${student.studentId})` : `Aluno ${student.studentId}`;
-    const outcome = `${who} matriculado em ${enrollment.enrolled.join(', ') || 'nenhum curso novo'}; boas-vindas ${welcomeText}.`;
+    const who = !student.created
+      ? `Aluno ${student.studentId}`
+      : ctx.event.eventType === ACCESS_RESTORED_BY_SUPPORT
+        ? `Aluno recriado no EAD (id ${student.studentId}; a conta dele tinha sido excluída)`
+        : `Aluno criado (id ${student.studentId})`;
+    const outcome = `${who} matriculado em ${enrollment.enrolled.join(', ') || 'nenhum curso novo'}${until}; boas-vindas ${welcomeText}.`;
     // A welcome that reached the student by no channel is support's to fix (a corrected number or address): its own motivo.
     const notice =
       welcome.delivered.length > 0
         ? undefined
         : { code: WELCOME_NOT_SENT, message: `Boas-vindas não enviadas: ${whyNotSent(welcome.results)}.` };
-    return { outcome, notice };
+    return { outcome, notice, accessUntil: end?.at };
   };
 }
 
@@ -126,7 +150,14 @@ async function recoverLostCadastro(deps: FlowDeps, cpf: string, refusal: Error, 
  * so a retry after a matrícula whose answer was lost still knows what this sale added (and
  * welcomes the student), while looking again keeps it from enrolling twice.
  */
-async function enroll(ctx: FlowContext, deps: FlowDeps, student: StudentStep, createdNow: boolean, plan: Plan): Promise<Enrollment> {
+async function enroll(
+  ctx: FlowContext,
+  deps: FlowDeps,
+  student: StudentStep,
+  createdNow: boolean,
+  plan: Plan,
+  days: number | undefined,
+): Promise<Enrollment> {
   const readCourses = async (): Promise<Set<string> | undefined> => {
     try {
       return new Set(await deps.ead.studentCourses(student.studentId));
@@ -161,18 +192,23 @@ async function enroll(ctx: FlowContext, deps: FlowDeps, student: StudentStep, cr
       }
       toEnroll = missing.filter((id) => !current.has(String(id)));
     }
-    if (toEnroll.length > 0) await deps.ead.enroll(student.studentId, toEnroll);
-    return { enrolled: missing, alreadyHad: plan.courses.filter((id) => !missing.includes(id)) };
+    const answer = toEnroll.length > 0 ? await deps.ead.enroll(student.studentId, toEnroll, days) : undefined;
+    return {
+      enrolled: missing,
+      alreadyHad: plan.courses.filter((id) => !missing.includes(id)),
+      ...(days !== undefined && toEnroll.length > 0 ? { days } : {}),
+      ...(answer?.endsOn ? { contractEnds: answer.endsOn } : {}),
+    };
   });
   return value;
 }
 
-/** An earlier approval of the same subscription already gave access. */
+/** An earlier start of the same subscription (an approval, its free trial) already gave access. */
 async function isRenewal(ctx: FlowContext, deps: FlowDeps): Promise<boolean> {
   const key = saleKeyOf(ctx.event);
   if (!key) return false;
   const earlier = (await deps.saleEvents(ctx.event.customerKey, [key])).filter(
-    (e) => e.eventType === ORDER_APPROVED && e.id < ctx.event.id && saleKeyOf(e) === key,
+    (e) => startsSale(e.eventType) && e.id < ctx.event.id && saleKeyOf(e) === key,
   );
   if (earlier.some((e) => e.status === 'done')) return true;
   // An earlier approval that failed after its matrícula (at the welcome, say) gave access too.

@@ -53,6 +53,8 @@ export interface WelcomeSubject {
   student: StudentStep;
   /** Bought together with this plan (an order bump): that plan's welcome told the password. */
   passwordSentWith?: string;
+  /** A free trial: the day it ends ("06/12/2026"), told in the welcome. */
+  trialUntil?: string;
 }
 
 export interface WelcomeReport {
@@ -86,7 +88,7 @@ export async function deliverWelcome(ctx: FlowContext, deps: EnrolmentDeps, subj
   return { delivered, results };
 }
 
-function welcomeText(deps: EnrolmentDeps, { buyer, plan, student, passwordSentWith }: WelcomeSubject): WelcomeText {
+function welcomeText(deps: EnrolmentDeps, { buyer, plan, student, passwordSentWith, trialUntil }: WelcomeSubject): WelcomeText {
   const password = student.created && student.sealedPassword ? deps.secrets.open(student.sealedPassword) : undefined;
   return {
     firstName: buyer.firstName,
@@ -98,6 +100,7 @@ function welcomeText(deps: EnrolmentDeps, { buyer, plan, student, passwordSentWi
     passwordUnknown: student.created && password === undefined,
     passwordSentWith: student.created ? undefined : passwordSentWith,
     whatsappGroup: plan.whatsappGroup,
+    trialUntil,
     settings: deps.settings.welcome,
   };
 }

@@ -31,6 +31,7 @@ export const WELCOME_PLACEHOLDERS = [
   'suporte_whatsapp', // SUPPORT_WHATSAPP
   'suporte_email', // MAIL_REPLY_TO
   'suporte', // set when any support contact is
+  'teste_ate', // a free trial: the day it ends ("06/12/2026")
 ] as const;
 
 /** Every body must tell the login and each of the three password cases: a welcome that leaves one out loses a student's access. */
@@ -180,6 +181,7 @@ export function welcomeView(w: WelcomeText): TemplateView {
     suporte_whatsapp: s.supportWhatsapp ?? '',
     suporte_email: s.supportEmail ?? '',
     suporte: Boolean(s.supportWhatsapp || s.supportEmail),
+    teste_ate: w.trialUntil ?? '',
   };
 }
 

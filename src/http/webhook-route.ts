@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { eventTypeInfo } from '../domain/event-types.js';
 import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import { parseDelivery } from '../intake/kiwify-payload.js';
 import { looksLikeSignature, verifyKiwifySignature } from '../intake/kiwify-signature.js';
@@ -141,7 +142,9 @@ export function webhookRouter({
 
       const { delivery } = parsed;
       // A type no flow acts on is recorded as done with at once: nothing waits on it, no worker pass.
-      const ignored = handledTypes && !handledTypes.has(delivery.eventType) ? { outcome: NO_ACTION_OUTCOME } : undefined;
+      // The bridge's own types (a scheduled end of access, support's removal) never come from Kiwify.
+      const unhandled = handledTypes && !handledTypes.has(delivery.eventType);
+      const ignored = unhandled || eventTypeInfo(delivery.eventType)?.origin === 'bridge' ? { outcome: NO_ACTION_OUTCOME } : undefined;
       try {
         const { id, duplicate } = await store.inbox.insert({ ...delivery, ignored });
         // One log line per request: these fields join pino-http's completion line (see app.ts).

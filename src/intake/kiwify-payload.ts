@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
-import { ABANDONED_CART, SUBSCRIPTION_LATE } from '../domain/event-types.js';
+import { ABANDONED_CART, ORDER_APPROVED, SUBSCRIPTION_LATE, SUBSCRIPTION_RENEWED } from '../domain/event-types.js';
 import type { NewEvent } from '../domain/inbox-event.js';
 import { parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
 
@@ -75,6 +75,8 @@ export const orderSchema = z.looseObject({
   Subscription: loose({
     status: text,
     next_payment: text,
+    trial_start: text,
+    trial_end: text,
     customer_access: loose({ access_until: text }),
     plan: loose({ id: text, name: text }),
   }),
@@ -103,7 +105,10 @@ const intakeSchema = z.object({
   subscription_id: id('subscription_id'),
   Product: optionalObject({ product_name: text }),
   Customer: optionalObject({ full_name: text, first_name: text, email: text, CPF: text, cnpj: text }),
-  Subscription: optionalObject({ plan: optionalObject({ name: text }) }),
+  Subscription: optionalObject({
+    plan: optionalObject({ name: text }),
+    customer_access: optionalObject({ access_until: id('access_until') }),
+  }),
 });
 
 export type KiwifyOrder = z.infer<typeof orderSchema>;
@@ -203,15 +208,31 @@ export function parseDelivery(signed: Buffer): ParseResult {
 
 /**
  * One business event, one key: redeliveries of it collapse onto the first row.
- * `subscription_late` repeats legitimately for the same order (one per failed charge), so its
- * `updated_at` is part of the key.
+ * - `subscription_late` repeats legitimately for the same order (one per failed charge), so its
+ *   `updated_at` is part of the key.
+ * - `subscription_renewed` is the renewal's charge, like the `order_approved` of its new order
+ *   (Kiwify sends both when the webhook has both triggers): it takes that approval's key, so
+ *   receiving both is one renewal (the second is a duplicate of the first, whichever came first).
+ * - Events without an order (a free trial's start and cancel carry `order_id: null`) are one per
+ *   subscription: type + `subscription_id`; with neither, the hash of the body.
  */
-type OrderKeys = Pick<KiwifyOrder, 'webhook_event_type' | 'order_id' | 'updated_at'>;
+type OrderKeys = Pick<KiwifyOrder, 'webhook_event_type' | 'order_id' | 'updated_at' | 'subscription_id'> & {
+  Subscription?: { customer_access?: { access_until?: string } };
+};
 
 export function dedupeKeyOf(order: OrderKeys, rawHash: () => string): string {
   const type = order.webhook_event_type;
-  if (!order.order_id) return `${type}:body:${rawHash()}`;
+  const sub = order.subscription_id;
+  if (!order.order_id) {
+    if (!sub) return `${type}:body:${rawHash()}`;
+    if (type === SUBSCRIPTION_LATE) return `${type}:sub:${sub}:${order.updated_at ?? ''}`;
+    // A renewal without its order (not what Kiwify documents): one per paid period.
+    if (type === SUBSCRIPTION_RENEWED)
+      return `${type}:sub:${sub}:${order.Subscription?.customer_access?.access_until ?? order.updated_at ?? ''}`;
+    return `${type}:sub:${sub}`;
+  }
   if (type === SUBSCRIPTION_LATE) return `${type}:${order.order_id}:${order.updated_at ?? ''}`;
+  if (type === SUBSCRIPTION_RENEWED) return `${ORDER_APPROVED}:${order.order_id}`;
   return `${type}:${order.order_id}`;
 }
 

@@ -15,7 +15,19 @@ export interface Plan {
   name: string;
   courses: number[];
   whatsappGroup?: string;
+  /** Days of access a purchase gives (a one-off plan with "1 ano de acesso"); unset: no end. */
+  accessDays?: number;
 }
+
+/** Longest time-limited access a plan may give, in days (ten years: anything longer is a typo). */
+export const MAX_ACCESS_DAYS = 3650;
+
+/** A plan's days of access: a whole number of days, at least one. */
+export const accessDaysSchema = z
+  .number({ error: 'dias de acesso devem ser um número' })
+  .int('dias de acesso devem ser um número inteiro')
+  .min(1, 'dias de acesso devem ser pelo menos 1')
+  .max(MAX_ACCESS_DAYS, `dias de acesso demais (máx. ${MAX_ACCESS_DAYS})`);
 
 const courseIds = z
   .array(
@@ -26,7 +38,11 @@ const courseIds = z
 /** A plan's WhatsApp group: only an invite link of WhatsApp (clean-text.ts). */
 const whatsappGroup = z.string({ error: WHATSAPP_GROUP_PROBLEM }).trim().refine(isWhatsAppGroupLink, { error: WHATSAPP_GROUP_PROBLEM });
 
-const detailedEntry = z.strictObject({ courses: courseIds, whatsappGroup: whatsappGroup.optional() });
+const detailedEntry = z.strictObject({
+  courses: courseIds,
+  whatsappGroup: whatsappGroup.optional(),
+  accessDays: accessDaysSchema.optional(),
+});
 
 /** A list of ids, or `{courses, whatsappGroup}`; each form validated on its own for clear messages. */
 function parseEntry(value: unknown) {
@@ -119,6 +135,7 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
       name,
       courses: [...new Set(courses)],
       whatsappGroup: Array.isArray(entry) ? undefined : entry.whatsappGroup,
+      ...(Array.isArray(entry) || entry.accessDays === undefined ? {} : { accessDays: entry.accessDays }),
     });
   }
   if (plans.size === 0 && problems.length === 0) problems.push('nenhum plano definido');
@@ -168,6 +185,7 @@ const planInput = z.strictObject(
       .refine((name) => normalizeText(name) !== '', 'informe o nome do plano'),
     courses: courseIds.max(100, 'cursos demais para um plano (máx. 100)'),
     whatsappGroup: whatsappGroup.optional(),
+    accessDays: accessDaysSchema.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `campo(s) desconhecido(s): ${issue.keys.join(', ')}` : undefined) },
 );
@@ -176,6 +194,6 @@ const planInput = z.strictObject(
 export function validatePlan(input: unknown): { ok: true; plan: Plan } | { ok: false; problems: string[] } {
   const parsed = planInput.safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
-  const { name, courses, whatsappGroup } = parsed.data;
-  return { ok: true, plan: { name, courses: [...new Set(courses)], whatsappGroup } };
+  const { name, courses, whatsappGroup, accessDays } = parsed.data;
+  return { ok: true, plan: { name, courses: [...new Set(courses)], whatsappGroup, ...(accessDays === undefined ? {} : { accessDays }) } };
 }

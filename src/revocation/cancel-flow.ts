@@ -1,25 +1,11 @@
 import { formatTime } from '../domain/messages.js';
+import { parseKiwifyDate } from '../intake/kiwify-dates.js';
 import { orderSchema, type KiwifyOrder } from '../intake/kiwify-payload.js';
 import type { Handler } from '../worker/types.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
-import { REVOKE_ACCESS } from '../domain/event-types.js';
-import { saleKeyOf } from '../sales/sale-rules.js';
+import { accessEndEvent } from '../sales/access-end.js';
 
-const BRASILIA_OFFSET = '-03:00';
-
-/**
- * Kiwify dates: ISO with a zone ("2026-07-08T14:53:23.137Z") in subscription fields, or
- * "YYYY-MM-DD HH:mm" in Brasília time with no offset elsewhere.
- */
-export function parseKiwifyDate(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  // A bare date means the whole day, in Brasília: access ends when it is over.
-  const day = /^(\d{4}-\d{2}-\d{2})$/.exec(value.trim());
-  if (day) return Date.parse(`${day[1]}T00:00:00${BRASILIA_OFFSET}`) + 86_400_000;
-  const local = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2})?$/.exec(value.trim());
-  const ms = local ? Date.parse(`${local[1]}T${local[2]}${local[3] ?? ':00'}${BRASILIA_OFFSET}`) : Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
+export { parseKiwifyDate };
 
 /** When a cancelled subscription's paid access ends: access_until, else next_payment, else now. */
 export function accessEndsAt(order: KiwifyOrder, now: number): number {
@@ -42,20 +28,7 @@ export function cancelFlow(deps: FlowDeps): Handler {
     const order = orderSchema.parse(ctx.body);
     const now = deps.clock();
     const at = policy === 'immediate' ? now : Math.max(now, accessEndsAt(order, now));
-    const e = ctx.event;
-    const { id } = await ctx.schedule({
-      eventType: REVOKE_ACCESS,
-      dedupeKey: `${REVOKE_ACCESS}:${saleKeyOf(e) ?? e.id}:${e.id}`,
-      customerKey: e.customerKey,
-      orderId: e.orderId,
-      orderRef: e.orderRef,
-      subscriptionId: e.subscriptionId,
-      planName: e.planName,
-      customerName: e.customerName,
-      customerEmail: e.customerEmail,
-      body: ctx.body,
-      availableAt: at,
-    });
+    const { id } = await ctx.schedule(accessEndEvent(ctx.event, ctx.body, at));
     return {
       outcome: at <= now ? `Acesso será revogado agora (evento #${id}).` : `Acesso será revogado em ${formatTime(at)} (evento #${id}).`,
     };

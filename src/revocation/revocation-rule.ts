@@ -13,11 +13,18 @@ export interface RevocationInput {
   /** Courses another active sale of this customer needs. */
   neededByOtherSales: ReadonlySet<number>;
   mode: 'delete' | 'courses';
+  /**
+   * Positive evidence that the account is this sale's own: one of its approvals journaled the
+   * cadastro of this very student (`created: true`), and no other sale of the customer is active.
+   * Such an account left with no course at all is deleted (REVOKE_MODE=delete), even when the
+   * sale never got as far as a matrícula.
+   */
+  accountCreatedBySale?: boolean;
 }
 
 const list = (ids: Array<string | number>) => ids.join(', ');
 
-export function decideRevocation({ granted, has, neededByOtherSales, mode }: RevocationInput): Revocation {
+export function decideRevocation({ granted, has, neededByOtherSales, mode, accountCreatedBySale = false }: RevocationInput): Revocation {
   const current = new Set(has);
   const grantedNow = granted.filter((id) => current.has(String(id)));
   const remove = grantedNow.filter((id) => !neededByOtherSales.has(id));
@@ -25,6 +32,17 @@ export function decideRevocation({ granted, has, neededByOtherSales, mode }: Rev
   const keep = has.filter((id) => !removed.has(id));
   const keptForOtherSales = grantedNow.filter((id) => neededByOtherSales.has(id));
 
+  if (remove.length === 0 && accountCreatedBySale && has.length === 0) {
+    return mode === 'delete'
+      ? { action: 'delete', remove, keep, keptForOtherSales, reason: 'a conta foi criada por esta venda e o aluno não tem nenhum curso' }
+      : {
+          action: 'nothing',
+          remove,
+          keep,
+          keptForOtherSales,
+          reason: 'conta criada por esta venda mantida, sem cursos (REVOKE_MODE=courses)',
+        };
+  }
   if (remove.length === 0) {
     const reason =
       granted.length === 0

@@ -1,5 +1,4 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
-import { ORDER_APPROVED } from '../domain/event-types.js';
 import { messages } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
 import { normalizeText } from '../domain/text.js';
@@ -10,7 +9,7 @@ import { buyerOf, requireCpf } from '../sales/buyer.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { mappedPlan } from '../sales/plan-of-sale.js';
 import { decideRevocation } from './revocation-rule.js';
-import { activeSales, newerPurchase, saleKeyOf } from '../sales/sale-rules.js';
+import { activeSales, endedSince, newerPurchase, saleKeyOf, saleStarts } from '../sales/sale-rules.js';
 import { removeCourseStep, type Enrollment, type FlowContext, type RevocationDecision, type StepResults } from '../sales/steps.js';
 
 /** What this sale granted, and how we know. */
@@ -18,10 +17,12 @@ interface Grant {
   courses: number[];
   from: RevocationDecision['grantedFrom'];
   planName?: string;
+  /** The student ids whose account this sale's approvals created (journaled `cadastro`, `created: true`). */
+  createdAccounts: string[];
 }
 
-/** The approvals among a customer's sale events: whose matrículas the rule weighs. */
-const approvalIds = (events: SaleEvent[]) => events.filter((e) => e.eventType === ORDER_APPROVED).map((e) => e.id);
+/** The starts among a customer's sale events (approvals, renewals, trials, restorations): whose matrículas the rule weighs. */
+const approvalIds = (events: SaleEvent[]) => saleStarts(events).map((e) => e.id);
 
 /**
  * order_refunded, chargeback, and the end of a cancelled subscription — the story of taking a
@@ -62,12 +63,15 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
     const had = await coursesOf(deps, student.id);
     if (had === null)
       throw new TransientError(`O EAD encontrou o aluno ${student.id} pelo CPF, mas não os cursos dele.`, 'courses_unreadable');
-    const neededByOtherSales = await neededByOthers(events, enrollments, saleKeyOf(ctx.event), deps);
+    const key = saleKeyOf(ctx.event);
+    const neededByOtherSales = await neededByOthers(events, enrollments, key, deps);
+    const accountCreatedBySale = grant.createdAccounts.includes(student.id) && activeSales(events, enrollments, key).length === 0;
     return {
       ...base,
       studentId: student.id,
       had,
-      ...decideRevocation({ granted: grant.courses, has: had, neededByOtherSales, mode: deps.settings.revokeMode }),
+      ...(accountCreatedBySale ? { accountCreatedBySale } : {}),
+      ...decideRevocation({ granted: grant.courses, has: had, neededByOtherSales, mode: deps.settings.revokeMode, accountCreatedBySale }),
     };
   });
 
@@ -80,7 +84,8 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
 
 /**
  * What this sale granted: the courses its approvals (same subscription or order, received
- * before this event) journaled as enrolled — none, if they never got that far. With no approval
+ * before this event: approvals, renewals, its trial, access support gave back) journaled as
+ * enrolled — none, if they never got that far — and the accounts they created. With no approval
  * received at all (a sale from before the bridge, a lost webhook), its plan's courses; undefined
  * when that plan is not mapped either.
  */
@@ -92,13 +97,18 @@ async function grantOf(
   deps: FlowDeps,
 ): Promise<Grant | undefined> {
   const key = saleKeyOf(event);
-  const approvals = events.filter((e) => e.eventType === ORDER_APPROVED && e.id < event.id && key !== undefined && saleKeyOf(e) === key);
+  const approvals = saleStarts(events).filter((e) => e.id < event.id && key !== undefined && saleKeyOf(e) === key);
   if (approvals.length > 0) {
     const courses = new Set(approvals.flatMap((a) => enrollments.get(a.id)?.enrolled ?? []));
-    return { courses: [...courses], from: 'journal' };
+    const cadastros = await deps.journaled(
+      approvals.map((a) => a.id),
+      'cadastro',
+    );
+    const createdAccounts = [...cadastros.values()].filter((c) => c.created).map((c) => c.studentId);
+    return { courses: [...courses], from: 'journal', createdAccounts };
   }
   const plan = await mappedPlan(order, deps);
-  return plan && { courses: plan.courses, from: 'plan', planName: plan.name };
+  return plan && { courses: plan.courses, from: 'plan', planName: plan.name, createdAccounts: [] };
 }
 
 /** Courses the customer's other active sales need: their plans' courses and what they journaled. */
@@ -164,23 +174,30 @@ async function carryOut(ctx: FlowContext, deps: FlowDeps, d: RevocationDecision,
 }
 
 /**
- * revoke_access — the scheduled end of a cancelled subscription. Skipped when the customer
- * bought the same plan again after cancelling; otherwise the refund rule applies.
+ * revoke_access — a scheduled end of access: of a cancelled subscription, of a free trial that
+ * lapsed, of a plan's time-limited access. Skipped when the customer bought again after the event
+ * that scheduled it (the same plan, or the same sale: a renewal, the first charge after a trial —
+ * which scheduled its own end where the access is time-limited), or when the sale was already
+ * ended since (a refund, a cancelled trial); otherwise the refund rule applies.
  */
 export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
   return async (ctx) => {
-    const key = ctx.event.customerKey;
-    const events = await deps.customerSales(key);
+    const { event } = ctx;
+    const events = await deps.customerSales(event.customerKey);
     const enrolled = await deps.journaled(approvalIds(events), 'matricula');
-    const newer = newerPurchase(
-      events,
-      enrolled,
-      ctx.event.parentId ?? ctx.event.id,
-      normalizeText(ctx.event.planName ?? ''),
-      normalizeText,
-    );
+    const after = event.parentId ?? event.id;
+    const key = saleKeyOf(event);
+    const newer = newerPurchase(events, enrolled, after, normalizeText(event.planName ?? ''), normalizeText, key);
     if (newer) {
-      return { status: 'ignored', outcome: `Acesso mantido: nova compra do mesmo plano (evento #${newer.id}) depois do cancelamento.` };
+      const why =
+        key !== undefined && saleKeyOf(newer) === key
+          ? `esta venda foi paga ou renovada depois do agendamento (evento #${newer.id})`
+          : `nova compra do mesmo plano (evento #${newer.id}) depois do agendamento`;
+      return { status: 'ignored', outcome: `Acesso mantido: ${why}.` };
+    }
+    const ended = key === undefined ? undefined : endedSince(events, enrolled, key, after, event.id);
+    if (ended) {
+      return { status: 'ignored', outcome: `Nada a fazer: o acesso desta venda já foi retirado pelo evento #${ended.id}.` };
     }
     return revokeSale(ctx, deps);
   };

@@ -1,4 +1,4 @@
-import { ORDER_APPROVED, saleRoleOf } from '../domain/event-types.js';
+import { isPurchase, saleRoleOf, startsSale } from '../domain/event-types.js';
 import { OPEN_STATUSES, type InboxEvent, type SaleEvent } from '../domain/inbox-event.js';
 
 /** A refund or a chargeback: the sale (or its order) is over. */
@@ -9,6 +9,9 @@ function endsSale(e: SaleEvent): boolean {
   const role = saleRoleOf(e.eventType);
   return role === 'ends' || (role === 'endsOnceDone' && e.status === 'done');
 }
+
+/** The events that give a sale's access: approvals, renewals, trials, access given back by support. */
+export const saleStarts = (events: SaleEvent[]) => events.filter((e) => startsSale(e.eventType));
 
 /** Ids of the customer's approvals that got as far as a matrícula (a set, or a map by id). */
 export interface Enrolled {
@@ -53,7 +56,7 @@ export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: 
     if (!key || key === exceptKey) continue;
     if (endsSale(e)) {
       lastEnd.set(key, Math.max(lastEnd.get(key) ?? 0, e.id));
-    } else if (e.eventType === ORDER_APPROVED && grantsAccess(e, enrolled)) {
+    } else if (startsSale(e.eventType) && grantsAccess(e, enrolled)) {
       if ((lastStart.get(key)?.id ?? 0) < e.id) lastStart.set(key, e);
     }
   }
@@ -68,11 +71,41 @@ export function orderRefunded(events: SaleEvent[], orderId: string | null): bool
 }
 
 /**
- * A purchase of the same plan after a cancellation (processed or still in flight) keeps access:
- * the scheduled end of access is skipped.
+ * A purchase after the event that scheduled an end of access (processed or still in flight) keeps
+ * the access: the scheduled end is skipped. A purchase is of the same plan (a new sale of it, by
+ * name) or of the same sale (a renewal, the first charge after a trial — by its key, whatever
+ * the plan is called now). Access support gave back by hand is not a purchase: it never cancels
+ * the end of a time-limited access.
  */
-export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
+export function newerPurchase(
+  events: SaleEvent[],
+  enrolled: Enrolled,
+  after: number,
+  plan: string,
+  normalize: (s: string) => string,
+  saleKey?: string,
+) {
   return events.find(
-    (e) => e.eventType === ORDER_APPROVED && e.id > after && grantsAccess(e, enrolled) && normalize(e.planName ?? '') === plan,
+    (e) =>
+      isPurchase(e.eventType) &&
+      e.id > after &&
+      grantsAccess(e, enrolled) &&
+      (normalize(e.planName ?? '') === plan || (saleKey !== undefined && saleKeyOf(e) === saleKey)),
   );
+}
+
+/**
+ * The event that already ended the sale `key` after `after` (a refund, a chargeback, a cancelled
+ * trial, an end of access or a removal that ran), when nothing gave the access back since: a
+ * scheduled end of access then has nothing left to do. `exceptId`: the scheduled end itself.
+ */
+export function endedSince(events: SaleEvent[], enrolled: Enrolled, key: string, after: number, exceptId: number): SaleEvent | undefined {
+  let lastEnd: SaleEvent | undefined;
+  let lastStart = 0;
+  for (const e of events) {
+    if (e.id === exceptId || saleKeyOf(e) !== key) continue;
+    if (endsSale(e)) lastEnd = e.id > (lastEnd?.id ?? 0) ? e : lastEnd;
+    else if (startsSale(e.eventType) && grantsAccess(e, enrolled)) lastStart = Math.max(lastStart, e.id);
+  }
+  return lastEnd && lastEnd.id > after && lastEnd.id > lastStart ? lastEnd : undefined;
 }

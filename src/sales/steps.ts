@@ -27,6 +27,18 @@ export interface Enrollment {
   enrolled: number[];
   /** The plan's courses the student already had. */
   alreadyHad: number[];
+  /** Days of access sent with the matrícula (`dias`: a plan with time-limited access). */
+  days?: number;
+  /** The contract's end the EAD answered (`data_fim`, YYYY-MM-DD), when it said. */
+  contractEnds?: string;
+}
+
+/** The end of access this event scheduled (a `revoke_access` event). */
+export interface AccessEndStep {
+  at: number;
+  eventId: number;
+  /** `trial`: the free trial's end plus the grace period; `access_days`: the plan's time-limited access. */
+  why: 'trial' | 'access_days';
 }
 
 /** The channels a welcome goes by (WELCOME_CHANNELS), in the order they are tried. */
@@ -87,6 +99,8 @@ export interface RevocationDecision extends Revocation {
   grantedFrom: 'journal' | 'plan';
   /** The student's courses when the decision was made. */
   had: string[];
+  /** The account is this sale's own (its approval created it) and no other sale is active. */
+  accountCreatedBySale?: boolean;
 }
 
 export type RemoveCourseStep = `remove_course:${number}`;
@@ -98,6 +112,7 @@ export interface StepResults {
   cadastro: StudentStep;
   courses_before: { courses: string[] | null };
   matricula: Enrollment;
+  access_end: AccessEndStep;
   /** WhatsApp's welcome, as a release before e-mail welcomes journaled it (read as `welcome_whatsapp`). */
   welcome: WelcomeStep;
   welcome_whatsapp: WelcomeStep;
@@ -127,6 +142,7 @@ const STEP_LABELS: Record<Exclude<StepName, RemoveCourseStep>, string> = {
   cadastro: 'Cadastro no EAD',
   courses_before: 'Cursos que o aluno já tinha',
   matricula: 'Matrícula',
+  access_end: 'Fim do acesso agendado',
   welcome: 'Boas-vindas por WhatsApp',
   welcome_whatsapp: 'Boas-vindas por WhatsApp',
   welcome_email: 'Boas-vindas por e-mail',

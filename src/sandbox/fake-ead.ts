@@ -230,18 +230,22 @@ function courseRoutes(app: Express, state: EadState): void {
     if (!withToken(state, req, res)) return;
     const student = studentOr404(state, req, res);
     if (!student) return;
-    const ids = String((req.body as Record<string, string>).cursos ?? '')
+    const form = req.body as Record<string, string>;
+    const ids = String(form.cursos ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
     if (ids.length === 0) return fail(res, 400, 'Informe os cursos.');
     const unknown = ids.filter((id) => !COURSE_IDS.has(id));
     if (unknown.length) return fail(res, 400, `Curso(s) não encontrado(s) na unidade: ${unknown.join(', ')}.`);
+    const days = form.dias === undefined ? undefined : Number(form.dias);
+    if (days !== undefined && !(Number.isInteger(days) && days > 0)) return fail(res, 400, 'Informe os dias do contrato.');
     const contract = state.nextContractId++;
-    // Enrolling twice in a course is undocumented upstream; here it creates a second contract,
-    // which tests look for.
+    // Enrolling twice in a course is undocumented upstream; here it creates a second contract, which tests look for.
     for (const id of ids) student.courses.set(id, [...(student.courses.get(id) ?? []), contract]);
-    res.json({ status: 'true', data: { id: contract, data_fim: '2027-12-31' } });
+    // The contract's end: `dias` (recorded with the call) from today, else the platform's default.
+    const end = days ? new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10) : '2027-12-31';
+    res.json({ status: 'true', data: { id: contract, data_fim: end } });
   });
 
   app.post('/alunos/removercurso/:id/:course', (req, res) => {

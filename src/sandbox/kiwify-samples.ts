@@ -7,8 +7,11 @@ import {
   ORDER_APPROVED,
   ORDER_REFUNDED,
   SUBSCRIPTION_CANCELED,
+  SUBSCRIPTION_RENEWED,
+  SUBSCRIPTION_TRIAL_CANCELED,
+  SUBSCRIPTION_TRIAL_STARTED,
+  type EVENT_TYPES,
   type HandledEventType,
-  type REVOKE_ACCESS,
 } from '../domain/event-types.js';
 
 /**
@@ -19,7 +22,12 @@ import {
 
 /** The types a flow acts on that Kiwify sends (the registry's handled Kiwify types). */
 export const SIMULATED_EVENTS = eventTypesWhere((t) => t.handled && t.origin === 'kiwify') as readonly SimulatedEvent[];
-export type SimulatedEvent = Exclude<HandledEventType, typeof REVOKE_ACCESS>;
+export type SimulatedEvent = {
+  [T in HandledEventType]: (typeof EVENT_TYPES)[T]['origin'] extends 'kiwify' ? T : never;
+}[HandledEventType];
+
+/** A free trial's events carry no order: `order_id`, `order_ref` and `approved_date` are null. */
+const TRIAL_EVENTS: readonly string[] = [SUBSCRIPTION_TRIAL_STARTED, SUBSCRIPTION_TRIAL_CANCELED];
 
 export interface SampleOptions {
   plan?: string;
@@ -31,8 +39,10 @@ export interface SampleOptions {
   orderId?: string;
   /** One-off product instead of a subscription. */
   oneOff?: boolean;
-  /** subscription_canceled: when paid access ends (ISO). */
+  /** subscription_canceled, subscription_renewed: when paid access ends (ISO). */
   accessUntil?: string;
+  /** A free trial's end (ISO); default a week from now. */
+  trialEnd?: string;
 }
 
 /** The `order_status` each delivery carries (a cancellation is of a paid subscription). */
@@ -41,6 +51,9 @@ const STATUS: Record<SimulatedEvent, string> = {
   [ORDER_REFUNDED]: 'refunded',
   [CHARGEBACK]: 'chargedback',
   [SUBSCRIPTION_CANCELED]: 'paid',
+  [SUBSCRIPTION_RENEWED]: 'paid',
+  [SUBSCRIPTION_TRIAL_STARTED]: 'trial',
+  [SUBSCRIPTION_TRIAL_CANCELED]: 'canceled',
 };
 
 /** A valid random CPF (not all digits equal). */
@@ -80,11 +93,13 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
   const cpf = (options.cpf ?? randomCpf()).replace(/\D/g, '');
   const name = options.name ?? 'Maria Exemplo Teste';
   const firstName = name.split(/\s+/)[0];
-  const orderId = options.orderId ?? uuidFrom(`order:${cpf}:${plan}`);
-  const subscriptionId = options.oneOff ? undefined : uuidFrom(`subscription:${cpf}:${plan}`);
-  const ref = createHash('sha1').update(orderId).digest('base64url').slice(0, 7);
+  const trial = TRIAL_EVENTS.includes(event);
+  const orderId = trial ? null : (options.orderId ?? uuidFrom(`order:${cpf}:${plan}`));
+  const subscriptionId = options.oneOff && !trial ? undefined : uuidFrom(`subscription:${cpf}:${plan}`);
+  const ref = orderId && createHash('sha1').update(orderId).digest('base64url').slice(0, 7);
   const inAMonth = new Date(now + 30 * 86_400_000).toISOString();
-  const approved = kiwifyDate(now - (event === ORDER_APPROVED ? 0 : 5 * 86_400_000));
+  const trialEnd = options.trialEnd ?? new Date(now + 7 * 86_400_000).toISOString();
+  const approved = trial ? null : kiwifyDate(now - (event === ORDER_APPROVED || event === SUBSCRIPTION_RENEWED ? 0 : 5 * 86_400_000));
   return {
     order_id: orderId,
     order_ref: ref,
@@ -103,7 +118,7 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
     pix_code: null,
     pix_expiration: null,
     sale_type: 'producer',
-    created_at: approved,
+    created_at: approved ?? kiwifyDate(now),
     updated_at: kiwifyDate(now),
     approved_date: approved,
     refunded_at: event === ORDER_REFUNDED ? kiwifyDate(now) : null,
@@ -132,10 +147,11 @@ export function buildDelivery(event: SimulatedEvent, options: SampleOptions = {}
       ? {
           subscription_id: subscriptionId,
           Subscription: {
-            start_date: new Date(now - 5 * 86_400_000).toISOString(),
-            next_payment: inAMonth,
-            status: event === SUBSCRIPTION_CANCELED ? 'canceled' : 'active',
-            customer_access: { has_access: true, active_period: true, access_until: options.accessUntil ?? inAMonth },
+            start_date: new Date(now - (trial ? 0 : 5 * 86_400_000)).toISOString(),
+            next_payment: trial ? trialEnd : inAMonth,
+            status: event === SUBSCRIPTION_CANCELED || event === SUBSCRIPTION_TRIAL_CANCELED ? 'canceled' : trial ? 'trial' : 'active',
+            ...(trial ? { trial_start: new Date(now).toISOString(), trial_end: trialEnd } : {}),
+            customer_access: { has_access: true, active_period: true, access_until: options.accessUntil ?? (trial ? trialEnd : inAMonth) },
             plan: { id: uuidFrom(`plan:${plan}`), name: plan, frequency: 'monthly', qty_charges: 0 },
           },
         }

@@ -40,6 +40,7 @@ export const EVENT_COLUMNS = [
   'finished_at',
   'personal_data_removed_at',
   'source',
+  'access_until',
 ] as const satisfies ReadonlyArray<keyof EventRow>;
 
 type EventColumns = Pick<EventRow, (typeof EVENT_COLUMNS)[number]>;

@@ -6,6 +6,7 @@ import type { Dialect } from './migrations.js';
 import type { NewEvent } from '../domain/inbox-event.js';
 import type { InsertResult } from './rows.js';
 import type { Database, EventsTable } from './schema.js';
+import { closeSupersededPurchases, endsPurchase } from './superseded.js';
 
 /**
  * The inbox's door: deliveries in, deduplicated on their key, committed in groups (one multi-row
@@ -55,80 +56,100 @@ export class Inbox {
 
   private async insertUnique(events: NewEvent[]): Promise<Map<string, InsertResult>> {
     const now = this.clock();
-    const rows = events.map((event) => this.row(event, now));
-    const result = new Map<string, InsertResult>();
-    if (this.dialect === 'postgres') {
-      // One statement, race-free across instances: the no-op update makes a conflicting row come
-      // back too (xmax = 0 only for rows this statement inserted). The second part gives each
-      // customer of a new, available event its head; its no-op update waits for whoever holds
-      // that head's lock (see heads.ts), so a head being removed at that moment is put back.
-      const returned = await this.db
-        .with('ins', (db) =>
-          db
-            .insertInto('events')
-            .values(rows)
-            .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
-            .returning([
-              'id',
-              'dedupe_key',
-              'customer_key',
-              'status',
-              'available_at',
-              'received_at',
-              'next_run_at',
-              sql<boolean>`(xmax = 0)`.as('inserted'),
-            ]),
-        )
-        .with('new_heads', (db) =>
-          db
-            .insertInto('queue_heads')
-            .columns(['customer_key', 'event_id', 'run_at'])
-            .expression((eb) =>
-              eb
-                .selectFrom('ins')
-                .select((s) => ['customer_key', s.fn.min('id').as('event_id'), s.fn.min('next_run_at').as('run_at')])
-                .where('inserted', '=', true)
-                .where('status', '=', 'pending')
-                .whereRef('available_at', '<=', 'received_at')
-                .groupBy('customer_key'),
-            )
-            .onConflict((oc) => oc.column('customer_key').doUpdateSet({ event_id: (eb) => eb.ref('queue_heads.event_id') })),
-        )
-        .selectFrom('ins')
-        .select(['id', 'dedupe_key', 'inserted'])
-        .execute();
-      for (const r of returned) result.set(r.dedupe_key, { id: r.id, duplicate: !r.inserted });
-      return result;
-    }
-    // SQLite has a single writer, so insert-then-read inside this transaction cannot race.
+    if (this.dialect === 'postgres' && !events.some(endsPurchase)) return this.insertPostgres(this.db, events, now);
+    // SQLite has a single writer; on PostgreSQL a refund's batch closes the approvals it stops in
+    // the same transaction (superseded.ts).
     return this.db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('events')
-        .values(rows)
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning(['id', 'dedupe_key', 'customer_key', 'status', 'available_at', 'received_at', 'next_run_at'])
-        .execute();
-      for (const r of inserted) result.set(r.dedupe_key, { id: r.id, duplicate: false });
-      const heads = new Map<string, { customer_key: string; event_id: number; run_at: number }>();
-      for (const r of inserted) {
-        if (r.status !== 'pending' || r.available_at > r.received_at || heads.has(r.customer_key)) continue;
-        heads.set(r.customer_key, { customer_key: r.customer_key, event_id: r.id, run_at: r.next_run_at });
-      }
-      if (heads.size > 0) {
-        // A customer who already has a head keeps it: that event is older than these.
-        await trx
-          .insertInto('queue_heads')
-          .values([...heads.values()])
-          .onConflict((oc) => oc.column('customer_key').doNothing())
-          .execute();
-      }
-      const missing = events.map((e) => e.dedupeKey).filter((key) => !result.has(key));
-      if (missing.length > 0) {
-        const existing = await trx.selectFrom('events').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute();
-        for (const r of existing) result.set(r.dedupe_key, { id: r.id, duplicate: true });
+      const result = this.dialect === 'postgres' ? await this.insertPostgres(trx, events, now) : await this.insertSqlite(trx, events, now);
+      const ends = events.filter((e) => endsPurchase(e) && !e.ignored && result.get(e.dedupeKey)?.duplicate === false);
+      if (ends.length > 0) {
+        await closeSupersededPurchases(
+          trx,
+          this.dialect,
+          ends.map((e) => ({ ...e, id: result.get(e.dedupeKey)!.id })),
+          now,
+        );
       }
       return result;
     });
+  }
+
+  private async insertPostgres(db: Kysely<Database>, events: NewEvent[], now: number): Promise<Map<string, InsertResult>> {
+    const rows = events.map((event) => this.row(event, now));
+    const result = new Map<string, InsertResult>();
+    // One statement, race-free across instances: the no-op update makes a conflicting row come
+    // back too (xmax = 0 only for rows this statement inserted). The second part gives each
+    // customer of a new, available event its head; its no-op update waits for whoever holds
+    // that head's lock (see heads.ts), so a head being removed at that moment is put back.
+    const returned = await db
+      .with('ins', (q) =>
+        q
+          .insertInto('events')
+          .values(rows)
+          .onConflict((oc) => oc.column('dedupe_key').doUpdateSet({ dedupe_key: (eb) => eb.ref('excluded.dedupe_key') }))
+          .returning([
+            'id',
+            'dedupe_key',
+            'customer_key',
+            'status',
+            'available_at',
+            'received_at',
+            'next_run_at',
+            sql<boolean>`(xmax = 0)`.as('inserted'),
+          ]),
+      )
+      .with('new_heads', (q) =>
+        q
+          .insertInto('queue_heads')
+          .columns(['customer_key', 'event_id', 'run_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('ins')
+              .select((s) => ['customer_key', s.fn.min('id').as('event_id'), s.fn.min('next_run_at').as('run_at')])
+              .where('inserted', '=', true)
+              .where('status', '=', 'pending')
+              .whereRef('available_at', '<=', 'received_at')
+              .groupBy('customer_key'),
+          )
+          .onConflict((oc) => oc.column('customer_key').doUpdateSet({ event_id: (eb) => eb.ref('queue_heads.event_id') })),
+      )
+      .selectFrom('ins')
+      .select(['id', 'dedupe_key', 'inserted'])
+      .execute();
+    for (const r of returned) result.set(r.dedupe_key, { id: r.id, duplicate: !r.inserted });
+    return result;
+  }
+
+  /** SQLite has a single writer, so insert-then-read inside the caller's transaction cannot race. */
+  private async insertSqlite(trx: Kysely<Database>, events: NewEvent[], now: number): Promise<Map<string, InsertResult>> {
+    const rows = events.map((event) => this.row(event, now));
+    const result = new Map<string, InsertResult>();
+    const inserted = await trx
+      .insertInto('events')
+      .values(rows)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning(['id', 'dedupe_key', 'customer_key', 'status', 'available_at', 'received_at', 'next_run_at'])
+      .execute();
+    for (const r of inserted) result.set(r.dedupe_key, { id: r.id, duplicate: false });
+    const heads = new Map<string, { customer_key: string; event_id: number; run_at: number }>();
+    for (const r of inserted) {
+      if (r.status !== 'pending' || r.available_at > r.received_at || heads.has(r.customer_key)) continue;
+      heads.set(r.customer_key, { customer_key: r.customer_key, event_id: r.id, run_at: r.next_run_at });
+    }
+    if (heads.size > 0) {
+      // A customer who already has a head keeps it: that event is older than these.
+      await trx
+        .insertInto('queue_heads')
+        .values([...heads.values()])
+        .onConflict((oc) => oc.column('customer_key').doNothing())
+        .execute();
+    }
+    const missing = events.map((e) => e.dedupeKey).filter((key) => !result.has(key));
+    if (missing.length > 0) {
+      const existing = await trx.selectFrom('events').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute();
+      for (const r of existing) result.set(r.dedupe_key, { id: r.id, duplicate: true });
+    }
+    return result;
   }
 
   private row(event: NewEvent, now: number): Insertable<EventsTable> {

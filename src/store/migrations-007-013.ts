@@ -10,7 +10,7 @@ export function m007CustomerSales(_types: ColumnTypes): Migration {
     async up(db) {
       // What the sale rules read of a customer: only sale events (never billets, pix, carts),
       // and one sale's events by its key — bounded by the sale, not the customer's history.
-      // Written out as the queries write it (rows.ts SALE_EVENT_TYPES), for SQLite to match it.
+      // Written out as the queries wrote it then (rebuilt with more types by 015).
       const sales = `event_type in ('order_approved', 'order_refunded', 'chargeback', 'revoke_access')`;
       await sql`create index events_customer_sales on events (customer_key, id) where ${sql.raw(sales)}`.execute(db);
       await sql`create index events_customer_sale_key on events (customer_key, (coalesce(subscription_id, order_id))) where ${sql.raw(sales)}`.execute(

@@ -223,7 +223,9 @@ export class Queue {
   /** Ends a run (fenced by its claim) and moves its customer's head on, in one transaction. */
   private async closeOut(
     claim: Claim,
-    changes: Partial<Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'last_error_code' | 'next_run_at' | 'finished_at' | 'attempts'>>,
+    changes: Partial<
+      Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'last_error_code' | 'next_run_at' | 'finished_at' | 'attempts' | 'access_until'>
+    >,
     alert?: OutboxEntry,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
@@ -245,7 +247,7 @@ export class Queue {
   /**
    * Ends a run for good; a failure keeps its message and the code of its cause. `alert` goes
    * into the outbox in the same transaction: it is never seen before the status it tells of,
-   * and never lost if the process dies in between.
+   * and never lost if the process dies in between. `accessUntil`: when the access it gave ends.
    */
   finish(
     claim: Claim,
@@ -253,6 +255,7 @@ export class Queue {
     outcome: string,
     error?: { message: string; code: string },
     alert?: OutboxEntry,
+    accessUntil?: number,
   ) {
     return this.closeOut(
       claim,
@@ -262,6 +265,7 @@ export class Queue {
         last_error: error?.message ?? null,
         last_error_code: error?.code ?? null,
         finished_at: this.clock(),
+        ...(accessUntil === undefined ? {} : { access_until: accessUntil }),
       },
       alert,
     );

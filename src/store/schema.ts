@@ -40,6 +40,8 @@ export interface EventsTable {
   personal_data_removed_at: number | null;
   /** Where it came from: `webhook` (Kiwify's delivery) or `kiwify-api` (found by the reconciliation). */
   source: Generated<EventSource>;
+  /** The access this event gave ends then (a plan's time-limited access, a free trial); null: no end known. */
+  access_until: number | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eventLabel } from '../domain/event-types.js';
+import { eventLabel, eventTypeInfo } from '../domain/event-types.js';
 import { formatTime } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
 import { buyerOf } from '../sales/buyer.js';
@@ -17,6 +17,7 @@ import { causeOf, type Cause } from '../domain/causes.js';
 import { welcomeDelivered, welcomeResults, type StepResults, type WelcomeChannel } from '../sales/steps.js';
 import { describeStep, oneLine, type CourseNames } from './story.js';
 import { canResendWelcome } from './welcome-resend.js';
+import { canChangeAccess } from './access-actions.js';
 
 /** How events look to people (admin API, admin page, CLI): pt-BR labels, personal data masked. */
 
@@ -57,6 +58,8 @@ export interface EventSummary {
   source: string;
   /** "webhook da Kiwify" / "conciliação (API da Kiwify)". */
   sourceLabel: string;
+  /** When the access this event gave ends (a time-limited plan, a trial): "acesso até". */
+  accessUntil: string | null;
 }
 
 /** Where an event came from, as support says it. */
@@ -64,6 +67,13 @@ export const SOURCE_LABELS: Record<string, string> = {
   webhook: 'webhook da Kiwify',
   'kiwify-api': 'conciliação (API da Kiwify): o webhook não chegou',
 };
+
+/** Where an event came from, as its story opens: Kiwify's delivery, or the bridge's own work. */
+function receivedText(e: InboxEvent): string {
+  const label = eventLabel(e.eventType);
+  if (eventTypeInfo(e.eventType)?.origin !== 'bridge') return `Recebido da Kiwify (${label}).`;
+  return e.parentId === null ? `Criado pela ponte (${label}).` : `Criado pela ponte (${label}) a partir do evento #${e.parentId}.`;
+}
 
 export interface StoryEntry {
   at: string;
@@ -80,6 +90,8 @@ export interface EventActions {
   resolve: boolean;
   /** "Corrigir celular e reenviar boas-vindas". */
   resendWelcome: boolean;
+  /** "Remover acesso" and "Devolver acesso" of the event's sale. */
+  changeAccess: boolean;
   /** What to do, in support's words (for a failure). */
   todo: string | null;
 }
@@ -124,6 +136,7 @@ export function summarize(e: InboxEvent): EventSummary {
     outcome: e.outcome,
     source: e.source,
     sourceLabel: SOURCE_LABELS[e.source] ?? e.source,
+    accessUntil: iso(e.accessUntil),
   };
 }
 
@@ -150,6 +163,7 @@ function actionsFor(e: InboxEvent, steps: ReadonlyMap<string, unknown>, planMapp
     retry: RETRYABLE_STATUSES.includes(e.status) && helps && e.personalDataRemovedAt === null,
     resolve: isResolvable(e),
     resendWelcome,
+    changeAccess: canChangeAccess(e),
     todo,
   };
 }
@@ -202,7 +216,7 @@ export function detail(
     // not an order (abandoned cart): keep the stored columns
   }
   const story: StoryEntry[] = [
-    { at: iso(e.receivedAt)!, kind: 'received', text: `Recebido da Kiwify (${eventLabel(e.eventType)}).` },
+    { at: iso(e.receivedAt)!, kind: 'received', text: receivedText(e) },
     ...steps.flatMap((s) => {
       const text = describeStep(s.step, s.result, context.names);
       return text === null ? [] : [{ at: iso(s.doneAt)!, kind: 'step', text }];

@@ -1,4 +1,4 @@
-import { welcomeSkipReason } from '../domain/messages.js';
+import { formatTime, welcomeSkipReason } from '../domain/messages.js';
 import { plainLine } from '../domain/upstream-text.js';
 import { stepLabel, type StepResults, type WelcomeStep } from '../sales/steps.js';
 
@@ -45,9 +45,17 @@ export function describeStep(step: string, result: unknown, names: CourseNames):
     case 'matricula': {
       const m = r as unknown as StepResults['matricula'];
       const had = m.alreadyHad.length ? ` (já tinha: ${courseList(m.alreadyHad, names)})` : '';
+      const days = m.days
+        ? ` por ${m.days} dias${m.contractEnds ? ` (o EAD registrou o fim do contrato em ${dayOf(m.contractEnds)})` : ''}`
+        : '';
       return m.enrolled.length
-        ? `Matriculado em ${courseList(m.enrolled, names)}${had}.`
+        ? `Matriculado em ${courseList(m.enrolled, names)}${days}${had}.`
         : `Nenhuma matrícula nova: já tinha todos os cursos do plano.`;
+    }
+    case 'access_end': {
+      const a = r as unknown as StepResults['access_end'];
+      const why = a.why === 'trial' ? 'fim do teste grátis, mais a tolerância para a primeira cobrança' : 'fim do prazo de acesso do plano';
+      return `Retirada do acesso agendada para ${formatTime(a.at)} (${why}; evento #${a.eventId}). Uma renovação ou pagamento desta venda a cancela.`;
     }
     case 'welcome': // WhatsApp's, journaled by a release before e-mail welcomes
     case 'welcome_whatsapp':
@@ -62,9 +70,10 @@ export function describeStep(step: string, result: unknown, names: CourseNames):
       const d = r as unknown as StepResults['decision'];
       if (!d.studentId) return 'Decisão: aluno não encontrado no EAD pelo CPF, nada a revogar.';
       const source = d.grantedFrom === 'plan' ? ' (cursos do plano: nenhuma aprovação desta venda registrada)' : '';
+      const account = d.accountCreatedBySale ? ` A conta do aluno (id ${d.studentId}) foi criada por esta venda.` : '';
       return (
         `Decisão: ${REVOCATION_ACTIONS[d.action]} — ${d.reason}. ` +
-        `Esta venda deu: ${courseList(d.granted, names)}${source}. O aluno tinha: ${courseList(d.had, names)}.`
+        `Esta venda deu: ${courseList(d.granted, names)}${source}. O aluno tinha: ${courseList(d.had, names)}.${account}`
       );
     }
     case 'courses_before_delete': {
@@ -86,6 +95,12 @@ function describeWelcome(channel: string, w: WelcomeStep): string {
   if (w.sent) return `Boas-vindas enviadas por ${channel}${to}${w.fallback ? ' (o WhatsApp não pôde recebê-las)' : ''}.`;
   const detail = w.detail ? ` — ${w.detail}` : '';
   return `Boas-vindas não enviadas por ${channel}${to}: ${welcomeSkipReason(w.reason)}${detail}.`;
+}
+
+/** A date the EAD wrote (YYYY-MM-DD) as people read it: "31/12/2027". */
+function dayOf(isoDay: string): string {
+  const [y, m, d] = isoDay.split('-');
+  return y && m && d ? `${d}/${m}/${y}` : isoDay;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { isEmailAddress } from '../domain/email-address.js';
-import { ORDER_APPROVED } from '../domain/event-types.js';
+import { startsSale } from '../domain/event-types.js';
 import { maskDigits, maskEmail } from '../domain/redaction.js';
 import { normalizeBrazilianMobile } from '../domain/phone.js';
 import { WELCOME_STEP, welcomeDelivered, type StepResults, type WelcomeChannel } from '../sales/steps.js';
@@ -46,7 +46,7 @@ export const RESEND_MESSAGES: Record<Exclude<ResendResult, 'queued'>, { status: 
 
 /** Whether an event's welcome can be sent again (a sale enrolled whose welcome reached the student by no channel). */
 export function canResendWelcome(eventType: string, steps: ReadonlyMap<string, unknown>): boolean {
-  return eventType === ORDER_APPROVED && steps.has('matricula') && welcomeDelivered(steps).length === 0;
+  return startsSale(eventType) && steps.has('matricula') && welcomeDelivered(steps).length === 0;
 }
 
 /** What support asks for: the welcome by WhatsApp to a (corrected) mobile, or by e-mail to a (corrected) address. */
@@ -108,7 +108,7 @@ export async function resendWelcome(
   if (!isCleanText(request.contact)) return 'bad_characters';
   const event = await store.events.get(eventId);
   if (!event) return 'not_found';
-  if (event.eventType !== ORDER_APPROVED) return 'not_a_sale';
+  if (!startsSale(event.eventType)) return 'not_a_sale';
   if (event.personalDataRemovedAt !== null) return 'data_removed';
   if (event.status === 'processing') return 'running';
   const steps = await store.journal.loadSteps(eventId);

@@ -53,6 +53,8 @@ export interface HandlerResult {
    * on the event (its motivo, a filter of the list) until a later run ends without it.
    */
   notice?: { code: string; message: string };
+  /** When the access this event gave ends (a plan's time-limited access, a free trial): shown as "acesso até". */
+  accessUntil?: number;
 }
 
 export type Handler<Steps extends object = Record<string, unknown>> = (ctx: HandlerContext<Steps>) => Promise<HandlerResult>;

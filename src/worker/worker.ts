@@ -199,7 +199,7 @@ export class Worker {
 
     const result = await handler(ctx);
     const status = result.status ?? 'done';
-    if (await store.queue.finish(claimed, status, result.outcome, result.notice)) {
+    if (await store.queue.finish(claimed, status, result.outcome, result.notice, undefined, result.accessUntil)) {
       this.metrics.eventFinished(event.eventType, status);
       await store.journal.addHistory(event.id, status, result.outcome);
       log.info({ status }, 'evento concluído');

@@ -118,7 +118,12 @@ describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target)
       fc
         .oneof(fc.constant('1'), fc.constant('999'), segment)
         .chain((id) =>
-          fc.constantFrom(['post', `/admin/api/events/${id}/resolve`] as const, ['post', `/admin/api/events/${id}/welcome`] as const),
+          fc.constantFrom(
+            ['post', `/admin/api/events/${id}/resolve`] as const,
+            ['post', `/admin/api/events/${id}/welcome`] as const,
+            ['post', `/admin/api/events/${id}/remove-access`] as const,
+            ['post', `/admin/api/events/${id}/restore-access`] as const,
+          ),
         ),
     );
     await fc.assert(
@@ -153,6 +158,18 @@ describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target)
       segment.map((q) => ['get', `/admin?q=${q}`] as const),
       segment.map((q) => ['get', `/admin/plans/edit?name=${q}`] as const),
       segment.map((q) => ['get', `/admin/retry?plan=${q}`] as const),
+      fc
+        .oneof(fc.constantFrom('1', '999'), segment)
+        .chain((id) =>
+          fc
+            .oneof(fc.constantFrom('remove', 'restore'), segment)
+            .chain((change) =>
+              fc.constantFrom(
+                ['get', `/admin/events/${id}/access/${change}`] as const,
+                ['post', `/admin/events/${id}/access/${change}`] as const,
+              ),
+            ),
+        ),
       fc.constantFrom(
         ['post', '/admin/retry'] as const,
         ['post', '/admin/plans/save'] as const,

@@ -185,3 +185,39 @@ describe('npm run events', () => {
     expect((await runCommand(eventsCommand, ['erase', '--cpf', '111'], env)).code).toBe(2);
   });
 });
+
+describe('npm run events -- remove-access / restore-access', () => {
+  it("queues support's change of a sale's access with its note; refuses without a note, twice, or for no sale", async () => {
+    const path = join(tempDir(), 'access.db');
+    const own = await openStores({ SQLITE_PATH: path });
+    try {
+      const sale = await own.inbox.insert({
+        eventType: 'order_approved',
+        dedupeKey: 'order_approved:o-cli',
+        customerKey: 'cpf:11144477735',
+        orderId: 'o-cli',
+        orderRef: 'REFC',
+        planName: 'Excel PRO',
+        body: { webhook_event_type: 'order_approved', order_id: 'o-cli', Customer: { CPF: '11144477735' } },
+      });
+      const run = (...args: string[]) => runCommand(eventsCommand, args, { SQLITE_PATH: path });
+      const noNote = await run('remove-access', String(sale.id));
+      expect(noNote.code).toBe(2);
+      expect(noNote.err).toContain('Escreva uma nota dizendo por que');
+      const queued = await run('remove-access', String(sale.id), 'aluno pediu', 'para sair');
+      expect(queued.code).toBe(0);
+      const newId = Number(/na fila \(evento #(\d+)\)/.exec(queued.out)![1]);
+      expect(await own.events.get(newId)).toMatchObject({ eventType: 'access_removed_by_support', status: 'pending', parentId: sale.id });
+      expect((await own.journal.history(newId)).map((h) => h.message)).toEqual([
+        `Remoção do acesso pedida pela linha de comando a partir do evento #${sale.id}: aluno pediu para sair`,
+      ]);
+      const twice = await run('restore-access', String(sale.id), 'engano');
+      expect(twice.code).toBe(1);
+      expect(twice.err).toMatch(/^Já há uma remoção ou devolução de acesso desta venda na fila/);
+      const shown = await run('show', String(sale.id));
+      expect(shown.out).toContain(`npm run events -- restore-access ${sale.id} "por que"`);
+    } finally {
+      await own.close();
+    }
+  });
+});

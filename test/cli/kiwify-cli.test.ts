@@ -49,6 +49,33 @@ describe('npm run kiwify (delivery simulator)', () => {
     });
   });
 
+  it("sends a free trial's start and cancel (no order) and a renewal by subscription_renewed, as the same subscription", async () => {
+    const url = `${runtime.url()}/webhook`;
+    const args = ['--plan', 'Excel PRO', '--cpf', '39053344705', '--url', url, '--token', TOKEN];
+    const started = await simulate('subscription_trial_started', ...args, '--trial-end', '2026-12-06T12:00:00.000Z');
+    expect(started.code).toBe(0);
+    expect(started.out).toMatch(/→ subscription_trial_started · assinatura [0-9a-f-]+ \(sem pedido\)/);
+    expect((await simulate('subscription_trial_canceled', ...args)).code).toBe(0);
+    expect((await simulate('subscription_renewed', ...args, '--order', 'renovacao-2')).code).toBe(0);
+    const [renewed, canceled, trial] = await runtime.store.events.list();
+    expect(trial).toMatchObject({
+      eventType: 'subscription_trial_started',
+      orderId: null,
+      orderRef: null,
+      dedupeKey: `subscription_trial_started:sub:${trial.subscriptionId}`,
+    });
+    expect(canceled).toMatchObject({ eventType: 'subscription_trial_canceled', orderId: null, subscriptionId: trial.subscriptionId });
+    expect(renewed).toMatchObject({
+      eventType: 'subscription_renewed',
+      orderId: 'renovacao-2',
+      subscriptionId: trial.subscriptionId,
+      dedupeKey: 'order_approved:renovacao-2',
+    });
+    const body = buildDelivery('subscription_trial_started', { trialEnd: '2026-12-06T12:00:00.000Z' });
+    expect(body).toMatchObject({ order_id: null, order_ref: null, approved_date: null, order_status: 'trial' });
+    expect((body.Subscription as Record<string, unknown>).trial_end).toBe('2026-12-06T12:00:00.000Z');
+  });
+
   it('fails clearly with a wrong token or an unknown event', async () => {
     const wrong = await simulate('chargeback', '--url', `${runtime.url()}/webhook`, '--token', 'nope');
     expect(wrong.code).toBe(1);

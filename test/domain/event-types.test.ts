@@ -19,15 +19,20 @@ import { tempDir } from '../helpers/config.js';
 
 describe('the event-type registry', () => {
   it('holds the lists the code used to spell out', () => {
-    expect(SALE_EVENT_TYPES).toEqual(['order_approved', 'order_refunded', 'chargeback', 'revoke_access']);
-    expect(EAD_BOUND_EVENT_TYPES).toEqual(['order_approved', 'order_refunded', 'chargeback', 'revoke_access']);
-    expect([...HANDLED_EVENT_TYPES].sort()).toEqual([
-      'chargeback',
+    const sales = [
       'order_approved',
       'order_refunded',
+      'chargeback',
+      'subscription_renewed',
+      'subscription_trial_started',
+      'subscription_trial_canceled',
       'revoke_access',
-      'subscription_canceled',
-    ]);
+      'access_removed_by_support',
+      'access_restored_by_support',
+    ];
+    expect(SALE_EVENT_TYPES).toEqual(sales);
+    expect(EAD_BOUND_EVENT_TYPES).toEqual(sales);
+    expect([...HANDLED_EVENT_TYPES].sort()).toEqual([...sales, 'subscription_canceled'].sort());
     expect([...KIWIFY_EVENT_TYPES].sort()).toEqual([
       'abandoned_cart',
       'billet_created',
@@ -39,8 +44,18 @@ describe('the event-type registry', () => {
       'subscription_canceled',
       'subscription_late',
       'subscription_renewed',
+      'subscription_trial_canceled',
+      'subscription_trial_started',
     ]);
-    expect([...SIMULATED_EVENTS].sort()).toEqual(['chargeback', 'order_approved', 'order_refunded', 'subscription_canceled']);
+    expect([...SIMULATED_EVENTS].sort()).toEqual([
+      'chargeback',
+      'order_approved',
+      'order_refunded',
+      'subscription_canceled',
+      'subscription_renewed',
+      'subscription_trial_canceled',
+      'subscription_trial_started',
+    ]);
   });
 
   it('labels every type in Portuguese, and shows an unknown one as it came', () => {

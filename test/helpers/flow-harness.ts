@@ -13,7 +13,8 @@ import { SecretBox } from '../../src/domain/secret-box.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
-import type { Plan } from '../../src/plans/plan-map.js';
+import { planLookup, type Plan } from '../../src/plans/plan-map.js';
+import type { StorageConfig } from '../../src/store/open-database.js';
 import type { FlowSettings } from '../../src/sales/flow-deps.js';
 import { Worker } from '../../src/worker/worker.js';
 import { waitFor } from './runtime.js';
@@ -53,12 +54,30 @@ export class MemoryEad implements EadApi {
     return Promise.resolve(found ? { id: found[0] } : null);
   }
 
-  createStudent(student: NewStudent) {
+  private readonly held = new Map<string, Promise<void>>();
+
+  /** Calls to `operation` wait (once called, recorded) until the returned function is called. */
+  hold(operation: string): () => void {
+    let release!: () => void;
+    this.held.set(
+      operation,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    return () => {
+      this.held.delete(operation);
+      release();
+    };
+  }
+
+  async createStudent(student: NewStudent) {
     this.call('create');
+    await this.held.get('create');
     if ([...this.students.values()].some((s) => s.cpf === student.doc_cpf)) {
-      return Promise.reject(new StudentAlreadyExistsError(`O CPF ${student.doc_cpf} já está em uso.`));
+      throw new StudentAlreadyExistsError(`O CPF ${student.doc_cpf} já está em uso.`);
     }
-    return Promise.resolve({ id: this.addStudent(student.doc_cpf), password: 'Gerada@1' });
+    return { id: this.addStudent(student.doc_cpf), password: 'Gerada@1' };
   }
 
   studentCourses(studentId: string) {
@@ -66,10 +85,14 @@ export class MemoryEad implements EadApi {
     return Promise.resolve([...(this.students.get(studentId)?.courses ?? [])]);
   }
 
-  enroll(studentId: string, courseIds: number[]) {
+  /** The `dias` each matrícula sent (undefined: none), in order. */
+  readonly enrolDays: Array<number | undefined> = [];
+
+  enroll(studentId: string, courseIds: number[], days?: number) {
     this.call('enroll');
+    this.enrolDays.push(days);
     for (const id of courseIds) this.students.get(studentId)!.courses.add(String(id));
-    return Promise.resolve({ contractId: '1' });
+    return Promise.resolve({ contractId: '1', endsOn: days === undefined ? undefined : '2027-11-29' });
   }
 
   removeCourse(studentId: string, courseId: number) {
@@ -137,26 +160,28 @@ export class FlowHarness {
   private constructor(readonly store: Stores) {}
 
   /**
-   * A store with `plans` mapped and a worker running the sale flows on it. `welcome.mail`: an SMTP
-   * server is configured (the in-memory one); `welcome.channels`: WELCOME_CHANNELS (default whatsapp).
+   * A store with `plans` mapped and a worker running the sale flows on it. `storage`: another
+   * store than SQLite in memory (a STORE_TARGETS one); `plansInMemory`: the flows read `plans`
+   * as given (fields the stored map does not keep, such as `accessDays`); `mail`: an SMTP server
+   * is configured (the in-memory one); `channels`: WELCOME_CHANNELS (default whatsapp).
    */
   static async start(
     plans: Plan[],
     settings: Partial<FlowSettings> = {},
-    welcome: { mail?: boolean; channels?: WelcomeDeps['welcomeChannels'] } = {},
+    options: { storage?: StorageConfig; plansInMemory?: boolean; mail?: boolean; channels?: WelcomeDeps['welcomeChannels'] } = {},
   ): Promise<FlowHarness> {
     const clock = () => harness.now;
-    const harness: FlowHarness = new FlowHarness(await openStores({ SQLITE_PATH: ':memory:' }, clock));
+    const harness: FlowHarness = new FlowHarness(await openStores(options.storage ?? { SQLITE_PATH: ':memory:' }, clock));
     const { store, ead, chatpro, mail } = harness;
     await store.plans.replaceAll(plans, 'teste');
     const log = createLogger('silent');
     const handlers = handlersFor({
       ead,
       chatpro,
-      mail: welcome.mail ? mail : undefined,
-      welcomeChannels: welcome.channels ?? ['whatsapp'],
+      mail: options.mail ? mail : undefined,
+      welcomeChannels: options.channels ?? ['whatsapp'],
       welcomeTemplates: defaultWelcomeTemplates(),
-      plans: store.plans,
+      plans: options.plansInMemory ? planLookup(plans) : store.plans,
       ...salesLedger(store, new CustomerKeys('memory-tests-secret')),
       clock,
       settings: { ...SETTINGS, ...settings },
@@ -208,6 +233,30 @@ export class FlowHarness {
     this.worker.wake();
     await waitFor(async () => ((await this.store.events.get(eventId))?.runs ?? 0) > runs, 10_000, `event ${eventId} to run again`);
     return this.settled(eventId);
+  }
+
+  /** Time moves to `at` (never back); the worker looks at once for what became due. */
+  moveTo(at: number): void {
+    this.now = Math.max(this.now, at);
+    this.worker.wake();
+  }
+
+  /** Wakes the worker (work was queued outside `receive`, e.g. by support). */
+  wake(): void {
+    this.worker.wake();
+  }
+
+  /** The event once it reaches `status` (a scheduled one runs when the clock reaches it). */
+  async reached(eventId: number, status: InboxEvent['status']): Promise<InboxEvent> {
+    return waitFor(
+      async () => {
+        this.worker.wake();
+        const event = await this.store.events.get(eventId);
+        return event?.status === status ? event : undefined;
+      },
+      10_000,
+      `event ${eventId} to be ${status}`,
+    );
   }
 
   /** What the event's steps journaled, as the store keeps it. */

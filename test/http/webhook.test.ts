@@ -163,7 +163,7 @@ describe('POST /webhook — body shapes', () => {
 });
 
 describe('POST /webhook — types no flow acts on', () => {
-  it.each(['billet_created', 'pix_created', 'order_rejected', 'subscription_late', 'subscription_renewed'])(
+  it.each(['billet_created', 'pix_created', 'order_rejected', 'subscription_late', 'revoke_access'])(
     '%s is recorded as ignored at once, with no worker pass',
     async (type) => {
       const body = bodyOf({ ...fixture('order_approved.subscription'), webhook_event_type: type });

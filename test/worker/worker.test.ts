@@ -220,7 +220,8 @@ describe('worker', () => {
     await start({ order_approved: slow, order_refunded: slow }, { WORKER_CONCURRENCY: '4' });
     const a1 = approvedSale(1, { order_ref: 'A1' });
     const a2 = { ...approvedSale(2, { order_ref: 'A2' }), Customer: a1.Customer };
-    const a3 = { ...a1, order_ref: 'A3', webhook_event_type: 'order_refunded' };
+    // A refund of another order of the customer (a refund of A1's own order would close it while it waits).
+    const a3 = { ...a1, order_id: 'another-order-of-a', order_ref: 'A3', webhook_event_type: 'order_refunded' };
     const b1 = approvedSale(3, { order_ref: 'B1' });
     for (const sale of [a1, a2, a3, b1]) await deliver(runtime!.url(), sale);
     await waitFor(() => log.filter((l) => l.startsWith('end')).length === 4, 10_000, 'all done');
@@ -250,7 +251,8 @@ describe('worker', () => {
     );
     const sale = approvedSale(1);
     await deliver(runtime!.url(), sale);
-    const refund = await deliver(runtime!.url(), { ...sale, webhook_event_type: 'order_refunded' });
+    // A refund of another order of the customer: one of the same order would close the waiting approval.
+    const refund = await deliver(runtime!.url(), { ...sale, order_id: 'another-order', webhook_event_type: 'order_refunded' });
     await settled(refund.body.eventId);
     expect(log).toEqual(['approved', 'approved', 'approved', 'refunded']);
   });

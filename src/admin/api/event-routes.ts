@@ -6,11 +6,23 @@ import { resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAG
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
 import { sendError } from '../../http/http-errors.js';
 import type { AdminDeps } from '../admin-deps.js';
-import { bulkRetrySchema, eventIdSchema, listQuerySchema, problemsOf, resolveBodySchema, welcomeBodySchema } from '../admin-inputs.js';
+import { ACCESS_MESSAGES, changeAccess, type AccessChange } from '../../support/access-actions.js';
+import {
+  accessBodySchema,
+  bulkRetrySchema,
+  eventIdSchema,
+  listQuerySchema,
+  problemsOf,
+  resolveBodySchema,
+  welcomeBodySchema,
+} from '../admin-inputs.js';
 
 const VIA = 'pela API de administração';
 
-/** /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a welcome. */
+/**
+ * /admin/api/events…: list, detail, retry one, retry all of a cause or plan, resolve, resend a
+ * welcome, remove or give back a sale's access.
+ */
 export function eventRoutes({ store, catalog, onRetry, retentionDays, emailWelcomes }: AdminDeps): Router {
   const router = Router();
   const json = express.json({ limit: '16kb' });
@@ -61,6 +73,16 @@ export function eventRoutes({ store, catalog, onRetry, retentionDays, emailWelco
     res.json({ ok: true, eventId: String(id.data), status: 'resolved' });
   });
 
+  saleRoutes(router, json, { store, onRetry, emailWelcomes });
+  return router;
+}
+
+/** What support does to one sale's student: resend the welcome, remove or give back the access. */
+function saleRoutes(
+  router: Router,
+  json: express.RequestHandler,
+  { store, onRetry, emailWelcomes }: Pick<AdminDeps, 'store' | 'onRetry' | 'emailWelcomes'>,
+): void {
   router.post('/events/:id/welcome', json, async (req, res) => {
     const id = eventIdSchema.safeParse(req.params.id);
     if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
@@ -79,5 +101,17 @@ export function eventRoutes({ store, catalog, onRetry, retentionDays, emailWelco
     res.status(202).json({ ok: true, eventId: String(id.data), status: 'pending' });
   });
 
-  return router;
+  const accessRoute = (path: string, change: AccessChange) =>
+    router.post(`/events/:id/${path}`, json, async (req, res) => {
+      const id = eventIdSchema.safeParse(req.params.id);
+      if (!id.success) return sendError(res, 404, 'Evento não encontrado.');
+      const body = accessBodySchema.safeParse(req.body);
+      if (!body.success) return sendError(res, 400, problemsOf(body.error));
+      const { result, eventId } = await changeAccess(store, id.data, change, body.data.note, VIA);
+      if (result !== 'queued') return sendError(res, ACCESS_MESSAGES[result].status, ACCESS_MESSAGES[result].message);
+      onRetry?.();
+      res.status(202).json({ ok: true, eventId: String(eventId), status: 'pending' });
+    });
+  accessRoute('remove-access', 'remove');
+  accessRoute('restore-access', 'restore');
 }

@@ -33,6 +33,7 @@ const EVENT_FLASH: Record<string, (n: number) => Flash> = {
   'sem-matricula': () => ({ text: RESEND_MESSAGES.not_enrolled.message, bad: true }),
   'ja-enviadas': () => ({ text: RESEND_MESSAGES.already_sent.message, bad: true }),
   'dados-apagados': () => ({ text: RESEND_MESSAGES.data_removed.message, bad: true }),
+  'acesso-na-fila': () => ({ text: 'Pedido registrado: a ponte aplica a mudança de acesso agora. Atualize a página para acompanhar.' }),
 };
 
 /** Why a "Reprocessar todos" was refused: nothing chosen, or what was wrong with the choice. */

@@ -3,6 +3,7 @@ import type { AdminDeps } from '../admin-deps.js';
 import { SESSION_COOKIE, sameOrigin, type AdminSessions } from '../auth.js';
 import { formToken, tokenMatches } from '../../http/token-auth.js';
 import { errorPage, loginPage, notFoundPage } from '../views/layout.js';
+import { accessPages } from './access-pages.js';
 import { eventPages } from './event-pages.js';
 import { planPages } from './plan-pages.js';
 import { privacyPages } from './privacy-pages.js';
@@ -47,6 +48,7 @@ export function adminPagesRouter(deps: AdminDeps & { sessions: AdminSessions }):
   });
 
   router.use(eventPages(deps, signedIn));
+  router.use(accessPages(deps, signedIn));
   router.use(planPages(deps, signedIn));
   router.use(privacyPages(deps, signedIn));
   // Anything else under /admin is a page nobody has: an HTML 404 (the JSON API answers its own).

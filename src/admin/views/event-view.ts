@@ -4,9 +4,10 @@ import { MAX_NOTE } from '../../replay/event-replay.js';
 import type { EventDetail } from '../../support/present.js';
 import type { Health } from '../../support/health-report.js';
 import { html, type Html } from '../html.js';
+import { accessCard } from './access-view.js';
 import { banners } from './banners.js';
 import { resending, welcomeResendBanner, welcomeResendForms } from './welcome-view.js';
-import { flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
+import { day, flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
 
 const row = (label: string, value: unknown) =>
   value === null || value === undefined || value === ''
@@ -66,6 +67,7 @@ function actions(e: EventDetail, emailWelcomes: boolean): Html {
             </form>`
           : ''
       }
+      ${accessCard(e)}
     </div>`;
 }
 
@@ -83,6 +85,7 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash, emailWe
         ${row('Assinatura', e.subscriptionId)}
         <dt>Plano</dt>
         <dd>${e.plan ? html`<a href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}">${e.plan}</a>` : '—'}</dd>
+        ${row('Acesso até', e.accessUntil ? day(e.accessUntil) : null)}
         <dt>Cliente</dt>
         <dd>${c.name ?? '—'}</dd>
         <dt>E-mail</dt>

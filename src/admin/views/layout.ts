@@ -1,4 +1,4 @@
-import { formatTime } from '../../domain/messages.js';
+import { formatDay, formatTime } from '../../domain/messages.js';
 import type { EventStatus } from '../../domain/inbox-event.js';
 import { html, trusted, type Html } from '../html.js';
 
@@ -76,6 +76,8 @@ export function layout(title: string, body: Html, section?: Section): Html {
 
 /** A time as support reads it (São Paulo), or "—". */
 export const time = (isoTime: string | null | undefined) => (isoTime ? formatTime(Date.parse(isoTime)) : '—');
+/** A day as support reads it (São Paulo), or "—". */
+export const day = (isoTime: string | null | undefined) => (isoTime ? formatDay(Date.parse(isoTime)) : '—');
 
 export const statusBadge = (status: EventStatus, label: string) => html`<span class="status s-${status}">${label}</span>`;
 

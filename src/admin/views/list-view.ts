@@ -6,7 +6,7 @@ import { STATUS_LABELS, type EventSummary } from '../../support/present.js';
 import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
 import { html, type Html } from '../html.js';
 import { banners } from './banners.js';
-import { flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
+import { day, flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
 
 export interface ListView {
   events: EventSummary[];
@@ -139,7 +139,9 @@ export function listPage(v: ListView): Html {
                         <td data-label="Tipo">${e.label}</td>
                         <td data-label="Pedido">${e.orderRef ?? ''}</td>
                         <td data-label="Cliente">${e.customerName ?? ''}</td>
-                        <td data-label="Plano">${e.plan ?? ''}</td>
+                        <td data-label="Plano">
+                          ${e.plan ?? ''}${e.accessUntil ? html`<div class="muted small">acesso até ${day(e.accessUntil)}</div>` : ''}
+                        </td>
                         <td data-label="Status">
                           ${statusBadge(e.status, e.statusLabel)}${e.runs > 1 ? html` <span class="muted">(${e.runs} tentativas)</span>` : ''}
                         </td>

@@ -6,6 +6,8 @@
  *   npm run events -- retry <id>
  *   npm run events -- resolve <id> --note "como foi resolvido"
  *   npm run events -- erase --cpf 123.456.789-09 [--note "chamado 123"] [--yes]
+ *   npm run events -- remove-access <id> "nota"     (the access of that event's sale)
+ *   npm run events -- restore-access <id> "nota"
  *
  * Reads SQLITE_PATH / DATABASE_URL like the server (.env included).
  */
@@ -14,7 +16,7 @@ import { eventDetail } from '../../support/event-detail.js';
 import { summarize, type EventSummary } from '../../support/present.js';
 import { resolveEvent, retryEvent, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../replay/event-replay.js';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
-import { formatTime } from '../../domain/messages.js';
+import { formatDay, formatTime } from '../../domain/messages.js';
 import type { ErasureStore } from '../../privacy/erasure.js';
 import type { EventQueries } from '../../store/event-reads.js';
 import type { DetailReads } from '../../support/event-detail.js';
@@ -25,13 +27,22 @@ import { ConfigError, loadConfig } from '../../config/config.js';
 import { CustomerKeys } from '../../privacy/customer-keys.js';
 import { eraseHolder, erasureSummary, previewErasure } from '../../privacy/erasure.js';
 import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
+import {
+  ACCESS_CHANGE_WORDS,
+  ACCESS_MESSAGES,
+  changeAccess,
+  type AccessChange,
+  type AccessChangeStore,
+} from '../../support/access-actions.js';
 
 const USAGE = `Uso:
   npm run events -- list [--status ${EVENT_STATUSES.join('|')}] [--cause motivo] [--q texto] [--limit 20]
   npm run events -- show <id>
   npm run events -- retry <id>
   npm run events -- resolve <id> --note "como foi resolvido"
-  npm run events -- erase --cpf CPF [--note "chamado 123"] [--yes]`;
+  npm run events -- erase --cpf CPF [--note "chamado 123"] [--yes]
+  npm run events -- remove-access <id> "por que (ex.: aluno pediu para sair)"
+  npm run events -- restore-access <id> "por que (ex.: disputa do chargeback ganha)"`;
 
 function row(e: EventSummary): string {
   const who = e.customerName ?? '—';
@@ -82,7 +93,7 @@ async function show(store: DetailReads, id: number, { out, err }: CliIo): Promis
   out(`#${d.id} ${d.label} — ${d.statusLabel} (${d.runs} tentativa(s))`);
   out(`Pedido: ${d.orderRef ?? '—'} ${d.orderId ?? ''}`);
   out(`Origem: ${d.sourceLabel}`);
-  out(`Plano: ${d.plan ?? '—'}`);
+  out(`Plano: ${d.plan ?? '—'}${d.accessUntil ? ` · acesso até ${formatDay(Date.parse(d.accessUntil))}` : ''}`);
   out(`Cliente: ${d.customer.name ?? '—'} · ${d.customer.email ?? '—'} · ${d.customer.phone ?? '—'} · CPF ${d.customer.cpf ?? '—'}`);
   if (d.nextRunAt) out(`Próxima execução: ${formatTime(Date.parse(d.nextRunAt))}`);
   if (d.reason) out(`Motivo: ${d.reason}${d.actions.todo ? ` — ${d.actions.todo}` : ''}`);
@@ -92,6 +103,10 @@ async function show(store: DetailReads, id: number, { out, err }: CliIo): Promis
   for (const s of d.story) out(`  ${formatTime(Date.parse(s.at))}  ${s.text}`);
   if (d.actions.retry) out(`\nPara reprocessar: npm run events -- retry ${d.id}`);
   if (d.actions.resolve) out(`Para marcar como resolvido: npm run events -- resolve ${d.id} --note "como foi resolvido"`);
+  if (d.actions.changeAccess) {
+    out(`Para remover o acesso desta venda: npm run events -- remove-access ${d.id} "por que"`);
+    out(`Para devolver o acesso desta venda: npm run events -- restore-access ${d.id} "por que"`);
+  }
   return 0;
 }
 
@@ -121,6 +136,19 @@ async function resolve(store: EventMoves, id: number, args: string[], { out, err
     return 1;
   }
   out(`Evento #${id} marcado como resolvido.`);
+  return 0;
+}
+
+/** "Remover acesso" / "Devolver acesso" of the sale of event `id`, with a note: queued for the server's worker. */
+async function access(store: AccessChangeStore, id: number, change: AccessChange, args: string[], { out, err }: CliIo): Promise<number> {
+  const { result, eventId } = await changeAccess(store, id, change, args.join(' '), 'pela linha de comando');
+  if (result !== 'queued') {
+    err(result === 'no_note' ? `${ACCESS_MESSAGES.no_note.message}\n\n${USAGE}` : ACCESS_MESSAGES[result].message);
+    return result === 'no_note' || result === 'bad_note' ? 2 : 1;
+  }
+  out(
+    `${ACCESS_CHANGE_WORDS[change].doing} da venda do evento #${id} na fila (evento #${eventId}): o servidor a aplica na próxima verificação (se estiver parado, ao iniciar). Acompanhe com: npm run events -- show ${eventId}`,
+  );
   return 0;
 }
 
@@ -165,12 +193,15 @@ async function erase(store: ErasureStore, args: string[], { out, err, env }: Cli
   return 0;
 }
 
-/** `npm run events -- <list|show|retry|resolve|erase> …` */
+/** `npm run events -- <list|show|retry|resolve|erase|remove-access|restore-access> …` */
 export const eventsCommand: Command = async (argv, io) => {
   const [command, ...rest] = argv;
   const id = Number(rest[0]);
-  const needsId = command === 'show' || command === 'retry' || command === 'resolve';
-  if (!command || !['list', 'show', 'retry', 'resolve', 'erase'].includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
+  const changes: Record<string, AccessChange> = { 'remove-access': 'remove', 'restore-access': 'restore' };
+  const change = Object.hasOwn(changes, command ?? '') ? changes[command] : undefined;
+  const needsId = command === 'show' || command === 'retry' || command === 'resolve' || change !== undefined;
+  const known = ['list', 'show', 'retry', 'resolve', 'erase', ...Object.keys(changes)];
+  if (!command || !known.includes(command) || (needsId && !(Number.isInteger(id) && id > 0))) {
     io.err(USAGE);
     return 2;
   }
@@ -181,6 +212,7 @@ export const eventsCommand: Command = async (argv, io) => {
     if (command === 'show') return await show(store, id, io);
     if (command === 'resolve') return await resolve(store, id, rest.slice(1), io);
     if (command === 'erase') return await erase(store, rest, io);
+    if (change) return await access(store, id, change, rest.slice(1), io);
     return await retry(store, id, io);
   } finally {
     await store.close();

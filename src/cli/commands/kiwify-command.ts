@@ -1,9 +1,10 @@
 /**
  * Kiwify delivery simulator: builds a realistic delivery, signs it like Kiwify and posts it.
  *
- *   npm run kiwify -- <order_approved|order_refunded|chargeback|subscription_canceled>
+ *   npm run kiwify -- <order_approved|order_refunded|chargeback|subscription_canceled|subscription_renewed|
+ *                      subscription_trial_started|subscription_trial_canceled>
  *     [--plan NAME] [--cpf DIGITS] [--phone +55...] [--no-whatsapp] [--name "..."] [--email ...]
- *     [--order ID] [--one-off] [--access-until ISO] [--url URL] [--token T] [--print]
+ *     [--order ID] [--one-off] [--access-until ISO] [--trial-end ISO] [--url URL] [--token T] [--print]
  */
 import { parseArgs } from 'node:util';
 import { postSignedDelivery } from '../../sandbox/kiwify-deliver.js';
@@ -13,8 +14,10 @@ import type { Command } from '../cli-io.js';
 
 const USAGE = `Uso: npm run kiwify -- <${SIMULATED_EVENTS.join('|')}> [--plan NOME] [--cpf CPF] [--phone +55...]
        [--no-whatsapp] [--name "Nome"] [--email e@x.com] [--order ID] [--one-off] [--access-until ISO]
-       [--url http://127.0.0.1:3000/webhook] [--token TOKEN] [--print]
-Mesmo --cpf e --plan = mesma venda (o reembolso encontra a aprovação). --order gera outro pedido (ex.: renovação).
+       [--trial-end ISO] [--url http://127.0.0.1:3000/webhook] [--token TOKEN] [--print]
+Mesmo --cpf e --plan = mesma venda (o reembolso encontra a aprovação; a primeira cobrança, o teste grátis).
+--order gera outro pedido (ex.: renovação, com order_approved ou subscription_renewed). O teste grátis não tem
+pedido: --trial-end diz até quando vai (padrão: daqui a 7 dias).
 --no-whatsapp: um celular sem WhatsApp (+55 11 9 0000-XXXX, que o ChatPro simulado do npm run demo recusa):
 as boas-vindas vão por e-mail, para --email, quando o servidor tem e-mail configurado.`;
 
@@ -28,6 +31,7 @@ const OPTIONS = {
   order: { type: 'string' },
   'one-off': { type: 'boolean' },
   'access-until': { type: 'string' },
+  'trial-end': { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
   print: { type: 'boolean' },
@@ -76,15 +80,16 @@ export const kiwifyCommand: Command = async (argv, io) => {
     orderId: values.order,
     oneOff: values['one-off'],
     accessUntil: values['access-until'],
+    trialEnd: values['trial-end'],
   });
   const body = Buffer.from(JSON.stringify(delivery), 'utf8');
   const url = new URL(values.url ?? `http://127.0.0.1:${io.env.PORT || 3000}/webhook`);
   if (values.print) io.out(JSON.stringify(delivery, null, 2));
   const customer = delivery.Customer as Record<string, string>;
   // The order's reference, as alerts and the admin page show it (its id follows).
-  io.out(
-    `→ ${event} · pedido ${String(delivery.order_ref)} (${String(delivery.order_id)}) · plano ${values.plan ?? 'Excel PRO'} · CPF ${customer.CPF}`,
-  );
+  const ids = delivery as { order_id: string | null; order_ref: string | null; subscription_id?: string };
+  const sale = ids.order_id ? `pedido ${ids.order_ref} (${ids.order_id})` : `assinatura ${ids.subscription_id} (sem pedido)`;
+  io.out(`→ ${event} · ${sale} · plano ${values.plan ?? 'Excel PRO'} · CPF ${customer.CPF}`);
   try {
     const res = await postSignedDelivery(url.toString(), body, token);
     io.out(`← HTTP ${res.status} ${await res.text()}`);

@@ -30,7 +30,7 @@ export function approvedFlow(deps: FlowDeps): Handler<StepResults> {
     if (orderRefunded(await deps.saleEvents(ctx.event.customerKey, saleKeysOf(ctx.event)), ctx.event.orderId)) {
       return { status: 'ignored', outcome: 'Pedido já reembolsado ou estornado: nada a matricular.' };
     }
-    const plan = await planOf(order, deps);
+    const plan = await planOf(order, deps, ctx.event.id);
     const buyer = buyerOf(order);
     // Support may have corrected the mobile (a welcome that could not be sent is then sent again).
     buyer.phone = ctx.journal('phone_correction')?.phone ?? buyer.phone;

@@ -1,6 +1,7 @@
 import type { EadApi } from '../clients/ead-api.js';
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { cpfDigits } from '../domain/cpf.js';
+import { planKeysOfEvent } from '../domain/plan-keys.js';
 import { maskDigits } from '../domain/redaction.js';
 import { ORDER_APPROVED, eventTypeOfApiStatus } from '../domain/event-types.js';
 import { deliveryOfSale } from './api-sale.js';
@@ -73,7 +74,7 @@ export async function auditWindow(store: AuditStore, api: KiwifyApi, ead: EadApi
         rows.push({ ...base, cpf: '—', finding: 'no_cpf', courses: [] });
         continue;
       }
-      const plan = d.planName ? await store.plans.resolve(d.planName) : undefined;
+      const plan = await store.plans.resolve(planKeysOfEvent(d));
       if (!plan) {
         rows.push({ ...base, cpf: maskDigits(cpf), finding: 'unmapped_plan', courses: [] });
         continue;

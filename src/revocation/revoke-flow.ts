@@ -2,7 +2,6 @@ import { PermanentError, TransientError } from '../domain/errors.js';
 import { ORDER_APPROVED } from '../domain/event-types.js';
 import { messages } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
-import { normalizeText } from '../domain/text.js';
 import { orderSchema, planNameOf, type KiwifyOrder } from '../intake/kiwify-payload.js';
 import type { InboxEvent, SaleEvent } from '../domain/inbox-event.js';
 import type { Handler, HandlerResult } from '../worker/types.js';
@@ -110,7 +109,7 @@ async function neededByOthers(
 ): Promise<Set<number>> {
   const needed = new Set<number>();
   for (const sale of activeSales(events, enrollments, exceptKey)) {
-    for (const id of (await deps.plans.resolve(sale.planName ?? undefined))?.courses ?? []) needed.add(id);
+    for (const id of (await deps.plans.resolve(sale.plan))?.courses ?? []) needed.add(id);
     for (const e of events) {
       if (saleKeyOf(e) !== sale.key) continue;
       const journaled = enrollments.get(e.id);
@@ -172,13 +171,7 @@ export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
     const key = ctx.event.customerKey;
     const events = await deps.customerSales(key);
     const enrolled = await deps.journaled(approvalIds(events), 'matricula');
-    const newer = newerPurchase(
-      events,
-      enrolled,
-      ctx.event.parentId ?? ctx.event.id,
-      normalizeText(ctx.event.planName ?? ''),
-      normalizeText,
-    );
+    const newer = newerPurchase(events, enrolled, ctx.event.parentId ?? ctx.event.id, ctx.event);
     if (newer) {
       return { status: 'ignored', outcome: `Acesso mantido: nova compra do mesmo plano (evento #${newer.id}) depois do cancelamento.` };
     }

@@ -1,5 +1,6 @@
 import { ORDER_APPROVED, saleRoleOf } from '../domain/event-types.js';
 import { OPEN_STATUSES, type InboxEvent, type SaleEvent } from '../domain/inbox-event.js';
+import { planKeysOfEvent, samePlan, type PlanColumns, type PlanKeys } from '../domain/plan-keys.js';
 
 /** A refund or a chargeback: the sale (or its order) is over. */
 const refundOrChargeback = (e: SaleEvent) => saleRoleOf(e.eventType) === 'ends';
@@ -28,6 +29,8 @@ export function saleKeysOf(event: Pick<InboxEvent, 'subscriptionId' | 'orderId'>
 export interface ActiveSale {
   key: string;
   planName: string | null;
+  /** What its latest approval said of its plan: how the plan map finds it. */
+  plan: PlanKeys;
   eventId: number;
 }
 
@@ -59,7 +62,7 @@ export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: 
   }
   return [...lastStart.entries()]
     .filter(([key, approval]) => approval.id > (lastEnd.get(key) ?? 0))
-    .map(([key, approval]) => ({ key, planName: approval.planName, eventId: approval.id }));
+    .map(([key, approval]) => ({ key, planName: approval.planName, plan: planKeysOfEvent(approval), eventId: approval.id }));
 }
 
 /** An approval must not enrol anyone once its own order was refunded or charged back. */
@@ -69,10 +72,9 @@ export function orderRefunded(events: SaleEvent[], orderId: string | null): bool
 
 /**
  * A purchase of the same plan after a cancellation (processed or still in flight) keeps access:
- * the scheduled end of access is skipped.
+ * the scheduled end of access is skipped. The same plan: of the same Kiwify plan id when both
+ * sales carry one (renamed in between or not), else of the same name (`samePlan`).
  */
-export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: string, normalize: (s: string) => string) {
-  return events.find(
-    (e) => e.eventType === ORDER_APPROVED && e.id > after && grantsAccess(e, enrolled) && normalize(e.planName ?? '') === plan,
-  );
+export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: PlanColumns) {
+  return events.find((e) => e.eventType === ORDER_APPROVED && e.id > after && grantsAccess(e, enrolled) && samePlan(e, plan));
 }

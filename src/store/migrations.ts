@@ -16,6 +16,7 @@ import {
   m012WelcomeNotSent,
   m013Leases,
 } from './migrations-007-013.js';
+import { m014PlanIds } from './migrations-014-on.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -43,5 +44,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '010_seen_interactions': m010SeenInteractions(types),
     '012_welcome_not_sent': m012WelcomeNotSent(types),
     '013_leases': m013Leases(types),
+    '014_plan_ids': m014PlanIds(types),
   };
 }

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import type { Plan } from '../../src/plans/plan-map.js';
 import type { FlowSettings } from '../../src/sales/flow-deps.js';
+import type { StorageConfig } from '../../src/store/open-database.js';
 import { Worker } from '../../src/worker/worker.js';
 import { waitFor } from './runtime.js';
 
@@ -104,10 +105,10 @@ export class FlowHarness {
 
   private constructor(readonly store: Stores) {}
 
-  /** A store with `plans` mapped and a worker running the sale flows on it. */
-  static async start(plans: Plan[], settings: Partial<FlowSettings> = {}): Promise<FlowHarness> {
+  /** A store (SQLite in memory, or `storage`) with `plans` mapped and a worker running the sale flows on it. */
+  static async start(plans: Plan[], settings: Partial<FlowSettings> = {}, storage?: StorageConfig): Promise<FlowHarness> {
     const clock = () => harness.now;
-    const harness: FlowHarness = new FlowHarness(await openStores({ SQLITE_PATH: ':memory:' }, clock));
+    const harness: FlowHarness = new FlowHarness(await openStores(storage ?? { SQLITE_PATH: ':memory:' }, clock));
     const { store, ead, chatpro } = harness;
     await store.plans.replaceAll(plans, 'teste');
     const log = createLogger('silent');

@@ -39,6 +39,10 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
       }),
     ),
   );
+  // What every sale says of its plan (Kiwify's ids and names), as intake stores it.
+  const plan = parseDelivery(Buffer.from(templates[0]));
+  if (!plan.ok) throw new Error(plan.message);
+  const { planId, productId, productName } = plan.delivery;
   const start = Date.now() - 180 * DAY;
   const step = (180 * DAY) / count;
   const row = (i: number): Insertable<EventsTable> => {
@@ -53,6 +57,9 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
       order_ref: `h${i}`,
       subscription_id: null,
       plan_name: 'Excel PRO',
+      plan_id: planId ?? null,
+      product_id: productId ?? null,
+      product_name: productName ?? null,
       customer_name: `Aluno ${buyer} Histórico`,
       customer_email: `aluno${buyer}@example.com`,
       search_text: normalizeText(

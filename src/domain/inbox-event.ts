@@ -25,7 +25,12 @@ export interface InboxEvent {
   orderId: string | null;
   orderRef: string | null;
   subscriptionId: string | null;
+  /** The plan's name, else the product's (one-off products have no plan): the name people read. */
   planName: string | null;
+  /** Kiwify's ids of the plan and product, and the product's name: the plan map matches them (domain/plan-keys.ts). */
+  planId: string | null;
+  productId: string | null;
+  productName: string | null;
   customerName: string | null;
   customerEmail: string | null;
   status: EventStatus;
@@ -57,14 +62,22 @@ export type EventNaming = Pick<InboxEvent, 'id' | 'eventType'> &
   Partial<Pick<InboxEvent, 'orderRef' | 'orderId' | 'planName' | 'customerName'>>;
 
 /** What the sale rules read of a customer's events (no body, no personal data). */
-export type SaleEvent = Pick<InboxEvent, 'id' | 'eventType' | 'status' | 'orderId' | 'subscriptionId' | 'planName'>;
+export type SaleEvent = Pick<
+  InboxEvent,
+  'id' | 'eventType' | 'status' | 'orderId' | 'subscriptionId' | 'planName' | 'planId' | 'productId' | 'productName'
+>;
 
 /** An approval of the same buyer near another one (an order bump and its main order arrive together). */
 export type NearbyApproval = SaleEvent & Pick<InboxEvent, 'orderRef' | 'receivedAt'>;
 
 /** What goes into the inbox: a delivery (webhook, reconciliation) or work a flow schedules. */
 export type NewEvent = Pick<InboxEvent, 'eventType' | 'dedupeKey' | 'customerKey'> &
-  Partial<Pick<InboxEvent, 'orderId' | 'orderRef' | 'subscriptionId' | 'planName' | 'customerName' | 'customerEmail'>> & {
+  Partial<
+    Pick<
+      InboxEvent,
+      'orderId' | 'orderRef' | 'subscriptionId' | 'planName' | 'planId' | 'productId' | 'productName' | 'customerName' | 'customerEmail'
+    >
+  > & {
     /** The order object as received (unwrapped). */
     body: Record<string, unknown>;
     /** Its JSON text as received, when the order was the whole body (stored as is). */

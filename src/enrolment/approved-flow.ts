@@ -41,7 +41,7 @@ export function approvedFlow(deps: EnrolmentDeps): Handler<StepResults> {
   return async (ctx) => {
     const order = orderSchema.parse(ctx.body);
     if (await refunded(ctx, deps)) return REFUNDED;
-    const plan = await planOf(order, deps).catch((err: unknown) => withBumpHint(err, ctx, deps, order));
+    const plan = await planOf(order, deps, ctx.event.id).catch((err: unknown) => withBumpHint(err, ctx, deps, order));
     const buyer = buyerOf(order);
     // Support may have corrected the mobile or the e-mail (a welcome that could not be sent is then sent again).
     buyer.phone = ctx.journal('phone_correction')?.phone ?? buyer.phone;

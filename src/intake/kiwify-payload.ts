@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
 import { ABANDONED_CART, ORDER_APPROVED, SUBSCRIPTION_LATE, SUBSCRIPTION_RENEWED } from '../domain/event-types.js';
 import type { NewEvent } from '../domain/inbox-event.js';
+import type { PlanKeys } from '../domain/plan-keys.js';
+import { cut } from '../domain/text.js';
 import { parseUntrustedJson, type JsonProblem } from '../domain/untrusted-json.js';
 
 /**
@@ -31,6 +33,9 @@ export const MAX_ID_LENGTH = 200;
 /** An identifier field: like `text`, refused (400) when longer than MAX_ID_LENGTH. */
 const id = (field: string) =>
   text.refine((v) => v === undefined || v.length <= MAX_ID_LENGTH, `campo ${field} longo demais (máx. ${MAX_ID_LENGTH} caracteres)`);
+
+/** Longest product name kept in its own column (a name is matched against the map's, of at most 200). */
+const MAX_PRODUCT_NAME = 300;
 
 /** A nested object that may be absent, null or of the wrong type (then it is absent). */
 const optional = <S extends z.ZodType>(schema: S) =>
@@ -94,7 +99,7 @@ export const abandonedCartSchema = z.looseObject({
 });
 
 /**
- * What receiving needs of an order (keys and the columns the admin searches): a subset of
+ * What receiving needs of an order (keys, the columns the admin searches, the plan map's keys): a subset of
  * orderSchema, so the hot path validates less. Processing parses the full orderSchema.
  */
 const intakeSchema = z.object({
@@ -103,10 +108,10 @@ const intakeSchema = z.object({
   order_ref: id('order_ref'),
   updated_at: id('updated_at'),
   subscription_id: id('subscription_id'),
-  Product: optionalObject({ product_name: text }),
+  Product: optionalObject({ product_id: text, product_name: text }),
   Customer: optionalObject({ full_name: text, first_name: text, email: text, CPF: text, cnpj: text }),
   Subscription: optionalObject({
-    plan: optionalObject({ name: text }),
+    plan: optionalObject({ id: text, name: text }),
     customer_access: optionalObject({ access_until: id('access_until') }),
   }),
 });
@@ -173,6 +178,7 @@ export function parseDelivery(signed: Buffer): ParseResult {
         dedupeKey: `${ABANDONED_CART}:${cart.id ?? rawHash()}`,
         customerKey: customerKeyOf({ cpf: cart.cpf, email: cart.email }, rawHash),
         planName: cart.product_name,
+        ...planColumnsOf({ Product: { product_id: cart.product_id, product_name: cart.product_name } }),
         customerName: cart.name,
         customerEmail: cart.email,
         body: inner,
@@ -198,6 +204,7 @@ export function parseDelivery(signed: Buffer): ParseResult {
       orderRef: order.order_ref,
       subscriptionId: order.subscription_id,
       planName: planNameOf(order),
+      ...planColumnsOf(order),
       customerName: customer?.full_name ?? customer?.first_name,
       customerEmail: customer?.email,
       body: inner,
@@ -242,4 +249,26 @@ export function planNameOf(order: {
   Product?: { product_name?: string };
 }): string | undefined {
   return order.Subscription?.plan?.name ?? order.Product?.product_name;
+}
+
+/** What a sale says of its plan: the plan map's keys, in the order it is searched (domain/plan-keys.ts). */
+export function planKeysOf(order: {
+  Subscription?: { plan?: { id?: string; name?: string } };
+  Product?: { product_id?: string; product_name?: string };
+}): PlanKeys {
+  // An id longer than any real one is dropped, never refusing the sale: it is indexed (the sale
+  // then matches by name, or fails for support with its cause).
+  const ok = (id: string | undefined) => (id !== undefined && id.length <= MAX_ID_LENGTH ? id : undefined);
+  return {
+    planId: ok(order.Subscription?.plan?.id),
+    planName: order.Subscription?.plan?.name,
+    productId: ok(order.Product?.product_id),
+    productName: order.Product?.product_name,
+  };
+}
+
+/** The event's plan columns besides its name: Kiwify's ids and the product's name (bounded: indexed). */
+function planColumnsOf(order: Parameters<typeof planKeysOf>[0]): Pick<NewEvent, 'planId' | 'productId' | 'productName'> {
+  const keys = planKeysOf(order);
+  return { planId: keys.planId, productId: keys.productId, productName: keys.productName && cut(keys.productName, MAX_PRODUCT_NAME) };
 }

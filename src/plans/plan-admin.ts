@@ -1,21 +1,15 @@
 import { isCleanText } from '../domain/clean-text.js';
-import { readPlanFile, validatePlan, type Plan } from './plan-map.js';
+import { readPlanFile, validatePlan, withoutAbsent, type Plan } from './plan-map.js';
+import { planKeysOfEvent } from '../domain/plan-keys.js';
 import { normalizeText } from '../domain/text.js';
 import type { Logger } from '../log/logger.js';
-import type { EventQueries } from '../store/event-reads.js';
-import type { PlanChangeRow, PlanStore, StoredPlan } from './plan-store.js';
+import type { PlanChangeRow } from './plan-store.js';
+import type { PlanMapStore } from './plan-overview.js';
+import { indexPlans, resolvePlan, type KiwifyIds } from './plan-resolution.js';
 import { catalogSnapshot, type CourseCatalog } from './course-catalog.js';
 import { retryEvent, type FailureReplay } from '../replay/event-replay.js';
 
-/** The plan map, for what only reads or writes the map. */
-export interface PlanMapStore {
-  plans: PlanStore;
-}
-
-/** The plans page's overview: the map, and the names sales used. */
-export interface PlanOverviewReads extends PlanMapStore {
-  events: Pick<EventQueries, 'salesByPlanName' | 'failedOfCause'>;
-}
+export { planOverview, withPlanMatch, type PlanMapStore, type PlanOverviewReads, type PlanRow } from './plan-overview.js';
 
 /** Saving a plan: the map, and the failed sales it unblocks (run again). */
 export type PlanSaveStore = PlanMapStore & FailureReplay;
@@ -23,47 +17,16 @@ export type PlanSaveStore = PlanMapStore & FailureReplay;
 /** Where a change came from, as the history shows it. */
 export type Via = string;
 
-/** A plan or product name as support sees it: mapped or not, how many sales it had, how many wait. */
-export interface PlanRow {
-  name: string;
-  plan?: StoredPlan;
-  sales: number;
-  /** Failed sales waiting for this name to be mapped. */
-  waiting: number;
-}
-
-/**
- * Every name seen in sales and every mapped plan, unmapped ones with waiting sales first, then
- * the other unmapped ones, then the mapped ones — by name.
- */
-export async function planOverview(store: PlanOverviewReads): Promise<PlanRow[]> {
-  const [plans, sales, waiting] = await Promise.all([
-    store.plans.all(),
-    store.events.salesByPlanName(),
-    store.events.failedOfCause('unmapped_plan'),
-  ]);
-  const rows = new Map<string, PlanRow>();
-  const row = (name: string) => {
-    const key = normalizeText(name);
-    let found = rows.get(key);
-    if (!found) rows.set(key, (found = { name, sales: 0, waiting: 0 }));
-    return found;
-  };
-  for (const plan of plans) Object.assign(row(plan.name), { name: plan.name, plan });
-  for (const s of sales) row(s.name).sales += s.sales;
-  for (const w of waiting) if (w.planName) row(w.planName).waiting += 1;
-  const rank = (r: PlanRow) => (r.plan ? 2 : r.waiting > 0 ? 0 : 1);
-  return [...rows.values()].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'pt-BR'));
-}
-
 export type SavePlanResult =
   { ok: true; plan: Plan; requeued: number; unchecked?: string } | { ok: false; status: 400 | 409; problems: string[] };
 
 /**
  * Saves a plan from support (page, API, CLI): valid, its course ids in the EAD's catalog (when
  * the catalog can be read; otherwise saved, and said), a name not already used by another plan
- * (names compared without case and accents). Then every sale that failed because this plan was
- * not mapped runs again, by itself.
+ * (names compared without case and accents), a Kiwify plan id no other plan has (Kiwify's ids
+ * left out of the input are kept: `keepingIds`). Then every sale that failed because its plan was
+ * not mapped and that the map now finds as this plan — by name, or by Kiwify's ids — runs again,
+ * by itself.
  */
 export async function savePlan(
   store: PlanSaveStore,
@@ -73,13 +36,23 @@ export async function savePlan(
 ): Promise<SavePlanResult> {
   const valid = validatePlan(input);
   if (!valid.ok) return { ok: false, status: 400, problems: valid.problems };
-  const { plan } = valid;
-  const existing = await store.plans.resolve(plan.name);
-  if (existing && existing.name !== plan.name) {
+  const existing = await store.plans.byName(valid.plan.name);
+  if (existing && existing.name !== valid.plan.name) {
     return {
       ok: false,
       status: 409,
       problems: [`Já existe o plano "${existing.name}" (nomes comparados sem maiúsculas, acentos e espaços extras): edite aquele.`],
+    };
+  }
+  const plan = keepingIds(valid.plan, existing, input);
+  const owner = plan.kiwifyPlanId === undefined ? undefined : await store.plans.byKiwifyPlanId(plan.kiwifyPlanId);
+  if (owner && normalizeText(owner.name) !== normalizeText(plan.name)) {
+    return {
+      ok: false,
+      status: 409,
+      problems: [
+        `O id de plano da Kiwify ${plan.kiwifyPlanId} já é do plano "${owner.name}" (cada plano da Kiwify é um só plano do mapa): tire-o de lá antes.`,
+      ],
     };
   }
   const snapshot = await catalogSnapshot(catalog);
@@ -98,12 +71,32 @@ export async function savePlan(
   return { ok: true, plan, requeued, unchecked };
 }
 
-/** The failed sales that were waiting for `planName` to be mapped run again; returns how many. */
-export async function retryUnmappedSales(store: FailureReplay, planName: string, via: Via): Promise<number> {
+/**
+ * Kiwify's ids are learned from sales: a save that does not mention them (an API client or a
+ * `plans set` of before them) keeps the plan's; null or empty clears them.
+ */
+function keepingIds(plan: Plan, existing: Plan | undefined, input: unknown): Plan {
+  const given = (key: keyof KiwifyIds) =>
+    typeof input === 'object' && input !== null && (input as Record<string, unknown>)[key] !== undefined;
+  return withoutAbsent({
+    ...plan,
+    kiwifyPlanId: given('kiwifyPlanId') ? plan.kiwifyPlanId : existing?.kiwifyPlanId,
+    kiwifyProductId: given('kiwifyProductId') ? plan.kiwifyProductId : existing?.kiwifyProductId,
+  });
+}
+
+/**
+ * The failed sales that were waiting for a plan (failed as unmapped) and that the map now finds
+ * as `planName` — by its name, or by Kiwify's ids (a plan renamed in Kiwify) — run again;
+ * returns how many.
+ */
+export async function retryUnmappedSales(store: PlanSaveStore, planName: string, via: Via): Promise<number> {
+  const index = indexPlans(await store.plans.all());
   const key = normalizeText(planName);
   let queued = 0;
   for (const failed of await store.events.failedOfCause('unmapped_plan')) {
-    if (!failed.planName || normalizeText(failed.planName) !== key) continue;
+    const found = resolvePlan(index, planKeysOfEvent(failed));
+    if (!found || normalizeText(found.name) !== key) continue;
     if ((await retryEvent(store, failed.id, via)) === 'queued') queued += 1;
   }
   return queued;
@@ -117,10 +110,10 @@ export async function removePlan(store: PlanMapStore, name: string, via: Via): P
 
 /** The map as a file (the format of PLANS_FILE), for `npm run plans -- export`. */
 export async function exportPlans(store: PlanMapStore): Promise<string> {
-  const entries = (await store.plans.all()).map((p) => [
-    p.name,
-    p.whatsappGroup ? { courses: p.courses, whatsappGroup: p.whatsappGroup } : p.courses,
-  ]);
+  const entries = (await store.plans.all()).map(({ updatedAt: _, ...plan }) => {
+    const { name, ...entry } = withoutAbsent(plan);
+    return [name, Object.keys(entry).length > 1 ? entry : entry.courses];
+  });
   return `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`;
 }
 

@@ -6,28 +6,30 @@ import { normalizeText } from '../domain/text.js';
 
 /**
  * The plan map: which EAD courses each Kiwify plan (or product) gives. It lives in the database
- * (store/plans.ts); a file is only read by the first start with an empty map and by
+ * (plan-store.ts); a file is only read by the first start with an empty map and by
  * `npm run plans -- import`. File format: `{"<plan name>": [course ids]}` or
- * `{"<plan name>": {"courses": [ids], "whatsappGroup": "https://..."}}`.
- * Names match ignoring case, accents and extra spaces.
+ * `{"<plan name>": {"courses": [ids], "whatsappGroup": "https://...", "kiwifyPlanId": "…",
+ * "kiwifyProductId": "…", "accessDays": 365}}` (all but `courses` optional).
+ * A sale finds its plan by Kiwify's ids first, then by name (plan-resolution.ts); names match
+ * ignoring case, accents and extra spaces.
  */
 export interface Plan {
   name: string;
   courses: number[];
   whatsappGroup?: string;
-  /** Days of access a purchase gives (a one-off plan with "1 ano de acesso"); unset: no end. */
+  /** Kiwify's id of this plan (`Subscription.plan.id`): a sale still finds it once Kiwify renames it. */
+  kiwifyPlanId?: string;
+  /** Kiwify's id of the product (`Product.product_id`): for one-off products, and sales the API lists without their plan. */
+  kiwifyProductId?: string;
+  /** Days of access the plan gives (a one-off plan's "1 ano de acesso": 365); absent, no end. */
   accessDays?: number;
 }
 
-/** Longest time-limited access a plan may give, in days (ten years: anything longer is a typo). */
-export const MAX_ACCESS_DAYS = 3650;
+/** Most days of access a plan may give (a hundred years: a typo, not a plan, beyond that). */
+export const MAX_ACCESS_DAYS = 36_500;
 
-/** A plan's days of access: a whole number of days, at least one. */
-export const accessDaysSchema = z
-  .number({ error: 'dias de acesso devem ser um número' })
-  .int('dias de acesso devem ser um número inteiro')
-  .min(1, 'dias de acesso devem ser pelo menos 1')
-  .max(MAX_ACCESS_DAYS, `dias de acesso demais (máx. ${MAX_ACCESS_DAYS})`);
+/** Longest Kiwify id accepted (theirs are uuids). */
+const MAX_KIWIFY_ID = 200;
 
 const courseIds = z
   .array(
@@ -38,17 +40,44 @@ const courseIds = z
 /** A plan's WhatsApp group: only an invite link of WhatsApp (clean-text.ts). */
 const whatsappGroup = z.string({ error: WHATSAPP_GROUP_PROBLEM }).trim().refine(isWhatsAppGroupLink, { error: WHATSAPP_GROUP_PROBLEM });
 
-const detailedEntry = z.strictObject({
-  courses: courseIds,
+/**
+ * One of Kiwify's ids (of a plan, of a product) as support types or pastes it: text or a number;
+ * empty or null is none.
+ */
+const kiwifyId = (what: string) =>
+  z
+    .union([z.string(), z.number()], { error: `o id ${what} na Kiwify deve ser um texto` })
+    .nullish()
+    .transform((v) => (v === null || v === undefined ? undefined : String(v).trim() || undefined))
+    .refine((v) => v === undefined || v.length <= MAX_KIWIFY_ID, `id ${what} na Kiwify longo demais (máx. ${MAX_KIWIFY_ID} caracteres)`)
+    .refine((v) => v === undefined || isCleanText(v), controlCharactersMessage(`O id ${what} na Kiwify`));
+
+/** Days of access: a whole number from 1 to MAX_ACCESS_DAYS; null is none. */
+const accessDays = z
+  .number({ error: 'dias de acesso devem ser um número inteiro' })
+  .int('dias de acesso devem ser um número inteiro')
+  .positive('dias de acesso devem ser 1 ou mais (deixe vazio para acesso sem fim)')
+  .max(MAX_ACCESS_DAYS, `dias de acesso demais (máx. ${MAX_ACCESS_DAYS})`)
+  .nullish()
+  .transform((v) => v ?? undefined);
+
+/** What a plan has besides its name and courses. */
+const planExtras = {
   whatsappGroup: whatsappGroup.optional(),
-  accessDays: accessDaysSchema.optional(),
-});
+  kiwifyPlanId: kiwifyId('do plano'),
+  kiwifyProductId: kiwifyId('do produto'),
+  accessDays,
+};
+
+const detailedEntry = z.strictObject({ courses: courseIds, ...planExtras });
 
 /** A list of ids, or `{courses, whatsappGroup}`; each form validated on its own for clear messages. */
 function parseEntry(value: unknown) {
   if (Array.isArray(value)) return courseIds.safeParse(value);
   if (typeof value === 'object' && value !== null) return detailedEntry.safeParse(value);
-  return z.never({ error: 'use uma lista de ids de cursos ou {"courses": [...], "whatsappGroup": "https://..."}' }).safeParse(value);
+  return z
+    .never({ error: 'use uma lista de ids de cursos ou {"courses": [...], "whatsappGroup": "https://...", "accessDays": 365}' })
+    .safeParse(value);
 }
 
 export class PlanMapError extends Error {
@@ -105,6 +134,7 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
   const problems: string[] = [];
   const plans = new Map<string, Plan>();
   const firstName = new Map<string, string>();
+  const planOfId = new Map<string, string>();
   // Walk the members ourselves: JSON.parse would silently keep only the last of two equal keys.
   for (const member of ast.body.members) {
     const name = member.name.type === 'String' ? member.name.value : String(member.name.name);
@@ -130,29 +160,25 @@ export function parsePlanMap(text: string, file = 'PLANS_FILE'): Map<string, Pla
       continue;
     }
     const entry = parsed.data;
-    const courses = Array.isArray(entry) ? entry : entry.courses;
-    plans.set(key, {
-      name,
-      courses: [...new Set(courses)],
-      whatsappGroup: Array.isArray(entry) ? undefined : entry.whatsappGroup,
-      ...(Array.isArray(entry) || entry.accessDays === undefined ? {} : { accessDays: entry.accessDays }),
-    });
+    const plan: Plan = Array.isArray(entry) ? { name, courses: entry } : { name, ...entry };
+    const other = plan.kiwifyPlanId === undefined ? undefined : planOfId.get(plan.kiwifyPlanId);
+    if (other !== undefined) {
+      problems.push(
+        `linha ${line}: "${name}" tem o id de plano da Kiwify do plano "${other}" (cada plano da Kiwify é um só plano do mapa)`,
+      );
+      continue;
+    }
+    if (plan.kiwifyPlanId !== undefined) planOfId.set(plan.kiwifyPlanId, name);
+    plans.set(key, withoutAbsent({ ...plan, courses: [...new Set(plan.courses)] }));
   }
   if (plans.size === 0 && problems.length === 0) problems.push('nenhum plano definido');
   if (problems.length > 0) throw new PlanMapError(file, problems);
   return plans;
 }
 
-/** Where the flows look plans up (the database's map, or a fixed one in tests). */
-export interface PlanLookup {
-  /** The plan with this name (ignoring case, accents and extra spaces), if mapped. */
-  resolve(name: string | undefined): Promise<Plan | undefined>;
-}
-
-/** A fixed plan map in memory (tests). */
-export function planLookup(plans: Iterable<Plan>): PlanLookup {
-  const byName = new Map([...plans].map((plan) => [normalizeText(plan.name), plan]));
-  return { resolve: (name) => Promise.resolve(name ? byName.get(normalizeText(name)) : undefined) };
+/** A plan without its absent fields (what the map stores, exports and compares). */
+export function withoutAbsent(plan: Plan): Plan {
+  return Object.fromEntries(Object.entries(plan).filter(([, v]) => v !== undefined)) as unknown as Plan;
 }
 
 /** Reads and validates a plan map file (PLANS_FILE, or `npm run plans -- import FILE`). */
@@ -184,8 +210,7 @@ const planInput = z.strictObject(
       .refine(...cleanText('O nome do plano'))
       .refine((name) => normalizeText(name) !== '', 'informe o nome do plano'),
     courses: courseIds.max(100, 'cursos demais para um plano (máx. 100)'),
-    whatsappGroup: whatsappGroup.optional(),
-    accessDays: accessDaysSchema.optional(),
+    ...planExtras,
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `campo(s) desconhecido(s): ${issue.keys.join(', ')}` : undefined) },
 );
@@ -194,6 +219,6 @@ const planInput = z.strictObject(
 export function validatePlan(input: unknown): { ok: true; plan: Plan } | { ok: false; problems: string[] } {
   const parsed = planInput.safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
-  const { name, courses, whatsappGroup, accessDays } = parsed.data;
-  return { ok: true, plan: { name, courses: [...new Set(courses)], whatsappGroup, ...(accessDays === undefined ? {} : { accessDays }) } };
+  const plan = parsed.data;
+  return { ok: true, plan: withoutAbsent({ ...plan, courses: [...new Set(plan.courses)] }) };
 }

@@ -29,11 +29,15 @@ export function webhookDate(value: unknown): string | undefined {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** The plan's name, when the API tells it (not in its documented example: be defensive). */
-export function apiPlanName(sale: Record<string, unknown>): string | undefined {
+/** The sale's plan object, when the API gives one (not in its documented example: be defensive). */
+function apiPlan(sale: Record<string, unknown>): Record<string, unknown> | undefined {
   const subscription = isObject(sale.subscription) ? sale.subscription : undefined;
-  const plan = isObject(subscription?.plan) ? subscription.plan : isObject(sale.plan) ? sale.plan : undefined;
-  return text(plan?.name);
+  return isObject(subscription?.plan) ? subscription.plan : isObject(sale.plan) ? sale.plan : undefined;
+}
+
+/** The plan's name, when the API tells it. */
+export function apiPlanName(sale: Record<string, unknown>): string | undefined {
+  return text(apiPlan(sale)?.name);
 }
 
 /** Whether the sale is a subscription's (its plan may be missing from a list answer). */
@@ -88,7 +92,8 @@ export function webhookBodyOf(sale: Record<string, unknown>): Record<string, unk
     },
   };
   if (subscriptionId) body.subscription_id = subscriptionId;
-  if (plan) body.Subscription = { plan: { name: plan } };
+  const planId = text(apiPlan(sale)?.id);
+  if (plan || planId) body.Subscription = { plan: { id: planId, name: plan } };
   return JSON.parse(JSON.stringify(body)) as Record<string, unknown>; // drops the undefined fields
 }
 

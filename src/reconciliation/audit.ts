@@ -1,6 +1,7 @@
 import type { EadApi } from '../clients/ead-api.js';
 import type { KiwifyApi } from '../clients/kiwify-api.js';
 import { cpfDigits } from '../domain/cpf.js';
+import { planKeysOfEvent } from '../domain/plan-keys.js';
 import { maskDigits } from '../domain/redaction.js';
 import { ORDER_APPROVED, eventTypeOfApiStatus } from '../domain/event-types.js';
 import { deliveryOfSale } from './api-sale.js';
@@ -8,7 +9,7 @@ import type { NewEvent } from '../domain/inbox-event.js';
 import type { PlanStore } from '../plans/plan-store.js';
 import { RETRYABLE_STATUSES } from '../domain/inbox-event.js';
 import { retryEvent, type EventMoves } from '../replay/event-replay.js';
-import { chunks, withPlan, type WindowQuery, type WindowStore } from './reconcile-window.js';
+import { salesOfWindows, withPlan, type WindowQuery, type WindowStore } from './reconcile-window.js';
 
 /** What the audit reads (the plan map, the inbox) and, with --fix, writes (the inbox, a replay). */
 export type AuditStore = WindowStore & EventMoves & { plans: Pick<PlanStore, 'resolve'> };
@@ -56,42 +57,40 @@ export interface AuditOptions {
 export async function auditWindow(store: AuditStore, api: KiwifyApi, ead: EadApi, window: WindowQuery, options: AuditOptions = {}) {
   const rows: AuditRow[] = [];
   let checked = 0;
-  for (const chunk of chunks(window.createdFrom, window.createdTo)) {
-    for await (const listed of api.listSales(chunk)) {
-      const status = typeof listed.status === 'string' ? listed.status : '';
-      const eventType = eventTypeOfApiStatus(status);
-      if (!eventType) continue;
-      // The listed id and status are kept; details that cannot be had leave the product's name as the plan.
-      const { sale } = await withPlan(api, listed);
-      checked += 1;
-      const parsed = deliveryOfSale(sale);
-      if (!parsed?.ok) continue;
-      const d = parsed.delivery;
-      const base = { orderRef: d.orderRef ?? d.orderId ?? '—', status, plan: d.planName ?? '—' };
-      const cpf = cpfDigits((d.body.Customer as { CPF?: string } | undefined)?.CPF);
-      if (cpf.length !== 11) {
-        rows.push({ ...base, cpf: '—', finding: 'no_cpf', courses: [] });
-        continue;
-      }
-      const plan = d.planName ? await store.plans.resolve(d.planName) : undefined;
-      if (!plan) {
-        rows.push({ ...base, cpf: maskDigits(cpf), finding: 'unmapped_plan', courses: [] });
-        continue;
-      }
-      const student = await ead.findStudentByCpf(cpf);
-      const has = new Set(student ? await ead.studentCourses(student.id) : []);
-      const paid = eventType === ORDER_APPROVED;
-      const wrong = paid ? plan.courses.filter((id) => !has.has(String(id))) : plan.courses.filter((id) => has.has(String(id)));
-      if (wrong.length === 0) continue;
-      const row: AuditRow = {
-        ...base,
-        cpf: maskDigits(cpf),
-        finding: paid ? 'paid_without_access' : 'refunded_with_access',
-        courses: wrong,
-      };
-      row.fix = await fixFor(store, d, options.fix === true);
-      rows.push(row);
+  for await (const listed of salesOfWindows(api, window)) {
+    const status = typeof listed.status === 'string' ? listed.status : '';
+    const eventType = eventTypeOfApiStatus(status);
+    if (!eventType) continue;
+    // The listed id and status are kept; details that cannot be had leave the product's name as the plan.
+    const { sale } = await withPlan(api, listed);
+    checked += 1;
+    const parsed = deliveryOfSale(sale);
+    if (!parsed?.ok) continue;
+    const d = parsed.delivery;
+    const base = { orderRef: d.orderRef ?? d.orderId ?? '—', status, plan: d.planName ?? '—' };
+    const cpf = cpfDigits((d.body.Customer as { CPF?: string } | undefined)?.CPF);
+    if (cpf.length !== 11) {
+      rows.push({ ...base, cpf: '—', finding: 'no_cpf', courses: [] });
+      continue;
     }
+    const plan = await store.plans.resolve(planKeysOfEvent(d));
+    if (!plan) {
+      rows.push({ ...base, cpf: maskDigits(cpf), finding: 'unmapped_plan', courses: [] });
+      continue;
+    }
+    const student = await ead.findStudentByCpf(cpf);
+    const has = new Set(student ? await ead.studentCourses(student.id) : []);
+    const paid = eventType === ORDER_APPROVED;
+    const wrong = paid ? plan.courses.filter((id) => !has.has(String(id))) : plan.courses.filter((id) => has.has(String(id)));
+    if (wrong.length === 0) continue;
+    const row: AuditRow = {
+      ...base,
+      cpf: maskDigits(cpf),
+      finding: paid ? 'paid_without_access' : 'refunded_with_access',
+      courses: wrong,
+    };
+    row.fix = await fixFor(store, d, options.fix === true);
+    rows.push(row);
   }
   return { checked, rows };
 }

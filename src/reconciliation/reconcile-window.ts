@@ -5,11 +5,11 @@ import type { EventQueries } from '../store/event-reads.js';
 import type { Inbox } from '../store/inbox.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Kiwify answers at most 90 days between start_date and end_date (unverified: one day of margin). */
+/** Kiwify answers at most 90 days between start_date and end_date: a window's end is at most 89 days after its start. */
 export const MAX_WINDOW_DAYS = 89;
 
 export interface WindowQuery {
-  /** Sales created in [createdFrom, createdTo] (ms), asked in chunks of at most 89 days. */
+  /** Sales created in [createdFrom, createdTo] (ms), asked in windows of at most 89 days (`chunks`). */
   createdFrom: number;
   createdTo: number;
   /**
@@ -40,19 +40,68 @@ export interface ReconcileReport {
   limitReached: boolean;
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const addDays = (date: string, days: number) => utcDate(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS);
 
-/** [from, to] cut in chunks of at most MAX_WINDOW_DAYS days (as `YYYY-MM-DD` dates, inclusive). */
+const SAO_PAULO_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'America/Sao_Paulo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The calendar date of `ms` in São Paulo (Kiwify's time), as `YYYY-MM-DD`. */
+export function saoPauloDate(ms: number): string {
+  return SAO_PAULO_DATE.format(ms);
+}
+
+/**
+ * [from, to] as windows of Kiwify's `start_date`/`end_date` (`YYYY-MM-DD`) that surely hold every
+ * sale created in it, whatever Kiwify makes of a bare date — midnight in São Paulo or in UTC, an
+ * end included or excluded (its documentation does not say; one client reports equal dates
+ * refused):
+ * - the first start is `from`'s date in São Paulo (never after its date in UTC);
+ * - the last end is the day after `to`'s date in UTC — São Paulo's tomorrow, or from 21:00 there
+ *   (UTC's date already the next), the day after: a sale made a minute ago, late in the evening
+ *   too, is before it however it is read, and no window ends on its start;
+ * - each window ends at most MAX_WINDOW_DAYS days after its start, and the next starts on that
+ *   end: an end read as excluded loses no day (a sale read twice is one: its dedupe key).
+ */
 export function chunks(from: number, to: number): Array<{ startDate: string; endDate: string }> {
+  const last = addDays(utcDate(Math.max(from, to)), 1);
   const out: Array<{ startDate: string; endDate: string }> = [];
-  let start = Date.parse(`${day(from)}T00:00:00Z`);
-  const last = Date.parse(`${day(to)}T00:00:00Z`);
-  while (start <= last) {
-    const end = Math.min(start + (MAX_WINDOW_DAYS - 1) * DAY_MS, last);
-    out.push({ startDate: day(start), endDate: day(end) });
-    start = end + DAY_MS;
+  let start = saoPauloDate(from);
+  for (;;) {
+    const bound = addDays(start, MAX_WINDOW_DAYS);
+    const end = bound < last ? bound : last;
+    out.push({ startDate: start, endDate: end });
+    if (end === last) return out;
+    start = end;
   }
-  return out;
+}
+
+/**
+ * Every sale of [createdFrom, createdTo] (updated since `updatedFrom`), window after window
+ * (`chunks`). Two windows share a day: a sale of that day the previous window listed (in the same
+ * status) is not listed again, so a report counts each sale once.
+ */
+export async function* salesOfWindows(
+  api: KiwifyApi,
+  window: WindowQuery,
+  options: Pick<ReconcileOptions, 'signal' | 'onPage'> = {},
+): AsyncGenerator<Record<string, unknown>> {
+  const updatedFrom = window.updatedFrom === undefined ? undefined : new Date(window.updatedFrom).toISOString();
+  const keyOf = (sale: Record<string, unknown>) => `${String(sale.id)}:${String(sale.status)}`;
+  let previous = new Set<string>();
+  for (const chunk of chunks(window.createdFrom, window.createdTo)) {
+    const listed = new Set<string>();
+    for await (const sale of api.listSales({ ...chunk, updatedFrom }, options)) {
+      const key = keyOf(sale);
+      listed.add(key);
+      if (!previous.has(key)) yield sale;
+    }
+    previous = listed;
+  }
 }
 
 /**
@@ -119,47 +168,44 @@ export async function reconcileWindow(store: WindowStore, api: KiwifyApi, window
   };
   const atLimit = () => options.maxRecovered !== undefined && report.queued >= options.maxRecovered;
   const { signal, onPage } = options;
-  const updatedFrom = window.updatedFrom === undefined ? undefined : new Date(window.updatedFrom).toISOString();
-  for (const chunk of chunks(window.createdFrom, window.createdTo)) {
-    for await (const listed of api.listSales({ ...chunk, updatedFrom }, { signal, onPage })) {
-      if (atLimit()) {
-        // Stopping here (not after the last one queued) tells a list that ended from one that goes on.
-        report.limitReached = true;
-        return report;
-      }
-      report.found += 1;
-      const first = deliveryOfSale(listed);
-      if (!first) {
-        const status = typeof listed.status === 'string' ? listed.status.slice(0, 40) : 'sem status';
-        report.ignoredByStatus[status] = (report.ignoredByStatus[status] ?? 0) + 1;
-        continue;
-      }
-      if (first.ok && (await store.events.byDedupeKey(first.delivery.dedupeKey))) {
-        report.already += 1;
-        continue;
-      }
-      const full = await withPlan(api, listed, signal);
-      if (full.detailFailed) report.detailsFailed += 1;
-      // Parsed again only when the details changed the sale (its plan).
-      const parsed = full.sale === listed ? first : (deliveryOfSale(full.sale) ?? first);
-      if (!parsed.ok) {
-        report.invalid[parsed.message] = (report.invalid[parsed.message] ?? 0) + 1;
-        continue;
-      }
-      const d = parsed.delivery;
-      if (options.dryRun) {
-        report.queued += 1;
-        continue;
-      }
-      const { id, duplicate } = await store.inbox.insert({ ...d, source: 'kiwify-api' });
-      if (duplicate) {
-        report.already += 1; // the webhook arrived meanwhile
-        continue;
-      }
-      report.queued += 1;
-      report.queuedIds.push(id);
-      await options.onQueued?.(id, d);
+  for await (const listed of salesOfWindows(api, window, { signal, onPage })) {
+    if (atLimit()) {
+      // Stopping here (not after the last one queued) tells a list that ended from one that goes on.
+      report.limitReached = true;
+      return report;
     }
+    report.found += 1;
+    const first = deliveryOfSale(listed);
+    if (!first) {
+      const status = typeof listed.status === 'string' ? listed.status.slice(0, 40) : 'sem status';
+      report.ignoredByStatus[status] = (report.ignoredByStatus[status] ?? 0) + 1;
+      continue;
+    }
+    if (first.ok && (await store.events.byDedupeKey(first.delivery.dedupeKey))) {
+      report.already += 1;
+      continue;
+    }
+    const full = await withPlan(api, listed, signal);
+    if (full.detailFailed) report.detailsFailed += 1;
+    // Parsed again only when the details changed the sale (its plan).
+    const parsed = full.sale === listed ? first : (deliveryOfSale(full.sale) ?? first);
+    if (!parsed.ok) {
+      report.invalid[parsed.message] = (report.invalid[parsed.message] ?? 0) + 1;
+      continue;
+    }
+    const d = parsed.delivery;
+    if (options.dryRun) {
+      report.queued += 1;
+      continue;
+    }
+    const { id, duplicate } = await store.inbox.insert({ ...d, source: 'kiwify-api' });
+    if (duplicate) {
+      report.already += 1; // the webhook arrived meanwhile
+      continue;
+    }
+    report.queued += 1;
+    report.queuedIds.push(id);
+    await options.onQueued?.(id, d);
   }
   return report;
 }

@@ -1,6 +1,6 @@
 import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
 import { normalizeText } from '../domain/text.js';
-import type { EventQueries } from '../store/event-reads.js';
+import type { EventQueries, FailedEvent } from '../store/event-reads.js';
 import type { Journal } from '../store/journal.js';
 import type { Queue, ResolveResult } from '../store/queue.js';
 import type { RequeueResult } from '../store/store.js';
@@ -72,15 +72,19 @@ export async function resolveEvent(
 export interface FailureFilter {
   code?: string;
   plan?: string;
+  /**
+   * Whether a failure's sale is of `plan`: the plan map's answer (by Kiwify's ids too: plans/
+   * plan-overview.ts `withPlanMatch`). Without it, by the name the sale carried.
+   */
+  isOfPlan?: (failure: FailedEvent) => boolean;
 }
 
 /** The failed events a bulk replay would take (the page shows how many before confirming). */
 export async function failuresMatching(store: Pick<FailureReplay, 'events'>, filter: FailureFilter): Promise<number[]> {
   if (filter.plan !== undefined && !isCleanText(filter.plan)) return [];
   const plan = filter.plan ? normalizeText(filter.plan) : undefined;
-  return (await store.events.failedOfCause(filter.code))
-    .filter((e) => plan === undefined || normalizeText(e.planName ?? '') === plan)
-    .map((e) => e.id);
+  const isOfPlan = filter.isOfPlan ?? ((e: FailedEvent) => normalizeText(e.planName ?? '') === plan);
+  return (await store.events.failedOfCause(filter.code)).filter((e) => plan === undefined || isOfPlan(e)).map((e) => e.id);
 }
 
 /** "Reprocessar todos": every failure of one cause (or plan) runs again; returns how many did. */

@@ -1,7 +1,6 @@
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { messages } from '../domain/messages.js';
 import { maskDigits } from '../domain/redaction.js';
-import { normalizeText } from '../domain/text.js';
 import { orderSchema, planNameOf, type KiwifyOrder } from '../intake/kiwify-payload.js';
 import type { InboxEvent, SaleEvent } from '../domain/inbox-event.js';
 import type { Handler, HandlerResult } from '../worker/types.js';
@@ -120,7 +119,7 @@ async function neededByOthers(
 ): Promise<Set<number>> {
   const needed = new Set<number>();
   for (const sale of activeSales(events, enrollments, exceptKey)) {
-    for (const id of (await deps.plans.resolve(sale.planName ?? undefined))?.courses ?? []) needed.add(id);
+    for (const id of (await deps.plans.resolve(sale.plan))?.courses ?? []) needed.add(id);
     for (const e of events) {
       if (saleKeyOf(e) !== sale.key) continue;
       const journaled = enrollments.get(e.id);
@@ -187,7 +186,7 @@ export function scheduledRevokeFlow(deps: FlowDeps): Handler<StepResults> {
     const enrolled = await deps.journaled(approvalIds(events), 'matricula');
     const after = event.parentId ?? event.id;
     const key = saleKeyOf(event);
-    const newer = newerPurchase(events, enrolled, after, normalizeText(event.planName ?? ''), normalizeText, key);
+    const newer = newerPurchase(events, enrolled, after, event, key);
     if (newer) {
       const why =
         key !== undefined && saleKeyOf(newer) === key

@@ -1,7 +1,7 @@
 import type { ChatProApi } from '../clients/chatpro.js';
 import type { EadApi } from '../clients/ead-api.js';
 import type { WelcomeSettings } from '../domain/messages.js';
-import type { PlanLookup } from '../plans/plan-map.js';
+import type { PlanLookup } from '../plans/plan-resolution.js';
 import type { SecretBox } from '../domain/secret-box.js';
 import type { StepName, StepResults } from './steps.js';
 import type { NearbyApproval, SaleEvent } from '../domain/inbox-event.js';

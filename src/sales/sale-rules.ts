@@ -1,5 +1,6 @@
 import { isPurchase, saleRoleOf, startsSale } from '../domain/event-types.js';
 import { OPEN_STATUSES, type InboxEvent, type SaleEvent } from '../domain/inbox-event.js';
+import { planKeysOfEvent, samePlan, type PlanColumns, type PlanKeys } from '../domain/plan-keys.js';
 
 /** A refund or a chargeback: the sale (or its order) is over. */
 const refundOrChargeback = (e: SaleEvent) => saleRoleOf(e.eventType) === 'ends';
@@ -31,6 +32,8 @@ export function saleKeysOf(event: Pick<InboxEvent, 'subscriptionId' | 'orderId'>
 export interface ActiveSale {
   key: string;
   planName: string | null;
+  /** What its latest approval said of its plan: how the plan map finds it. */
+  plan: PlanKeys;
   eventId: number;
 }
 
@@ -62,7 +65,7 @@ export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: 
   }
   return [...lastStart.entries()]
     .filter(([key, approval]) => approval.id > (lastEnd.get(key) ?? 0))
-    .map(([key, approval]) => ({ key, planName: approval.planName, eventId: approval.id }));
+    .map(([key, approval]) => ({ key, planName: approval.planName, plan: planKeysOfEvent(approval), eventId: approval.id }));
 }
 
 /** An approval must not enrol anyone once its own order was refunded or charged back. */
@@ -72,25 +75,19 @@ export function orderRefunded(events: SaleEvent[], orderId: string | null): bool
 
 /**
  * A purchase after the event that scheduled an end of access (processed or still in flight) keeps
- * the access: the scheduled end is skipped. A purchase is of the same plan (a new sale of it, by
- * name) or of the same sale (a renewal, the first charge after a trial — by its key, whatever
- * the plan is called now). Access support gave back by hand is not a purchase: it never cancels
- * the end of a time-limited access.
+ * the access: the scheduled end is skipped. A purchase is of the same plan (a new sale of it: of
+ * the same Kiwify plan id when both carry one, renamed in between or not, else of the same name —
+ * `samePlan`) or of the same sale (a renewal, the first charge after a trial — by its key,
+ * whatever the plan is called now). Access support gave back by hand is not a purchase: it never
+ * cancels the end of a time-limited access.
  */
-export function newerPurchase(
-  events: SaleEvent[],
-  enrolled: Enrolled,
-  after: number,
-  plan: string,
-  normalize: (s: string) => string,
-  saleKey?: string,
-) {
+export function newerPurchase(events: SaleEvent[], enrolled: Enrolled, after: number, plan: PlanColumns, saleKey?: string) {
   return events.find(
     (e) =>
       isPurchase(e.eventType) &&
       e.id > after &&
       grantsAccess(e, enrolled) &&
-      (normalize(e.planName ?? '') === plan || (saleKey !== undefined && saleKeyOf(e) === saleKey)),
+      (samePlan(e, plan) || (saleKey !== undefined && saleKeyOf(e) === saleKey)),
   );
 }
 

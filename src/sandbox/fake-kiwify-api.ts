@@ -19,7 +19,7 @@ export interface ApiSale {
   /** An order bump's main order (documented; null for a main order). */
   parent_order_id?: string | null;
   /** Not in the documented example: present here only when a test sets it (a subscription's plan). */
-  subscription?: { id: string; plan?: { name: string } };
+  subscription?: { id: string; plan?: { id?: string; name: string } };
 }
 
 export interface KiwifyApiCall {
@@ -50,6 +50,13 @@ export interface FakeKiwifyApi extends FakeServer<KiwifyApiCall> {
   /** Sale list answers come without `pagination.count`. */
   hideCount: boolean;
   /**
+   * How `GET /v1/sales` reads a bare date (`YYYY-MM-DD`). `'sao-paulo'` (default) or `'utc'`:
+   * midnight there, an end EXCLUDED (a sale of that day is outside), and an end not after its
+   * start refused with 400 — the strictest reading Kiwify's documentation leaves possible, and
+   * what one client reports. `false`: midnight UTC, an end included to its last millisecond.
+   */
+  strictDates: false | 'sao-paulo' | 'utc';
+  /**
    * The list never ends: every page is full of sales never seen (new ids, paid, in the asked
    * window) and `pagination.count` says a billion — a broken API, or a flood.
    */
@@ -69,13 +76,30 @@ const MAX_PAGE_SIZE = 100;
 const MAX_WINDOW_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** A date parameter: `YYYY-MM-DD` (start of day, or end of day for an end) or an ISO date-time. */
-function parseDate(value: unknown, end: boolean): number | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (end ? DAY_MS - 1 : 0);
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : t;
+/** A bound of a window: an instant, and whether it is excluded (a strict bare end date). */
+interface Bound {
+  at: number;
+  excluded: boolean;
 }
+
+/**
+ * A date parameter: an ISO date-time, or `YYYY-MM-DD` — the start of that day, or for an end its
+ * last millisecond (lenient) or, strict, the start of that day excluded (see `strictDates`).
+ */
+function parseDate(value: unknown, end: boolean, strict: FakeKiwifyApi['strictDates']): Bound | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const midnight = Date.parse(`${value}T00:00:00${strict === 'sao-paulo' ? '-03:00' : 'Z'}`);
+    if (Number.isNaN(midnight)) return undefined;
+    if (strict) return { at: midnight, excluded: end };
+    return { at: midnight + (end ? DAY_MS - 1 : 0), excluded: false };
+  }
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : { at: t, excluded: false };
+}
+
+/** Whether `t` is before the end `bound` (or at it, when it is included). */
+const beforeEnd = (t: number, bound: Bound) => (bound.excluded ? t < bound.at : t <= bound.at);
 
 /** What the routes share: the fake, its live tokens (token → expiry) and the throttled answers to come. */
 interface ApiState {
@@ -114,24 +138,24 @@ function authRoutes(app: Express, state: ApiState): express.RequestHandler {
 }
 
 /** One page of `GET /v1/sales`: the sales in the window (and update window, and status), or an endless flood. */
-async function salesPage(fake: FakeKiwifyApi, q: Record<string, unknown>, start: number, end: number) {
+async function salesPage(fake: FakeKiwifyApi, q: Record<string, unknown>, start: number, end: Bound) {
   const size = Math.min(Number(q.page_size ?? 10) || 10, MAX_PAGE_SIZE, fake.pageSizeCap);
   const page = Math.max(Number(q.page_number ?? 1) || 1, 1);
   if (fake.endless) {
-    const at = new Date(Math.max(start, Math.min(end, Date.now() - 60_000))).toISOString();
+    const at = new Date(Math.max(start, Math.min(end.at - 1, Date.now() - 60_000))).toISOString();
     const fresh = Array.from({ length: size }, () => fake.addSale({ status: 'paid', created_at: at, product: { name: 'Curso Sem Fim' } }));
     const data = fresh.map((s) => structuredClone(shown(fake, s, true)));
     await fake.onPage?.(page, data);
     return { pagination: { count: 1_000_000_000, page_number: page, page_size: size }, data };
   }
-  const updatedStart = parseDate(q.updated_at_start_date, false);
-  const updatedEnd = parseDate(q.updated_at_end_date, true);
+  const updatedStart = parseDate(q.updated_at_start_date, false, fake.strictDates);
+  const updatedEnd = parseDate(q.updated_at_end_date, true, fake.strictDates);
   const matching = fake.sales.filter((s) => {
     const created = Date.parse(s.created_at);
     const updated = Date.parse(s.updated_at);
-    if (created < start || created > end) return false;
-    if (updatedStart !== undefined && updated < updatedStart) return false;
-    if (updatedEnd !== undefined && updated > updatedEnd) return false;
+    if (created < start || !beforeEnd(created, end)) return false;
+    if (updatedStart !== undefined && updated < updatedStart.at) return false;
+    if (updatedEnd !== undefined && !beforeEnd(updated, updatedEnd)) return false;
     return typeof q.status !== 'string' || q.status === s.status;
   });
   const data = matching.slice((page - 1) * size, page * size).map((s) => structuredClone(shown(fake, s, true)));
@@ -147,11 +171,13 @@ function salesRoutes(app: Express, state: ApiState, authorized: express.RequestH
     const wait = state.throttled.shift();
     if (wait !== undefined) return res.status(429).set('retry-after', String(wait)).json({ message: 'Too many requests' });
     const q = req.query as Record<string, unknown>;
-    const start = parseDate(q.start_date, false);
-    const end = parseDate(q.end_date, true);
+    const strict = state.fake.strictDates;
+    const start = parseDate(q.start_date, false, strict);
+    const end = parseDate(q.end_date, true, strict);
     if (start === undefined || end === undefined) return res.status(400).json({ message: 'start_date and end_date are required' });
-    if (end - start > MAX_WINDOW_DAYS * DAY_MS) return res.status(400).json({ message: 'The date range must be at most 90 days' });
-    res.json(await salesPage(state.fake, q, start, end));
+    if (strict && end.at <= start.at) return res.status(400).json({ message: 'end_date precisa ser maior que start_date' });
+    if (end.at - start.at > MAX_WINDOW_DAYS * DAY_MS) return res.status(400).json({ message: 'The date range must be at most 90 days' });
+    res.json(await salesPage(state.fake, q, start.at, end));
   });
 
   app.get('/v1/sales/:id', authorized, (req, res) => {
@@ -183,7 +209,7 @@ function newSale(input: Parameters<FakeKiwifyApi['addSale']>[0], n: number): Api
 /**
  * A loopback fake of Kiwify's public API (https://public-api.kiwify.com): OAuth client
  * credentials with expiring tokens, `x-kiwify-account-id`, `GET /v1/sales` with its required
- * dates, the 90-day window, pages of at most 100 (or `pageSizeCap`), and 429/5xx on demand;
+ * dates (read leniently, or strictly: `strictDates`), the 90-day window, pages of at most 100 (or `pageSizeCap`), and 429/5xx on demand;
  * `GET /v1/sales/:id`. The list is in the order sales were added (an update does not move a sale).
  */
 export async function startFakeKiwifyApi(options: { port?: number } = {}): Promise<FakeKiwifyApi> {
@@ -219,6 +245,7 @@ export async function startFakeKiwifyApi(options: { port?: number } = {}): Promi
     hidePlanInList: false,
     pageSizeCap: MAX_PAGE_SIZE,
     hideCount: false,
+    strictDates: 'sao-paulo',
     endless: false,
     detailChanges: new Map(),
     expireTokens: () => {

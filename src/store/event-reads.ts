@@ -12,13 +12,20 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-const SALE_COLUMNS = ['id', 'event_type', 'status', 'order_id', 'subscription_id', 'plan_name'] as const;
+const PLAN_COLUMNS = ['plan_name', 'plan_id', 'product_id', 'product_name'] as const;
+const SALE_COLUMNS = ['id', 'event_type', 'status', 'order_id', 'subscription_id', ...PLAN_COLUMNS] as const;
 /**
- * Literals written as the partial indexes write them (migration 007: events_customer_sales,
- * events_sales_by_plan), so both databases use those indexes.
+ * Literals written as the partial indexes write them (migrations 007: events_customer_sales,
+ * 014: events_sales_by_plan_keys), so both databases use those indexes.
  */
 export const SALE_TYPES = sql<boolean>`event_type in (${sql.join(SALE_EVENT_TYPES.map((t) => sql.lit(t)))})`;
 export const APPROVALS = sql<boolean>`event_type = ${sql.lit(ORDER_APPROVED)}`;
+
+/** What approvals said of their plan, and how many said it (the latest's id too). */
+export type SalesOfPlanKeys = Pick<InboxEvent, 'planName' | 'planId' | 'productId' | 'productName'> & { sales: number; lastId: number };
+
+/** A failure needing attention, with what its sale said of its plan. */
+export type FailedEvent = Pick<InboxEvent, 'id' | 'planName' | 'planId' | 'productId' | 'productName' | 'lastErrorCode'>;
 
 /** Reads of the inbox for people and flows: one event, lists and searches, counts, a customer's events. */
 export class EventQueries {
@@ -67,16 +74,19 @@ export class EventQueries {
     return (await query.execute()).map(toInboxEvent);
   }
 
-  /** How many sales (approvals) each plan or product name had, as Kiwify spelled it. */
-  async salesByPlanName(): Promise<Array<{ name: string; sales: number }>> {
+  /**
+   * How many sales (approvals) each plan or product had, by what they said of it (names as Kiwify
+   * spelled them, and ids), with the latest of them: from the partial index events_sales_by_plan_keys
+   * alone. One row per spelling, so a handful per plan, whatever the history's size.
+   */
+  async salesByPlanKeys(): Promise<Array<SalesOfPlanKeys>> {
     const rows = await this.db
       .selectFrom('events')
-      .select(['plan_name', (eb) => eb.fn.countAll<number>().as('n')])
+      .select([...PLAN_COLUMNS, (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('id').as('last_id')])
       .where(APPROVALS)
-      .where('plan_name', 'is not', null)
-      .groupBy('plan_name')
+      .groupBy([...PLAN_COLUMNS])
       .execute();
-    return rows.map((r) => ({ name: r.plan_name!, sales: Number(r.n) }));
+    return rows.map(({ n, last_id, ...keys }) => ({ ...fromEventRow(keys), sales: Number(n), lastId: Number(last_id) }));
   }
 
   /** Failures needing attention, by cause (the code of their last error). */
@@ -102,11 +112,11 @@ export class EventQueries {
     return rows.map((r) => ({ code: r.last_error_code!, count: Number(r.n) }));
   }
 
-  /** Failed events (of one cause, when given), with their plan names: the failures needing attention. */
-  async failedOfCause(code?: string): Promise<Array<Pick<InboxEvent, 'id' | 'planName' | 'lastErrorCode'>>> {
+  /** Failed events (of one cause, when given), with what they said of their plan: the failures needing attention. */
+  async failedOfCause(code?: string): Promise<FailedEvent[]> {
     const rows = await this.db
       .selectFrom('events')
-      .select(['id', 'plan_name', 'last_error_code'])
+      .select(['id', ...PLAN_COLUMNS, 'last_error_code'])
       .where(sql<boolean>`status = 'failed'`)
       .$if(code !== undefined, (qb) => qb.where('last_error_code', '=', code!))
       .orderBy('id')

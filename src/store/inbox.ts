@@ -162,6 +162,9 @@ export class Inbox {
       order_ref: event.orderRef ?? null,
       subscription_id: event.subscriptionId ?? null,
       plan_name: event.planName ?? null,
+      plan_id: event.planId ?? null,
+      product_id: event.productId ?? null,
+      product_name: event.productName ?? null,
       customer_name: event.customerName ?? null,
       customer_email: event.customerEmail ?? null,
       search_text: normalizeText(

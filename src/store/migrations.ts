@@ -16,7 +16,7 @@ import {
   m012WelcomeNotSent,
   m013Leases,
 } from './migrations-007-013.js';
-import { m015SalesOverTime } from './migrations-014-on.js';
+import { m014PlanIds, m015SalesOverTime } from './migrations-014-on.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -44,6 +44,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '010_seen_interactions': m010SeenInteractions(types),
     '012_welcome_not_sent': m012WelcomeNotSent(types),
     '013_leases': m013Leases(types),
+    '014_plan_ids': m014PlanIds(types),
     '015_sales_over_time': m015SalesOverTime(types),
   };
 }

@@ -12,6 +12,10 @@ export interface EventsTable {
   order_ref: string | null;
   subscription_id: string | null;
   plan_name: string | null;
+  /** Kiwify's plan id (`Subscription.plan.id`), product id and product name, as received (014_plan_ids). */
+  plan_id: string | null;
+  product_id: string | null;
+  product_name: string | null;
   customer_name: string | null;
   customer_email: string | null;
   /** Lower-case, accent-free text the admin search matches against. */
@@ -149,6 +153,11 @@ export interface PlansTable {
   /** Course ids, JSON array of numbers. */
   courses: string;
   whatsapp_group: string | null;
+  /** Kiwify's ids of this plan and its product: learned from the first sale matched by name, or set by support (014_plan_ids). */
+  kiwify_plan_id: string | null;
+  kiwify_product_id: string | null;
+  /** Days of access a one-off plan gives (null: no limit). */
+  access_days: number | null;
   updated_at: number;
 }
 
@@ -157,7 +166,8 @@ export interface PlanChangesTable {
   id: Generated<number>;
   at: number;
   name: string;
-  action: 'set' | 'remove' | 'import';
+  /** `learn`: the Kiwify ids learned from a sale (via: "da venda #N"). */
+  action: 'set' | 'remove' | 'import' | 'learn';
   /** The plan after the change (JSON), null when removed. */
   plan: string | null;
   /** Who or what made it: "painel", "API", "linha de comando", "na primeira inicialização do servidor (PLANS_FILE)". */

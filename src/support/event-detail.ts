@@ -1,3 +1,4 @@
+import { planKeysOfEvent } from '../domain/plan-keys.js';
 import type { CourseCatalog } from '../plans/course-catalog.js';
 import type { PlanStore } from '../plans/plan-store.js';
 import type { EventQueries } from '../store/event-reads.js';
@@ -28,7 +29,7 @@ export async function eventDetail(
     store.journal.listSteps(event.id),
     store.journal.history(event.id),
     catalog ? catalog.names() : new Map<number, string>(),
-    event.planName ? store.plans.resolve(event.planName) : undefined,
+    store.plans.resolve(planKeysOfEvent(event)),
   ]);
   return detail(stored, steps, history, { names, planMapped: plan !== undefined });
 }

@@ -53,6 +53,9 @@ const body = fc.oneof(
         fc.constantFrom('https://chat.whatsapp.com/AbC123', 'http://169.254.169.254/', 'https://a:b@chat.whatsapp.com/x'),
       ),
     ),
+    accessDays: fc.option(fc.oneof(fc.integer(), fc.double(), text, json)),
+    kiwifyPlanId: fc.option(fc.oneof(text, fc.integer(), json)),
+    kiwifyProductId: fc.option(fc.oneof(text, fc.integer(), json)),
   }),
   fc.record({ note: fc.oneof(text, json) }),
   fc.record({ code: fc.oneof(text, json), plan: fc.oneof(text, json) }, { requiredKeys: [] }),
@@ -140,6 +143,11 @@ describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target)
       expect(plan.name.length).toBeLessThanOrEqual(200);
       expect(isCleanText(plan.name), JSON.stringify(plan.name)).toBe(true);
       if (plan.whatsappGroup) expect(plan.whatsappGroup).toMatch(/^https:\/\/chat\.whatsapp\.com\/[A-Za-z0-9]+\/?$/);
+      if (plan.accessDays !== undefined)
+        expect(Number.isInteger(plan.accessDays) && plan.accessDays >= 1 && plan.accessDays <= 36_500).toBe(true);
+      for (const id of [plan.kiwifyPlanId, plan.kiwifyProductId].filter((v) => v !== undefined)) {
+        expect(id.length > 0 && id.length <= 200 && id === id.trim() && isCleanText(id), JSON.stringify(id)).toBe(true);
+      }
     }
   });
 
@@ -148,7 +156,22 @@ describe.each(STORE_TARGETS)('admin API under arbitrary input ($name)', (target)
     const login = await request(app).post('/admin/login').type('form').send({ token: ADMIN });
     const cookie = login.headers['set-cookie'][0].split(';')[0];
     const form = fc.dictionary(
-      fc.constantFrom('name', 'courses', 'courseIds', 'whatsappGroup', 'note', 'phone', 'email', 'channel', 'cpf', 'code', 'plan'),
+      fc.constantFrom(
+        'name',
+        'courses',
+        'courseIds',
+        'whatsappGroup',
+        'accessDays',
+        'kiwifyPlanId',
+        'kiwifyProductId',
+        'note',
+        'phone',
+        'email',
+        'channel',
+        'cpf',
+        'code',
+        'plan',
+      ),
       text,
       {
         maxKeys: 4,

@@ -19,10 +19,10 @@ async function withServer(env: Record<string, string> = {}) {
   return { ...server, api: request(server.runtime.app) };
 }
 
-/** A sale of a plan the map does not have. */
+/** A sale of a plan the map does not have (a product of its own: its own id). */
 function unmappedSale(n: number, plan = 'Curso Novo de Photoshop') {
   const sale = approvedSale(n);
-  sale.Product.product_name = plan;
+  sale.Product = { product_id: `produto-${plan.toLowerCase()}`, product_name: plan };
   return sale;
 }
 
@@ -37,6 +37,10 @@ describe('admin API — plans', () => {
       mapped: false,
       courses: [],
       whatsappGroup: null,
+      accessDays: null,
+      kiwifyPlanId: null,
+      kiwifyProductId: 'produto-curso novo de photoshop', // what its sales carry: to give a plan renamed in Kiwify
+      kiwifyName: null,
       sales: 1,
       waiting: 1,
     });
@@ -56,7 +60,52 @@ describe('admin API — plans', () => {
       courses: [169, 254],
       waiting: 0,
     });
-    expect(after.changes[0]).toMatchObject({ name: 'curso novo de PHOTOSHOP', action: 'set', via: 'pela API de administração' });
+    // Saved by the API; then the sale, found by name, taught the plan its product's id.
+    expect(after.changes.slice(0, 2)).toMatchObject([
+      { name: 'curso novo de PHOTOSHOP', action: 'learn', via: `da venda #${eventId}` },
+      { name: 'curso novo de PHOTOSHOP', action: 'set', via: 'pela API de administração' },
+    ]);
+    expect(after.plans.find((p: any) => p.name === 'curso novo de PHOTOSHOP')).toMatchObject({
+      kiwifyPlanId: null,
+      kiwifyProductId: 'produto-curso novo de photoshop',
+    });
+  });
+
+  it("edits a plan's Kiwify ids and days of access; ids a save leaves out are kept, one Kiwify plan is one plan of the map", async () => {
+    const { api } = await withServer();
+    const put = (name: string, body: unknown) =>
+      api
+        .put(`/admin/api/plans/${encodeURIComponent(name)}`)
+        .set(auth)
+        .send(body as object);
+    const saved = await put('Excel PRO', { courses: [161], accessDays: 365, kiwifyPlanId: 'plano-1', kiwifyProductId: 'produto-1' });
+    expect(saved.status).toBe(200);
+    expect(saved.body.plan).toEqual({
+      name: 'Excel PRO',
+      courses: [161],
+      accessDays: 365,
+      kiwifyPlanId: 'plano-1',
+      kiwifyProductId: 'produto-1',
+    });
+    // A client of before the ids (courses only) keeps them; the days, like the group, are what it sends.
+    expect((await put('Excel PRO', { courses: [161, 197] })).body.plan).toEqual({
+      name: 'Excel PRO',
+      courses: [161, 197],
+      kiwifyPlanId: 'plano-1',
+      kiwifyProductId: 'produto-1',
+    });
+    const listed = (await api.get('/admin/api/plans').set(auth)).body.plans.find((p: any) => p.name === 'Excel PRO');
+    expect(listed).toMatchObject({ kiwifyPlanId: 'plano-1', kiwifyProductId: 'produto-1', accessDays: null });
+    // null clears an id; another plan cannot take a Kiwify plan id the map already has.
+    expect((await put('Excel PRO', { courses: [161], kiwifyProductId: null })).body.plan.kiwifyProductId).toBeUndefined();
+    const taken = await put('Outro Plano', { courses: [35], kiwifyPlanId: 'plano-1' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toContain('já é do plano "Excel PRO"');
+    for (const days of [0, -3, 1.5, 36_501, '365']) {
+      const bad = await put('Excel PRO', { courses: [161], accessDays: days });
+      expect(bad.status, `accessDays ${days}`).toBe(400);
+      expect(bad.body.error).toMatch(/dias de acesso/);
+    }
   });
 
   it('refuses unknown course ids (named), an empty list, a duplicate name after normalisation and a 10 KB name', async () => {

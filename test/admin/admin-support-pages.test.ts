@@ -79,11 +79,11 @@ describe('the course picker', () => {
     const refused = await post('/admin/plans/save', `name=${encodeURIComponent(PLAN)}&courses=280&courses=99999`);
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('99999');
-    expect((await server.runtime.store.plans.resolve(PLAN))?.courses).toEqual([280]);
+    expect((await server.runtime.store.plans.byName(PLAN))?.courses).toEqual([280]);
     const excel = (await server.runtime.catalog.get()).courses.find((c) => /excel/i.test(c.name))!;
     const saved = await post('/admin/plans/save', `name=${encodeURIComponent(PLAN)}&courses=280&courses=${excel.id}&q=excel`);
     expect(saved.status).toBe(303);
-    expect((await server.runtime.store.plans.resolve(PLAN))?.courses.sort((a, b) => a - b)).toEqual([280, excel.id].sort((a, b) => a - b));
+    expect((await server.runtime.store.plans.byName(PLAN))?.courses.sort((a, b) => a - b)).toEqual([280, excel.id].sort((a, b) => a - b));
     await server.runtime.store.plans.set({ name: PLAN, courses: [280] }, 'no teste');
   });
 });
@@ -188,5 +188,55 @@ describe('pages speak to people', () => {
     const page = await get('/admin?cause=ead_refused');
     expect(page.text).toContain('Leia o erro abaixo');
     expect(page.text).toContain('Curso(s) não encontrado(s) na unidade: 99999.');
+  });
+});
+
+describe("Planos: a plan's Kiwify ids and days of access", () => {
+  it('support sets them on the edit page; a sale after a rename in Kiwify is found by id, and Planos shows the current name', async () => {
+    const name = 'Curso Antigo';
+    const saved = await post(
+      '/admin/plans/save',
+      `name=${encodeURIComponent(name)}&courses=280&accessDays=365&kiwifyPlanId=&kiwifyProductId=p-206&whatsappGroup=`,
+    );
+    expect(saved.status).toBe(303);
+    expect(await server.runtime.store.plans.byName(name)).toMatchObject({ courses: [280], accessDays: 365, kiwifyProductId: 'p-206' });
+    const edit = await get(`/admin/plans/edit?name=${encodeURIComponent(name)}`);
+    expect(edit.text).toMatch(/name="accessDays"[^>]*type="number"[^>]*value="365"/);
+    expect(edit.text).toMatch(/name="kiwifyProductId"[^>]*value="p-206"/);
+    expect(edit.text).toMatch(/name="kiwifyPlanId"[^>]*value=""/);
+
+    // Kiwify renamed the product: the sale still finds the plan by the product's id.
+    const { body } = await server.deliver(approvedSale(206, { Product: { product_id: 'p-206', product_name: 'Curso Antigo Turma 2027' } }));
+    expect((await server.settled(body.eventId)).status).toBe('done');
+    const plans = await get('/admin/plans');
+    const row = plans.text.slice(plans.text.indexOf(`<strong>${name}</strong>`));
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain('nome atual na Kiwify: “Curso Antigo Turma 2027”');
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain('acesso por 365 dias');
+    expect(plans.text).not.toContain('<strong>Curso Antigo Turma 2027</strong>'); // no row of its own: it is this plan
+    expect((await get(`/admin/plans/edit?name=${encodeURIComponent(name)}`)).text).toContain(
+      'Nome atual na Kiwify: “Curso Antigo Turma 2027”',
+    );
+
+    // A refused save shows the fields back as typed, with why.
+    const refused = await post(
+      '/admin/plans/save',
+      `name=${encodeURIComponent(name)}&courses=280&accessDays=0&kiwifyPlanId=plano-x&kiwifyProductId=p-206`,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('dias de acesso devem ser 1 ou mais');
+    expect(refused.text).toMatch(/name="accessDays"[^>]*value="0"/);
+    expect(refused.text).toMatch(/name="kiwifyPlanId"[^>]*value="plano-x"/);
+    // Emptied, the days and ids are gone.
+    await post('/admin/plans/save', `name=${encodeURIComponent(name)}&courses=280&accessDays=&kiwifyPlanId=&kiwifyProductId=`);
+    const cleared = await server.runtime.store.plans.byName(name);
+    expect([cleared?.accessDays, cleared?.kiwifyPlanId, cleared?.kiwifyProductId]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a name not mapped shows the Kiwify ids its sales carry, to give them to the plan it was', async () => {
+    const { body } = await server.deliver(approvedSale(207, { Product: { product_id: 'p-207', product_name: 'Plano Desconhecido' } }));
+    await server.settled(body.eventId, 'failed');
+    const page = await get(`/admin/plans/edit?name=${encodeURIComponent('Plano Desconhecido')}`);
+    expect(page.text).toContain('id do produto <code>p-207</code>');
+    speaksToPeople(page.text);
   });
 });

@@ -246,7 +246,7 @@ describe.each(STORE_TARGETS)('support input ($name)', (target) => {
       expect(res.body.error, link).toMatch(/https:\/\/chat\.whatsapp\.com\/<código>|caracteres de controle/);
     }
     expect((await put('https://chat.whatsapp.com/AbC123xyz')).status).toBe(200);
-    expect((await store.plans.resolve('Grupo'))?.whatsappGroup).toBe('https://chat.whatsapp.com/AbC123xyz');
+    expect((await store.plans.byName('Grupo'))?.whatsappGroup).toBe('https://chat.whatsapp.com/AbC123xyz');
     await store.plans.remove('Grupo', 'teste');
   });
 

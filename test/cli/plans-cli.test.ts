@@ -76,6 +76,38 @@ describe('npm run plans', () => {
     expect((await plans(['remove', 'Plano que não existe'])).code).toBe(1);
   });
 
+  it("sets a plan's days of access and Kiwify ids; a set that leaves the ids out keeps them; list shows them", async () => {
+    const set = await plans(['set', 'Excel PRO', '161', '--days', '365', '--plan-id', 'plano-excel', '--product-id', 'produto-excel']);
+    expect(set).toMatchObject({ code: 0 });
+    expect(set.out).toContain(
+      'Plano "Excel PRO" salvo: cursos 161; acesso por 365 dias; id do plano plano-excel, id do produto produto-excel.',
+    );
+    expect(await store.plans.byName('Excel PRO')).toMatchObject({
+      accessDays: 365,
+      kiwifyPlanId: 'plano-excel',
+      kiwifyProductId: 'produto-excel',
+    });
+    // Without --plan-id/--product-id the ids stay (they are learned from sales); "" clears one. The days are what is given.
+    await plans(['set', 'Excel PRO', '161', '--product-id', '']);
+    expect(await store.plans.byName('Excel PRO')).toMatchObject({
+      kiwifyPlanId: 'plano-excel',
+      kiwifyProductId: undefined,
+      accessDays: undefined,
+    });
+    await plans(['set', 'Excel PRO', '161', '--days', '30']);
+    expect((await plans(['list'])).out.split('\n')).toContain(
+      'Excel PRO → 161 · 0 venda(s) · acesso por 30 dias · id do plano plano-excel',
+    );
+    for (const days of ['0', 'um ano', '36501']) {
+      const bad = await plans(['set', 'Excel PRO', '161', '--days', days]);
+      expect(bad.code, days).toBe(1);
+      expect(bad.err).toMatch(/dias de acesso/);
+    }
+    const taken = await plans(['set', 'Outro', '161', '--plan-id', 'plano-excel']);
+    expect(taken).toMatchObject({ code: 1, err: expect.stringContaining('já é do plano "Excel PRO"') });
+    await plans(['set', 'Excel PRO', '161', '--plan-id', '']); // as the next test expects it
+  });
+
   it('export writes the map as a file; import makes a file the whole map, refusing an invalid one', async () => {
     const file = join(tempDir(), 'plans-export.json');
     writeFileSync(file, (await plans(['export'])).out);
@@ -83,6 +115,14 @@ describe('npm run plans', () => {
       'Excel PRO': [161],
       'ingles fluente': { courses: [263, 280], whatsappGroup: 'https://chat.whatsapp.com/abc' },
     });
+    // Days and ids go out and come back.
+    await plans(['set', 'Excel PRO', '161', '--days', '365', '--plan-id', 'plano-excel']);
+    const withIds = JSON.parse((await plans(['export'])).out);
+    expect(withIds['Excel PRO']).toEqual({ courses: [161], kiwifyPlanId: 'plano-excel', accessDays: 365 });
+    const roundTrip = join(tempDir(), 'plans-ids.json');
+    writeFileSync(roundTrip, JSON.stringify(withIds));
+    expect((await plans(['import', roundTrip])).code).toBe(0);
+    expect(await store.plans.byName('Excel PRO')).toMatchObject({ kiwifyPlanId: 'plano-excel', accessDays: 365 });
     expect((await plans(['remove', 'EXCEL pro'])).out).toBe('Plano "EXCEL pro" removido.');
     expect((await plans(['import', file])).out).toContain('2 plano(s) importados');
     expect((await store.plans.all()).map((p) => p.name)).toEqual(['Excel PRO', 'ingles fluente']);

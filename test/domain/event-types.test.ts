@@ -90,7 +90,7 @@ describe('the event-type registry', () => {
         (await sql<{ sql: string }>`select sql from sqlite_master where name = ${name}`.execute(db)).rows[0].sql;
       expect(await indexSql('events_customer_sales')).toMatch(new RegExp(`where ${escape(SALE_TYPES.compile(db).sql)}$`));
       expect(await indexSql('events_customer_sale_key')).toMatch(new RegExp(`where ${escape(SALE_TYPES.compile(db).sql)}$`));
-      expect(await indexSql('events_sales_by_plan')).toMatch(new RegExp(`where ${escape(APPROVALS.compile(db).sql)}$`));
+      expect(await indexSql('events_sales_by_plan_keys')).toMatch(new RegExp(`where ${escape(APPROVALS.compile(db).sql)}$`));
     } finally {
       await db.destroy();
     }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvedSale } from '../helpers/kiwify.js';
@@ -18,6 +19,8 @@ const ADMIN = 'admin-token-for-browser-0123456789';
 const PHONE = { width: 390, height: 844 };
 const LAPTOP = { width: 1280, height: 800 };
 const sendMessage = (req: { path: string }) => req.path.endsWith('/send_message');
+/** Where to keep screenshots of the pages at 390 px for a person to look at (unset: none taken). */
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR;
 
 describe.skipIf(!available)('admin page in a headless browser', () => {
   let browser: Browser;
@@ -126,7 +129,7 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
   it('support maps an unmapped plan by picking courses, and the waiting sale completes by itself', async () => {
     const { sandbox, deliver, settled } = server;
     const sale = approvedSale(2);
-    sale.Product.product_name = 'Pacote Design Express';
+    sale.Product = { product_id: 'produto-pacote-design-express', product_name: 'Pacote Design Express' };
     const { eventId } = (await deliver(sale)).body;
     await settled(eventId, 'failed');
 
@@ -134,7 +137,7 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     await page.click('nav.main a:has-text("Planos")');
     await page.waitForSelector('h1:has-text("Planos")');
     const row = page.locator('tbody tr').first();
-    expect(await row.locator('td[data-label=Plano]').textContent()).toBe('Pacote Design Express');
+    expect((await row.locator('td[data-label=Plano]').textContent())?.trim()).toBe('Pacote Design Express');
     expect(await row.locator('td[data-label=Aguardando]').textContent()).toBe('1');
     await fitsPhoneAndLaptop(page, '/admin/plans');
 
@@ -171,6 +174,39 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     await box.check();
     await page.click('button:has-text("Salvar plano")');
     await expect.poll(() => page.textContent('[role=alert]')).toContain('Curso(s) que não existem no catálogo do EAD: 999001.');
+  });
+
+  it("on a phone, support gives a plan its days of access and Kiwify's plan id; Planos shows the name Kiwify gives it now", async () => {
+    const { deliver, settled } = server;
+    const name = 'Pacote Design Express';
+    const editPath = `/admin/plans/edit?name=${encodeURIComponent(name)}`;
+    const page = await signedIn();
+    await page.goto(`${server.runtime.url()}${editPath}`);
+    // The sale that waited for the plan, found by its name, taught it the product's id.
+    expect(await page.inputValue('#kiwifyProductId')).toBe('produto-pacote-design-express');
+    expect(await page.inputValue('#kiwifyPlanId')).toBe('');
+    await page.fill('#accessDays', '365');
+    await page.fill('#kiwifyPlanId', 'plano-pacote-design');
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'plan-edit-390.png'), fullPage: true });
+    await page.click('button:has-text("Salvar plano")');
+    await expect.poll(() => page.textContent('[role=status]')).toContain('Plano salvo');
+    expect(await page.inputValue('#accessDays')).toBe('365');
+    expect(await page.inputValue('#kiwifyPlanId')).toBe('plano-pacote-design');
+
+    // Kiwify renames the product: its next sale is found by the product's id.
+    const sale = approvedSale(90);
+    sale.Product = { product_id: 'produto-pacote-design-express', product_name: 'Pacote Design Express 2027' };
+    expect((await settled((await deliver(sale)).body.eventId)).status).toBe('done');
+    await page.goto(`${server.runtime.url()}/admin/plans`);
+    const row = page.locator('tbody tr', { has: page.locator(`strong:text-is("${name}")`) });
+    expect(await row.locator('td[data-label=Plano]').textContent()).toContain('nome atual na Kiwify: “Pacote Design Express 2027”');
+    expect(await row.locator('td[data-label=Cursos]').textContent()).toContain('acesso por 365 dias');
+    await fitsPhoneAndLaptop(page, '/admin/plans');
+    if (SCREENSHOTS) await row.screenshot({ path: join(SCREENSHOTS, 'plans-row-390.png') });
+    await fitsPhoneAndLaptop(page, editPath);
+    expect(await page.textContent('main')).toContain('Nome atual na Kiwify: “Pacote Design Express 2027”');
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'plan-edit-renamed-390.png'), fullPage: true });
   });
 
   it('an unknown page, or /admin/events without an id, is a page of the panel that leads back', async () => {

@@ -13,7 +13,8 @@ import { SecretBox } from '../../src/domain/secret-box.js';
 import { parseDelivery } from '../../src/intake/kiwify-payload.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CustomerKeys } from '../../src/privacy/customer-keys.js';
-import { planLookup, type Plan } from '../../src/plans/plan-map.js';
+import type { Plan } from '../../src/plans/plan-map.js';
+import { indexPlans, resolvePlan, type PlanLookup } from '../../src/plans/plan-resolution.js';
 import type { StorageConfig } from '../../src/store/open-database.js';
 import type { FlowSettings } from '../../src/sales/flow-deps.js';
 import { Worker } from '../../src/worker/worker.js';
@@ -150,6 +151,12 @@ export function defaultWelcomeTemplates(): WelcomeDeps['welcomeTemplates'] {
 const SETTINGS: FlowSettings = { alertOnSuccess: false, revokeMode: 'delete', cancelPolicy: 'at_period_end', welcome: {} };
 const CHANNEL = 'teste';
 
+/** The plans exactly as given (not through the stored map), found by the same resolution rule. */
+function plansAsGiven(plans: Plan[]): PlanLookup {
+  const index = indexPlans(plans);
+  return { resolve: (keys) => Promise.resolve(resolvePlan(index, keys)), learnIds: () => Promise.resolve(false) };
+}
+
 export class FlowHarness {
   readonly ead = new MemoryEad();
   readonly chatpro = new MemoryChatPro();
@@ -181,7 +188,7 @@ export class FlowHarness {
       mail: options.mail ? mail : undefined,
       welcomeChannels: options.channels ?? ['whatsapp'],
       welcomeTemplates: defaultWelcomeTemplates(),
-      plans: options.plansInMemory ? planLookup(plans) : store.plans,
+      plans: options.plansInMemory ? plansAsGiven(plans) : store.plans,
       ...salesLedger(store, new CustomerKeys('memory-tests-secret')),
       clock,
       settings: { ...SETTINGS, ...settings },

@@ -88,6 +88,27 @@ describe('plan map', () => {
     expect(() => readPlanFile(file)).toThrow(/Mapa de planos inválido .*\n {2}- linha 1: "A": id de curso deve ser positivo/);
   });
 
+  it("reads a plan's Kiwify ids and days of access; one Kiwify plan id belongs to one plan", () => {
+    const map = parsePlanMap(
+      JSON.stringify({
+        'Plano Acme': { courses: [1], kiwifyPlanId: 'plan-1', kiwifyProductId: 'prod-1', accessDays: 365 },
+        'Curso Avulso': { courses: [2], kiwifyProductId: 42 },
+        Simples: [3],
+      }),
+    );
+    expect([...map.values()]).toEqual([
+      { name: 'Plano Acme', courses: [1], kiwifyPlanId: 'plan-1', kiwifyProductId: 'prod-1', accessDays: 365 },
+      { name: 'Curso Avulso', courses: [2], kiwifyProductId: '42' },
+      { name: 'Simples', courses: [3] },
+    ]);
+    expect(problemsOf('{"A": {"courses": [1], "kiwifyPlanId": "p"},\n"B": {"courses": [2], "kiwifyPlanId": "p"}}')).toEqual([
+      'linha 2: "B" tem o id de plano da Kiwify do plano "A" (cada plano da Kiwify é um só plano do mapa)',
+    ]);
+    expect(problemsOf('{"A": {"courses": [1], "accessDays": 0}}')[0]).toContain('dias de acesso devem ser 1 ou mais');
+    expect(problemsOf('{"A": {"courses": [1], "accessDays": "365"}}')[0]).toContain('dias de acesso devem ser um número inteiro');
+    expect(problemsOf(`{"A": {"courses": [1], "kiwifyProductId": "${'x'.repeat(201)}"}}`)[0]).toContain('longo demais');
+  });
+
   it('validates one plan as support edits it: name, courses, group link', () => {
     expect(validatePlan({ name: '  Excel PRO ', courses: [3, 3, 4] })).toEqual({
       ok: true,
@@ -102,6 +123,14 @@ describe('plan map', () => {
     expect(problems({ name: 'x'.repeat(10_000), courses: [1] })[0]).toContain('longo demais');
     expect(problems({ name: 'A', courses: [1], whatsappGroup: 'javascript:alert(1)' })[0]).toContain('https://');
     expect(problems({ name: 'A', courses: [1], extra: 1 })).toHaveLength(1);
+    expect(validatePlan({ name: 'A', courses: [1], accessDays: 365, kiwifyPlanId: ' p-1 ', kiwifyProductId: '' })).toEqual({
+      ok: true,
+      plan: { name: 'A', courses: [1], accessDays: 365, kiwifyPlanId: 'p-1' },
+    });
+    expect(problems({ name: 'A', courses: [1], accessDays: 36_501 })[0]).toContain('dias de acesso demais');
+    expect(problems({ name: 'A', courses: [1], accessDays: 2.5 })[0]).toContain('número inteiro');
+    expect(problems({ name: 'A', courses: [1], kiwifyPlanId: 'p\u0000' })[0]).toContain('caracteres de controle');
+    expect(problems({ name: 'A', courses: [1], kiwifyPlanId: { id: 1 } })[0]).toContain('id do plano na Kiwify');
     expect(problems({ name: 'Plano\u202e', courses: [1] })[0]).toContain('caracteres de controle');
     expect(problems({ name: 'A', courses: [1], whatsappGroup: 'https://chat.whatsapp.com.evil.example/x' })[0]).toContain(
       'convite do WhatsApp',

@@ -19,7 +19,7 @@ describe.each(STORE_TARGETS)('plan store: $name', (target) => {
   it('sets, finds ignoring case, accents and spaces, replaces and removes a plan, recording each change', async () => {
     expect(await store.plans.isEmpty()).toBe(true);
     await store.plans.set({ name: 'Inglês Fluente', courses: [263, 280] }, 'pelo painel');
-    expect(await store.plans.resolve('  ingles   FLUENTE ')).toEqual({
+    expect(await store.plans.byName('  ingles   FLUENTE ')).toEqual({
       name: 'Inglês Fluente',
       courses: [263, 280],
       whatsappGroup: undefined,
@@ -33,7 +33,7 @@ describe.each(STORE_TARGETS)('plan store: $name', (target) => {
     expect((await store.plans.all()).map((p) => [p.name, p.courses, p.whatsappGroup])).toEqual([
       ['Inglês Fluente', [263], 'https://chat.whatsapp.com/x'],
     ]);
-    expect(await store.plans.resolve(undefined)).toBeUndefined();
+    expect(await store.plans.byName(undefined)).toBeUndefined();
     expect(await store.plans.remove('INGLES FLUENTE', 'pela linha de comando')).toBe(true);
     expect(await store.plans.remove('Inglês Fluente', 'pela linha de comando')).toBe(false);
     expect(await store.plans.isEmpty()).toBe(true);

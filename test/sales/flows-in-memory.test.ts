@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/domain/errors.js';
 import type { SaleEvent } from '../../src/domain/inbox-event.js';
 import { activeSales, newerPurchase, orderRefunded, saleKeyOf } from '../../src/sales/sale-rules.js';
-import { normalizeText } from '../../src/domain/text.js';
 import { fixture } from '../helpers/kiwify.js';
 import { FlowHarness } from '../helpers/flow-harness.js';
 
@@ -58,7 +57,18 @@ describe('the sale flows on the real worker and store, with an in-memory EAD and
 
 /** What the sale rules read of an event. */
 function row(id: number, type: string, over: Partial<SaleEvent> = {}): SaleEvent {
-  return { id, eventType: type, status: 'done', orderId: `o${id}`, subscriptionId: null, planName: 'Excel PRO', ...over };
+  return {
+    id,
+    eventType: type,
+    status: 'done',
+    orderId: `o${id}`,
+    subscriptionId: null,
+    planName: 'Excel PRO',
+    planId: null,
+    productId: null,
+    productName: null,
+    ...over,
+  };
 }
 const none = new Set<number>();
 
@@ -117,11 +127,31 @@ describe('the sale rules (pure)', () => {
   });
 
   it.each([
-    ['the same plan bought after the cancellation keeps access', [row(5, 'order_approved')], 3, 'excel pro', 5],
-    ['bought before it does not', [row(2, 'order_approved')], 3, 'excel pro', undefined],
-    ['another plan does not', [row(5, 'order_approved', { planName: 'Inglês' })], 3, 'excel pro', undefined],
-    ['a failed purchase that never enrolled does not', [row(5, 'order_approved', { status: 'failed' })], 3, 'excel pro', undefined],
+    ['the same plan bought after the cancellation keeps access', [row(5, 'order_approved')], 3, { planName: 'excel pro' }, 5],
+    ['bought before it does not', [row(2, 'order_approved')], 3, { planName: 'excel pro' }, undefined],
+    ['another plan does not', [row(5, 'order_approved', { planName: 'Inglês' })], 3, { planName: 'excel pro' }, undefined],
+    [
+      'a failed purchase that never enrolled does not',
+      [row(5, 'order_approved', { status: 'failed' })],
+      3,
+      { planName: 'excel pro' },
+      undefined,
+    ],
+    [
+      'the same Kiwify plan renamed in between keeps access (same plan id)',
+      [row(5, 'order_approved', { planName: 'Excel PRO Turma 2027', planId: 'p1' })],
+      3,
+      { planName: 'Excel PRO', planId: 'p1' },
+      5,
+    ],
+    [
+      'another Kiwify plan of the same name does not (plan ids differ)',
+      [row(5, 'order_approved', { planId: 'p2' })],
+      3,
+      { planName: 'Excel PRO', planId: 'p1' },
+      undefined,
+    ],
   ] as const)('newerPurchase: %s', (_name, events, after, plan, found) => {
-    expect(newerPurchase([...events], none, after, plan, normalizeText)?.id).toBe(found);
+    expect(newerPurchase([...events], none, after, plan)?.id).toBe(found);
   });
 });

@@ -102,7 +102,18 @@ describe('access periods', () => {
 
 /** What the sale rules read of an event. */
 function ev(id: number, type: string, over: Partial<SaleEvent> = {}): SaleEvent {
-  return { id, eventType: type, status: 'done', orderId: null, subscriptionId: 's1', planName: 'Excel PRO', ...over };
+  return {
+    id,
+    eventType: type,
+    status: 'done',
+    orderId: null,
+    subscriptionId: 's1',
+    planName: 'Excel PRO',
+    planId: null,
+    productId: null,
+    productName: null,
+    ...over,
+  };
 }
 const none = new Set<number>();
 const plan = normalizeText('Excel PRO');
@@ -165,7 +176,7 @@ describe('which event gives a sale its access, and which ends it', () => {
     ],
     ['what came before the scheduling does not', [ev(1, 'order_approved'), ev(2, 'subscription_canceled')], 2, undefined],
   ] as const)('newerPurchase: %s', (_name, events, after, found) => {
-    expect(newerPurchase([...events], none, after, plan, normalizeText, 's1')?.id).toBe(found);
+    expect(newerPurchase([...events], none, after, { planName: plan }, 's1')?.id).toBe(found);
   });
 
   it.each([

@@ -351,11 +351,12 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
       expect(await store.queue.requeue(a.id)).toBe('queued');
       // A cause lists failures only: the requeued one has left it, though its row keeps the old code.
       expect((await store.events.list({ cause: 'unmapped_plan' })).map((e) => e.id)).toEqual([b.id]);
-      expect(await store.events.salesByPlanName()).toEqual(
+      const none = { planId: null, productId: null, productName: null };
+      expect(await store.events.salesByPlanKeys()).toEqual(
         expect.arrayContaining([
-          { name: 'Plano X', sales: 1 },
-          { name: 'plano  x', sales: 1 },
-          { name: 'Excel PRO', sales: 1 },
+          { planName: 'Plano X', ...none, sales: 1, lastId: a.id },
+          { planName: 'plano  x', ...none, sales: 1, lastId: b.id },
+          { planName: 'Excel PRO', ...none, sales: 1, lastId: c.id },
         ]),
       );
     });
@@ -410,6 +411,9 @@ describe.each(STORE_TARGETS)('store contract: $name', (target) => {
         orderId: 'o1',
         subscriptionId: 's1',
         planName: 'Inglês Fluente',
+        planId: null,
+        productId: null,
+        productName: null,
       });
       expect((await store.events.saleEvents(['cpf:A'], ['s1'])).map((e) => e.id)).toEqual([a1.id, a2.id]);
       expect((await store.events.saleEvents(['cpf:A'], ['o3', 'nope'])).map((e) => e.id)).toEqual([a3.id, a4.id]);

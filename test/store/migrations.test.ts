@@ -109,7 +109,48 @@ describe.each(STORE_TARGETS)('schema upgrades: $name', (target) => {
     try {
       expect(await store.events.get(rows[0].id)).toMatchObject({ runs: 3, lastErrorCode: null });
       expect(await store.plans.isEmpty()).toBe(true);
-      expect(await store.events.failedOfCause()).toEqual([{ id: rows[0].id, planName: null, lastErrorCode: null }]);
+      expect(await store.events.failedOfCause()).toEqual([
+        { id: rows[0].id, planName: null, planId: null, productId: null, productName: null, lastErrorCode: null },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sales waiting for a plan get their Kiwify ids from their order; the map keeps its plans, without ids yet', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const config = await target.fresh();
+    const old = await openDatabase(config, undefined, '013_leases');
+    const order = (n: number) =>
+      JSON.stringify({
+        webhook_event_type: 'order_approved',
+        order_id: `o${n}`,
+        Product: { product_id: 'prod-9', product_name: 'Curso Novo' },
+        Subscription: { plan: { id: 'plan-9', name: 'Curso Novo Turma 2027' } },
+      });
+    const insert = (key: string, status: string, code: string | null, body: string) =>
+      sql<{ id: number }>`
+        insert into events (dedupe_key, event_type, customer_key, plan_name, search_text, body, status, attempts, available_at, next_run_at, received_at, updated_at, last_error_code)
+        values (${key}, 'order_approved', 'c', 'Curso Novo Turma 2027', '', ${body}, ${status}, 1, 1, 1, 1, 1, ${code}) returning id`
+        .execute(old.db)
+        .then((r) => r.rows[0].id);
+    const waiting = await insert('a', 'failed', 'unmapped_plan', order(1));
+    const done = await insert('b', 'done', null, order(2));
+    const garbled = await insert('c', 'failed', 'unmapped_plan', '{not json');
+    await sql`insert into plans (name_key, name, courses, whatsapp_group, updated_at) values ('curso novo', 'Curso Novo', '[1]', null, 1)`.execute(
+      old.db,
+    );
+    await old.db.destroy();
+
+    const store = await openStores(config);
+    try {
+      const keys = { planName: 'Curso Novo Turma 2027', lastErrorCode: 'unmapped_plan' };
+      expect(await store.events.failedOfCause('unmapped_plan')).toEqual([
+        { id: waiting, ...keys, planId: 'plan-9', productId: 'prod-9', productName: 'Curso Novo' },
+        { id: garbled, ...keys, planId: null, productId: null, productName: null },
+      ]);
+      expect(await store.events.get(done)).toMatchObject({ planId: null, productId: null }); // history keeps its names alone
+      expect(await store.plans.all()).toEqual([{ name: 'Curso Novo', courses: [1], updatedAt: 1 }]);
     } finally {
       await store.close();
     }

@@ -69,7 +69,7 @@ describe.skipIf(!PG_URL)('PostgreSQL: several instances, one inbox', () => {
       ...sale,
       order_id: `second-${i}`,
       order_ref: `SEC${i}`,
-      Product: { ...sale.Product, product_name: 'Inglês Fluente' },
+      Product: { product_id: 'produto-ingles-fluente', product_name: 'Inglês Fluente' }, // another product: its own id
     }));
     const sales = [...first, ...second];
     const SALES = sales.length;

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { eventDetail } from '../../support/event-detail.js';
 import { summarize } from '../../support/present.js';
 import { health } from '../../support/health-report.js';
+import { withPlanMatch } from '../../plans/plan-overview.js';
 import { resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../replay/event-replay.js';
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
 import { sendError } from '../../http/http-errors.js';
@@ -41,7 +42,7 @@ export function eventRoutes({ store, catalog, onRetry, retentionDays, emailWelco
   router.post('/events/retry', json, async (req, res) => {
     const filter = bulkRetrySchema.safeParse(req.body);
     if (!filter.success) return sendError(res, 400, problemsOf(filter.error));
-    const queued = await retryFailures(store, filter.data, VIA);
+    const queued = await retryFailures(store, await withPlanMatch(store, filter.data), VIA);
     if (queued > 0) onRetry?.();
     res.json({ ok: true, queued });
   });

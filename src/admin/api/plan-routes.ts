@@ -20,6 +20,11 @@ export function planRoutes({ store, catalog, onRetry }: AdminDeps): Router {
         mapped: r.plan !== undefined,
         courses: r.plan?.courses ?? [],
         whatsappGroup: r.plan?.whatsappGroup ?? null,
+        accessDays: r.plan?.accessDays ?? null,
+        // Kiwify's ids: the plan's, or (not mapped) those its latest sale carried.
+        kiwifyPlanId: (r.plan ? r.plan.kiwifyPlanId : r.seenIds?.kiwifyPlanId) ?? null,
+        kiwifyProductId: (r.plan ? r.plan.kiwifyProductId : r.seenIds?.kiwifyProductId) ?? null,
+        kiwifyName: r.kiwifyName ?? null,
         sales: r.sales,
         waiting: r.waiting,
       })),
@@ -32,7 +37,11 @@ export function planRoutes({ store, catalog, onRetry }: AdminDeps): Router {
     if (!name.success) return sendError(res, 400, `Nome do plano inválido: ${problemsOf(name.error)}`);
     const body: unknown = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return sendError(res, 400, 'Envie {"courses": [ids], "whatsappGroup": "https://…"} (whatsappGroup é opcional).');
+      return sendError(
+        res,
+        400,
+        'Envie {"courses": [ids], "whatsappGroup": "https://…", "accessDays": 365, "kiwifyPlanId": "…", "kiwifyProductId": "…"} (só courses é obrigatório).',
+      );
     }
     const result = await savePlan(store, catalog, { ...body, name: name.data }, VIA);
     if (!result.ok) return sendError(res, result.status, result.problems.join('; '));

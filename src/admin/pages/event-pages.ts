@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { z } from 'zod';
 import { eventDetail } from '../../support/event-detail.js';
 import { health } from '../../support/health-report.js';
+import { withPlanMatch } from '../../plans/plan-overview.js';
 import { failuresMatching, resolveEvent, retryEvent, retryFailures, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../../replay/event-replay.js';
 import { summarize } from '../../support/present.js';
 import { resendWelcome, RESEND_MESSAGES } from '../../support/welcome-resend.js';
@@ -135,13 +136,13 @@ function listRoutes(router: Router, { store, onRetry }: AdminDeps, signedIn: exp
   router.get('/admin/retry', signedIn, async (req, res) => {
     const filter = bulkRetrySchema.safeParse({ code: req.query.code, plan: req.query.plan });
     if (!filter.success) return page(res, messagePage('Reprocessar todos', bulkProblem(filter.error)), 400);
-    page(res, bulkRetryPage({ ...filter.data, ids: await failuresMatching(store, filter.data) }));
+    page(res, bulkRetryPage({ ...filter.data, ids: await failuresMatching(store, await withPlanMatch(store, filter.data)) }));
   });
 
   router.post('/admin/retry', signedIn, sameOrigin, form, async (req, res) => {
     const filter = bulkRetrySchema.safeParse({ code: field(req.body, 'code'), plan: field(req.body, 'plan') });
     if (!filter.success) return page(res, messagePage('Reprocessar todos', bulkProblem(filter.error)), 400);
-    const queued = await retryFailures(store, filter.data, VIA);
+    const queued = await retryFailures(store, await withPlanMatch(store, filter.data), VIA);
     if (queued > 0) onRetry?.();
     res.redirect(303, `/admin?msg=reprocessados&n=${queued}`);
   });

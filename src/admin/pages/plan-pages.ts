@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { failuresMatching } from '../../replay/event-replay.js';
 import { catalogSnapshot } from '../../plans/course-catalog.js';
-import { planOverview, removePlan, savePlan } from '../../plans/plan-admin.js';
+import { planOverview, removePlan, savePlan, withPlanMatch } from '../../plans/plan-admin.js';
+import { normalizeText } from '../../domain/text.js';
 import { sameOrigin } from '../auth.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { planNameSchema, problemsOf } from '../admin-inputs.js';
@@ -24,6 +25,35 @@ const PLANS_FLASH: Record<string, (n: number) => Flash> = {
   'catalogo-falhou': () => ({ text: 'Não foi possível recarregar o catálogo do EAD (veja o motivo abaixo).', bad: true }),
 };
 
+/**
+ * The plan's fields besides its courses, as the form sends them: each always there (empty: none);
+ * absent (a form of before them): Kiwify's ids kept, the days none.
+ */
+function planFields(body: unknown) {
+  const days = field(body, 'accessDays')?.trim();
+  const id = (name: string) => {
+    const value = field(body, name);
+    return value === undefined ? undefined : value.trim() || null;
+  };
+  return {
+    whatsappGroup: field(body, 'whatsappGroup')?.trim() || undefined,
+    accessDays: !days ? undefined : /^\d{1,9}$/.test(days) ? Number(days) : Number.NaN,
+    kiwifyPlanId: id('kiwifyPlanId'),
+    kiwifyProductId: id('kiwifyProductId'),
+  };
+}
+
+/** What a form shows again (a search, a refused save): the fields as support typed them. */
+function typedBack(body: unknown): Pick<PlanEditView, 'whatsappGroup' | 'accessDays' | 'kiwifyPlanId' | 'kiwifyProductId'> {
+  const typed = planFields(body);
+  return {
+    whatsappGroup: typed.whatsappGroup,
+    accessDays: field(body, 'accessDays')?.trim().slice(0, 20),
+    kiwifyPlanId: typed.kiwifyPlanId?.slice(0, 200) ?? undefined,
+    kiwifyProductId: typed.kiwifyProductId?.slice(0, 200) ?? undefined,
+  };
+}
+
 /** Course ids from the picker's checkboxes, or typed (when the catalog cannot be read). */
 function chosenCourses(body: unknown): number[] {
   const typed = (field(body, 'courseIds') ?? '').split(/[\s,;]+/);
@@ -32,21 +62,29 @@ function chosenCourses(body: unknown): number[] {
 
 /** What the edit page shows of a plan (by name; a new one when empty): its courses, the catalog, the sales waiting for it, its history. */
 async function planEditView({ store, catalog }: Pick<AdminDeps, 'store' | 'catalog'>, name: string): Promise<PlanEditView> {
-  const [plan, snapshot, changes, waiting, failed] = await Promise.all([
-    name ? store.plans.resolve(name) : undefined,
+  // Its row of the overview: its sales, those waiting for it, the name Kiwify gives it now.
+  const [plan, snapshot, changes, rows, failed] = await Promise.all([
+    name ? store.plans.byName(name) : undefined,
     catalogSnapshot(catalog),
     name ? store.plans.changes(20, name) : [],
-    name ? failuresMatching(store, { code: 'unmapped_plan', plan: name }) : [],
-    name ? failuresMatching(store, { plan: name }) : [],
+    name ? planOverview(store) : [],
+    name ? withPlanMatch(store, { plan: name }).then((filter) => failuresMatching(store, filter)) : [],
   ]);
+  const row = name ? rows.find((r) => normalizeText(r.name) === normalizeText(name)) : undefined;
+  const waiting = row?.waiting ?? 0;
   return {
     name: plan?.name ?? name,
     exists: plan !== undefined,
     courses: plan?.courses ?? [],
     whatsappGroup: plan?.whatsappGroup,
+    accessDays: plan?.accessDays?.toString(),
+    kiwifyPlanId: plan?.kiwifyPlanId,
+    kiwifyProductId: plan?.kiwifyProductId,
+    kiwifyName: row?.kiwifyName,
+    seenIds: plan ? undefined : row?.seenIds,
     catalog: snapshot,
-    waiting: waiting.length,
-    failed: failed.length - waiting.length,
+    waiting,
+    failed: failed.length - waiting,
     changes,
   };
 }
@@ -81,7 +119,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
       exists: view.exists && view.name === name,
       name,
       courses: chosenCourses(req.query).filter((id) => Number.isInteger(id)),
-      whatsappGroup: field(req.query, 'whatsappGroup')?.trim() || undefined,
+      ...typedBack(req.query),
       q,
     };
     page(res, planEditPage({ ...draft, flash }));
@@ -89,7 +127,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
 
   router.post('/admin/plans/save', signedIn, sameOrigin, form, async (req, res) => {
     const name = (field(req.body, 'name') ?? '').trim();
-    const input = { name, courses: chosenCourses(req.body), whatsappGroup: field(req.body, 'whatsappGroup')?.trim() || undefined };
+    const input = { name, courses: chosenCourses(req.body), ...planFields(req.body) };
     const result = await savePlan(store, catalog, input, VIA);
     if (!result.ok) {
       // The page again, with what support chose and why it was not saved (a name with control
@@ -97,7 +135,7 @@ export function planPages({ store, catalog, onRetry }: AdminDeps, signedIn: expr
       const shown = isCleanText(name) ? name.slice(0, 200) : '';
       const view = await editView(shown);
       const courses = input.courses.filter((id) => Number.isInteger(id));
-      const again = { ...view, name: shown, exists: view.exists && view.name === shown, courses, whatsappGroup: input.whatsappGroup };
+      const again = { ...view, name: shown, exists: view.exists && view.name === shown, courses, ...typedBack(req.body) };
       return page(res, planEditPage({ ...again, problems: result.problems }), result.status);
     }
     if (result.requeued > 0) onRetry?.();

@@ -1,11 +1,12 @@
 import { forPeople, sentence } from '../../support/words-for-people.js';
 import type { CatalogSnapshot } from '../../plans/course-catalog.js';
 import type { PlanChangeRow, PlanRow } from '../../plans/plan-admin.js';
+import type { KiwifyIds } from '../../plans/plan-resolution.js';
 import { html, type Html } from '../html.js';
 import { coursePicker, tickedCount } from './course-picker.js';
 import { flashBanner, layout, time, type Flash } from './layout.js';
 
-const ACTIONS: Record<string, string> = { set: 'salvo', remove: 'removido', import: 'importado de arquivo' };
+const ACTIONS: Record<string, string> = { set: 'salvo', remove: 'removido', import: 'importado de arquivo', learn: 'ids aprendidos' };
 
 /** Who made a change, as support reads it (rows of older releases said it with a variable name). */
 const viaWords = (via: string) => forPeople(via === 'importação inicial de PLANS_FILE' ? 'na primeira inicialização do servidor' : via);
@@ -34,6 +35,74 @@ function changesList(changes: PlanChangeRow[]): Html {
   return html`<ol class="story">
     ${changes.map((c) => html`<li><time>${time(new Date(c.at).toISOString())}</time>“${c.name}” ${ACTIONS[c.action] ?? c.action} ${viaWords(c.via)}</li>`)}
   </ol>`;
+}
+
+/** For a name not mapped: the ids its sales carry (a plan renamed in Kiwify is fixed by giving them to the plan it was). */
+function seenIdsLine(ids: KiwifyIds | undefined): Html | '' {
+  if (!ids) return '';
+  const parts = [
+    ids.kiwifyPlanId ? html`id do plano <code>${ids.kiwifyPlanId}</code>` : '',
+    ids.kiwifyProductId ? html`id do produto <code>${ids.kiwifyProductId}</code>` : '',
+  ].filter((p) => p !== '');
+  return html`<p class="muted">
+    As vendas deste nome trazem, da Kiwify: ${parts.map((p, i) => html`${i > 0 ? ' e ' : ''}${p}`)}. Se é um plano já cadastrado que mudou
+    de nome na Kiwify, copie estes ids para ele em vez de cadastrar outro.
+  </p>`;
+}
+
+/** Days of access and Kiwify's ids: small fields under the courses. */
+function durationAndIds(v: PlanEditView): Html {
+  return html`<label class="field" for="accessDays">Dias de acesso (opcional)</label>
+    <p class="muted">Para acesso por tempo limitado, como “1 ano de acesso”: 365. Vazio: sem prazo.</p>
+    <div class="inline">
+      <input
+        id="accessDays"
+        name="accessDays"
+        type="number"
+        inputmode="numeric"
+        min="1"
+        max="36500"
+        step="1"
+        value="${v.accessDays ?? ''}"
+      />
+    </div>
+    <label class="field" for="kiwifyPlanId">Id do plano na Kiwify</label>
+    <p class="muted">
+      A primeira venda encontrada pelo nome preenche os ids sozinha. Com eles, o plano continua valendo se mudar de nome na Kiwify.
+    </p>
+    <div class="inline">
+      <input id="kiwifyPlanId" name="kiwifyPlanId" type="text" value="${v.kiwifyPlanId ?? ''}" maxlength="200" autocomplete="off" />
+    </div>
+    <label class="field" for="kiwifyProductId">Id do produto na Kiwify</label>
+    <div class="inline">
+      <input
+        id="kiwifyProductId"
+        name="kiwifyProductId"
+        type="text"
+        value="${v.kiwifyProductId ?? ''}"
+        maxlength="200"
+        autocomplete="off"
+      />
+    </div>`;
+}
+
+/** A row's name, and the one Kiwify gives it now when that differs (one block: a card's cell on a phone is a row). */
+function planCell(r: PlanRow): Html {
+  if (!r.kiwifyName) return html`<strong>${r.name}</strong>`;
+  return html`<div>
+    <strong>${r.name}</strong>
+    <div class="muted small">nome atual na Kiwify: “${r.kiwifyName}”</div>
+  </div>`;
+}
+
+/** A row's courses, and how long they are given when the plan says. */
+function coursesCell(r: PlanRow, names: ReadonlyMap<number, string>): Html {
+  if (!r.plan) return html`<span class="error">sem cursos (não cadastrado)</span>`;
+  if (!r.plan.accessDays) return html`${courseNames(r.plan.courses, names)}`;
+  return html`<div>
+    ${courseNames(r.plan.courses, names)}
+    <div class="muted small">acesso por ${r.plan.accessDays} dias</div>
+  </div>`;
 }
 
 export interface PlansView {
@@ -79,12 +148,10 @@ export function plansPage(v: PlansView): Html {
             ${v.rows.map(
               (r) =>
                 html`<tr>
-                  <td data-label="Plano"><strong>${r.name}</strong></td>
+                  <td data-label="Plano">${planCell(r)}</td>
                   <td data-label="Vendas">${r.sales}</td>
                   <td data-label="Aguardando">${r.waiting > 0 ? html`<span class="error">${r.waiting}</span>` : ''}</td>
-                  <td data-label="Cursos">
-                    ${r.plan ? courseNames(r.plan.courses, names) : html`<span class="error">sem cursos (não cadastrado)</span>`}
-                  </td>
+                  <td data-label="Cursos">${coursesCell(r, names)}</td>
                   <td data-label=""><a href="${editUrl(r.name)}">${r.plan ? 'Editar' : 'Cadastrar'}</a></td>
                 </tr>`,
             )}
@@ -103,6 +170,14 @@ export interface PlanEditView {
   exists: boolean;
   courses: number[];
   whatsappGroup?: string;
+  /** Days of access, as stored or as typed (a refused save shows it back). */
+  accessDays?: string;
+  kiwifyPlanId?: string;
+  kiwifyProductId?: string;
+  /** The name Kiwify gives the plan now, when it differs (renamed in Kiwify). */
+  kiwifyName?: string;
+  /** Not mapped: Kiwify's ids its sales carry. */
+  seenIds?: KiwifyIds;
   catalog: CatalogSnapshot;
   /** Sales waiting for this plan (failed as unmapped), and this plan's other failures. */
   waiting: number;
@@ -122,6 +197,7 @@ export function planEditPage(v: PlanEditView): Html {
     html`${flashBanner(v.flash)}
       <p><a href="/admin/plans">← Planos</a></p>
       <h1>${v.exists ? html`Plano “${v.name}”` : 'Cadastrar plano'}</h1>
+      ${v.kiwifyName ? html`<p>Nome atual na Kiwify: “${v.kiwifyName}” (as vendas o encontram pelo id).</p>` : ''} ${seenIdsLine(v.seenIds)}
       ${
         v.problems?.length
           ? html`<div class="banner bad" role="alert">Não foi salvo: ${v.problems.map((p) => html`<div>${p}</div>`)}</div>`
@@ -160,6 +236,7 @@ export function planEditPage(v: PlanEditView): Html {
             maxlength="500"
           />
         </div>
+        ${durationAndIds(v)}
         <div class="savebar">
           <button type="submit">Salvar plano</button>
           ${catalogReadable ? tickedCount : ''}

@@ -2,7 +2,8 @@
  * The plan map from the command line, straight on the store (works while the server is down):
  *
  *   npm run plans -- list
- *   npm run plans -- set "Nome do plano" 35,58 [--whatsapp https://chat.whatsapp.com/…]
+ *   npm run plans -- set "Nome do plano" 35,58 [--whatsapp https://chat.whatsapp.com/…] [--days 365]
+ *                        [--plan-id ID] [--product-id ID]
  *   npm run plans -- remove "Nome do plano"
  *   npm run plans -- import arquivo.json
  *   npm run plans -- export > arquivo.json
@@ -15,6 +16,7 @@ import { UPSTREAM_TIMEOUT_MS } from '../../clients/upstream-http.js';
 import { ConfigError, EXAMPLE_VALUES, loadConfig } from '../../config/config.js';
 import { controlCharactersMessage, isCleanText } from '../../domain/clean-text.js';
 import { PlanMapError } from '../../plans/plan-map.js';
+import type { KiwifyIds } from '../../plans/plan-resolution.js';
 import type { PlanOverviewReads, PlanSaveStore } from '../../plans/plan-admin.js';
 import { systemClock } from '../../timing/clock.js';
 import { CourseCatalog } from '../../plans/course-catalog.js';
@@ -26,7 +28,8 @@ const VIA = 'pela linha de comando';
 
 const USAGE = `Uso:
   npm run plans -- list
-  npm run plans -- set "Nome do plano" 35,58 [--whatsapp https://chat.whatsapp.com/…]
+  npm run plans -- set "Nome do plano" 35,58 [--whatsapp https://chat.whatsapp.com/…] [--days 365]
+                       [--plan-id ID] [--product-id ID]
   npm run plans -- remove "Nome do plano"
   npm run plans -- import arquivo.json
   npm run plans -- export`;
@@ -55,14 +58,35 @@ async function list(store: PlanOverviewReads, { out }: CliIo): Promise<number> {
   if (rows.length === 0) out('Nenhum plano.');
   for (const r of rows) {
     const courses = r.plan ? r.plan.courses.join(',') : 'NÃO CADASTRADO';
-    const waiting = r.waiting > 0 ? ` · ${r.waiting} venda(s) aguardando` : '';
-    out(`${r.name} → ${courses} · ${r.sales} venda(s)${waiting}${r.plan?.whatsappGroup ? ` · grupo ${r.plan.whatsappGroup}` : ''}`);
+    const parts = [
+      `${r.name} → ${courses}`,
+      `${r.sales} venda(s)`,
+      r.waiting > 0 ? `${r.waiting} venda(s) aguardando` : '',
+      r.plan?.accessDays ? `acesso por ${r.plan.accessDays} dias` : '',
+      r.plan?.whatsappGroup ? `grupo ${r.plan.whatsappGroup}` : '',
+      idsText(r.plan ?? r.seenIds ?? {}),
+      r.kiwifyName ? `nome atual na Kiwify: "${r.kiwifyName}"` : '',
+    ];
+    out(parts.filter(Boolean).join(' · '));
   }
   return 0;
 }
 
+/** Kiwify's ids of a plan, as the list shows them. */
+function idsText(ids: KiwifyIds): string {
+  const parts = [
+    ids.kiwifyPlanId ? `id do plano ${ids.kiwifyPlanId}` : '',
+    ids.kiwifyProductId ? `id do produto ${ids.kiwifyProductId}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 async function set(store: PlanSaveStore, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { whatsapp: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { whatsapp: { type: 'string' }, days: { type: 'string' }, 'plan-id': { type: 'string' }, 'product-id': { type: 'string' } },
+  });
   const [name, ids] = positionals;
   if (!name || !ids || positionals.length > 2) {
     io.err(USAGE);
@@ -73,13 +97,25 @@ async function set(store: PlanSaveStore, args: string[], io: CliIo): Promise<num
     .split(/[\s,;]+/)
     .filter(Boolean)
     .map((v) => (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN));
-  const result = await savePlan(store, catalog, { name, courses, whatsappGroup: values.whatsapp }, VIA);
+  const days = values.days?.trim();
+  const input = {
+    name,
+    courses,
+    whatsappGroup: values.whatsapp,
+    accessDays: days ? (/^\d{1,9}$/.test(days) ? Number(days) : Number.NaN) : undefined,
+    // Absent: the plan keeps the ids it has (learned from sales); "" clears them.
+    kiwifyPlanId: values['plan-id'] === undefined ? undefined : values['plan-id'].trim() || null,
+    kiwifyProductId: values['product-id'] === undefined ? undefined : values['product-id'].trim() || null,
+  };
+  const result = await savePlan(store, catalog, input, VIA);
   if (!result.ok) {
     for (const problem of result.problems) io.err(`Não salvo: ${problem}`);
     return 1;
   }
   if (result.unchecked) io.err(`Aviso: ${result.unchecked}`);
-  io.out(`Plano "${result.plan.name}" salvo: cursos ${result.plan.courses.join(', ')}.`);
+  const saved = result.plan;
+  const extras = [saved.accessDays ? `acesso por ${saved.accessDays} dias` : '', idsText(saved)].filter(Boolean);
+  io.out(`Plano "${saved.name}" salvo: cursos ${saved.courses.join(', ')}${extras.length > 0 ? `; ${extras.join('; ')}` : ''}.`);
   if (result.requeued > 0)
     io.out(`${result.requeued} venda(s) que aguardavam este plano voltaram para a fila (o servidor as processa em seguida).`);
   return 0;

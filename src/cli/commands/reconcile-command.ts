@@ -4,6 +4,8 @@
  *   npm run reconcile -- --since 2026-01-01 [--until 2026-03-31] [--dry-run]
  *   npm run reconcile -- --audit --since 2026-01-01 [--until …] [--fix]
  *
+ * Dates are days in São Paulo; without --until, up to now.
+ *
  * Reads the storage and KIWIFY_* variables like the server (.env included); the audit also EAD_*.
  */
 import { parseArgs } from 'node:util';
@@ -27,9 +29,13 @@ const USAGE = `Uso:
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * A day of São Paulo (Kiwify's time): its first instant, or its last for `--until`. Brazil keeps
+ * UTC-3 all year since 2019. The windows asked of Kiwify are the reconciler's (`chunks`).
+ */
 function parseDay(value: string | undefined, end: boolean): number | undefined {
   if (!value || !DATE.test(value)) return undefined;
-  const ms = Date.parse(`${value}T00:00:00Z`);
+  const ms = Date.parse(`${value}T00:00:00-03:00`);
   return Number.isNaN(ms) ? undefined : ms + (end ? 24 * 60 * 60 * 1000 - 1 : 0);
 }
 

@@ -145,6 +145,10 @@ function assemble(base: Base): Parts {
   for (const job of checks?.jobs ?? []) scheduler.add(job);
   if (reconciler) scheduler.add(reconciler.job);
   if (discord) scheduler.add(store.interactions.pruneJob);
+  const walRetry = store.logRetryJob(() =>
+    log.info('arquivo -wal do SQLite esvaziado na nova tentativa: nenhuma cópia antiga de dados apagados ficou nele'),
+  );
+  if (walRetry) scheduler.add(walRetry);
   const app = createApp({
     log,
     store,

@@ -123,8 +123,15 @@ export function alertChannelsFromConfig(
     channels.push(discordBotChannel({ api: bot, channelId: alertChannelId, store, panelUrl: panelUrlOf(config) }));
   } else if (config.alerts.discordWebhookUrl) {
     const discord = new DiscordClient(config.alerts.discordWebhookUrl, timeoutMs, observer);
-    // Buyer and upstream text shown literally (no masked links, headings or mentions from a name).
-    channels.push({ name: 'discord', limit: 2000, send: (text) => discord.send(text), format: alertTextForDiscord });
+    // Buyer and upstream text shown literally (no masked links, headings or mentions from a name);
+    // the links to the panel stay links.
+    const panelUrl = panelUrlOf(config);
+    channels.push({
+      name: 'discord',
+      limit: 2000,
+      send: (text) => discord.send(text),
+      format: (text) => alertTextForDiscord(text, panelUrl),
+    });
   }
   return channels;
 }

@@ -1,4 +1,5 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
+import { z } from 'zod';
 import { cpfDigits } from '../domain/cpf.js';
 import { PermanentError, TransientError } from '../domain/errors.js';
 import { normalizeText, textOf } from '../domain/text.js';
@@ -45,6 +46,9 @@ interface Envelope {
 const SYSTEM = 'EAD';
 /** Characters of the EAD's `info` kept (its phrases are short; an answer may not be). */
 const MAX_INFO = 2_000;
+/** The rows of a list the EAD answers: records (an empty list may come as nothing, "" or {}: undocumented). */
+const ROWS = z.union([z.array(z.looseObject({})), z.literal(''), z.strictObject({})]).nullish();
+
 /** What the API says when a search finds nobody (its exact wording is undocumented). */
 const NOT_FOUND = /nenhum|n[aã]o (foi |foram )?(encontrad|localizad)|sem registro|n[aã]o existe/i;
 
@@ -84,6 +88,21 @@ export class EadClient implements EadApi {
     const ok = (json.status === 'true' || json.status === true) && httpStatus >= 200 && httpStatus < 300;
     // What the EAD says is matched against its known phrases: the start of it is enough.
     return { ok, httpStatus, data: json.data, info: textOf(json.info ?? json.message).slice(0, MAX_INFO) };
+  }
+
+  /**
+   * The rows of a successful answer. A success whose rows are not records (`"data":[null]`) is
+   * the EAD's own fault, most likely passing (a PHP error mid-answer): a TransientError
+   * `ead_bad_answer`, retried with backoff like an outage and alerted when attempts run out —
+   * never read as "no rows" (a refund would end as "nothing to revoke"), never a crash.
+   */
+  private rows(env: Envelope, what: string): Array<Record<string, unknown>> {
+    const parsed = ROWS.safeParse(env.data);
+    if (parsed.success) return Array.isArray(parsed.data) ? parsed.data : [];
+    throw new TransientError(
+      `${SYSTEM} confirmou ${what}, mas a resposta veio num formato inesperado (itens que não são registros): provável falha passageira do EAD.`,
+      'ead_bad_answer',
+    );
   }
 
   /** Turns a failed envelope into the right error (classifyStatus), naming what to fix when it can. */
@@ -175,9 +194,8 @@ export class EadClient implements EadApi {
       }
       this.failure('buscar aluno por CPF', env);
     }
-    const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
     const matches = new Map<string, EadStudent>();
-    for (const row of rows) {
+    for (const row of this.rows(env, 'a busca por CPF')) {
       if (cpfDigits(row.cpf) === wanted || cpfDigits(row.usuario) === wanted) {
         const id = textOf(row.id);
         if (id) matches.set(id, { id });
@@ -214,8 +232,9 @@ export class EadClient implements EadApi {
       if (env.httpStatus === 404) throw new PermanentError(`O EAD não encontrou o aluno ${studentId}.`, 'student_not_found');
       this.failure('listar os cursos do aluno', env);
     }
-    const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
-    return rows.map((row) => textOf(row.id ?? row.id_curso)).filter(Boolean);
+    return this.rows(env, 'a lista de cursos do aluno')
+      .map((row) => textOf(row.id ?? row.id_curso))
+      .filter(Boolean);
   }
 
   async enroll(studentId: string, courseIds: number[], days?: number): Promise<{ contractId?: string; endsOn?: string }> {
@@ -258,7 +277,6 @@ export class EadClient implements EadApi {
   async unitCourses(): Promise<Array<{ id: string; nome: string }>> {
     const env = this.envelope(await this.get('unit_courses', `/unidades/cursos/${encodeURIComponent(this.config.unitId)}`));
     if (!env.ok) this.failure('listar os cursos da unidade', env);
-    const rows = Array.isArray(env.data) ? (env.data as Array<Record<string, unknown>>) : [];
-    return rows.map((row) => ({ id: textOf(row.id), nome: textOf(row.nome) }));
+    return this.rows(env, 'a lista de cursos da unidade').map((row) => ({ id: textOf(row.id), nome: textOf(row.nome) }));
   }
 }

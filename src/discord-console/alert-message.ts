@@ -8,7 +8,8 @@ import { STATUS_LABELS } from '../support/present.js';
 import { scrubText } from '../domain/redaction.js';
 import { eventButtons, MAX_ROWS, panelLink, retryMayHelp } from './components.js';
 import { DISCORD_LIMITS, embedSize, fitEmbed, fitMessage } from './discord-limits.js';
-import { escapeMarkdown } from './discord-markdown.js';
+import { alertHeadingParts, escapeMarkdown } from './discord-markdown.js';
+import { SHOWN_LIMITS, shownText } from '../domain/clean-text.js';
 
 /**
  * An alert as the bot posts it in the alert channel: an embed per alert, with buttons for the
@@ -35,11 +36,8 @@ export interface AlertItem {
 
 const DESCRIPTION_LIMIT = 4000;
 const TITLE_LIMIT = 250;
-/** How much of each buyer-given fact a channel message shows (a real one is far shorter). */
-const SHOWN = { firstName: 60, plan: 200, ref: 100 } as const;
-
-/** A buyer-given value as a channel message shows it: cut, then escaped. */
-const shown = (value: string, max: number) => escapeMarkdown(cut(value, max));
+/** A buyer-given value as a channel message shows it: cleaned and cut (shownText), then escaped. */
+const shown = (value: string, max: number) => escapeMarkdown(shownText(value, max));
 
 const STATUS_WORDS: Readonly<Record<string, string>> = STATUS_LABELS;
 
@@ -48,18 +46,16 @@ const NEUTRAL = 0x5865f2;
 
 /** The buyer's first name only: the one personal datum a channel message may carry. */
 export function firstName(name: string | null | undefined): string | undefined {
-  const first = name?.trim().split(/\s+/)[0];
+  const first = name && shownText(name, SHOWN_LIMITS.name).split(' ')[0];
   return first ? first : undefined;
 }
 
-const HEADING = /^(.*?)\*([^*]+?)\*/;
-
 /** "🚨 *Falha:* #42 venda aprovada · …" → "🚨 Falha"; a line without a heading, scrubbed. */
 export function alertHeading(text: string): string {
-  const match = HEADING.exec(text.split('\n')[0] ?? '');
-  const line = text.split('\n')[0] ?? '';
+  const parts = alertHeadingParts(text);
+  const line = text.split('\n', 1)[0] ?? '';
   // The heading the bridge wrote is its own words; a line without one may be anyone's.
-  const heading = match ? `${match[1]}${match[2].replace(/:$/, '')}` : escapeMarkdown(scrubText(cut(line, TITLE_LIMIT)));
+  const heading = parts ? `${parts.emoji} ${parts.title.replace(/:$/, '')}` : escapeMarkdown(scrubText(cut(line, TITLE_LIMIT)));
   return cut(heading.replace(/\s+/g, ' ').trim() || '🔔 Alerta', TITLE_LIMIT);
 }
 
@@ -67,10 +63,10 @@ export function alertHeading(text: string): string {
 export function eventFactsLine(e: AlertEventFacts): string {
   const parts = [`#${e.id} ${eventLabel(e.eventType)}`];
   const ref = e.orderRef ?? e.orderId;
-  if (ref) parts.push(`pedido ${shown(ref, SHOWN.ref)}`);
-  if (e.planName) parts.push(shown(e.planName, SHOWN.plan));
+  if (ref) parts.push(`pedido ${shown(ref, SHOWN_LIMITS.ref)}`);
+  if (e.planName) parts.push(shown(e.planName, SHOWN_LIMITS.plan));
   const first = firstName(e.customerName);
-  if (first) parts.push(shown(first, SHOWN.firstName));
+  if (first) parts.push(escapeMarkdown(first));
   return parts.join(' · ');
 }
 
@@ -83,8 +79,8 @@ function embedOf(alert: AlertItem): APIEmbed {
       alert.eventId === null
         ? escapeMarkdown(
             scrubText(
-              cut(alert.text, DESCRIPTION_LIMIT)
-                .replace(HEADING, '')
+              (alertHeadingParts(alert.text)?.rest ?? alert.text)
+                .slice(0, DESCRIPTION_LIMIT)
                 .replace(/^[:\s]+/, '')
                 .replace(/\*/g, ''),
             ),

@@ -1,5 +1,5 @@
 import { connectionLabel } from '../domain/connections.js';
-import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
+import { controlCharactersMessage, isCleanText, SHOWN_LIMITS, shownText } from '../domain/clean-text.js';
 import { formatTime } from '../domain/messages.js';
 import { cut } from '../domain/text.js';
 import type { APIMessageTopLevelComponent } from 'discord-api-types/v10';
@@ -119,7 +119,7 @@ async function failures(deps: ConsoleDeps): Promise<ConsoleAnswer> {
   for (const e of rows.map(summarize)) {
     const ref = e.orderRef ?? e.orderId;
     lines.push(
-      `**#${e.id}** ${e.label}${ref ? ` · pedido ${md(ref)}` : ''}${e.plan ? ` · ${md(e.plan)}` : ''}${e.customerName ? ` · ${md(cut(e.customerName, 80))}` : ''} — ${e.reason ?? 'falhou'}`,
+      `**#${e.id}** ${e.label}${ref ? ` · pedido ${md(shownText(ref, SHOWN_LIMITS.ref))}` : ''}${e.plan ? ` · ${md(shownText(e.plan, SHOWN_LIMITS.plan))}` : ''}${e.customerName ? ` · ${md(shownText(e.customerName, SHOWN_LIMITS.name))}` : ''} — ${e.reason ?? 'falhou'}`,
     );
   }
   const components: APIMessageTopLevelComponent[] = [];

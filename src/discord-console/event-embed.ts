@@ -1,5 +1,6 @@
 import type { APIEmbed } from 'discord-api-types/v10';
 import { formatDay, formatTime } from '../domain/messages.js';
+import { shownText } from '../domain/clean-text.js';
 import { cut } from '../domain/text.js';
 import { STATUS_LABELS, type EventDetail } from '../support/present.js';
 import { DISCORD_LIMITS } from './discord-limits.js';
@@ -14,7 +15,7 @@ const DESCRIPTION_BUDGET = DISCORD_LIMITS.description - 100;
  * literally: a masked CPF's asterisks are not emphasis, a name is not a link).
  */
 export function eventEmbed(d: EventDetail): APIEmbed {
-  const value = (text: string | null | undefined, max = 200) => (text ? md(cut(text, max)) : '—');
+  const value = (text: string | null | undefined, max = 200) => (text ? md(shownText(text, max)) : '—');
   const head = [
     `**Situação:** ${d.statusLabel} (${d.runs} tentativa(s))`,
     `**Pedido:** ${value(d.orderRef ?? d.orderId, 100)} · **Plano:** ${value(d.plan)}${d.accessUntil ? ` · acesso até ${formatDay(Date.parse(d.accessUntil))}` : ''}`,

@@ -117,6 +117,11 @@ const CAUSES: Record<string, Cause> = {
     retryHelps: true,
     todo: 'Um serviço externo respondeu algo que não é uma resposta de verdade (JSON gigante ou aninhado demais): confira no erro qual foi e, passado o problema, reprocesse.',
   },
+  ead_bad_answer: {
+    reason: 'Resposta estranha do EAD',
+    retryHelps: true,
+    todo: 'O EAD confirmou o pedido, mas respondeu num formato inesperado (provável falha passageira dele). As tentativas seguem sozinhas; se continuar, avise o suporte do EAD e reprocesse quando ele corrigir.',
+  },
   courses_unreadable: { reason: 'EAD não mostrou os cursos', retryHelps: true, todo: 'Reprocesse quando o EAD estiver respondendo.' },
   welcome_not_sent: {
     reason: 'Boas-vindas não enviadas',

@@ -1,3 +1,5 @@
+import { cut } from './text.js';
+
 /**
  * What support types (a search, a plan's name or group link, a note, a corrected phone, a CPF) may
  * not carry, from any console — admin page, API, command line, Discord: control characters and
@@ -68,3 +70,23 @@ export function isWhatsAppGroupLink(value: string): boolean {
 }
 
 export const WHATSAPP_GROUP_PROBLEM = 'o link do grupo de WhatsApp deve ser um convite do WhatsApp: https://chat.whatsapp.com/<código>';
+
+/** Invisible characters that change nothing a reader should see: zero-width spaces and joiners, word joiner, BOM. */
+const INVISIBLE = '\\u200B-\\u200D\\u2060\\uFEFF';
+const UNSHOWN = new RegExp(`[${CONTROLS}${BIDI}${INVISIBLE}]|${LONE_SURROGATE}`, 'gu');
+const RUNS_OF_SPACE = /\s+/gu;
+
+/** How much of each buyer-given text an alert, a Discord message or a list shows (a real one is far shorter). */
+export const SHOWN_LIMITS = { name: 80, plan: 120, ref: 64, reason: 400 } as const;
+
+/**
+ * Text from a buyer, a plan or an upstream as a person is shown it (alerts, Discord, the admin
+ * page): the characters `isCleanText` refuses from support and the invisible ones removed, every
+ * run of spaces, tabs and line breaks made one space, trimmed, and cut to `max` characters — so
+ * a 4,000-character name, or one with line breaks and right-to-left overrides, can neither push
+ * the cause and the link out of an alert nor read otherwise than it is. Linear (character
+ * classes, nothing to backtrack).
+ */
+export function shownText(value: string, max: number): string {
+  return cut(value.replace(UNSHOWN, '').replace(RUNS_OF_SPACE, ' ').trim(), max);
+}

@@ -4,6 +4,7 @@
  * src/http/errors.ts.
  */
 import { causeOf } from './causes.js';
+import { SHOWN_LIMITS, shownText } from './clean-text.js';
 import { connectionLabel, type ConnectionName } from './connections.js';
 import { eventLabel } from './event-types.js';
 import type { EventNaming } from './inbox-event.js';
@@ -25,15 +26,21 @@ const RECOVERED_LISTED = 10;
 /** The outcome of an event no flow acts on (boleto/PIX gerado, carrinho abandonado, …). */
 export const NO_ACTION_OUTCOME = 'Evento registrado; nenhuma ação para este tipo.';
 
-/** "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano de Tal" */
+/**
+ * "#42 venda aprovada · pedido AbC1dEf · Excel PRO · Fulano de Tal": what the buyer or the plan
+ * gave shown on one line, cleaned and cut (shownText), so the cause and the link after it always fit.
+ */
 export function eventLine(event: EventNaming): string {
   const parts = [`#${event.id} ${eventLabel(event.eventType)}`];
   const ref = event.orderRef ?? event.orderId;
-  if (ref) parts.push(`pedido ${ref}`);
-  if (event.planName) parts.push(event.planName);
-  if (event.customerName) parts.push(event.customerName);
+  if (ref) parts.push(`pedido ${shownText(ref, SHOWN_LIMITS.ref)}`);
+  if (event.planName) parts.push(shownText(event.planName, SHOWN_LIMITS.plan));
+  if (event.customerName) parts.push(shownText(event.customerName, SHOWN_LIMITS.name));
   return parts.join(' · ');
 }
+
+/** An error's words in an alert: one line, cut (upstream text and plan names may be long). */
+const reasonOf = (reason: string) => shownText(reason, SHOWN_LIMITS.reason);
 
 /**
  * A page of the admin panel as an alert names it: its full address from the server's public URL
@@ -58,7 +65,7 @@ export const messages = {
     const cause = causeOf(code);
     return [
       `🚨 *Falha:* ${eventLine(event)}`,
-      `Motivo: ${reason}`,
+      `Motivo: ${reasonOf(reason)}`,
       ...(exhausted ? [`Desistimos após ${attempts} tentativas.`] : []),
       `O que fazer: ${cause.todo}`,
       whereToAct(event.id, cause.retryHelps, panelUrl),
@@ -71,7 +78,7 @@ export const messages = {
   welcomeSkipped: (event: EventNaming, reason: string, panelUrl?: string) =>
     [
       `⚠️ *Boas-vindas não enviadas:* ${eventLine(event)}`,
-      `Motivo: ${reason}`,
+      `Motivo: ${reasonOf(reason)}`,
       'O aluno está matriculado. Corrija o celular ou o e-mail no painel para reenviar as boas-vindas, ou avise-o por outro canal (login = CPF; senha: "Esqueci minha senha" no portal).',
       `Evento: ${panelPlace(panelUrl, { eventId: event.id })}`,
     ].join('\n'),
@@ -99,22 +106,31 @@ export const messages = {
       'Se o contrato do aluno no EAD termina antes dessa data, prorrogue-o no EAD (a API do EAD não prorroga matrículas).',
     ].join('\n'),
 
-  revoked: (event: EventNaming, what: string) => `↩️ *${capitalize(eventLabel(event.eventType))}:* ${eventLine(event)}\n${what}`,
+  revoked: (event: EventNaming, what: string) =>
+    `↩️ *${capitalize(eventLabel(event.eventType))}:* ${eventLine(event)}\n${shownText(what, SHOWN_LIMITS.reason)}`,
 
   revokeUnmapped: (event: EventNaming, product: string, maskedCpf: string) =>
     [
       `⚠️ *${capitalize(eventLabel(event.eventType))} sem mapa:* ${eventLine(event)}`,
-      `O produto "${product}" não está no mapa de planos e nenhuma aprovação desta venda foi registrada: nada foi revogado.`,
+      `O produto "${shownText(product, SHOWN_LIMITS.plan)}" não está no mapa de planos e nenhuma aprovação desta venda foi registrada: nada foi revogado.`,
       `Confira à mão o acesso do aluno (CPF ${maskedCpf}) no EAD.`,
     ].join('\n'),
 
   connectionFailing: (system: ConnectionName, reason: string, panelUrl?: string) =>
     [
       `🔌 *Conexão com o ${connectionLabel(system)} falhando*`,
-      `Motivo: ${reason}`,
+      `Motivo: ${reasonOf(reason)}`,
       system === 'ead'
         ? 'As vendas ficam na fila, sem gastar tentativas, e seguem sozinhas quando a conexão voltar.'
         : 'As boas-vindas ficam aguardando nova tentativa até a conexão voltar.',
+      `Painel: ${panelPlace(panelUrl)}`,
+    ].join('\n'),
+
+  connectionFailingHere: (system: ConnectionName, reason: string, panelUrl?: string) =>
+    [
+      `🔌 *Conexão com o ${connectionLabel(system)} falhando em uma das instâncias da ponte*`,
+      `Motivo: ${reasonOf(reason)}`,
+      'As outras instâncias conectam e seguem com as vendas; esta deixa esse trabalho para elas. Confira a configuração desta instância (chaves e endereços) no Render.',
       `Painel: ${panelPlace(panelUrl)}`,
     ].join('\n'),
 
@@ -129,8 +145,8 @@ export const messages = {
   recoveredByReconciliation: (events: EventNaming[], limit?: number) => {
     const stopped = limit
       ? [
-          `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada, o limite de uma rodada: as demais ficam para a próxima conciliação, que continua de onde esta parou.`,
-          'Tantas vendas sem webhook de uma vez não é normal: confira na Kiwify o webhook e, se as vendas parecerem estranhas, chame um desenvolvedor.',
+          `⚠️ A conciliação parou ao recuperar ${limit} vendas nesta rodada, o limite de uma rodada, e a conciliação automática ficou pausada: tantas vendas sem webhook de uma vez não é normal.`,
+          'Confira na Kiwify o webhook e as vendas recuperadas. Se forem legítimas, peça a um desenvolvedor para retomar (`npm run reconcile -- --resume`): a próxima conciliação continua de onde esta parou. Se parecerem estranhas, não retome e chame um desenvolvedor.',
         ]
       : ['Se isso se repetir, confira na Kiwify a URL e o token do webhook.'];
     if (events.length === 1 && !limit) {
@@ -155,7 +171,7 @@ export const messages = {
   reconciliationFailing: (reason: string) =>
     [
       '🔎 *Conciliação com a Kiwify falhando*',
-      `Motivo: ${reason}`,
+      `Motivo: ${reasonOf(reason)}`,
       'Vendas cujo webhook não chegar não serão recuperadas até isso ser resolvido; a próxima conciliação retoma de onde parou.',
     ].join('\n'),
 

@@ -1,19 +1,44 @@
 import { systemClock, type Clock } from '../timing/clock.js';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, HealthChecksTable } from '../store/schema.js';
+import type { Database, HealthChecksTable, HealthInstanceChecksTable } from '../store/schema.js';
 
 export type CheckRow = Selectable<HealthChecksTable>;
+export type InstanceCheckRow = Selectable<HealthInstanceChecksTable>;
 
-/** Connection check results, one row per system, shared by every instance. */
+/**
+ * Connection check results shared by every instance: each instance's own last check of each
+ * system (`health_instance_checks`), and the state they agree on, one row per system
+ * (`health_checks`: what the alerts and the admin page tell).
+ */
 export class CheckStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock = systemClock,
   ) {}
 
+  /** The time the rows are written in. */
+  now(): number {
+    return this.clock();
+  }
+
+  /** Records `instance`'s own check of `name`. */
+  async recordOwn(instance: string, name: string, status: CheckRow['status'], detail: string | null): Promise<void> {
+    const now = this.clock();
+    await this.db
+      .insertInto('health_instance_checks')
+      .values({ name, instance, status, checked_at: now, detail })
+      .onConflict((oc) => oc.columns(['name', 'instance']).doUpdateSet({ status, checked_at: now, detail }))
+      .execute();
+  }
+
+  /** Every instance's last checks (a few rows per instance). */
+  async instances(): Promise<InstanceCheckRow[]> {
+    return this.db.selectFrom('health_instance_checks').selectAll().orderBy('name').orderBy('instance').execute();
+  }
+
   /**
-   * Records a check result. Returns true only for the one caller that changed the status (a first
-   * failure, a failure after success, a recovery): that caller tells support, nobody else.
+   * Records the state the instances agree on. Returns true only for the one caller that changed
+   * it (a first failure, a failure after success, a recovery): that caller tells support, nobody else.
    */
   async record(name: string, status: CheckRow['status'], detail: string | null): Promise<boolean> {
     const now = this.clock();

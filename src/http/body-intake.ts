@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { ClientAddresses } from './client-address.js';
+import { clientKey } from './client-address.js';
 import { sendError } from './http-errors.js';
 
 /**
@@ -54,14 +54,7 @@ interface Arrival {
   cut(status: number, message: string): void;
 }
 
-/**
- * Under memory pressure, the body that has sent nothing for longest gives its room (however short
- * that was): a body sent at once is never idle, so it is never the one cut.
- */
-const STALLED_AFTER_MS = 0;
-
 export class BodyIntake {
-  private readonly addresses = new ClientAddresses();
   /** Bodies still arriving, per address, oldest first (a Set keeps insertion order). */
   private readonly arriving = new Map<string, Set<Arrival>>();
   /** Bytes held (arrived and not yet answered, nor cut), in all and per address. */
@@ -91,7 +84,7 @@ export class BodyIntake {
       const header = req.headers['content-length'];
       const declared = header === undefined ? Number.POSITIVE_INFINITY : Number(header);
       if (declared > max) return refuse(res, 413, TOO_LARGE);
-      const key = this.addresses.key(req);
+      const key = clientKey(req);
       this.makeRoom(key);
       // Room for what it says it will send (no reservation: only bytes that arrive are counted).
       const needs = Math.min(Number.isFinite(declared) ? declared : max, max);
@@ -113,9 +106,9 @@ export class BodyIntake {
   }
 
   /**
-   * Whether `bytes` more fit the budget (of `key`, or of all): if not, bodies that stalled (sent
-   * nothing for STALLED_AFTER_MS: they sent fast, then stopped) are cut, longest stalled first,
-   * until they fit. A body sent at once never stalls; one held back to fill the memory does.
+   * Whether `bytes` more fit the budget (of `key`, or of all): if not, the bodies that have sent
+   * nothing for longest (however short that was) are cut, one after another, until they fit. A
+   * body sent at once is never idle, so it is never the one cut; one held back to fill the memory is.
    */
   private roomFor(bytes: number, key?: string, except?: Arrival): boolean {
     const budget = key === undefined ? this.limits.budgetBytes : this.limits.perAddressBytes;
@@ -130,7 +123,7 @@ export class BodyIntake {
 
   private longestStalled(key: string | undefined, except: Arrival | undefined): Arrival | undefined {
     let found: Arrival | undefined;
-    let since = this.now() - STALLED_AFTER_MS;
+    let since = this.now();
     const sets = key === undefined ? [...this.arriving.values()] : [this.arriving.get(key) ?? new Set<Arrival>()];
     for (const set of sets) {
       for (const a of set) {

@@ -1,35 +1,35 @@
 import type { Request } from 'express';
-import { MemoryStore, type Options } from 'express-rate-limit';
-import { ClientAddresses } from './client-address.js';
+import { BoundedCounts } from './bounded-counts.js';
+import { clientKey } from './client-address.js';
 
 /**
- * Wrong webhook signatures counted per client address, in express-rate-limit's MemoryStore
- * (fixed window). A valid delivery touches nothing but one map lookup: the counter moves only
- * when a signature fails. (The store's sweep timer is unref'd: it never holds the process.)
+ * Wrong webhook signatures counted per client address (fixed window, at most MAX_COUNTED_KEYS
+ * addresses: see BoundedCounts). A valid delivery touches nothing but one map lookup: the counter
+ * moves only when a signature fails.
  */
 export class FailedSignatures {
-  private readonly store = new MemoryStore();
+  private readonly counts: BoundedCounts;
 
   constructor(
     private readonly limit: number,
     windowMs: number,
+    maxKeys?: number,
   ) {
-    this.store.init({ windowMs } as Options);
+    this.counts = new BoundedCounts(maxKeys);
+    this.counts.init({ windowMs });
   }
 
-  private readonly addresses = new ClientAddresses();
-
-  /** The address's key (see ClientAddresses). */
-  private key(req: Request): string {
-    return this.addresses.key(req);
+  /** Addresses counted right now (tests). */
+  get size(): number {
+    return this.counts.size;
   }
 
   /** Whether this address already sent `limit` wrong signatures in the window. */
-  async limited(req: Request): Promise<boolean> {
-    return ((await this.store.get(this.key(req)))?.totalHits ?? 0) >= this.limit;
+  limited(req: Request): boolean {
+    return (this.counts.get(clientKey(req))?.totalHits ?? 0) >= this.limit;
   }
 
-  async failed(req: Request): Promise<void> {
-    await this.store.increment(this.key(req));
+  failed(req: Request): void {
+    this.counts.increment(clientKey(req));
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { BoundedCounts } from './bounded-counts.js';
+import { clientKey } from './client-address.js';
 import { sendError } from './http-errors.js';
 
 /**
@@ -37,7 +39,8 @@ export function bearerAuth(token: string): RequestHandler {
 }
 
 /**
- * Wrong tokens are rate limited per client address (only answers 401 count). A request that
+ * Wrong tokens are rate limited per client address (only answers 401 count; at most
+ * MAX_COUNTED_KEYS addresses remembered, see BoundedCounts). A request that
  * presents the right token — as a bearer or in the login form — is never held back by it, so
  * whoever shares an address with a guesser cannot lock support out.
  */
@@ -51,7 +54,10 @@ export function failedAuthLimiter(token: string, onLimited: RequestHandler): Req
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     // The client address comes from TRUST_PROXY; a forwarded header we do not trust is ignored.
-    validate: { xForwardedForHeader: false },
+    // Keyed as every per-address limit is (IPv6 per /56), in a store of bounded size.
+    keyGenerator: clientKey,
+    store: new BoundedCounts(),
+    validate: { xForwardedForHeader: false, keyGeneratorIpFallback: false },
     handler: onLimited,
   });
 }

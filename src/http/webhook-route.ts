@@ -38,7 +38,7 @@ export const IN_FLIGHT_BODY_BUDGET = 16 * 1024 * 1024;
  * How webhook bodies are read (see body-intake.ts). Kiwify posts a few KB at once: a body is cut
  * (408) when, after 1 s, it has not kept 16 KB/s, when it goes silent for 3 s, or after 10 s in
  * all — long before the 30 s request timeout. One address holds at most 4 MB; when it has 16
- * bodies arriving, a new one cuts the oldest of them that has been arriving for 100 ms (a slow
+ * bodies arriving, a new one cuts the oldest of them that has been arriving for 500 ms (a slow
  * sender gives way to a fast one from its own address too).
  */
 export const WEBHOOK_BODY_LIMITS: BodyLimits = {
@@ -65,8 +65,8 @@ const LIMITED_MESSAGE = 'Muitas entregas com assinatura inválida deste endereç
  * signatures count.
  */
 function shortLeash(failures: FailedSignatures): RequestHandler {
-  return async (req, res, next) => {
-    if (!(await failures.limited(req))) return next();
+  return (req, res, next) => {
+    if (!failures.limited(req)) return next();
     const length = Number(req.headers['content-length']);
     if (!(length <= LIMITED_BODY_LIMIT)) return sendError(res, 429, LIMITED_MESSAGE);
     res.locals.signatureLimited = true;
@@ -127,7 +127,7 @@ export function webhookRouter({
       const signature = req.query.signature;
       if (!looksLikeSignature(signature) || !verifyKiwifySignature(raw, signature, tokens)) {
         req.log.warn({ bytes: raw.length, hasSignature: typeof signature === 'string' }, 'webhook recusado: assinatura inválida');
-        await failures.failed(req);
+        failures.failed(req);
         res.locals.delivery = { outcome: 'rejected_signature' };
         if (res.locals.signatureLimited) return sendError(res, 429, LIMITED_MESSAGE);
         return sendError(res, 401, 'Assinatura ausente ou inválida.');

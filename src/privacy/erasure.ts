@@ -249,7 +249,7 @@ export function erasureSummary(result: Extract<ErasureResult, { ok: true }>): st
   }
   if (!result.logCleared) {
     lines.push(
-      'Uma cópia antiga destes dados ainda está no arquivo de registro do banco, em uso por outro programa agora; ela é apagada na limpeza automática (em até 1 hora).',
+      'Uma cópia antiga destes dados ainda está no arquivo de registro do banco, em uso por outro programa agora; ela é apagada assim que ele o soltar (nova tentativa a cada 30 segundos; no mais tardar na limpeza automática, em até 1 hora).',
     );
   }
   lines.push('A conta do aluno no EAD não foi alterada: se o titular pediu, exclua-a no EAD.');

@@ -102,7 +102,7 @@ export class Housekeeping {
     // What was wiped or stripped above (or by an erasure whose cut was blocked) leaves SQLite's -wal too.
     if (!(await store.truncateLog())) {
       this.opts.log.warn(
-        'o arquivo -wal do SQLite não pôde ser esvaziado (outro processo lendo o banco); cópias antigas de dados apagados ficam nele até a próxima limpeza',
+        'o arquivo -wal do SQLite não pôde ser esvaziado (outro processo lendo o banco); nova tentativa a cada 30 s por 5 min, depois na próxima limpeza',
       );
     }
   }

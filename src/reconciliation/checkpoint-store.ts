@@ -107,6 +107,21 @@ export class ReconciliationStore {
     });
   }
 
+  /**
+   * A person allows the automatic runs to go on after one stopped at its bound (they hold until
+   * then: see Reconciler): the last run is recorded as having recovered nothing more. True when
+   * the reconciliation was holding.
+   */
+  async resume(maxRecovered: number): Promise<boolean> {
+    const held = await this.db
+      .updateTable('reconciliation')
+      .set({ last_recovered: 0 })
+      .where('name', '=', NAME)
+      .where('last_recovered', '>=', maxRecovered)
+      .executeTakeFirst();
+    return Number(held.numUpdatedRows) > 0;
+  }
+
   /** Gives the lease back without recording a run (a run interrupted by shutdown): the next one may start at once. */
   async release(owner: string): Promise<void> {
     await this.leases.release(LEASE, owner);

@@ -106,11 +106,12 @@ export class Reconciler {
   }
 
   /**
-   * One run, unless another instance holds the lease or just ran; returns its report, if it ran.
-   * An abort of `signal` (the scheduler stopping) stops it as stop() does.
+   * One run, unless another instance holds the lease or just ran, or the last run stopped at its
+   * bound (see `holding`); returns its report, if it ran. An abort of `signal` (the scheduler
+   * stopping) stops it as stop() does.
    */
   async runOnce(signal?: AbortSignal): Promise<ReconcileReport | undefined> {
-    if (signal?.aborted) return undefined;
+    if (signal?.aborted || (await this.holding())) return undefined;
     const onAbort = () => void this.stop();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -121,7 +122,24 @@ export class Reconciler {
     }
   }
 
-  /** A run now, however recent the last one (still one instance at a time): support asked for it. */
+  /**
+   * Whether the automatic runs hold: the last run stopped at its bound (it recovered
+   * `maxRecovered` sales without reading its whole window — so many sales without a webhook is
+   * not normal, or Kiwify's list does not end). A list that never ends then costs one bounded run
+   * and one alert, not `maxRecovered` sales every interval for ever; the runs go on once a person
+   * looked (`npm run reconcile -- --resume`, ReconciliationStore.resume), or a run support asks
+   * for (runNow) goes through.
+   */
+  async holding(): Promise<boolean> {
+    const last = await this.opts.store.reconciliation.state();
+    return (
+      last?.last_error == null &&
+      (last?.last_recovered ?? 0) >= (this.opts.maxRecovered ?? DEFAULT_MAX_RECOVERED) &&
+      last?.checkpoint !== last?.last_to
+    );
+  }
+
+  /** A run now, however recent the last one, holding or not (still one instance at a time): support asked for it. */
   async runNow(): Promise<ReconcileReport | undefined> {
     return this.run(0);
   }

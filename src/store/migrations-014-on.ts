@@ -85,3 +85,22 @@ export function m015SalesOverTime(_types: ColumnTypes): Migration {
     },
   };
 }
+
+export function m016HealthPerInstance(_types: ColumnTypes): Migration {
+  return {
+    // Each instance's own last check of each system (health_checks keeps the state all of them
+    // agree on, which decides the alerts): an instance with a wrong key no longer flips the view
+    // of the others. A few rows per instance; those of instances gone are ignored once stale.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('health_instance_checks')
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('instance', 'text', (col) => col.notNull())
+        .addColumn('status', 'text', (col) => col.notNull())
+        .addColumn('checked_at', 'bigint', (col) => col.notNull())
+        .addColumn('detail', 'text')
+        .addPrimaryKeyConstraint('health_instance_checks_pk', ['name', 'instance'])
+        .execute();
+    },
+  };
+}

@@ -16,7 +16,7 @@ import {
   m012WelcomeNotSent,
   m013Leases,
 } from './migrations-007-013.js';
-import { m014PlanIds, m015SalesOverTime } from './migrations-014-on.js';
+import { m014PlanIds, m015SalesOverTime, m016HealthPerInstance } from './migrations-014-on.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -46,5 +46,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '013_leases': m013Leases(types),
     '014_plan_ids': m014PlanIds(types),
     '015_sales_over_time': m015SalesOverTime(types),
+    '016_health_per_instance': m016HealthPerInstance(types),
   };
 }

@@ -133,6 +133,15 @@ export interface HealthChecksTable {
   detail: string | null;
 }
 
+/** One instance's last check of one system (health_checks holds the state they agree on). */
+export interface HealthInstanceChecksTable {
+  name: string;
+  instance: string;
+  status: 'ok' | 'failing';
+  checked_at: number;
+  detail: string | null;
+}
+
 /**
  * The queue's front: one row per customer with work that may run, naming the event that runs
  * next (its earliest open, available event — or the one running) and when it may (its next run,
@@ -219,6 +228,7 @@ export interface Database {
   alert_channels: AlertChannelsTable;
   admin_sessions: AdminSessionsTable;
   health_checks: HealthChecksTable;
+  health_instance_checks: HealthInstanceChecksTable;
   queue_heads: QueueHeadsTable;
   plans: PlansTable;
   plan_changes: PlanChangesTable;

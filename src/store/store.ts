@@ -8,9 +8,10 @@ import type { Dialect } from './migrations.js';
 import { openDatabase, type StorageConfig } from './open-database.js';
 import { EventQueries } from './event-reads.js';
 import { Queue } from './queue.js';
-import { OwnerLocks } from './owner-locks.js';
+import { lockConnection, OwnerLocks } from './owner-locks.js';
 import type { Database } from './schema.js';
-import { truncateWal, type TruncateOptions } from './wal.js';
+import { LogTruncation, type TruncateOptions } from './wal.js';
+import type { Job } from '../timing/scheduler.js';
 
 /**
  * The opened database, for the feature stores built over it (plans, privacy, alerts, sessions…:
@@ -49,6 +50,8 @@ export interface Store {
    * (see wal.ts). False when other processes kept it past the bound; PostgreSQL: true.
    */
   truncateLog(options?: TruncateOptions): Promise<boolean>;
+  /** SQLite: the scheduler's job that tries a cut again soon when `truncateLog` could not make it (`onCut` when it went through). */
+  logRetryJob(onCut: () => void): Job | undefined;
   close(): Promise<void>;
 }
 
@@ -61,7 +64,8 @@ export async function openStore(config: StorageConfig, clock?: Clock, onConnecti
   const { db, dialect } = await openDatabase(config, onConnectionError);
   const time = clock ?? systemClock;
   const leases = leaseClockFor(dialect, clock, time);
-  const ownerLocks = dialect === 'postgres' ? new OwnerLocks(db) : undefined;
+  const log = new LogTruncation(db, dialect);
+  const ownerLocks = dialect === 'postgres' && config.DATABASE_URL ? new OwnerLocks(db, lockConnection(config.DATABASE_URL)) : undefined;
   return {
     dialect,
     inbox: new Inbox(db, dialect, time),
@@ -74,7 +78,8 @@ export async function openStore(config: StorageConfig, clock?: Clock, onConnecti
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    truncateLog: (options) => truncateWal(db, dialect, options),
+    truncateLog: (options) => log.truncate(options),
+    logRetryJob: (onCut) => (dialect === 'sqlite' ? log.retryJob(onCut) : undefined),
     close: async () => {
       await ownerLocks?.releaseAll();
       await db.destroy();

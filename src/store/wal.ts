@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { retry } from '../timing/retry.js';
+import type { Job } from '../timing/scheduler.js';
 import type { Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -29,8 +30,8 @@ export interface TruncateOptions {
  * holds the WAL; the checkpoint cannot cut it then. It is tried without SQLite's busy handler
  * (which would freeze the event loop for its whole timeout) and tried again, waiting a little
  * longer each time, for at most `maxWaitMs`. False when the WAL could still not be cut: the
- * frames are copied but stay in `-wal` until the next try (the hourly housekeeping, or the
- * next erasure) succeeds. PostgreSQL has no such file the application can cut: true at once
+ * frames are copied but stay in `-wal` until the next try succeeds (LogTruncation tries again
+ * every 30 s for five minutes; then the hourly housekeeping, or the next erasure). PostgreSQL has no such file the application can cut: true at once
  * (README "Privacidade" says what PostgreSQL keeps and for how long).
  */
 export async function truncateWal(db: Kysely<Database>, dialect: Dialect, options: TruncateOptions = {}): Promise<boolean> {
@@ -69,4 +70,63 @@ async function checkpointOnce(db: Kysely<Database>): Promise<boolean> {
       await sql`pragma busy_timeout = ${sql.lit(SQLITE_BUSY_TIMEOUT_MS)}`.execute(conn);
     }
   });
+}
+
+/** After a cut that other processes kept from going through, it is tried again this often… */
+export const WAL_RETRY_EVERY_MS = 30_000;
+/** …this many times (five minutes), each waiting at most WAL_RETRY_WAIT_MS; then the hourly housekeeping. */
+const WAL_RETRIES = 10;
+const WAL_RETRY_WAIT_MS = 2_000;
+
+/**
+ * The database's log cut after personal data goes (truncateWal), and tried again soon when
+ * another process held the WAL: every 30 s, ten times, off the request path (a job of the
+ * runtime's scheduler: `retryJob`), instead of leaving erased data in `-wal` until the hourly
+ * housekeeping.
+ */
+export class LogTruncation {
+  /** Tries left for a cut still owed (0: nothing owed). */
+  private owed = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly retryEveryMs = WAL_RETRY_EVERY_MS,
+  ) {}
+
+  /** Whether a cut is still owed (tests, logs). */
+  get pending(): boolean {
+    return this.owed > 0;
+  }
+
+  async truncate(options?: TruncateOptions): Promise<boolean> {
+    const cut = await truncateWal(this.db, this.dialect, options);
+    this.owed = cut ? 0 : WAL_RETRIES;
+    return cut;
+  }
+
+  /**
+   * One retry of an owed cut, if any: true when it went through now (the runtime logs it),
+   * false when it is still owed, undefined when nothing was.
+   */
+  async retry(): Promise<boolean | undefined> {
+    if (this.owed === 0) return undefined;
+    this.owed -= 1;
+    const cut = await truncateWal(this.db, this.dialect, { maxWaitMs: WAL_RETRY_WAIT_MS });
+    if (cut) this.owed = 0;
+    return cut;
+  }
+
+  /** The scheduler's job of the retries (a no-op while nothing is owed). */
+  retryJob(onCut: () => void): Job {
+    return {
+      name: 'wal-truncate',
+      intervalMs: this.retryEveryMs,
+      lease: 'none',
+      run: async () => {
+        if (await this.retry()) onCut();
+      },
+      failureMessage: 'falha ao esvaziar o arquivo -wal do SQLite',
+    };
+  }
 }

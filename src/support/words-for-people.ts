@@ -1,3 +1,5 @@
+import { cut } from '../domain/text.js';
+
 /**
  * Texts as support's pages show them. Errors and outcomes name the configuration variable a
  * developer must fix ("ou EAD_BASE_URL está errado", "(CHATPRO_TOKEN / CHATPRO_INSTANCE_ID)"):
@@ -59,11 +61,20 @@ export const DESCRIBED_VARIABLES: ReadonlySet<string> = new Set(Object.keys(VARI
 const VARIABLE = String.raw`\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b(?:=[\w.-]+)?`;
 const KNOWN = DESCRIBED_VARIABLES;
 const NAMES_A_VARIABLE = new RegExp(VARIABLE);
+/*
+ * Every pattern below runs in linear time over any text: spaces before something are matched
+ * only from the first space of a run (`(?<!\s)`), so a run of spaces not followed by it is
+ * tried once, not once per space (100,000 spaces took 15 s).
+ */
 /** A parenthesis that names a variable: "(EAD_API_KEY)", "(CHATPRO_TOKEN / CHATPRO_INSTANCE_ID)", "(REVOKE_MODE=courses)". */
-const VARIABLE_ASIDE = /\s*\(([^()]*)\)/g;
+const VARIABLE_ASIDE = /(?<!\s)\s*\(([^()]*)\)/g;
 const BARE_VARIABLE = new RegExp(VARIABLE, 'g');
 /** A network error's code in parentheses ("(ECONNREFUSED)", "(ENOTFOUND)"): jargon for support. */
-const NETWORK_CODE = /\s*\((?:E[A-Z]{3,}|EAI_AGAIN)\)/g;
+const NETWORK_CODE = /(?<!\s)\s*\((?:E[A-Z]{3,}|EAI_AGAIN)\)/g;
+/** Spaces before a punctuation mark. */
+const SPACE_BEFORE_MARK = /(?<!\s)\s+([.,;:])/g;
+/** Longest text shown (a page shows errors and outcomes, never pages of them). */
+export const MAX_TEXT_FOR_PEOPLE = 4_000;
 /** "de o endereço" → "do endereço": what a replacement leaves behind. */
 const CONTRACTIONS: Array<[RegExp, string]> = [
   [/\bde o\b/g, 'do'],
@@ -79,7 +90,9 @@ const CONTRACTIONS: Array<[RegExp, string]> = [
  * else — an upstream's own words and codes ("ERR_BAD_RESPONSE", "HTTP 400") — stays.
  */
 export function forPeople(text: string): string {
-  let out = text.replace(VARIABLE_ASIDE, (aside: string, inner: string) => (names(inner) ? '' : aside)).replace(NETWORK_CODE, '');
+  let out = cut(text, MAX_TEXT_FOR_PEOPLE)
+    .replace(VARIABLE_ASIDE, (aside: string, inner: string) => (names(inner) ? '' : aside))
+    .replace(NETWORK_CODE, '');
   out = out.replace(BARE_VARIABLE, (name: string) => {
     const bare = name.split('=')[0];
     return KNOWN.has(bare) ? VARIABLE_WORDS[bare] : name;
@@ -88,7 +101,7 @@ export function forPeople(text: string): string {
   // A message ending in "." put before another "." ("…: ${detail}. Confira"): one period.
   return out
     .replace(/ {2,}/g, ' ')
-    .replace(/\s+([.,;:])/g, '$1')
+    .replace(SPACE_BEFORE_MARK, '$1')
     .replace(/(?<!\.)\.\.(?!\.)/g, '.');
 }
 

@@ -7,11 +7,19 @@ import type { HandlerContext, WorkerStore } from './types.js';
 /** Raised between steps once shutdown has begun: the event goes back to the queue untouched. */
 export class ShuttingDown extends Error {}
 
+/**
+ * Raised between steps once the worker's proof of life (its advisory lock, PostgreSQL) was lost
+ * after the run began: another instance may have taken the event over, so this run starts no
+ * other step; the event goes back to the queue (fenced: only if nobody took it) once the lock
+ * is held again.
+ */
+export class LockLost extends Error {}
+
 export interface ContextServices {
   store: Pick<WorkerStore, 'journal' | 'inbox'>;
   alerts: Pick<AlertOutbox, 'enqueue'>;
-  /** Whether shutdown has begun: no step starts after it. */
-  stopping: () => boolean;
+  /** Why no step may start now (ShuttingDown, LockLost), if so. */
+  interrupted: () => Error | undefined;
   /** Attempts before a transient failure ends the event `failed` (MAX_ATTEMPTS). */
   maxAttempts: number;
 }
@@ -25,7 +33,7 @@ export function handlerContext(
   claim: ClaimedEvent,
   journal: Map<string, unknown>,
   log: Logger,
-  { store, alerts, stopping, maxAttempts }: ContextServices,
+  { store, alerts, interrupted, maxAttempts }: ContextServices,
 ): HandlerContext {
   const { event, bodyText } = claim;
   return {
@@ -36,7 +44,8 @@ export function handlerContext(
     journal: (name) => journal.get(name),
     step: async (name, run) => {
       if (journal.has(name)) return { value: journal.get(name), ranNow: false };
-      if (stopping()) throw new ShuttingDown();
+      const stop = interrupted();
+      if (stop) throw stop;
       const value = await run();
       await store.journal.saveStep(claim, name, value);
       journal.set(name, value);

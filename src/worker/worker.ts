@@ -9,8 +9,9 @@ import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
 import { failureAlertKey } from '../alerts/alert-keys.js';
-import { handlerContext, ShuttingDown } from './handler-context.js';
+import { handlerContext, LockLost, ShuttingDown } from './handler-context.js';
 import { IntakeFirst } from './intake-first.js';
+import { InterruptedRuns, lockWatcher, takeUpWorkOfTheDead } from './lock-loss.js';
 import type { Handler, HandlerRegistry, WorkerStore } from './types.js';
 
 export interface WorkerOptions {
@@ -60,10 +61,13 @@ export class Worker {
   /** The pending look-again while claims yield to intake. */
   private intakeRecheck: NodeJS.Timeout | undefined;
   private readonly metrics: MetricsRecorder;
+  /** Runs stopped because the lock was lost, given back to the queue once it is held again. */
+  private readonly interrupted: InterruptedRuns;
 
   constructor(private readonly opts: WorkerOptions) {
     this.metrics = opts.metrics ?? NO_METRICS;
     this.owner = opts.owner ?? `worker-${randomUUID()}`;
+    this.interrupted = new InterruptedRuns(opts.store.queue, opts.log);
     this.intakeFirst = new IntakeFirst(opts.intakeBusy ?? (() => false), opts.clock, MAX_INTAKE_DEFERRAL_MS);
     this.claims = new Poller({
       run: () => this.claimAndLaunch(),
@@ -86,7 +90,11 @@ export class Worker {
     this.started = true;
     const recovered = await this.opts.store.queue.recoverAfterRestart();
     if (recovered > 0) this.opts.log.warn({ recovered }, 'eventos interrompidos retomados após reinício');
-    await this.opts.store.ownerLocks?.hold(this.owner);
+    const regained = () => void this.interrupted.giveBack().then(() => this.wake());
+    await this.opts.store.ownerLocks?.hold(
+      this.owner,
+      lockWatcher(this.opts.log, () => this.running.size, regained),
+    );
     await this.takeUpWorkOfTheDead();
     this.heartbeat.start(Math.max(250, Math.floor(this.opts.leaseMs / 3)));
     this.claims.start();
@@ -109,21 +117,27 @@ export class Worker {
     return true;
   }
 
+  /** Whether this worker may hold leases now: on PostgreSQL, only while it holds its lock (other instances see it alive). */
+  private get alive(): boolean {
+    return this.opts.store.ownerLocks?.holding ?? true;
+  }
+
   /** One claim for the free slots; `'again'` when every slot was filled (more may be due). */
   private async claimAndLaunch(): Promise<'again' | void> {
     const free = this.opts.concurrency - this.running.size;
-    if (this.stopping || free <= 0 || this.yieldToIntake()) return;
+    if (this.stopping || !this.alive || free <= 0 || this.yieldToIntake()) return;
+    const epoch = this.opts.store.ownerLocks?.epoch ?? 0; // before the claim: a loss while claiming counts
     const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
     for (const next of claimed) {
       // Shutdown began while claiming: give the event straight back.
       if (this.stopping) await this.opts.store.queue.release(next);
-      else this.launch(next);
+      else this.launch(next, epoch);
     }
     return claimed.length === free ? 'again' : undefined;
   }
 
-  private launch(claim: ClaimedEvent): void {
-    const done = this.process(claim)
+  private launch(claim: ClaimedEvent, epoch: number): void {
+    const done = this.process(claim, epoch)
       .catch((err) => this.opts.log.error({ err, eventId: claim.id }, 'erro inesperado no worker'))
       .finally(() => {
         // A newer claim of the same event (an expired lease taken back) may have replaced this one.
@@ -134,6 +148,7 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
+    if (!this.alive) return;
     await this.opts.store.queue.extendLeases(
       [...this.running.values()].map((r) => r.claim),
       this.opts.leaseMs,
@@ -141,25 +156,13 @@ export class Worker {
     await this.takeUpWorkOfTheDead();
   }
 
-  /**
-   * PostgreSQL: events leased to a worker whose process is gone (its advisory lock is free) are
-   * taken up at once, not after their lease — a restart does not wait for its own predecessor.
-   */
+  /** PostgreSQL: the events of workers whose process is gone are taken up at once (lock-loss.ts). */
   private async takeUpWorkOfTheDead(): Promise<void> {
-    const locks = this.opts.store.ownerLocks;
-    if (!locks) return;
-    const owners = await this.opts.store.queue.otherLeaseOwners(this.owner);
-    const gone: string[] = [];
-    for (const owner of owners) if (await locks.isGone(owner)) gone.push(owner);
-    const expired = await this.opts.store.queue.expireLeases(gone);
-    if (expired > 0) {
-      this.opts.log.warn({ expired, owners: gone.length }, 'eventos de um processo que parou retomados sem esperar a concessão');
-      this.wake();
-    }
+    if ((await takeUpWorkOfTheDead(this.opts.store, this.owner, this.opts.log)) > 0) this.wake();
   }
 
   /** Runs one claimed event. Every write below is fenced by its claim. */
-  private async process(claimed: ClaimedEvent): Promise<void> {
+  private async process(claimed: ClaimedEvent, epoch: number): Promise<void> {
     const { store, handlers, log: baseLog, maxAttempts } = this.opts;
     const { event } = claimed;
     const log = baseLog.child({ eventId: event.id, eventType: event.eventType, attempt: event.attempts });
@@ -180,20 +183,22 @@ export class Worker {
     }
     this.metrics.eventAttempt(event.eventType);
     try {
-      await this.run(claimed, handler, log);
+      await this.run(claimed, handler, log, epoch);
     } catch (err) {
       await this.onFailure(claimed, err, log);
     }
   }
 
-  private async run(claimed: ClaimedEvent, handler: Handler, log: Logger): Promise<void> {
+  /** Runs the handler; no step starts once shutdown began or the lock was lost since the claim (`epoch`). */
+  private async run(claimed: ClaimedEvent, handler: Handler, log: Logger, epoch: number): Promise<void> {
     const { store } = this.opts;
     const { event } = claimed;
+    const locks = store.ownerLocks;
     const journal = await store.journal.loadSteps(event.id);
     const ctx = handlerContext(claimed, journal, log, {
       store,
       alerts: this.opts.alerts,
-      stopping: () => this.stopping,
+      interrupted: () => (this.stopping ? new ShuttingDown() : locks && locks.epoch !== epoch ? new LockLost() : undefined),
       maxAttempts: this.opts.maxAttempts,
     });
 
@@ -220,6 +225,7 @@ export class Worker {
       log.warn('evento assumido por outro processo; esta execução parou');
       return;
     }
+    if (err instanceof LockLost) return this.interrupted.stopped(claimed, log, this.alive);
     const reason = describeError(err);
     const attempts = event.attempts;
     if (isTransient(err) && attempts < maxAttempts) {

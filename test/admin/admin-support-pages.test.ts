@@ -72,7 +72,7 @@ describe('the course picker', () => {
     expect(offered.every((name) => /excel/i.test(name))).toBe(true);
     expect(res.text).toMatch(/\d+ curso\(s\) com “excel”/);
     // The search button sends the same form by GET (ticks included); saving posts it.
-    expect(res.text).toContain('formaction="/admin/plans/edit" formmethod="get" name="buscar"');
+    expect(res.text).toContain('formaction="/admin/plans/edit" formmethod="get" formnovalidate name="buscar"');
   });
 
   it('never drops a ticked id silently: an unknown one is refused by name; ticks from a search are saved', async () => {
@@ -146,10 +146,25 @@ describe('pages speak to people', () => {
       expect(res.text).toContain('Página não encontrada');
       expect(res.text).toContain('href="/admin/plans"'); // the panel's navigation
     }
-    const anonymous = await request(app()).get('/admin/nada');
-    expect(anonymous.status).toBe(404);
-    expect(anonymous.text).toContain('Página não encontrada');
-    expect(anonymous.text).not.toContain('Sair de todos os dispositivos');
+    // A stranger's request with a cookie of the right shape costs no session lookup.
+    const sessions = server.runtime.store.sessions;
+    const isValid = sessions.isValid.bind(sessions);
+    let lookups = 0;
+    sessions.isValid = (hash) => {
+      lookups += 1;
+      return isValid(hash);
+    };
+    try {
+      const anonymous = await request(app())
+        .get('/admin/nada')
+        .set('cookie', `bridge_admin=${'a'.repeat(43)}`);
+      expect(anonymous.status).toBe(404);
+      expect(anonymous.text).toContain('Página não encontrada');
+      expect(anonymous.text).not.toContain('Sair de todos os dispositivos');
+      expect(lookups).toBe(0);
+    } finally {
+      sessions.isValid = isValid;
+    }
     const api = await request(app()).get('/admin/api/nada').set('authorization', `Bearer ${ADMIN}`);
     expect(api.status).toBe(404);
     expect(api.body).toEqual({ ok: false, error: 'Rota não encontrada.' });

@@ -40,6 +40,7 @@ describe('the runtime', () => {
       'connection-view',
       'reconciliation',
       'discord-interactions',
+      'wal-truncate',
     ]);
   });
 
@@ -58,7 +59,7 @@ describe('the runtime', () => {
     runtime = await createRuntime(testConfig(KIWIFY_API), { connectionChecks: false, reconcile: false });
     expect(runtime.checks).toBeUndefined();
     expect(runtime.reconciler).toBeUndefined();
-    expect(runtime.scheduler.jobs).toEqual(['housekeeping']);
+    expect(runtime.scheduler.jobs).toEqual(['housekeeping', 'wal-truncate']);
   });
 });
 

@@ -112,3 +112,25 @@ describe('npm run reconcile', () => {
     expect((await runCommand(reconcileCommand, ['--since', 'ontem'], env)).code).toBe(2);
   });
 });
+
+describe('npm run reconcile -- --resume', () => {
+  it('lets the automatic reconciliation go on after a run stopped at its bound; says so when it was not holding', async () => {
+    const db = store.database.db;
+    await db
+      .insertInto('reconciliation')
+      .values({ name: 'kiwify' })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    await db
+      .updateTable('reconciliation')
+      .set({ last_recovered: 300, last_to: Date.now(), last_error: null })
+      .where('name', '=', 'kiwify')
+      .execute();
+    const resumed = await runCommand(reconcileCommand, ['--resume'], { SQLITE_PATH: dbPath });
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('Conciliação automática retomada');
+    expect((await store.reconciliation.state())?.last_recovered).toBe(0);
+    const again = await runCommand(reconcileCommand, ['--resume'], { SQLITE_PATH: dbPath });
+    expect(again.out).toContain('não estava pausada');
+  });
+});

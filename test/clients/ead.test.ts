@@ -106,4 +106,35 @@ describe('EAD client', () => {
       await server.close();
     }
   });
+
+  it('a success whose rows are not records ({"data":[null]}) is a passing fault of the EAD, in Portuguese, never "no rows"', async () => {
+    const app = fakeApp();
+    let data: unknown = [null];
+    for (const path of ['/alunos', '/alunos/cursos/:id', '/unidades/cursos/:id'])
+      app.get(path, (_req, res) => res.json({ status: 'true', data }));
+    const server = await listenFake(app);
+    try {
+      const c = new EadClient({ baseUrl: server.url, apiKey: 'k', unitId: '1', timeoutMs: 300 });
+      for (const bad of [[null], [1], ['x'], [[{ id: '1' }]], 'texto', { id: '1' }]) {
+        data = bad;
+        for (const call of [() => c.findStudentByCpf('11144477735'), () => c.studentCourses('9'), () => c.unitCourses()]) {
+          const err = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(TransientError);
+          expect(err).toMatchObject({ code: 'ead_bad_answer', message: expect.stringContaining('formato inesperado') });
+          expect((err as Error).message).not.toMatch(/Cannot read|undefined|null/);
+        }
+      }
+      // An empty list, however it comes, is no rows.
+      for (const empty of [[], '', {}, null]) {
+        data = empty;
+        expect(await c.findStudentByCpf('11144477735')).toBeNull();
+        expect(await c.unitCourses()).toEqual([]);
+      }
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -19,6 +19,7 @@ import { testConfig } from '../helpers/config.js';
 import { approvedSale, bodyOf } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { CHANNEL, shown } from './helpers.js';
+import { SHOWN_LIMITS, shownText } from '../../src/domain/clean-text.js';
 
 const log = createLogger('silent');
 const LONG_NAME = 'Maximiliana'.repeat(355).slice(0, 3_900);
@@ -164,6 +165,7 @@ describe('buyer text is shown literally on Discord', () => {
     expect(call.content).toMatch(/^🚨 \*\*Falha:\*\* /);
     // Each would act unescaped: a masked link, a mass mention, a user mention, a heading.
     for (const live of [/(?<!\\)\]\(/, /(?<!\\)@everyone/, /(?<!\\)<@/, /(?<!\\)# Título/]) expect(call.content).not.toMatch(live);
-    expect(shown(call.content)).toContain(HOSTILE_FULL);
+    // As typed, cut to what an alert shows of a name.
+    expect(shown(call.content)).toContain(shownText(HOSTILE_FULL, SHOWN_LIMITS.name));
   });
 });

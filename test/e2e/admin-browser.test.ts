@@ -209,6 +209,29 @@ describe.skipIf(!available)('admin page in a headless browser', () => {
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'plan-edit-renamed-390.png'), fullPage: true });
   });
 
+  it('a new plan: the search works before the name is typed, and with a half-typed group link', async () => {
+    const page = await signedIn();
+    await page.click('nav.main a:has-text("Planos")');
+    await page.click('a:has-text("Novo plano")');
+    await page.waitForSelector('fieldset.courses');
+    expect(await page.inputValue('#name')).toBe('');
+    await page.fill('#whatsappGroup', 'chat.whatsapp.com/Ab'); // not yet a URL
+    await page.fill('#q', 'excel');
+    await page.press('#q', 'Enter'); // no "fill in this field" bubble: the search goes
+    await page.waitForURL(/\/admin\/plans\/edit\?.*q=excel/);
+    expect(await page.locator('fieldset.courses .list label', { hasText: /excel/i }).count()).toBeGreaterThan(0);
+    expect(await page.inputValue('#whatsappGroup')).toBe('chat.whatsapp.com/Ab');
+    await page.fill('#q', 'photoshop');
+    await page.click('button:has-text("Buscar")');
+    await page.waitForURL(/q=photoshop/);
+    await page.getByRole('checkbox', { name: 'Adobe Photoshop CC (169)', exact: true }).check();
+    // Saving still asks for what a plan needs.
+    await page.fill('#whatsappGroup', '');
+    await page.fill('#name', 'Plano Novo do Navegador');
+    await page.click('button:has-text("Salvar plano")');
+    await expect.poll(() => page.textContent('[role=status]')).toContain('salvo');
+  });
+
   it('an unknown page, or /admin/events without an id, is a page of the panel that leads back', async () => {
     const page = await signedIn();
     for (const path of ['/admin/events', '/admin/nao-existe']) {

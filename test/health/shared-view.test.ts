@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertOutbox } from '../../src/alerts/outbox.js';
-import { TransientError } from '../../src/domain/errors.js';
+import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import { ConnectionChecks } from '../../src/health/connection-checks.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStores, type Stores } from '../../src/app/feature-stores.js';
@@ -62,5 +62,97 @@ describe.each(STORE_TARGETS)('connection checks of two instances on $name', (tar
     eadUp = false;
     await b.checks.runOnce(); // now B sees it fail: A pauses too
     await waitFor(() => a.checks.isFailing('ead'), 5_000, 'A pauses from what B saw');
+  });
+});
+
+/** Alerts as an outbox keeps them: one per key. */
+function alertLog() {
+  const texts: string[] = [];
+  const keys = new Set<string>();
+  const outbox = {
+    enqueue: (text: string, options: { key?: string } = {}) => {
+      if (options.key && keys.has(options.key)) return Promise.resolve();
+      if (options.key) keys.add(options.key);
+      texts.push(text);
+      return Promise.resolve();
+    },
+  };
+  return { texts, outbox: outbox as unknown as AlertOutbox };
+}
+
+describe.each(STORE_TARGETS)('two instances that disagree about the EAD on $name', (target) => {
+  it('one with a wrong key: it pauses alone, once told; the healthy one never pauses; no falhando/restabelecida pairs. A real outage and its recovery: both, once', async ({
+    skip,
+  }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const storage = await target.fresh();
+    const alerts = alertLog();
+    let eadUp = true;
+    const instance = async (name: string, wrongKey: boolean) => {
+      const store: Stores = await openStores(storage);
+      cleanups.push(() => store.close());
+      let changes = 0;
+      let checks = 0;
+      const connection = new ConnectionChecks({
+        instance: name,
+        checks: [
+          {
+            name: 'ead',
+            run: () => {
+              checks += 1;
+              if (wrongKey) return Promise.reject(new PermanentError('EAD recusou a chave: confira EAD_API_KEY.', 'ead_auth'));
+              return eadUp ? Promise.resolve() : Promise.reject(new TransientError('EAD: não respondeu a tempo.', 'timeout'));
+            },
+          },
+        ],
+        store,
+        alerts: alerts.outbox,
+        log,
+        // Both check often and read each other often: flip-flops would show within the test.
+        healthyIntervalMs: 150,
+        failingIntervalMs: 150,
+        shareIntervalMs: 50,
+        onChange: () => (changes += 1),
+      });
+      const scheduler = new Scheduler({ owner: name, onError: () => undefined });
+      for (const job of connection.jobs) scheduler.add(job);
+      cleanups.push(() => scheduler.stop());
+      scheduler.start();
+      return { connection, changes: () => changes, checks: () => checks };
+    };
+    // The healthy one has checked before the other starts (an instance alone in an empty table
+    // cannot tell its own failure from an outage).
+    const healthy = await instance('b', false);
+    await waitFor(() => healthy.checks() >= 1, 5_000, 'the healthy one checked');
+    const wrong = await instance('a', true);
+    let healthyPaused = false;
+    await waitFor(
+      () => {
+        healthyPaused ||= healthy.connection.isFailing('ead');
+        return wrong.checks() >= 10 && healthy.checks() >= 10;
+      },
+      10_000,
+      'ten checks each',
+    );
+    expect(healthyPaused).toBe(false);
+    expect(healthy.changes()).toBe(0);
+    expect(wrong.connection.isFailing('ead')).toBe(true);
+    expect(wrong.changes()).toBe(1); // paused once, never resumed by the other's view
+    expect(alerts.texts).toHaveLength(1);
+    expect(alerts.texts[0]).toContain('falhando em uma das instâncias');
+
+    // A real outage: the healthy one fails too — every check fails: one alert; its return: one alert, and it resumes.
+    eadUp = false;
+    await waitFor(() => healthy.connection.isFailing('ead'), 5_000, 'the healthy one pauses');
+    await waitFor(() => alerts.texts.length === 2, 5_000, 'the outage told');
+    expect(alerts.texts[1]).toContain('Conexão com o EAD falhando*');
+    eadUp = true;
+    await waitFor(() => !healthy.connection.isFailing('ead'), 5_000, 'the healthy one resumes');
+    await waitFor(() => alerts.texts.length === 3, 5_000, 'the return told');
+    expect(alerts.texts[2]).toContain('restabelecida');
+    const before = healthy.checks();
+    await waitFor(() => healthy.checks() >= before + 5, 5_000, 'five more checks');
+    expect(alerts.texts, alerts.texts.join('\n---\n')).toHaveLength(3);
+    expect(wrong.connection.isFailing('ead')).toBe(true);
   });
 });

@@ -116,4 +116,38 @@ describe('erased data on disk (SQLite)', () => {
       reader.close();
     }
   });
+
+  it('a cut another process kept from going through is tried again soon, off the request path, not an hour later', async () => {
+    const file = join(tempDir(), 'bridge.db');
+    store = await openStore({ SQLITE_PATH: file });
+    await store.inbox.insert({ eventType: 'order_approved', dedupeKey: 'k:2', customerKey: 'cpf:2', customerName: 'Zuleica', body: {} });
+    let cuts = 0;
+    const job = store.logRetryJob(() => (cuts += 1))!;
+    expect(job.intervalMs).toBe(30_000);
+    const signal = new AbortController().signal;
+    await job.run(signal); // nothing owed: nothing done
+    expect(cuts).toBe(0);
+    const reader = new (sqliteDriver())(file, { readonly: true });
+    try {
+      reader.exec('begin');
+      reader.prepare('select count(*) from events').get();
+      expect(await store.truncateLog({ maxWaitMs: 100 })).toBe(false);
+      await job.run(signal); // still held: still owed
+      expect(cuts).toBe(0);
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      reader.exec('commit');
+    } finally {
+      reader.close();
+    }
+    await job.run(signal); // the next round of the job goes through
+    expect(cuts).toBe(1);
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    await job.run(signal);
+    expect(cuts).toBe(1);
+  });
+
+  it('the server schedules the retries (SQLite)', async () => {
+    const { runtime } = await start();
+    expect(runtime.scheduler.jobs).toContain('wal-truncate');
+  });
 });

@@ -140,7 +140,9 @@ describe.each(STORE_TARGETS)('reconciliation ($name)', (target) => {
       lookbackHours: 72,
     });
 
-  it('a list that never ends: each run stops at its bound, tells support once in one summary, and the next goes on', async ({ skip }) => {
+  it('a list that never ends: the run stops at its bound and tells support once; the automatic runs then hold until a person resumes them', async ({
+    skip,
+  }) => {
     if (!target.available) skip('TEST_DATABASE_URL não definido');
     const { fake, store } = await setup();
     fake.endless = true;
@@ -161,16 +163,44 @@ describe.each(STORE_TARGETS)('reconciliation ($name)', (target) => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatch(/^🔎 \*250 vendas recuperadas pela conciliação\*/);
     expect(alerts[0]).toContain('parou ao recuperar 250 vendas nesta rodada');
+    expect(alerts[0]).toContain('conciliação automática ficou pausada');
+    expect(alerts[0]).toContain('npm run reconcile -- --resume');
     expect(alerts[0]).toContain('… e mais 240');
     expect(alerts[0].length).toBeLessThan(2_000);
     // The window was not read to its end: the checkpoint did not move; the run is recorded.
     expect(await store.reconciliation.state()).toMatchObject({ checkpoint: null, last_recovered: 250, last_error: null });
 
-    // The next interval: another bounded round, another single summary.
+    // The next intervals: nothing runs, nothing is queued, no alert.
+    const calls = fake.calls.length;
+    for (let i = 0; i < 3; i += 1) {
+      now += 60_000;
+      expect(await reconciler.runOnce()).toBeUndefined();
+    }
+    expect(fake.calls.length).toBe(calls);
+    expect(await store.events.list({ limit: 1_000 })).toHaveLength(250);
+    expect(alerts).toHaveLength(1);
+
+    // A person looked and resumes: one more bounded round, and it holds again.
+    expect(await store.reconciliation.resume(250)).toBe(true);
     now += 60_000;
     expect(await reconciler.runOnce()).toMatchObject({ queued: 250, limitReached: true });
-    expect(await store.events.list({ limit: 1_000 })).toHaveLength(500);
     expect(alerts).toHaveLength(2);
+    now += 60_000;
+    expect(await reconciler.runOnce()).toBeUndefined();
+    expect(await store.events.list({ limit: 1_000 })).toHaveLength(500);
+  });
+
+  it('a run that recovers fewer than its bound does not hold', async ({ skip }) => {
+    if (!target.available) skip('TEST_DATABASE_URL não definido');
+    const { fake, store } = await setup();
+    for (let n = 1; n <= 3; n += 1) fake.addSale({ ...apiSaleOf('paid'), id: `sale-${n}`, reference: `REF${n}` });
+    const reconciler = reconcilerOf(store, fake);
+    now = Date.now() + 1_000;
+    expect(await reconciler.runOnce()).toMatchObject({ queued: 3, limitReached: false });
+    expect(await reconciler.holding()).toBe(false);
+    expect(await store.reconciliation.resume(300)).toBe(false);
+    now += 60_000;
+    expect(await reconciler.runOnce()).toMatchObject({ queued: 0 });
   });
 
   it('sales a run recovers are told in one summary, without the buyers’ names', async ({ skip }) => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DESCRIBED_VARIABLES, forPeople, sentence } from '../../src/support/words-for-people.js';
+import { DESCRIBED_VARIABLES, forPeople, MAX_TEXT_FOR_PEOPLE, sentence } from '../../src/support/words-for-people.js';
 import { courseName } from '../../src/plans/course-catalog.js';
 
 /** What support pages show of texts written for developers, and how messages end. */
@@ -71,5 +71,28 @@ describe('courseName', () => {
     expect(courseName('  AutoCad&nbsp;3D   2022 ', 396)).toBe('AutoCad 3D 2022');
     expect(courseName('P&amp;D &#8211; M&oacute;dulo&#xA0;I', 1)).toBe('P&D – Módulo I');
     expect(courseName('   ', 7)).toBe('Curso 7');
+  });
+});
+
+describe('forPeople on hostile text', () => {
+  /** Far above what a linear pass takes (milliseconds), far below what the quadratic patterns took (100,000 spaces: 15 s). A correctness bound. */
+  const BOUND_MS = 1_000;
+
+  it.each([
+    ['100,000 spaces', ' '.repeat(100_000)],
+    ['100,000 spaces, then a word', `${' '.repeat(100_000)}x`],
+    ['spaces before punctuation', ' .'.repeat(50_000)],
+    ['open parentheses', ' ('.repeat(50_000)],
+    ['a variable-like run', 'A_'.repeat(50_000)],
+  ])('%s: under the bound, and cut to a page’s length', (_name, text) => {
+    const started = performance.now();
+    const out = forPeople(text);
+    expect(performance.now() - started).toBeLessThan(BOUND_MS);
+    expect(out.length).toBeLessThanOrEqual(MAX_TEXT_FOR_PEOPLE);
+  });
+
+  it('the linear patterns still tidy what they did', () => {
+    expect(forPeople('Falhou  (EAD_API_KEY) .')).toBe('Falhou.');
+    expect(forPeople('Recusado (ECONNREFUSED) ; confira EAD_UNIT_ID .')).toBe('Recusado; confira a unidade do EAD.');
   });
 });

@@ -1,31 +1,12 @@
 import { join } from 'node:path';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApp, listenFake, sleep } from '../../src/sandbox/fake-server.js';
 import { openStore } from '../../src/store/store.js';
 import { tempDir, testEnv } from '../helpers/config.js';
 import { approvedSale, deliver } from '../helpers/kiwify.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/runtime.js';
-
-/** Records the steps the server process runs; can hold a step open, or answer slowly. */
-async function startRecorder() {
-  const calls: Array<{ step: string; pid: string }> = [];
-  const hold = new Map<string, 'forever' | number>();
-  const app = fakeApp();
-  app.post('/step/:step', express.raw(), async (req, res) => {
-    const step = req.params.step;
-    calls.push({ step, pid: typeof req.query.pid === 'string' ? req.query.pid : '' });
-    const rule = hold.get(step);
-    if (rule === 'forever') return; // never answers: the process is killed mid-step
-    if (typeof rule === 'number') await sleep(rule);
-    hold.delete(step);
-    res.json({ ok: true });
-  });
-  const server = await listenFake(app);
-  return { ...server, calls, hold };
-}
+import { startRecorder } from '../helpers/step-recorder.js';
 
 const processes: ServerProcess[] = [];
 afterEach(() => {

@@ -51,8 +51,9 @@ export function adminPagesRouter(deps: AdminDeps & { sessions: AdminSessions }):
   router.use(accessPages(deps, signedIn));
   router.use(planPages(deps, signedIn));
   router.use(privacyPages(deps, signedIn));
-  // Anything else under /admin is a page nobody has: an HTML 404 (the JSON API answers its own).
-  router.use('/admin', async (req, res) => page(res, notFoundPage(await sessions.valid(req)), 404));
+  // Anything else under /admin is a page nobody has: an HTML 404 (the JSON API answers its own),
+  // the same for anyone — no session is looked up for it.
+  router.use('/admin', (_req, res) => page(res, notFoundPage(), 404));
   router.use(pageErrors);
   return router;
 }

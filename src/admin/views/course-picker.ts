@@ -68,7 +68,11 @@ function results(v: PickerView): Html | string {
     <div class="list">${shown.map((c) => box(c, false))}</div>`;
 }
 
-/** The picker's part of the plan form (the form itself, its fields and the save button are the page's). */
+/**
+ * The picker's part of the plan form (the form itself, its fields and the save button are the
+ * page's). "Buscar" skips the form's validation (formnovalidate): a search needs no name yet, nor
+ * a finished group link — on a new plan, the browser refused to search at all.
+ */
 export function coursePicker(v: PickerView): Html {
   const byId = new Map(v.courses.map((c) => [c.id, c]));
   return html`<fieldset class="courses">
@@ -78,7 +82,9 @@ export function coursePicker(v: PickerView): Html {
       <label class="field" for="q">Buscar curso pelo nome ou id</label>
       <div class="inline">
         <input id="q" name="q" type="search" value="${v.q}" placeholder="ex.: excel, inglês, 280" maxlength="100" autocomplete="off" />
-        <button type="submit" class="secondary" formaction="/admin/plans/edit" formmethod="get" name="buscar" value="1">Buscar</button>
+        <button type="submit" class="secondary" formaction="/admin/plans/edit" formmethod="get" formnovalidate name="buscar" value="1">
+          Buscar
+        </button>
       </div>
     </div>
     ${results(v)}

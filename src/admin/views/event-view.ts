@@ -8,6 +8,10 @@ import { accessCard } from './access-view.js';
 import { banners } from './banners.js';
 import { resending, welcomeResendBanner, welcomeResendForms } from './welcome-view.js';
 import { day, flashBanner, layout, statusBadge, time, type Flash } from './layout.js';
+import { shown, SHOWN_LIMITS } from './shown.js';
+
+/** The buyer's name on the event's page: whole, as support contacts them (cleaned, and cut only past this). */
+const FULL_NAME = 300;
 
 const row = (label: string, value: unknown) =>
   value === null || value === undefined || value === ''
@@ -30,7 +34,9 @@ function actions(e: EventDetail, emailWelcomes: boolean): Html {
             ${
               e.cause === 'unmapped_plan' && e.plan
                 ? html`<p>
-                    <a class="button" href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}">Cadastrar o plano “${e.plan}”</a>
+                    <a class="button" href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}"
+                      >Cadastrar o plano “${shown(e.plan, SHOWN_LIMITS.plan)}”</a
+                    >
                   </p>`
                 : ''
             }
@@ -81,13 +87,15 @@ export function eventPage(e: EventDetail, health: Health, flash?: Flash, emailWe
       ${actions(e, emailWelcomes)}
       <dl>
         <dt>Pedido</dt>
-        <dd>${e.orderRef ?? '—'} <span class="muted">${e.orderId ?? ''}</span></dd>
+        <dd>${shown(e.orderRef, SHOWN_LIMITS.ref) || '—'} <span class="muted">${e.orderId ?? ''}</span></dd>
         ${row('Assinatura', e.subscriptionId)}
         <dt>Plano</dt>
-        <dd>${e.plan ? html`<a href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}">${e.plan}</a>` : '—'}</dd>
+        <dd>
+          ${e.plan ? html`<a href="/admin/plans/edit?name=${encodeURIComponent(e.plan)}">${shown(e.plan, SHOWN_LIMITS.plan)}</a>` : '—'}
+        </dd>
         ${row('Acesso até', e.accessUntil ? day(e.accessUntil) : null)}
         <dt>Cliente</dt>
-        <dd>${c.name ?? '—'}</dd>
+        <dd>${shown(c.name, FULL_NAME) || '—'}</dd>
         <dt>E-mail</dt>
         <dd>${c.email ?? '—'}${e.welcome?.correctedEmail ? html` <span class="muted">(informado pelo suporte)</span>` : ''}</dd>
         <dt>Celular</dt>

@@ -39,7 +39,11 @@ table.cards td:empty{display:none}dl{grid-template-columns:minmax(0,1fr)}dt{font
 
 export type Section = 'events' | 'plans' | 'privacy';
 
-export function layout(title: string, body: Html, section?: Section): Html {
+/**
+ * A page of the panel; `section` (the pages behind the sign-in) shows the navigation, with the
+ * session's buttons unless `session` is false (a page shown to anyone: the 404).
+ */
+export function layout(title: string, body: Html, section?: Section, { session = true }: { session?: boolean } = {}): Html {
   const signedIn = section !== undefined;
   return html`<!doctype html>
     <html lang="pt-BR">
@@ -60,12 +64,16 @@ export function layout(title: string, body: Html, section?: Section): Html {
                     <a href="/admin/plans" ${section === 'plans' ? trusted(' class="on"') : ''}>Planos</a>
                     <a href="/admin/privacy" ${section === 'privacy' ? trusted(' class="on"') : ''}>Privacidade</a>
                   </nav>
-                  <nav class="session">
-                    <form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form>
-                    <form method="post" action="/admin/logout-all">
-                      <button class="secondary" type="submit">Sair de todos os dispositivos</button>
-                    </form>
-                  </nav>`
+                  ${
+                    session
+                      ? html`<nav class="session">
+                          <form method="post" action="/admin/logout"><button class="secondary" type="submit">Sair</button></form>
+                          <form method="post" action="/admin/logout-all">
+                            <button class="secondary" type="submit">Sair de todos os dispositivos</button>
+                          </form>
+                        </nav>`
+                      : ''
+                  }`
               : html`<a href="/admin">Ponte Kiwify → EAD</a>`
           }
         </header>
@@ -108,17 +116,23 @@ export function loginPage(error?: string): Html {
  * A page that is not there (an old link, a typo, /admin/events without an id): said in the
  * panel's layout, with the way back — JSON is only for /admin/api.
  */
-export function notFoundPage(signedIn: boolean): Html {
+/**
+ * An address nobody has, the same page for anyone: the panel's links (each asks to sign in when
+ * there is no session), no session looked up — a stranger's request with any cookie costs no
+ * database read.
+ */
+export function notFoundPage(): Html {
   return layout(
     'Página não encontrada',
     html`<h1>Página não encontrada</h1>
       <p>Este endereço não existe no painel. Talvez o link esteja incompleto ou seja de uma versão antiga.</p>
       <p>
         <a class="button" href="/admin">Ver os eventos</a>
-        ${signedIn ? html`<a class="button secondary" href="/admin/plans">Planos</a>` : ''}
+        <a class="button secondary" href="/admin/plans">Planos</a>
       </p>
       <p class="muted">Para abrir um evento, use o link do alerta ou busque pelo pedido, nome ou e-mail na lista de eventos.</p>`,
-    signedIn ? 'events' : undefined,
+    'events',
+    { session: false },
   );
 }
 

@@ -1,6 +1,7 @@
 import { causeOf } from '../../domain/causes.js';
 import { forPeople } from '../../support/words-for-people.js';
 import { cut } from '../../domain/text.js';
+import { shown, SHOWN_LIMITS } from './shown.js';
 import type { Health } from '../../support/health-report.js';
 import { STATUS_LABELS, type EventSummary } from '../../support/present.js';
 import { EVENT_STATUSES, type EventStatus } from '../../domain/inbox-event.js';
@@ -137,10 +138,10 @@ export function listPage(v: ListView): Html {
                         <td data-label="Evento"><a href="/admin/events/${e.id}">#${e.id}</a></td>
                         <td data-label="Recebido">${time(e.receivedAt)}</td>
                         <td data-label="Tipo">${e.label}</td>
-                        <td data-label="Pedido">${e.orderRef ?? ''}</td>
-                        <td data-label="Cliente">${e.customerName ?? ''}</td>
+                        <td data-label="Pedido">${shown(e.orderRef, SHOWN_LIMITS.ref)}</td>
+                        <td data-label="Cliente">${shown(e.customerName, SHOWN_LIMITS.name)}</td>
                         <td data-label="Plano">
-                          ${e.plan ?? ''}${e.accessUntil ? html`<div class="muted small">acesso até ${day(e.accessUntil)}</div>` : ''}
+                          ${shown(e.plan, SHOWN_LIMITS.plan)}${e.accessUntil ? html`<div class="muted small">acesso até ${day(e.accessUntil)}</div>` : ''}
                         </td>
                         <td data-label="Status">
                           ${statusBadge(e.status, e.statusLabel)}${e.runs > 1 ? html` <span class="muted">(${e.runs} tentativas)</span>` : ''}
@@ -159,7 +160,9 @@ export function listPage(v: ListView): Html {
 
 /** "Reprocessar todos": the count and the events, before support confirms. */
 export function bulkRetryPage(v: { code?: string; plan?: string; ids: number[] }): Html {
-  const what = v.code ? html`com o motivo <strong>${causeOf(v.code).reason}</strong>` : html`do plano <strong>${v.plan}</strong>`;
+  const what = v.code
+    ? html`com o motivo <strong>${causeOf(v.code).reason}</strong>`
+    : html`do plano <strong>${shown(v.plan, SHOWN_LIMITS.plan)}</strong>`;
   return layout(
     'Reprocessar todos',
     html`<h1>Reprocessar todos</h1>

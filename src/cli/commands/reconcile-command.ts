@@ -18,6 +18,7 @@ import type { AuditStore } from '../../reconciliation/audit.js';
 import type { WindowStore } from '../../reconciliation/reconcile-window.js';
 import { auditWindow, FINDING_LABELS } from '../../reconciliation/audit.js';
 import { reconcileWindow } from '../../reconciliation/reconcile-window.js';
+import { DEFAULT_MAX_RECOVERED } from '../../reconciliation/reconciler.js';
 import { systemClock } from '../../timing/clock.js';
 import { kiwifyApiFromConfig } from '../../app/wiring.js';
 import type { CliIo, Command } from '../cli-io.js';
@@ -25,7 +26,8 @@ import { openServerStore } from '../cli-store.js';
 
 const USAGE = `Uso:
   npm run reconcile -- --since AAAA-MM-DD [--until AAAA-MM-DD] [--dry-run]
-  npm run reconcile -- --audit --since AAAA-MM-DD [--until AAAA-MM-DD] [--fix]`;
+  npm run reconcile -- --audit --since AAAA-MM-DD [--until AAAA-MM-DD] [--fix]
+  npm run reconcile -- --resume   (retoma a conciliação automática pausada no limite de uma rodada)`;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -82,6 +84,23 @@ async function audit(store: AuditStore, api: KiwifyApi, window: { createdFrom: n
   return 0;
 }
 
+/** Lets the automatic reconciliation go on after a run stopped at its bound. */
+async function resume(io: CliIo): Promise<number> {
+  const store = await openServerStore(io);
+  if (!store) return 2;
+  try {
+    const held = await store.reconciliation.resume(DEFAULT_MAX_RECOVERED);
+    io.out(
+      held
+        ? 'Conciliação automática retomada: a próxima rodada (em até 15 minutos) continua de onde a última parou.'
+        : 'A conciliação automática não estava pausada: nada a fazer.',
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 /** `npm run reconcile -- …` */
 export const reconcileCommand: Command = async (argv, io) => {
   let values;
@@ -94,12 +113,14 @@ export const reconcileCommand: Command = async (argv, io) => {
         'dry-run': { type: 'boolean' },
         audit: { type: 'boolean' },
         fix: { type: 'boolean' },
+        resume: { type: 'boolean' },
       },
     }));
   } catch {
     io.err(USAGE);
     return 2;
   }
+  if (values.resume) return resume(io);
   const createdFrom = parseDay(values.since, false);
   const createdTo = values.until ? parseDay(values.until, true) : Date.now();
   if (createdFrom === undefined || createdTo === undefined || createdTo < createdFrom) {

@@ -134,7 +134,7 @@ function assemble(base: Base): Parts {
     (options.reconcile ?? true) ? kiwifyApiFromConfig(config.kiwifyApi, clock, metrics.recorder, tuning.upstreamTimeoutMs) : undefined;
   const reconciler =
     kiwifyApi &&
-    new Reconciler({ store, api: kiwifyApi, alerts, log, clock, intervalMs: tuning.reconcileIntervalMs, onQueued: () => worker.wake() });
+    new Reconciler({ store, api: kiwifyApi, alerts, log, clock, intervalMs: tuning.reconcileIntervalMs, onQueued: () => worker.workArrived() });
   const discord = discordConsoleFromConfig(config, metrics.recorder, tuning.upstreamTimeoutMs);
   const scheduler = new Scheduler({
     owner: worker.owner,
@@ -156,7 +156,7 @@ function assemble(base: Base): Parts {
     version: VERSION,
     startedAt: clock(),
     clock,
-    onEventStored: () => worker.wake(),
+    onEventStored: () => worker.workArrived(),
     adminToken: config.admin.token,
     metrics,
     metricsToken: config.admin.metricsToken,

@@ -17,16 +17,31 @@ export interface LockWatcher {
   regained(): void;
   /** A new connection could not take the lock (it is tried again later). */
   retryFailed?(err: unknown): void;
+  /** Another instance said work may be waiting (signalWork): a new event, one put back, a lease let go. */
+  workSignalled?(): void;
 }
+
+/** The channel instances wake each other on (LISTEN/NOTIFY); the payload is the sender's owner name. */
+export const WORK_CHANNEL = 'bridge_work';
 
 /** The connection that holds the lock: a client of its own, outside the pool. */
 export type LockConnection = Pick<pg.Client, 'connect' | 'query' | 'end' | 'on' | 'removeAllListeners'>;
+
+/** A NOTIFY of WORK_CHANNEL as pg delivers it. */
+interface Notification {
+  channel: string;
+  payload?: string;
+}
 
 /**
  * Proof that a worker is alive, on PostgreSQL: each worker holds a session-scoped advisory lock
  * named after its lease owner for as long as it runs, on a connection of its own. PostgreSQL
  * drops the lock the moment that session ends (the process was killed, its host lost), so an
  * owner whose lock can be taken is gone for certain, and its events need not wait out their lease.
+ *
+ * The same session LISTENs on WORK_CHANNEL: instances wake each other (signalWork) instead of
+ * waiting for their next poll, so a delivery one instance stored starts on whichever has a free
+ * slot within milliseconds.
  *
  * The connection may be lost while the process lives (the server restarted, the backend was
  * terminated, the network dropped): the loss is an event, never a crash. The watcher is told —
@@ -44,6 +59,9 @@ export class OwnerLocks {
   private closed = false;
   /** Losses of the lock so far: a run begun before the latest one may have been taken over. */
   private losses = 0;
+  /** A NOTIFY under way, and whether another was asked for meanwhile (one follows it). */
+  private signalling: Promise<void> | undefined;
+  private signalAgain = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -76,6 +94,10 @@ export class OwnerLocks {
     try {
       await client.connect();
       await client.query(`select pg_advisory_lock(${OWNER_LOCK_NAMESPACE}, hashtext($1))`, [this.owner]);
+      client.on('notification', (message: Notification) => {
+        if (message.channel === WORK_CHANNEL && message.payload !== this.owner) this.watcher?.workSignalled?.();
+      });
+      await client.query(`listen ${WORK_CHANNEL}`);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;
@@ -121,6 +143,32 @@ export class OwnerLocks {
     this.retake.unref();
   }
 
+  /**
+   * Tells the other instances that work may be waiting (they look for it at once). Calls while a
+   * NOTIFY is under way fold into one more after it: a burst of deliveries costs two queries, not
+   * one per delivery. Never throws (a lost signal only means the others find the work on their poll).
+   */
+  signalWork(): void {
+    if (this.owner === undefined || this.closed) return;
+    if (this.signalling) {
+      this.signalAgain = true;
+      return;
+    }
+    this.signalling = sql`select pg_notify(${WORK_CHANNEL}, ${this.owner})`
+      .execute(this.db)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.signalling = undefined;
+        if (this.signalAgain) {
+          this.signalAgain = false;
+          this.signalWork();
+        }
+      });
+  }
+
   /** Whether `owner`'s session is gone (its lock is free): tried and let go at once, on one connection. */
   async isGone(owner: string): Promise<boolean> {
     return this.db.connection().execute(async (conn) => {
@@ -134,6 +182,7 @@ export class OwnerLocks {
   /** Lets go of the held lock and its connection (before the pool closes). */
   async releaseAll(): Promise<void> {
     this.closed = true;
+    await this.signalling;
     clearTimeout(this.retake);
     await this.taking?.end().catch(() => undefined);
     const client = this.client;

@@ -18,3 +18,9 @@ export const RETRY_MAX_MS = 60 * 60_000;
 export const LEASE_MS = 15_000;
 /** How often due events are looked for when nothing woke the worker (deliveries and finished runs wake it). */
 export const POLL_INTERVAL_MS = 1_000;
+/**
+ * PostgreSQL: how often each instance checks whether another one died holding events (its advisory
+ * lock is free): a `kill -9` frees its work for the others within this. One indexed read while
+ * nobody else holds events, plus one lock probe per other instance that does.
+ */
+export const DEAD_CHECK_MS = 400;

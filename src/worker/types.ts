@@ -69,5 +69,5 @@ export interface WorkerStore {
   >;
   journal: Pick<Journal, 'loadSteps' | 'saveStep' | 'rewriteStep' | 'addHistory'>;
   inbox: Pick<Inbox, 'insert'>;
-  ownerLocks?: Pick<OwnerLocks, 'hold' | 'isGone' | 'holding' | 'epoch'>;
+  ownerLocks?: Pick<OwnerLocks, 'hold' | 'isGone' | 'holding' | 'epoch' | 'signalWork'>;
 }

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, errorCode, FlowError, isTransient, PermanentError } from '../domain/errors.js';
-import { formatTime, messages, NO_ACTION_OUTCOME } from '../domain/messages.js';
+import { PermanentError } from '../domain/errors.js';
+import { NO_ACTION_OUTCOME } from '../domain/messages.js';
 import type { Logger } from '../log/logger.js';
-import { LeaseLostError, type Claim, type ClaimedEvent } from '../store/store.js';
+import type { Claim, ClaimedEvent } from '../store/store.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js';
-import { backoffMs } from '../timing/backoff.js';
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
-import { failureAlertKey } from '../alerts/alert-keys.js';
 import { handlerContext, LockLost, ShuttingDown } from './handler-context.js';
 import { IntakeFirst } from './intake-first.js';
 import { InterruptedRuns, lockWatcher, takeUpWorkOfTheDead } from './lock-loss.js';
+import { failEvent, onFailure, type FailureDeps } from './run-failure.js';
+import { DEAD_CHECK_MS } from './timings.js';
 import type { Handler, HandlerRegistry, WorkerStore } from './types.js';
 
 export interface WorkerOptions {
@@ -55,6 +55,8 @@ export class Worker {
   private readonly claims: Poller;
   /** Renews the leases of the events running here, three times per lease. */
   private readonly heartbeat: Poller;
+  /** PostgreSQL: takes up the events of instances that died, every DEAD_CHECK_MS. */
+  private readonly deadWatch: Poller;
   private stopping = false;
   private started = false;
   private readonly intakeFirst: IntakeFirst;
@@ -64,10 +66,14 @@ export class Worker {
   /** Runs stopped because the lock was lost, given back to the queue once it is held again. */
   private readonly interrupted: InterruptedRuns;
 
+  /** What a run that threw is settled with (run-failure.ts). */
+  private readonly failureDeps: FailureDeps;
+
   constructor(private readonly opts: WorkerOptions) {
     this.metrics = opts.metrics ?? NO_METRICS;
     this.owner = opts.owner ?? `worker-${randomUUID()}`;
     this.interrupted = new InterruptedRuns(opts.store.queue, opts.log);
+    this.failureDeps = { ...opts, metrics: this.metrics, interrupted: this.interrupted };
     this.intakeFirst = new IntakeFirst(opts.intakeBusy ?? (() => false), opts.clock, MAX_INTAKE_DEFERRAL_MS);
     this.claims = new Poller({
       run: () => this.claimAndLaunch(),
@@ -78,6 +84,11 @@ export class Worker {
       run: () => this.renewLeases(),
       intervalMs: Math.max(250, Math.floor(opts.leaseMs / 3)),
       onError: (err) => opts.log.error({ err }, 'falha ao renovar a concessão dos eventos em andamento'),
+    });
+    this.deadWatch = new Poller({
+      run: () => this.takeUpWorkOfTheDead(),
+      intervalMs: DEAD_CHECK_MS,
+      onError: (err) => opts.log.error({ err }, 'falha ao verificar se outro processo parou com eventos em andamento'),
     });
   }
 
@@ -90,19 +101,31 @@ export class Worker {
     this.started = true;
     const recovered = await this.opts.store.queue.recoverAfterRestart();
     if (recovered > 0) this.opts.log.warn({ recovered }, 'eventos interrompidos retomados após reinício');
-    const regained = () => void this.interrupted.giveBack().then(() => this.wake());
-    await this.opts.store.ownerLocks?.hold(
-      this.owner,
-      lockWatcher(this.opts.log, () => this.running.size, regained),
-    );
+    const regained = () => void this.interrupted.giveBack().then(() => this.workArrived());
+    const locks = this.opts.store.ownerLocks;
+    await locks?.hold(this.owner, {
+      ...lockWatcher(this.opts.log, () => this.running.size, regained),
+      workSignalled: () => this.wake(),
+    });
     await this.takeUpWorkOfTheDead();
     this.heartbeat.start(Math.max(250, Math.floor(this.opts.leaseMs / 3)));
+    if (locks) this.deadWatch.start(DEAD_CHECK_MS);
     this.claims.start();
   }
 
-  /** Looks for work now (called after a delivery is stored, or a running event ends). */
+  /** Looks for work now (called after a running event ends, or when another instance says so). */
   wake(): void {
     if (!this.stopping) this.claims.wake();
+  }
+
+  /**
+   * Work was added to the queue here (a delivery stored, an event put back by support or given
+   * back): this worker looks for it now, and on PostgreSQL the other instances are told too
+   * (LISTEN/NOTIFY), so it starts on whichever has a free slot.
+   */
+  workArrived(): void {
+    this.wake();
+    this.opts.store.ownerLocks?.signalWork();
   }
 
   /** Holds a claim back while deliveries are being received (then looks again shortly). */
@@ -129,9 +152,11 @@ export class Worker {
     const epoch = this.opts.store.ownerLocks?.epoch ?? 0; // before the claim: a loss while claiming counts
     const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
     for (const next of claimed) {
-      // Shutdown began while claiming: give the event straight back.
-      if (this.stopping) await this.opts.store.queue.release(next);
-      else this.launch(next, epoch);
+      // Shutdown began while claiming: give the event straight back (another instance may take it).
+      if (this.stopping) {
+        await this.opts.store.queue.release(next);
+        this.opts.store.ownerLocks?.signalWork();
+      } else this.launch(next, epoch);
     }
     return claimed.length === free ? 'again' : undefined;
   }
@@ -153,12 +178,12 @@ export class Worker {
       [...this.running.values()].map((r) => r.claim),
       this.opts.leaseMs,
     );
-    await this.takeUpWorkOfTheDead();
   }
 
-  /** PostgreSQL: the events of workers whose process is gone are taken up at once (lock-loss.ts). */
+  /** PostgreSQL: the events of workers whose process is gone are taken up at once (lock-loss.ts), here or by whoever is free. */
   private async takeUpWorkOfTheDead(): Promise<void> {
-    if ((await takeUpWorkOfTheDead(this.opts.store, this.owner, this.opts.log)) > 0) this.wake();
+    if (this.stopping || !this.alive) return;
+    if ((await takeUpWorkOfTheDead(this.opts.store, this.owner, this.opts.log)) > 0) this.workArrived();
   }
 
   /** Runs one claimed event. Every write below is fenced by its claim. */
@@ -174,7 +199,8 @@ export class Worker {
     }
     if (event.attempts > maxAttempts) {
       // Attempts count crashes too: an event that keeps killing the process must stop somewhere.
-      await this.fail(
+      await failEvent(
+        this.failureDeps,
         claimed,
         new PermanentError('O processo parou repetidamente durante este evento (possível erro fatal): verifique os logs.', 'crash_loop'),
         log,
@@ -185,7 +211,7 @@ export class Worker {
     try {
       await this.run(claimed, handler, log, epoch);
     } catch (err) {
-      await this.onFailure(claimed, err, log);
+      await onFailure(this.failureDeps, claimed, err, log, this.alive);
     }
   }
 
@@ -213,61 +239,6 @@ export class Worker {
     }
   }
 
-  private async onFailure(claimed: ClaimedEvent, err: unknown, log: Logger): Promise<void> {
-    const { store, maxAttempts, retryBaseMs, retryMaxMs } = this.opts;
-    const { event } = claimed;
-    if (err instanceof ShuttingDown) {
-      await store.queue.release(claimed);
-      log.info('evento devolvido à fila (desligamento)');
-      return;
-    }
-    if (err instanceof LeaseLostError) {
-      log.warn('evento assumido por outro processo; esta execução parou');
-      return;
-    }
-    if (err instanceof LockLost) return this.interrupted.stopped(claimed, log, this.alive);
-    const reason = describeError(err);
-    const attempts = event.attempts;
-    if (isTransient(err) && attempts < maxAttempts) {
-      // A new run scheduled in the database, not a wait in place (timing/retry.ts): it survives restarts.
-      const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
-      const at = this.opts.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
-      if (await store.queue.retryAt(claimed, at, { message: reason, code: errorCode(err) })) {
-        this.metrics.eventRetry(event.eventType);
-        await store.journal.addHistory(
-          event.id,
-          'retry',
-          `Tentativa ${attempts} de ${maxAttempts} falhou: ${reason} Nova tentativa em ${formatTime(at)}.`,
-        );
-      }
-      log.warn({ err, nextRunAt: at }, 'falha temporária; nova tentativa agendada');
-      return;
-    }
-    await this.fail(claimed, err, log);
-  }
-
-  /** failed + an alert, in one transaction: never seen before the failure, never lost; one per run. */
-  private async fail(claimed: ClaimedEvent, err: unknown, log: Logger): Promise<void> {
-    const { store, alerts } = this.opts;
-    const { event } = claimed;
-    const reason = describeError(err);
-    const exhausted = isTransient(err);
-    const code = errorCode(err);
-    const alert = alerts.entry(messages.eventFailed(event, reason, event.attempts, exhausted, code, this.opts.panelUrl), {
-      eventId: event.id,
-      key: failureAlertKey(event),
-    });
-    if (!(await store.queue.finish(claimed, 'failed', 'Falhou: precisa de atenção.', { message: reason, code }, alert))) return;
-    alerts.queued();
-    this.metrics.eventFinished(event.eventType, 'failed');
-    await store.journal.addHistory(
-      event.id,
-      'failed',
-      exhausted ? `Tentativa ${event.attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,
-    );
-    log.error({ err }, exhausted ? 'evento falhou: tentativas esgotadas' : 'evento falhou: erro permanente');
-  }
-
   /**
    * Stops claiming, lets running steps finish (a handler stops before its next step), and waits
    * at most `timeoutMs` for them.
@@ -288,6 +259,7 @@ export class Worker {
       ),
     ]);
     await this.heartbeat.stop();
+    await this.deadWatch.stop();
     if (timedOut) this.opts.log.warn({ running: this.running.size }, 'desligando com eventos ainda em andamento');
   }
 }

@@ -25,10 +25,11 @@ const twoSteps: Handler = async (ctx) => {
 
 // No connection checks: the EAD of these tests is nowhere (its check failing would hold the sale back).
 // A lease of a minute: a restart that takes the event up within seconds did not wait for it to run out.
+// STEP_POLL_MS: how often the worker looks for work unwoken (a test of wake-ups makes it 10 minutes).
 const runtime = await createRuntime(loadConfig(), {
   handlers: { order_approved: twoSteps },
   connectionChecks: false,
-  tuning: { leaseMs: 60_000 },
+  tuning: { leaseMs: 60_000, ...(process.env.STEP_POLL_MS ? { pollMs: Number(process.env.STEP_POLL_MS) } : {}) },
 });
 const server = await runtime.listen();
 process.once('SIGTERM', () => {

@@ -132,9 +132,9 @@ function assemble(base: Base): Parts {
   const housekeeping = new Housekeeping({ store, log, secrets, customerKeys, clock, retentionDays: config.privacy.retentionDays });
   const kiwifyApi =
     (options.reconcile ?? true) ? kiwifyApiFromConfig(config.kiwifyApi, clock, metrics.recorder, tuning.upstreamTimeoutMs) : undefined;
+  const onQueued = () => worker.workArrived();
   const reconciler =
-    kiwifyApi &&
-    new Reconciler({ store, api: kiwifyApi, alerts, log, clock, intervalMs: tuning.reconcileIntervalMs, onQueued: () => worker.workArrived() });
+    kiwifyApi && new Reconciler({ store, api: kiwifyApi, alerts, log, clock, intervalMs: tuning.reconcileIntervalMs, onQueued });
   const discord = discordConsoleFromConfig(config, metrics.recorder, tuning.upstreamTimeoutMs);
   const scheduler = new Scheduler({
     owner: worker.owner,

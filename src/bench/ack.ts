@@ -53,8 +53,8 @@ export interface AckRow {
 
 /** Warms the bare server up and measures it at the steady rate, for reference. */
 export async function bareReference(bare: Child): Promise<SteadyResult> {
-  await load(bare.url, deliveriesFor('unique'), { connections: CONNECTIONS / 2, duration: WARMUP_S });
-  return steadyLoad(bare.url, { rate: STEADY_RATE, durationS: DURATION, request: deliveriesFor('unique') });
+  await load(bare.url, deliveriesFor('launch'), { connections: CONNECTIONS / 2, duration: WARMUP_S });
+  return steadyLoad(bare.url, { rate: STEADY_RATE, durationS: DURATION, request: deliveriesFor('launch') });
 }
 
 async function doneCount(storage: StorageConfig): Promise<number> {

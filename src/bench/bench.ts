@@ -4,11 +4,13 @@
  *   ack      signed order_approved deliveries posted for a fixed time at full speed, in rounds that
  *            alternate the bridge and a bare Express 5 route parsing the same body (ours ÷ bare is
  *            the headline, last round ÷ first the trend), then a steady open-loop 500 req/s. Three
- *            scenarios: unique buyers, one buyer, a pre-filled table. The bridge runs as in
- *            production: its HTTP server, store and worker, the sale flows against loopback fakes.
+ *            scenarios (deliveries.ts): billets, one buyer with a long history, a launch. The bridge
+ *            runs as in production: its HTTP server, store and worker, the sale flows against
+ *            loopback fakes. BENCH_CPU_PROF=DIR writes each server's CPU profile there.
  *   claim    store.queue.claimDue latency over a pre-filled table (in this process, no HTTP).
  *   drain    queued sales, fake EAD and ChatPro answering after a latency: time until all are done,
  *            SQLite with one server, PostgreSQL with 1, 2 and 4 servers sharing the database.
+ *   takeover PostgreSQL: an instance running sales is killed (kill -9); time until a live one holds its events.
  *   cold     spawn to first /secure 200.
  *   memory   peak RSS (VmHWM) of every server process.
  *   Each against SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
@@ -44,15 +46,17 @@ import {
   SALES,
   SCALE_INSTANCES,
   SCALE_SALES,
+  TAKEOVER_RUNS,
   removeTempFolders,
   say,
 } from './options.js';
 import { productionNodeFlags, startChild } from './processes.js';
 import { STORES } from './storage.js';
-import { printAck, printClaim, printCold, printDrain } from './tables.js';
+import { printAck, printClaim, printCold, printDrain, printTakeover } from './tables.js';
+import { takeover } from './takeover.js';
 import { printSummary } from './targets.js';
 
-const SCENARIOS: Scenario[] = ['unique', 'oneBuyer', 'history'];
+const SCENARIOS: Scenario[] = ['billets', 'oneBuyer', 'launch'];
 const started = Date.now();
 let lap = started;
 /** Seconds since the previous call (each section's own time, printed under its table). */
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     bareRef = await bareReference(bare);
     for (const scenario of SCENARIOS) {
       for (const store of STORES) {
-        const table = scenario === 'history' ? tables.find((t) => t.oneBuyer && t.kind === store)?.storage : undefined;
+        const table = scenario === 'oneBuyer' ? tables.find((t) => t.oneBuyer && t.kind === store)?.storage : undefined;
         ack.push(await ackRun(scenario, store, bare, table));
       }
     }
@@ -124,6 +128,11 @@ async function main(): Promise<void> {
   say(`(section: ${took()})`);
   say();
 
+  const taken = PG ? await takeover(TAKEOVER_RUNS) : undefined;
+  printTakeover(taken);
+  say(`(section: ${took()})`);
+  say();
+
   const cold = await coldStart(COLD_RUNS);
   rssMb.push(cold.rssMb);
   printCold(cold);
@@ -132,7 +141,7 @@ async function main(): Promise<void> {
 
   say(`MEMORY  peak RSS of any bridge server process (ack, drain, cold start): ${Math.max(...rssMb)} MB`);
   say();
-  printSummary({ ack, claim, drain: drains, cold, rssMb });
+  printSummary({ ack, claim, drain: drains, cold, rssMb, takeover: taken });
   say(`(bench took ${Math.round((Date.now() - started) / 1000)} s; load average at the end: ${load()})`);
 }
 

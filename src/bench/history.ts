@@ -1,6 +1,7 @@
 import { ORDER_APPROVED } from '../domain/event-types.js';
 import { sql, type Insertable } from 'kysely';
 import { cpfFrom } from '../domain/cpf.js';
+import { pendingCpf } from './deliveries.js';
 import { normalizeText } from '../domain/text.js';
 import { parseDelivery } from '../intake/kiwify-payload.js';
 import { buildDelivery } from '../sandbox/kiwify-samples.js';
@@ -18,7 +19,6 @@ const DAY = 86_400_000;
 
 /** Buyer numbers live in their own ranges, so history, pending and live deliveries never share one. */
 const historyCpf = (buyer: number) => cpfFrom(String(300_000_000 + buyer));
-const pendingCpf = (n: number) => cpfFrom(String(400_000_000 + n));
 
 /**
  * `count` finished (done) approvals spread over `buyers` buyers and the last 180 days, inserted

@@ -39,6 +39,8 @@ export const PENDING = 10_000;
 export const CLAIMS = Number(values.claims ?? (QUICK ? 100 : 400));
 export const CLAIM_WARMUP = 10;
 export const COLD_RUNS = QUICK ? 3 : 7;
+/** Kills of the takeover runs (PostgreSQL). */
+export const TAKEOVER_RUNS = QUICK ? 2 : 5;
 
 export const PG = process.env.TEST_DATABASE_URL;
 export const DIST = new URL('../', import.meta.url).pathname; // dist/

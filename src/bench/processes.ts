@@ -21,6 +21,15 @@ export function productionEntry(): string {
 }
 
 /**
+ * `BENCH_CPU_PROF=DIR` writes a V8 CPU profile of every server process into DIR when it exits
+ * (open it in Chrome's DevTools, Performance tab, or https://www.speedscope.app).
+ */
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
  * The bench's server process (child.ts: the bridge as npm start runs it, with a mode's timings),
  * as an absolute path; run with productionNodeFlags like the real server.
  */
@@ -46,7 +55,7 @@ export async function startChild(
   env: Record<string, string>,
   logFile?: NodeJS.WritableStream,
 ): Promise<Child> {
-  const child = spawn(process.execPath, [...productionNodeFlags(), entry, ...args], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), ...profileFlags(), entry, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

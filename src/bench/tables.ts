@@ -18,6 +18,7 @@ import {
   say,
 } from './options.js';
 import type { SteadyResult } from './steady.js';
+import type { TakeoverRow } from './takeover.js';
 import { STORE_LABEL } from './storage.js';
 
 /** One compact table per section. */
@@ -43,7 +44,7 @@ export function printAck(rows: AckRow[], bare: { at500: SteadyResult; rssMb: num
     `${'bare Express 5'.padEnd(26)} ${''.padEnd(ROUNDS * 11)} ${''.padEnd(20)} │ ${pad(b.rps, 6)} ${pad(b.p50, 4)} ${pad(b.p99, 5)} ${pad(b.max, 5)} ${pad(b.errors, 4)} │ ${pad('—', 11)} ${pad(bare.rssMb, 6)} MB`,
   );
   say(
-    `(ms; ratio = Σ ours ÷ Σ bare req/s; the bridge is frozen (SIGSTOP) while bare runs. unique buyers: new order and CPF per delivery; one buyer: same CPF; pre-filled: ${HISTORY} done over ${HISTORY_BUYERS} buyers + ${PENDING} pending of one buyer (the claim runs' table, topped up), then unique buyers. The worker runs against loopback fakes; worker done = sales it finished during the run)`,
+    `(ms; ratio = Σ ours ÷ Σ bare req/s; the bridge is frozen (SIGSTOP) while bare runs. billets: billet_created of unique buyers (stored as ignored: intake alone); one buyer: approved sales of the buyer who has ${PENDING} pending on the claim runs' table (${HISTORY} done over ${HISTORY_BUYERS} buyers, topped up); launch: approved sales of unique buyers, fresh table. The worker runs against loopback fakes; worker done = sales it finished during the run)`,
   );
 }
 
@@ -53,7 +54,7 @@ export function printClaim(rows: ClaimRow[], ack: AckRow[]): void {
   );
   say('store       pending of       p50 ms  p99 ms  max ms  events/claim │ ack ratio · last÷1st');
   for (const r of rows) {
-    const scenario = r.oneBuyer ? 'history' : 'unique';
+    const scenario = r.oneBuyer ? 'oneBuyer' : 'launch';
     const a = ack.find((x) => x.store === r.store && x.scenario === scenario);
     const ackText = a ? `${a.ratio.toFixed(2)} · ${a.trend.toFixed(2)} (${SCENARIO_LABEL[scenario]})` : '—';
     say(
@@ -83,4 +84,15 @@ export function printCold(cold: ColdStart): void {
   say(
     `runs (ms): ${cold.runs.map((t) => Math.round(t)).join(' ')}   min ${Math.round(Math.min(...cold.runs))}   median ${Math.round(median(cold.runs))}   peak RSS ${cold.rssMb} MB`,
   );
+}
+
+export function printTakeover(row: TakeoverRow | undefined): void {
+  if (!row) {
+    say('TAKEOVER: skipped (PostgreSQL only; TEST_DATABASE_URL not set)');
+    return;
+  }
+  say(
+    `TAKEOVER (PostgreSQL): an instance running ${row.events} sales killed with kill -9; ms until a live instance (every slot free) held all of them`,
+  );
+  say(`runs: ${row.runs.join(', ')} ms · median ${median(row.runs)} ms · max ${Math.max(...row.runs)} ms`);
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import express, { type Express, type Response } from 'express';
-import { pinoHttp } from 'pino-http';
-import { httpSerializers, type Logger } from '../log/logger.js';
+import express, { type Express } from 'express';
+import type { Logger } from '../log/logger.js';
+import { requestLog } from '../http/request-log.js';
 import type { Stores } from './feature-stores.js';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { errorHandler, notFound } from '../http/http-errors.js';
@@ -58,8 +57,6 @@ export interface AppDeps {
   emailWelcomes?: boolean;
 }
 
-const REQUEST_ID = /^[\w.-]{1,64}$/;
-
 /** Builds the Express app from its dependencies; listening is the caller's business. */
 export function createApp(deps: AppDeps): Express {
   const metricsToken = deps.metricsToken ?? deps.adminToken;
@@ -70,34 +67,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // JSON answers to machines: no body hashing per response
   // Which proxies to believe for the client address (rate limiting) and https (Secure cookie).
   app.set('trust proxy', deps.trustProxy ?? false);
-  app.use(
-    pinoHttp({
-      logger: deps.log,
-      serializers: httpSerializers,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      // Loggers carry only the request id (binding the whole request per request costs a third
-      // of the webhook's throughput); the completion line adds method, masked URL and status.
-      quietReqLogger: true,
-      quietResLogger: true,
-      customLogLevel: (req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.url === '/metrics' ? 'debug' : 'info',
-      // Routes may add fields and a message to the request's single completion line.
-      customSuccessObject: (req, res, fields: Record<string, unknown>) => ({
-        ...fields,
-        req: httpSerializers.req(req),
-        ...((res as Response).locals.log as Record<string, unknown> | undefined),
-      }),
-      customErrorObject: (req, _res, _err, fields: Record<string, unknown>) => ({ ...fields, req: httpSerializers.req(req) }),
-      customSuccessMessage: (req, res) => ((res as Response).locals.logMessage as string | undefined) ?? `${req.method} ${res.statusCode}`,
-      customErrorMessage: (req, res) => `${req.method} ${res.statusCode}`,
-    }),
-  );
-  app.use(secureRouter({ ...deps, clock: deps.clock ?? systemClock }));
+  app.use(requestLog(deps.log));
+  // The webhook first: its ack passes through nothing else.
   app.use(
     webhookRouter({
       store: deps.store,
@@ -109,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
       metrics: metrics?.recorder,
     }),
   );
+  app.use(secureRouter({ ...deps, clock: deps.clock ?? systemClock }));
   if (metricsToken && metrics) app.use(metricsRouter({ metrics, token: metricsToken }));
   if (deps.discord) {
     app.use(

@@ -147,7 +147,7 @@ export function webhookRouter({
       const ignored = unhandled || eventTypeInfo(delivery.eventType)?.origin === 'bridge' ? { outcome: NO_ACTION_OUTCOME } : undefined;
       try {
         const { id, duplicate } = await store.inbox.insert({ ...delivery, ignored });
-        // One log line per request: these fields join pino-http's completion line (see app.ts).
+        // One log line per request: these fields join its completion line (http/request-log.ts).
         res.locals.log = { eventId: id, eventType: delivery.eventType, duplicate };
         res.locals.logMessage = duplicate ? 'entrega repetida' : 'evento recebido';
         res.locals.delivery = { eventType: delivery.eventType, outcome: duplicate ? 'duplicate' : 'accepted' };

@@ -95,19 +95,21 @@ export async function fillHistory(storage: StorageConfig, count: number, buyers:
 /** The n-th pending approval as the inbox receives it: of buyer `buyer`, its order `pending-n`. */
 function pendingDeliveries(): (n: number, buyer: number) => NewEvent {
   const templateCpf = pendingCpf(0);
-  const template = JSON.stringify(
-    buildDelivery(ORDER_APPROVED, {
-      plan: 'Excel PRO',
-      cpf: templateCpf,
-      orderId: '__ORDER__',
-      name: 'Pendente Bench',
-      email: '__EMAIL__',
-      phone: '+5511977776666',
-    }),
-  );
+  const sample = buildDelivery(ORDER_APPROVED, {
+    plan: 'Excel PRO',
+    cpf: templateCpf,
+    orderId: '__ORDER__',
+    name: 'Pendente Bench',
+    email: '__EMAIL__',
+    phone: '+5511977776666',
+  });
+  // Each its own subscription: a long history is many purchases (as deliveries.ts), not ten
+  // thousand charges of one subscription — which every approval of it would read (saleEvents).
+  const template = JSON.stringify(sample).replaceAll(String(sample.subscription_id), '__SUBSCRIPTION__');
   const textOf = (n: number, buyer: number) =>
     template
       .replace('__ORDER__', `pending-${n}`)
+      .replaceAll('__SUBSCRIPTION__', `pending-sub-${n}`)
       .replace(`"CPF":"${templateCpf}"`, `"CPF":"${pendingCpf(buyer)}"`)
       .replace('__EMAIL__', `pendente${buyer}@example.com`);
   const parse = (text: string) => {
@@ -123,6 +125,7 @@ function pendingDeliveries(): (n: number, buyer: number) => NewEvent {
     return {
       ...base,
       orderId: `pending-${n}`,
+      subscriptionId: `pending-sub-${n}`,
       dedupeKey: base.dedupeKey.replace('pending-0', `pending-${n}`),
       customerKey: base.customerKey.replace(templateCpf, pendingCpf(buyer)),
       customerEmail: `pendente${buyer}@example.com`,

@@ -8,7 +8,7 @@ import { NO_METRICS, type MetricsRecorder } from '../metrics/metrics-recorder.js
 import type { Clock } from '../timing/clock.js';
 import { Poller } from '../timing/poller.js';
 import { handlerContext, LockLost, ShuttingDown } from './handler-context.js';
-import { IntakeFirst } from './intake-first.js';
+import { eventLoopBusy, IntakeFirst } from './intake-first.js';
 import { InterruptedRuns, lockWatcher, takeUpWorkOfTheDead } from './lock-loss.js';
 import { failEvent, onFailure, type FailureDeps } from './run-failure.js';
 import { DEAD_CHECK_MS } from './timings.js';
@@ -74,7 +74,7 @@ export class Worker {
     this.owner = opts.owner ?? `worker-${randomUUID()}`;
     this.interrupted = new InterruptedRuns(opts.store.queue, opts.log);
     this.failureDeps = { ...opts, metrics: this.metrics, interrupted: this.interrupted };
-    this.intakeFirst = new IntakeFirst(opts.intakeBusy ?? (() => false), opts.clock, MAX_INTAKE_DEFERRAL_MS);
+    this.intakeFirst = new IntakeFirst(opts.intakeBusy ?? (() => false), opts.clock, MAX_INTAKE_DEFERRAL_MS, eventLoopBusy(opts.clock));
     this.claims = new Poller({
       run: () => this.claimAndLaunch(),
       intervalMs: opts.pollMs,
@@ -128,16 +128,21 @@ export class Worker {
     this.opts.store.ownerLocks?.signalWork();
   }
 
-  /** Holds a claim back while deliveries are being received (then looks again shortly). */
-  private yieldToIntake(): boolean {
-    if (!this.intakeFirst.holdBack()) return false;
+  /**
+   * How many events may run now (intake-first.ts): every slot, one while deliveries keep the
+   * event loop saturated, none for a burst's first second. Fewer than all: looks again shortly.
+   */
+  private slotsNow(): number {
+    const slots = this.intakeFirst.slots(this.opts.concurrency);
     // One look-again at a time: every delivery wakes the worker, and a timer per wake piled up
     // thousands (the event loop then spent its time on timers, and acks waited).
-    this.intakeRecheck ??= setTimeout(() => {
-      this.intakeRecheck = undefined;
-      this.wake();
-    }, INTAKE_RECHECK_MS).unref();
-    return true;
+    if (slots < this.opts.concurrency) {
+      this.intakeRecheck ??= setTimeout(() => {
+        this.intakeRecheck = undefined;
+        this.wake();
+      }, INTAKE_RECHECK_MS).unref();
+    }
+    return slots;
   }
 
   /** Whether this worker may hold leases now: on PostgreSQL, only while it holds its lock (other instances see it alive). */
@@ -147,8 +152,10 @@ export class Worker {
 
   /** One claim for the free slots; `'again'` when every slot was filled (more may be due). */
   private async claimAndLaunch(): Promise<'again' | void> {
-    const free = this.opts.concurrency - this.running.size;
-    if (this.stopping || !this.alive || free <= 0 || this.yieldToIntake()) return;
+    if (this.stopping || !this.alive) return;
+    const slots = this.slotsNow();
+    const free = slots - this.running.size;
+    if (free <= 0) return;
     const epoch = this.opts.store.ownerLocks?.epoch ?? 0; // before the claim: a loss while claiming counts
     const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
     for (const next of claimed) {
@@ -158,7 +165,7 @@ export class Worker {
         this.opts.store.ownerLocks?.signalWork();
       } else this.launch(next, epoch);
     }
-    return claimed.length === free ? 'again' : undefined;
+    return claimed.length === free && slots === this.opts.concurrency ? 'again' : undefined;
   }
 
   private launch(claim: ClaimedEvent, epoch: number): void {

@@ -41,6 +41,32 @@ describe('intake first', () => {
   });
 });
 
+describe('the slots a worker may fill (issue 24)', () => {
+  it("none for a burst's first second, one while deliveries keep the event loop saturated, all otherwise", () => {
+    let now = 0;
+    let loop = 0;
+    const intake = new IntakeActivity(() => now, 100);
+    const rule = new IntakeFirst(
+      () => intake.busy(),
+      () => now,
+      1_000,
+      () => loop,
+    );
+    expect(rule.slots(4)).toBe(4); // quiet
+    intake.delivered();
+    loop = 0.95;
+    expect(rule.slots(4)).toBe(0); // a burst's first second
+    now = 1_200;
+    intake.delivered();
+    expect(rule.slots(4)).toBe(1); // still coming, the CPU is the limit: acks keep their share
+    loop = 0.3;
+    expect(rule.slots(4)).toBe(4); // coming at a pace the loop carries (a real launch): every slot
+    loop = 0.95;
+    now = 1_400; // quiet for 200 ms: every slot, whatever the loop did
+    expect(rule.slots(4)).toBe(4);
+  });
+});
+
 describe('a worker yielding to intake', () => {
   it('keeps one look-again timer however many deliveries wake it', async () => {
     vi.useFakeTimers();

@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // JSON answers to machines: no body hashing per response
   // Which proxies to believe for the client address (rate limiting) and https (Secure cookie).
   app.set('trust proxy', deps.trustProxy ?? false);
-  app.use(requestLog(deps.log));
+  app.use(requestLog(app, deps.log));
   // The webhook first: its ack passes through nothing else.
   app.use(
     webhookRouter({

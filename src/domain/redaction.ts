@@ -93,7 +93,16 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key) || /password|senha|token/i.test(key);
 }
 
+/** Keys already judged (log keys are the code's own, a few dozen): bounded all the same. */
+const judged = new Map<string, boolean>();
+const JUDGED_MAX = 1_000;
+
 /** Personal data or a secret: what logs censor (the one list; see also scrubText for free text). */
 export function isSensitiveKey(key: string): boolean {
-  return PERSONAL_KEYS.has(key) || isSecretKey(key);
+  let sensitive = judged.get(key);
+  if (sensitive === undefined) {
+    sensitive = PERSONAL_KEYS.has(key) || isSecretKey(key);
+    if (judged.size < JUDGED_MAX) judged.set(key, sensitive);
+  }
+  return sensitive;
 }

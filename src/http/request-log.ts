@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log/logger.js';
 
 declare module 'http' {
@@ -22,14 +22,23 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
  * It replaced pino-http on the webhook's ack path: that made a child logger per request (a third
  * of a delivery's logging cost) and two listeners more; this one binds nothing until a route logs.
  */
-export function requestLog(log: Logger): RequestHandler {
+export function requestLog(app: Express, log: Logger): RequestHandler {
+  // `req.log` on the app's own request prototype (Express's `app.request`): a getter made once,
+  // not a property defined on every request.
+  const children = new WeakMap<object, Logger>();
+  Object.defineProperty(app.request, 'log', {
+    get(this: Request) {
+      let child = children.get(this);
+      if (!child) children.set(this, (child = log.child({ reqId: this.id })));
+      return child;
+    },
+    configurable: true,
+  });
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', id);
     req.id = id;
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true, enumerable: false });
     const started = performance.now();
     res.once('close', () => line(log, res, Math.round(performance.now() - started)));
     next();

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
+import type { SqliteInboxStatements } from './sqlite-inbox.js';
 import type { Dialect } from './migrations.js';
 import type { NewEvent } from '../domain/inbox-event.js';
 import type { InsertResult } from './rows.js';
@@ -19,7 +20,10 @@ export class Inbox {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock = systemClock,
+    /** SQLite: statements prepared once (the ack path's insert without the query builder). */
+    private readonly sqlite?: SqliteInboxStatements,
   ) {
+    if (dialect === 'sqlite' && !sqlite) throw new Error('Inbox: SQLite needs its prepared statements (sqlite-inbox.ts)');
     this.inserts = new Batcher((events) => this.insertBatch(events), dialect === 'postgres' ? 4 : 1);
   }
 
@@ -60,7 +64,11 @@ export class Inbox {
     // SQLite has a single writer; on PostgreSQL a refund's batch closes the approvals it stops in
     // the same transaction (superseded.ts).
     return this.db.transaction().execute(async (trx) => {
-      const result = this.dialect === 'postgres' ? await this.insertPostgres(trx, events, now) : await this.insertSqlite(trx, events, now);
+      // SQLite has a single writer, so insert-then-read inside this transaction cannot race.
+      const result =
+        this.dialect === 'postgres'
+          ? await this.insertPostgres(trx, events, now)
+          : this.sqlite!.insert(events.map((event) => this.row(event, now)));
       const ends = events.filter((e) => endsPurchase(e) && !e.ignored && result.get(e.dedupeKey)?.duplicate === false);
       if (ends.length > 0) {
         await closeSupersededPurchases(
@@ -117,38 +125,6 @@ export class Inbox {
       .select(['id', 'dedupe_key', 'inserted'])
       .execute();
     for (const r of returned) result.set(r.dedupe_key, { id: r.id, duplicate: !r.inserted });
-    return result;
-  }
-
-  /** SQLite has a single writer, so insert-then-read inside the caller's transaction cannot race. */
-  private async insertSqlite(trx: Kysely<Database>, events: NewEvent[], now: number): Promise<Map<string, InsertResult>> {
-    const rows = events.map((event) => this.row(event, now));
-    const result = new Map<string, InsertResult>();
-    const inserted = await trx
-      .insertInto('events')
-      .values(rows)
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning(['id', 'dedupe_key', 'customer_key', 'status', 'available_at', 'received_at', 'next_run_at'])
-      .execute();
-    for (const r of inserted) result.set(r.dedupe_key, { id: r.id, duplicate: false });
-    const heads = new Map<string, { customer_key: string; event_id: number; run_at: number }>();
-    for (const r of inserted) {
-      if (r.status !== 'pending' || r.available_at > r.received_at || heads.has(r.customer_key)) continue;
-      heads.set(r.customer_key, { customer_key: r.customer_key, event_id: r.id, run_at: r.next_run_at });
-    }
-    if (heads.size > 0) {
-      // A customer who already has a head keeps it: that event is older than these.
-      await trx
-        .insertInto('queue_heads')
-        .values([...heads.values()])
-        .onConflict((oc) => oc.column('customer_key').doNothing())
-        .execute();
-    }
-    const missing = events.map((e) => e.dedupeKey).filter((key) => !result.has(key));
-    if (missing.length > 0) {
-      const existing = await trx.selectFrom('events').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute();
-      for (const r of existing) result.set(r.dedupe_key, { id: r.id, duplicate: true });
-    }
     return result;
   }
 

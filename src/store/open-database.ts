@@ -17,6 +17,8 @@ export interface StorageConfig {
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** SQLite: the connection itself, for the inbox's prepared statements (sqlite-inbox.ts). */
+  sqlite?: BetterSqlite3.Database;
 }
 
 const INT8_OID = 20;
@@ -57,7 +59,11 @@ function openSqlite(path: string): OpenDatabase {
   // Deleted and rewritten content is overwritten on disk, not left in free pages (the WAL is cut
   // by truncateWal after personal data goes).
   database.pragma('secure_delete = ON');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+    dialect: 'sqlite',
+    sqlite: database,
+  };
 }
 
 function openPostgres(connectionString: string, onError: (err: Error) => void): OpenDatabase {

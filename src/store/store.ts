@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../timing/clock.js';
 import { sql, type Kysely } from 'kysely';
 import { Inbox } from './inbox.js';
+import { SqliteInboxStatements } from './sqlite-inbox.js';
 import { leaseClockFor, type LeaseClock } from './lease-clock.js';
 import { Leases } from './leases.js';
 import { Journal } from './journal.js';
@@ -61,14 +62,14 @@ export interface Store {
  * which follow the database's clock so that instances agree (lease-clock.ts).
  */
 export async function openStore(config: StorageConfig, clock?: Clock, onConnectionError?: (err: Error) => void): Promise<Store> {
-  const { db, dialect } = await openDatabase(config, onConnectionError);
+  const { db, dialect, sqlite } = await openDatabase(config, onConnectionError);
   const time = clock ?? systemClock;
   const leases = leaseClockFor(dialect, clock, time);
   const log = new LogTruncation(db, dialect);
   const ownerLocks = dialect === 'postgres' && config.DATABASE_URL ? new OwnerLocks(db, lockConnection(config.DATABASE_URL)) : undefined;
   return {
     dialect,
-    inbox: new Inbox(db, dialect, time),
+    inbox: new Inbox(db, dialect, time, sqlite && new SqliteInboxStatements(sqlite)),
     queue: new Queue(db, dialect, time, leases),
     journal: new Journal(db, dialect, time),
     events: new EventQueries(db, time),

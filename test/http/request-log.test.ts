@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/runtime.js';
 function appLogging(level = 'info') {
   const logs = captureLogs();
   const app = express();
-  app.use(requestLog(createLogger(level, logs.stream)));
+  app.use(requestLog(app, createLogger(level, logs.stream)));
   app.post('/webhook', (req, res) => {
     res.locals.log = { eventId: 7, duplicate: false };
     res.locals.logMessage = 'evento recebido';

@@ -35,7 +35,7 @@ const allow = {
   reconciliation: ['domain', 'timing', 'log', 'store', 'intake', 'clients', 'alerts', 'plans', 'replay'],
   health: ['domain', 'timing', 'log', 'store', 'alerts'],
   support: ['domain', 'intake', 'store', 'alerts', 'sales', 'plans', 'privacy', 'reconciliation', 'health'],
-  http: ['domain', 'timing', 'intake', 'store', 'metrics'],
+  http: ['domain', 'timing', 'log', 'intake', 'store', 'metrics'],
   admin: ['domain', 'timing', 'store', 'http', 'replay', 'plans', 'privacy', 'support'],
   'discord-console': ['domain', 'timing', 'store', 'clients', 'alerts', 'http', 'replay', 'plans', 'privacy', 'support'],
   config: ['domain', 'clients', 'enrolment'],

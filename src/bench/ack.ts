@@ -6,7 +6,8 @@ import type { StorageConfig } from '../store/open-database.js';
 import { deliveriesFor, WEBHOOK_TOKEN, type NextDelivery, type Scenario } from './deliveries.js';
 import { CONNECTIONS, DIST, DURATION, ROUNDS, STEADY_RATE, WARMUP_S } from './options.js';
 import { serverEnv, startChild, type Child } from './processes.js';
-import { steadyLoad, type SteadyResult } from './steady.js';
+import type { SteadyResult } from './steady.js';
+import { steadyLoadInThread } from './steady-thread.js';
 import { freshStorage, storageEnv, type StoreKind } from './storage.js';
 
 /**
@@ -54,7 +55,7 @@ export interface AckRow {
 /** Warms the bare server up and measures it at the steady rate, for reference. */
 export async function bareReference(bare: Child): Promise<SteadyResult> {
   await load(bare.url, deliveriesFor('launch'), { connections: CONNECTIONS / 2, duration: WARMUP_S });
-  return steadyLoad(bare.url, { rate: STEADY_RATE, durationS: DURATION, request: deliveriesFor('launch') });
+  return steadyLoadInThread(bare.url, { rate: STEADY_RATE, durationS: DURATION, scenario: 'launch' });
 }
 
 async function doneCount(storage: StorageConfig): Promise<number> {
@@ -92,7 +93,7 @@ export async function ackRun(scenario: Scenario, store: StoreKind, bare: Child, 
         child.resume();
       }
     }
-    const at500 = await steadyLoad(child.url, { rate: STEADY_RATE, durationS: DURATION, request: next });
+    const at500 = await steadyLoadInThread(child.url, { rate: STEADY_RATE, durationS: DURATION, scenario });
     const rssMb = child.peakRssMb();
     await child.stop();
     const sum = (pick: (r: AckRow['rounds'][number]) => number) => rounds.reduce((acc, r) => acc + pick(r), 0);

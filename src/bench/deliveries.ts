@@ -39,6 +39,11 @@ const template = JSON.stringify(sample).replaceAll(String(sample.subscription_id
 const billetTemplate = template.replace(`"webhook_event_type":"${ORDER_APPROVED}"`, `"webhook_event_type":"${BILLET_CREATED}"`);
 let sequence = 0;
 
+/** Deliveries made from here on are numbered from `first` (a load thread's own range). */
+export function startSequenceAt(first: number): void {
+  sequence = first;
+}
+
 export type NextDelivery = () => { path: string; body: string };
 
 /** A new order id per delivery; `billets` and `launch` a new buyer (CPF, e-mail) too. */

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../timing/clock.js';
 import { insertAlert, type OutboxEntry } from './outbox-rows.js';
+import { expireLeasesOf, leaseOwnersOtherThan } from './dead-leases.js';
 import { lockHead, PROCESSING, refreshHead, refreshHeads, SCHEDULED, WAITING } from './queue-heads.js';
 import type { LeaseClock } from './lease-clock.js';
 import type { Dialect } from './migrations.js';
 import { EVENT_COLUMNS, toInboxEvent, type EventRow } from './event-row.js';
 import { requeueEvent, resolveEvent, type JournalChange, type ResolveResult } from './queue-moves.js';
-import { held, type Claim, type ClaimedEvent, type RequeueResult } from './rows.js';
+import { held, type Claim, type ClaimedEvent, type HistoryNote, type RequeueResult } from './rows.js';
 import { RETRYABLE_STATUSES, type EventStatus } from '../domain/inbox-event.js';
 import type { Database } from './schema.js';
 
@@ -156,68 +157,14 @@ export class Queue {
     return this.expireLeases();
   }
 
-  /**
-   * Ends the leases of events held by `owners` (all owners when omitted) at once: their runs are
-   * known to be over (their process is gone), so the work is taken up without waiting.
-   *
-   * The owner is checked again in the statement that ends the lease: another instance may have
-   * taken the event over between the read and the write (two instances noticing the same dead
-   * one), and its live lease must not be ended — or both would run the event.
-   */
-  async expireLeases(owners?: string[]): Promise<number> {
-    if (owners?.length === 0) return 0;
-    return this.db.transaction().execute(async (trx) => {
-      const running = await trx
-        .selectFrom('events')
-        .select(['id', 'customer_key', 'lease_owner'])
-        .where(PROCESSING)
-        .$if(owners !== undefined, (qb) => qb.where('lease_owner', 'in', owners!))
-        .execute();
-      if (running.length === 0) return 0;
-      await lockHead(
-        trx,
-        this.dialect,
-        running.map((r) => r.customer_key),
-      );
-      const gone = owners ?? [...new Set(running.map((r) => r.lease_owner).filter((o): o is string => o !== null))];
-      if (gone.length === 0) return 0;
-      const expired = await trx
-        .updateTable('events')
-        .set({ lease_until: 0 })
-        .where(PROCESSING)
-        .where('lease_owner', 'in', gone)
-        .where(
-          'id',
-          'in',
-          running.map((r) => r.id),
-        )
-        .returning('id')
-        .execute();
-      if (expired.length > 0) {
-        await trx
-          .updateTable('queue_heads')
-          .set({ run_at: 0 })
-          .where(
-            'event_id',
-            'in',
-            expired.map((r) => r.id),
-          )
-          .execute();
-      }
-      return expired.length;
-    });
+  /** Ends the leases of events held by `owners` (all when omitted) at once: their process is gone (dead-leases.ts). */
+  expireLeases(owners?: string[]): Promise<number> {
+    return expireLeasesOf(this.db, this.dialect, owners);
   }
 
   /** Lease owners of running events, other than `self` (to find those whose process is gone). */
-  async otherLeaseOwners(self: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('events')
-      .select('lease_owner')
-      .distinct()
-      .where(PROCESSING)
-      .where('lease_owner', '<>', self)
-      .execute();
-    return rows.map((r) => r.lease_owner).filter((o): o is string => o !== null);
+  otherLeaseOwners(self: string): Promise<string[]> {
+    return leaseOwnersOtherThan(this.db, self);
   }
 
   /** Ends a run (fenced by its claim) and moves its customer's head on, in one transaction. */
@@ -227,6 +174,7 @@ export class Queue {
       Pick<EventRow, 'status' | 'outcome' | 'last_error' | 'last_error_code' | 'next_run_at' | 'finished_at' | 'attempts' | 'access_until'>
     >,
     alert?: OutboxEntry,
+    history?: HistoryNote,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = this.clock();
@@ -240,6 +188,11 @@ export class Queue {
       if (Number(result.numUpdatedRows) !== 1) return false;
       await refreshHead(trx, this.dialect, claim.customerKey, now);
       if (alert) await insertAlert(trx, alert, now);
+      if (history)
+        await trx
+          .insertInto('event_history')
+          .values({ event_id: claim.id, at: now, kind: history.kind, message: history.message })
+          .execute();
       return true;
     });
   }
@@ -247,7 +200,8 @@ export class Queue {
   /**
    * Ends a run for good; a failure keeps its message and the code of its cause. `alert` goes
    * into the outbox in the same transaction: it is never seen before the status it tells of,
-   * and never lost if the process dies in between. `accessUntil`: when the access it gave ends.
+   * and never lost if the process dies in between; so does `history`, the line of the event's
+   * story that tells it (one commit, not two). `accessUntil`: when the access it gave ends.
    */
   finish(
     claim: Claim,
@@ -255,7 +209,7 @@ export class Queue {
     outcome: string,
     error?: { message: string; code: string },
     alert?: OutboxEntry,
-    accessUntil?: number,
+    { accessUntil, history }: { accessUntil?: number; history?: HistoryNote } = {},
   ) {
     return this.closeOut(
       claim,
@@ -268,11 +222,18 @@ export class Queue {
         ...(accessUntil === undefined ? {} : { access_until: accessUntil }),
       },
       alert,
+      history,
     );
   }
 
-  retryAt(claim: Claim, at: number, error: { message: string; code: string }) {
-    return this.closeOut(claim, { status: 'retrying', next_run_at: at, last_error: error.message, last_error_code: error.code });
+  /** Schedules the next attempt; `history`, the story's line for it, in the same transaction. */
+  retryAt(claim: Claim, at: number, error: { message: string; code: string }, history?: HistoryNote) {
+    return this.closeOut(
+      claim,
+      { status: 'retrying', next_run_at: at, last_error: error.message, last_error_code: error.code },
+      undefined,
+      history,
+    );
   }
 
   /** Gives an event back untouched (shutdown between steps): it does not count as an attempt. */

@@ -5,6 +5,12 @@ import type { Database } from './schema.js';
 /** The shapes the store's modules share with their callers: results, filters, claims. */
 
 /** One entry of an event's story for people (attempts, errors, manual actions). */
+/** A line of an event's story written with a change of its status (same transaction). */
+export interface HistoryNote {
+  kind: string;
+  message: string;
+}
+
 export interface HistoryEntry {
   id: number;
   at: number;

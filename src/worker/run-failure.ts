@@ -48,14 +48,12 @@ export async function onFailure(deps: FailureDeps, claimed: ClaimedEvent, err: u
     // A new run scheduled in the database, not a wait in place (timing/retry.ts): it survives restarts.
     const hinted = err instanceof FlowError ? (err.retryAfterMs ?? 0) : 0;
     const at = deps.clock() + Math.max(backoffMs(attempts, retryBaseMs, Math.random, retryMaxMs), hinted);
-    if (await store.queue.retryAt(claimed, at, { message: reason, code: errorCode(err) })) {
+    const history = {
+      kind: 'retry',
+      message: `Tentativa ${attempts} de ${maxAttempts} falhou: ${reason} Nova tentativa em ${formatTime(at)}.`,
+    };
+    if (await store.queue.retryAt(claimed, at, { message: reason, code: errorCode(err) }, history))
       deps.metrics.eventRetry(event.eventType);
-      await store.journal.addHistory(
-        event.id,
-        'retry',
-        `Tentativa ${attempts} de ${maxAttempts} falhou: ${reason} Nova tentativa em ${formatTime(at)}.`,
-      );
-    }
     log.warn({ err, nextRunAt: at }, 'falha temporária; nova tentativa agendada');
     return;
   }
@@ -73,13 +71,12 @@ export async function failEvent(deps: FailureDeps, claimed: ClaimedEvent, err: u
     eventId: event.id,
     key: failureAlertKey(event),
   });
-  if (!(await store.queue.finish(claimed, 'failed', 'Falhou: precisa de atenção.', { message: reason, code }, alert))) return;
+  const history = {
+    kind: 'failed',
+    message: exhausted ? `Tentativa ${event.attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,
+  };
+  if (!(await store.queue.finish(claimed, 'failed', 'Falhou: precisa de atenção.', { message: reason, code }, alert, { history }))) return;
   alerts.queued();
   deps.metrics.eventFinished(event.eventType, 'failed');
-  await store.journal.addHistory(
-    event.id,
-    'failed',
-    exhausted ? `Tentativa ${event.attempts} falhou: ${reason} Sem mais tentativas.` : `Erro permanente: ${reason}`,
-  );
   log.error({ err }, exhausted ? 'evento falhou: tentativas esgotadas' : 'evento falhou: erro permanente');
 }

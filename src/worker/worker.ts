@@ -237,9 +237,9 @@ export class Worker {
 
     const result = await handler(ctx);
     const status = result.status ?? 'done';
-    if (await store.queue.finish(claimed, status, result.outcome, result.notice, undefined, result.accessUntil)) {
+    const history = { kind: status, message: result.outcome };
+    if (await store.queue.finish(claimed, status, result.outcome, result.notice, undefined, { accessUntil: result.accessUntil, history })) {
       this.metrics.eventFinished(event.eventType, status);
-      await store.journal.addHistory(event.id, status, result.outcome);
       log.info({ status }, 'evento concluído');
     } else {
       log.warn('evento concluído, mas a concessão já tinha expirado');

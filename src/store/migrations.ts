@@ -16,7 +16,7 @@ import {
   m012WelcomeNotSent,
   m013Leases,
 } from './migrations-007-013.js';
-import { m014PlanIds, m015SalesOverTime, m016HealthPerInstance } from './migrations-014-on.js';
+import { m014PlanIds, m015SalesOverTime, m016HealthPerInstance, m017ApprovalsByTime } from './migrations-014-on.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -47,5 +47,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '014_plan_ids': m014PlanIds(types),
     '015_sales_over_time': m015SalesOverTime(types),
     '016_health_per_instance': m016HealthPerInstance(types),
+    '017_approvals_by_time': m017ApprovalsByTime(types),
   };
 }

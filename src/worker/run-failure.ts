@@ -24,6 +24,12 @@ export interface FailureDeps {
   panelUrl?: string;
 }
 
+/** Gives a claimed event back to the queue and tells the other instances (PostgreSQL), so one takes it up now. */
+export async function giveBack(store: Pick<WorkerStore, 'queue' | 'ownerLocks'>, claimed: ClaimedEvent): Promise<void> {
+  await store.queue.release(claimed);
+  store.ownerLocks?.signalWork();
+}
+
 /**
  * A run threw: given back (shutdown), left alone (taken over), set aside (lock lost), scheduled
  * again (transient, attempts left), or failed with an alert.
@@ -32,8 +38,7 @@ export async function onFailure(deps: FailureDeps, claimed: ClaimedEvent, err: u
   const { store, maxAttempts, retryBaseMs, retryMaxMs } = deps;
   const { event } = claimed;
   if (err instanceof ShuttingDown) {
-    await store.queue.release(claimed);
-    store.ownerLocks?.signalWork(); // another instance takes it up now
+    await giveBack(store, claimed);
     log.info('evento devolvido à fila (desligamento)');
     return;
   }

@@ -67,7 +67,7 @@ export interface WorkerStore {
     Queue,
     'recoverAfterRestart' | 'claimDue' | 'extendLeases' | 'otherLeaseOwners' | 'expireLeases' | 'finish' | 'retryAt' | 'release'
   >;
-  journal: Pick<Journal, 'loadSteps' | 'saveStep' | 'rewriteStep' | 'addHistory'>;
+  journal: Pick<Journal, 'loadSteps' | 'saveStep' | 'rewriteStep'>;
   inbox: Pick<Inbox, 'insert'>;
   ownerLocks?: Pick<OwnerLocks, 'hold' | 'isGone' | 'holding' | 'epoch' | 'signalWork'>;
 }

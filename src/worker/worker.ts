@@ -10,7 +10,7 @@ import { Poller } from '../timing/poller.js';
 import { handlerContext, LockLost, ShuttingDown } from './handler-context.js';
 import { eventLoopBusy, IntakeFirst } from './intake-first.js';
 import { InterruptedRuns, lockWatcher, takeUpWorkOfTheDead } from './lock-loss.js';
-import { failEvent, onFailure, type FailureDeps } from './run-failure.js';
+import { failEvent, giveBack, onFailure, type FailureDeps } from './run-failure.js';
 import { DEAD_CHECK_MS } from './timings.js';
 import type { Handler, HandlerRegistry, WorkerStore } from './types.js';
 
@@ -160,10 +160,8 @@ export class Worker {
     const claimed = await this.opts.store.queue.claimDue(this.owner, free, this.opts.leaseMs, this.opts.pausedTypes?.());
     for (const next of claimed) {
       // Shutdown began while claiming: give the event straight back (another instance may take it).
-      if (this.stopping) {
-        await this.opts.store.queue.release(next);
-        this.opts.store.ownerLocks?.signalWork();
-      } else this.launch(next, epoch);
+      if (this.stopping) await giveBack(this.opts.store, next);
+      else this.launch(next, epoch);
     }
     return claimed.length === free && slots === this.opts.concurrency ? 'again' : undefined;
   }

@@ -175,12 +175,15 @@ export class ConnectionChecks {
     } catch (err) {
       error = describeError(err);
     }
-    this.checkedAt.set(check.name, store.checks.now());
+    const checkedAt = store.checks.now();
     try {
       await store.checks.recordOwn(this.instance, check.name, error ? 'failing' : 'ok', error);
     } catch (err) {
       log.error({ err, check: check.name }, 'não foi possível registrar a verificação de conexão');
     }
+    // When it checked and what it saw change together: a view read in between would take the
+    // others agreeing with this check for a disagreement with the one before, and spend its recheck.
+    this.checkedAt.set(check.name, checkedAt);
     this.see(check.name, error !== null, error);
     await this.settle(check.name);
   }

@@ -7,6 +7,7 @@ import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { Scheduler } from '../../src/timing/scheduler.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { waitFor } from '../helpers/runtime.js';
+import type { InstanceCheckRow } from '../../src/health/check-store.js';
 
 /** The instances share one view of the EAD's health: one seeing it back resumes them all. */
 
@@ -154,5 +155,40 @@ describe.each(STORE_TARGETS)('two instances that disagree about the EAD on $name
     await waitFor(() => healthy.checks() >= before + 5, 5_000, 'five more checks');
     expect(alerts.texts, alerts.texts.join('\n---\n')).toHaveLength(3);
     expect(wrong.connection.isFailing('ead')).toBe(true);
+  });
+});
+
+describe('an instance reading the shared view while its own check is being recorded', () => {
+  it('does not take the others agreeing with it for a disagreement (no spare recheck, which would hold off the next real one)', async () => {
+    let clock = 1_000;
+    let releaseRecord: () => void = () => undefined;
+    const recordHeld = new Promise<void>((resolve) => (releaseRecord = resolve));
+    const other: InstanceCheckRow = { name: 'ead', instance: 'other', status: 'failing', checked_at: 0, detail: 'timeout' };
+    const checks = {
+      now: () => clock,
+      instances: () => Promise.resolve([other]),
+      recordOwn: () => recordHeld,
+      record: () => Promise.resolve(false),
+    };
+    let runs = 0;
+    const connection = new ConnectionChecks({
+      instance: 'self',
+      checks: [{ name: 'ead', run: () => ((runs += 1), Promise.reject(new TransientError('EAD: não respondeu a tempo.', 'timeout'))) }],
+      store: { checks },
+      alerts: alertLog().outbox,
+      log,
+      failingIntervalMs: 60_000,
+    });
+    const own = connection.runOnce(); // its check fails; the write of its row is slow
+    await waitFor(() => runs === 1, 1_000, 'the own check ran');
+    clock += 5;
+    other.checked_at = clock; // another instance checks after it, and sees the same failure
+    clock += 5;
+    const view = connection.readSharedView();
+    await new Promise((resolve) => setImmediate(resolve)); // the view read and weighed
+    releaseRecord();
+    await Promise.all([view, own]);
+    expect(runs).toBe(1);
+    expect(connection.isFailing('ead')).toBe(true);
   });
 });

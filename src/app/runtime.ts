@@ -205,6 +205,7 @@ function workerOf(
           log,
           healthyIntervalMs: tuning.checkIntervalMs,
           failingIntervalMs: tuning.recheckIntervalMs,
+          checkDeadlineMs: tuning.upstreamTimeoutMs,
           panelUrl: panelUrlOf(config),
           onChange: () => worker.wake(),
         })

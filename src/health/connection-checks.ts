@@ -34,8 +34,16 @@ export interface ConnectionChecksOptions {
   shareIntervalMs?: number;
   /** Called when a system changes state in this instance's view (the worker re-reads what it may run). */
   onChange?: () => void;
+  /**
+   * The longest one check may take (its upstream deadline; default CHECK_DEADLINE_MS): a live
+   * instance's row is never older than its interval plus this, so rows are ignored only after
+   * twice the interval plus this.
+   */
+  checkDeadlineMs?: number;
 }
 
+/** Default of `checkDeadlineMs`: the upstream clients' deadline. */
+export const CHECK_DEADLINE_MS = 15_000;
 /** Default of `shareIntervalMs`. */
 export const SHARE_INTERVAL_MS = 2_000;
 /** Between checks while every system answers: often enough to tell support within minutes, rare enough to cost the upstreams nothing. */
@@ -54,7 +62,7 @@ export const FAILING_INTERVAL_MS = 15_000;
  * instance checks a system after this one did and disagrees, this one checks again at once —
  * so every instance resumes within `shareIntervalMs` of any one seeing the EAD back, and pauses
  * as soon when it is down for it too. Rows of instances gone (no check for twice their
- * interval) are ignored.
+ * interval plus a check's deadline) are ignored.
  *
  * Support is told once per change of the state all instances agree on (`health_checks`):
  * "falhando" when every recent check of a system failed, "restabelecida" when one answers again
@@ -73,11 +81,13 @@ export class ConnectionChecks {
   private readonly chain = new Map<string, { queued: boolean; tail: Promise<void> }>();
   private readonly healthyMs: number;
   private readonly failingMs: number;
+  private readonly deadlineMs: number;
 
   constructor(private readonly opts: ConnectionChecksOptions) {
     this.instance = opts.instance ?? `instance-${randomUUID()}`;
     this.healthyMs = opts.healthyIntervalMs ?? HEALTHY_INTERVAL_MS;
     this.failingMs = opts.failingIntervalMs ?? FAILING_INTERVAL_MS;
+    this.deadlineMs = opts.checkDeadlineMs ?? CHECK_DEADLINE_MS;
   }
 
   /** Its periodic jobs: the checks (first at once: start-up is not held up) and the read of the others'. */
@@ -129,9 +139,13 @@ export class ConnectionChecks {
     await Promise.all(recheck.map((check) => this.runCheck(check)));
   }
 
-  /** A row written recently enough by its instance (one gone stops writing: its rows are ignored after twice its interval). */
+  /**
+   * A row written recently enough by its instance. One gone stops writing: its rows are ignored
+   * after twice its interval plus a check's deadline (a live one checking a hanging system writes
+   * its row an interval plus that deadline after the last).
+   */
   private fresh(row: Pick<InstanceCheckRow, 'status' | 'checked_at'>, now: number): boolean {
-    return now - row.checked_at <= 2 * (row.status === 'failing' ? this.failingMs : this.healthyMs);
+    return now - row.checked_at <= 2 * (row.status === 'failing' ? this.failingMs : this.healthyMs) + this.deadlineMs;
   }
 
   /** Updates this instance's view; a change is logged and told to the worker. */

@@ -119,12 +119,16 @@ describe.each(STORE_TARGETS)('two instances that disagree about the EAD on $name
       for (const job of connection.jobs) scheduler.add(job);
       cleanups.push(() => scheduler.stop());
       scheduler.start();
-      return { connection, changes: () => changes, checks: () => checks };
+      return { connection, store, changes: () => changes, checks: () => checks };
     };
     // The healthy one has checked before the other starts (an instance alone in an empty table
     // cannot tell its own failure from an outage).
     const healthy = await instance('b', false);
-    await waitFor(() => healthy.checks() >= 1, 5_000, 'the healthy one checked');
+    await waitFor(
+      async () => (await healthy.store.checks.instances()).some((row) => row.instance === 'b'),
+      5_000,
+      'the healthy one checked',
+    );
     const wrong = await instance('a', true);
     let healthyPaused = false;
     await waitFor(
@@ -190,5 +194,45 @@ describe('an instance reading the shared view while its own check is being recor
     await Promise.all([view, own]);
     expect(runs).toBe(1);
     expect(connection.isFailing('ead')).toBe(true);
+  });
+});
+
+describe('an instance whose check of a hanging system takes its whole deadline', () => {
+  it('is not taken for gone meanwhile: another failing alone does not call it an outage', async () => {
+    const interval = 1_000;
+    const deadline = 5_000;
+    let clock = 100_000;
+    const rows: InstanceCheckRow[] = [{ name: 'ead', instance: 'slow', status: 'ok', checked_at: clock, detail: null }];
+    const recorded: string[] = [];
+    const checks = {
+      now: () => clock,
+      instances: () => Promise.resolve(rows),
+      recordOwn: (instance: string, name: string, status: 'ok' | 'failing', detail: string | null) => {
+        rows.push({ name, instance, status, checked_at: clock, detail });
+        return Promise.resolve();
+      },
+      record: (_name: string, status: string) => (recorded.push(status), Promise.resolve(false)),
+    };
+    const alerts = alertLog();
+    const wrongKey = new ConnectionChecks({
+      instance: 'wrong-key',
+      checks: [{ name: 'ead', run: () => Promise.reject(new PermanentError('EAD recusou a chave: confira EAD_API_KEY.', 'ead_auth')) }],
+      store: { checks },
+      alerts: alerts.outbox,
+      log,
+      healthyIntervalMs: interval,
+      failingIntervalMs: interval,
+      checkDeadlineMs: deadline,
+    });
+    // The slow one's next row is due an interval plus a deadline after its last: not yet.
+    clock += 2 * interval + deadline / 2;
+    await wrongKey.runOnce();
+    expect(recorded).toEqual(['ok']);
+    expect(alerts.texts).toHaveLength(1);
+    expect(alerts.texts[0]).toContain('falhando em uma das instâncias');
+    // Silent past that: gone, and the instance left is every instance.
+    clock += deadline;
+    await wrongKey.runOnce();
+    expect(recorded).toEqual(['ok', 'failing']);
   });
 });

@@ -190,7 +190,7 @@ describe('subscription_canceled', () => {
     await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
     const student = sandbox.ead.studentByCpf(SUB_CPF)!;
     const cancel = fixture('subscription_canceled');
-    const until = Date.now() + 700;
+    const until = Date.now() + 2_000; // still ahead once the cancellation has settled, on a loaded machine too
     cancel.Subscription.customer_access.access_until = new Date(until).toISOString();
     const cancelled = await settled((await deliver(cancel)).body.eventId);
     const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
@@ -217,7 +217,8 @@ describe('subscription_canceled', () => {
     await settled((await deliver(fixture('order_approved.subscription'))).body.eventId);
     const student = sandbox.ead.studentByCpf(SUB_CPF)!;
     const cancel = fixture('subscription_canceled');
-    cancel.Subscription.customer_access.access_until = new Date(Date.now() + 800).toISOString();
+    // Still ahead once the cancellation and the new purchase have settled, on a loaded machine too.
+    cancel.Subscription.customer_access.access_until = new Date(Date.now() + 2_500).toISOString();
     const cancelled = await settled((await deliver(cancel)).body.eventId);
     const scheduledId = Number(/evento #(\d+)/.exec(cancelled.outcome!)![1]);
     const again = { ...fixture('order_approved.subscription'), order_id: 'new-order', subscription_id: 'new-subscription' };

@@ -42,8 +42,8 @@ describe('instances on one PostgreSQL database', () => {
     const recorder = await startRecorder();
     try {
       const [a] = await twoInstances(recorder.url);
+      recorder.hold.set('first', 'forever'); // before the delivery: holds whichever instance takes it, however soon
       const first = await deliver(a.url, approvedSale(1));
-      recorder.hold.set(`first@${first.body.eventId}`, 'forever'); // holds whichever instance took it
       await waitFor(() => recorder.calls.some((c) => c.event === first.body.eventId), 10_000, 'the first sale started');
 
       const second = await deliver(a.url, approvedSale(2));
@@ -60,13 +60,13 @@ describe('instances on one PostgreSQL database', () => {
     const recorder = await startRecorder();
     try {
       const [a, b] = await twoInstances(recorder.url);
+      recorder.hold.set('first', 'forever'); // before the delivery: held however soon it starts
       const sale = await deliver(a.url, approvedSale(1));
       const id = sale.body.eventId as string;
-      recorder.hold.set(`first@${id}`, 'forever');
       const started = await waitFor(() => recorder.calls.find((c) => c.event === id), 10_000, 'the sale started');
       const [holder, survivor] = String(a.child.pid) === started.pid ? [a, b] : [b, a];
       holder.child.kill('SIGKILL');
-      recorder.hold.delete(`first@${id}`);
+      recorder.hold.delete('first');
       await holder.exited;
 
       await waitFor(

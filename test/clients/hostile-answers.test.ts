@@ -15,6 +15,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { startFakeDiscord, type FakeDiscord } from '../../src/sandbox/fake-discord-webhook.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 import { fixture } from '../helpers/kiwify.js';
+import { fakeKiwifyApiConfig } from '../helpers/kiwify-api.js';
 import { waitFor } from '../helpers/runtime.js';
 
 /**
@@ -142,19 +143,12 @@ describe('a 2 MB JSON a million levels deep from each upstream: a permanent erro
     discordApi.faults.failNext('deep_json');
     await expect(bot.postMessage('1', { content: 'x' })).rejects.toMatchObject(badJson);
 
-    const kiwify = new KiwifyApiClient({
-      baseUrl: kiwifyApi.url,
-      clientId: kiwifyApi.clientId,
-      clientSecret: kiwifyApi.clientSecret,
-      accountId: kiwifyApi.accountId,
-      timeoutMs,
-      clock: Date.now,
-    });
+    const kiwify = new KiwifyApiClient(fakeKiwifyApiConfig(kiwifyApi, { timeoutMs }));
     kiwifyApi.faults.failNext('deep_json', 1, (req) => req.path === '/v1/sales');
     const list = kiwify.listSales({ startDate: '2026-01-01', endDate: '2026-01-02' });
     await expect(list.next()).rejects.toMatchObject(badJson);
     kiwifyApi.faults.failNext('deep_json', 1, (req) => req.path === '/v1/oauth/token');
-    await expect(new KiwifyApiClient({ ...kiwifyApiConfig(sandbox), timeoutMs }).sale('x')).rejects.toBeInstanceOf(PermanentError);
+    await expect(new KiwifyApiClient(fakeKiwifyApiConfig(kiwifyApi, { timeoutMs })).sale('x')).rejects.toBeInstanceOf(PermanentError);
   });
 
   it('CallMeBot and the Discord webhook answering a hostile page: refused quickly, with one short line', async () => {
@@ -185,14 +179,3 @@ describe('a 2 MB JSON a million levels deep from each upstream: a permanent erro
     expect((await fetch(`${server.runtime.url()}/secure`)).status).toBe(200);
   });
 });
-
-function kiwifyApiConfig(s: Sandbox) {
-  const { kiwifyApi } = s;
-  return {
-    baseUrl: kiwifyApi.url,
-    clientId: kiwifyApi.clientId,
-    clientSecret: kiwifyApi.clientSecret,
-    accountId: kiwifyApi.accountId,
-    clock: Date.now,
-  };
-}

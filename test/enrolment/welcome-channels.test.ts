@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import { fixture } from '../helpers/kiwify.js';
-import { FlowHarness } from '../helpers/flow-harness.js';
+import { DESIGN, harnessPerTest } from '../helpers/flow-tests.js';
 
 /**
  * The welcome's channels and the e-mail fallback, on the real worker and store with in-memory
@@ -9,18 +9,13 @@ import { FlowHarness } from '../helpers/flow-harness.js';
  * an event 5 attempts.
  */
 
-const DESIGN = { name: 'Design Gráfico', courses: [254, 751, 169] };
 const chatproDown = () => new TransientError('ChatPro falhou (HTTP 503): fora do ar', 'http_503');
 
-let harness: FlowHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = harnessPerTest();
 
 describe('the welcome by channel', () => {
   it('whatsapp,email with WhatsApp down: the e-mail goes at once; WhatsApp keeps its retries, the password stays sealed until both settled', async () => {
-    const flows = (harness = await FlowHarness.start([DESIGN], {}, { mail: true, channels: ['whatsapp', 'email'] }));
+    const flows = await startHarness([DESIGN], {}, { mail: true, channels: ['whatsapp', 'email'] });
     flows.chatpro.failures.push(...Array.from({ length: 10 }, chatproDown));
     const id = await flows.receive(fixture('order_approved.one_off'));
 
@@ -43,7 +38,7 @@ describe('the welcome by channel', () => {
   });
 
   it('WhatsApp only, e-mail configured: a transient failure is retried first, then (third failure) the e-mail takes over', async () => {
-    const flows = (harness = await FlowHarness.start([DESIGN], {}, { mail: true }));
+    const flows = await startHarness([DESIGN], {}, { mail: true });
     flows.chatpro.failures.push(chatproDown(), chatproDown(), chatproDown());
     const id = await flows.receive(fixture('order_approved.one_off'));
     expect((await flows.settled(id)).status).toBe('retrying');
@@ -57,7 +52,7 @@ describe('the welcome by channel', () => {
   });
 
   it('WhatsApp only, without e-mail: as before — retried to the last attempt, then failed with its cause', async () => {
-    const flows = (harness = await FlowHarness.start([DESIGN]));
+    const flows = await startHarness([DESIGN]);
     flows.chatpro.failures.push(...Array.from({ length: 10 }, chatproDown));
     const id = await flows.receive(fixture('order_approved.one_off'));
     let event = await flows.settled(id);
@@ -67,7 +62,7 @@ describe('the welcome by channel', () => {
   });
 
   it('ChatPro refusing the token, e-mail configured: the welcome goes by e-mail at once (the token is the connection check’s to report)', async () => {
-    const flows = (harness = await FlowHarness.start([DESIGN], {}, { mail: true }));
+    const flows = await startHarness([DESIGN], {}, { mail: true });
     flows.chatpro.failures.push(
       new PermanentError('ChatPro recusou o token (CHATPRO_TOKEN / CHATPRO_INSTANCE_ID): HTTP 401.', 'chatpro_unauthorized'),
     );
@@ -79,7 +74,7 @@ describe('the welcome by channel', () => {
   });
 
   it('e-mail only: WhatsApp is not asked; a server refusing the login fails the event with its cause, and a replay sends only the e-mail', async () => {
-    const flows = (harness = await FlowHarness.start([DESIGN], {}, { mail: true, channels: ['email'] }));
+    const flows = await startHarness([DESIGN], {}, { mail: true, channels: ['email'] });
     flows.mail.failures.push(new PermanentError('Servidor de e-mail recusou o usuário e a senha: confira SMTP_URL (535).', 'mail_auth'));
     const id = await flows.receive(fixture('order_approved.one_off'));
     expect(await flows.settled(id)).toMatchObject({ status: 'failed', lastErrorCode: 'mail_auth' });

@@ -7,6 +7,7 @@ import { startFakeKiwifyApi, type ApiSale, type FakeKiwifyApi } from '../../src/
 import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { cpfFor, fixture } from '../helpers/kiwify.js';
+import { fakeKiwifyApiConfig } from '../helpers/kiwify-api.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 
@@ -31,18 +32,16 @@ function apiSaleOf(
 }
 
 function clientFor(fake: FakeKiwifyApi, clock: () => number = Date.now, waits: number[] = [], clientSecret = fake.clientSecret) {
-  return new KiwifyApiClient({
-    baseUrl: fake.url,
-    clientId: fake.clientId,
-    clientSecret,
-    accountId: fake.accountId,
-    timeoutMs: 2_000,
-    clock,
-    sleep: (ms) => {
-      waits.push(ms);
-      return Promise.resolve();
-    },
-  });
+  return new KiwifyApiClient(
+    fakeKiwifyApiConfig(fake, {
+      clientSecret,
+      clock,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    }),
+  );
 }
 
 const alertsInto = (texts: string[]) =>
@@ -286,15 +285,7 @@ describe.each(STORE_TARGETS)('reconciliation under stress ($name)', (target) => 
       ...options,
     });
   /** A client that really waits out a Retry-After (the others' waits return at once). */
-  const waitingClient = (fake: FakeKiwifyApi) =>
-    new KiwifyApiClient({
-      baseUrl: fake.url,
-      clientId: fake.clientId,
-      clientSecret: fake.clientSecret,
-      accountId: fake.accountId,
-      timeoutMs: 2_000,
-      clock,
-    });
+  const waitingClient = (fake: FakeKiwifyApi) => new KiwifyApiClient(fakeKiwifyApiConfig(fake, { clock }));
   /** `n` paid sales of distinct buyers, created an hour ago. */
   const addPaidSales = (fake: FakeKiwifyApi, n: number) => {
     for (let i = 0; i < n; i += 1) {

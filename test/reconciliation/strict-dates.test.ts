@@ -8,6 +8,7 @@ import { Reconciler } from '../../src/reconciliation/reconciler.js';
 import { startFakeKiwifyApi, type FakeKiwifyApi } from '../../src/sandbox/fake-kiwify-api.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
 import { cpfFor } from '../helpers/kiwify.js';
+import { fakeKiwifyApiConfig } from '../helpers/kiwify-api.js';
 
 /**
  * Kiwify does not document whether a bare `end_date` includes its day, nor in which time zone a
@@ -27,15 +28,7 @@ afterEach(async () => {
 });
 
 function clientFor(fake: FakeKiwifyApi, clock: () => number) {
-  return new KiwifyApiClient({
-    baseUrl: fake.url,
-    clientId: fake.clientId,
-    clientSecret: fake.clientSecret,
-    accountId: fake.accountId,
-    timeoutMs: 2_000,
-    clock,
-    sleep: () => Promise.resolve(),
-  });
+  return new KiwifyApiClient(fakeKiwifyApiConfig(fake, { clock, sleep: () => Promise.resolve() }));
 }
 
 const noAlerts = { enqueue: () => Promise.resolve() } as unknown as AlertOutbox;

@@ -1,22 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/domain/errors.js';
-import type { SaleEvent } from '../../src/domain/inbox-event.js';
 import { activeSales, newerPurchase, orderRefunded, saleKeyOf } from '../../src/sales/sale-rules.js';
 import { fixture } from '../helpers/kiwify.js';
-import { FlowHarness } from '../helpers/flow-harness.js';
+import { saleEvent } from '../helpers/sale-events.js';
+import { DESIGN, EXCEL, harnessPerTest } from '../helpers/flow-tests.js';
 
-const EXCEL = { name: 'Excel PRO', courses: [161, 197, 201] };
-const DESIGN = { name: 'Design Gráfico', courses: [254, 751, 169] };
-
-let harness: FlowHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = harnessPerTest();
 
 describe('the sale flows on the real worker and store, with an in-memory EAD and ChatPro (no runtime, no network)', () => {
   it('an approval registers, enrols and welcomes; the journal makes a retry resume, not repeat', async () => {
-    const flows = (harness = await FlowHarness.start([DESIGN]));
+    const flows = await startHarness([DESIGN]);
     flows.ead.failures.set('enroll', new TransientError('EAD fora do ar.', 'http_503'));
     const id = await flows.receive(fixture('order_approved.one_off'));
 
@@ -36,7 +29,7 @@ describe('the sale flows on the real worker and store, with an in-memory EAD and
   });
 
   it('a refund takes back what the approval journaled, and nothing the student had before', async () => {
-    const flows = (harness = await FlowHarness.start([EXCEL]));
+    const flows = await startHarness([EXCEL]);
     const studentId = flows.ead.addStudent('52998224725', [161, 35]);
     const approval = await flows.receive(fixture('order_approved.subscription'));
     expect((await flows.settled(approval)).status).toBe('done');
@@ -55,21 +48,6 @@ describe('the sale flows on the real worker and store, with an in-memory EAD and
   });
 });
 
-/** What the sale rules read of an event. */
-function row(id: number, type: string, over: Partial<SaleEvent> = {}): SaleEvent {
-  return {
-    id,
-    eventType: type,
-    status: 'done',
-    orderId: `o${id}`,
-    subscriptionId: null,
-    planName: 'Excel PRO',
-    planId: null,
-    productId: null,
-    productName: null,
-    ...over,
-  };
-}
 const none = new Set<number>();
 
 describe('the sale rules (pure)', () => {
@@ -82,30 +60,30 @@ describe('the sale rules (pure)', () => {
   });
 
   it.each([
-    ['a done approval is active', [row(1, 'order_approved')], none, ['o1']],
-    ['an approval still in flight is active', [row(1, 'order_approved', { status: 'retrying' })], none, ['o1']],
-    ['a failed approval that never enrolled is not', [row(1, 'order_approved', { status: 'failed' })], none, []],
-    ['a failed approval that got as far as the matrícula is', [row(1, 'order_approved', { status: 'failed' })], new Set([1]), ['o1']],
-    ['a refunded sale is not', [row(1, 'order_approved'), row(2, 'order_refunded', { orderId: 'o1' })], none, []],
+    ['a done approval is active', [saleEvent(1, 'order_approved')], none, ['o1']],
+    ['an approval still in flight is active', [saleEvent(1, 'order_approved', { status: 'retrying' })], none, ['o1']],
+    ['a failed approval that never enrolled is not', [saleEvent(1, 'order_approved', { status: 'failed' })], none, []],
+    ['a failed approval that got as far as the matrícula is', [saleEvent(1, 'order_approved', { status: 'failed' })], new Set([1]), ['o1']],
+    ['a refunded sale is not', [saleEvent(1, 'order_approved'), saleEvent(2, 'order_refunded', { orderId: 'o1' })], none, []],
     [
       'a renewal paid after a refunded charge is active again',
       [
-        row(1, 'order_approved', { subscriptionId: 's' }),
-        row(2, 'order_refunded', { subscriptionId: 's' }),
-        row(3, 'order_approved', { subscriptionId: 's' }),
+        saleEvent(1, 'order_approved', { subscriptionId: 's' }),
+        saleEvent(2, 'order_refunded', { subscriptionId: 's' }),
+        saleEvent(3, 'order_approved', { subscriptionId: 's' }),
       ],
       none,
       ['s'],
     ],
     [
       'an executed end of access ends it',
-      [row(1, 'order_approved', { subscriptionId: 's' }), row(2, 'revoke_access', { subscriptionId: 's' })],
+      [saleEvent(1, 'order_approved', { subscriptionId: 's' }), saleEvent(2, 'revoke_access', { subscriptionId: 's' })],
       none,
       [],
     ],
     [
       'a scheduled end of access not yet run does not',
-      [row(1, 'order_approved', { subscriptionId: 's' }), row(2, 'revoke_access', { subscriptionId: 's', status: 'pending' })],
+      [saleEvent(1, 'order_approved', { subscriptionId: 's' }), saleEvent(2, 'revoke_access', { subscriptionId: 's', status: 'pending' })],
       none,
       ['s'],
     ],
@@ -114,39 +92,39 @@ describe('the sale rules (pure)', () => {
   });
 
   it('activeSales leaves out the sale being revoked', () => {
-    expect(activeSales([row(1, 'order_approved'), row(2, 'order_approved')], none, 'o1').map((s) => s.key)).toEqual(['o2']);
+    expect(activeSales([saleEvent(1, 'order_approved'), saleEvent(2, 'order_approved')], none, 'o1').map((s) => s.key)).toEqual(['o2']);
   });
 
   it.each([
-    ['its own refund', [row(2, 'order_refunded', { orderId: 'o1' })], 'o1', true],
-    ['its own chargeback', [row(2, 'chargeback', { orderId: 'o1' })], 'o1', true],
-    ["another order's refund", [row(2, 'order_refunded', { orderId: 'o9' })], 'o1', false],
-    ['no order id', [row(2, 'order_refunded', { orderId: null })], null, false],
+    ['its own refund', [saleEvent(2, 'order_refunded', { orderId: 'o1' })], 'o1', true],
+    ['its own chargeback', [saleEvent(2, 'chargeback', { orderId: 'o1' })], 'o1', true],
+    ["another order's refund", [saleEvent(2, 'order_refunded', { orderId: 'o9' })], 'o1', false],
+    ['no order id', [saleEvent(2, 'order_refunded', { orderId: null })], null, false],
   ] as const)('orderRefunded: %s', (_name, events, orderId, refunded) => {
     expect(orderRefunded([...events], orderId)).toBe(refunded);
   });
 
   it.each([
-    ['the same plan bought after the cancellation keeps access', [row(5, 'order_approved')], 3, { planName: 'excel pro' }, 5],
-    ['bought before it does not', [row(2, 'order_approved')], 3, { planName: 'excel pro' }, undefined],
-    ['another plan does not', [row(5, 'order_approved', { planName: 'Inglês' })], 3, { planName: 'excel pro' }, undefined],
+    ['the same plan bought after the cancellation keeps access', [saleEvent(5, 'order_approved')], 3, { planName: 'excel pro' }, 5],
+    ['bought before it does not', [saleEvent(2, 'order_approved')], 3, { planName: 'excel pro' }, undefined],
+    ['another plan does not', [saleEvent(5, 'order_approved', { planName: 'Inglês' })], 3, { planName: 'excel pro' }, undefined],
     [
       'a failed purchase that never enrolled does not',
-      [row(5, 'order_approved', { status: 'failed' })],
+      [saleEvent(5, 'order_approved', { status: 'failed' })],
       3,
       { planName: 'excel pro' },
       undefined,
     ],
     [
       'the same Kiwify plan renamed in between keeps access (same plan id)',
-      [row(5, 'order_approved', { planName: 'Excel PRO Turma 2027', planId: 'p1' })],
+      [saleEvent(5, 'order_approved', { planName: 'Excel PRO Turma 2027', planId: 'p1' })],
       3,
       { planName: 'Excel PRO', planId: 'p1' },
       5,
     ],
     [
       'another Kiwify plan of the same name does not (plan ids differ)',
-      [row(5, 'order_approved', { planId: 'p2' })],
+      [saleEvent(5, 'order_approved', { planId: 'p2' })],
       3,
       { planName: 'Excel PRO', planId: 'p1' },
       undefined,

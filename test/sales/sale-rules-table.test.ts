@@ -6,6 +6,7 @@ import { dedupeKeyOf, orderSchema } from '../../src/intake/kiwify-payload.js';
 import { decideRevocation } from '../../src/revocation/revocation-rule.js';
 import { DAY_MS } from '../../src/sales/access-end.js';
 import { activeSales, endedSince, newerPurchase, saleKeyOf } from '../../src/sales/sale-rules.js';
+import { saleEvent } from '../helpers/sale-events.js';
 
 /** The rules for trials, renewals and time-limited access, as pure functions: each case a row. */
 
@@ -100,21 +101,9 @@ describe('access periods', () => {
   });
 });
 
-/** What the sale rules read of an event. */
-function ev(id: number, type: string, over: Partial<SaleEvent> = {}): SaleEvent {
-  return {
-    id,
-    eventType: type,
-    status: 'done',
-    orderId: null,
-    subscriptionId: 's1',
-    planName: 'Excel PRO',
-    planId: null,
-    productId: null,
-    productName: null,
-    ...over,
-  };
-}
+/** A subscription's event (`s1`), no order id, unless `over` says otherwise. */
+const ev = (id: number, type: string, over: Partial<SaleEvent> = {}): SaleEvent =>
+  saleEvent(id, type, { orderId: null, subscriptionId: 's1', ...over });
 const none = new Set<number>();
 const plan = normalizeText('Excel PRO');
 

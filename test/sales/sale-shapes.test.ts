@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/domain/errors.js';
 import { formatDay } from '../../src/domain/messages.js';
 import type { Plan } from '../../src/plans/plan-map.js';
 import { DAY_MS, TRIAL_GRACE_DAYS } from '../../src/sales/access-end.js';
 import { STORE_TARGETS } from '../helpers/databases.js';
-import { FlowHarness } from '../helpers/flow-harness.js';
+import { DESIGN, EXCEL, harnessPerTest } from '../helpers/flow-tests.js';
 import { fixture } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 
@@ -15,14 +15,7 @@ import { waitFor } from '../helpers/runtime.js';
  * tests move (no waiting for real time).
  */
 
-const EXCEL = { name: 'Excel PRO', courses: [161, 197, 201] };
-const DESIGN = { name: 'Design Gráfico', courses: [254, 751, 169] };
-
-let harness: FlowHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const startHarness = harnessPerTest();
 
 /** A free trial's start (or cancel) of the subscription fixture: no order, the trial's bounds. */
 function trial(type: 'subscription_trial_started' | 'subscription_trial_canceled', trialEnd: number): Record<string, any> {
@@ -53,7 +46,7 @@ const scheduledIn = (outcome: string | null) => Number(/evento #(\d+)\)/.exec(ou
 
 describe.each(STORE_TARGETS)('free trials: $name', (target) => {
   const start = async (plans: Plan[] = [EXCEL], plansInMemory = false) => {
-    return (harness = await FlowHarness.start(plans, {}, { storage: await target.fresh(), plansInMemory }));
+    return startHarness(plans, {}, { storage: await target.fresh(), plansInMemory });
   };
 
   it("a trial's start enrols and welcomes, telling until when the trial runs; its end is scheduled with the grace period", async ({
@@ -171,7 +164,7 @@ describe.each(STORE_TARGETS)('free trials: $name', (target) => {
 
 describe.each(STORE_TARGETS)('renewals and time-limited access: $name', (target) => {
   const start = async (plans: Plan[] = [EXCEL], plansInMemory = false) => {
-    return (harness = await FlowHarness.start(plans, {}, { storage: await target.fresh(), plansInMemory }));
+    return startHarness(plans, {}, { storage: await target.fresh(), plansInMemory });
   };
 
   it('a renewal told only by subscription_renewed is a renewal: nothing created, nothing sent', async ({ skip }) => {

@@ -5,15 +5,13 @@ import { buildDelivery } from '../../src/sandbox/kiwify-samples.js';
 import { DAY_MS } from '../../src/sales/access-end.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 /**
  * A free trial's events carry no order (`order_id`, `order_ref`, `approved_date` null): the real
  * server takes them in, dedupes them per subscription, and every place support reads shows them
  * (list, search, event page, story, alerts, metrics) without an order.
  */
-
-const ADMIN = 'admin-token-for-tests-0123456789';
-const auth = { authorization: `Bearer ${ADMIN}` };
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {
@@ -42,7 +40,7 @@ describe('a free trial through the real server', () => {
 
     const api = request(runtime.app);
     // The search finds the trial by the buyer's name, and the end of its access scheduled for the same sale.
-    const listed = (await api.get('/admin/api/events?q=rosa').set(auth)).body.events;
+    const listed = (await api.get('/admin/api/events?q=rosa').set(adminAuth)).body.events;
     expect(listed.map((e: any) => [e.label, e.orderRef, e.accessUntil])).toEqual([
       ['fim do acesso agendado', null, null],
       ['teste grátis iniciado', null, new Date(trialEnd + 2 * DAY_MS).toISOString()],
@@ -60,7 +58,7 @@ describe('a free trial through the real server', () => {
     const alert = sandbox.callmebot.calls.find((c) => c.text.includes('teste grátis iniciado'))!.text;
     expect(alert).not.toMatch(/pedido|null|undefined/);
 
-    const metrics = (await api.get('/metrics').set(auth)).text;
+    const metrics = (await api.get('/metrics').set(adminAuth)).text;
     expect(metrics).toMatch(/bridge_events_finished_total\{type="subscription_trial_started",status="done"\} 1/);
   });
 

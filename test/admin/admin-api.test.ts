@@ -5,9 +5,7 @@ import { testConfig } from '../helpers/config.js';
 import { approvedSale, deliver, fixture } from '../helpers/kiwify.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
-
-const ADMIN = 'admin-token-for-tests-0123456789';
-const auth = { authorization: `Bearer ${ADMIN}` };
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 let runtime: Runtime | undefined;
 let server: SandboxedServer | undefined;
@@ -21,7 +19,7 @@ afterEach(async () => {
 describe('admin API — access', () => {
   it('does not exist without ADMIN_TOKEN', async () => {
     runtime = await createRuntime(testConfig());
-    const res = await request(runtime.app).get('/admin/api/events').set(auth);
+    const res = await request(runtime.app).get('/admin/api/events').set(adminAuth);
     expect(res.status).toBe(404);
     expect((await request(runtime.app).get('/admin')).status).toBe(404);
   });
@@ -39,7 +37,7 @@ describe('admin API — access', () => {
       ).status,
     ).toBe(401);
     expect((await request(runtime.app).get('/admin/api/events').set({ authorization: ADMIN })).status).toBe(401);
-    const ok = await request(runtime.app).get('/admin/api/events').set(auth);
+    const ok = await request(runtime.app).get('/admin/api/events').set(adminAuth);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ events: [], nextBefore: null });
   });
@@ -53,7 +51,7 @@ describe('admin API — access', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error).toMatch(/Muitas tentativas/);
     // The correct token is accepted while its address is limited.
-    expect((await request(runtime.app).get('/admin/api/events').set(auth)).status).toBe(200);
+    expect((await request(runtime.app).get('/admin/api/events').set(adminAuth)).status).toBe(200);
   });
 });
 
@@ -68,7 +66,7 @@ describe('admin API — events', () => {
     const c = await deliver(fixture('abandoned_cart'));
     await settled(b.body.eventId, 'failed');
     await idle();
-    const get = (qs: string) => request(rt.app).get(`/admin/api/events${qs}`).set(auth);
+    const get = (qs: string) => request(rt.app).get(`/admin/api/events${qs}`).set(adminAuth);
 
     expect((await get('')).body.events.map((e: any) => e.id)).toEqual([c, b, a].map((r) => Number(r.body.eventId)));
     const failed = (await get('?status=failed')).body.events;
@@ -100,7 +98,7 @@ describe('admin API — events', () => {
     const { deliver, settled, runtime: rt } = server;
     const { eventId } = (await deliver(fixture('order_approved.one_off'))).body;
     await settled(eventId);
-    const res = await request(rt.app).get(`/admin/api/events/${eventId}`).set(auth);
+    const res = await request(rt.app).get(`/admin/api/events/${eventId}`).set(adminAuth);
     expect(res.status).toBe(200);
     const e = res.body.event;
     expect(e.customer).toEqual({
@@ -123,8 +121,8 @@ describe('admin API — events', () => {
     ]);
     expect(JSON.stringify(res.body)).not.toContain('11144477735');
     expect(e.retryable).toBe(false);
-    expect((await request(rt.app).get('/admin/api/events/999').set(auth)).status).toBe(404);
-    expect((await request(rt.app).get('/admin/api/events/abc').set(auth)).status).toBe(404);
+    expect((await request(rt.app).get('/admin/api/events/999').set(adminAuth)).status).toBe(404);
+    expect((await request(rt.app).get('/admin/api/events/abc').set(adminAuth)).status).toBe(404);
   });
 
   it('never shows a password waiting in the journal', async () => {
@@ -132,7 +130,7 @@ describe('admin API — events', () => {
     const { deliver, settled, sandbox, runtime: rt } = server;
     const { eventId } = (await deliver(fixture('order_approved.one_off'))).body;
     await settled(eventId, 'failed');
-    const res = await request(rt.app).get(`/admin/api/events/${eventId}`).set(auth);
+    const res = await request(rt.app).get(`/admin/api/events/${eventId}`).set(adminAuth);
     expect(JSON.stringify(res.body)).not.toContain(sandbox.ead.studentByCpf('11144477735')!.senha);
     expect(JSON.stringify(res.body)).not.toMatch(/sealedPassword|"v1\./);
   });
@@ -144,7 +142,7 @@ describe('admin API — events', () => {
     const { eventId } = (await deliver(fixture('order_approved.one_off'))).body;
     const failed = await settled(eventId, 'failed');
     expect(failed.lastError).toMatch(/ChatPro falhou \(HTTP 500\)/);
-    const res = await request(rt.app).post(`/admin/api/events/${eventId}/retry`).set(auth);
+    const res = await request(rt.app).post(`/admin/api/events/${eventId}/retry`).set(adminAuth);
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, eventId: String(eventId), status: 'pending' });
     const done = await settled(eventId);
@@ -171,13 +169,13 @@ describe('admin API — events', () => {
     });
     const { eventId } = (await deliver(runtime.url(), approvedSale(1))).body;
     await waitFor(async () => (await runtime!.store.events.get(Number(eventId)))?.status === 'processing', 5_000, 'running');
-    const running = await request(runtime.app).post(`/admin/api/events/${eventId}/retry`).set(auth);
+    const running = await request(runtime.app).post(`/admin/api/events/${eventId}/retry`).set(adminAuth);
     expect(running.status).toBe(409);
     expect(running.body.error).toBe('O evento está em processamento agora; aguarde terminar.');
     release();
     await waitFor(async () => (await runtime!.store.events.get(Number(eventId)))?.status === 'done', 5_000, 'done');
-    const done = await request(runtime.app).post(`/admin/api/events/${eventId}/retry`).set(auth);
+    const done = await request(runtime.app).post(`/admin/api/events/${eventId}/retry`).set(adminAuth);
     expect(done.status).toBe(409);
-    expect((await request(runtime.app).post('/admin/api/events/424242/retry').set(auth)).status).toBe(404);
+    expect((await request(runtime.app).post('/admin/api/events/424242/retry').set(adminAuth)).status).toBe(404);
   });
 });

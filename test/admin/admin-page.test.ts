@@ -4,8 +4,7 @@ import { escapeHtml, html } from '../../src/admin/html.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { testConfig } from '../helpers/config.js';
 import { approvedSale, bodyOf, signedPath } from '../helpers/kiwify.js';
-
-const ADMIN = 'admin-token-for-tests-0123456789';
+import { ADMIN } from '../helpers/admin.js';
 let runtime: Runtime;
 
 beforeEach(async () => {

@@ -2,11 +2,9 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvedSale } from '../helpers/kiwify.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 /** What support fixes through the API: the plan map, resolving, bulk replay, a corrected phone. */
-
-const ADMIN = 'admin-token-for-tests-0123456789';
-const auth = { authorization: `Bearer ${ADMIN}` };
 
 let server: SandboxedServer | undefined;
 afterEach(async () => {
@@ -16,7 +14,14 @@ afterEach(async () => {
 
 async function withServer(env: Record<string, string> = {}) {
   server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN, ...env });
-  return { ...server, api: request(server.runtime.app) };
+  const api = request(server.runtime.app);
+  /** PUT /admin/api/plans/:name, as the admin page saves a plan. */
+  const putPlan = (name: string, body: unknown) =>
+    api
+      .put(`/admin/api/plans/${encodeURIComponent(name)}`)
+      .set(adminAuth)
+      .send(body as object);
+  return { ...server, api, putPlan };
 }
 
 /** A sale of a plan the map does not have (a product of its own: its own id). */
@@ -31,7 +36,7 @@ describe('admin API — plans', () => {
     const { api, deliver, settled, sandbox } = await withServer();
     const { eventId } = (await deliver(unmappedSale(1))).body;
     await settled(eventId, 'failed');
-    const before = (await api.get('/admin/api/plans').set(auth)).body;
+    const before = (await api.get('/admin/api/plans').set(adminAuth)).body;
     expect(before.plans[0]).toEqual({
       name: 'Curso Novo de Photoshop',
       mapped: false,
@@ -47,14 +52,14 @@ describe('admin API — plans', () => {
 
     const put = await api
       .put(`/admin/api/plans/${encodeURIComponent('curso novo de PHOTOSHOP')}`)
-      .set(auth)
+      .set(adminAuth)
       .send({ courses: [169, 254], whatsappGroup: 'https://chat.whatsapp.com/abc' });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ ok: true, requeued: 1 });
     await settled(eventId);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')[0].form.cursos).toBe('169,254');
 
-    const after = (await api.get('/admin/api/plans').set(auth)).body;
+    const after = (await api.get('/admin/api/plans').set(adminAuth)).body;
     expect(after.plans.find((p: any) => p.name === 'curso novo de PHOTOSHOP')).toMatchObject({
       mapped: true,
       courses: [169, 254],
@@ -72,12 +77,7 @@ describe('admin API — plans', () => {
   });
 
   it("edits a plan's Kiwify ids and days of access; ids a save leaves out are kept, one Kiwify plan is one plan of the map", async () => {
-    const { api } = await withServer();
-    const put = (name: string, body: unknown) =>
-      api
-        .put(`/admin/api/plans/${encodeURIComponent(name)}`)
-        .set(auth)
-        .send(body as object);
+    const { api, putPlan: put } = await withServer();
     const saved = await put('Excel PRO', { courses: [161], accessDays: 365, kiwifyPlanId: 'plano-1', kiwifyProductId: 'produto-1' });
     expect(saved.status).toBe(200);
     expect(saved.body.plan).toEqual({
@@ -94,7 +94,7 @@ describe('admin API — plans', () => {
       kiwifyPlanId: 'plano-1',
       kiwifyProductId: 'produto-1',
     });
-    const listed = (await api.get('/admin/api/plans').set(auth)).body.plans.find((p: any) => p.name === 'Excel PRO');
+    const listed = (await api.get('/admin/api/plans').set(adminAuth)).body.plans.find((p: any) => p.name === 'Excel PRO');
     expect(listed).toMatchObject({ kiwifyPlanId: 'plano-1', kiwifyProductId: 'produto-1', accessDays: null });
     // null clears an id; another plan cannot take a Kiwify plan id the map already has.
     expect((await put('Excel PRO', { courses: [161], kiwifyProductId: null })).body.plan.kiwifyProductId).toBeUndefined();
@@ -109,12 +109,7 @@ describe('admin API — plans', () => {
   });
 
   it('refuses unknown course ids (named), an empty list, a duplicate name after normalisation and a 10 KB name', async () => {
-    const { api } = await withServer();
-    const put = (name: string, body: unknown) =>
-      api
-        .put(`/admin/api/plans/${encodeURIComponent(name)}`)
-        .set(auth)
-        .send(body as object);
+    const { api, putPlan: put } = await withServer();
 
     const unknown = await put('Plano Novo', { courses: [35, 999_001, 999_002] });
     expect(unknown.status).toBe(400);
@@ -132,14 +127,14 @@ describe('admin API — plans', () => {
     const long = await put('x'.repeat(10_000), { courses: [35] });
     expect(long.status).toBe(400);
     expect(long.body.error).toContain('longo demais');
-    expect((await api.get('/admin/api/plans').set(auth)).body.plans.some((p: any) => p.name.length > 200)).toBe(false);
+    expect((await api.get('/admin/api/plans').set(adminAuth)).body.plans.some((p: any) => p.name.length > 200)).toBe(false);
   });
 
   it('removes a plan (404 when there is none) and lists the EAD catalog; all of it needs the token', async () => {
     const { api } = await withServer();
-    expect((await api.delete('/admin/api/plans/Excel%20PRO').set(auth)).status).toBe(200);
-    expect((await api.delete('/admin/api/plans/Excel%20PRO').set(auth)).status).toBe(404);
-    const courses = await api.get('/admin/api/courses').set(auth);
+    expect((await api.delete('/admin/api/plans/Excel%20PRO').set(adminAuth)).status).toBe(200);
+    expect((await api.delete('/admin/api/plans/Excel%20PRO').set(adminAuth)).status).toBe(404);
+    const courses = await api.get('/admin/api/courses').set(adminAuth);
     expect(courses.status).toBe(200);
     expect(courses.body.courses).toContainEqual({ id: 35, name: 'Administrativo' });
     for (const [method, path] of [
@@ -164,7 +159,7 @@ describe('admin API — closing failures', () => {
     const doneId = (await deliver(approvedSale(3))).body.eventId;
     await settled(doneId);
 
-    const resolve = (id: string | number, body: unknown, headers = auth) =>
+    const resolve = (id: string | number, body: unknown, headers = adminAuth) =>
       api
         .post(`/admin/api/events/${id}/resolve`)
         .set(headers)
@@ -176,11 +171,11 @@ describe('admin API — closing failures', () => {
     expect((await resolve(999_999, { note: 'ok' })).status).toBe(404);
     expect((await resolve(doneId, { note: 'ok' })).status).toBe(409);
 
-    expect((await api.get('/admin/api/health').set(auth)).body.counts.failed).toBe(1);
+    expect((await api.get('/admin/api/health').set(adminAuth)).body.counts.failed).toBe(1);
     const ok = await resolve(failedId, { note: 'Aluno pediu no CPF do sócio; cadastrado à mão.' });
     expect(ok.status).toBe(200);
-    expect((await api.get('/admin/api/health').set(auth)).body.counts).toMatchObject({ failed: 0, resolved: 1 });
-    const detail = (await api.get(`/admin/api/events/${failedId}`).set(auth)).body.event;
+    expect((await api.get('/admin/api/health').set(adminAuth)).body.counts).toMatchObject({ failed: 0, resolved: 1 });
+    const detail = (await api.get(`/admin/api/events/${failedId}`).set(adminAuth)).body.event;
     expect(detail.status).toBe('resolved');
     expect(detail.story.at(-1).text).toBe(
       'Marcado como resolvido pela API de administração: Aluno pediu no CPF do sócio; cadastrado à mão.',
@@ -196,12 +191,12 @@ describe('admin API — closing failures', () => {
     const invalidCpf = (await deliver(approvedSale(7, { Customer: { ...approvedSale(7).Customer, CPF: '12345678900' } }))).body.eventId;
     for (const id of [...unmapped, other, invalidCpf]) await settled(id, 'failed');
 
-    expect((await api.post('/admin/api/events/retry').set(auth).send({})).status).toBe(400);
+    expect((await api.post('/admin/api/events/retry').set(adminAuth).send({})).status).toBe(400);
     expect((await api.post('/admin/api/events/retry').send({ code: 'invalid_cpf' })).status).toBe(401);
 
-    const byCause = await api.post('/admin/api/events/retry').set(auth).send({ code: 'invalid_cpf' });
+    const byCause = await api.post('/admin/api/events/retry').set(adminAuth).send({ code: 'invalid_cpf' });
     expect(byCause.body).toEqual({ ok: true, queued: 1 });
-    const byPlan = await api.post('/admin/api/events/retry').set(auth).send({ plan: 'PLANO X' });
+    const byPlan = await api.post('/admin/api/events/retry').set(adminAuth).send({ plan: 'PLANO X' });
     expect(byPlan.body).toEqual({ ok: true, queued: 2 });
     for (const id of [...unmapped, invalidCpf]) {
       await settled(id, 'failed');
@@ -219,7 +214,7 @@ describe('admin API — closing failures', () => {
     const { eventId } = (await deliver(sale)).body;
     await settled(eventId);
     expect(sandbox.chatpro.delivered).toHaveLength(0);
-    const send = (phone: unknown) => api.post(`/admin/api/events/${eventId}/welcome`).set(auth).send({ phone });
+    const send = (phone: unknown) => api.post(`/admin/api/events/${eventId}/welcome`).set(adminAuth).send({ phone });
 
     expect((await send('123')).status).toBe(400);
     const ok = await send('(21) 98765-4321');
@@ -230,7 +225,7 @@ describe('admin API — closing failures', () => {
     // The password was kept sealed for exactly this: it goes out now, once.
     expect(sandbox.chatpro.delivered[0].message).toContain(sandbox.ead.studentByCpf(sale.Customer.CPF)!.senha);
     expect(sandbox.ead.callsTo('POST', '/alunos/matricula/')).toHaveLength(1);
-    const story = (await api.get(`/admin/api/events/${eventId}`).set(auth)).body.event.story.map((s: any) => s.text);
+    const story = (await api.get(`/admin/api/events/${eventId}`).set(adminAuth)).body.event.story.map((s: any) => s.text);
     expect(story).toContain('Celular corrigido pela API de administração (***********21): reenviando as boas-vindas.');
     expect(JSON.stringify(story)).not.toContain('21987654321');
     expect((await send('(21) 98765-4321')).status).toBe(409);

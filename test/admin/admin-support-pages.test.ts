@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvedSale } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import { ADMIN } from '../helpers/admin.js';
 
 /**
  * The admin pages as support reads them, against the fake EAD (whose catalog carries HTML
  * entities and trailing spaces, as the real one does) and the fake ChatPro.
  */
-
-const ADMIN = 'admin-token-for-tests-0123456789';
 const PLAN = 'Inglês Completo';
 let server: SandboxedServer;
 let cookie: string;

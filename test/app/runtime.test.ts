@@ -7,10 +7,9 @@ import { CustomerKeys } from '../../src/privacy/customer-keys.js';
 import { openStores, type Stores } from '../../src/app/feature-stores.js';
 import { testConfig } from '../helpers/config.js';
 import { captureLogs } from '../helpers/logs.js';
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 /** What a runtime runs is said by its options, never guessed from whether a test built it. */
-
-const ADMIN = 'admin-token-for-tests-0123456789';
 const KIWIFY_API = { KIWIFY_CLIENT_ID: 'id', KIWIFY_CLIENT_SECRET: 'segredo', KIWIFY_ACCOUNT_ID: 'conta' };
 const DISCORD = {
   DISCORD_APPLICATION_ID: '100000000000000001',
@@ -75,13 +74,12 @@ describe('an app built without the EAD catalog', () => {
       adminToken: ADMIN,
       customerKeys: new CustomerKeys('segredo-de-teste'),
     });
-    const auth = { authorization: `Bearer ${ADMIN}` };
-    const courses = await request(app).get('/admin/api/courses').set(auth);
+    const courses = await request(app).get('/admin/api/courses').set(adminAuth);
     expect(courses.status).toBe(502);
     expect(courses.body.error).toContain('catálogo do EAD não configurado');
     const saved = await request(app)
       .put('/admin/api/plans/Plano%20A')
-      .set(auth)
+      .set(adminAuth)
       .send({ courses: [7] });
     expect(saved.body).toMatchObject({ ok: true, warning: expect.stringContaining('os ids dos cursos não foram conferidos') });
   });

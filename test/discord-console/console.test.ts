@@ -20,10 +20,9 @@ import {
   supportMember,
   type DiscordKeys,
 } from './helpers.js';
+import { ADMIN } from '../helpers/admin.js';
 
 /** The Discord support console end to end: a real server, the sandbox's EAD, a fake Discord REST API. */
-
-const ADMIN = 'admin-token-for-tests-0123456789';
 const PLAN = 'Curso Novo de Photoshop';
 const FULL_NAME = 'Mariana Quitéria Albuquerque';
 

@@ -8,12 +8,12 @@ import { captureLogs } from '../helpers/logs.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
 import type { Tuning } from '../../src/app/tuning.js';
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 /** The welcome by e-mail, through the sandbox's SMTP server (smtp-server on loopback, for real). */
 
 const CPF = '11144477735';
 const EMAIL = 'beltrana@example.com';
-const ADMIN = 'admin-token-for-tests-0123456789';
 const SCHOOL = {
   SCHOOL_NAME: 'Escola Exemplo',
   PORTAL_URL: 'https://portal.escola.example/entrar?origem=boas-vindas',
@@ -191,8 +191,7 @@ describe.each(STORE_ENVS)('the welcome by e-mail ($name)', ({ env, available }) 
     const { eventId } = (await s.deliver(saleWithoutWhatsapp())).body;
     expect((await s.settled(eventId)).lastErrorCode).toBe('welcome_not_sent');
     const api = request(s.runtime.app);
-    const auth = { authorization: `Bearer ${ADMIN}` };
-    const send = (body: object) => api.post(`/admin/api/events/${eventId}/welcome`).set(auth).send(body);
+    const send = (body: object) => api.post(`/admin/api/events/${eventId}/welcome`).set(adminAuth).send(body);
 
     expect((await send({ channel: 'email', email: 'não é e-mail' })).body.error).toMatch(/^E-mail inválido/);
     expect((await send({ channel: 'email', email: 'a@x.com, b@y.com' })).status).toBe(400);

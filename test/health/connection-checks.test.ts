@@ -9,6 +9,7 @@ import { freePort } from '../helpers/process.js';
 import { approvedSale } from '../helpers/kiwify.js';
 import { waitFor } from '../helpers/runtime.js';
 import { startSandboxedServer, type SandboxedServer } from '../helpers/sandbox.js';
+import { ADMIN } from '../helpers/admin.js';
 
 const closers: Array<() => Promise<void>> = [];
 let server: SandboxedServer | undefined;
@@ -89,8 +90,6 @@ describe('a wrong EAD configuration names the variable to fix', () => {
 });
 
 describe('connection checks in the running server', () => {
-  const ADMIN = 'admin-token-for-tests-0123456789';
-
   it('an EAD outage pauses sales without spending attempts, tells support once, shows a banner; they complete after it', async () => {
     // The first check may run before the outage starts: a short healthy interval catches it soon.
     server = await startSandboxedServer({ ADMIN_TOKEN: ADMIN }, undefined, {

@@ -3,8 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/runtime.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { startRuntime, waitFor } from '../helpers/runtime.js';
-
-const ADMIN = 'admin-token-for-tests-0123456789';
+import { ADMIN } from '../helpers/admin.js';
 let sandbox: Sandbox | undefined;
 let runtime: Runtime | undefined;
 afterEach(async () => {

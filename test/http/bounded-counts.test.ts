@@ -6,6 +6,7 @@ import { BoundedCounts, MAX_COUNTED_KEYS } from '../../src/http/bounded-counts.j
 import { addressKey } from '../../src/http/client-address.js';
 import { FailedSignatures } from '../../src/http/failed-signatures.js';
 import { startRuntime } from '../helpers/runtime.js';
+import { ADMIN } from '../helpers/admin.js';
 
 /**
  * The per-address counters of wrong signatures and wrong admin tokens (finding 3): one entry per
@@ -63,7 +64,7 @@ describe('bounded counters', () => {
 
 describe('the admin token limiter behind a trusted proxy', () => {
   it('counts wrong tokens per /56 (a host cannot reset it with new addresses of its block)', async () => {
-    runtime = await startRuntime({ env: { TRUST_PROXY: 'loopback', ADMIN_TOKEN: 'admin-token-for-tests-0123456789' } });
+    runtime = await startRuntime({ env: { TRUST_PROXY: 'loopback', ADMIN_TOKEN: ADMIN } });
     for (let i = 1; i <= 10; i += 1) {
       const res = await request(runtime.app)
         .post('/admin/login')

@@ -7,6 +7,7 @@ import { signKiwify } from '../../src/intake/kiwify-signature.js';
 import { testConfig, TOKEN } from '../helpers/config.js';
 import { bodyOf, fixture } from '../helpers/kiwify.js';
 import { captureLogs } from '../helpers/logs.js';
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 describe('logs', () => {
   it('mask the signature query parameter and carry a request id', async () => {
@@ -77,13 +78,11 @@ describe('logs', () => {
 
   it('hide every query value but a few harmless ones, and log the full path', async () => {
     const logs = captureLogs();
-    const runtime = await createRuntime(testConfig({ LOG_LEVEL: 'info', ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }), {
+    const runtime = await createRuntime(testConfig({ LOG_LEVEL: 'info', ADMIN_TOKEN: ADMIN }), {
       logDestination: logs.stream,
     });
     try {
-      await request(runtime.app)
-        .get('/admin/api/events?q=maria.silva%40example.com&status=done')
-        .set('authorization', 'Bearer admin-token-for-tests-0123456789');
+      await request(runtime.app).get('/admin/api/events?q=maria.silva%40example.com&status=done').set(adminAuth);
       await request(runtime.app).get('/admin?q=529.982.247-25');
     } finally {
       await runtime.stop();

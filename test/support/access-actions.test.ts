@@ -14,15 +14,13 @@ import {
   submitNote,
   type DiscordKeys,
 } from '../discord-console/helpers.js';
+import { ADMIN, adminAuth } from '../helpers/admin.js';
 
 /**
  * Support's hands on a sale's access — "Remover acesso" and "Devolver acesso" — from the event's
  * page, the admin API and Discord: each with a confirmation and a note, journaled, applied by the
  * flows' own revoke and enrol steps (the student found by CPF; never a second account).
  */
-
-const ADMIN = 'admin-token-for-tests-0123456789';
-const auth = { authorization: `Bearer ${ADMIN}` };
 const CPF = '11144477735';
 const chargeback = () => ({ ...fixture('order_approved.one_off'), webhook_event_type: 'chargeback', order_status: 'chargedback' });
 
@@ -50,9 +48,12 @@ describe.each(STORE_TARGETS)("support's hands on a sale's access ($name)", (targ
     await settled((await deliver(chargeback())).body.eventId);
     expect(sandbox.ead.studentByCpf(CPF)).toBeUndefined();
 
-    expect((await api.post(`/admin/api/events/${approval}/restore-access`).set(auth).send({})).status).toBe(400);
-    expect((await api.post('/admin/api/events/999999/restore-access').set(auth).send({ note: 'x' })).status).toBe(404);
-    const restore = await api.post(`/admin/api/events/${approval}/restore-access`).set(auth).send({ note: 'disputa do chargeback ganha' });
+    expect((await api.post(`/admin/api/events/${approval}/restore-access`).set(adminAuth).send({})).status).toBe(400);
+    expect((await api.post('/admin/api/events/999999/restore-access').set(adminAuth).send({ note: 'x' })).status).toBe(404);
+    const restore = await api
+      .post(`/admin/api/events/${approval}/restore-access`)
+      .set(adminAuth)
+      .send({ note: 'disputa do chargeback ganha' });
     expect(restore.status).toBe(202);
     const restored = await settled(restore.body.eventId);
     const second = sandbox.ead.studentByCpf(CPF)!;
@@ -71,7 +72,7 @@ describe.each(STORE_TARGETS)("support's hands on a sale's access ($name)", (targ
       `Devolução do acesso desta venda pedida pela API de administração (evento #${restore.body.eventId}, acesso devolvido pelo suporte): disputa do chargeback ganha`,
     );
 
-    const remove = await api.post(`/admin/api/events/${approval}/remove-access`).set(auth).send({ note: 'aluno pediu para sair' });
+    const remove = await api.post(`/admin/api/events/${approval}/remove-access`).set(adminAuth).send({ note: 'aluno pediu para sair' });
     expect(remove.status).toBe(202);
     const removed = await settled(remove.body.eventId);
     expect(removed.outcome).toBe(`Aluno ${second.id} excluído do EAD: todos os cursos do aluno (254, 751, 169) eram desta venda.`);
@@ -81,7 +82,7 @@ describe.each(STORE_TARGETS)("support's hands on a sale's access ($name)", (targ
 
     const billet = (await deliver({ ...fixture('order_approved.one_off'), webhook_event_type: 'billet_created', order_id: 'b1' })).body
       .eventId;
-    const refused = await api.post(`/admin/api/events/${billet}/remove-access`).set(auth).send({ note: 'x' });
+    const refused = await api.post(`/admin/api/events/${billet}/remove-access`).set(adminAuth).send({ note: 'x' });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatch(/^Este evento não é de uma venda/);
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cleanText } from '../domain/clean-text.js';
 import { MAX_PLAN_NAME } from '../plans/plan-map.js';
 import { EVENT_STATUSES } from '../domain/inbox-event.js';
-import { MAX_NOTE } from '../replay/event-replay.js';
+import { MAX_NOTE } from '../domain/support-note.js';
 
 const optionalText = (max: number, field: string) =>
   z
@@ -39,25 +39,22 @@ export const planNameSchema = z
   .max(20_000, 'nome do plano longo demais') // bounded by the URL; validatePlan names a long one
   .refine(...cleanText('O nome do plano'));
 
+/** `{"note": "…"}` of an action support must say something about; `missing` is said when it does not. */
+const noteBodySchema = (missing: string) =>
+  z.strictObject({
+    note: z
+      .string({ error: missing })
+      .trim()
+      .min(1, missing)
+      .max(MAX_NOTE, `nota longa demais (máx. ${MAX_NOTE} caracteres)`)
+      .refine(...cleanText('A nota', { multiline: true })),
+  });
+
 /** `{"note": "…"}` of "Marcar como resolvido". */
-export const resolveBodySchema = z.strictObject({
-  note: z
-    .string({ error: 'informe uma nota dizendo como foi resolvido' })
-    .trim()
-    .min(1, 'informe uma nota dizendo como foi resolvido')
-    .max(MAX_NOTE, `nota longa demais (máx. ${MAX_NOTE} caracteres)`)
-    .refine(...cleanText('A nota', { multiline: true })),
-});
+export const resolveBodySchema = noteBodySchema('informe uma nota dizendo como foi resolvido');
 
 /** `{"note": "…"}` of "Remover acesso" and "Devolver acesso": why. */
-export const accessBodySchema = z.strictObject({
-  note: z
-    .string({ error: 'informe uma nota dizendo por que' })
-    .trim()
-    .min(1, 'informe uma nota dizendo por que')
-    .max(MAX_NOTE, `nota longa demais (máx. ${MAX_NOTE} caracteres)`)
-    .refine(...cleanText('A nota', { multiline: true })),
-});
+export const accessBodySchema = noteBodySchema('informe uma nota dizendo por que');
 
 /** `{"code": "…"}` or `{"plan": "…"}` of "Reprocessar todos". */
 export const bulkRetrySchema = z

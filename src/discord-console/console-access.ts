@@ -1,10 +1,11 @@
 import { ComponentType, TextInputStyle } from 'discord-api-types/v10';
 import { scrubText } from '../domain/redaction.js';
 import { cut } from '../domain/text.js';
-import { ACCESS_CHANGE_WORDS, ACCESS_MESSAGES, canChangeAccess, MAX_ACCESS_NOTE, type AccessChange } from '../support/access-actions.js';
+import { ACCESS_CHANGE_WORDS, ACCESS_MESSAGES, canChangeAccess, type AccessChange } from '../support/access-actions.js';
 import { ANSWERS, reply, viaOf, type Actor, type ConsoleAnswer, type ConsoleDeps } from './console-answers.js';
 import { customId } from './components.js';
 import { escapeMarkdown as md } from './discord-markdown.js';
+import { MAX_NOTE } from '../domain/support-note.js';
 
 /**
  * "Remover acesso" and "Devolver acesso" from Discord: the button opens a modal that is the
@@ -12,6 +13,7 @@ import { escapeMarkdown as md } from './discord-markdown.js';
  * change like the admin page does (support/access-actions.ts).
  */
 
+/** The note's field in both note modals (this one and the resolution's in console-buttons.ts). */
 export const NOTE_INPUT = 'nota';
 
 const MODAL_OF: Record<AccessChange, 'removenote' | 'restorenote'> = { remove: 'removenote', restore: 'restorenote' };
@@ -44,7 +46,7 @@ export async function accessButton(deps: ConsoleDeps, eventId: number, change: A
               placeholder: change === 'remove' ? 'ex.: aluno pediu para sair' : 'ex.: disputa do chargeback ganha',
               style: TextInputStyle.Paragraph,
               required: true,
-              max_length: MAX_ACCESS_NOTE,
+              max_length: MAX_NOTE,
             },
           ],
         },

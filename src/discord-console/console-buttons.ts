@@ -2,7 +2,8 @@ import { ComponentType, MessageFlags, TextInputStyle } from 'discord-api-types/v
 import { isResolvable } from '../domain/inbox-event.js';
 import { scrubText } from '../domain/redaction.js';
 import { cut } from '../domain/text.js';
-import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
+import { MAX_NOTE } from '../domain/support-note.js';
+import { RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
 import {
   ANSWERS,
   componentDataSchema,
@@ -14,7 +15,7 @@ import {
   type Interaction,
 } from './console-answers.js';
 import { customId, parseCustomId, withoutActions } from './components.js';
-import { accessButton, accessChangeOf, accessModal } from './console-access.js';
+import { accessButton, accessChangeOf, accessModal, NOTE_INPUT } from './console-access.js';
 import { fitMessage } from './discord-limits.js';
 import { escapeMarkdown as md } from './discord-markdown.js';
 
@@ -24,7 +25,6 @@ import { escapeMarkdown as md } from './discord-markdown.js';
  */
 
 const CONTENT_LIMIT = 2000;
-const NOTE_INPUT = 'nota';
 
 /** The message a button belongs to, with a line saying who did what and the event's buttons gone. */
 function updated(interaction: Interaction, eventId: number, line: string): ConsoleAnswer {

@@ -3,7 +3,8 @@ import { controlCharactersMessage, isCleanText, SHOWN_LIMITS, shownText } from '
 import { formatTime } from '../domain/messages.js';
 import { cut } from '../domain/text.js';
 import type { APIMessageTopLevelComponent } from 'discord-api-types/v10';
-import { MAX_NOTE, RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
+import { MAX_NOTE } from '../domain/support-note.js';
+import { RESOLVE_MESSAGES, RETRY_MESSAGES } from '../replay/event-replay.js';
 import { RESEND_MESSAGES } from '../support/welcome-resend.js';
 import { summarize } from '../support/present.js';
 import {

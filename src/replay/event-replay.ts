@@ -4,6 +4,7 @@ import type { EventQueries, FailedEvent } from '../store/event-reads.js';
 import type { Journal } from '../store/journal.js';
 import type { Queue, ResolveResult } from '../store/queue.js';
 import type { RequeueResult } from '../store/store.js';
+import { supportNote } from '../domain/support-note.js';
 
 /**
  * Running events again and closing them by hand — one piece of code per action, whatever the
@@ -47,9 +48,6 @@ export const RESOLVE_MESSAGES: Record<Exclude<ResolveResult, 'resolved'> | 'bad_
   not_found: { status: 404, message: 'Evento não encontrado.' },
 };
 
-/** Longest note a resolution may carry. */
-export const MAX_NOTE = 500;
-
 /**
  * Closes a failure support settled by hand, with a short note saying how: it leaves the failures
  * needing attention, and the note and the time go into its story.
@@ -60,9 +58,9 @@ export async function resolveEvent(
   note: string,
   via: string,
 ): Promise<ResolveResult | 'no_note' | 'bad_note'> {
-  if (!isCleanText(note, { multiline: true })) return 'bad_note';
-  const text = note.replace(/\s+/g, ' ').trim().slice(0, MAX_NOTE);
-  if (!text) return 'no_note';
+  const kept = supportNote(note);
+  if ('problem' in kept) return kept.problem;
+  const { text } = kept;
   const result = await store.queue.resolve(eventId, `Resolvido manualmente: ${text}`);
   if (result === 'resolved') await store.journal.addHistory(eventId, 'resolved', `Marcado como resolvido ${via}: ${text}`);
   return result;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { controlCharactersMessage, isCleanText } from '../domain/clean-text.js';
+import { controlCharactersMessage } from '../domain/clean-text.js';
 import {
   ACCESS_REMOVED_BY_SUPPORT,
   ACCESS_RESTORED_BY_SUPPORT,
@@ -12,6 +12,7 @@ import { saleKeyOf } from '../sales/sale-rules.js';
 import type { EventQueries } from '../store/event-reads.js';
 import type { Inbox } from '../store/inbox.js';
 import type { Journal } from '../store/journal.js';
+import { supportNote } from '../domain/support-note.js';
 
 /**
  * Support's hands on a sale's access ("Remover acesso", "Devolver acesso"): after a chargeback
@@ -26,9 +27,6 @@ import type { Journal } from '../store/journal.js';
  */
 
 export type AccessChange = 'remove' | 'restore';
-
-/** Longest note kept (as a resolution's). */
-export const MAX_ACCESS_NOTE = 500;
 
 export const ACCESS_CHANGE_TYPES: Record<AccessChange, string> = {
   remove: ACCESS_REMOVED_BY_SUPPORT,
@@ -88,9 +86,9 @@ export async function changeAccess(
   note: string,
   via: string,
 ): Promise<{ result: AccessChangeResult; eventId?: number }> {
-  if (!isCleanText(note, { multiline: true })) return { result: 'bad_note' };
-  const text = note.replace(/\s+/g, ' ').trim().slice(0, MAX_ACCESS_NOTE);
-  if (!text) return { result: 'no_note' };
+  const kept = supportNote(note);
+  if ('problem' in kept) return { result: kept.problem };
+  const { text } = kept;
   const stored = await store.events.getWithBody(eventId);
   if (!stored) return { result: 'not_found' };
   const { event: source, bodyText } = stored;

@@ -1,7 +1,8 @@
-import { MAX_ACCESS_NOTE, ACCESS_CHANGE_WORDS, type AccessChange } from '../../support/access-actions.js';
+import { ACCESS_CHANGE_WORDS, type AccessChange } from '../../support/access-actions.js';
 import type { EventDetail } from '../../support/present.js';
 import { html, type Html } from '../html.js';
 import { flashBanner, layout, type Flash } from './layout.js';
+import { MAX_NOTE } from '../../domain/support-note.js';
 
 const WHAT_HAPPENS: Record<AccessChange, string> = {
   remove:
@@ -38,7 +39,7 @@ export function accessChangePage(e: EventDetail, change: AccessChange, flash?: F
       <p class="muted">Fica registrado na história da venda quem pediu, quando e a nota.</p>
       <form method="post" action="/admin/events/${e.id}/access/${change}" class="card">
         <label class="field" for="note">Nota (obrigatória)</label>
-        <textarea id="note" name="note" required maxlength="${MAX_ACCESS_NOTE}" placeholder="${PLACEHOLDER[change]}"></textarea>
+        <textarea id="note" name="note" required maxlength="${MAX_NOTE}" placeholder="${PLACEHOLDER[change]}"></textarea>
         <div class="inline">
           <button type="submit" ${change === 'remove' ? html` class="danger"` : ''}>Confirmar: ${words.button.toLowerCase()}</button>
           <a class="button secondary" href="/admin/events/${e.id}">Cancelar</a>

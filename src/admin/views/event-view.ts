@@ -1,6 +1,6 @@
 import { forPeople } from '../../support/words-for-people.js';
 import { formatBrazilianMobile } from '../../domain/phone.js';
-import { MAX_NOTE } from '../../replay/event-replay.js';
+import { MAX_NOTE } from '../../domain/support-note.js';
 import type { EventDetail } from '../../support/present.js';
 import type { Health } from '../../support/health-report.js';
 import { html, type Html } from '../html.js';

@@ -125,6 +125,11 @@ export function startsSale(type: string): boolean {
   return saleRoleOf(type) === 'starts';
 }
 
+/** Whether an event of `type` ends its sale for good: a refund, a chargeback, a cancelled trial. */
+export function endsSaleForGood(type: string): boolean {
+  return saleRoleOf(type) === 'ends';
+}
+
 /** A purchase by the buyer (an approval, a renewal, a trial), not access support gave back by hand. */
 export function isPurchase(type: string): boolean {
   return startsSale(type) && eventTypeInfo(type)?.origin === 'kiwify';

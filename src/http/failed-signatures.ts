@@ -13,9 +13,8 @@ export class FailedSignatures {
   constructor(
     private readonly limit: number,
     windowMs: number,
-    maxKeys?: number,
   ) {
-    this.counts = new BoundedCounts(maxKeys);
+    this.counts = new BoundedCounts();
     this.counts.init({ windowMs });
   }
 

@@ -57,7 +57,7 @@ function serializeError(err: unknown): Record<string, unknown> {
 }
 
 /** Requests are logged by id, method and URL (secrets masked): no headers, no body. */
-export const httpSerializers = {
+const httpSerializers = {
   req: (req: { id?: unknown; method?: string; url?: string; originalUrl?: string }) => {
     // Inside a mounted router `url` has lost its prefix; `originalUrl` is what was asked.
     const url = req.originalUrl ?? req.url;

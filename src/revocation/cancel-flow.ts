@@ -5,8 +5,6 @@ import type { Handler } from '../worker/types.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { accessEndEvent } from '../sales/access-end.js';
 
-export { parseKiwifyDate };
-
 /** When a cancelled subscription's paid access ends: access_until, else next_payment, else now. */
 export function accessEndsAt(order: KiwifyOrder, now: number): number {
   const sub = order.Subscription;

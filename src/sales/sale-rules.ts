@@ -1,9 +1,6 @@
-import { isPurchase, saleRoleOf, startsSale } from '../domain/event-types.js';
+import { endsSaleForGood, isPurchase, saleRoleOf, startsSale } from '../domain/event-types.js';
 import { OPEN_STATUSES, type InboxEvent, type SaleEvent } from '../domain/inbox-event.js';
 import { planKeysOfEvent, samePlan, type PlanColumns, type PlanKeys } from '../domain/plan-keys.js';
-
-/** A refund or a chargeback: the sale (or its order) is over. */
-const refundOrChargeback = (e: SaleEvent) => saleRoleOf(e.eventType) === 'ends';
 
 /** Whether `e` ended its sale: a refund or chargeback, or a scheduled end of access that ran. */
 function endsSale(e: SaleEvent): boolean {
@@ -70,7 +67,7 @@ export function activeSales(events: SaleEvent[], enrolled: Enrolled, exceptKey: 
 
 /** An approval must not enrol anyone once its own order was refunded or charged back. */
 export function orderRefunded(events: SaleEvent[], orderId: string | null): boolean {
-  return orderId !== null && events.some((e) => refundOrChargeback(e) && e.orderId === orderId);
+  return orderId !== null && events.some((e) => endsSaleForGood(e.eventType) && e.orderId === orderId);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { eventLabel, eventTypesWhere, saleRoleOf } from '../domain/event-types.js';
+import { endsSaleForGood, eventLabel, eventTypesWhere } from '../domain/event-types.js';
 import type { NewEvent } from '../domain/inbox-event.js';
 import type { Dialect } from './migrations.js';
 import { lockHead, refreshHead } from './queue-heads.js';
@@ -9,7 +9,7 @@ import type { Database } from './schema.js';
 const PURCHASES = eventTypesWhere((t) => t.role === 'starts' && t.origin === 'kiwify');
 
 /** A refund, a chargeback, a cancelled trial: what ends a purchase for good. */
-export const endsPurchase = (event: Pick<NewEvent, 'eventType'>) => saleRoleOf(event.eventType) === 'ends';
+export const endsPurchase = (event: Pick<NewEvent, 'eventType'>) => endsSaleForGood(event.eventType);
 
 /**
  * A refund or a chargeback stored while an approval of the same order still waits (pending, or

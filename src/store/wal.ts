@@ -94,11 +94,6 @@ export class LogTruncation {
     private readonly retryEveryMs = WAL_RETRY_EVERY_MS,
   ) {}
 
-  /** Whether a cut is still owed (tests, logs). */
-  get pending(): boolean {
-    return this.owed > 0;
-  }
-
   async truncate(options?: TruncateOptions): Promise<boolean> {
     const cut = await truncateWal(this.db, this.dialect, options);
     this.owed = cut ? 0 : WAL_RETRIES;

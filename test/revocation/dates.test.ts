@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accessEndsAt, parseKiwifyDate } from '../../src/revocation/cancel-flow.js';
+import { parseKiwifyDate } from '../../src/intake/kiwify-dates.js';
+import { accessEndsAt } from '../../src/revocation/cancel-flow.js';
 import { orderSchema } from '../../src/intake/kiwify-payload.js';
 import { fixture } from '../helpers/kiwify.js';
 

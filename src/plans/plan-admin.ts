@@ -1,13 +1,12 @@
 import { isCleanText } from '../domain/clean-text.js';
 import { readPlanFile, validatePlan, withoutAbsent, type Plan } from './plan-map.js';
-import { planKeysOfEvent } from '../domain/plan-keys.js';
 import { normalizeText } from '../domain/text.js';
 import type { Logger } from '../log/logger.js';
 import type { PlanChangeRow } from './plan-store.js';
-import type { PlanMapStore } from './plan-overview.js';
-import { indexPlans, resolvePlan, type KiwifyIds } from './plan-resolution.js';
+import { withPlanMatch, type PlanMapStore } from './plan-overview.js';
+import type { KiwifyIds } from './plan-resolution.js';
 import { catalogSnapshot, type CourseCatalog } from './course-catalog.js';
-import { retryEvent, type FailureReplay } from '../replay/event-replay.js';
+import { retryFailures, type FailureReplay } from '../replay/event-replay.js';
 
 export { planOverview, withPlanMatch, type PlanMapStore, type PlanOverviewReads, type PlanRow } from './plan-overview.js';
 
@@ -87,19 +86,11 @@ function keepingIds(plan: Plan, existing: Plan | undefined, input: unknown): Pla
 
 /**
  * The failed sales that were waiting for a plan (failed as unmapped) and that the map now finds
- * as `planName` — by its name, or by Kiwify's ids (a plan renamed in Kiwify) — run again;
- * returns how many.
+ * as `planName` — by its name, or by Kiwify's ids (a plan renamed in Kiwify) — run again, as
+ * "Reprocessar todos" of that plan would; returns how many. Called once `planName` is in the map.
  */
 export async function retryUnmappedSales(store: PlanSaveStore, planName: string, via: Via): Promise<number> {
-  const index = indexPlans(await store.plans.all());
-  const key = normalizeText(planName);
-  let queued = 0;
-  for (const failed of await store.events.failedOfCause('unmapped_plan')) {
-    const found = resolvePlan(index, planKeysOfEvent(failed));
-    if (!found || normalizeText(found.name) !== key) continue;
-    if ((await retryEvent(store, failed.id, via)) === 'queued') queued += 1;
-  }
-  return queued;
+  return retryFailures(store, await withPlanMatch(store, { code: 'unmapped_plan', plan: planName }), via);
 }
 
 export async function removePlan(store: PlanMapStore, name: string, via: Via): Promise<boolean> {

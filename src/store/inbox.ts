@@ -1,12 +1,12 @@
 import { systemClock, type Clock } from '../timing/clock.js';
-import { sql, type Insertable, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { normalizeText } from '../domain/text.js';
 import { Batcher } from './batcher.js';
-import type { SqliteInboxStatements } from './sqlite-inbox.js';
+import type { InboxRow, SqliteInboxStatements } from './sqlite-inbox.js';
 import type { Dialect } from './migrations.js';
 import type { NewEvent } from '../domain/inbox-event.js';
 import type { InsertResult } from './rows.js';
-import type { Database, EventsTable } from './schema.js';
+import type { Database } from './schema.js';
 import { closeSupersededPurchases, endsPurchase } from './superseded.js';
 
 /**
@@ -128,7 +128,7 @@ export class Inbox {
     return result;
   }
 
-  private row(event: NewEvent, now: number): Insertable<EventsTable> {
+  private row(event: NewEvent, now: number): InboxRow {
     const availableAt = event.availableAt ?? now;
     return {
       dedupe_key: event.dedupeKey,

@@ -3,7 +3,7 @@ import type { Insertable } from 'kysely';
 import type { InsertResult } from './rows.js';
 import type { EventsTable } from './schema.js';
 
-/** The columns of a new inbox row, in statement order (inbox.ts `row` fills them all). */
+/** The columns of a new inbox row, in statement order (inbox.ts `row` fills them all: its type is InboxRow). */
 const COLUMNS = [
   'dedupe_key',
   'event_type',
@@ -30,6 +30,9 @@ const COLUMNS = [
   'received_at',
   'updated_at',
 ] as const satisfies ReadonlyArray<keyof EventsTable>;
+
+/** A new inbox row: every column of COLUMNS, none other (a column added to one list and not the other does not compile). */
+export type InboxRow = { [C in (typeof COLUMNS)[number]]-?: Insertable<EventsTable>[C] };
 
 interface Inserted {
   id: number;
@@ -66,7 +69,7 @@ export class SqliteInboxStatements {
   }
 
   /** Must run inside a transaction. A customer who already has a head keeps it: that event is older. */
-  insert(rows: Insertable<EventsTable>[]): Map<string, InsertResult> {
+  insert(rows: InboxRow[]): Map<string, InsertResult> {
     const result = new Map<string, InsertResult>();
     const headed = new Set<string>();
     for (const row of rows) {

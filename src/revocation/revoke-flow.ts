@@ -8,7 +8,7 @@ import { buyerOf, requireCpf } from '../sales/buyer.js';
 import type { FlowDeps } from '../sales/flow-deps.js';
 import { mappedPlan } from '../sales/plan-of-sale.js';
 import { decideRevocation } from './revocation-rule.js';
-import { activeSales, endedSince, newerPurchase, saleKeyOf, saleStarts } from '../sales/sale-rules.js';
+import { activeSales, endedSince, newerPurchase, saleKeyOf, saleStarts, type ActiveSale } from '../sales/sale-rules.js';
 import { removeCourseStep, type Enrollment, type FlowContext, type RevocationDecision, type StepResults } from '../sales/steps.js';
 
 /** What this sale granted, and how we know. */
@@ -63,8 +63,9 @@ export async function revokeSale(ctx: FlowContext, deps: FlowDeps): Promise<Hand
     if (had === null)
       throw new TransientError(`O EAD encontrou o aluno ${student.id} pelo CPF, mas não os cursos dele.`, 'courses_unreadable');
     const key = saleKeyOf(ctx.event);
-    const neededByOtherSales = await neededByOthers(events, enrollments, key, deps);
-    const accountCreatedBySale = grant.createdAccounts.includes(student.id) && activeSales(events, enrollments, key).length === 0;
+    const otherSales = activeSales(events, enrollments, key);
+    const neededByOtherSales = await neededByOthers(otherSales, events, enrollments, deps);
+    const accountCreatedBySale = grant.createdAccounts.includes(student.id) && otherSales.length === 0;
     return {
       ...base,
       studentId: student.id,
@@ -112,13 +113,13 @@ async function grantOf(
 
 /** Courses the customer's other active sales need: their plans' courses and what they journaled. */
 async function neededByOthers(
+  otherSales: ActiveSale[],
   events: SaleEvent[],
   enrollments: Map<number, Enrollment>,
-  exceptKey: string | undefined,
   deps: FlowDeps,
 ): Promise<Set<number>> {
   const needed = new Set<number>();
-  for (const sale of activeSales(events, enrollments, exceptKey)) {
+  for (const sale of otherSales) {
     for (const id of (await deps.plans.resolve(sale.plan))?.courses ?? []) needed.add(id);
     for (const e of events) {
       if (saleKeyOf(e) !== sale.key) continue;
